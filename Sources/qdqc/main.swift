@@ -1,0 +1,2 @@
+import QdqcCLI
+QdqcCommand.main()

@@ -9,7 +9,8 @@ let package = Package(
         .library(name: "QdqcCLI", targets: ["QdqcCLI"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The C boundary: libprotobuf-c and the protoc-c output for schemas/onnx.proto.
@@ -19,21 +20,45 @@ let package = Package(
             providers: [.apt(["libprotobuf-c-dev"])]
         ),
         .target(name: "COnnxProto", dependencies: ["CProtobufC"]),
+        // BLAS for the interpreter's GEMM-shaped kernels.
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
         // The IR: no C, no protobuf.
         .target(name: "OnnxIR"),
-        // The only Swift module that touches COnnxProto.
+        // The only Swift module that touches COnnxProto: protobuf read/write, external data, atomic files.
         .target(name: "OnnxIO", dependencies: ["OnnxIR", "COnnxProto", "CProtobufC"]),
+        // ONNX textual syntax: printer and parser.
         .target(name: "OnnxText", dependencies: ["OnnxIR"]),
-        .target(name: "Passes", dependencies: ["OnnxIR", "OnnxText"]),
+        // .npy / .npz / TensorProto .pb files and sample folders.
+        .target(
+            name: "TensorFiles",
+            dependencies: ["OnnxIR", "OnnxIO", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        // The reference interpreter.
+        .target(name: "OnnxInterpreter", dependencies: ["OnnxIR", "CBLAS"]),
+        // Pass protocol, manager, registry, pipelines, instrumentation and the passes.
+        .target(name: "Passes", dependencies: ["OnnxIR", "OnnxText", "OnnxIO"]),
+        // The command line as a library, so tests can drive it.
         .target(
             name: "QdqcCLI",
             dependencies: [
-                "OnnxIR", "OnnxIO", "OnnxText", "Passes",
+                "OnnxIR", "OnnxIO", "OnnxText", "Passes", "TensorFiles", "OnnxInterpreter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "qdqc", dependencies: ["QdqcCLI"]),
         .testTarget(name: "OnnxIRTests", dependencies: ["OnnxIR"]),
+        .testTarget(name: "OnnxIOTests", dependencies: ["OnnxIR", "OnnxIO"]),
+        .testTarget(name: "OnnxTextTests", dependencies: ["OnnxIR", "OnnxText"]),
+        .testTarget(name: "TensorFilesTests", dependencies: ["OnnxIR", "TensorFiles"]),
+        .testTarget(name: "OnnxInterpreterTests", dependencies: ["OnnxIR", "OnnxInterpreter", "TensorFiles"]),
+        .testTarget(name: "PassesTests", dependencies: ["OnnxIR", "OnnxText", "Passes"]),
+        .testTarget(name: "QdqcCLITests", dependencies: ["QdqcCLI"]),
+        // Cross-checks against onnx / onnxruntime through the Python venv (.venv).
+        .testTarget(name: "EcosystemTests", dependencies: ["OnnxIR", "OnnxIO"]),
     ],
     swiftLanguageModes: [.v5]
 )

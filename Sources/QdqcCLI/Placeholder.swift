@@ -1,1 +1,7 @@
-// placeholder, replaced by the module's real code
+import ArgumentParser
+
+/// Placeholder until the real command lands.
+public struct QdqcCommand: ParsableCommand {
+    /// Creates the command.
+    public init() {}
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct OnnxIOTestsPlaceholder {
+    @Test func moduleBuilds() { #expect(Bool(true)) }
+}

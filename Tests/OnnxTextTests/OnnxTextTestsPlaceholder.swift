@@ -1,0 +1,5 @@
+import Testing
+
+@Suite struct OnnxTextTestsPlaceholder {
+    @Test func moduleBuilds() { #expect(Bool(true)) }
+}

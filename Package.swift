@@ -54,7 +54,8 @@ let package = Package(
         .testTarget(name: "OnnxIOTests", dependencies: ["OnnxIR", "OnnxIO"]),
         .testTarget(name: "OnnxTextTests", dependencies: ["OnnxIR", "OnnxText"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["OnnxIR", "TensorFiles"]),
-        .testTarget(name: "OnnxInterpreterTests", dependencies: ["OnnxIR", "OnnxInterpreter", "TensorFiles"]),
+        .testTarget(
+            name: "OnnxInterpreterTests", dependencies: ["OnnxIR", "OnnxIO", "OnnxInterpreter", "TensorFiles"]),
         .testTarget(name: "PassesTests", dependencies: ["OnnxIR", "OnnxText", "Passes"]),
         .testTarget(name: "QdqcCLITests", dependencies: ["QdqcCLI"]),
         // Cross-checks against onnx / onnxruntime through the Python venv (.venv).

@@ -68,7 +68,8 @@ public final class GraphBuilder {
         opType: String, domain: String?, name: String?, inputNames: [String], outputNames: [String],
         attributes: [Attribute]
     ) throws -> Node {
-        let node = Node(opType: opType, domain: domain, name: name, inputs: [], outputNames: outputNames,
+        let node = Node(
+            opType: opType, domain: domain, name: name, inputs: [], outputNames: outputNames,
             attributes: attributes)
         try graph.append(node)
         for output in node.outputs.compactMap({ $0 }) {

@@ -1,0 +1,68 @@
+import Foundation
+
+/// A whole file mapped into memory, unmapped when the last reference goes.
+///
+/// The mapping is private and writable: pages are read from the file only when
+/// touched, and a write (for example a `Data` mutated in place) lands in a private
+/// copy of the page, never in the file. The file is opened once, at creation, so
+/// renaming another file over the path later does not change what this mapping sees.
+final class MappedFile: @unchecked Sendable {
+    /// The path the file was opened at.
+    let path: String
+    /// The file's size in bytes.
+    let size: Int
+    private let base: UnsafeMutableRawPointer?
+
+    /// Maps the file at `path`; errors name `path`.
+    ///
+    /// - Parameter sequential: the caller reads the whole file once and never hands out `data(offset:length:)`:
+    ///   the mapping is read-only and populated up front.
+    init(path: String, sequential: Bool = false) throws {
+        self.path = path
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let code = errno
+            if code == ENOENT { throw OnnxIOError(path: path, reason: .fileNotFound) }
+            throw SystemError.error(path: path, operation: "open", code: code)
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            throw SystemError.error(path: path, operation: "stat", code: errno)
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw OnnxIOError(path: path, reason: .system(operation: "open", message: "not a regular file"))
+        }
+        size = Int(status.st_size)
+        guard size > 0 else {
+            base = nil
+            return
+        }
+        // A file read once from start to end (a model) is mapped read-only in one go rather than one
+        // page fault at a time; populating a writable private mapping would copy every page.
+        let protection = sequential ? PROT_READ : PROT_READ | PROT_WRITE
+        let flags = MAP_PRIVATE | (sequential ? MAP_POPULATE : 0)
+        let mapped = mmap(nil, size, protection, flags, descriptor, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            throw SystemError.error(path: path, operation: "mmap", code: errno)
+        }
+        base = mapped
+    }
+
+    deinit {
+        if let base { munmap(base, size) }
+    }
+
+    /// The whole file.
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: base == nil ? 0 : size) }
+
+    /// `length` bytes from `offset`, without copying; the `Data` keeps the mapping alive.
+    ///
+    /// The caller checks the range against `size`.
+    func data(offset: Int, length: Int) -> Data {
+        guard length > 0, let base else { return Data() }
+        return Data(
+            bytesNoCopy: base.advanced(by: offset), count: length,
+            deallocator: .custom { _, _ in withExtendedLifetime(self) {} })
+    }
+}

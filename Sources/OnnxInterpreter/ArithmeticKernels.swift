@@ -1,0 +1,153 @@
+import Foundation
+import OnnxIR
+
+/// Add, Sub, Mul, Div, Mod, Pow, Max, Min, Sum, Mean and PRelu, with numpy broadcasting.
+enum ArithmeticKernels {
+    /// The binary operations these kernels share one loop for.
+    enum Operation {
+        case add, subtract, multiply, divide, modulo(fmod: Bool), power, maximum, minimum, preluSlope
+    }
+
+    /// Registers the family's kernels.
+    static func register(into table: inout [String: KernelBuilder]) {
+        table[":Add"] = binary(.add)
+        table[":Sub"] = binary(.subtract)
+        table[":Mul"] = binary(.multiply)
+        table[":Div"] = binary(.divide)
+        table[":Mod"] = { context in
+            let fmod = try context.int("fmod", default: 0) != 0
+            return try binary(.modulo(fmod: fmod))(context)
+        }
+        table[":Pow"] = { _ in { call in [try power(call.input(0), call.input(1))] } }
+        table[":Max"] = variadic(.maximum, mean: false)
+        table[":Min"] = variadic(.minimum, mean: false)
+        table[":Sum"] = variadic(.add, mean: false)
+        table[":Mean"] = variadic(.add, mean: true)
+        table[":PRelu"] = { _ in
+            { call in
+                let (x, owned) = try call.inputForReuse(0)
+                let slope = try call.input(1)
+                let result = try apply(.preluSlope, x, slope, reuseA: owned)
+                guard result.shape == x.shape else {
+                    throw KernelError.invalid("slope \(slope.shape) does not broadcast to X \(x.shape)")
+                }
+                return [result]
+            }
+        }
+    }
+
+    private static func binary(_ operation: Operation) -> KernelBuilder {
+        { _ in
+            { call in
+                let (a, owned) = try call.inputForReuse(0)
+                let b = try call.input(1)
+                return [try apply(operation, a, b, reuseA: owned, divisorName: call.inputName(1))]
+            }
+        }
+    }
+
+    private static func variadic(_ operation: Operation, mean: Bool) -> KernelBuilder {
+        { _ in
+            { call in
+                guard call.inputCount > 0 else { throw KernelError.invalid("needs at least one input") }
+                var (result, owned) = try call.inputForReuse(0)
+                for index in 1..<call.inputCount {
+                    result = try apply(operation, result, call.input(index), reuseA: owned)
+                    owned = true
+                }
+                if mean && call.inputCount > 1 {
+                    let divisor = try NDArray.scalar(Double(call.inputCount), as: result.dataType)
+                    result = try apply(.divide, result, divisor, reuseA: owned)
+                }
+                return [result]
+            }
+        }
+    }
+
+    /// `operation(a, b)` broadcast; writes over `a` when `reuseA` (the caller owns `a` alone) and shapes allow.
+    static func apply(
+        _ operation: Operation, _ a: NDArray, _ b: NDArray, reuseA: Bool, divisorName: String = "B"
+    ) throws -> NDArray {
+        guard a.dataType == b.dataType else {
+            throw KernelError.invalid("inputs have different element types \(a.dataType) and \(b.dataType)")
+        }
+        let indexer = try BroadcastIndexer([a.shape, b.shape])
+        if case .divide = operation, a.dataType.isInteger, try containsZero(b) {
+            throw KernelError.invalid("integer division by zero in \(divisorName)")
+        }
+        let output =
+            reuseA && indexer.shape == a.shape && !a.buffer.isShared
+            ? a : try NDArray.uninitialized(a.dataType, shape: indexer.shape)
+        try TypeDispatch.numeric(
+            a.dataType, BinaryVisitor(operation: operation, a: a, b: b, output: output, indexer: indexer))
+        return output
+    }
+
+    private static func containsZero(_ array: NDArray) throws -> Bool {
+        try TypeDispatch.numeric(array.dataType, ZeroSearch(array: array))
+    }
+
+    private struct ZeroSearch: NumericVisitor {
+        let array: NDArray
+        func visit<T: NumericElement>(_ type: T.Type) throws -> Bool {
+            let pointer = array.pointer(T.self)
+            for index in 0..<array.count where pointer[index].isZeroValue { return true }
+            return false
+        }
+    }
+
+    private struct BinaryVisitor: NumericVisitor {
+        let operation: Operation
+        let a: NDArray
+        let b: NDArray
+        let output: NDArray
+        let indexer: BroadcastIndexer
+
+        func visit<T: NumericElement>(_ type: T.Type) throws {
+            let pa = UnsafePointer(a.pointer(T.self))
+            let pb = UnsafePointer(b.pointer(T.self))
+            let po = output.pointer(T.self)
+            switch operation {
+            case .add: ElementwiseLoops.zip(indexer, pa, pb, po) { T.add($0, $1) }
+            case .subtract: ElementwiseLoops.zip(indexer, pa, pb, po) { T.subtract($0, $1) }
+            case .multiply: ElementwiseLoops.zip(indexer, pa, pb, po) { T.multiply($0, $1) }
+            case .divide: ElementwiseLoops.zip(indexer, pa, pb, po) { T.divide($0, $1) }
+            case .modulo(let fmod): ElementwiseLoops.zip(indexer, pa, pb, po, cost: 8) { T.modulo($0, $1, fmod: fmod) }
+            case .power: ElementwiseLoops.zip(indexer, pa, pb, po, cost: 16) { T.power($0, $1) }
+            case .maximum: ElementwiseLoops.zip(indexer, pa, pb, po) { T.maximum($0, $1) }
+            case .minimum: ElementwiseLoops.zip(indexer, pa, pb, po) { T.minimum($0, $1) }
+            case .preluSlope:
+                ElementwiseLoops.zip(indexer, pa, pb, po) { x, slope in x < T.zeroValue ? T.multiply(x, slope) : x }
+            }
+        }
+    }
+
+    /// Pow: the base's element type for the result; the exponent may have another numeric type.
+    static func power(_ base: NDArray, _ exponent: NDArray) throws -> NDArray {
+        if base.dataType == exponent.dataType {
+            return try apply(.power, base, exponent, reuseA: false)
+        }
+        let exponents = try ElementConversion.convert(exponent, to: .double)
+        let indexer = try BroadcastIndexer([base.shape, exponents.shape])
+        let output = try NDArray.uninitialized(base.dataType, shape: indexer.shape)
+        try TypeDispatch.numeric(base.dataType, MixedPowerVisitor(base: base, exponents: exponents, output: output, indexer: indexer))
+        return output
+    }
+
+    private struct MixedPowerVisitor: NumericVisitor {
+        let base: NDArray
+        let exponents: NDArray
+        let output: NDArray
+        let indexer: BroadcastIndexer
+
+        func visit<T: NumericElement>(_ type: T.Type) throws {
+            ElementwiseLoops.zip(
+                indexer, UnsafePointer(base.pointer(T.self)), UnsafePointer(exponents.pointer(Double.self)),
+                output.pointer(T.self), cost: 16
+            ) { x, y in
+                if y == 2 { return T.multiply(x, x) }
+                return T(converting: Foundation.pow(x.doubleValue, y))
+            }
+        }
+    }
+}

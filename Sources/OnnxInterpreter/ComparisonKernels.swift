@@ -1,0 +1,164 @@
+import OnnxIR
+
+/// Comparisons, logical and bitwise operators, and Where, all with numpy broadcasting.
+enum ComparisonKernels {
+    /// The two-input operations with a bool (or, for bitwise ones, integer) result.
+    enum Operation {
+        case equal, less, greater, lessOrEqual, greaterOrEqual
+        case and, or, xor
+        case bitwiseAnd, bitwiseOr, bitwiseXor, shiftLeft, shiftRight
+    }
+
+    /// Registers the family's kernels.
+    static func register(into table: inout [String: KernelBuilder]) {
+        let simple: [(String, Operation)] = [
+            ("Equal", .equal), ("Less", .less), ("Greater", .greater), ("LessOrEqual", .lessOrEqual),
+            ("GreaterOrEqual", .greaterOrEqual), ("And", .and), ("Or", .or), ("Xor", .xor),
+            ("BitwiseAnd", .bitwiseAnd), ("BitwiseOr", .bitwiseOr), ("BitwiseXor", .bitwiseXor),
+        ]
+        for (name, operation) in simple {
+            table[":" + name] = { _ in { call in [try apply(operation, call.input(0), call.input(1))] } }
+        }
+        table[":BitShift"] = { context in
+            let direction = try context.string("direction", default: "")
+            guard direction == "LEFT" || direction == "RIGHT" else {
+                throw KernelError.invalidAttribute("direction must be LEFT or RIGHT, not '\(direction)'")
+            }
+            let operation: Operation = direction == "LEFT" ? .shiftLeft : .shiftRight
+            return { call in [try apply(operation, call.input(0), call.input(1))] }
+        }
+        table[":Where"] = { _ in { call in [try select(call.input(0), call.input(1), call.input(2))] } }
+    }
+
+    /// `operation(a, b)` broadcast.
+    static func apply(_ operation: Operation, _ a: NDArray, _ b: NDArray) throws -> NDArray {
+        guard a.dataType == b.dataType else {
+            throw KernelError.invalid("inputs have different element types \(a.dataType) and \(b.dataType)")
+        }
+        let indexer = try BroadcastIndexer([a.shape, b.shape])
+        switch operation {
+        case .and, .or, .xor:
+            guard a.dataType == .bool else { throw KernelError.unsupportedType("\(a.dataType) (bool is needed)") }
+            let output = try NDArray.uninitialized(.bool, shape: indexer.shape)
+            let pa = UnsafePointer(a.pointer(UInt8.self))
+            let pb = UnsafePointer(b.pointer(UInt8.self))
+            let po = output.pointer(UInt8.self)
+            switch operation {
+            case .and: ElementwiseLoops.zip(indexer, pa, pb, po) { ($0 != 0 && $1 != 0) ? 1 : 0 }
+            case .or: ElementwiseLoops.zip(indexer, pa, pb, po) { ($0 != 0 || $1 != 0) ? 1 : 0 }
+            default: ElementwiseLoops.zip(indexer, pa, pb, po) { (($0 != 0) != ($1 != 0)) ? 1 : 0 }
+            }
+            return output
+        case .bitwiseAnd, .bitwiseOr, .bitwiseXor, .shiftLeft, .shiftRight:
+            let output = try NDArray.uninitialized(a.dataType, shape: indexer.shape)
+            let allowed =
+                operation == .shiftLeft || operation == .shiftRight
+                ? [DataType.uint8, .uint16, .uint32, .uint64] : TypeDispatch.integerTypes
+            try TypeDispatch.numeric(
+                a.dataType, allowed: allowed,
+                BitwiseVisitor(operation: operation, a: a, b: b, output: output, indexer: indexer))
+            return output
+        default:
+            let output = try NDArray.uninitialized(.bool, shape: indexer.shape)
+            if a.dataType == .bool {
+                try compare(operation, UInt8.self, a, b, output, indexer)
+            } else if a.dataType == .bfloat16 {
+                let fa = try ElementConversion.convert(a, to: .float)
+                let fb = try ElementConversion.convert(b, to: .float)
+                try compare(operation, Float.self, fa, fb, output, indexer)
+            } else {
+                try TypeDispatch.numeric(
+                    a.dataType, CompareVisitor(operation: operation, a: a, b: b, output: output, indexer: indexer))
+            }
+            return output
+        }
+    }
+
+    private struct CompareVisitor: NumericVisitor {
+        let operation: Operation
+        let a: NDArray
+        let b: NDArray
+        let output: NDArray
+        let indexer: BroadcastIndexer
+        func visit<T: NumericElement>(_ type: T.Type) throws {
+            try compare(operation, T.self, a, b, output, indexer)
+        }
+    }
+
+    private static func compare<T: Comparable>(
+        _ operation: Operation, _ type: T.Type, _ a: NDArray, _ b: NDArray, _ output: NDArray,
+        _ indexer: BroadcastIndexer
+    ) throws {
+        let pa = UnsafePointer(a.pointer(T.self))
+        let pb = UnsafePointer(b.pointer(T.self))
+        let po = output.pointer(UInt8.self)
+        switch operation {
+        case .equal: ElementwiseLoops.zip(indexer, pa, pb, po) { $0 == $1 ? 1 : 0 }
+        case .less: ElementwiseLoops.zip(indexer, pa, pb, po) { $0 < $1 ? 1 : 0 }
+        case .greater: ElementwiseLoops.zip(indexer, pa, pb, po) { $0 > $1 ? 1 : 0 }
+        case .lessOrEqual: ElementwiseLoops.zip(indexer, pa, pb, po) { $0 <= $1 ? 1 : 0 }
+        case .greaterOrEqual: ElementwiseLoops.zip(indexer, pa, pb, po) { $0 >= $1 ? 1 : 0 }
+        default: throw KernelError.unsupported("comparison \(operation)")
+        }
+    }
+
+    private struct BitwiseVisitor: NumericVisitor {
+        let operation: Operation
+        let a: NDArray
+        let b: NDArray
+        let output: NDArray
+        let indexer: BroadcastIndexer
+        func visit<T: NumericElement>(_ type: T.Type) throws {
+            let pa = UnsafePointer(a.pointer(T.self))
+            let pb = UnsafePointer(b.pointer(T.self))
+            let po = output.pointer(T.self)
+            let width = Int64((T.dataType.bitWidth ?? 64))
+            switch operation {
+            case .bitwiseAnd: ElementwiseLoops.zip(indexer, pa, pb, po) { T(integer: $0.bitPattern64 & $1.bitPattern64) }
+            case .bitwiseOr: ElementwiseLoops.zip(indexer, pa, pb, po) { T(integer: $0.bitPattern64 | $1.bitPattern64) }
+            case .bitwiseXor: ElementwiseLoops.zip(indexer, pa, pb, po) { T(integer: $0.bitPattern64 ^ $1.bitPattern64) }
+            case .shiftLeft:
+                ElementwiseLoops.zip(indexer, pa, pb, po) { value, shift in
+                    let amount = UInt64(bitPattern: shift.bitPattern64)
+                    return amount >= UInt64(width) ? T.zeroValue : T(integer: UInt64(bitPattern: value.bitPattern64) << amount)
+                }
+            default:
+                ElementwiseLoops.zip(indexer, pa, pb, po) { value, shift in
+                    let amount = UInt64(bitPattern: shift.bitPattern64)
+                    return amount >= UInt64(width) ? T.zeroValue : T(integer: UInt64(bitPattern: value.bitPattern64) >> amount)
+                }
+            }
+        }
+    }
+
+    /// Where: `condition ? x : y`, all three broadcast.
+    static func select(_ condition: NDArray, _ x: NDArray, _ y: NDArray) throws -> NDArray {
+        guard condition.dataType == .bool else {
+            throw KernelError.invalid("condition must be bool, not \(condition.dataType)")
+        }
+        guard x.dataType == y.dataType else {
+            throw KernelError.invalid("X and Y have different element types \(x.dataType) and \(y.dataType)")
+        }
+        let indexer = try BroadcastIndexer([condition.shape, x.shape, y.shape])
+        let output = try NDArray.uninitialized(x.dataType, shape: indexer.shape)
+        let pc = UnsafePointer(condition.pointer(UInt8.self))
+        switch try TypeDispatch.elementSize(x.dataType) {
+        case 1: selectLoop(indexer, pc, x, y, output, UInt8.self)
+        case 2: selectLoop(indexer, pc, x, y, output, UInt16.self)
+        case 4: selectLoop(indexer, pc, x, y, output, UInt32.self)
+        case 8: selectLoop(indexer, pc, x, y, output, UInt64.self)
+        default: throw KernelError.unsupportedType("\(x.dataType)")
+        }
+        return output
+    }
+
+    private static func selectLoop<T>(
+        _ indexer: BroadcastIndexer, _ condition: UnsafePointer<UInt8>, _ x: NDArray, _ y: NDArray, _ output: NDArray,
+        _ type: T.Type
+    ) {
+        ElementwiseLoops.zip3(
+            indexer, condition, UnsafePointer(x.pointer(T.self)), UnsafePointer(y.pointer(T.self)),
+            output.pointer(T.self)
+        ) { $0 != 0 ? $1 : $2 }
+    }
+}

@@ -1,0 +1,392 @@
+import Foundation
+import OnnxIR
+
+/// Conv and ConvTranspose in float32: im2col (or the input itself for pointwise convolutions)
+/// and OpenBLAS GEMM, with a direct kernel for depthwise convolutions. Other float types
+/// are computed in float32.
+enum ConvKernels {
+    /// Registers the family's kernels.
+    static func register(into table: inout [String: KernelBuilder]) {
+        table[":Conv"] = { context in
+            let window = try WindowAttributes(context)
+            let group = try context.int("group", default: 1)
+            return { call in [try conv(call.input(0), call.input(1), call.optionalInput(2), window: window, group: group)] }
+        }
+        table[":ConvTranspose"] = { context in
+            let window = try WindowAttributes(context)
+            let group = try context.int("group", default: 1)
+            let outputPadding = try context.ints("output_padding")
+            let outputShape = try context.ints("output_shape")
+            return { call in
+                [
+                    try convTranspose(
+                        call.input(0), call.input(1), call.optionalInput(2), window: window, group: group,
+                        outputPadding: outputPadding, outputShape: outputShape)
+                ]
+            }
+        }
+    }
+
+    /// Runs `body` on float32 copies of the arrays when they are float16, bfloat16 or double, converting back.
+    static func inFloat(_ arrays: [NDArray?], _ body: ([NDArray?]) throws -> NDArray) throws -> NDArray {
+        guard let type = arrays.compactMap({ $0 }).first?.dataType else { throw KernelError.invalid("no input") }
+        guard arrays.allSatisfy({ $0 == nil || $0?.dataType == type }) else {
+            throw KernelError.invalid("inputs must share one element type")
+        }
+        if type == .float { return try body(arrays) }
+        guard type == .float16 || type == .bfloat16 || type == .double else {
+            throw KernelError.unsupportedType("\(type) (supported: float, double, float16, bfloat16)")
+        }
+        let widened = try arrays.map { try $0.map { try ElementConversion.convert($0, to: .float) } }
+        return try ElementConversion.convert(body(widened), to: type)
+    }
+
+    /// Conv.
+    static func conv(_ x: NDArray, _ w: NDArray, _ bias: NDArray?, window: WindowAttributes, group: Int) throws
+        -> NDArray
+    {
+        try inFloat([x, w, bias]) { arrays in
+            guard let x = arrays[0], let w = arrays[1] else { throw KernelError.invalid("X and W are required") }
+            return try convFloat(x, w, arrays[2], window: window, group: group)
+        }
+    }
+
+    private static func convFloat(_ x: NDArray, _ w: NDArray, _ bias: NDArray?, window: WindowAttributes, group: Int)
+        throws -> NDArray
+    {
+        guard x.rank >= 3, w.rank == x.rank else {
+            throw KernelError.invalid("X \(x.shape) and W \(w.shape) must have the same rank, at least 3")
+        }
+        let (batch, channels) = (x.shape[0], x.shape[1])
+        let (filters, groupChannels) = (w.shape[0], w.shape[1])
+        guard group > 0, channels == groupChannels * group, filters % group == 0 else {
+            throw KernelError.invalid("X \(x.shape) and W \(w.shape) do not fit group \(group)")
+        }
+        if let bias, bias.count != filters { throw KernelError.invalid("B has \(bias.count) values for \(filters) filters") }
+        let spatial = Array(x.shape[2...])
+        let geometry = try window.geometry(input: spatial, kernel: Array(w.shape[2...]))
+        guard geometry.kernel == Array(w.shape[2...]) else {
+            throw KernelError.invalid("kernel_shape \(geometry.kernel) does not match W \(w.shape)")
+        }
+        let output = try NDArray.uninitialized(.float, shape: [batch, filters] + geometry.output)
+        let groupFilters = filters / group
+        let outputSize = geometry.outputSize
+        let inputSize = geometry.inputSize
+        let rows = groupChannels * geometry.kernelSize
+        let xPointer = x.pointer(Float.self)
+        let wPointer = w.pointer(Float.self)
+        let yPointer = output.pointer(Float.self)
+        if geometry.rank == 2 && groupChannels == 1 && groupFilters == 1 {
+            for image in 0..<batch {
+                depthwise(
+                    xPointer + image * channels * inputSize, wPointer, bias?.pointer(Float.self),
+                    yPointer + image * filters * outputSize, channels: channels, geometry: geometry)
+            }
+            return output
+        }
+        let pointwise =
+            geometry.kernel.allSatisfy { $0 == 1 } && geometry.strides.allSatisfy { $0 == 1 }
+            && geometry.padBegins.allSatisfy { $0 == 0 } && geometry.padEnds.allSatisfy { $0 == 0 }
+        let columns = pointwise ? nil : try NDArray.uninitialized(.float, shape: [rows, outputSize])
+        for image in 0..<batch {
+            for groupIndex in 0..<group {
+                let input = xPointer + (image * channels + groupIndex * groupChannels) * inputSize
+                var matrix = UnsafePointer(input)
+                if let columns {
+                    im2col(input, channels: groupChannels, geometry: geometry, into: columns.pointer(Float.self))
+                    matrix = UnsafePointer(columns.pointer(Float.self))
+                }
+                try Blas.sgemm(
+                    transposeA: false, transposeB: false, m: groupFilters, n: outputSize, k: rows, alpha: 1,
+                    a: wPointer + groupIndex * groupFilters * rows, lda: rows, b: matrix, ldb: outputSize, beta: 0,
+                    c: yPointer + (image * filters + groupIndex * groupFilters) * outputSize, ldc: outputSize)
+            }
+        }
+        if let bias { addBias(bias.pointer(Float.self), to: yPointer, batch: batch, channels: filters, size: outputSize) }
+        return output
+    }
+
+    /// Adds one bias value per channel over the spatial positions.
+    static func addBias(
+        _ bias: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, batch: Int, channels: Int, size: Int
+    ) {
+        Parallel.forChunks(batch * channels, cost: size) { range in
+            for plane in range {
+                let value = bias[plane % channels]
+                let row = y + plane * size
+                for index in 0..<size { row[index] += value }
+            }
+        }
+    }
+
+    /// Lays out every window of `input` (`channels` planes) as the columns of a `[channels*kernel, output]` matrix.
+    static func im2col(
+        _ input: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, into columns: UnsafeMutablePointer<Float>
+    ) {
+        if geometry.rank == 2 {
+            im2col2D(input, channels: channels, geometry: geometry, into: columns)
+            return
+        }
+        let kernelSize = geometry.kernelSize
+        let outputSize = geometry.outputSize
+        let inputStrides = Shapes.strides(of: geometry.input)
+        let rank = geometry.rank
+        Parallel.forChunks(channels * kernelSize, cost: outputSize) { range in
+            var kernelIndex = [Int](repeating: 0, count: rank)
+            var outputIndex = [Int](repeating: 0, count: rank)
+            for row in range {
+                let (channel, tap) = row.quotientAndRemainder(dividingBy: kernelSize)
+                var remainder = tap
+                for axis in stride(from: rank - 1, through: 0, by: -1) {
+                    kernelIndex[axis] = remainder % geometry.kernel[axis]
+                    remainder /= geometry.kernel[axis]
+                }
+                for axis in 0..<rank { outputIndex[axis] = 0 }
+                let plane = input + channel * geometry.inputSize
+                let target = columns + row * outputSize
+                for position in 0..<outputSize {
+                    var offset = 0
+                    var inside = true
+                    for axis in 0..<rank {
+                        let coordinate =
+                            outputIndex[axis] * geometry.strides[axis] + kernelIndex[axis] * geometry.dilations[axis]
+                            - geometry.padBegins[axis]
+                        if coordinate < 0 || coordinate >= geometry.input[axis] {
+                            inside = false
+                            break
+                        }
+                        offset += coordinate * inputStrides[axis]
+                    }
+                    target[position] = inside ? plane[offset] : 0
+                    IndexKernels.advance(&outputIndex, shape: geometry.output)
+                }
+            }
+        }
+    }
+
+    private static func im2col2D(
+        _ input: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, into columns: UnsafeMutablePointer<Float>
+    ) {
+        let (height, width) = (geometry.input[0], geometry.input[1])
+        let (outHeight, outWidth) = (geometry.output[0], geometry.output[1])
+        let (kernelHeight, kernelWidth) = (geometry.kernel[0], geometry.kernel[1])
+        let (strideH, strideW) = (geometry.strides[0], geometry.strides[1])
+        let (dilationH, dilationW) = (geometry.dilations[0], geometry.dilations[1])
+        let (padTop, padLeft) = (geometry.padBegins[0], geometry.padBegins[1])
+        let outputSize = outHeight * outWidth
+        Parallel.forChunks(channels * kernelHeight * kernelWidth, cost: outputSize) { range in
+            for row in range {
+                let channel = row / (kernelHeight * kernelWidth)
+                let tapH = (row / kernelWidth) % kernelHeight
+                let tapW = row % kernelWidth
+                let plane = input + channel * height * width
+                let target = columns + row * outputSize
+                let columnOffset = tapW * dilationW - padLeft
+                let (first, last) = validRange(
+                    offset: columnOffset, stride: strideW, outputs: outWidth, inputs: width)
+                for outRow in 0..<outHeight {
+                    let inRow = outRow * strideH + tapH * dilationH - padTop
+                    let line = target + outRow * outWidth
+                    if inRow < 0 || inRow >= height || first >= last {
+                        line.update(repeating: 0, count: outWidth)
+                        continue
+                    }
+                    if first > 0 { line.update(repeating: 0, count: first) }
+                    let source = plane + inRow * width + columnOffset
+                    if strideW == 1 {
+                        (line + first).update(from: source + first, count: last - first)
+                    } else {
+                        for column in first..<last { line[column] = source[column * strideW] }
+                    }
+                    if last < outWidth { (line + last).update(repeating: 0, count: outWidth - last) }
+                }
+            }
+        }
+    }
+
+    /// The output positions `[first, last)` whose input coordinate `o * stride + offset` lies in `[0, inputs)`.
+    @inline(__always)
+    static func validRange(offset: Int, stride: Int, outputs: Int, inputs: Int) -> (Int, Int) {
+        let first = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+        let limit = inputs - offset
+        let last = limit <= 0 ? 0 : (limit + stride - 1) / stride
+        return (min(first, outputs), max(min(last, outputs), min(first, outputs)))
+    }
+
+    /// Depthwise 2-D convolution (one input and one output channel per group), computed directly.
+    private static func depthwise(
+        _ input: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+        _ output: UnsafeMutablePointer<Float>, channels: Int, geometry: WindowGeometry
+    ) {
+        let (height, width) = (geometry.input[0], geometry.input[1])
+        let (outHeight, outWidth) = (geometry.output[0], geometry.output[1])
+        let (kernelHeight, kernelWidth) = (geometry.kernel[0], geometry.kernel[1])
+        let (strideH, strideW) = (geometry.strides[0], geometry.strides[1])
+        let (dilationH, dilationW) = (geometry.dilations[0], geometry.dilations[1])
+        let (padTop, padLeft) = (geometry.padBegins[0], geometry.padBegins[1])
+        Parallel.forChunks(channels, cost: outHeight * outWidth * kernelHeight * kernelWidth) { range in
+            for channel in range {
+                let plane = input + channel * height * width
+                let target = output + channel * outHeight * outWidth
+                target.update(repeating: bias?[channel] ?? 0, count: outHeight * outWidth)
+                for tapH in 0..<kernelHeight {
+                    for tapW in 0..<kernelWidth {
+                        let weight = weights[(channel * kernelHeight + tapH) * kernelWidth + tapW]
+                        let columnOffset = tapW * dilationW - padLeft
+                        let (first, last) = validRange(
+                            offset: columnOffset, stride: strideW, outputs: outWidth, inputs: width)
+                        if first >= last { continue }
+                        for outRow in 0..<outHeight {
+                            let inRow = outRow * strideH + tapH * dilationH - padTop
+                            if inRow < 0 || inRow >= height { continue }
+                            let source = plane + inRow * width + columnOffset
+                            let line = target + outRow * outWidth
+                            if strideW == 1 {
+                                for column in first..<last { line[column] += weight * source[column] }
+                            } else {
+                                for column in first..<last { line[column] += weight * source[column * strideW] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ConvTranspose.
+    static func convTranspose(
+        _ x: NDArray, _ w: NDArray, _ bias: NDArray?, window: WindowAttributes, group: Int, outputPadding: [Int]?,
+        outputShape: [Int]?
+    ) throws -> NDArray {
+        try inFloat([x, w, bias]) { arrays in
+            guard let x = arrays[0], let w = arrays[1] else { throw KernelError.invalid("X and W are required") }
+            return try convTransposeFloat(
+                x, w, arrays[2], window: window, group: group, outputPadding: outputPadding, outputShape: outputShape)
+        }
+    }
+
+    private static func convTransposeFloat(
+        _ x: NDArray, _ w: NDArray, _ bias: NDArray?, window: WindowAttributes, group: Int, outputPadding: [Int]?,
+        outputShape requestedShape: [Int]?
+    ) throws -> NDArray {
+        guard x.rank >= 3, w.rank == x.rank else {
+            throw KernelError.invalid("X \(x.shape) and W \(w.shape) must have the same rank, at least 3")
+        }
+        let (batch, channels) = (x.shape[0], x.shape[1])
+        guard group > 0, w.shape[0] == channels, channels % group == 0 else {
+            throw KernelError.invalid("X \(x.shape) and W \(w.shape) do not fit group \(group)")
+        }
+        let groupFilters = w.shape[1]
+        let filters = groupFilters * group
+        let groupChannels = channels / group
+        if let bias, bias.count != filters { throw KernelError.invalid("B has \(bias.count) values for \(filters) filters") }
+        let spatial = Array(x.shape[2...])
+        let rank = spatial.count
+        let kernel = window.kernelShape ?? Array(w.shape[2...])
+        guard kernel == Array(w.shape[2...]) else { throw KernelError.invalid("kernel_shape \(kernel) does not match W \(w.shape)") }
+        let strides = window.strides ?? [Int](repeating: 1, count: rank)
+        let dilations = window.dilations ?? [Int](repeating: 1, count: rank)
+        let extra = outputPadding ?? [Int](repeating: 0, count: rank)
+        var pads = window.pads ?? [Int](repeating: 0, count: 2 * rank)
+        guard strides.count == rank, dilations.count == rank, extra.count == rank, pads.count == 2 * rank else {
+            throw KernelError.invalidAttribute("strides, dilations, pads or output_padding do not match \(rank) spatial axes")
+        }
+        var outputSpatial: [Int] = []
+        let requested = requestedShape.map { $0.count > rank ? Array($0.suffix(rank)) : $0 }
+        for axis in 0..<rank {
+            let full = strides[axis] * (spatial[axis] - 1) + extra[axis] + (kernel[axis] - 1) * dilations[axis] + 1
+            if let requested {
+                guard requested.count == rank else { throw KernelError.invalidAttribute("output_shape has the wrong length") }
+                let total = full - requested[axis]
+                if window.autoPad == "SAME_UPPER" {
+                    pads[axis] = total / 2
+                    pads[axis + rank] = total - total / 2
+                } else {
+                    pads[axis] = total - total / 2
+                    pads[axis + rank] = total / 2
+                }
+                outputSpatial.append(requested[axis])
+            } else if window.autoPad == "SAME_UPPER" || window.autoPad == "SAME_LOWER" {
+                let target = spatial[axis] * strides[axis]
+                let total = max(0, full - target)
+                pads[axis] = window.autoPad == "SAME_UPPER" ? total / 2 : total - total / 2
+                pads[axis + rank] = total - pads[axis]
+                outputSpatial.append(target)
+            } else {
+                if window.autoPad == "VALID" {
+                    pads[axis] = 0
+                    pads[axis + rank] = 0
+                }
+                outputSpatial.append(full - pads[axis] - pads[axis + rank])
+            }
+        }
+        guard outputSpatial.allSatisfy({ $0 >= 0 }) else { throw KernelError.invalid("output size \(outputSpatial) is negative") }
+        let geometry = WindowGeometry(
+            input: outputSpatial, output: spatial, kernel: kernel, strides: strides, dilations: dilations,
+            padBegins: Array(pads[0..<rank]), padEnds: Array(pads[rank...]))
+        let output = try NDArray(zerosOf: .float, shape: [batch, filters] + outputSpatial)
+        let rows = groupFilters * geometry.kernelSize
+        let inputSize = Shapes.product(spatial)
+        let outputSize = Shapes.product(outputSpatial)
+        let columns = try NDArray.uninitialized(.float, shape: [rows, inputSize])
+        for image in 0..<batch {
+            for groupIndex in 0..<group {
+                try Blas.sgemm(
+                    transposeA: true, transposeB: false, m: rows, n: inputSize, k: groupChannels, alpha: 1,
+                    a: w.pointer(Float.self) + groupIndex * groupChannels * rows, lda: rows,
+                    b: x.pointer(Float.self) + (image * channels + groupIndex * groupChannels) * inputSize,
+                    ldb: inputSize, beta: 0, c: columns.pointer(Float.self), ldc: inputSize)
+                col2im(
+                    columns.pointer(Float.self), channels: groupFilters, geometry: geometry,
+                    into: output.pointer(Float.self) + (image * filters + groupIndex * groupFilters) * outputSize)
+            }
+        }
+        if let bias {
+            addBias(bias.pointer(Float.self), to: output.pointer(Float.self), batch: batch, channels: filters, size: outputSize)
+        }
+        return output
+    }
+
+    /// Adds the columns back onto their windows (the adjoint of im2col); `geometry.input` is the image.
+    private static func col2im(
+        _ columns: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, into image: UnsafeMutablePointer<Float>
+    ) {
+        let kernelSize = geometry.kernelSize
+        let columnsCount = geometry.outputSize
+        let imageStrides = Shapes.strides(of: geometry.input)
+        let rank = geometry.rank
+        // Channels are independent, so they can go to different threads.
+        Parallel.forChunks(channels, cost: kernelSize * columnsCount) { range in
+            var kernelIndex = [Int](repeating: 0, count: rank)
+            var position = [Int](repeating: 0, count: rank)
+            for channel in range {
+                let plane = image + channel * geometry.inputSize
+                for tap in 0..<kernelSize {
+                    var remainder = tap
+                    for axis in stride(from: rank - 1, through: 0, by: -1) {
+                        kernelIndex[axis] = remainder % geometry.kernel[axis]
+                        remainder /= geometry.kernel[axis]
+                    }
+                    let source = columns + (channel * kernelSize + tap) * columnsCount
+                    for axis in 0..<rank { position[axis] = 0 }
+                    for column in 0..<columnsCount {
+                        var offset = 0
+                        var inside = true
+                        for axis in 0..<rank {
+                            let coordinate =
+                                position[axis] * geometry.strides[axis] + kernelIndex[axis] * geometry.dilations[axis]
+                                - geometry.padBegins[axis]
+                            if coordinate < 0 || coordinate >= geometry.input[axis] {
+                                inside = false
+                                break
+                            }
+                            offset += coordinate * imageStrides[axis]
+                        }
+                        if inside { plane[offset] += source[column] }
+                        IndexKernels.advance(&position, shape: geometry.output)
+                    }
+                }
+            }
+        }
+    }
+}

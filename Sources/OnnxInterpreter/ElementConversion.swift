@@ -1,0 +1,181 @@
+import OnnxIR
+
+/// Converts arrays between element types with ONNX's Cast rules (see `NumericElement.converted`).
+///
+/// Native numeric types and bool convert directly; the formats Swift has no type for
+/// (bfloat16, float8, float4, float8e8m0, the packed 4- and 2-bit integers) go through
+/// float32 or int8/uint8 on the way in or out.
+enum ElementConversion {
+    /// `array` with its elements cast to `target`; `saturate` and `rounding` apply to float8 targets.
+    static func convert(
+        _ array: NDArray, to target: DataType, saturate: Bool = true, rounding: FloatBits.E8M0Rounding = .up
+    ) throws -> NDArray {
+        if array.dataType == target { return array }
+        let source = try widenedSource(array)
+        if source.dataType == target { return source }
+        switch target {
+        case .bfloat16, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float4e2m1, .float8e8m0:
+            let floats = try convertNative(source, to: .float)
+            return try encodeFloat(floats, to: target, saturate: saturate, rounding: rounding)
+        case .int4, .int2:
+            return try pack(convertNative(source, to: .int8), as: target)
+        case .uint4, .uint2:
+            return try pack(convertNative(source, to: .uint8), as: target)
+        default:
+            return try convertNative(source, to: target)
+        }
+    }
+
+    /// The array itself if Swift has a type for its elements, else decoded to float32, int8 or uint8.
+    private static func widenedSource(_ array: NDArray) throws -> NDArray {
+        let count = array.count
+        switch array.dataType {
+        case .bfloat16:
+            let output = try NDArray.uninitialized(.float, shape: array.shape)
+            ElementwiseLoops.map(array.pointer(UInt16.self), output.pointer(Float.self), count: count) {
+                FloatBits.bfloat16ToFloat($0)
+            }
+            return output
+        case .float8e8m0:
+            let output = try NDArray.uninitialized(.float, shape: array.shape)
+            ElementwiseLoops.map(array.pointer(UInt8.self), output.pointer(Float.self), count: count) {
+                FloatBits.e8m0ToFloat($0)
+            }
+            return output
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz:
+            guard let format = MiniFloat.format(of: array.dataType) else { break }
+            let output = try NDArray.uninitialized(.float, shape: array.shape)
+            ElementwiseLoops.map(array.pointer(UInt8.self), output.pointer(Float.self), count: count) {
+                format.decode($0)
+            }
+            return output
+        case .float4e2m1:
+            let codes = try unpack(array)
+            let output = try NDArray.uninitialized(.float, shape: array.shape)
+            ElementwiseLoops.map(codes.pointer(UInt8.self), output.pointer(Float.self), count: count) {
+                MiniFloat.e2m1.decode($0)
+            }
+            return output
+        case .int4, .uint4, .int2, .uint2:
+            return try unpack(array)
+        default:
+            break
+        }
+        return array
+    }
+
+    /// Unpacks 4- or 2-bit elements into one byte each: int8 for the signed types, uint8 otherwise.
+    static func unpack(_ array: NDArray) throws -> NDArray {
+        let bits = array.dataType.bitWidth ?? 8
+        let signed = array.dataType == .int4 || array.dataType == .int2
+        let output = try NDArray.uninitialized(signed ? .int8 : .uint8, shape: array.shape)
+        let source = array.pointer(UInt8.self)
+        let target = output.pointer(UInt8.self)
+        let perByte = 8 / bits
+        let mask = UInt8((1 << bits) - 1)
+        for index in 0..<array.count {
+            var value = (source[index / perByte] >> UInt8((index % perByte) * bits)) & mask
+            if signed && value & (1 << UInt8(bits - 1)) != 0 { value |= ~mask }
+            target[index] = value
+        }
+        return output
+    }
+
+    /// Packs int8/uint8 elements (keeping their low bits) into a 4- or 2-bit type.
+    static func pack(_ array: NDArray, as type: DataType) throws -> NDArray {
+        let bits = type.bitWidth ?? 8
+        let output = try NDArray(zerosOf: type, shape: array.shape)
+        let source = array.pointer(UInt8.self)
+        let target = output.pointer(UInt8.self)
+        let perByte = 8 / bits
+        let mask = UInt8((1 << bits) - 1)
+        for index in 0..<array.count {
+            target[index / perByte] |= (source[index] & mask) << UInt8((index % perByte) * bits)
+        }
+        return output
+    }
+
+    private static func encodeFloat(
+        _ floats: NDArray, to target: DataType, saturate: Bool, rounding: FloatBits.E8M0Rounding
+    ) throws -> NDArray {
+        let source = floats.pointer(Float.self)
+        let count = floats.count
+        switch target {
+        case .bfloat16:
+            let output = try NDArray.uninitialized(.bfloat16, shape: floats.shape)
+            ElementwiseLoops.map(source, output.pointer(UInt16.self), count: count) { FloatBits.floatToBFloat16($0) }
+            return output
+        case .float8e8m0:
+            let output = try NDArray.uninitialized(.float8e8m0, shape: floats.shape)
+            ElementwiseLoops.map(source, output.pointer(UInt8.self), count: count) {
+                FloatBits.floatToE8M0($0, saturate: saturate, rounding: rounding)
+            }
+            return output
+        case .float4e2m1:
+            let codes = try NDArray.uninitialized(.uint8, shape: floats.shape)
+            ElementwiseLoops.map(source, codes.pointer(UInt8.self), count: count) {
+                MiniFloat.e2m1.encode($0, saturate: saturate)
+            }
+            return try pack(codes, as: .float4e2m1)
+        default:
+            guard let format = MiniFloat.format(of: target) else { throw KernelError.unsupportedType("\(target)") }
+            let output = try NDArray.uninitialized(target, shape: floats.shape)
+            ElementwiseLoops.map(source, output.pointer(UInt8.self), count: count, cost: 8) {
+                format.encode($0, saturate: saturate)
+            }
+            return output
+        }
+    }
+
+    /// Converts between native numeric types and bool.
+    private static func convertNative(_ array: NDArray, to target: DataType) throws -> NDArray {
+        if array.dataType == target { return array }
+        let output = try NDArray.uninitialized(target, shape: array.shape)
+        if array.dataType == .bool {
+            try TypeDispatch.numeric(target, FromBool(source: array, output: output))
+        } else if target == .bool {
+            try TypeDispatch.numeric(array.dataType, ToBool(source: array, output: output))
+        } else {
+            try TypeDispatch.numeric(array.dataType, SourceVisitor(source: array, output: output))
+        }
+        return output
+    }
+
+    private struct SourceVisitor: NumericVisitor {
+        let source: NDArray
+        let output: NDArray
+        func visit<T: NumericElement>(_ type: T.Type) throws {
+            try TypeDispatch.numeric(output.dataType, TargetVisitor<T>(source: source, output: output))
+        }
+    }
+
+    private struct TargetVisitor<T: NumericElement>: NumericVisitor {
+        let source: NDArray
+        let output: NDArray
+        func visit<U: NumericElement>(_ type: U.Type) throws {
+            ElementwiseLoops.map(source.pointer(T.self), output.pointer(U.self), count: source.count) {
+                $0.converted(to: U.self)
+            }
+        }
+    }
+
+    private struct FromBool: NumericVisitor {
+        let source: NDArray
+        let output: NDArray
+        func visit<U: NumericElement>(_ type: U.Type) throws {
+            ElementwiseLoops.map(source.pointer(UInt8.self), output.pointer(U.self), count: source.count) {
+                $0 == 0 ? U.zeroValue : U.oneValue
+            }
+        }
+    }
+
+    private struct ToBool: NumericVisitor {
+        let source: NDArray
+        let output: NDArray
+        func visit<T: NumericElement>(_ type: T.Type) throws {
+            ElementwiseLoops.map(source.pointer(T.self), output.pointer(UInt8.self), count: source.count) {
+                $0.isZeroValue ? 0 : 1
+            }
+        }
+    }
+}

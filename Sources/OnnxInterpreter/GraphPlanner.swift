@@ -1,0 +1,194 @@
+import OnnxIR
+
+/// Compiles graphs into `GraphPlan`s: schedules nodes, builds kernels, and finds each value's last use.
+final class GraphPlanner {
+    /// Imported opset version per domain ("" for the default domain).
+    private let opsetVersions: [String: Int]
+    /// The model's name, for messages.
+    let modelName: String
+
+    /// Creates a planner for the graphs of `model`.
+    init(model: Model, modelName: String) {
+        var versions: [String: Int] = [:]
+        for opset in model.opsetImports {
+            let domain = OpsetImport.isDefaultDomain(opset.domain) ? "" : opset.domain
+            versions[domain] = Int(clamping: opset.version)
+        }
+        self.opsetVersions = versions
+        self.modelName = modelName
+    }
+
+    /// Plans `graph`, which may use the values in `outerVisible` from the graphs around it.
+    func plan(graph: Graph, depth: Int, outerVisible: Set<ObjectIdentifier>) throws -> GraphPlan {
+        let defined = graph.definedValues()
+        var slotIndex: [ObjectIdentifier: Int] = [:]
+        for value in defined { slotIndex[ObjectIdentifier(value)] = slotIndex.count }
+        let localIDs = Set(slotIndex.keys)
+
+        let order = try schedule(graph)
+        var effectiveInputs: [[Value]] = []
+        var captures: [(id: ObjectIdentifier, slot: Int)] = []
+        for node in order {
+            let used = node.inputs.compactMap { $0 } + node.subgraphs.flatMap { Self.freeValues(of: $0) }
+            for value in used where slotIndex[ObjectIdentifier(value)] == nil {
+                guard outerVisible.contains(ObjectIdentifier(value)) else {
+                    throw InterpreterError.invalidGraph(
+                        graph: graph.displayName, reason: "node '\(node.displayName)' uses undefined value '\(value.name)'")
+                }
+                let slot = slotIndex.count
+                slotIndex[ObjectIdentifier(value)] = slot
+                captures.append((ObjectIdentifier(value), slot))
+            }
+            effectiveInputs.append(used)
+        }
+
+        var constantSlots = [NDArray?](repeating: nil, count: slotIndex.count)
+        for value in graph.initializers {
+            guard let tensor = value.initializer, let slot = slotIndex[ObjectIdentifier(value)] else { continue }
+            constantSlots[slot] = try NDArray(tensor: tensor)
+        }
+        for value in graph.sparseInitializers where value.hasUses {
+            throw InterpreterError.unsupportedTensor(name: value.name, reason: "sparse initializers are not supported")
+        }
+
+        let visible = outerVisible.union(localIDs)
+        let steps = try buildSteps(
+            order: order, effectiveInputs: effectiveInputs, graph: graph, slotIndex: slotIndex, depth: depth,
+            visible: visible)
+        let inputSlots = graph.inputs.compactMap { slotIndex[ObjectIdentifier($0)] }
+        var outputSlots: [Int] = []
+        for output in graph.outputs {
+            guard let slot = slotIndex[ObjectIdentifier(output)] else {
+                if outerVisible.contains(ObjectIdentifier(output)) {
+                    let slot = slotIndex.count
+                    slotIndex[ObjectIdentifier(output)] = slot
+                    captures.append((ObjectIdentifier(output), slot))
+                    constantSlots.append(nil)
+                    outputSlots.append(slot)
+                    continue
+                }
+                throw InterpreterError.invalidGraph(
+                    graph: graph.displayName, reason: "output '\(output.name)' is not defined")
+            }
+            outputSlots.append(slot)
+        }
+        return GraphPlan(
+            graph: graph, depth: depth, slotIndex: slotIndex, constantSlots: constantSlots, inputSlots: inputSlots,
+            captures: captures, steps: steps, outputSlots: outputSlots)
+    }
+
+    private func buildSteps(
+        order: [Node], effectiveInputs: [[Value]], graph: Graph, slotIndex: [ObjectIdentifier: Int], depth: Int,
+        visible: Set<ObjectIdentifier>
+    ) throws -> [PlanStep] {
+        var lastUse: [Int: Int] = [:]
+        for (stepIndex, used) in effectiveInputs.enumerated() {
+            for value in used { if let slot = slotIndex[ObjectIdentifier(value)] { lastUse[slot] = stepIndex } }
+        }
+        let kept = Set(graph.outputs.compactMap { slotIndex[ObjectIdentifier($0)] })
+        var steps: [PlanStep] = []
+        steps.reserveCapacity(order.count)
+        for (stepIndex, node) in order.enumerated() {
+            let kernel = try buildKernel(for: node, depth: depth, visible: visible)
+            let inputSlots = node.inputs.map { $0.flatMap { slotIndex[ObjectIdentifier($0)] } }
+            let outputSlots = node.outputs.map { $0.flatMap { slotIndex[ObjectIdentifier($0)] } }
+            var dying: [Int] = []
+            for value in effectiveInputs[stepIndex] {
+                guard let slot = slotIndex[ObjectIdentifier(value)], lastUse[slot] == stepIndex, !kept.contains(slot),
+                    !dying.contains(slot)
+                else { continue }
+                dying.append(slot)
+            }
+            let direct = Set(inputSlots.compactMap { $0 })
+            let moved = node.subgraphs.isEmpty ? dying.filter { direct.contains($0) } : []
+            var released = dying.filter { !moved.contains($0) }
+            for slot in outputSlots.compactMap({ $0 }) where lastUse[slot] == nil && !kept.contains(slot) {
+                released.append(slot)
+            }
+            steps.append(
+                PlanStep(
+                    node: node, kernel: kernel, inputSlots: inputSlots, outputSlots: outputSlots, movedInputs: moved,
+                    releasedAfter: released))
+        }
+        return steps
+    }
+
+    private func buildKernel(for node: Node, depth: Int, visible: Set<ObjectIdentifier>) throws -> Kernel {
+        let domain = OpsetImport.isDefaultDomain(node.domain) ? "" : node.domain
+        let version = opsetVersions[domain]
+        guard let builder = KernelRegistry.builder(domain: domain, opType: node.opType), let version else {
+            throw InterpreterError.unsupportedOperator(
+                opType: node.opType, domain: domain, version: version.map { Int64($0) }, node: node.displayName,
+                model: modelName)
+        }
+        let context = NodeContext(node: node, opsetVersion: version, planner: self, depth: depth, visible: visible)
+        do {
+            return try builder(context)
+        } catch let error as KernelError {
+            if case .unsupported(let reason) = error {
+                throw InterpreterError.unsupportedOperator(
+                    opType: node.opType + " (\(reason))", domain: domain, version: Int64(version),
+                    node: node.displayName, model: modelName)
+            }
+            throw GraphPlan.describe(error, node: node)
+        }
+    }
+
+    /// Orders the nodes so each comes after the producers of its inputs, keeping file order where it can.
+    private func schedule(_ graph: Graph) throws -> [Node] {
+        let nodes = graph.nodes
+        var producerIndex: [ObjectIdentifier: Int] = [:]
+        for (index, node) in nodes.enumerated() {
+            for output in node.outputs.compactMap({ $0 }) { producerIndex[ObjectIdentifier(output)] = index }
+        }
+        var dependencies: [[Int]] = []
+        var alreadySorted = true
+        for (index, node) in nodes.enumerated() {
+            let used = node.inputs.compactMap { $0 } + node.subgraphs.flatMap { Self.freeValues(of: $0) }
+            let producers = used.compactMap { producerIndex[ObjectIdentifier($0)] }
+            if producers.contains(where: { $0 >= index }) { alreadySorted = false }
+            dependencies.append(producers)
+        }
+        if alreadySorted { return nodes }
+        var remaining = dependencies.map { Set($0).count }
+        var dependents = [[Int]](repeating: [], count: nodes.count)
+        for (index, producers) in dependencies.enumerated() {
+            for producer in Set(producers) { dependents[producer].append(index) }
+        }
+        var ready = (0..<nodes.count).filter { remaining[$0] == 0 }
+        var order: [Node] = []
+        order.reserveCapacity(nodes.count)
+        while !ready.isEmpty {
+            let position = ready.indices.min { ready[$0] < ready[$1] } ?? 0
+            let next = ready.remove(at: position)
+            order.append(nodes[next])
+            for dependent in dependents[next] {
+                remaining[dependent] -= 1
+                if remaining[dependent] == 0 { ready.append(dependent) }
+            }
+        }
+        guard order.count == nodes.count else {
+            let stuck = nodes.indices.first { remaining[$0] > 0 }.map { nodes[$0].displayName } ?? "?"
+            throw InterpreterError.invalidGraph(
+                graph: graph.displayName, reason: "the nodes form a cycle (node '\(stuck)' can never run)")
+        }
+        return order
+    }
+
+    /// Values the nodes of `graph` (and of the graphs inside it) use but `graph` does not define.
+    static func freeValues(of graph: Graph) -> [Value] {
+        let defined = Set(graph.definedValues().map(ObjectIdentifier.init))
+        var seen = Set<ObjectIdentifier>()
+        var result: [Value] = []
+        for node in graph.nodes {
+            let used = node.inputs.compactMap { $0 } + node.subgraphs.flatMap { freeValues(of: $0) }
+            for value in used where !defined.contains(ObjectIdentifier(value)) {
+                if seen.insert(ObjectIdentifier(value)).inserted { result.append(value) }
+            }
+        }
+        for output in graph.outputs where !defined.contains(ObjectIdentifier(output)) {
+            if seen.insert(ObjectIdentifier(output)).inserted { result.append(output) }
+        }
+        return result
+    }
+}

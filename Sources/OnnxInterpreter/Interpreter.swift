@@ -1,0 +1,102 @@
+import OnnxIR
+
+/// Runs an ONNX model: the reference interpreter qdqc calibrates and checks accuracy with.
+///
+/// Built once per model: checks that every operator has a kernel (an unsupported one is an
+/// error naming the op type, the node and the model), schedules the graph, and reads the
+/// initializers in place. `run` may then be called any number of times, with inputs of any
+/// shape the model allows, from any thread.
+public final class Interpreter: @unchecked Sendable {
+    /// The model being run.
+    public let model: Model
+    /// The name used in messages.
+    public let modelName: String
+    private let plan: GraphPlan
+    private let requiredInputs: [Value]
+
+    /// Plans `model`; `name` (for messages) defaults to the main graph's name.
+    public init(model: Model, name: String? = nil) throws {
+        self.model = model
+        self.modelName = name ?? model.graph.name ?? "model"
+        let planner = GraphPlanner(model: model, modelName: modelName)
+        self.plan = try planner.plan(graph: model.graph, depth: 0, outerVisible: [])
+        self.requiredInputs = model.graph.inputs.filter { $0.initializer == nil }
+    }
+
+    /// Names of the inputs a run needs (graph inputs without an initializer), in graph order.
+    public var inputNames: [String] { requiredInputs.map(\.name) }
+
+    /// Names of the graph outputs, in graph order.
+    public var outputNames: [String] { model.graph.outputs.map(\.name) }
+
+    /// The operators this interpreter implements, as `domain:OpType` ("" domain written as `ai.onnx`).
+    public static var supportedOperators: [String] { KernelRegistry.operatorNames }
+
+    /// Runs the model on `inputs` (by graph input name) and returns every graph output by name.
+    ///
+    /// `observer` sees each graph input and each tensor a node produces, as it is produced.
+    /// A missing or unknown input, or one whose element type or shape breaks the graph's
+    /// declaration, is an error naming it.
+    public func run(_ inputs: [String: NDArray], observer: TensorObserver? = nil) throws -> [String: NDArray] {
+        let graph = model.graph
+        for name in inputs.keys where !graph.inputs.contains(where: { $0.name == name }) {
+            throw InterpreterError.unknownInput(name: name, model: modelName)
+        }
+        var arguments: [NDArray?] = []
+        arguments.reserveCapacity(graph.inputs.count)
+        for value in graph.inputs {
+            guard let array = inputs[value.name] else {
+                guard value.initializer != nil else {
+                    throw InterpreterError.missingInput(name: value.name, model: modelName)
+                }
+                arguments.append(nil)
+                continue
+            }
+            try check(array, against: value)
+            arguments.append(array)
+        }
+        let results = try plan.run(arguments: arguments, parent: nil, observer: observer)
+        var outputs: [String: NDArray] = [:]
+        for (value, array) in zip(graph.outputs, results) { outputs[value.name] = array }
+        return outputs
+    }
+
+    /// Runs the model on `Tensor` inputs; see `run(_:observer:)`.
+    public func run(tensors: [String: Tensor], observer: TensorObserver? = nil) throws -> [String: NDArray] {
+        var arrays: [String: NDArray] = [:]
+        for (name, tensor) in tensors {
+            do {
+                arrays[name] = try NDArray(tensor: tensor)
+            } catch InterpreterError.unsupportedTensor(_, let reason) {
+                throw InterpreterError.inputMismatch(name: name, model: modelName, reason: reason)
+            }
+        }
+        return try run(arrays, observer: observer)
+    }
+
+    private func check(_ array: NDArray, against value: Value) throws {
+        guard let type = value.type else { return }
+        guard case .tensor(let elementType, let shape) = type.kind else {
+            throw InterpreterError.inputMismatch(
+                name: value.name, model: modelName, reason: "only tensor inputs are supported")
+        }
+        if let elementType, elementType != .undefined, elementType != array.dataType {
+            throw InterpreterError.inputMismatch(
+                name: value.name, model: modelName,
+                reason: "element type \(array.dataType) given, the model expects \(elementType)")
+        }
+        guard let shape else { return }
+        guard shape.rank == array.rank else {
+            throw InterpreterError.inputMismatch(
+                name: value.name, model: modelName,
+                reason: "shape \(array.shape) given, the model expects rank \(shape.rank) \(shape)")
+        }
+        for (axis, dimension) in shape.dimensions.enumerated() {
+            if let size = dimension.value, size >= 0, Int(size) != array.shape[axis] {
+                throw InterpreterError.inputMismatch(
+                    name: value.name, model: modelName,
+                    reason: "shape \(array.shape) given, the model expects \(shape) (axis \(axis))")
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// Every kernel the interpreter has, keyed by domain and operator type.
+enum KernelRegistry {
+    /// `"domain:OpType"` (domain "" for ONNX's default domain) to builder.
+    private static let builders: [String: KernelBuilder] = {
+        var table: [String: KernelBuilder] = [:]
+        ArithmeticKernels.register(into: &table)
+        UnaryKernels.register(into: &table)
+        ComparisonKernels.register(into: &table)
+        ShapeKernels.register(into: &table)
+        MovementKernels.register(into: &table)
+        IndexKernels.register(into: &table)
+        LinearAlgebraKernels.register(into: &table)
+        ConvKernels.register(into: &table)
+        PoolKernels.register(into: &table)
+        NormalizationKernels.register(into: &table)
+        ReductionKernels.register(into: &table)
+        SoftmaxKernels.register(into: &table)
+        return table
+    }()
+
+    /// The builder for `opType` in `domain`, if there is one.
+    static func builder(domain: String, opType: String) -> KernelBuilder? {
+        builders[key(domain: domain, opType: opType)]
+    }
+
+    /// The table key.
+    static func key(domain: String, opType: String) -> String { "\(domain):\(opType)" }
+
+    /// Every supported operator as `domain:OpType`, sorted, with `ai.onnx` for the default domain.
+    static var operatorNames: [String] {
+        builders.keys.map { $0.hasPrefix(":") ? "ai.onnx" + $0 : $0 }.sorted()
+    }
+}

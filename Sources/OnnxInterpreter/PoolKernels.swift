@@ -1,0 +1,209 @@
+import Foundation
+import OnnxIR
+
+/// MaxPool, AveragePool, LpPool and their Global forms, over any number of spatial axes.
+enum PoolKernels {
+    /// What a window reduces to.
+    enum Reduction {
+        case maximum
+        case average(countIncludePad: Bool)
+        case lp(p: Float)
+    }
+
+    /// Registers the family's kernels.
+    static func register(into table: inout [String: KernelBuilder]) {
+        table[":MaxPool"] = { context in
+            let window = try WindowAttributes(context)
+            let columnMajor = try context.int("storage_order", default: 0) != 0
+            let wantsIndices = context.hasOutput(1)
+            return { call in
+                let x = try call.input(0)
+                let result = try pool(x, window: window, reduction: .maximum, wantsIndices: wantsIndices, columnMajor: columnMajor)
+                return [result.values, result.indices]
+            }
+        }
+        table[":AveragePool"] = { context in
+            let window = try WindowAttributes(context)
+            let include = try context.int("count_include_pad", default: 0) != 0
+            return { call in
+                [try pool(call.input(0), window: window, reduction: .average(countIncludePad: include)).values]
+            }
+        }
+        table[":LpPool"] = { context in
+            let window = try WindowAttributes(context)
+            let p = Float(try context.int("p", default: 2))
+            return { call in [try pool(call.input(0), window: window, reduction: .lp(p: p)).values] }
+        }
+        table[":GlobalAveragePool"] = { _ in { call in [try global(call.input(0), reduction: .average(countIncludePad: true))] } }
+        table[":GlobalMaxPool"] = { _ in { call in [try global(call.input(0), reduction: .maximum)] } }
+        table[":GlobalLpPool"] = { context in
+            let p = Float(try context.int("p", default: 2))
+            return { call in [try global(call.input(0), reduction: .lp(p: p))] }
+        }
+    }
+
+    /// Converts `x` to float32 when needed (integer types only for max pooling, where it is exact).
+    private static func widened(_ x: NDArray, reduction: Reduction) throws -> NDArray {
+        switch x.dataType {
+        case .float: return x
+        case .double, .float16, .bfloat16: return try ElementConversion.convert(x, to: .float)
+        case .int8, .uint8:
+            if case .maximum = reduction { return try ElementConversion.convert(x, to: .float) }
+            fallthrough
+        default:
+            throw KernelError.unsupportedType("\(x.dataType) (supported: float, double, float16, bfloat16; int8 and uint8 for MaxPool)")
+        }
+    }
+
+    /// Pools `x` ([N, C, spatial...]) with the window; also returns MaxPool's indices when asked.
+    static func pool(
+        _ x: NDArray, window: WindowAttributes, reduction: Reduction, wantsIndices: Bool = false,
+        columnMajor: Bool = false
+    ) throws -> (values: NDArray, indices: NDArray?) {
+        guard x.rank >= 3 else { throw KernelError.invalid("X must have rank 3 or more, not \(x.shape)") }
+        let input = try widened(x, reduction: reduction)
+        let spatial = Array(x.shape[2...])
+        let geometry = try window.geometry(input: spatial)
+        let planes = x.shape[0] * x.shape[1]
+        let output = try NDArray.uninitialized(.float, shape: Array(x.shape[0..<2]) + geometry.output)
+        let indices = wantsIndices ? try NDArray.uninitialized(.int64, shape: output.shape) : nil
+        let taps = (0..<geometry.rank).map { axis in axisTaps(geometry, axis: axis) }
+        let inputStrides = Shapes.strides(of: spatial)
+        let columnStrides = columnMajorStrides(spatial)
+        let source = input.pointer(Float.self)
+        let target = output.pointer(Float.self)
+        let indexTarget = indices?.pointer(Int64.self)
+        let outputSize = geometry.outputSize
+        let inputSize = geometry.inputSize
+        Parallel.forChunks(planes, cost: outputSize * geometry.kernelSize) { range in
+            var position = [Int](repeating: 0, count: geometry.rank)
+            var tapIndex = [Int](repeating: 0, count: geometry.rank)
+            for plane in range {
+                let base = source + plane * inputSize
+                for axis in 0..<geometry.rank { position[axis] = 0 }
+                for flat in 0..<outputSize {
+                    var best = -Float.infinity
+                    var bestOffset = -1
+                    var sum: Float = 0
+                    var valid = 0
+                    var padded = 0
+                    let windows = (0..<geometry.rank).map { taps[$0][position[$0]] }
+                    if windows.allSatisfy({ !$0.isEmpty }) {
+                        for axis in 0..<geometry.rank { tapIndex[axis] = 0 }
+                        while true {
+                            var offset = 0
+                            var inside = true
+                            for axis in 0..<geometry.rank {
+                                let coordinate = windows[axis][tapIndex[axis]]
+                                if coordinate < 0 { inside = false } else { offset += coordinate * inputStrides[axis] }
+                            }
+                            padded += 1
+                            if inside {
+                                let value = base[offset]
+                                valid += 1
+                                switch reduction {
+                                case .maximum:
+                                    if value > best || bestOffset < 0 && !value.isNaN && value >= best {
+                                        best = value
+                                        bestOffset = offset
+                                    }
+                                case .average: sum += value
+                                case .lp(let p): sum += Foundation.pow(Swift.abs(value), p)
+                                }
+                            }
+                            var axis = geometry.rank - 1
+                            while axis >= 0 {
+                                tapIndex[axis] += 1
+                                if tapIndex[axis] < windows[axis].count { break }
+                                tapIndex[axis] = 0
+                                axis -= 1
+                            }
+                            if axis < 0 { break }
+                        }
+                    }
+                    let result: Float
+                    switch reduction {
+                    case .maximum: result = valid == 0 ? -Float.infinity : best
+                    case .average(let include): result = sum / Float(include ? padded : max(valid, 1))
+                    case .lp(let p): result = Foundation.pow(sum, 1 / p)
+                    }
+                    target[plane * outputSize + flat] = result
+                    if let indexTarget {
+                        var index = plane * inputSize
+                        if bestOffset >= 0 {
+                            if columnMajor {
+                                var remainder = bestOffset
+                                for axis in stride(from: geometry.rank - 1, through: 0, by: -1) {
+                                    index += (remainder % spatial[axis]) * columnStrides[axis]
+                                    remainder /= spatial[axis]
+                                }
+                            } else {
+                                index += bestOffset
+                            }
+                        }
+                        indexTarget[plane * outputSize + flat] = Int64(index)
+                    }
+                    IndexKernels.advance(&position, shape: geometry.output)
+                }
+            }
+        }
+        let values = x.dataType == .float ? output : try ElementConversion.convert(output, to: x.dataType)
+        return (values, indices)
+    }
+
+    /// For each output position along `axis`: the input coordinate of each tap inside the padded
+    /// extent, or -1 for a tap on padding. Taps beyond the padded extent (ceil mode) are left out.
+    private static func axisTaps(_ geometry: WindowGeometry, axis: Int) -> [[Int]] {
+        let size = geometry.input[axis]
+        return (0..<geometry.output[axis]).map { position in
+            var result: [Int] = []
+            for tap in 0..<geometry.kernel[axis] {
+                let coordinate = position * geometry.strides[axis] + tap * geometry.dilations[axis] - geometry.padBegins[axis]
+                if coordinate >= size + geometry.padEnds[axis] { continue }
+                result.append(coordinate >= 0 && coordinate < size ? coordinate : -1)
+            }
+            return result
+        }
+    }
+
+    private static func columnMajorStrides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var running = 1
+        for axis in 0..<shape.count {
+            strides[axis] = running
+            running *= shape[axis]
+        }
+        return strides
+    }
+
+    /// Global pooling over every spatial axis.
+    static func global(_ x: NDArray, reduction: Reduction) throws -> NDArray {
+        guard x.rank >= 2 else { throw KernelError.invalid("X must have rank 2 or more, not \(x.shape)") }
+        let input = try widened(x, reduction: reduction)
+        let planes = x.shape[0] * x.shape[1]
+        let size = Shapes.product(Array(x.shape[2...]))
+        let output = try NDArray.uninitialized(.float, shape: Array(x.shape[0..<2]) + [Int](repeating: 1, count: x.rank - 2))
+        let source = input.pointer(Float.self)
+        let target = output.pointer(Float.self)
+        Parallel.forChunks(planes, cost: size) { range in
+            for plane in range {
+                let row = source + plane * size
+                switch reduction {
+                case .maximum:
+                    var best = -Float.infinity
+                    for index in 0..<size where row[index] > best || row[index].isNaN { best = row[index] }
+                    target[plane] = best
+                case .average:
+                    var sum: Double = 0
+                    for index in 0..<size { sum += Double(row[index]) }
+                    target[plane] = Float(sum / Double(size))
+                case .lp(let p):
+                    var sum: Float = 0
+                    for index in 0..<size { sum += Foundation.pow(Swift.abs(row[index]), p) }
+                    target[plane] = Foundation.pow(sum, 1 / p)
+                }
+            }
+        }
+        return x.dataType == .float ? output : try ElementConversion.convert(output, to: x.dataType)
+    }
+}

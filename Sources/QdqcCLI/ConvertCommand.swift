@@ -1,0 +1,90 @@
+import ArgumentParser
+import OnnxIO
+import Passes
+
+/// `qdqc convert MODEL -o OUT`: reads a model, runs a pipeline, writes the result.
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Run a pass pipeline on a model and write the result (the default command).",
+        discussion: """
+            Without --passes the default pipeline runs: \(DefaultPipeline.text)
+            The output is written atomically; on any error no output file is left behind.
+            """)
+
+    @Argument(help: ArgumentHelp("The model to read (.onnx, or ONNX text .onnxtxt).", valueName: "model"))
+    var model: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the model (may equal MODEL).", valueName: "out"))
+    var output: String
+
+    @Option(
+        help: ArgumentHelp(
+            "The pass pipeline, e.g. 'eliminate-dead-code,topological-sort'; '' runs no pass.",
+            valueName: "pipeline"))
+    var passes: String?
+
+    @Option(
+        name: .customLong("external-data"),
+        help: ArgumentHelp(
+            "Store large tensors in this file, relative to the output model's folder.", valueName: "file"))
+    var externalData: String?
+
+    @Option(
+        name: .customLong("external-data-threshold"),
+        help: ArgumentHelp(
+            "Tensors of at least this many bytes go to the external-data file (default 1024).",
+            valueName: "bytes"))
+    var externalDataThreshold: Int?
+
+    @OptionGroup var instrumentation: InstrumentationOptions
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    mutating func validate() throws {
+        do {
+            _ = try PassRegistry().makePasses(try Pipeline.parse(pipelineText))
+        } catch {
+            throw ValidationError("--passes: \(error)")
+        }
+        if let externalData, let problem = RelativePath.problem(with: externalData) {
+            throw ValidationError("--external-data '\(externalData)' \(problem)")
+        }
+        if let externalDataThreshold {
+            guard externalData != nil else { throw ValidationError("--external-data-threshold needs --external-data") }
+            guard externalDataThreshold >= 0 else { throw ValidationError("--external-data-threshold must be >= 0") }
+        }
+    }
+
+    func run() throws {
+        let pipeline = try Pipeline.parse(pipelineText)
+        let loaded = try ModelLoader.load(path: model)
+        let manager = try PassManager(pipeline: pipeline, options: instrumentation.managerOptions)
+        let modelPath = model
+        let context = PassContext(remark: { [quiet] message in
+            if !quiet { StandardError.write("remark: \(modelPath): \(message)\n") }
+        })
+        let report: PipelineReport
+        do {
+            report = try manager.run(on: loaded, context: context)
+        } catch {
+            throw CLIError(path: model, error)
+        }
+        let writeOptions = ModelWriteOptions(
+            externalDataFile: externalData,
+            externalDataThreshold: externalDataThreshold ?? ModelWriteOptions().externalDataThreshold)
+        do {
+            try ModelWriter.write(loaded, to: output, options: writeOptions)
+        } catch {
+            throw CLIError(path: output, error)
+        }
+        if !quiet {
+            let changed = report.records.filter(\.changed).count
+            StandardError.write(
+                "wrote \(output) (\(report.records.count) passes run, \(changed) changed the model)\n")
+        }
+    }
+
+    private var pipelineText: String { passes ?? DefaultPipeline.text }
+}

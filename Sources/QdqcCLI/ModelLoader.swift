@@ -1,0 +1,45 @@
+import Foundation
+import OnnxIO
+import OnnxIR
+import OnnxText
+
+/// Reads a model the way every command does: protobuf (or ONNX text for `.onnxtxt`), then the verifier.
+enum ModelLoader {
+    /// Reads and verifies the model at `path`; any problem becomes a `CLIError` naming the file.
+    static func load(path: String) throws -> Model {
+        let model: Model
+        do {
+            model = isText(path) ? try readText(path: path) : try ModelReader.read(path: path)
+        } catch {
+            throw CLIError(path: path, error)
+        }
+        do {
+            try Verifier().verify(model)
+        } catch {
+            throw CLIError(path: path, error)
+        }
+        return model
+    }
+
+    /// Whether `path` names a textual model (`.onnxtxt`), such as a dump or a reproducer.
+    static func isText(_ path: String) -> Bool { path.lowercased().hasSuffix(".onnxtxt") }
+
+    /// Parses ONNX text and binds its external-data references (dump sidecars) relative to the file.
+    private static func readText(path: String) throws -> Model {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw CLIError(path: path, message: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw CLIError(path: path, message: "is a directory, not a model") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError(path: path, message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CLIError(path: path, message: "not UTF-8 text")
+        }
+        let model = try TextParser.parseModel(text)
+        let directory = (path as NSString).deletingLastPathComponent
+        try ExternalDataBinder.bind(model, baseDirectory: directory.isEmpty ? "." : directory)
+        return model
+    }
+}

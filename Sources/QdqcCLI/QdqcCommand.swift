@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+
+/// The `qdqc` command: converts float ONNX models into explicitly quantized ones.
+///
+/// `convert` is the default subcommand, so `qdqc model.onnx -o out.onnx` works.
+/// Errors are one line on standard error starting with `error:`; the exit
+/// status is 0 on success, 1 for an error and 64 for a usage error.
+public struct QdqcCommand: ParsableCommand {
+    /// Subcommands, version and help text.
+    public static let configuration = CommandConfiguration(
+        commandName: "qdqc",
+        abstract: "Turn a float ONNX model into an explicitly quantized (QuantizeLinear/DequantizeLinear) one.",
+        discussion: """
+            Without a subcommand, qdqc runs 'convert': qdqc MODEL -o OUT [--passes PIPELINE].
+            Exit status: 0 success, 1 error, 64 usage error.
+            """,
+        version: QdqcVersion.current,
+        subcommands: [ConvertCommand.self, PrintCommand.self, ListPassesCommand.self],
+        defaultSubcommand: ConvertCommand.self)
+
+    /// Creates the command (argument parsing fills subcommands, not this type).
+    public init() {}
+
+    /// Parses the process's arguments, runs the command and exits with its status.
+    public static func main() {
+        Foundation.exit(run(arguments: Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// Parses `arguments`, runs the chosen subcommand, prints any error, and returns the exit status.
+    public static func run(arguments: [String]) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return ExitCode.success.rawValue
+        } catch {
+            return report(error)
+        }
+    }
+
+    /// Prints help and version text to standard output and errors as one `error:` line to standard error.
+    private static func report(_ error: Error) -> Int32 {
+        let code = exitCode(for: error)
+        if code == .success {
+            let text = fullMessage(for: error)
+            if !text.isEmpty { print(text) }
+            return code.rawValue
+        }
+        if error is ExitCode { return code.rawValue }
+        var text: String
+        if code == .validationFailure {
+            text = CLIError.oneLine(message(for: error))
+            // Our own validation messages already say what to do; parser errors get a pointer to help.
+            if !(error is ValidationError) { text += " (see 'qdqc --help')" }
+        } else {
+            text = CLIError.oneLine("\(error)")
+        }
+        if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
+        StandardError.write("error: \(text)\n")
+        return code.rawValue
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct EcosystemTestsPlaceholder {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// The repository's Python venv (`.venv`, made by `.ci/setup`) and the helper scripts in `Python/`.
+enum Python {
+    /// The venv interpreter; throws with setup instructions when the venv is missing.
+    static func interpreter() throws -> URL {
+        let python = RepositoryPaths.root.appendingPathComponent(".venv/bin/python")
+        guard FileManager.default.isExecutableFile(atPath: python.path) else {
+            throw EcosystemError(
+                description: "\(python.path) is missing: run `bash .ci/setup` to create the Python venv "
+                    + "(onnx, onnxruntime, numpy) that the ecosystem tests check qdqc against")
+        }
+        return python
+    }
+
+    /// Runs `Python/<script>` with `arguments` in the venv.
+    static func runScript(
+        _ script: String, _ arguments: [String], workingDirectory: URL? = nil
+    ) throws -> ProcessResult {
+        let path = RepositoryPaths.pythonScripts.appendingPathComponent(script)
+        guard FileManager.default.fileExists(atPath: path.path) else {
+            throw EcosystemError(description: "helper script \(path.path) does not exist")
+        }
+        return try ProcessRunner.run(try interpreter(), [path.path] + arguments, workingDirectory: workingDirectory)
+    }
+}

@@ -1,0 +1,102 @@
+import OnnxIR
+import OnnxText
+import Testing
+
+@Suite struct ParseErrorTests {
+    private func error(parsing text: String) -> TextParseError? {
+        do {
+            _ = try TextParser.parseModel(text)
+            return nil
+        } catch let error as TextParseError {
+            return error
+        } catch {
+            Issue.record("unexpected error type: \(error)")
+            return nil
+        }
+    }
+
+    @Test func missingArrowNamesLineAndColumn() throws {
+        let text = """
+            <ir_version: 8, opset_import: ["" : 17]>
+            g (float x) -> (float y) {
+               y = Relu (x)
+            }
+            """
+        let error = try #require(self.error(parsing: text))
+        #expect(error.line == 2)
+        #expect(error.column == 13)
+        #expect(error.description.hasPrefix("line 2, column 13: expected '=>'"))
+    }
+
+    @Test func undefinedValueIsReportedWhereItIsUsed() throws {
+        let text = """
+            <ir_version: 8, opset_import: ["" : 17]>
+            g (float x) => (float y) {
+               t = Relu (x)
+               y = Add (t, "missing.value")
+            }
+            """
+        let error = try #require(self.error(parsing: text))
+        #expect(error.line == 4)
+        #expect(error.column == 16)
+        #expect(error.message == "value 'missing.value' is not defined")
+    }
+
+    @Test func undefinedOutputIsReported() throws {
+        let error = try #require(self.error(parsing: "g (float x) => (float nowhere) {\n   y = Relu (x)\n}"))
+        #expect(error.line == 1)
+        #expect(error.column == 23)
+    }
+
+    @Test func unterminatedStringPointsAtItsStart() throws {
+        let error = try #require(self.error(parsing: "<producer_name: \"oops>\ng () => () {}"))
+        #expect(error.line == 1)
+        #expect(error.column == 17)
+        #expect(error.message == "string literal is not closed")
+    }
+
+    @Test func tensorWithTooFewValues() throws {
+        let text = "g () => (w) \n   <float[2,2] w = {1, 2, 3}>\n{\n}"
+        let error = try #require(self.error(parsing: text))
+        #expect(error.line == 2)
+        #expect(error.message == "tensor 'w' has 3 values but float[2,2] needs 4 values")
+    }
+
+    @Test func valueOutOfRangeForItsType() throws {
+        let error = try #require(self.error(parsing: "g () => (w) <int8[2] w = {1, 300}> {}"))
+        #expect(error.column == 30)
+        #expect(error.message == "300 is out of range for int8")
+    }
+
+    @Test func unknownTypesAndAttributeTypes() throws {
+        #expect(self.error(parsing: "g (floot x) => () {}")?.message == "expected ')' to close the graph inputs, found 'x'")
+        let attribute = try #require(self.error(parsing: "g () => () {\n y = Foo <a: intz = 1> ()\n}"))
+        #expect(attribute.line == 2)
+        #expect(attribute.message == "unknown attribute type 'intz'")
+        let mismatch = try #require(self.error(parsing: "g () => () {\n y = Foo <a: int = 1.5> ()\n}"))
+        #expect(mismatch.message == "attribute 'a' is declared int but its value is a float")
+        let empty = try #require(self.error(parsing: "g () => () {\n y = Foo <a = []> ()\n}"))
+        #expect(empty.message.hasPrefix("empty list attribute 'a' needs a type"))
+    }
+
+    @Test func columnsCountCharactersNotBytes() throws {
+        let error = try #require(self.error(parsing: "\"grüße\" () => () { y = Foo (ä) }"))
+        #expect(error.line == 1)
+        #expect(error.column == 29)
+    }
+
+    @Test func missingClosingBraceAtTheEnd() throws {
+        let error = try #require(self.error(parsing: "g () => () {\n  y = Constant <value: int = 1> ()\n"))
+        #expect(error.line == 3)
+        #expect(error.message == "expected '}' to close graph 'g'")
+    }
+
+    @Test func trailingTextAfterAGraph() throws {
+        #expect(throws: TextParseError.self) { try TextParser.parseGraph("g () => () {} extra") }
+    }
+
+    @Test func integerOverflow() throws {
+        let error = try #require(self.error(parsing: "<ir_version: 99999999999999999999> g () => () {}"))
+        #expect(error.message == "integer '99999999999999999999' is out of range")
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct PassesTestsPlaceholder {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}

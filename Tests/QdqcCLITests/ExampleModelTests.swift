@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+
+/// The bundled example model (docs/examples/digits_cnn.onnx) through the built binary.
+@Suite struct ExampleModelTests {
+    static let exampleModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/examples/digits_cnn.onnx")
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: exampleModel.path)))
+    func exampleModelRoundTripsInlineAndWithExternalData() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let original = try QdqcProcess.run(["print", Self.exampleModel.path, "--inline-tensors"])
+        #expect(original.status == 0, "\(original.standardError)")
+        #expect(original.standardOutput.contains("Conv"))
+
+        let inline = try QdqcProcess.run([Self.exampleModel.path, "-o", workspace.path("same.onnx"), "--passes", ""])
+        #expect(inline.status == 0, "\(inline.standardError)")
+        let reprinted = try QdqcProcess.run(["print", workspace.path("same.onnx"), "--inline-tensors"])
+        #expect(reprinted.standardOutput == original.standardOutput)
+
+        let external = try QdqcProcess.run([
+            Self.exampleModel.path, "-o", workspace.path("split.onnx"), "--passes", "",
+            "--external-data", "split.weights", "--external-data-threshold", "0", "--quiet",
+        ])
+        #expect(external.status == 0, "\(external.standardError)")
+        #expect(external.standardError.isEmpty, "--quiet prints nothing on success")
+        #expect(workspace.exists("split.weights"))
+        let split = try QdqcProcess.run(["print", workspace.path("split.onnx")])
+        #expect(split.status == 0, "\(split.standardError)")
+        #expect(split.standardOutput.contains("Conv"))
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct QdqcCLITestsPlaceholder {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}

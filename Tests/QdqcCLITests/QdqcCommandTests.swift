@@ -1,0 +1,155 @@
+import Foundation
+import QdqcCLI
+import Testing
+
+/// The built `qdqc` binary, run as a subprocess.
+@Suite struct QdqcCommandTests {
+    @Test func helpListsTheCommandsAndExitsZero() throws {
+        let outcome = try QdqcProcess.run(["--help"])
+        #expect(outcome.status == 0)
+        for word in ["USAGE", "convert", "print", "list-passes", "--version"] {
+            #expect(outcome.standardOutput.contains(word), "help lacks \(word)")
+        }
+        let convertHelp = try QdqcProcess.run(["convert", "--help"])
+        #expect(convertHelp.status == 0)
+        for option in [
+            "--passes", "--external-data", "--external-data-threshold", "--print-ir-after-all",
+            "--print-ir-after-change", "--print-ir-tree-dir", "--pass-timing", "--pass-statistics", "--quiet",
+        ] {
+            #expect(convertHelp.standardOutput.contains(option), "convert help lacks \(option)")
+        }
+    }
+
+    @Test func versionPrintsTheVersionConstant() throws {
+        let outcome = try QdqcProcess.run(["--version"])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardOutput == QdqcVersion.current + "\n")
+        #expect(QdqcVersion.current == "0.1.0")
+    }
+
+    @Test func listPassesShowsEveryPassWithItsSummary() throws {
+        let outcome = try QdqcProcess.run(["list-passes"])
+        #expect(outcome.status == 0)
+        let lines = outcome.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("eliminate-dead-code  Removes nodes whose outputs nothing uses") == true)
+        #expect(lines.contains { $0.hasPrefix("topological-sort     Orders nodes") })
+        #expect(lines.contains { $0.hasPrefix("    initializers=true|false (default true)") })
+    }
+
+    @Test func emptyPipelineRoundTripsTheModel() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
+        let convert = try QdqcProcess.run([input, "-o", workspace.path("out.onnx"), "--passes", ""])
+        #expect(convert.status == 0, "\(convert.standardError)")
+        let before = try QdqcProcess.run(["print", input])
+        let after = try QdqcProcess.run(["print", workspace.path("out.onnx")])
+        #expect(before.status == 0 && after.status == 0)
+        #expect(after.standardOutput == before.standardOutput)
+        #expect(after.standardOutput.contains("Neg"), "no pass ran, so the dead node is still there")
+    }
+
+    @Test func defaultPipelineRemovesDeadCodeAndMayOverwriteItsInput() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "model.onnx")
+        let convert = try QdqcProcess.run([input, "-o", input, "--pass-statistics"])
+        #expect(convert.status == 0, "\(convert.standardError)")
+        #expect(
+            convert.standardError.contains(
+                "eliminate-dead-code (changed)\n  removed-initializers: 0\n  removed-nodes: 1"))
+        #expect(convert.standardError.contains("wrote \(input)"))
+        let printed = try QdqcProcess.run(["print", input])
+        #expect(printed.status == 0)
+        #expect(!printed.standardOutput.contains("Neg"))
+        #expect(printed.standardOutput.contains("Relu"))
+        #expect(workspace.contents() == ["model.onnx"], "no temporary files left behind")
+    }
+
+    @Test func printShowsTheModelAsText() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "m.onnx")
+        let outcome = try QdqcProcess.run(["print", input])
+        #expect(outcome.status == 0)
+        #expect(outcome.standardError.isEmpty)
+        for text in ["ir_version: 8", "fixture", "Add", "Relu", "Neg", "float[2] x"] {
+            #expect(outcome.standardOutput.contains(text), "print output lacks \(text)")
+        }
+        let inline = try QdqcProcess.run(["print", input, "--inline-tensors"])
+        #expect(inline.status == 0)
+        #expect(inline.standardOutput.contains("{1,2}") || inline.standardOutput.contains("{1, 2}"))
+    }
+
+    @Test func textModelsAreReadAndDumpsWritten() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "m.onnx")
+        let text = try QdqcProcess.run(["print", input])
+        let textPath = try workspace.write(Data(text.standardOutput.utf8), to: "m.onnxtxt")
+        let dumps = workspace.path("dumps")
+        let convert = try QdqcProcess.run([textPath, "-o", workspace.path("out.onnx"), "--print-ir-tree-dir", dumps])
+        #expect(convert.status == 0, "\(convert.standardError)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dumps).sorted()
+        #expect(files == ["00-input.onnxtxt", "01-eliminate-dead-code.onnxtxt", "02-topological-sort.onnxtxt"])
+        let reread = try QdqcProcess.run(["print", dumps + "/01-eliminate-dead-code.onnxtxt"])
+        #expect(reread.status == 0, "\(reread.standardError)")
+        #expect(!reread.standardOutput.contains("Neg"))
+    }
+
+    @Test(arguments: CorruptInput.allCases)
+    func corruptInputGivesOneErrorLineAndNoOutput(_ input: CorruptInput) throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let path = try input.prepare(in: workspace)
+        for command in [[path, "-o", workspace.path("out.onnx")], ["print", path]] {
+            let outcome = try QdqcProcess.run(command)
+            #expect(outcome.status == 1, "\(input): \(outcome.standardError)")
+            #expect(outcome.errorLines.count == 1, "\(input): \(outcome.standardError)")
+            let line = outcome.errorLines.first ?? ""
+            #expect(line.hasPrefix("error: \(path)"), "\(input): \(line)")
+            #expect(line.contains(input.expectedFragment), "\(input): \(line)")
+            #expect(outcome.standardOutput.isEmpty)
+            #expect(!workspace.exists("out.onnx"), "\(input): an output file was written")
+        }
+    }
+
+    @Test(arguments: [
+        (["--passes", "nope"], "unknown pass 'nope'"),
+        (["--passes", "eliminate-dead-code,"], "column 21"),
+        (["--passes", "topological-sort{x=1}"], "has no option 'x'"),
+        (["--external-data", "../w.bin"], "must not contain '..'"),
+        (["--external-data-threshold", "10"], "needs --external-data"),
+        (["--no-such-flag"], "no-such-flag"),
+    ])
+    func usageErrorsExit64(_ extra: [String], _ fragment: String) throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
+        let outcome = try QdqcProcess.run([input, "-o", workspace.path("out.onnx")] + extra)
+        #expect(outcome.status == 64, "\(outcome.standardError)")
+        #expect(outcome.errorLines.count == 1, "\(outcome.standardError)")
+        #expect(outcome.errorLines.first?.hasPrefix("error: ") == true)
+        #expect(outcome.standardError.contains(fragment), "\(outcome.standardError)")
+        #expect(!workspace.exists("out.onnx"))
+    }
+
+    @Test func missingOutputOptionIsAUsageError() throws {
+        let outcome = try QdqcProcess.run(["model.onnx"])
+        #expect(outcome.status == 64)
+        #expect(outcome.errorLines.count == 1)
+        #expect(outcome.standardError.hasPrefix("error: "))
+    }
+
+    @Test func aFailedWriteLeavesNoFile() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
+        let target = workspace.path("missing-folder/out.onnx")
+        let outcome = try QdqcProcess.run([input, "-o", target])
+        #expect(outcome.status == 1)
+        #expect(outcome.errorLines.count == 1)
+        #expect(outcome.errorLines.first?.hasPrefix("error: \(target)") == true, "\(outcome.standardError)")
+        #expect(workspace.contents() == ["in.onnx"])
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import OnnxIR
+import Testing
+
+@testable import TensorFiles
+
+/// `.npz` archives from `savez` and `savez_compressed`, read member by member, and broken archives.
+@Suite struct NpzTests {
+    static let fixtureScript = #"""
+        import sys, numpy as np
+        out = sys.argv[1]
+        arrays = dict(a=np.arange(12, dtype='<f4').reshape(3, 4), b=np.array([1, -2], dtype='>i8'),
+                      c=np.array(True), d=np.zeros((0, 2), dtype='<f2'))
+        np.savez(f'{out}/plain.npz', **arrays)
+        np.savez_compressed(f'{out}/compressed.npz', **arrays)
+        open(f'{out}/garbage.npz', 'wb').write(b'PK' + bytes(range(256)) * 4)
+        whole = open(f'{out}/compressed.npz', 'rb').read()
+        open(f'{out}/truncated.npz', 'wb').write(whole[: len(whole) // 2])
+        """#
+
+    /// A 12 MB deflated member, and a copy with part of its deflate stream scrambled.
+    static let largeScript = #"""
+        import sys, numpy as np
+        out = sys.argv[1]
+        np.savez_compressed(f'{out}/big.npz', x=np.arange(3_000_000, dtype='<f4'))
+        big = bytearray(open(f'{out}/big.npz', 'rb').read())
+        for i in range(2000, 3000): big[i] ^= 0x5A
+        open(f'{out}/corrupt_stream.npz', 'wb').write(bytes(big))
+        """#
+
+    @Test func readsSavezAndSavezCompressed() throws {
+        let scratch = try ScratchFolder()
+        try Python.run(Self.fixtureScript, [scratch.path])
+        for file in ["plain.npz", "compressed.npz"] {
+            let reader = try NpzReader(path: scratch.file(file))
+            #expect(reader.keys == ["a", "b", "c", "d"], "\(file)")
+            let a = try reader.tensor(named: "a")
+            #expect(a.name == "a")
+            #expect(a.dims == [3, 4])
+            #expect(try a.floatValues() == (0..<12).map(Float.init))
+            #expect(try reader.tensor(named: "b").int64Values() == [1, -2])
+            let c = try reader.tensor(named: "c")
+            #expect(c.dataType == .bool && c.dims.isEmpty)
+            #expect(try c.rawBytes() == Data([1]))
+            #expect(try reader.tensor(named: "d").dims == [0, 2])
+            #expect(try reader.readAll().count == 4)
+        }
+    }
+
+    @Test func readsALargeDeflatedMemberAndRejectsAScrambledOne() throws {
+        let scratch = try ScratchFolder()
+        try Python.run(Self.largeScript, [scratch.path])
+        let values = try NpzReader(path: scratch.file("big.npz")).tensor(named: "x").floatValues()
+        #expect(values.count == 3_000_000)
+        #expect(values.enumerated().allSatisfy { Float($0.offset) == $0.element })
+        let corrupt = scratch.file("corrupt_stream.npz")
+        #expect {
+            try NpzReader(path: corrupt).readAll()
+        } throws: { error in
+            (error as? TensorFileError)?.path == corrupt + ":x.npy"
+        }
+    }
+
+    @Test func unknownMemberNamesTheArchiveAndItsArrays() throws {
+        let scratch = try ScratchFolder()
+        try Python.run(Self.fixtureScript, [scratch.path])
+        let path = scratch.file("plain.npz")
+        #expect {
+            try NpzReader(path: path).tensor(named: "zz")
+        } throws: { error in
+            (error as? TensorFileError)?.description == "\(path): has no array 'zz' (arrays: a, b, c, d)"
+        }
+    }
+
+    @Test func brokenArchivesThrowTensorFileError() throws {
+        let scratch = try ScratchFolder()
+        try Python.run(Self.fixtureScript, [scratch.path])
+        for file in ["garbage.npz", "truncated.npz", "missing.npz"] {
+            let path = scratch.file(file)
+            do {
+                _ = try NpzReader(path: path).readAll()
+                Issue.record("\(file): no error")
+            } catch let error as TensorFileError {
+                #expect(error.path.hasPrefix(path), "\(file): \(error)")
+                #expect(!error.description.contains("\n"))
+            }
+        }
+    }
+
+    @Test func writesDeterministicArchives() throws {
+        let scratch = try ScratchFolder()
+        let tensors = [(name: "x", tensor: try Tensor(floats: [1, 2, 3], dims: [3]))]
+        try NpzWriter.write(tensors, to: scratch.file("one.npz"), compression: .deflated)
+        try NpzWriter.write(tensors, to: scratch.file("two.npz"), compression: .deflated)
+        #expect(try scratch.contents("one.npz") == scratch.contents("two.npz"))
+        #expect(try NpzReader(path: scratch.file("one.npz")).tensor(named: "x").floatValues() == [1, 2, 3])
+    }
+
+    @Test func refusesDuplicateAndEmptyNames() throws {
+        let scratch = try ScratchFolder()
+        let tensor = try Tensor(floats: [1], dims: [1])
+        #expect(throws: TensorFileError.self) {
+            try NpzWriter.write([("x", tensor), ("x", tensor)], to: scratch.file("dup.npz"))
+        }
+        #expect(throws: TensorFileError.self) { try NpzWriter.write([("", tensor)], to: scratch.file("empty.npz")) }
+    }
+}

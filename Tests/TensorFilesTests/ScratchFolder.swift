@@ -1,0 +1,28 @@
+import Foundation
+
+/// A temporary folder for one test, removed when the last reference goes away.
+final class ScratchFolder {
+    /// The folder's path.
+    let path: String
+
+    /// Creates an empty folder under the system's temporary folder.
+    init() throws {
+        path =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("tensorfiles-tests-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// `path/name`, creating intermediate folders of `name`.
+    func file(_ name: String) -> String {
+        let full = path + "/" + name
+        let folder = (full as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return full
+    }
+
+    /// The contents of `path/name`.
+    func contents(_ name: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path + "/" + name)) }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct TensorFilesTestsPlaceholder {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}

@@ -39,6 +39,8 @@ let package = Package(
         ),
         // The reference interpreter.
         .target(name: "OnnxInterpreter", dependencies: ["OnnxIR", "CBLAS"]),
+        // Calibration: streaming observers, histograms, calibration tables, the dataset runner.
+        .target(name: "Calibration", dependencies: ["OnnxIR", "TensorFiles", "OnnxInterpreter"]),
         // Pass protocol, manager, registry, pipelines, instrumentation and the passes.
         .target(name: "Passes", dependencies: ["OnnxIR", "OnnxText", "OnnxIO"]),
         // The command line as a library, so tests can drive it.
@@ -53,9 +55,10 @@ let package = Package(
         .testTarget(name: "OnnxIRTests", dependencies: ["OnnxIR"]),
         .testTarget(name: "OnnxIOTests", dependencies: ["OnnxIR", "OnnxIO"]),
         .testTarget(name: "OnnxTextTests", dependencies: ["OnnxIR", "OnnxText"]),
-        .testTarget(name: "TensorFilesTests", dependencies: ["OnnxIR", "TensorFiles"]),
+        .testTarget(name: "TensorFilesTests", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles"]),
         .testTarget(
             name: "OnnxInterpreterTests", dependencies: ["OnnxIR", "OnnxIO", "OnnxInterpreter", "TensorFiles"]),
+        .testTarget(name: "CalibrationTests", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "Calibration"]),
         .testTarget(name: "PassesTests", dependencies: ["OnnxIR", "OnnxText", "Passes"]),
         .testTarget(name: "QdqcCLITests", dependencies: ["QdqcCLI"]),
         // Cross-checks against onnx / onnxruntime through the Python venv (.venv).

@@ -9,7 +9,13 @@ enum CFields {
     ///
     /// The header declares it as an array of unknown size, which Swift cannot import, so it is looked up by name.
     private static let sharedEmptyString: UnsafeRawPointer? = UnsafeRawPointer(
-        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "protobuf_c_empty_string"))
+        dlsym(defaultSymbolScope, "protobuf_c_empty_string"))
+
+    #if os(Linux)
+        private static let defaultSymbolScope = UnsafeMutableRawPointer(bitPattern: 0)  // RTLD_DEFAULT
+    #else
+        private static let defaultSymbolScope = UnsafeMutableRawPointer(bitPattern: -2)  // RTLD_DEFAULT
+    #endif
 
     /// An optional string field: nil when unset (NULL or protobuf-c's shared empty default).
     static func string(_ pointer: UnsafePointer<CChar>?) -> String? {

@@ -2,10 +2,12 @@ import Foundation
 
 /// A whole file mapped into memory, unmapped when the last reference goes.
 ///
-/// The mapping is private and writable: pages are read from the file only when
-/// touched, and a write (for example a `Data` mutated in place) lands in a private
-/// copy of the page, never in the file. The file is opened once, at creation, so
-/// renaming another file over the path later does not change what this mapping sees.
+/// A side-file mapping is private and writable: pages are read from the file only
+/// when touched, and a write (for example a `Data` mutated in place) lands in a
+/// private copy of the page, never in the file. The file is opened once, at
+/// creation, so renaming another file over the path later does not change what
+/// the mapping sees; truncating the file in place while it is mapped, like with
+/// any memory-mapped file, makes touching the lost pages fail (SIGBUS).
 final class MappedFile: @unchecked Sendable {
     /// The path the file was opened at.
     let path: String
@@ -15,9 +17,9 @@ final class MappedFile: @unchecked Sendable {
 
     /// Maps the file at `path`; errors name `path`.
     ///
-    /// - Parameter sequential: the caller reads the whole file once and never hands out `data(offset:length:)`:
+    /// - Parameter readOnce: the caller reads the whole file once and never hands out `data(offset:length:)`:
     ///   the mapping is read-only and populated up front.
-    init(path: String, sequential: Bool = false) throws {
+    init(path: String, readOnce: Bool = false) throws {
         self.path = path
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -40,8 +42,12 @@ final class MappedFile: @unchecked Sendable {
         }
         // A file read once from start to end (a model) is mapped read-only in one go rather than one
         // page fault at a time; populating a writable private mapping would copy every page.
-        let protection = sequential ? PROT_READ : PROT_READ | PROT_WRITE
-        let flags = MAP_PRIVATE | (sequential ? MAP_POPULATE : 0)
+        let protection = readOnce ? PROT_READ : PROT_READ | PROT_WRITE
+        #if os(Linux)
+            let flags = MAP_PRIVATE | (readOnce ? MAP_POPULATE : 0)
+        #else
+            let flags = MAP_PRIVATE
+        #endif
         let mapped = mmap(nil, size, protection, flags, descriptor, 0)
         guard let mapped, mapped != MAP_FAILED else {
             throw SystemError.error(path: path, operation: "mmap", code: errno)

@@ -10,7 +10,7 @@ import OnnxIR
 public enum ModelReader {
     /// Reads the model at `path`; external data is looked up beside it.
     public static func read(path: String) throws -> Model {
-        let file = try MappedFile(path: path, sequential: true)
+        let file = try MappedFile(path: path, readOnce: true)
         guard file.size > 0 else { throw OnnxIOError(path: path, reason: .emptyFile) }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         return try withExtendedLifetime(file) { try decode(file.bytes, path: path, baseDirectory: folder) }

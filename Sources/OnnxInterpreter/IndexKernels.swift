@@ -314,7 +314,6 @@ enum IndexKernels {
         let offValue = try MovementKernels.slice(values, starts: [0], ends: [1], axes: nil, steps: nil)
         let output = try ShapeKernels.filled(offValue, shape: shape)
         let elementSize = try TypeDispatch.elementSize(values.dataType)
-        let outer = Shapes.product(indices.shape, 0..<axis)
         let inner = Shapes.product(indices.shape, axis..<indices.rank)
         for (flat, value) in raw.enumerated() {
             guard !value.isNaN else { throw KernelError.invalid("indices hold NaN") }
@@ -323,7 +322,6 @@ enum IndexKernels {
             guard position >= 0, position < size else { continue }
             let (row, column) = flat.quotientAndRemainder(dividingBy: max(inner, 1))
             let offset = (row * size + position) * inner + column
-            _ = outer
             (output.rawPointer + offset * elementSize).copyMemory(
                 from: values.rawPointer + elementSize, byteCount: elementSize)
         }

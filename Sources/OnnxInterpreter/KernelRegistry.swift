@@ -15,6 +15,11 @@ enum KernelRegistry {
         NormalizationKernels.register(into: &table)
         ReductionKernels.register(into: &table)
         SoftmaxKernels.register(into: &table)
+        ResizeKernels.register(into: &table)
+        QuantizationKernels.register(into: &table)
+        CastKernels.register(into: &table)
+        RecurrentKernels.register(into: &table)
+        ControlFlowKernels.register(into: &table)
         return table
     }()
 

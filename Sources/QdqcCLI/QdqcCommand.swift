@@ -47,14 +47,7 @@ public struct QdqcCommand: ParsableCommand {
             return code.rawValue
         }
         if error is ExitCode { return code.rawValue }
-        var text: String
-        if code == .validationFailure {
-            text = CLIError.oneLine(message(for: error))
-            // Our own validation messages already say what to do; parser errors get a pointer to help.
-            if !(error is ValidationError) { text += " (see 'qdqc --help')" }
-        } else {
-            text = CLIError.oneLine("\(error)")
-        }
+        var text = CLIError.oneLine(code == .validationFailure ? message(for: error) : "\(error)")
         if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
         StandardError.write("error: \(text)\n")
         return code.rawValue

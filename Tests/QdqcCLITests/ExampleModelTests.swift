@@ -30,4 +30,20 @@ import Testing
         #expect(split.status == 0, "\(split.standardError)")
         #expect(split.standardOutput.contains("Conv"))
     }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: exampleModel.path)))
+    func textWithSidecarConvertsBackToTheSameModel() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let original = try QdqcProcess.run(["print", Self.exampleModel.path, "--inline-tensors"])
+        let text = try QdqcProcess.run(
+            ["print", Self.exampleModel.path, "--sidecar", "weights.bin"], in: workspace.url)
+        #expect(text.status == 0, "\(text.standardError)")
+        #expect(workspace.exists("weights.bin"), "the model has tensors of more than 64 elements")
+        try workspace.write(Data(text.standardOutput.utf8), to: "model.onnxtxt")
+        let convert = try QdqcProcess.run(["model.onnxtxt", "-o", "back.onnx", "--passes", ""], in: workspace.url)
+        #expect(convert.status == 0, "\(convert.standardError)")
+        let back = try QdqcProcess.run(["print", "back.onnx", "--inline-tensors"], in: workspace.url)
+        #expect(back.standardOutput == original.standardOutput)
+    }
 }

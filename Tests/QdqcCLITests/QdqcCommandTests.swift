@@ -66,6 +66,21 @@ import Testing
         #expect(workspace.contents() == ["model.onnx"], "no temporary files left behind")
     }
 
+    @Test func instrumentationFlagsPrintToStandardError() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
+        let outcome = try QdqcProcess.run([
+            input, "-o", workspace.path("out.onnx"), "--print-ir-after-all", "--pass-timing", "--quiet",
+        ])
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        #expect(outcome.standardError.hasPrefix("# IR after eliminate-dead-code (changed)\n"))
+        #expect(outcome.standardError.contains("# IR after topological-sort (unchanged)\n"))
+        #expect(outcome.standardError.contains("Pass execution timing report"))
+        #expect(!outcome.standardError.contains("wrote "), "--quiet drops the closing line")
+        #expect(outcome.standardOutput.isEmpty)
+    }
+
     @Test func printShowsTheModelAsText() throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
@@ -78,7 +93,11 @@ import Testing
         }
         let inline = try QdqcProcess.run(["print", input, "--inline-tensors"])
         #expect(inline.status == 0)
-        #expect(inline.standardOutput.contains("{1,2}") || inline.standardOutput.contains("{1, 2}"))
+        #expect(inline.standardOutput == outcome.standardOutput, "no tensor is large, so nothing was elided")
+        let sidecar = try QdqcProcess.run(["print", input, "--sidecar", "weights.bin"], in: workspace.url)
+        #expect(sidecar.status == 0)
+        #expect(sidecar.standardOutput == outcome.standardOutput)
+        #expect(!workspace.exists("weights.bin"), "no large tensor, no sidecar")
     }
 
     @Test func textModelsAreReadAndDumpsWritten() throws {

@@ -46,7 +46,9 @@ extension ModelTextParser {
     mutating func optionalListName() throws -> NameReference? {
         cursor.skipWhitespace()
         let offset = cursor.position
-        if cursor.peek() == UInt8(ascii: "\"") { return NameReference(name: try cursor.stringLiteral(), offset: offset) }
+        if cursor.peek() == UInt8(ascii: "\"") {
+            return NameReference(name: try cursor.stringLiteral(), offset: offset)
+        }
         if let name = cursor.optionalIdentifier() { return NameReference(name: name, offset: offset) }
         return cursor.peek() == UInt8(ascii: ",") ? NameReference(name: "", offset: offset) : nil
     }
@@ -91,7 +93,9 @@ extension ModelTextParser {
             declared = type
         }
         try cursor.expect("=", "after attribute '\(name)'")
-        if cursor.peek() == UInt8(ascii: "[") { return try parseListAttribute(named: name, declared: declared, builder) }
+        if cursor.peek() == UInt8(ascii: "[") {
+            return try parseListAttribute(named: name, declared: declared, builder)
+        }
         let value = try parseSingleValue(expected: declared, builder, attribute: name)
         if case .reference(let reference) = value {
             return Attribute(name, .valueless(declared ?? .undefined), refAttrName: reference)
@@ -141,7 +145,8 @@ extension ModelTextParser {
         } else if cursor.matches("@") {
             return .reference(try cursor.quotableIdentifier("a function attribute name"))
         } else if next == UInt8(ascii: "\"") {
-            value = expected == .graph ? .graph(try parseGraph(outer: builder)) : .string(try cursor.stringLiteralBytes())
+            value =
+                expected == .graph ? .graph(try parseGraph(outer: builder)) : .string(try cursor.stringLiteralBytes())
         } else {
             let token = try cursor.numberToken("a value for attribute '\(attribute)'")
             if token.isFloat || expected == .float {

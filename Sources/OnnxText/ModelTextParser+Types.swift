@@ -9,6 +9,8 @@ extension ModelTextParser {
     mutating func parseType() throws -> ValueType {
         cursor.skipWhitespace()
         let start = cursor.position
+        try enterNesting(at: start)
+        defer { depth -= 1 }
         let word = try cursor.identifier("a type")
         if let elementType = TextSyntax.elementType(named: word) {
             return ValueType(.tensor(elementType: elementType, shape: try parseOptionalShape()))
@@ -122,6 +124,7 @@ extension ModelTextParser {
         if cursor.matches("}") { return .none }
         let isComplex = type == .complex64 || type == .complex128
         let (expected, overflow) = count.multipliedReportingOverflow(by: isComplex ? 2 : 1)
+        if overflow { throw cursor.error("tensor '\(name)' is too large", at: start) }
         let storage: TensorStorage
         var written = 0
         switch type {
@@ -149,8 +152,8 @@ extension ModelTextParser {
         default:
             (storage, written) = try parseIntegerCodes(of: type, name: name)
         }
-        guard !overflow, written == expected else {
-            let what = isComplex ? "\(count * 2) numbers (real and imaginary parts)" : "\(count) values"
+        guard written == expected else {
+            let what = isComplex ? "\(expected) numbers (real and imaginary parts)" : "\(count) values"
             let declared = TypeTextEncoder.tensorText(type, dims: dims) ?? "\(type)"
             throw cursor.error("tensor '\(name)' has \(written) values but \(declared) needs \(what)", at: start)
         }

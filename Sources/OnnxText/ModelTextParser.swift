@@ -8,6 +8,21 @@ import OnnxIR
 /// operator and domain names, and special floats as whole words only.
 struct ModelTextParser {
     var cursor: TextCursor
+    /// How many types and graphs enclose the current position.
+    var depth = 0
+
+    /// Nesting deeper than this is refused rather than risking the stack (real models nest a few levels).
+    static let maximumDepth = 200
+
+    init(cursor: TextCursor) { self.cursor = cursor }
+
+    /// Enters one level of nesting (a type or a graph), refusing absurd depths.
+    mutating func enterNesting(at offset: Int) throws {
+        guard depth < Self.maximumDepth else {
+            throw cursor.error("types or graphs nest more than \(Self.maximumDepth) levels deep", at: offset)
+        }
+        depth += 1
+    }
 
     // MARK: - Model
 
@@ -82,6 +97,8 @@ struct ModelTextParser {
     mutating func parseGraph(outer: GraphBuilder?) throws -> Graph {
         cursor.skipWhitespace()
         let start = cursor.position
+        try enterNesting(at: start)
+        defer { depth -= 1 }
         let name = try cursor.quotableIdentifier("a graph name")
         let builder = GraphBuilder(name: name, outer: outer)
         var references: [NameReference] = []

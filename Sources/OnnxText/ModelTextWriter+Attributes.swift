@@ -19,7 +19,8 @@ extension ModelTextWriter {
         case .string(let bytes): text.append(TextSyntax.quoted(bytes: bytes))
         case .floats(let values): text.append("[" + values.map(TextSyntax.text).joined(separator: ", ") + "]")
         case .ints(let values): text.append("[" + values.map(String.init).joined(separator: ", ") + "]")
-        case .strings(let values): text.append("[" + values.map(TextSyntax.quoted(bytes:)).joined(separator: ", ") + "]")
+        case .strings(let values):
+            text.append("[" + values.map(TextSyntax.quoted(bytes:)).joined(separator: ", ") + "]")
         case .tensor(let tensor): text.append(try attributeTensor(tensor, context: context))
         case .tensors(let tensors):
             var texts: [String] = []

@@ -62,7 +62,8 @@ struct ModelTextWriter {
     mutating func writeGraph(_ graph: Graph, name: String, indent: Int) throws {
         if let sparse = graph.sparseInitializers.first {
             throw TextPrintError.unsupported(
-                "graph '\(graph.displayName)' has sparse initializer '\(sparse.name)'; the syntax has no sparse tensors")
+                "graph '\(graph.displayName)' has sparse initializer '\(sparse.name)'; the syntax has no sparse tensors"
+            )
         }
         text.append(name)
         text.append(" (" + graph.inputs.map(Self.declaration).joined(separator: ", ") + ")")
@@ -112,8 +113,10 @@ struct ModelTextWriter {
     mutating func writeNode(_ node: Node, indent: Int) throws {
         text.append(String(repeating: " ", count: indent))
         if let name = node.name { text.append("[" + TextSyntax.name(name) + "] ") }
-        text.append(node.outputs.map { TextSyntax.name($0?.name ?? "") }.joined(separator: ", "))
-        text.append(" = " + Self.operatorText(node))
+        if !node.outputs.isEmpty {
+            text.append(node.outputs.map { TextSyntax.name($0?.name ?? "") }.joined(separator: ", ") + " ")
+        }
+        text.append("= " + Self.operatorText(node))
         let holdsGraphs = node.attributes.contains { !$0.subgraphs.isEmpty }
         if !holdsGraphs { try writeAttributes(of: node, indent: indent) }
         text.append(" (" + node.inputs.map { TextSyntax.name($0?.name ?? "") }.joined(separator: ", ") + ")")

@@ -160,7 +160,8 @@ extension TextCursor {
             return token.isNegative ? -value : value
         }
         if token.fits,
-            let value = DecimalFastPath.float(digits: token.digits, exponent: token.exponent, negative: token.isNegative)
+            let value = DecimalFastPath.float(
+                digits: token.digits, exponent: token.exponent, negative: token.isNegative)
         {
             return value
         }

@@ -86,8 +86,9 @@ enum TextSyntax {
                 }))
         if result.isEmpty { result = "graph" }
         let lower = result.lowercased()
-        if let first = result.utf8.first, isDigit(first) || isTypeWord(result) || lower.hasPrefix("inf")
-            || lower.hasPrefix("nan")
+        if let first = result.utf8.first,
+            isDigit(first) || isTypeWord(result) || lower.hasPrefix("inf")
+                || lower.hasPrefix("nan")
         {
             result = "g_" + result
         }

@@ -48,10 +48,13 @@ enum TypeTextEncoder {
 
     /// `opaque()`, `opaque(name)` or `opaque(domain,name)`; the parser takes only dotted identifiers here.
     private static func opaqueText(domain: String, name: String) -> String? {
-        let domainParts = domain.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard name.isEmpty || TextSyntax.isIdentifier(name) else { return nil }
-        if domain.isEmpty { return "opaque(\(name))" }
-        guard !name.isEmpty, domainParts.allSatisfy(TextSyntax.isIdentifier) else { return nil }
+        func isDotted(_ text: String) -> Bool {
+            text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy {
+                TextSyntax.isIdentifier(String($0))
+            }
+        }
+        if domain.isEmpty { return name.isEmpty || isDotted(name) ? "opaque(\(name))" : nil }
+        guard TextSyntax.isIdentifier(name), isDotted(domain) else { return nil }
         return "opaque(\(domain),\(name))"
     }
 }

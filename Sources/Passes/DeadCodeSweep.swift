@@ -70,9 +70,12 @@ struct DeadCodeSweep {
         }
     }
 
-    /// A use counts only while its node is still in a graph.
+    /// Whether any node still reads `value`; removed nodes (and the insides of removed subgraphs) no longer do.
+    ///
+    /// Counting every recorded use, as `Graph.remove` does, keeps the two in
+    /// agreement: a node this pass calls dead can always be removed.
     private static func hasLiveUse(_ value: Value) -> Bool {
-        value.uses.contains { $0.node.graph != nil }
+        value.hasUses
     }
 
     /// Values of `graph` (or around it) that a nested graph names as its output, which use lists do not record.

@@ -68,6 +68,8 @@ struct ConvertCommand: ParsableCommand {
         let report: PipelineReport
         do {
             report = try manager.run(on: loaded, context: context)
+        } catch PassManagerError.dumpFailed(let path, let reason) {
+            throw CLIError(path: path, message: "cannot write IR dump: \(reason)")
         } catch {
             throw CLIError(path: model, error)
         }

@@ -38,8 +38,17 @@ enum ModelLoader {
             throw CLIError(path: path, message: "not UTF-8 text")
         }
         let model = try TextParser.parseModel(text)
-        let directory = (path as NSString).deletingLastPathComponent
-        try ExternalDataBinder.bind(model, baseDirectory: directory.isEmpty ? "." : directory)
+        try ElidedTensorCheck.rejectElidedTensors(in: model)
+        var directory = (path as NSString).deletingLastPathComponent
+        if directory.isEmpty { directory = "." }
+        do {
+            try ExternalDataBinder.bind(model, baseDirectory: directory)
+        } catch {
+            // The binder names the folder; the user named the file, so say that instead.
+            var message = "\(error)"
+            if message.hasPrefix(directory + ": ") { message.removeFirst(directory.count + 2) }
+            throw CLIError(path: path, message: message)
+        }
         return model
     }
 }

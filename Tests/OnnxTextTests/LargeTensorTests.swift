@@ -15,7 +15,9 @@ import Testing
         #expect(throws: ElidedTensorError(tensor: "big", byteCount: 400)) { try big.rawBytes() }
         let constant = try #require(model.graph.nodes.first?.attribute("value")?.tensor)
         #expect(throws: ElidedTensorError.self) { try constant.rawBytes() }
-        #expect(try model.graph.value(named: "small")?.initializer?.rawBytes() == Tensor.int64s([1, 2, 3], dims: [3]).rawBytes())
+        #expect(
+            try model.graph.value(named: "small")?.initializer?.rawBytes()
+                == Tensor.int64s([1, 2, 3], dims: [3]).rawBytes())
     }
 
     @Test func elidedTextReprintsUnchangedInEveryMode() throws {
@@ -97,7 +99,8 @@ import Testing
         let printed = try TextPrinter(options: options).print(try SampleModels.withLargeTensors())
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        try printed.text.write(to: folder.url.appendingPathComponent("model.onnxtxt"), atomically: false, encoding: .utf8)
+        try printed.text.write(
+            to: folder.url.appendingPathComponent("model.onnxtxt"), atomically: false, encoding: .utf8)
         try #require(printed.sidecar).write(to: folder.url.appendingPathComponent("model.bin"))
         let script = """
             import onnx.parser, onnx.external_data_helper as ext, onnx.numpy_helper as nh, sys

@@ -1,3 +1,4 @@
+import Foundation
 import OnnxIR
 import OnnxText
 import Testing
@@ -69,7 +70,8 @@ import Testing
     }
 
     @Test func unknownTypesAndAttributeTypes() throws {
-        #expect(self.error(parsing: "g (floot x) => () {}")?.message == "expected ')' to close the graph inputs, found 'x'")
+        #expect(
+            self.error(parsing: "g (floot x) => () {}")?.message == "expected ')' to close the graph inputs, found 'x'")
         let attribute = try #require(self.error(parsing: "g () => () {\n y = Foo <a: intz = 1> ()\n}"))
         #expect(attribute.line == 2)
         #expect(attribute.message == "unknown attribute type 'intz'")
@@ -98,5 +100,40 @@ import Testing
     @Test func integerOverflow() throws {
         let error = try #require(self.error(parsing: "<ir_version: 99999999999999999999> g () => () {}"))
         #expect(error.message == "integer '99999999999999999999' is out of range")
+    }
+}
+
+@Suite struct HostileInputTests {
+    @Test func deepNestingIsRefusedNotCrashed() throws {
+        let type = String(repeating: "seq(", count: 100_000) + "float" + String(repeating: ")", count: 100_000)
+        #expect(throws: TextParseError.self) { try TextParser.parseModel("g (\(type) x) => () {}") }
+        var graph = "g () => () { y = Foo () }"
+        for _ in 0..<300 { graph = "g () => () { y = If () <b: graph = \(graph)> }" }
+        #expect(throws: TextParseError.self) { try TextParser.parseModel(graph) }
+    }
+
+    @Test func hugeShapesAreRefused() throws {
+        #expect(throws: TextParseError.self) {
+            try TextParser.parseModel("g () => (w) <float[9223372036854775807,4] w = {1}> {}")
+        }
+        #expect(throws: TextParseError.self) {
+            try TextParser.parseModel("g () => (w) <complex64[4611686018427387904] w = {1}> {}")
+        }
+    }
+
+    @Test func truncatedTextsThrow() throws {
+        let text = try TextPrinter(options: TextPrintOptions(largeTensors: .inline)).print(
+            try SampleModels.everything()
+        ).text
+        let bytes = Array(text.utf8)
+        var cut = 0
+        while cut < bytes.count {
+            let prefix = String(decoding: bytes[0..<cut], as: UTF8.self)
+            // A cut just after a closing brace may leave a complete model (without the later functions).
+            if !prefix.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("}") {
+                #expect(throws: (any Error).self, "prefix of \(cut) bytes") { try TextParser.parseModel(prefix) }
+            }
+            cut += 97
+        }
     }
 }

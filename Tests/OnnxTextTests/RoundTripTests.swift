@@ -19,7 +19,10 @@ import Testing
     @Test func parsedModelKeepsHeaderAndFunctions() throws {
         let model = try TextParser.parseModel(try printer.print(try SampleModels.everything()).text)
         #expect(model.irVersion == 10)
-        #expect(model.opsetImports == [OpsetImport(domain: "", version: 21), OpsetImport(domain: "com.example", version: 1)])
+        #expect(
+            model.opsetImports == [
+                OpsetImport(domain: "", version: 21), OpsetImport(domain: "com.example", version: 1),
+            ])
         #expect(model.producerName == "qdqc \"tests\"")
         #expect(model.producerVersion == "1.0")
         #expect(model.domain == "org.example")
@@ -97,7 +100,9 @@ import Testing
         #expect(node.attribute("minf")?.float == -.infinity)
         #expect(node.attribute("nanv")?.float?.isNaN == true)
         #expect(node.attribute("f")?.float == 1e-7)
-        #expect(node.attribute("floats")?.floats?.map(\.bitPattern) == ([1.5, -0.0, .infinity, .nan] as [Float]).map(\.bitPattern))
+        #expect(
+            node.attribute("floats")?.floats?.map(\.bitPattern)
+                == ([1.5, -0.0, .infinity, .nan] as [Float]).map(\.bitPattern))
     }
 
     @Test func everyAttributeKindSurvives() throws {

@@ -35,7 +35,8 @@ import Testing
         let graph = model.graph
         #expect(graph.name == "paddle-onnx")
         #expect(model.producerName == "PaddlePaddle")
-        #expect(graph.inputs.first?.type == .tensor(.float, Shape([.known(-1), .known(3), .symbolic("?"), .symbolic("?")])))
+        #expect(
+            graph.inputs.first?.type == .tensor(.float, Shape([.known(-1), .known(3), .symbolic("?"), .symbolic("?")])))
         #expect(graph.inputs.map(\.name) == ["x", "bias"])
         #expect(graph.initializers.map(\.name) == ["bias", "axes"])
         #expect(graph.value(named: "bias")?.initializer != nil)
@@ -114,7 +115,8 @@ import Testing
         #expect(try half.rawBytes() == Data([0x00, 0x3E, 0x00, 0xC0]))
         let int8 = try #require(model.graph.nodes[4].attribute("value")?.tensor)
         #expect(try int8.rawBytes() == Data([0xFD, 0x07]))
-        #expect(try model.graph.value(named: "u")?.initializer?.rawBytes() == [UInt64(1), 2].withUnsafeBytes { Data($0) })
+        #expect(
+            try model.graph.value(named: "u")?.initializer?.rawBytes() == [UInt64(1), 2].withUnsafeBytes { Data($0) })
         let body = try #require(model.graph.nodes.first?.attribute("body")?.subgraphs.first)
         #expect(body.nodes.first?.inputs[1] === model.graph.value(named: "w"))
         try Verifier().verify(model)

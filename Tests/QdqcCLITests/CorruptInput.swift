@@ -8,6 +8,8 @@ enum CorruptInput: String, CaseIterable, CustomStringConvertible, Sendable {
     case randomBytes
     case undefinedValue
     case externalDataOutsideModelFolder
+    case malformedText
+    case elidedTextDump
 
     var description: String { rawValue }
 
@@ -16,6 +18,8 @@ enum CorruptInput: String, CaseIterable, CustomStringConvertible, Sendable {
         switch self {
         case .undefinedValue: return "missing"
         case .externalDataOutsideModelFolder: return ".."
+        case .malformedText: return "line 1, column"
+        case .elidedTextDump: return "elided"
         default: return ":"
         }
     }
@@ -39,6 +43,14 @@ enum CorruptInput: String, CaseIterable, CustomStringConvertible, Sendable {
             try FileManager.default.createDirectory(at: inner, withIntermediateDirectories: true)
             try workspace.write(Data(repeating: 0, count: 8), to: "escape.bin")
             return try workspace.write(OnnxFixtures.externalDataOutsideModel(), to: "inner/escape.onnx")
+        case .malformedText:
+            return try workspace.write(Data("graph <<".utf8), to: "malformed.onnxtxt")
+        case .elidedTextDump:
+            // `qdqc print` elides tensors of more than 64 elements; such text cannot be loaded as a model.
+            let binary = try workspace.write(OnnxFixtures.largeInitializerModel(), to: "large.onnx")
+            let printed = try QdqcProcess.run(["print", binary])
+            try FileManager.default.removeItem(atPath: binary)
+            return try workspace.write(Data(printed.standardOutput.utf8), to: "elided.onnxtxt")
         }
     }
 }

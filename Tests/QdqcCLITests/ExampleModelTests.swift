@@ -29,6 +29,15 @@ import Testing
         let split = try QdqcProcess.run(["print", workspace.path("split.onnx")])
         #expect(split.status == 0, "\(split.standardError)")
         #expect(split.standardOutput.contains("Conv"))
+
+        // In place, rewriting the external-data file the model is read from.
+        let again = try QdqcProcess.run([
+            workspace.path("split.onnx"), "-o", workspace.path("split.onnx"), "--external-data", "split.weights",
+            "--external-data-threshold", "0",
+        ])
+        #expect(again.status == 0, "\(again.standardError)")
+        let reread = try QdqcProcess.run(["print", workspace.path("split.onnx"), "--inline-tensors"])
+        #expect(reread.standardOutput == original.standardOutput)
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: exampleModel.path)))

@@ -20,6 +20,13 @@ enum OnnxFixtures {
         return model(nodes: nodes, initializer: floatInitializer(name: "w", values: [1, 2]))
     }
 
+    /// y = x + w with a 100-element initializer w (x and y are float[2] by their value info; only the file matters).
+    static func largeInitializerModel() -> Data {
+        model(
+            nodes: [NodeSpec(opType: "Add", inputs: ["x", "w"], outputs: ["y"], name: "add")],
+            initializer: floatInitializer(name: "w", values: (0..<100).map(Float.init)))
+    }
+
     /// A node reads `missing`, which nothing defines.
     static func undefinedValueModel() -> Data {
         model(

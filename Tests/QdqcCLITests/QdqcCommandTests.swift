@@ -160,6 +160,18 @@ import Testing
         #expect(outcome.standardError.hasPrefix("error: "))
     }
 
+    @Test func anUnwritableDumpDirectoryIsAnErrorNamingIt() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
+        try workspace.write(Data(), to: "plain-file")
+        let dumps = workspace.path("plain-file/dumps")
+        let outcome = try QdqcProcess.run([input, "-o", workspace.path("out.onnx"), "--print-ir-tree-dir", dumps])
+        #expect(outcome.status == 1)
+        #expect(outcome.errorLines == ["error: \(dumps): cannot write IR dump: cannot create the directory"])
+        #expect(!workspace.exists("out.onnx"))
+    }
+
     @Test func aFailedWriteLeavesNoFile() throws {
         let workspace = try Workspace()
         defer { workspace.remove() }

@@ -13,7 +13,9 @@ struct PythonRun {
     static var interpreter: URL? {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-        for candidate in [root.appendingPathComponent(".venv/bin/python"), URL(fileURLWithPath: "/work/main/.venv/bin/python")]
+        for candidate in [
+            root.appendingPathComponent(".venv/bin/python"), URL(fileURLWithPath: "/work/main/.venv/bin/python"),
+        ]
         where FileManager.default.isExecutableFile(atPath: candidate.path) {
             return candidate
         }

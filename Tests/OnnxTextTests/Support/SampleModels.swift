@@ -61,7 +61,9 @@ enum SampleModels {
             raw("flags", .bool, [2], [UInt8(0), 1]),
             Tensor(name: "half", dataType: .float16, dims: [2], storage: .int32s([0x3C00, 0xFC00])),
             raw("bf", .bfloat16, [2], [UInt16(0x3F80), 0x7FC0]),
-            Tensor(name: "dbl", dataType: .double, dims: [3], storage: .doubles([0.1, -.infinity, Double.leastNormalMagnitude / 3])),
+            Tensor(
+                name: "dbl", dataType: .double, dims: [3],
+                storage: .doubles([0.1, -.infinity, Double.leastNormalMagnitude / 3])),
             Tensor(name: "u32", dataType: .uint32, dims: [2], storage: .uint64s([0, 4_294_967_295])),
             raw("u64", .uint64, [1], [UInt64.max]),
             raw("i16", .int16, [2], [Int16.min, Int16.max]),
@@ -118,8 +120,10 @@ enum SampleModels {
             attributes: [])
         try main.addNode(
             opType: "Everything", domain: "com.example", name: "every attribute",
-            inputNames: ["dropped", "x.1", "float", "sequence", "mapping", "maybe", "sparse", "blob", "untyped",
-                "onnx::Conv_123"],
+            inputNames: [
+                "dropped", "x.1", "float", "sequence", "mapping", "maybe", "sparse", "blob", "untyped",
+                "onnx::Conv_123",
+            ],
             outputNames: ["everything"], attributes: try everyAttribute())
         try main.addNode(
             opType: "Sink", domain: "com.example", name: nil, inputNames: ["everything"], outputNames: [],
@@ -169,10 +173,12 @@ enum SampleModels {
             opType: "Loop", domain: "", name: nil, inputNames: ["", "cond", "x"], outputNames: ["loop_out"],
             attributes: [Attribute("body", .graph(try loopBody(outer: main)))])
         let first = GraphBuilder(name: "nan_first", outer: main)
-        try first.addNode(opType: "Identity", domain: "", name: nil, inputNames: ["x"], outputNames: ["a"], attributes: [])
+        try first.addNode(
+            opType: "Identity", domain: "", name: nil, inputNames: ["x"], outputNames: ["a"], attributes: [])
         first.addOutput(name: "a", type: nil)
         let second = GraphBuilder(name: "float", outer: main)
-        try second.addNode(opType: "Identity", domain: "", name: nil, inputNames: ["w"], outputNames: ["b"], attributes: [])
+        try second.addNode(
+            opType: "Identity", domain: "", name: nil, inputNames: ["w"], outputNames: ["b"], attributes: [])
         second.addOutput(name: "b", type: nil)
         try main.addNode(
             opType: "Multi", domain: "com.example", name: nil, inputNames: [], outputNames: ["multi"],

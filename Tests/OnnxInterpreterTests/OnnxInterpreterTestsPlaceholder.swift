@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct OnnxInterpreterTestsPlaceholder {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}

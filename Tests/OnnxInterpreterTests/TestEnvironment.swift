@@ -1,0 +1,49 @@
+import Foundation
+
+/// Paths and the Python venv the cross-checking tests use.
+enum TestEnvironment {
+    /// The package root, found from this file's location.
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The venv's Python with onnx and onnxruntime.
+    static var python: String { packageRoot + "/.venv/bin/python" }
+
+    /// Whether the venv exists.
+    static var hasPython: Bool { FileManager.default.isExecutableFile(atPath: python) }
+
+    /// The shared real models.
+    static let modelsRoot = "/work/shared/models"
+
+    /// A cache folder under `.build` (kept between runs, never committed).
+    static func cacheDirectory(_ name: String) throws -> String {
+        let path = packageRoot + "/.build/" + name
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Runs the venv's Python on `script` with `arguments`; throws with its stderr when it fails.
+    static func runPython(_ script: String, arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", script] + arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw PythonFailure(message: String(decoding: message, as: UTF8.self))
+        }
+    }
+
+    /// A Python run that failed.
+    struct PythonFailure: Error, CustomStringConvertible {
+        let message: String
+        var description: String { "python failed: \(message)" }
+    }
+}

@@ -41,6 +41,8 @@ let package = Package(
         .target(name: "OnnxInterpreter", dependencies: ["OnnxIR", "CBLAS"]),
         // Calibration: streaming observers, histograms, calibration tables, the dataset runner.
         .target(name: "Calibration", dependencies: ["OnnxIR", "TensorFiles", "OnnxInterpreter"]),
+        // Quantization math: formats, scales and zero points, weight quantization and packing.
+        .target(name: "Quantization", dependencies: ["OnnxIR"]),
         // Pass protocol, manager, registry, pipelines, instrumentation and the passes.
         .target(name: "Passes", dependencies: ["OnnxIR", "OnnxText", "OnnxIO"]),
         // The command line as a library, so tests can drive it.
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(
             name: "OnnxInterpreterTests", dependencies: ["OnnxIR", "OnnxIO", "OnnxInterpreter", "TensorFiles"]),
         .testTarget(name: "CalibrationTests", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "Calibration"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["OnnxIR", "Quantization"]),
         .testTarget(name: "PassesTests", dependencies: ["OnnxIR", "OnnxText", "Passes"]),
         .testTarget(name: "QdqcCLITests", dependencies: ["QdqcCLI"]),
         // Cross-checks against onnx / onnxruntime through the Python venv (.venv).

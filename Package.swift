@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "PassesTests", dependencies: ["OnnxIR", "OnnxText", "Passes"]),
         .testTarget(name: "QdqcCLITests", dependencies: ["QdqcCLI"]),
         // Cross-checks against onnx / onnxruntime through the Python venv (.venv).
-        .testTarget(name: "EcosystemTests", dependencies: ["OnnxIR", "OnnxIO"]),
+        .testTarget(name: "EcosystemTests", dependencies: ["OnnxIR", "OnnxIO"], exclude: ["Python"]),
     ],
     swiftLanguageModes: [.v5]
 )

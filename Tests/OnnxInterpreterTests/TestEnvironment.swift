@@ -4,7 +4,7 @@ import Foundation
 enum TestEnvironment {
     /// The package root, found from this file's location.
     static let packageRoot: String = {
-        var url = URL(fileURLWithPath: #filePath)
+        var url = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()

@@ -6,9 +6,11 @@ import Foundation
 /// full pipe while we wait for it, and large outputs (a printed model) cost no extra threads.
 enum ProcessRunner {
     /// Runs `executable` with `arguments`; `standardInput` and `standardOutput` optionally name files.
+    ///
+    /// `environment` adds to (or overrides) the test process's own environment.
     static func run(
         _ executable: URL, _ arguments: [String], workingDirectory: URL? = nil,
-        standardInput: URL? = nil, standardOutput: URL? = nil
+        standardInput: URL? = nil, standardOutput: URL? = nil, environment: [String: String] = [:]
     ) throws -> ProcessResult {
         let scratch = try TemporaryDirectory(prefix: "qdqc-process")
         defer { scratch.remove() }
@@ -20,6 +22,9 @@ enum ProcessRunner {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         if let workingDirectory { process.currentDirectoryURL = workingDirectory }
         process.standardInput = try standardInput.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice
         let outputHandle = try FileHandle(forWritingTo: outputFile)

@@ -21,6 +21,9 @@ enum Python {
         guard FileManager.default.fileExists(atPath: path.path) else {
             throw EcosystemError(description: "helper script \(path.path) does not exist")
         }
-        return try ProcessRunner.run(try interpreter(), [path.path] + arguments, workingDirectory: workingDirectory)
+        // No __pycache__ beside the scripts: the source tree stays as checked out.
+        return try ProcessRunner.run(
+            try interpreter(), [path.path] + arguments, workingDirectory: workingDirectory,
+            environment: ["PYTHONDONTWRITEBYTECODE": "1"])
     }
 }

@@ -1,0 +1,78 @@
+/// A histogram over a range known before the data arrives, binned exactly as `numpy.histogram` bins float32 data.
+///
+/// This is the grid ONNX Runtime's histogram calibrators build when they see all the data at
+/// once: `bins` equal bins over `[lower, upper]`, edges computed in float32 as
+/// `numpy.linspace` computes them (`k·step + lower`, `step = (upper - lower) / bins`, last edge
+/// `upper`), the last bin closed. Given the true range (from a first min/max pass), it
+/// reproduces ONNX Runtime's histogram count for count; values outside the range are counted
+/// in the nearest end bin and in `outOfRange` (numpy would drop them).
+public struct FixedRangeHistogram: Equatable, Sendable {
+    /// The number of bins.
+    public let bins: Int
+    /// Whether the histogram counts magnitudes `|x|` rather than values.
+    public let countsMagnitudes: Bool
+    /// The `bins + 1` float32 edges.
+    public let edges: [Float]
+    /// One count per bin.
+    public private(set) var counts: [UInt64]
+    /// Values that fell outside `[edges.first, edges.last]` and were put in an end bin.
+    public private(set) var outOfRange: UInt64 = 0
+
+    /// Creates the histogram over `[lower, upper]`; an empty range widens by 0.5 each way, as numpy does.
+    public init(lower: Float, upper: Float, bins: Int, countsMagnitudes: Bool) throws {
+        guard lower.isFinite, upper.isFinite, lower <= upper else {
+            throw CalibrationError.badBatch(reason: "histogram range [\(lower), \(upper)] is not a finite interval")
+        }
+        guard StreamingHistogram.binsPerSideLimits.contains(bins) else {
+            throw CalibrationError.badBatch(
+                reason: "histogram bin count \(bins) is outside \(StreamingHistogram.binsPerSideLimits)")
+        }
+        let (first, last) = lower == upper ? (lower - 0.5, upper + 0.5) : (lower, upper)
+        self.bins = bins
+        self.countsMagnitudes = countsMagnitudes
+        self.edges = Self.linspace(from: first, to: last, bins: bins)
+        self.counts = Array(repeating: 0, count: bins)
+    }
+
+    /// numpy's float32 `linspace(first, last, bins + 1)`: each product and sum rounded to float32.
+    private static func linspace(from first: Float, to last: Float, bins: Int) -> [Float] {
+        let step = (last - first) / Float(bins)
+        var edges = (0...bins).map { index -> Float in
+            let offset = Float(index) * step
+            return offset + first
+        }
+        edges[bins] = last
+        return edges
+    }
+
+    /// The counters kept.
+    public var storedCounterCount: Int { counts.count }
+
+    /// Counts the finite values of `values`.
+    mutating func add(_ values: UnsafeBufferPointer<Float>) {
+        guard let first = edges.first, let last = edges.last else { return }
+        let scale = Double(bins) / (Double(last) - Double(first))
+        var outside: UInt64 = 0
+        counts.withUnsafeMutableBufferPointer { counts in
+            for raw in values where raw.isFinite {
+                let value = countsMagnitudes ? abs(raw) : raw
+                if value < first || value > last { outside &+= 1 }
+                counts[bin(of: value, first: first, scale: scale)] &+= 1
+            }
+        }
+        outOfRange &+= outside
+    }
+
+    /// The bin `i` with `edges[i] <= value < edges[i+1]` (the last bin also takes `value == last`).
+    private func bin(of value: Float, first: Float, scale: Double) -> Int {
+        var index = min(max(Int(((Double(value) - Double(first)) * scale).rounded(.down)), 0), bins - 1)
+        while index > 0 && value < edges[index] { index -= 1 }
+        while index < bins - 1 && value >= edges[index + 1] { index += 1 }
+        return index
+    }
+
+    /// The counts with their edges.
+    var binned: BinnedCounts {
+        BinnedCounts(counts: counts, edges: edges.map(Double.init))
+    }
+}

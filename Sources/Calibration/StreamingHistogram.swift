@@ -1,0 +1,155 @@
+/// A histogram of finite values whose range grows with the data, never storing a value.
+///
+/// Each sign has `binsPerSide` bins over magnitudes: bin `i` holds the values with
+/// `i·w <= |x| < (i+1)·w`, where the bin width `w = 2^e` is a power of two. `e` is always
+/// the smallest exponent with `absMax < binsPerSide · 2^e` for the largest magnitude seen so
+/// far. When a batch brings a larger magnitude, `e` grows by `d` and every `2^d` adjacent bins
+/// merge into one; since widths are powers of two and bins start at zero, a merged bin holds
+/// exactly what it would have held had the data arrived at the final width. So the
+/// histogram, and everything computed from it, depends only on the multiset of values, not
+/// on how they were split into batches nor on their order. Exact zeros are also counted
+/// apart, so methods can treat them as a point mass (ReLU outputs are often half zeros).
+/// Between half and all of the bins on each side cover the data.
+public struct StreamingHistogram: Equatable, Sendable {
+    /// The default number of bins per sign: between 2048 and 4096 of them cover the largest magnitude.
+    public static let defaultBinsPerSide = 4096
+    /// The accepted bin counts per side.
+    public static let binsPerSideLimits = 16...(1 << 20)
+
+    /// Bins for each sign.
+    public let binsPerSide: Int
+    /// `e` in the bin width `2^e`; nil until a non-zero finite value arrives.
+    public private(set) var widthExponent: Int?
+    /// Bin counts of the values `x >= 0` by magnitude (zeros, including -0, are in bin 0).
+    public private(set) var positive: [UInt64]
+    /// Bin counts of the values `x < 0` by magnitude.
+    public private(set) var negative: [UInt64]
+    /// How many of the values were exactly zero (they are also in `positive[0]`).
+    public private(set) var zeros: UInt64 = 0
+
+    /// Creates an empty histogram; `binsPerSide` must be within `binsPerSideLimits`.
+    public init(binsPerSide: Int = StreamingHistogram.defaultBinsPerSide) throws {
+        guard Self.binsPerSideLimits.contains(binsPerSide) else {
+            throw CalibrationError.badBatch(
+                reason: "histogram bins per side \(binsPerSide) is outside \(Self.binsPerSideLimits)")
+        }
+        self.binsPerSide = binsPerSide
+        positive = Array(repeating: 0, count: binsPerSide)
+        negative = Array(repeating: 0, count: binsPerSide)
+    }
+
+    /// The bin width `2^e`; 0 while only zeros were seen.
+    public var binWidth: Double { widthExponent.map(Self.powerOfTwo) ?? 0 }
+
+    /// The counters kept, which is all the memory the histogram uses besides a few scalars.
+    public var storedCounterCount: Int { positive.count + negative.count }
+
+    /// The number of finite values counted.
+    public var total: UInt64 { positive.reduce(0, &+) &+ negative.reduce(0, &+) }
+
+    /// One more than the highest non-empty bin of either sign; 0 when empty.
+    public var usedBinsPerSide: Int {
+        let top = { (bins: [UInt64]) in (bins.lastIndex { $0 != 0 } ?? -1) + 1 }
+        return max(top(positive), top(negative))
+    }
+
+    /// Counts the finite values of `values`; `absMax` is their largest finite magnitude.
+    mutating func add(_ values: UnsafeBufferPointer<Float>, absMax: Float) {
+        if absMax > 0 { grow(toCover: absMax) }
+        let scale = Self.powerOfTwo(-(widthExponent ?? 0))
+        let last = binsPerSide - 1
+        var zeroCount: UInt64 = 0
+        positive.withUnsafeMutableBufferPointer { positive in
+            negative.withUnsafeMutableBufferPointer { negative in
+                for value in values where value.isFinite {
+                    if value >= 0 {
+                        // Scaling by a power of two is exact, so the bin is floor(|x| / w) exactly.
+                        positive[min(Int(Double(value) * scale), last)] &+= 1
+                        if value == 0 { zeroCount &+= 1 }
+                    } else {
+                        negative[min(Int(Double(-value) * scale), last)] &+= 1
+                    }
+                }
+            }
+        }
+        zeros &+= zeroCount
+    }
+
+    /// Widens the bins (merging neighbours) until `absMax` falls inside the last bin.
+    private mutating func grow(toCover absMax: Float) {
+        let needed = Self.exponent(covering: absMax, bins: binsPerSide)
+        guard let current = widthExponent else {
+            widthExponent = needed
+            return
+        }
+        guard needed > current else { return }
+        let shift = needed - current
+        positive = Self.merge(positive, shift: shift)
+        negative = Self.merge(negative, shift: shift)
+        widthExponent = needed
+    }
+
+    /// Bins of width `2^(e+shift)` from bins of width `2^e`: old bin `i` goes to `i >> shift`.
+    private static func merge(_ bins: [UInt64], shift: Int) -> [UInt64] {
+        var merged = [UInt64](repeating: 0, count: bins.count)
+        for (index, count) in bins.enumerated() where count != 0 {
+            merged[shift >= Int.bitWidth - 1 ? 0 : index >> shift] &+= count
+        }
+        return merged
+    }
+
+    /// The smallest `e` with `absMax < bins · 2^e`.
+    static func exponent(covering absMax: Float, bins: Int) -> Int {
+        let magnitude = Double(absMax)
+        let count = Double(bins)
+        var exponent = Int(magnitude.exponent) - Int(count.exponent)
+        while !(magnitude < count * powerOfTwo(exponent)) { exponent += 1 }
+        while magnitude < count * powerOfTwo(exponent - 1) { exponent -= 1 }
+        return exponent
+    }
+
+    /// `2^exponent` as a Double (exact for every exponent a Float magnitude can need).
+    static func powerOfTwo(_ exponent: Int) -> Double {
+        Double(sign: .plus, exponent: exponent, significand: 1)
+    }
+
+    /// The histogram coarsened by merging `2^shift` bins, cut to its used bins: (positive, negative, width).
+    func coarsened(shift: Int) -> (positive: [UInt64], negative: [UInt64], width: Double) {
+        let used = usedBinsPerSide
+        let count = shift >= Int.bitWidth - 1 ? 1 : (used + (1 << shift) - 1) >> shift
+        let cut = { (bins: [UInt64]) -> [UInt64] in
+            var merged = [UInt64](repeating: 0, count: max(count, 1))
+            for index in 0..<used where bins[index] != 0 {
+                merged[shift >= Int.bitWidth - 1 ? 0 : index >> shift] &+= bins[index]
+            }
+            return merged
+        }
+        return (cut(positive), cut(negative), binWidth * Self.powerOfTwo(shift))
+    }
+
+    /// The smallest merge shift that leaves at most `maximumBinsPerSide` used bins per side.
+    func shift(toFit maximumBinsPerSide: Int) -> Int {
+        var shift = 0
+        let used = usedBinsPerSide
+        while shift < Int.bitWidth - 2 && (used + (1 << shift) - 1) >> shift > maximumBinsPerSide { shift += 1 }
+        return shift
+    }
+
+    /// The signed histogram, negative bins first, coarsened to at most `maximumBinsPerSide` per side.
+    ///
+    /// Bins are `[k·w, (k+1)·w)` for `k >= 0` and `(k·w, (k+1)·w]` for `k < 0` (by magnitude);
+    /// the two differ only for values exactly on a bin edge.
+    func signedBins(maximumBinsPerSide: Int) -> BinnedCounts {
+        let (positive, negative, width) = coarsened(shift: shift(toFit: maximumBinsPerSide))
+        let side = positive.count
+        let edges = (-side...side).map { Double($0) * width }
+        return BinnedCounts(counts: negative.reversed() + positive, edges: edges)
+    }
+
+    /// The histogram of magnitudes `|x|`, coarsened to at most `maximumBins` bins.
+    func magnitudeBins(maximumBins: Int) -> BinnedCounts {
+        let (positive, negative, width) = coarsened(shift: shift(toFit: maximumBins))
+        let counts = zip(positive, negative).map { $0 &+ $1 }
+        return BinnedCounts(counts: counts, edges: (0...counts.count).map { Double($0) * width })
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Packs quantized codes into ONNX `raw_data`: little-endian, 4-bit values two per byte, low nibble first.
+///
+/// A code is the integer value for integer formats and the bit pattern for 8-bit floats.
+struct CodeWriter {
+    /// The format being written.
+    let format: QuantFormat
+    /// The packed bytes.
+    private(set) var bytes: [UInt8]
+
+    /// A buffer for `count` codes, all zero bits.
+    init(format: QuantFormat, count: Int) {
+        self.format = format
+        bytes = [UInt8](repeating: 0, count: (count * format.bitWidth + 7) / 8)
+    }
+
+    /// Stores `code` (already in the format's range) at element `index`.
+    mutating func set(_ index: Int, code: Int) {
+        switch format.bitWidth {
+        case 4:
+            let nibble = UInt8(truncatingIfNeeded: code) & 0x0F
+            let shift = UInt8((index & 1) * 4)
+            bytes[index >> 1] = (bytes[index >> 1] & ~(0x0F << shift)) | (nibble << shift)
+        case 16:
+            let bits = UInt16(truncatingIfNeeded: code)
+            bytes[2 * index] = UInt8(truncatingIfNeeded: bits)
+            bytes[2 * index + 1] = UInt8(truncatingIfNeeded: bits >> 8)
+        default:
+            bytes[index] = UInt8(truncatingIfNeeded: code)
+        }
+    }
+
+    /// The bytes as `Data`.
+    var data: Data { Data(bytes) }
+}

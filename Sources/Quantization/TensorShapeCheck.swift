@@ -1,0 +1,53 @@
+import Foundation
+import OnnxIR
+
+/// Reads float32 elements and shapes out of tensors, refusing anything malformed with a named error.
+enum TensorShapeCheck {
+    /// The dimensions as `Int`s, refusing negative sizes and element counts that overflow.
+    static func shape(of tensor: Tensor) throws -> [Int] {
+        try shape(tensor.dims.map { Int(truncatingIfNeeded: $0) }, tensor: tensor.name ?? "")
+    }
+
+    /// Validates a shape given as `Int`s.
+    static func shape(_ dims: [Int], tensor: String) throws -> [Int] {
+        var count = 1
+        for dim in dims {
+            guard dim >= 0 else {
+                throw QuantizationError.invalidTensor(tensor: tensor, reason: "negative dimension in \(dims)")
+            }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            guard !overflow else {
+                throw QuantizationError.invalidTensor(tensor: tensor, reason: "shape \(dims) has too many elements")
+            }
+            count = product
+        }
+        return dims
+    }
+
+    /// Number of elements of a validated shape.
+    static func elementCount(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+
+    /// The float32 elements of `tensor`, after checking that the bytes match the shape.
+    static func floatValues(of tensor: Tensor) throws -> [Float] {
+        let name = tensor.name ?? ""
+        guard tensor.dataType == .float else {
+            throw QuantizationError.unsupportedDataType(tensor: name, dataType: tensor.dataType)
+        }
+        let count = elementCount(try shape(of: tensor))
+        if case .floats(let values) = tensor.storage {
+            guard values.count == count else {
+                throw QuantizationError.invalidTensor(
+                    tensor: name, reason: "\(values.count) float_data entries for \(count) elements")
+            }
+            return values
+        }
+        let bytes = try tensor.rawBytes()
+        guard bytes.count == count * MemoryLayout<Float>.size else {
+            throw QuantizationError.invalidTensor(
+                tensor: name, reason: "\(bytes.count) bytes of data for \(count) float32 elements")
+        }
+        return bytes.withUnsafeBytes { buffer in
+            (0..<count).map { Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+}

@@ -76,12 +76,14 @@ struct ConvertCommand: ParsableCommand {
         let writeOptions = ModelWriteOptions(
             externalDataFile: externalData,
             externalDataThreshold: externalDataThreshold ?? ModelWriteOptions().externalDataThreshold)
+        let written: ModelWriteReport
         do {
-            try ModelWriter.write(loaded, to: output, options: writeOptions)
+            written = try ModelWriter.write(loaded, to: output, options: writeOptions)
         } catch {
             throw CLIError(path: output, error)
         }
         if !quiet {
+            for note in written.notes { StandardError.write("note: \(output): \(note)\n") }
             let changed = report.records.filter(\.changed).count
             StandardError.write(
                 "wrote \(output) (\(report.records.count) passes run, \(changed) changed the model)\n")

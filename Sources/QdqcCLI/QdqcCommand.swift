@@ -16,7 +16,7 @@ public struct QdqcCommand: ParsableCommand {
             Exit status: 0 success, 1 error, 64 usage error.
             """,
         version: QdqcVersion.current,
-        subcommands: [ConvertCommand.self, PrintCommand.self, ListPassesCommand.self],
+        subcommands: [ConvertCommand.self, RunCommand.self, PrintCommand.self, ListPassesCommand.self],
         defaultSubcommand: ConvertCommand.self)
 
     /// Creates the command (argument parsing fills subcommands, not this type).

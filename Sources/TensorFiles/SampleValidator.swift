@@ -55,7 +55,8 @@ public struct SampleValidator: Sendable {
                 "input '\(spec.name)' has shape \(actual) (rank \(tensor.dims.count)), the model expects \(shape)")
         }
         for (size, dimension) in zip(tensor.dims, shape.dimensions) {
-            if let expected = dimension.value, expected != size {
+            // Exporters such as Paddle write -1 for a dynamic dimension; only sizes >= 0 are fixed.
+            if let expected = dimension.value, expected >= 0, expected != size {
                 throw failure(sample, "input '\(spec.name)' has shape \(actual), the model expects \(shape)")
             }
         }

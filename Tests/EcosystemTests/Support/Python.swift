@@ -26,4 +26,10 @@ enum Python {
             try interpreter(), [path.path] + arguments, workingDirectory: workingDirectory,
             environment: ["PYTHONDONTWRITEBYTECODE": "1"])
     }
+
+    /// Runs a short Python program given as text, with `arguments` as `sys.argv[1...]`.
+    static func runCode(_ code: String, _ arguments: [String]) throws -> ProcessResult {
+        try ProcessRunner.run(
+            try interpreter(), ["-c", code] + arguments, environment: ["PYTHONDONTWRITEBYTECODE": "1"])
+    }
 }

@@ -1,0 +1,49 @@
+"""Compares qdqc's `run` outputs with ONNX Runtime's on the same samples.
+
+usage: compare_run_outputs.py MODEL OUT_DIR SAMPLE.npz...
+For each sample S, OUT_DIR/<stem of S>.npz holds qdqc's outputs. Every output must
+agree with ONNX Runtime's within rtol 1e-3 / atol 1e-4 (|a - b| <= atol + rtol * |b|).
+Prints one line per problem and exits 1 if there is any.
+"""
+import os
+import sys
+
+import numpy as np
+import onnxruntime as ort
+
+
+def main() -> int:
+    model, out_dir, samples = sys.argv[1], sys.argv[2], sys.argv[3:]
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    names = [output.name for output in session.get_outputs()]
+    problems = []
+    for sample in samples:
+        feeds = dict(np.load(sample))
+        expected = session.run(None, feeds)
+        stem = os.path.splitext(os.path.basename(sample))[0]
+        got = np.load(os.path.join(out_dir, stem + ".npz"))
+        for name, want in zip(names, expected):
+            if name not in got:
+                problems.append(f"{stem}: output {name!r} missing from qdqc's result")
+                continue
+            have = got[name]
+            if have.shape != want.shape or have.dtype != want.dtype:
+                problems.append(f"{stem}: {name!r} is {have.dtype}{list(have.shape)}, ORT gives {want.dtype}{list(want.shape)}")
+                continue
+            if want.dtype.kind == "f":
+                bad = ~(np.abs(have - want) <= 1e-4 + 1e-3 * np.abs(want))
+                if bad.any():
+                    worst = float(np.max(np.abs(have - want)))
+                    problems.append(f"{stem}: {name!r}: {int(bad.sum())} of {want.size} elements differ, max |diff| {worst:.3g}")
+            elif not np.array_equal(have, want):
+                problems.append(f"{stem}: {name!r}: integer outputs differ")
+    for problem in problems:
+        print(problem)
+    print(f"{len(samples)} samples, {len(names)} outputs each, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

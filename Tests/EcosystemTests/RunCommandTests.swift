@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+/// `qdqc run` must agree with ONNX Runtime on every eval sample of every shared model.
+@Suite struct RunCommandTests {
+    private static let sharedModelsMissing =
+        "no shared models folder (neither <repo>/../shared/models nor /work/shared/models); skipped"
+
+    @Test(
+        .enabled(if: RepositoryPaths.sharedModels != nil, Comment(rawValue: sharedModelsMissing)),
+        arguments: RepositoryPaths.sharedModelFiles().map(\.path))
+    func runAgreesWithOnnxRuntimeOnEvalSamples(model: String) throws {
+        let modelURL = URL(fileURLWithPath: model)
+        let evalFolder = modelURL.deletingLastPathComponent().appendingPathComponent("eval")
+        let samples = try FileManager.default.contentsOfDirectory(atPath: evalFolder.path)
+            .filter { $0.hasSuffix(".npz") }.sorted().map { evalFolder.appendingPathComponent($0) }
+        try #require(!samples.isEmpty, "no eval samples in \(evalFolder.path)")
+        let scratch = try TemporaryDirectory(prefix: "qdqc-run")
+        defer { scratch.remove() }
+        for sample in samples {
+            let output = scratch.file(sample.deletingPathExtension().lastPathComponent + ".npz")
+            let run = try Qdqc.run([
+                "run", model, "--data", sample.path, "-o", output.path, "--quiet",
+            ])
+            try #require(run.succeeded, "qdqc run failed on \(sample.lastPathComponent):\n\(run.summary)")
+        }
+        let check = try Python.runScript(
+            "compare_run_outputs.py", [model, scratch.url.path] + samples.map(\.path))
+        #expect(check.succeeded, "qdqc run disagrees with ONNX Runtime:\n\(check.summary)")
+    }
+
+    @Test func runOnTheExampleWritesAFolderOfNpyFiles() throws {
+        let scratch = try TemporaryDirectory(prefix: "qdqc-run-folder")
+        defer { scratch.remove() }
+        let model = RepositoryPaths.examples.appendingPathComponent("digits_cnn.onnx")
+        let sample = RepositoryPaths.examples.appendingPathComponent("digits_cnn.eval/0000.npz")
+        let output = scratch.file("outputs")
+        let run = try Qdqc.run(["run", model.path, "--data", sample.path, "-o", output.path, "--quiet"])
+        try #require(run.succeeded, "qdqc run failed:\n\(run.summary)")
+        #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("logits.npy").path))
+        let again = try Qdqc.run(["run", model.path, "--data", sample.path, "-o", output.path, "--quiet"])
+        #expect(again.status == 1, "an existing output folder must be refused, not overwritten")
+    }
+
+    @Test func wrongShapeSampleIsAOneLineErrorNamingTheInput() throws {
+        let scratch = try TemporaryDirectory(prefix: "qdqc-run-bad")
+        defer { scratch.remove() }
+        let bad = scratch.file("bad.npz")
+        let make = try Python.runCode(
+            "import numpy as np, sys; np.savez(sys.argv[1], input=np.zeros((1, 1, 4, 4), np.float32))", [bad.path])
+        #expect(make.succeeded, "\(make.summary)")
+        let model = RepositoryPaths.examples.appendingPathComponent("digits_cnn.onnx")
+        let output = scratch.file("out.npz")
+        let run = try Qdqc.run(["run", model.path, "--data", bad.path, "-o", output.path])
+        #expect(run.status == 1)
+        #expect(run.standardError.hasPrefix("error: ") && run.standardError.contains("'input'"))
+        #expect(run.standardError.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
+}

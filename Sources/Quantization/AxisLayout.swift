@@ -87,6 +87,9 @@ struct AxisLayout {
     }
 
     private static func split(_ shape: [Int], at axis: Int) -> (outer: Int, inner: Int) {
-        (TensorShapeCheck.elementCount(Array(shape[..<axis])), TensorShapeCheck.elementCount(Array(shape[(axis + 1)...])))
+        (
+            TensorShapeCheck.elementCount(Array(shape[..<axis])),
+            TensorShapeCheck.elementCount(Array(shape[(axis + 1)...]))
+        )
     }
 }

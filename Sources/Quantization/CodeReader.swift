@@ -12,7 +12,8 @@ struct CodeReader {
         let expected = (count * format.bitWidth + 7) / 8
         guard data.count == expected else {
             throw QuantizationError.invalidTensor(
-                tensor: tensor, reason: "\(data.count) bytes of \(format) data for \(count) elements (expected \(expected))")
+                tensor: tensor,
+                reason: "\(data.count) bytes of \(format) data for \(count) elements (expected \(expected))")
         }
         self.format = format
         bytes = [UInt8](data)

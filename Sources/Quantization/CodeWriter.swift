@@ -16,6 +16,7 @@ struct CodeWriter {
     }
 
     /// Stores `code` (already in the format's range) at element `index`.
+    @inline(__always)
     mutating func set(_ index: Int, code: Int) {
         switch format.bitWidth {
         case 4:
@@ -29,6 +30,33 @@ struct CodeWriter {
         default:
             bytes[index] = UInt8(truncatingIfNeeded: code)
         }
+    }
+
+    /// Stores the code of every element of `input`, found with `code(parameterIndex, value)`, and returns
+    /// the index of the first NaN (which is left as code 0), if any.
+    ///
+    /// One loop nest over the layout, with no per-element closure call through the layout, because this is
+    /// the hot path for large weights.
+    mutating func store(
+        _ input: UnsafeBufferPointer<Float>, layout: AxisLayout, code: (Int, Float) -> Int
+    ) -> Int? {
+        var firstNaN: Int?
+        var element = 0
+        for outer in 0..<layout.outerCount {
+            for axisIndex in 0..<layout.axisLength {
+                let base = outer * layout.outerStride + (axisIndex / layout.blockSize) * layout.groupStride
+                for inner in 0..<layout.innerCount {
+                    let value = input[element]
+                    if value.isNaN {
+                        if firstNaN == nil { firstNaN = element }
+                    } else {
+                        set(element, code: code(base + inner * layout.innerStride, value))
+                    }
+                    element += 1
+                }
+            }
+        }
+        return firstNaN
     }
 
     /// The bytes as `Data`.

@@ -26,7 +26,9 @@ public struct QuantParamSet: Hashable, Sendable {
         guard scales.count == layout.parameterCount, zeroPoints.count == layout.parameterCount else {
             throw QuantizationError.invalidParameters(
                 tensor: tensor,
-                reason: "\(scales.count) scales and \(zeroPoints.count) zero points for parameter shape \(layout.parameterShape)")
+                reason:
+                    "\(scales.count) scales and \(zeroPoints.count) zero points for parameter shape \(layout.parameterShape)"
+            )
         }
         for (scale, zeroPoint) in zip(scales, zeroPoints) {
             _ = try QuantParams(format: format, scale: scale, zeroPoint: zeroPoint, tensor: tensor)
@@ -35,7 +37,8 @@ public struct QuantParamSet: Hashable, Sendable {
     }
 
     /// Wraps parameters computed by this module.
-    init(checkedFormat format: QuantFormat, layout: AxisLayout, tensorShape: [Int], scales: [Float], zeroPoints: [Int]) {
+    init(checkedFormat format: QuantFormat, layout: AxisLayout, tensorShape: [Int], scales: [Float], zeroPoints: [Int])
+    {
         self.format = format
         self.granularity = layout.granularity
         self.tensorShape = tensorShape
@@ -75,5 +78,14 @@ public struct QuantParamSet: Hashable, Sendable {
     /// The element-to-parameter layout.
     func layout(tensor: String) throws -> AxisLayout {
         try AxisLayout(shape: tensorShape, granularity: granularity, tensor: tensor)
+    }
+}
+
+extension QuantParamSet {
+    /// The same parameters with other scales (e.g. weight scales raised so an int32 bias fits).
+    public func replacingScales(_ newScales: [Float], tensor: String) throws -> QuantParamSet {
+        try QuantParamSet(
+            format: format, granularity: granularity, tensorShape: tensorShape, scales: newScales,
+            zeroPoints: zeroPoints, tensor: tensor)
     }
 }

@@ -1,11 +1,11 @@
 /// One scale and zero point: `real = scale * (quantized - zeroPoint)`.
 public struct QuantParams: Hashable, Sendable {
     /// The quantized element type.
-    public var format: QuantFormat
+    public let format: QuantFormat
     /// The step between consecutive quantized values; always a positive normal float32.
-    public var scale: Float
+    public let scale: Float
     /// The quantized value that represents real 0 (always 0 for 8-bit floats).
-    public var zeroPoint: Int
+    public let zeroPoint: Int
 
     /// The scale used when a range is too narrow for a normal float32 scale (zero width included):
     /// 1.0, as ONNX Runtime's `compute_scale_zp` uses. Every value of such a range quantizes to the zero
@@ -22,7 +22,8 @@ public struct QuantParams: Hashable, Sendable {
         if let range = format.integerRange() {
             guard range.contains(zeroPoint) else {
                 throw QuantizationError.invalidParameters(
-                    tensor: tensor, reason: "zero point \(zeroPoint) is outside \(format) [\(range.lowerBound), \(range.upperBound)]")
+                    tensor: tensor,
+                    reason: "zero point \(zeroPoint) is outside \(format) [\(range.lowerBound), \(range.upperBound)]")
             }
         } else if zeroPoint != 0 {
             throw QuantizationError.invalidParameters(
@@ -47,10 +48,24 @@ public struct QuantParams: Hashable, Sendable {
     /// symmetric, `round((qmin + qmax) / 2)`. A float64 scale below the smallest normal float32 becomes
     /// `degenerateRangeScale` (1.0) with zero point 0 — or, when symmetric, the same midpoint zero point as
     /// every other range, where ONNX Runtime uses 0 (this only differs for unsigned formats, and keeps all
-    /// channels' zero points equal as its own per-channel kernels require).
+    /// channels' zero points equal as its own per-channel kernels require). For a range reaching float32's
+    /// largest values, the scale is capped so that `qmin` and `qmax` dequantize to finite values (ONNX
+    /// Runtime's would give ±inf).
     public static func integer(
         rmin: Float, rmax: Float, format: QuantFormat, range: ClosedRange<Int>, symmetric: Bool,
         minRealRange: Float? = nil, tensor: String
+    ) throws -> QuantParams {
+        try integer(
+            rmin: rmin, rmax: rmax, format: format, range: range, symmetric: symmetric, minRealRange: minRealRange,
+            blockArithmetic: false, tensor: tensor)
+    }
+
+    /// `integer(...)`, or with `blockArithmetic` the arithmetic of ONNX Runtime's `compute_scale_zp_blocked`
+    /// (its per-block path): `rmax - rmin` in float32, the degenerate test on the float32 scale, and the
+    /// zero point from the float32 scale. The two differ by an ulp of the scale now and then.
+    static func integer(
+        rmin: Float, rmax: Float, format: QuantFormat, range: ClosedRange<Int>, symmetric: Bool,
+        minRealRange: Float?, blockArithmetic: Bool, tensor: String
     ) throws -> QuantParams {
         guard rmin.isFinite, rmax.isFinite else {
             throw QuantizationError.nonFiniteRange(tensor: tensor, min: rmin, max: rmax)
@@ -61,7 +76,8 @@ public struct QuantParams: Hashable, Sendable {
             range.upperBound <= fullRange.upperBound
         else {
             throw QuantizationError.invalidParameters(
-                tensor: tensor, reason: "range [\(range.lowerBound), \(range.upperBound)] must contain 0 and fit \(format)")
+                tensor: tensor,
+                reason: "range [\(range.lowerBound), \(range.upperBound)] must contain 0 and fit \(format)")
         }
         if let minRealRange, !minRealRange.isFinite || minRealRange < 0 {
             throw QuantizationError.invalidParameters(
@@ -80,7 +96,10 @@ public struct QuantParams: Hashable, Sendable {
         }
         let qmin = Double(range.lowerBound)
         let qmax = Double(range.upperBound)
-        let scale64 = (Double(high) - Double(low)) / (qmax - qmin)
+        let width32 = high - low
+        let width = blockArithmetic && width32.isFinite ? Double(width32) : Double(high) - Double(low)
+        var scale64 = width / (qmax - qmin)
+        if blockArithmetic { scale64 = Double(Float(scale64)) }
         let midpoint = Int(((qmin + qmax) / 2).rounded(.toNearestOrEven))
         guard scale64 >= Double(Float.leastNormalMagnitude) else {
             return QuantParams(
@@ -97,7 +116,21 @@ public struct QuantParams: Hashable, Sendable {
             let unclamped = (qmin - Double(low) / scale64).rounded(.toNearestOrEven)
             zeroPoint = Int(Swift.min(Swift.max(unclamped, qmin), qmax))
         }
-        return QuantParams(checkedFormat: format, scale: Float(scale64), zeroPoint: zeroPoint)
+        let scale = finiteAtEnds(Float(scale64), zeroPoint: zeroPoint, range: range)
+        return QuantParams(checkedFormat: format, scale: scale, zeroPoint: zeroPoint)
+    }
+
+    /// The largest scale not above `scale` for which DequantizeLinear of `qmin` and `qmax`
+    /// (`(q - zeroPoint) * scale` in float32) stays finite. Only ranges reaching float32's largest values
+    /// need the cap, which ONNX Runtime does not apply (it dequantizes their ends to ±inf).
+    private static func finiteAtEnds(_ scale: Float, zeroPoint: Int, range: ClosedRange<Int>) -> Float {
+        let widest = Swift.max(
+            (Float(range.lowerBound) - Float(zeroPoint)).magnitude,
+            (Float(range.upperBound) - Float(zeroPoint)).magnitude)
+        guard !(widest * scale).isFinite else { return scale }
+        var capped = Float.greatestFiniteMagnitude / widest
+        while !(widest * capped).isFinite { capped = capped.nextDown }
+        return Swift.min(capped, scale)
     }
 
     /// Scale for an 8-bit float format from the largest magnitude to represent: `amax / maxFinite`

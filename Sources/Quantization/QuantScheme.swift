@@ -53,6 +53,11 @@ public struct QuantScheme: Hashable, Sendable {
 
     /// Parameters for values observed in `[rmin, rmax]`; `tensor` names the tensor in errors.
     public func params(rmin: Float, rmax: Float, tensor: String) throws -> QuantParams {
+        try params(rmin: rmin, rmax: rmax, blockArithmetic: false, tensor: tensor)
+    }
+
+    /// `params(rmin:rmax:tensor:)`, optionally with ONNX Runtime's per-block arithmetic.
+    func params(rmin: Float, rmax: Float, blockArithmetic: Bool, tensor: String) throws -> QuantParams {
         guard rmin.isFinite, rmax.isFinite else {
             throw QuantizationError.nonFiniteRange(tensor: tensor, min: rmin, max: rmax)
         }
@@ -63,6 +68,6 @@ public struct QuantScheme: Hashable, Sendable {
         }
         return try QuantParams.integer(
             rmin: rmin, rmax: rmax, format: format, range: range, symmetric: symmetric, minRealRange: minRealRange,
-            tensor: tensor)
+            blockArithmetic: blockArithmetic, tensor: tensor)
     }
 }

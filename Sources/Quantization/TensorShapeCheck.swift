@@ -47,7 +47,20 @@ enum TensorShapeCheck {
                 tensor: name, reason: "\(bytes.count) bytes of data for \(count) float32 elements")
         }
         return bytes.withUnsafeBytes { buffer in
-            (0..<count).map { Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            [Float](unsafeUninitializedCapacity: count) { output, initialized in
+                #if _endian(little)
+                    // `raw_data` is little-endian, like the host: one copy, whatever the alignment.
+                    UnsafeMutableRawBufferPointer(output).copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: buffer[0..<count * 4]))
+                #else
+                    for index in 0..<count {
+                        let bits = UInt32(
+                            littleEndian: buffer.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
+                        output[index] = Float(bitPattern: bits)
+                    }
+                #endif
+                initialized = count
+            }
         }
     }
 }

@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct QuantizationTestsPlaceholder {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}

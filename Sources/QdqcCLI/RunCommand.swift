@@ -14,6 +14,7 @@ struct RunCommand: ParsableCommand {
             per-sample folders of .npy files, or an ONNX test-data folder with input_K.pb files) or from
             --input NAME=FILE pairs (.npy or TensorProto .pb). Outputs go to OUT.npz, or to a folder of
             <output>.npy files when OUT does not end in .npz. Written atomically.
+            With --all, every sample of --data runs and OUT is a folder with one <sample>.npz per sample.
             """)
 
     @Argument(help: ArgumentHelp("The model to run (.onnx or .onnxtxt).", valueName: "model"))
@@ -32,6 +33,9 @@ struct RunCommand: ParsableCommand {
             "Which sample of a dataset with several: its name (e.g. 0007) or index.", valueName: "sample"))
     var sample: String?
 
+    @Flag(help: "Run every sample of --data; OUT becomes a folder of <sample>.npz files.")
+    var all = false
+
     @Option(
         name: .shortAndLong,
         help: ArgumentHelp("Where to write the outputs: OUT.npz or a folder of .npy files.", valueName: "out"))
@@ -44,6 +48,8 @@ struct RunCommand: ParsableCommand {
         if data == nil && inputs.isEmpty { throw ValidationError("give the sample with --data or --input NAME=FILE") }
         if data != nil && !inputs.isEmpty { throw ValidationError("give --data or --input, not both") }
         if sample != nil && data == nil { throw ValidationError("--sample selects a sample of --data") }
+        if all && data == nil { throw ValidationError("--all runs every sample of --data") }
+        if all && sample != nil { throw ValidationError("give --all or --sample, not both") }
     }
 
     func run() throws {
@@ -54,55 +60,86 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw CLIError(path: model, error)
         }
-        let chosen = try loadSample(model: loaded)
-        let outputs: [String: NDArray]
-        do {
-            outputs = try interpreter.run(tensors: chosen.inputs)
-        } catch {
-            throw CLIError(path: model, error)
+        let dataset = try openDataset(model: loaded)
+        if all {
+            try runAll(dataset, interpreter: interpreter, model: loaded)
+            return
         }
-        let named = interpreter.outputNames.compactMap { name in outputs[name].map { (name: name, array: $0) } }
-        try write(named.map { (name: $0.name, tensor: $0.array.tensor(name: $0.name)) })
+        let chosen = try validatedSample(at: try sampleIndex(in: dataset), of: dataset, model: loaded)
+        let named = try outputs(of: interpreter, on: chosen)
+        try write { try writeOutputs(named, to: output) }
         if !quiet {
-            for (name, array) in named {
-                StandardError.write("\(name): \(array.dataType) \(array.shape)\n")
+            for (name, tensor) in named {
+                StandardError.write("\(name): \(tensor.dataType) \(tensor.dims)\n")
             }
             StandardError.write("wrote \(output) (sample '\(chosen.name)')\n")
         }
     }
 
-    /// The one sample to run, validated against the model's inputs.
-    private func loadSample(model loaded: Model) throws -> Sample {
-        let dataset: SampleDataset
-        let sampleText: String
+    /// Runs every sample, writing `<sample>.npz` files into a staging folder renamed to OUT at the end.
+    private func runAll(_ dataset: SampleDataset, interpreter: Interpreter, model loaded: Model) throws {
+        let start = Date()
+        try write {
+            try writeFolder { folder in
+                for index in 0..<dataset.count {
+                    let chosen = try validatedSample(at: index, of: dataset, model: loaded)
+                    let named = try outputs(of: interpreter, on: chosen)
+                    let stem = NpyFolderWriter.fileStem(for: chosen.name)
+                    try NpzWriter.write(named, to: (folder as NSString).appendingPathComponent(stem + ".npz"))
+                }
+            }
+        }
+        if !quiet {
+            let seconds = Date().timeIntervalSince(start)
+            StandardError.write(
+                "wrote \(output) (\(dataset.count) samples in \(String(format: "%.2f", seconds)) s)\n")
+        }
+    }
+
+    /// Runs one sample and returns the graph outputs in graph order.
+    private func outputs(of interpreter: Interpreter, on chosen: Sample) throws -> [(name: String, tensor: Tensor)] {
+        let results: [String: NDArray]
+        do {
+            results = try interpreter.run(tensors: chosen.inputs)
+        } catch {
+            throw CLIError(path: model, message: "sample '\(chosen.name)': \(error)")
+        }
+        return interpreter.outputNames.compactMap { name in
+            results[name].map { (name: name, tensor: $0.tensor(name: name)) }
+        }
+    }
+
+    /// The samples named by --data or --input.
+    private func openDataset(model loaded: Model) throws -> SampleDataset {
         do {
             if let data {
                 let inputNames = loaded.graph.inputs.filter { !$0.isConstant }.map(\.name)
-                dataset = try SampleDataset.open(path: data, inputNames: inputNames)
-                sampleText = data
-            } else {
-                dataset = try SampleDataset.namedFiles(arguments: inputs)
-                sampleText = inputs.joined(separator: " ")
+                return try SampleDataset.open(path: data, inputNames: inputNames)
             }
+            return try SampleDataset.namedFiles(arguments: inputs)
         } catch {
             throw CLIError(path: data ?? inputs.first ?? model, error)
         }
-        let index = try sampleIndex(in: dataset, describedAs: sampleText)
+    }
+
+    /// Sample `index`, checked against the model's inputs.
+    private func validatedSample(at index: Int, of dataset: SampleDataset, model loaded: Model) throws -> Sample {
         do {
             let chosen = try dataset.sample(at: index)
             try SampleValidator(graph: loaded.graph).validate(chosen)
             return chosen
         } catch {
-            throw CLIError(path: data ?? sampleText, error)
+            throw CLIError(path: data ?? inputs.joined(separator: " "), error)
         }
     }
 
-    private func sampleIndex(in dataset: SampleDataset, describedAs path: String) throws -> Int {
+    private func sampleIndex(in dataset: SampleDataset) throws -> Int {
+        let path = data ?? inputs.joined(separator: " ")
         guard let sample else {
             guard dataset.count == 1 else {
                 throw CLIError(
                     path: path,
-                    message: "holds \(dataset.count) samples; choose one with --sample NAME or --sample INDEX")
+                    message: "holds \(dataset.count) samples; choose one with --sample NAME or --sample INDEX, or --all")
             }
             return 0
         }
@@ -111,13 +148,10 @@ struct RunCommand: ParsableCommand {
         throw CLIError(path: path, message: "no sample '\(sample)' (it holds \(dataset.count))")
     }
 
-    private func write(_ tensors: [(name: String, tensor: Tensor)]) throws {
+    /// Runs `body`, turning any error that is not already a `CLIError` into one about the output.
+    private func write(_ body: () throws -> Void) throws {
         do {
-            if output.lowercased().hasSuffix(".npz") {
-                try NpzWriter.write(tensors, to: output)
-            } else {
-                try writeFolder(tensors)
-            }
+            try body()
         } catch let error as CLIError {
             throw error
         } catch {
@@ -125,8 +159,17 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    /// Writes the `.npy` files into a fresh sibling folder, then renames it, so no half-written folder remains.
-    private func writeFolder(_ tensors: [(name: String, tensor: Tensor)]) throws {
+    /// Writes one sample's outputs to OUT.npz or to a folder of `.npy` files.
+    private func writeOutputs(_ tensors: [(name: String, tensor: Tensor)], to path: String) throws {
+        if path.lowercased().hasSuffix(".npz") {
+            try NpzWriter.write(tensors, to: path)
+        } else {
+            try writeFolder { folder in _ = try NpyFolderWriter.write(tensors, to: folder) }
+        }
+    }
+
+    /// Fills a fresh sibling folder, then renames it to OUT, so no half-written folder remains.
+    private func writeFolder(_ fill: (String) throws -> Void) throws {
         let manager = FileManager.default
         if manager.fileExists(atPath: output) {
             throw CLIError(path: output, message: "already exists; remove it or choose another output folder")
@@ -137,7 +180,7 @@ struct RunCommand: ParsableCommand {
         try? manager.removeItem(at: staging)
         do {
             try manager.createDirectory(at: staging, withIntermediateDirectories: false)
-            _ = try NpyFolderWriter.write(tensors, to: staging.path)
+            try fill(staging.path)
             try manager.moveItem(at: staging, to: url)
         } catch {
             try? manager.removeItem(at: staging)

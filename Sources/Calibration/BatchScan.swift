@@ -6,6 +6,8 @@ struct BatchScan {
     private(set) var minimum = Float.infinity
     /// The largest finite value; -Inf when there is none.
     private(set) var maximum = -Float.infinity
+    /// Values equal to zero (either sign).
+    private(set) var zeros = 0
 
     /// Scans `values`.
     init(_ values: UnsafeBufferPointer<Float>) {
@@ -13,11 +15,13 @@ struct BatchScan {
         var nan = 0
         var positiveInfinity = 0
         var negativeInfinity = 0
+        var zeros = 0
         var low = Float.infinity
         var high = -Float.infinity
         for value in values {
             if value.isFinite {
                 finite += 1
+                if value == 0 { zeros += 1 }
                 if value < low { low = value }
                 if value > high { high = value }
             } else if value.isNaN {
@@ -33,6 +37,7 @@ struct BatchScan {
             negativeInfinity: negativeInfinity)
         minimum = low
         maximum = high
+        self.zeros = zeros
     }
 
     /// Whether the batch held at least one finite value.

@@ -33,7 +33,7 @@ public struct EntropyObserver: Observer {
         try ObservationShape.validate(shape, count: values.count)
         let scan = BatchScan(values)
         extremes.add(scan)
-        streaming?.add(values, absMax: scan.absMax)
+        streaming?.add(values, scan: scan)
         knownRange?.add(values)
     }
 
@@ -50,7 +50,8 @@ public struct EntropyObserver: Observer {
         case .tensorRT: choice = EntropySearch.tensorRT(binned, quantizedBins: options.quantizedBins)
         }
         if let choice {
-            calibration.range = CalibrationRange(min: Float(choice.lower), max: Float(choice.upper)).clipped(to: observed)
+            calibration.range = CalibrationRange(min: Float(choice.lower), max: Float(choice.upper)).clipped(
+                to: observed)
             calibration.klDivergence = choice.divergence
         }
         return calibration
@@ -61,8 +62,8 @@ public struct EntropyObserver: Observer {
         if let histogram = streaming {
             let binned =
                 options.variant == .onnxRuntime
-                ? histogram.signedBins(maximumBinsPerSide: options.bins / 2)
-                : histogram.magnitudeBins(maximumBins: options.bins)
+                ? histogram.signedBins(binsPerSideNear: options.bins / 2)
+                : histogram.magnitudeBins(near: options.bins)
             return (binned, HistogramSummary(histogram))
         }
         if let histogram = knownRange { return (histogram.binned, HistogramSummary(histogram)) }

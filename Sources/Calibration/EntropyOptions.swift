@@ -8,7 +8,9 @@ public struct EntropyOptions: Equatable, Sendable {
     public var bins: Int
     /// Quantized bins a candidate window is merged into (ONNX Runtime's `num_quantized_bins`; 128 for int8 in TensorRT).
     public var quantizedBins: Int
-    /// The histogram's grid.
+    /// The histogram's grid. The default, `knownRange`, reproduces ONNX Runtime's thresholds but
+    /// needs each tensor's magnitude from a min/max pass first (`ObserverConfiguration.needsKnownRange`);
+    /// `streaming` needs one pass and no such input.
     public var grid: EntropyGrid
     /// Bins per sign of the streaming histogram (unused with a known range).
     public var histogramBins: Int
@@ -16,7 +18,7 @@ public struct EntropyOptions: Equatable, Sendable {
     /// Creates settings.
     public init(
         variant: EntropyVariant = .onnxRuntime, bins: Int = 2048, quantizedBins: Int = 128,
-        grid: EntropyGrid = .streaming, histogramBins: Int = StreamingHistogram.defaultBinsPerSide
+        grid: EntropyGrid = .knownRange, histogramBins: Int = StreamingHistogram.defaultBinsPerSide
     ) {
         self.variant = variant
         self.bins = bins

@@ -120,7 +120,8 @@ enum EntropySearch {
     }
 
     /// KL(p‖q) for the first `window.count` bins of NVIDIA's search.
-    private static func tensorRTDivergence(_ window: ArraySlice<UInt64>, outliers: UInt64, quantizedBins: Int) -> Double {
+    private static func tensorRTDivergence(_ window: ArraySlice<UInt64>, outliers: UInt64, quantizedBins: Int) -> Double
+    {
         let length = window.count
         var groupSums = [Double](repeating: 0, count: quantizedBins)
         var groupSizes = [Int](repeating: 0, count: quantizedBins)

@@ -51,24 +51,24 @@ public struct FixedRangeHistogram: Equatable, Sendable {
     /// Counts the finite values of `values`.
     mutating func add(_ values: UnsafeBufferPointer<Float>) {
         guard let first = edges.first, let last = edges.last else { return }
-        let scale = Double(bins) / (Double(last) - Double(first))
+        // The guess may be one bin off; comparing with the float32 edges settles it as numpy does.
+        let scale = Float(Double(bins) / (Double(last) - Double(first)))
+        let highest = Float(bins - 1)
+        let magnitudes = countsMagnitudes
         var outside: UInt64 = 0
-        counts.withUnsafeMutableBufferPointer { counts in
-            for raw in values where raw.isFinite {
-                let value = countsMagnitudes ? abs(raw) : raw
-                if value < first || value > last { outside &+= 1 }
-                counts[bin(of: value, first: first, scale: scale)] &+= 1
+        edges.withUnsafeBufferPointer { edges in
+            counts.withUnsafeMutableBufferPointer { counts in
+                for raw in values where raw.isFinite {
+                    let value = magnitudes ? abs(raw) : raw
+                    if value < first || value > last { outside &+= 1 }
+                    var index = Int(min(max((value - first) * scale, 0), highest))
+                    while index > 0 && value < edges[index] { index -= 1 }
+                    while index < counts.count - 1 && value >= edges[index + 1] { index += 1 }
+                    counts[index] &+= 1
+                }
             }
         }
         outOfRange &+= outside
-    }
-
-    /// The bin `i` with `edges[i] <= value < edges[i+1]` (the last bin also takes `value == last`).
-    private func bin(of value: Float, first: Float, scale: Double) -> Int {
-        var index = min(max(Int(((Double(value) - Double(first)) * scale).rounded(.down)), 0), bins - 1)
-        while index > 0 && value < edges[index] { index -= 1 }
-        while index < bins - 1 && value >= edges[index + 1] { index += 1 }
-        return index
     }
 
     /// The counts with their edges.

@@ -18,7 +18,7 @@ public struct MSEObserver: Observer {
         try ObservationShape.validate(shape, count: values.count)
         let scan = BatchScan(values)
         extremes.add(scan)
-        histogram.add(values, absMax: scan.absMax)
+        histogram.add(values, scan: scan)
     }
 
     /// The best range found; the observed range when every value is zero or none is finite.

@@ -12,7 +12,8 @@ enum ObservationShape {
             product = next
         }
         guard product == count else {
-            throw CalibrationError.badBatch(reason: "shape \(shape) describes \(product) elements but \(count) were given")
+            throw CalibrationError.badBatch(
+                reason: "shape \(shape) describes \(product) elements but \(count) were given")
         }
     }
 }

@@ -18,7 +18,7 @@ public struct PercentileObserver: Observer {
         try ObservationShape.validate(shape, count: values.count)
         let scan = BatchScan(values)
         extremes.add(scan)
-        histogram.add(values, absMax: scan.absMax)
+        histogram.add(values, scan: scan)
     }
 
     /// The percentile range, clipped to the observed values as ONNX Runtime clips it.

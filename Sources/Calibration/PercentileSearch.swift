@@ -1,8 +1,11 @@
-/// Percentiles read from a `StreamingHistogram`, interpolating linearly inside the bin where the cumulative count crosses.
+/// Percentiles read from a `StreamingHistogram`, defined as numpy's default (linear) percentile is.
 ///
-/// Exact zeros are a point mass at 0 and the rest of a bin is spread evenly over it, so the
-/// error is a fraction of one bin width, well below ONNX Runtime's, which returns the lower
-/// edge of the crossing bin.
+/// numpy sorts the `n` values and interpolates between the order statistics around rank
+/// `(n - 1)·p`. Here the `c` values of a bin `[a, b)` are taken to sit at
+/// `a + (j + 0.5)/c·(b - a)`, `j = 0..<c` (exact zeros at 0), so every order statistic is known
+/// to within half a bin and the percentile follows numpy's to within half a bin width, even in
+/// sparse tails. ONNX Runtime instead returns the lower edge of the bin where the cumulative
+/// fraction reaches `p` (rank `n·p`), up to one bin and one order statistic away.
 enum PercentileSearch {
     /// One stretch of the distribution: `count` values spread evenly over `[lower, upper]`.
     private struct Segment {
@@ -44,16 +47,25 @@ enum PercentileSearch {
         return quantile(segments, fraction: fraction)
     }
 
-    /// The point where the cumulative count reaches `fraction` of the total, walking the ascending segments.
+    /// numpy's linear interpolation between the order statistics around rank `(n - 1)·fraction`.
     private static func quantile(_ segments: [Segment], fraction: Double) -> Double {
         let total = segments.reduce(0.0) { $0 + Double($1.count) }
-        let target = min(max(fraction, 0), 1) * total
+        guard total > 0 else { return 0 }
+        let rank = min(max(fraction, 0), 1) * (total - 1)
+        let lowerRank = rank.rounded(.down)
+        let lower = value(atRank: lowerRank, segments)
+        let upper = value(atRank: min(lowerRank + 1, total - 1), segments)
+        return lower + (rank - lowerRank) * (upper - lower)
+    }
+
+    /// Where the order statistic of (0-based) rank `rank` sits, the values of each segment spread evenly over it.
+    private static func value(atRank rank: Double, _ segments: [Segment]) -> Double {
         var below = 0.0
         for segment in segments where segment.count != 0 {
             let count = Double(segment.count)
-            if below + count >= target {
-                let inside = (target - below) / count
-                return segment.lower + inside * (segment.upper - segment.lower)
+            if rank < below + count {
+                let position = (rank - below + 0.5) / count
+                return segment.lower + position * (segment.upper - segment.lower)
             }
             below += count
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A histogram of finite values whose range grows with the data, never storing a value.
 ///
 /// Each sign has `binsPerSide` bins over magnitudes: bin `i` holds the values with
@@ -53,26 +55,48 @@ public struct StreamingHistogram: Equatable, Sendable {
         return max(top(positive), top(negative))
     }
 
-    /// Counts the finite values of `values`; `absMax` is their largest finite magnitude.
-    mutating func add(_ values: UnsafeBufferPointer<Float>, absMax: Float) {
-        if absMax > 0 { grow(toCover: absMax) }
-        let scale = Self.powerOfTwo(-(widthExponent ?? 0))
-        let last = binsPerSide - 1
-        var zeroCount: UInt64 = 0
+    /// Counts the finite values of `values`; `scan` is the batch's scan (its extremes and counts).
+    mutating func add(_ values: UnsafeBufferPointer<Float>, scan: BatchScan) {
+        guard scan.hasFiniteValues else { return }
+        if scan.absMax > 0 { grow(toCover: scan.absMax) }
+        let exponent = -(widthExponent ?? 0)
+        let allFinite = scan.counts.finite == values.count
+        // Scaling by a power of two is exact, so a bin is floor(|x| / w) exactly; float32 suffices
+        // when 2^-e is a normal float32, which covers every magnitude range but the extreme ones.
+        if allFinite && exponent > Float.leastNormalMagnitude.exponent
+            && exponent < Float.greatestFiniteMagnitude.exponent
+        {
+            countFinite(values, scale: Float(sign: .plus, exponent: Int(exponent), significand: 1))
+        } else {
+            countMixed(values, scale: Self.powerOfTwo(exponent))
+        }
+        zeros &+= UInt64(scan.zeros)
+    }
+
+    /// The fast loop: every value is finite and the scale is a normal float32.
+    private mutating func countFinite(_ values: UnsafeBufferPointer<Float>, scale: Float) {
+        let last = Float(binsPerSide - 1)
         positive.withUnsafeMutableBufferPointer { positive in
             negative.withUnsafeMutableBufferPointer { negative in
-                for value in values where value.isFinite {
-                    if value >= 0 {
-                        // Scaling by a power of two is exact, so the bin is floor(|x| / w) exactly.
-                        positive[min(Int(Double(value) * scale), last)] &+= 1
-                        if value == 0 { zeroCount &+= 1 }
-                    } else {
-                        negative[min(Int(Double(-value) * scale), last)] &+= 1
-                    }
+                for value in values {
+                    let bin = Int(min(abs(value) * scale, last))
+                    if value < 0 { negative[bin] &+= 1 } else { positive[bin] &+= 1 }
                 }
             }
         }
-        zeros &+= zeroCount
+    }
+
+    /// The general loop: skips NaN and infinities, scales in double.
+    private mutating func countMixed(_ values: UnsafeBufferPointer<Float>, scale: Double) {
+        let last = Double(binsPerSide - 1)
+        positive.withUnsafeMutableBufferPointer { positive in
+            negative.withUnsafeMutableBufferPointer { negative in
+                for value in values where value.isFinite {
+                    let bin = Int(min(Double(abs(value)) * scale, last))
+                    if value < 0 { negative[bin] &+= 1 } else { positive[bin] &+= 1 }
+                }
+            }
+        }
     }
 
     /// Widens the bins (merging neighbours) until `absMax` falls inside the last bin.
@@ -127,28 +151,37 @@ public struct StreamingHistogram: Equatable, Sendable {
         return (cut(positive), cut(negative), binWidth * Self.powerOfTwo(shift))
     }
 
-    /// The smallest merge shift that leaves at most `maximumBinsPerSide` used bins per side.
-    func shift(toFit maximumBinsPerSide: Int) -> Int {
-        var shift = 0
+    /// The merge shift whose used bin count per side is nearest `target` on a log scale.
+    ///
+    /// Searches that mimic a fixed grid of `target` bins over [0, absMax] get the closest
+    /// resolution powers of two allow: between 0.71 and 1.41 times the target's bin width.
+    func shift(nearest target: Int) -> Int {
         let used = usedBinsPerSide
-        while shift < Int.bitWidth - 2 && (used + (1 << shift) - 1) >> shift > maximumBinsPerSide { shift += 1 }
-        return shift
+        guard used > 0, target > 0 else { return 0 }
+        let count = { (shift: Int) in Double((used + (1 << shift) - 1) >> shift) }
+        var best = 0
+        var shift = 0
+        while shift < Int.bitWidth - 2 && (used >> shift) > 0 {
+            if abs(log2(count(shift) / Double(target))) < abs(log2(count(best) / Double(target))) { best = shift }
+            shift += 1
+        }
+        return best
     }
 
-    /// The signed histogram, negative bins first, coarsened to at most `maximumBinsPerSide` per side.
+    /// The signed histogram, negative bins first, coarsened to about `target` used bins per side.
     ///
     /// Bins are `[k·w, (k+1)·w)` for `k >= 0` and `(k·w, (k+1)·w]` for `k < 0` (by magnitude);
     /// the two differ only for values exactly on a bin edge.
-    func signedBins(maximumBinsPerSide: Int) -> BinnedCounts {
-        let (positive, negative, width) = coarsened(shift: shift(toFit: maximumBinsPerSide))
+    func signedBins(binsPerSideNear target: Int) -> BinnedCounts {
+        let (positive, negative, width) = coarsened(shift: shift(nearest: target))
         let side = positive.count
         let edges = (-side...side).map { Double($0) * width }
         return BinnedCounts(counts: negative.reversed() + positive, edges: edges)
     }
 
-    /// The histogram of magnitudes `|x|`, coarsened to at most `maximumBins` bins.
-    func magnitudeBins(maximumBins: Int) -> BinnedCounts {
-        let (positive, negative, width) = coarsened(shift: shift(toFit: maximumBins))
+    /// The histogram of magnitudes `|x|`, coarsened to about `target` used bins.
+    func magnitudeBins(near target: Int) -> BinnedCounts {
+        let (positive, negative, width) = coarsened(shift: shift(nearest: target))
         let counts = zip(positive, negative).map { $0 &+ $1 }
         return BinnedCounts(counts: counts, edges: (0...counts.count).map { Double($0) * width })
     }

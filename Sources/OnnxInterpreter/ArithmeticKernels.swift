@@ -71,6 +71,12 @@ enum ArithmeticKernels {
         guard a.dataType == b.dataType else {
             throw KernelError.invalid("inputs have different element types \(a.dataType) and \(b.dataType)")
         }
+        if a.dataType == .bfloat16 {
+            let result = try apply(
+                operation, ElementConversion.convert(a, to: .float), ElementConversion.convert(b, to: .float),
+                reuseA: true, divisorName: divisorName)
+            return try ElementConversion.convert(result, to: .bfloat16)
+        }
         let indexer = try BroadcastIndexer([a.shape, b.shape])
         if case .divide = operation, a.dataType.isInteger, try containsZero(b) {
             throw KernelError.invalid("integer division by zero in \(divisorName)")
@@ -107,17 +113,31 @@ enum ArithmeticKernels {
             let pa = UnsafePointer(a.pointer(T.self))
             let pb = UnsafePointer(b.pointer(T.self))
             let po = output.pointer(T.self)
+            let indexer = self.indexer
+            let operation = self.operation
+            let (units, unitCost) = ElementwiseLoops.unitCount(indexer)
+            let cost: Int
             switch operation {
-            case .add: ElementwiseLoops.zip(indexer, pa, pb, po) { T.add($0, $1) }
-            case .subtract: ElementwiseLoops.zip(indexer, pa, pb, po) { T.subtract($0, $1) }
-            case .multiply: ElementwiseLoops.zip(indexer, pa, pb, po) { T.multiply($0, $1) }
-            case .divide: ElementwiseLoops.zip(indexer, pa, pb, po) { T.divide($0, $1) }
-            case .modulo(let fmod): ElementwiseLoops.zip(indexer, pa, pb, po, cost: 8) { T.modulo($0, $1, fmod: fmod) }
-            case .power: ElementwiseLoops.zip(indexer, pa, pb, po, cost: 16) { T.power($0, $1) }
-            case .maximum: ElementwiseLoops.zip(indexer, pa, pb, po) { T.maximum($0, $1) }
-            case .minimum: ElementwiseLoops.zip(indexer, pa, pb, po) { T.minimum($0, $1) }
-            case .preluSlope:
-                ElementwiseLoops.zip(indexer, pa, pb, po) { x, slope in x < T.zeroValue ? T.multiply(x, slope) : x }
+            case .modulo: cost = 8
+            case .power: cost = 16
+            default: cost = 1
+            }
+            Parallel.forChunks(units, cost: unitCost * cost) { range in
+                switch operation {
+                case .add: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { T.add($0, $1) }
+                case .subtract: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { T.subtract($0, $1) }
+                case .multiply: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { T.multiply($0, $1) }
+                case .divide: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { T.divide($0, $1) }
+                case .modulo(let fmod):
+                    ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { T.modulo($0, $1, fmod: fmod) }
+                case .power: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { T.power($0, $1) }
+                case .maximum: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { T.maximum($0, $1) }
+                case .minimum: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { T.minimum($0, $1) }
+                case .preluSlope:
+                    ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { x, slope in
+                        x < T.zeroValue ? T.multiply(x, slope) : x
+                    }
+                }
             }
         }
     }
@@ -126,6 +146,10 @@ enum ArithmeticKernels {
     static func power(_ base: NDArray, _ exponent: NDArray) throws -> NDArray {
         if base.dataType == exponent.dataType {
             return try apply(.power, base, exponent, reuseA: false)
+        }
+        if base.dataType == .bfloat16 {
+            let result = try power(ElementConversion.convert(base, to: .float), exponent)
+            return try ElementConversion.convert(result, to: .bfloat16)
         }
         let exponents = try ElementConversion.convert(exponent, to: .double)
         let indexer = try BroadcastIndexer([base.shape, exponents.shape])

@@ -1,7 +1,17 @@
 import CBLAS
+import Dispatch
 
 /// Row-major GEMM through OpenBLAS: `C = alpha * op(A) * op(B) + beta * C`.
+///
+/// OpenBLAS is switched to one thread and large products are split across the cores here:
+/// its own worker threads spin (sched_yield) for a long time after each call, which on a
+/// two-core machine steals the second core from the elementwise kernels that follow.
 enum Blas {
+    /// Multiply-adds below which a product stays on one thread.
+    static let parallelThreshold = 1 << 18
+
+    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+
     /// Single precision; dimensions above Int32.max are refused rather than truncated.
     static func sgemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
@@ -9,13 +19,22 @@ enum Blas {
     ) throws {
         guard m > 0, n > 0 else { return }
         try checkSizes(m, n, k, lda, ldb, ldc)
+        _ = singleThreaded
         if k == 0 {
-            scale(c, rows: m, columns: n, ldc: ldc, by: beta)
+            for row in 0..<m {
+                for column in 0..<n { c[row * ldc + column] = beta == 0 ? 0 : c[row * ldc + column] * beta }
+            }
             return
         }
-        cblas_sgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m),
-            Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        let orderA = transposeA ? CblasTrans : CblasNoTrans
+        let orderB = transposeB ? CblasTrans : CblasNoTrans
+        split(m: m, n: n, k: k) { rows, columns in
+            let pa = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+            let pb = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+            cblas_sgemm(
+                CblasRowMajor, orderA, orderB, Int32(rows.count), Int32(columns.count), Int32(k), alpha, pa,
+                Int32(lda), pb, Int32(ldb), beta, c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
+        }
     }
 
     /// Double precision.
@@ -25,18 +44,47 @@ enum Blas {
     ) throws {
         guard m > 0, n > 0 else { return }
         try checkSizes(m, n, k, lda, ldb, ldc)
+        _ = singleThreaded
         if k == 0 {
-            for row in 0..<m { for column in 0..<n { c[row * ldc + column] *= beta } }
+            for row in 0..<m {
+                for column in 0..<n { c[row * ldc + column] = beta == 0 ? 0 : c[row * ldc + column] * beta }
+            }
             return
         }
-        cblas_dgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m),
-            Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        let orderA = transposeA ? CblasTrans : CblasNoTrans
+        let orderB = transposeB ? CblasTrans : CblasNoTrans
+        split(m: m, n: n, k: k) { rows, columns in
+            let pa = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+            let pb = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+            cblas_dgemm(
+                CblasRowMajor, orderA, orderB, Int32(rows.count), Int32(columns.count), Int32(k), alpha, pa,
+                Int32(lda), pb, Int32(ldb), beta, c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
+        }
     }
 
-    private static func scale(_ c: UnsafeMutablePointer<Float>, rows: Int, columns: Int, ldc: Int, by beta: Float) {
-        for row in 0..<rows {
-            for column in 0..<columns { c[row * ldc + column] = beta == 0 ? 0 : c[row * ldc + column] * beta }
+    /// Calls `body` on blocks of the output: the whole of it for small products, else one block
+    /// per worker, cut along the longer side.
+    private static func split(m: Int, n: Int, k: Int, _ body: (Range<Int>, Range<Int>) -> Void) {
+        let workers = Parallel.workers
+        guard workers > 1, m * n * k >= parallelThreshold, max(m, n) >= 2 * workers else {
+            body(0..<m, 0..<n)
+            return
+        }
+        let alongRows = m >= n
+        let length = alongRows ? m : n
+        // Keep column blocks a multiple of 16 so the kernels' packed panels stay aligned.
+        let quantum = alongRows ? 1 : 16
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var start = length * worker / workers
+                var end = length * (worker + 1) / workers
+                if quantum > 1 {
+                    start = worker == 0 ? 0 : (start + quantum - 1) / quantum * quantum
+                    end = worker == workers - 1 ? length : min(length, (end + quantum - 1) / quantum * quantum)
+                }
+                guard start < end else { return }
+                if alongRows { body(start..<end, 0..<n) } else { body(0..<m, start..<end) }
+            }
         }
     }
 

@@ -51,11 +51,8 @@ enum ComparisonKernels {
             return output
         case .bitwiseAnd, .bitwiseOr, .bitwiseXor, .shiftLeft, .shiftRight:
             let output = try NDArray.uninitialized(a.dataType, shape: indexer.shape)
-            let allowed =
-                operation == .shiftLeft || operation == .shiftRight
-                ? [DataType.uint8, .uint16, .uint32, .uint64] : TypeDispatch.integerTypes
             try TypeDispatch.numeric(
-                a.dataType, allowed: allowed,
+                a.dataType, allowed: TypeDispatch.integerTypes,
                 BitwiseVisitor(operation: operation, a: a, b: b, output: output, indexer: indexer))
             return output
         default:
@@ -92,13 +89,18 @@ enum ComparisonKernels {
         let pa = UnsafePointer(a.pointer(T.self))
         let pb = UnsafePointer(b.pointer(T.self))
         let po = output.pointer(UInt8.self)
-        switch operation {
-        case .equal: ElementwiseLoops.zip(indexer, pa, pb, po) { $0 == $1 ? 1 : 0 }
-        case .less: ElementwiseLoops.zip(indexer, pa, pb, po) { $0 < $1 ? 1 : 0 }
-        case .greater: ElementwiseLoops.zip(indexer, pa, pb, po) { $0 > $1 ? 1 : 0 }
-        case .lessOrEqual: ElementwiseLoops.zip(indexer, pa, pb, po) { $0 <= $1 ? 1 : 0 }
-        case .greaterOrEqual: ElementwiseLoops.zip(indexer, pa, pb, po) { $0 >= $1 ? 1 : 0 }
-        default: throw KernelError.unsupported("comparison \(operation)")
+        guard [.equal, .less, .greater, .lessOrEqual, .greaterOrEqual].contains(operation) else {
+            throw KernelError.unsupported("comparison \(operation)")
+        }
+        let (units, unitCost) = ElementwiseLoops.unitCount(indexer)
+        Parallel.forChunks(units, cost: unitCost) { range in
+            switch operation {
+            case .equal: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { $0 == $1 ? 1 : 0 }
+            case .less: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { $0 < $1 ? 1 : 0 }
+            case .greater: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { $0 > $1 ? 1 : 0 }
+            case .lessOrEqual: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { $0 <= $1 ? 1 : 0 }
+            default: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { $0 >= $1 ? 1 : 0 }
+            }
         }
     }
 
@@ -118,14 +120,21 @@ enum ComparisonKernels {
             case .bitwiseOr: ElementwiseLoops.zip(indexer, pa, pb, po) { T(integer: $0.bitPattern64 | $1.bitPattern64) }
             case .bitwiseXor: ElementwiseLoops.zip(indexer, pa, pb, po) { T(integer: $0.bitPattern64 ^ $1.bitPattern64) }
             case .shiftLeft:
+                // Shift amounts outside [0, width) give 0, as the spec says.
                 ElementwiseLoops.zip(indexer, pa, pb, po) { value, shift in
-                    let amount = UInt64(bitPattern: shift.bitPattern64)
-                    return amount >= UInt64(width) ? T.zeroValue : T(integer: UInt64(bitPattern: value.bitPattern64) << amount)
+                    let amount = shift.bitPattern64
+                    guard amount >= 0, amount < width else { return T.zeroValue }
+                    return T(integer: UInt64(bitPattern: value.bitPattern64) << UInt64(amount))
                 }
             default:
+                // Signed types shift arithmetically; out-of-range amounts leave only the sign fill.
+                let signed = T.lowest < T.zeroValue
                 ElementwiseLoops.zip(indexer, pa, pb, po) { value, shift in
-                    let amount = UInt64(bitPattern: shift.bitPattern64)
-                    return amount >= UInt64(width) ? T.zeroValue : T(integer: UInt64(bitPattern: value.bitPattern64) >> amount)
+                    let amount = shift.bitPattern64
+                    let negative = signed && value < T.zeroValue
+                    guard amount >= 0, amount < width else { return negative ? T(integer: Int64(-1)) : T.zeroValue }
+                    if signed { return T(integer: value.bitPattern64 >> amount) }
+                    return T(integer: UInt64(bitPattern: value.bitPattern64) >> UInt64(amount))
                 }
             }
         }

@@ -88,7 +88,7 @@ enum ControlFlowKernels {
     }
 
     private static func scanBuilder(_ context: NodeContext) throws -> Kernel {
-        guard context.opsetVersion >= 9 else { throw KernelError.unsupported("Scan before opset 9") }
+        if context.opsetVersion < 9 { return try batchedScanBuilder(context) }
         let body = try context.planSubgraph("body")
         guard let scanInputs = try context.optionalInt("num_scan_inputs") else {
             throw KernelError.invalidAttribute("num_scan_inputs is missing")
@@ -141,6 +141,74 @@ enum ControlFlowKernels {
                 let axis = try Shapes.normalizeAxis(outputAxes[index], rank: rank)
                 results.append(try stack(Array(slices), axis: axis, emptyType: scanTypes[index]))
             }
+            return results
+        }
+    }
+
+    /// Scan-8: every input has a leading batch axis (scan inputs are [batch, sequence, ...]) and
+    /// an optional `sequence_lens` input; each batch item is scanned on its own.
+    private static func batchedScanBuilder(_ context: NodeContext) throws -> Kernel {
+        let body = try context.planSubgraph("body")
+        guard let scanInputs = try context.optionalInt("num_scan_inputs") else {
+            throw KernelError.invalidAttribute("num_scan_inputs is missing")
+        }
+        let states = context.inputCount - 1 - scanInputs
+        let scanOutputs = body.outputSlots.count - states
+        guard states >= 0, scanOutputs >= 0, body.inputSlots.count == states + scanInputs else {
+            throw KernelError.invalidAttribute("the body does not match the node's state and scan inputs")
+        }
+        let directions = try context.ints("directions") ?? [Int](repeating: 0, count: scanInputs)
+        guard directions.count == scanInputs else { throw KernelError.invalidAttribute("directions has the wrong length") }
+        return { call in
+            let initial = try (0..<states).map { try call.input(1 + $0) }
+            let sequences = try (0..<scanInputs).map { try call.input(1 + states + $0) }
+            guard let batch = (initial + sequences).first?.shape.first else {
+                throw KernelError.invalid("Scan needs at least one input with a batch axis")
+            }
+            let length = sequences.first.map { $0.rank > 1 ? $0.shape[1] : 0 } ?? 0
+            for array in initial + sequences where array.rank < 1 || array.shape[0] != batch {
+                throw KernelError.invalid("every input needs batch axis \(batch), got \(array.shape)")
+            }
+            for sequence in sequences where sequence.rank < 2 || sequence.shape[1] != length {
+                throw KernelError.invalid("scan inputs need [batch, \(length), ...], got \(sequence.shape)")
+            }
+            let lengths = try call.integers(0) ?? [Int](repeating: length, count: batch)
+            guard lengths.count == batch, lengths.allSatisfy({ $0 >= 0 && $0 <= length }) else {
+                throw KernelError.invalid("sequence_lens \(lengths) does not fit batch \(batch) and length \(length)")
+            }
+            func item(_ array: NDArray, _ index: Int) throws -> NDArray {
+                let slice = try MovementKernels.slice(array, starts: [index], ends: [index + 1], axes: [0], steps: nil)
+                return slice.reshaped(Array(array.shape.dropFirst()))
+            }
+            var finalStates = [[NDArray]](repeating: [], count: states)
+            var scanned = [[NDArray]](repeating: [], count: scanOutputs)
+            for batchIndex in 0..<batch {
+                var values = try initial.map { try item($0, batchIndex) }
+                let itemSequences = try sequences.map { try item($0, batchIndex) }
+                var collected = [[NDArray]](repeating: [], count: scanOutputs)
+                for step in 0..<lengths[batchIndex] {
+                    var arguments: [NDArray?] = values
+                    for (index, sequence) in itemSequences.enumerated() {
+                        let position = directions[index] != 0 ? lengths[batchIndex] - 1 - step : step
+                        arguments.append(try item(sequence, position))
+                    }
+                    let outputs = try call.runSubgraph(body, arguments: arguments)
+                    values = Array(outputs[0..<states])
+                    for index in 0..<scanOutputs { collected[index].append(outputs[states + index]) }
+                }
+                for index in 0..<states { finalStates[index].append(values[index]) }
+                for index in 0..<scanOutputs {
+                    guard let first = collected[index].first else {
+                        throw KernelError.unsupported("Scan-8 with an empty sequence")
+                    }
+                    var padded = collected[index]
+                    while padded.count < length { padded.append(try NDArray(zerosOf: first.dataType, shape: first.shape)) }
+                    scanned[index].append(try stack(padded, axis: 0, emptyType: first.dataType))
+                }
+            }
+            var results: [NDArray?] = []
+            for index in 0..<states { results.append(try stack(finalStates[index], axis: 0, emptyType: .float)) }
+            for index in 0..<scanOutputs { results.append(try stack(scanned[index], axis: 0, emptyType: .float)) }
             return results
         }
     }

@@ -87,24 +87,53 @@ enum ConvKernels {
         let pointwise =
             geometry.kernel.allSatisfy { $0 == 1 } && geometry.strides.allSatisfy { $0 == 1 }
             && geometry.padBegins.allSatisfy { $0 == 0 } && geometry.padEnds.allSatisfy { $0 == 0 }
-        let columns = pointwise ? nil : try NDArray.uninitialized(.float, shape: [rows, outputSize])
+        // im2col works on bands of output rows so the column buffer stays small (a few MB):
+        // buffers beyond malloc's mmap threshold would be mapped and faulted in on every call.
+        let outputRows = geometry.rank == 2 ? geometry.output[0] : 1
+        let rowWidth = outputSize / max(outputRows, 1)
+        let bandRows = geometry.rank == 2 ? max(1, min(outputRows, Self.columnBudget / max(rows * rowWidth, 1))) : 1
+        let bandSize = geometry.rank == 2 ? bandRows * rowWidth : outputSize
+        let columns = pointwise ? nil : try NDArray.uninitialized(.float, shape: [rows, bandSize])
         for image in 0..<batch {
             for groupIndex in 0..<group {
                 let input = xPointer + (image * channels + groupIndex * groupChannels) * inputSize
-                var matrix = UnsafePointer(input)
-                if let columns {
-                    im2col(input, channels: groupChannels, geometry: geometry, into: columns.pointer(Float.self))
-                    matrix = UnsafePointer(columns.pointer(Float.self))
+                let weights = wPointer + groupIndex * groupFilters * rows
+                let target = yPointer + (image * filters + groupIndex * groupFilters) * outputSize
+                guard let columns else {
+                    try Blas.sgemm(
+                        transposeA: false, transposeB: false, m: groupFilters, n: outputSize, k: rows, alpha: 1,
+                        a: weights, lda: rows, b: input, ldb: outputSize, beta: 0, c: target, ldc: outputSize)
+                    continue
                 }
-                try Blas.sgemm(
-                    transposeA: false, transposeB: false, m: groupFilters, n: outputSize, k: rows, alpha: 1,
-                    a: wPointer + groupIndex * groupFilters * rows, lda: rows, b: matrix, ldb: outputSize, beta: 0,
-                    c: yPointer + (image * filters + groupIndex * groupFilters) * outputSize, ldc: outputSize)
+                if geometry.rank != 2 {
+                    im2col(input, channels: groupChannels, geometry: geometry, into: columns.pointer(Float.self))
+                    try Blas.sgemm(
+                        transposeA: false, transposeB: false, m: groupFilters, n: outputSize, k: rows, alpha: 1,
+                        a: weights, lda: rows, b: columns.pointer(Float.self), ldb: outputSize, beta: 0, c: target,
+                        ldc: outputSize)
+                    continue
+                }
+                var firstRow = 0
+                while firstRow < outputRows {
+                    let band = firstRow..<min(outputRows, firstRow + bandRows)
+                    let width = band.count * rowWidth
+                    im2col2D(
+                        input, channels: groupChannels, geometry: geometry, outputRows: band,
+                        into: columns.pointer(Float.self))
+                    try Blas.sgemm(
+                        transposeA: false, transposeB: false, m: groupFilters, n: width, k: rows, alpha: 1,
+                        a: weights, lda: rows, b: columns.pointer(Float.self), ldb: width, beta: 0,
+                        c: target + firstRow * rowWidth, ldc: outputSize)
+                    firstRow = band.upperBound
+                }
             }
         }
         if let bias { addBias(bias.pointer(Float.self), to: yPointer, batch: batch, channels: filters, size: outputSize) }
         return output
     }
+
+    /// Elements the im2col buffer may hold (4 MB of floats).
+    static let columnBudget = 1 << 20
 
     /// Adds one bias value per channel over the spatial positions.
     static func addBias(
@@ -124,7 +153,7 @@ enum ConvKernels {
         _ input: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, into columns: UnsafeMutablePointer<Float>
     ) {
         if geometry.rank == 2 {
-            im2col2D(input, channels: channels, geometry: geometry, into: columns)
+            im2col2D(input, channels: channels, geometry: geometry, outputRows: 0..<geometry.output[0], into: columns)
             return
         }
         let kernelSize = geometry.kernelSize
@@ -164,16 +193,18 @@ enum ConvKernels {
         }
     }
 
+    /// im2col for 2-D windows, for the output rows `outputRows` only (`columns` is `[rows, band * width]`).
     private static func im2col2D(
-        _ input: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, into columns: UnsafeMutablePointer<Float>
+        _ input: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, outputRows: Range<Int>,
+        into columns: UnsafeMutablePointer<Float>
     ) {
         let (height, width) = (geometry.input[0], geometry.input[1])
-        let (outHeight, outWidth) = (geometry.output[0], geometry.output[1])
+        let outWidth = geometry.output[1]
         let (kernelHeight, kernelWidth) = (geometry.kernel[0], geometry.kernel[1])
         let (strideH, strideW) = (geometry.strides[0], geometry.strides[1])
         let (dilationH, dilationW) = (geometry.dilations[0], geometry.dilations[1])
         let (padTop, padLeft) = (geometry.padBegins[0], geometry.padBegins[1])
-        let outputSize = outHeight * outWidth
+        let outputSize = outputRows.count * outWidth
         Parallel.forChunks(channels * kernelHeight * kernelWidth, cost: outputSize) { range in
             for row in range {
                 let channel = row / (kernelHeight * kernelWidth)
@@ -184,9 +215,9 @@ enum ConvKernels {
                 let columnOffset = tapW * dilationW - padLeft
                 let (first, last) = validRange(
                     offset: columnOffset, stride: strideW, outputs: outWidth, inputs: width)
-                for outRow in 0..<outHeight {
+                for outRow in outputRows {
                     let inRow = outRow * strideH + tapH * dilationH - padTop
-                    let line = target + outRow * outWidth
+                    let line = target + (outRow - outputRows.lowerBound) * outWidth
                     if inRow < 0 || inRow >= height || first >= last {
                         line.update(repeating: 0, count: outWidth)
                         continue
@@ -297,13 +328,15 @@ enum ConvKernels {
             let full = strides[axis] * (spatial[axis] - 1) + extra[axis] + (kernel[axis] - 1) * dilations[axis] + 1
             if let requested {
                 guard requested.count == rank else { throw KernelError.invalidAttribute("output_shape has the wrong length") }
+                // Floor division, as ONNX's reference does: a negative total extends the end.
                 let total = full - requested[axis]
+                let half = Int((Double(total) / 2).rounded(.down))
                 if window.autoPad == "SAME_UPPER" {
-                    pads[axis] = total / 2
-                    pads[axis + rank] = total - total / 2
+                    pads[axis] = half
+                    pads[axis + rank] = total - half
                 } else {
-                    pads[axis] = total - total / 2
-                    pads[axis + rank] = total / 2
+                    pads[axis] = total - half
+                    pads[axis + rank] = half
                 }
                 outputSpatial.append(requested[axis])
             } else if window.autoPad == "SAME_UPPER" || window.autoPad == "SAME_LOWER" {
@@ -351,6 +384,10 @@ enum ConvKernels {
     private static func col2im(
         _ columns: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, into image: UnsafeMutablePointer<Float>
     ) {
+        if geometry.rank == 2 {
+            col2im2D(columns, channels: channels, geometry: geometry, into: image)
+            return
+        }
         let kernelSize = geometry.kernelSize
         let columnsCount = geometry.outputSize
         let imageStrides = Shapes.strides(of: geometry.input)
@@ -384,6 +421,44 @@ enum ConvKernels {
                         }
                         if inside { plane[offset] += source[column] }
                         IndexKernels.advance(&position, shape: geometry.output)
+                    }
+                }
+            }
+        }
+    }
+
+    /// col2im for 2-D windows: whole output-row segments at a time.
+    private static func col2im2D(
+        _ columns: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, into image: UnsafeMutablePointer<Float>
+    ) {
+        let (height, width) = (geometry.input[0], geometry.input[1])
+        let (rowsIn, columnsIn) = (geometry.output[0], geometry.output[1])
+        let (kernelHeight, kernelWidth) = (geometry.kernel[0], geometry.kernel[1])
+        let (strideH, strideW) = (geometry.strides[0], geometry.strides[1])
+        let (dilationH, dilationW) = (geometry.dilations[0], geometry.dilations[1])
+        let (padTop, padLeft) = (geometry.padBegins[0], geometry.padBegins[1])
+        let count = rowsIn * columnsIn
+        Parallel.forChunks(channels, cost: kernelHeight * kernelWidth * count) { range in
+            for channel in range {
+                let plane = image + channel * height * width
+                for tapH in 0..<kernelHeight {
+                    for tapW in 0..<kernelWidth {
+                        let source = columns + ((channel * kernelHeight + tapH) * kernelWidth + tapW) * count
+                        let columnOffset = tapW * dilationW - padLeft
+                        let (first, last) = validRange(
+                            offset: columnOffset, stride: strideW, outputs: columnsIn, inputs: width)
+                        if first >= last { continue }
+                        for row in 0..<rowsIn {
+                            let target = row * strideH + tapH * dilationH - padTop
+                            if target < 0 || target >= height { continue }
+                            let line = plane + target * width + columnOffset
+                            let values = source + row * columnsIn
+                            if strideW == 1 {
+                                for column in first..<last { line[column] += values[column] }
+                            } else {
+                                for column in first..<last { line[column * strideW] += values[column] }
+                            }
+                        }
                     }
                 }
             }

@@ -1,8 +1,45 @@
 /// Tight loops over raw pointers for elementwise kernels, with broadcasting and both cores.
 ///
 /// Everything is `@inline(__always)` so each call site gets a loop specialized for its element
-/// types and operation, which the compiler can vectorize.
+/// types and operation, which the compiler can vectorize. A closure that crosses into another
+/// thread is no longer inlined, so hot kernels split the work first (`Parallel.forChunks`) and
+/// call the serial `mapRange` / `zipUnits` inside each chunk with a literal closure; `map` and
+/// `zip` do both in one call for the less hot ones.
 enum ElementwiseLoops {
+    /// `out[i] = op(a[i])` for `i` in `range`, on the calling thread.
+    @inline(__always)
+    static func mapRange<A, R>(
+        _ a: UnsafePointer<A>, _ out: UnsafeMutablePointer<R>, _ range: Range<Int>, _ op: (A) -> R
+    ) {
+        for index in range { out[index] = op(a[index]) }
+    }
+
+    /// Independent units of broadcast work: rows, or elements of the single row.
+    @inline(__always)
+    static func unitCount(_ indexer: BroadcastIndexer) -> (count: Int, cost: Int) {
+        indexer.rows == 1 ? (indexer.inner, 1) : (indexer.rows, indexer.inner)
+    }
+
+    /// `out = op(a, b)` over the units `range` (see `unitCount`), on the calling thread.
+    @inline(__always)
+    static func zipUnits<A, B, R>(
+        _ indexer: BroadcastIndexer, _ a: UnsafePointer<A>, _ b: UnsafePointer<B>, _ out: UnsafeMutablePointer<R>,
+        _ range: Range<Int>, _ op: (A, B) -> R
+    ) {
+        let strideA = indexer.innerStrides[0]
+        let strideB = indexer.innerStrides[1]
+        if indexer.rows == 1 {
+            row(a, b, out, range, strideA, strideB, op)
+            return
+        }
+        let inner = indexer.inner
+        for rowIndex in range {
+            let offsetA = indexer.offset(row: rowIndex, input: 0)
+            let offsetB = indexer.offset(row: rowIndex, input: 1)
+            row(a + offsetA, b + offsetB, out + rowIndex * inner, 0..<inner, strideA, strideB, op)
+        }
+    }
+
     /// `out[i] = op(a[i])` for `count` elements.
     @inline(__always)
     static func map<A, R>(

@@ -24,92 +24,98 @@ enum FloatFunction {
         }
     }
 
-    /// Applies the function to every element: `output[i] = f(input[i])`.
+    /// Applies the function to every element: `output[i] = f(input[i])`, on both cores when large.
     func apply<T: FloatMath>(_ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, count: Int) {
+        Parallel.forChunks(count, cost: cost) { range in applyRange(input, output, range) }
+    }
+
+    /// Applies the function to the elements in `range` on the calling thread.
+    @inline(__always)
+    private func applyRange<T: FloatMath>(_ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, _ range: Range<Int>) {
         let one = T.oneValue
         let zero = T.zeroValue
         switch self {
-        case .exp: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.exp($0) }
-        case .log: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.log($0) }
-        case .sqrt: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.sqrt($0) }
-        case .reciprocal: ElementwiseLoops.map(input, output, count: count, cost: cost) { one / $0 }
-        case .floor: ElementwiseLoops.map(input, output, count: count, cost: cost) { $0.rounded(.down) }
-        case .ceil: ElementwiseLoops.map(input, output, count: count, cost: cost) { $0.rounded(.up) }
-        case .round: ElementwiseLoops.map(input, output, count: count, cost: cost) { $0.rounded(.toNearestOrEven) }
-        case .sin: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.sin($0) }
-        case .cos: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.cos($0) }
-        case .tan: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.tan($0) }
-        case .asin: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.asin($0) }
-        case .acos: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.acos($0) }
-        case .atan: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.atan($0) }
-        case .sinh: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.sinh($0) }
-        case .cosh: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.cosh($0) }
-        case .tanh: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.tanh($0) }
-        case .asinh: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.asinh($0) }
-        case .acosh: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.acosh($0) }
-        case .atanh: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.atanh($0) }
-        case .erf: ElementwiseLoops.map(input, output, count: count, cost: cost) { T.erf($0) }
+        case .exp: ElementwiseLoops.mapRange(input, output, range) { T.exp($0) }
+        case .log: ElementwiseLoops.mapRange(input, output, range) { T.log($0) }
+        case .sqrt: ElementwiseLoops.mapRange(input, output, range) { T.sqrt($0) }
+        case .reciprocal: ElementwiseLoops.mapRange(input, output, range) { one / $0 }
+        case .floor: ElementwiseLoops.mapRange(input, output, range) { $0.rounded(.down) }
+        case .ceil: ElementwiseLoops.mapRange(input, output, range) { $0.rounded(.up) }
+        case .round: ElementwiseLoops.mapRange(input, output, range) { $0.rounded(.toNearestOrEven) }
+        case .sin: ElementwiseLoops.mapRange(input, output, range) { T.sin($0) }
+        case .cos: ElementwiseLoops.mapRange(input, output, range) { T.cos($0) }
+        case .tan: ElementwiseLoops.mapRange(input, output, range) { T.tan($0) }
+        case .asin: ElementwiseLoops.mapRange(input, output, range) { T.asin($0) }
+        case .acos: ElementwiseLoops.mapRange(input, output, range) { T.acos($0) }
+        case .atan: ElementwiseLoops.mapRange(input, output, range) { T.atan($0) }
+        case .sinh: ElementwiseLoops.mapRange(input, output, range) { T.sinh($0) }
+        case .cosh: ElementwiseLoops.mapRange(input, output, range) { T.cosh($0) }
+        case .tanh: ElementwiseLoops.mapRange(input, output, range) { T.tanh($0) }
+        case .asinh: ElementwiseLoops.mapRange(input, output, range) { T.asinh($0) }
+        case .acosh: ElementwiseLoops.mapRange(input, output, range) { T.acosh($0) }
+        case .atanh: ElementwiseLoops.mapRange(input, output, range) { T.atanh($0) }
+        case .erf: ElementwiseLoops.mapRange(input, output, range) { T.erf($0) }
         case .sigmoid:
-            ElementwiseLoops.map(input, output, count: count, cost: cost) { x in
+            ElementwiseLoops.mapRange(input, output, range) { x in
                 x >= zero ? one / (one + T.exp(-x)) : T.exp(x) / (one + T.exp(x))
             }
         case .softplus:
-            ElementwiseLoops.map(input, output, count: count, cost: cost) { x in
+            ElementwiseLoops.mapRange(input, output, range) { x in
                 x > zero ? x + T.log1p(T.exp(-x)) : T.log1p(T.exp(x))
             }
-        case .softsign: ElementwiseLoops.map(input, output, count: count, cost: cost) { $0 / (one + Swift.abs($0)) }
+        case .softsign: ElementwiseLoops.mapRange(input, output, range) { $0 / (one + Swift.abs($0)) }
         case .mish:
-            ElementwiseLoops.map(input, output, count: count, cost: cost) { x in
+            ElementwiseLoops.mapRange(input, output, range) { x in
                 x * T.tanh(x > zero ? x + T.log1p(T.exp(-x)) : T.log1p(T.exp(x)))
             }
         case .leakyRelu(let alpha):
             let a = T(alpha)
-            ElementwiseLoops.map(input, output, count: count, cost: cost) { $0 < zero ? a * $0 : $0 }
+            ElementwiseLoops.mapRange(input, output, range) { $0 < zero ? a * $0 : $0 }
         case .hardSigmoid(let alpha, let beta):
             let a = T(alpha)
             let b = T(beta)
-            ElementwiseLoops.map(input, output, count: count, cost: cost) { x in
+            ElementwiseLoops.mapRange(input, output, range) { x in
                 Swift.max(zero, Swift.min(one, a * x + b))
             }
         case .hardSwish:
             let a = one / 6
             let b = one / 2
-            ElementwiseLoops.map(input, output, count: count, cost: cost) { x in
+            ElementwiseLoops.mapRange(input, output, range) { x in
                 x * Swift.max(zero, Swift.min(one, a * x + b))
             }
         case .gelu(let tanhApproximation):
             if tanhApproximation {
                 let scale = T.sqrt(2 / T.pi)
                 let cubic = T(0.044715)
-                ElementwiseLoops.map(input, output, count: count, cost: cost) { x in
+                ElementwiseLoops.mapRange(input, output, range) { x in
                     x / 2 * (one + T.tanh(scale * (x + cubic * x * x * x)))
                 }
             } else {
                 let inverseRoot2 = one / T.sqrt(2)
-                ElementwiseLoops.map(input, output, count: count, cost: cost) { x in
+                ElementwiseLoops.mapRange(input, output, range) { x in
                     x / 2 * (one + T.erf(x * inverseRoot2))
                 }
             }
         case .elu(let alpha):
             let a = T(alpha)
-            ElementwiseLoops.map(input, output, count: count, cost: cost) { $0 < zero ? a * (T.exp($0) - one) : $0 }
+            ElementwiseLoops.mapRange(input, output, range) { $0 < zero ? a * (T.exp($0) - one) : $0 }
         case .selu(let alpha, let gamma):
             let a = T(alpha)
             let g = T(gamma)
-            ElementwiseLoops.map(input, output, count: count, cost: cost) { x in
+            ElementwiseLoops.mapRange(input, output, range) { x in
                 x > zero ? g * x : g * (a * T.exp(x) - a)
             }
         case .celu(let alpha):
             let a = T(alpha)
-            ElementwiseLoops.map(input, output, count: count, cost: cost) { x in
+            ElementwiseLoops.mapRange(input, output, range) { x in
                 Swift.max(zero, x) + Swift.min(zero, a * (T.exp(x / a) - one))
             }
         case .thresholdedRelu(let alpha):
             let a = T(alpha)
-            ElementwiseLoops.map(input, output, count: count, cost: cost) { $0 > a ? $0 : zero }
+            ElementwiseLoops.mapRange(input, output, range) { $0 > a ? $0 : zero }
         case .swish(let alpha):
             let a = T(alpha)
-            ElementwiseLoops.map(input, output, count: count, cost: cost) { x in x / (one + T.exp(-a * x)) }
+            ElementwiseLoops.mapRange(input, output, range) { x in x / (one + T.exp(-a * x)) }
         }
     }
 }

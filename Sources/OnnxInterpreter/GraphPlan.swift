@@ -122,7 +122,7 @@ final class GraphPlan {
         case .invalidAttribute(let reason):
             return .invalidNode(node: node.displayName, opType: node.opType, reason: reason)
         case .unsupported(let reason):
-            return .kernelFailed(node: node.displayName, opType: node.opType, reason: "not supported: \(reason)")
+            return .unsupportedFeature(node: node.displayName, opType: node.opType, reason: reason)
         }
     }
 }

@@ -6,6 +6,8 @@ public enum InterpreterError: Error, Equatable, CustomStringConvertible {
     case invalidNode(node: String, opType: String, reason: String)
     /// A kernel was handed tensors it cannot run on: bad shapes, out-of-range indices, NaN indices, ...
     case kernelFailed(node: String, opType: String, reason: String)
+    /// A form of an operator the interpreter refuses at run time (training-mode randomness, ...).
+    case unsupportedFeature(node: String, opType: String, reason: String)
     /// A kernel was handed an element type it does not implement.
     case unsupportedDataType(node: String, opType: String, reason: String)
     /// A graph input the caller did not give.
@@ -30,6 +32,8 @@ public enum InterpreterError: Error, Equatable, CustomStringConvertible {
             return "node '\(node)' (\(opType)): \(reason)"
         case .kernelFailed(let node, let opType, let reason):
             return "node '\(node)' (\(opType)): \(reason)"
+        case .unsupportedFeature(let node, let opType, let reason):
+            return "node '\(node)' (\(opType)): not supported: \(reason)"
         case .unsupportedDataType(let node, let opType, let reason):
             return "node '\(node)' (\(opType)): unsupported element type: \(reason)"
         case .missingInput(let name, let model):

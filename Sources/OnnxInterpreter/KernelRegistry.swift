@@ -20,6 +20,11 @@ enum KernelRegistry {
         CastKernels.register(into: &table)
         RecurrentKernels.register(into: &table)
         ControlFlowKernels.register(into: &table)
+        SortKernels.register(into: &table)
+        CumulativeKernels.register(into: &table)
+        SelectionKernels.register(into: &table)
+        IntegerArithmeticKernels.register(into: &table)
+        EinsumKernel.register(into: &table)
         return table
     }()
 

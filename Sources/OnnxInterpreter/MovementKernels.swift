@@ -25,7 +25,9 @@ enum MovementKernels {
         }
         table[":SpaceToDepth"] = { context in
             let blockSize = try context.int("blocksize", default: 0)
-            return { call in [try spaceToDepth(call.input(0), blockSize: blockSize)] }
+            let mode = try context.string("mode", default: "DCR")
+            guard mode == "DCR" || mode == "CRD" else { throw KernelError.invalidAttribute("mode must be DCR or CRD") }
+            return { call in [try spaceToDepth(call.input(0), blockSize: blockSize, columnRowDepth: mode == "CRD")] }
         }
     }
 
@@ -339,16 +341,17 @@ enum MovementKernels {
         return moved.reshaped([n, depth, h * b, w * b])
     }
 
-    /// SpaceToDepth: moves spatial blocks into depth.
-    static func spaceToDepth(_ input: NDArray, blockSize: Int) throws -> NDArray {
+    /// SpaceToDepth: moves spatial blocks into depth (DCR, or CRD).
+    static func spaceToDepth(_ input: NDArray, blockSize: Int, columnRowDepth: Bool) throws -> NDArray {
         guard input.rank == 4, blockSize > 0, input.shape[2] % blockSize == 0, input.shape[3] % blockSize == 0 else {
             throw KernelError.invalid("needs a 4-D input whose height and width divide by blocksize, got \(input.shape)")
         }
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let b = blockSize
-        // Output seen as [n, b, b, c, h/b, w/b], read from input [n, c, h/b, b, w/b, b].
-        let viewShape = [n, b, b, c, h / b, w / b]
-        let strides = [c * h * w, w, 1, h * w, b * w, b]
+        // Input seen as [n, c, h/b, b, w/b, b]; DCR orders the output [n, b, b, c, h/b, w/b], CRD [n, c, b, b, h/b, w/b].
+        let viewShape = columnRowDepth ? [n, c, b, b, h / b, w / b] : [n, b, b, c, h / b, w / b]
+        let strides =
+            columnRowDepth ? [c * h * w, h * w, w, 1, b * w, b] : [c * h * w, w, 1, h * w, b * w, b]
         let moved = try view(input, offset: 0, strides: strides, shape: viewShape)
         return moved.reshaped([n, c * b * b, h / b, w / b])
     }

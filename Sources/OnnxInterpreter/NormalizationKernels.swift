@@ -66,8 +66,13 @@ enum NormalizationKernels {
 
     private static func batchNormalization(_ context: NodeContext) throws -> Kernel {
         let epsilon = try context.float("epsilon", default: 1e-5)
-        if try context.int("training_mode", default: 0) != 0 {
-            throw KernelError.unsupported("training_mode=1")
+        if context.opsetVersion >= 14, try context.int("training_mode", default: 0) != 0 {
+            let momentum = try context.float("momentum", default: 0.9)
+            return { call in
+                try trainingBatchNormalization(
+                    call.input(0), scale: call.input(1), bias: call.input(2), mean: call.input(3),
+                    variance: call.input(4), epsilon: epsilon, momentum: momentum)
+            }
         }
         if context.opsetVersion < 9, try context.int("spatial", default: 1) == 0 {
             throw KernelError.unsupported("spatial=0")
@@ -112,6 +117,50 @@ enum NormalizationKernels {
             }
             return output
         }
+    }
+
+    /// Training-mode BatchNormalization: normalizes with the batch's own statistics and returns Y
+    /// with the updated running mean and variance (`running * momentum + batch * (1 - momentum)`).
+    static func trainingBatchNormalization(
+        _ x: NDArray, scale: NDArray, bias: NDArray, mean: NDArray, variance: NDArray, epsilon: Float, momentum: Float
+    ) throws -> [NDArray?] {
+        guard x.rank >= 2 else { throw KernelError.invalid("X must have rank 2 or more, not \(x.shape)") }
+        let channels = x.shape[1]
+        let values = try x.floatValues()
+        let size = Shapes.product(x.shape, 2..<x.rank)
+        var batchMeans = [Float](repeating: 0, count: channels)
+        var batchVariances = [Float](repeating: 0, count: channels)
+        for channel in 0..<channels {
+            var sum: Double = 0
+            for image in 0..<x.shape[0] {
+                for index in 0..<size { sum += Double(values[(image * channels + channel) * size + index]) }
+            }
+            let count = Double(max(x.shape[0] * size, 1))
+            let average = sum / count
+            var squares: Double = 0
+            for image in 0..<x.shape[0] {
+                for index in 0..<size {
+                    let difference = Double(values[(image * channels + channel) * size + index]) - average
+                    squares += difference * difference
+                }
+            }
+            batchMeans[channel] = Float(average)
+            batchVariances[channel] = Float(squares / count)
+        }
+        let statisticsMean = try NDArray(floats: batchMeans, shape: [channels])
+        let statisticsVariance = try NDArray(floats: batchVariances, shape: [channels])
+        let y = try batchNormalization(
+            x, scale: scale, bias: bias, mean: statisticsMean, variance: statisticsVariance, epsilon: epsilon)
+        let runningMean = try mean.floatValues()
+        let runningVariance = try variance.floatValues()
+        let updatedMean = (0..<channels).map { runningMean[$0] * momentum + batchMeans[$0] * (1 - momentum) }
+        let updatedVariance = (0..<channels).map {
+            runningVariance[$0] * momentum + batchVariances[$0] * (1 - momentum)
+        }
+        return [
+            y, try ElementConversion.convert(NDArray(floats: updatedMean, shape: mean.shape), to: mean.dataType),
+            try ElementConversion.convert(NDArray(floats: updatedVariance, shape: variance.shape), to: variance.dataType),
+        ]
     }
 
     /// LayerNormalization (or, with `rms`, RMSNormalization) over the axes from `axis` on.

@@ -75,6 +75,13 @@ enum PoolKernels {
         let indexTarget = indices?.pointer(Int64.self)
         let outputSize = geometry.outputSize
         let inputSize = geometry.inputSize
+        if geometry.rank == 2 && !wantsIndices {
+            pool2D(
+                source, target, planes: planes, geometry: geometry, rowTaps: taps[0], columnTaps: taps[1],
+                reduction: reduction)
+            let values = x.dataType == .float ? output : try ElementConversion.convert(output, to: x.dataType)
+            return (values, nil)
+        }
         Parallel.forChunks(planes, cost: outputSize * geometry.kernelSize) { range in
             var position = [Int](repeating: 0, count: geometry.rank)
             var tapIndex = [Int](repeating: 0, count: geometry.rank)
@@ -149,6 +156,55 @@ enum PoolKernels {
         }
         let values = x.dataType == .float ? output : try ElementConversion.convert(output, to: x.dataType)
         return (values, indices)
+    }
+
+    /// Pooling over two spatial axes with the taps precomputed per output row and column.
+    private static func pool2D(
+        _ source: UnsafeMutablePointer<Float>, _ target: UnsafeMutablePointer<Float>, planes: Int,
+        geometry: WindowGeometry, rowTaps: [[Int]], columnTaps: [[Int]], reduction: Reduction
+    ) {
+        let (height, width) = (geometry.input[0], geometry.input[1])
+        let (outHeight, outWidth) = (geometry.output[0], geometry.output[1])
+        Parallel.forChunks(planes, cost: outHeight * outWidth * geometry.kernelSize) { range in
+            for plane in range {
+                let base = source + plane * height * width
+                let out = target + plane * outHeight * outWidth
+                for outRow in 0..<outHeight {
+                    let rows = rowTaps[outRow]
+                    for outColumn in 0..<outWidth {
+                        let columns = columnTaps[outColumn]
+                        var best = -Float.infinity
+                        var sawValue = false
+                        var sum: Float = 0
+                        var valid = 0
+                        for row in rows where row >= 0 {
+                            let line = base + row * width
+                            for column in columns where column >= 0 {
+                                let value = line[column]
+                                valid += 1
+                                switch reduction {
+                                case .maximum:
+                                    if value > best || (!sawValue && !value.isNaN) {
+                                        best = value
+                                        sawValue = true
+                                    }
+                                case .average: sum += value
+                                case .lp(let p): sum += Foundation.pow(Swift.abs(value), p)
+                                }
+                            }
+                        }
+                        let result: Float
+                        switch reduction {
+                        case .maximum: result = best
+                        case .average(let include):
+                            result = sum / Float(include ? rows.count * columns.count : max(valid, 1))
+                        case .lp(let p): result = Foundation.pow(sum, 1 / p)
+                        }
+                        out[outRow * outWidth + outColumn] = result
+                    }
+                }
+            }
+        }
     }
 
     /// For each output position along `axis`: the input coordinate of each tap inside the padded

@@ -47,6 +47,14 @@ enum ReductionKernels {
                 keptShape.append(x.shape[axis])
             }
         }
+        if x.dataType == .bool {
+            guard operation == .maximum || operation == .minimum else {
+                throw KernelError.unsupportedType("bool (only ReduceMax and ReduceMin take bool)")
+            }
+            let bytes = NDArray(dataType: .uint8, shape: x.shape, count: x.count, buffer: x.buffer)
+            let result = try reduce(bytes, axes: requested, keepDims: keepDims, operation: operation)
+            return NDArray(dataType: .bool, shape: result.shape, count: result.count, buffer: result.buffer)
+        }
         let (source, outer, reduced, inner) = try arrange(x, axes: axes)
         if x.dataType == .float16 || x.dataType == .bfloat16 {
             let widened = try ElementConversion.convert(source, to: .float)

@@ -197,6 +197,26 @@ enum ResizeKernels {
         let indices: [Int]
         let weights: [Float]
         let extrapolated: [Bool]?
+
+        /// When every output takes exactly one input with weight 1 (nearest), that input's index.
+        var selection: [Int]? {
+            var picks: [Int] = []
+            picks.reserveCapacity(output)
+            for position in 0..<output {
+                var chosen: Int?
+                for tap in 0..<taps {
+                    let weight = weights[position * taps + tap]
+                    if weight == 1 && chosen == nil {
+                        chosen = indices[position * taps + tap]
+                    } else if weight != 0 {
+                        return nil
+                    }
+                }
+                guard let chosen else { return nil }
+                picks.append(chosen)
+            }
+            return picks
+        }
     }
 
     private static func axisPlan(input: Int, output: Int, scale: Double, roi: (Double, Double)?, options: Options)
@@ -329,6 +349,24 @@ enum ResizeKernels {
         let target = output.pointer(Float.self)
         let taps = plan.taps
         let outputLength = plan.output
+        if let picks = plan.selection {
+            // Nearest: every output takes one input row; copy instead of weighting.
+            picks.withUnsafeBufferPointer { picks in
+                Parallel.forChunks(outer * outputLength, cost: inner) { range in
+                    for slot in range {
+                        let (row, position) = slot.quotientAndRemainder(dividingBy: outputLength)
+                        let destination = target + slot * inner
+                        if let flags = plan.extrapolated, flags[position] {
+                            destination.update(repeating: extrapolation, count: inner)
+                            continue
+                        }
+                        let from = source + (row * length + picks[position]) * inner
+                        if inner == 1 { destination[0] = from[0] } else { destination.update(from: from, count: inner) }
+                    }
+                }
+            }
+            return output
+        }
         plan.indices.withUnsafeBufferPointer { indices in
             plan.weights.withUnsafeBufferPointer { weights in
                 Parallel.forChunks(outer * outputLength, cost: inner * taps) { range in

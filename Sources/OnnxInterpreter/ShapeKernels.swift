@@ -232,6 +232,10 @@ enum ShapeKernels {
         guard start.dataType == limit.dataType, start.dataType == delta.dataType else {
             throw KernelError.invalid("start, limit and delta must have one element type")
         }
+        if start.dataType == .bfloat16 {
+            let widened = try [start, limit, delta].map { try ElementConversion.convert($0, to: .float) }
+            return try ElementConversion.convert(range(widened[0], widened[1], widened[2]), to: .bfloat16)
+        }
         return try TypeDispatch.numeric(start.dataType, RangeVisitor(start: start, limit: limit, delta: delta))
     }
 

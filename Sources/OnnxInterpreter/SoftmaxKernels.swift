@@ -36,6 +36,7 @@ enum SoftmaxKernels {
         let outer = Shapes.product(x.shape, 0..<min(axis, x.rank))
         let length = coerceTo2D ? Shapes.product(x.shape, min(axis, x.rank)..<x.rank) : (x.rank == 0 ? 1 : x.shape[axis])
         let inner = coerceTo2D ? 1 : Shapes.product(x.shape, min(axis + 1, x.rank)..<x.rank)
+        let narrow: DataType? = x.dataType == .float16 || x.dataType == .bfloat16 ? x.dataType : nil
         return try ConvKernels.inFloat([x]) { arrays in
             guard let input = arrays[0] else { throw KernelError.invalid("input is missing") }
             let output = reuse && input.buffer === x.buffer && !x.buffer.isShared
@@ -46,7 +47,7 @@ enum SoftmaxKernels {
                 for slot in range {
                     let (row, column) = slot.quotientAndRemainder(dividingBy: inner)
                     let offset = row * length * inner + column
-                    line(kind, source + offset, target + offset, length: length, stride: inner)
+                    line(kind, source + offset, target + offset, length: length, stride: inner, narrow: narrow)
                 }
             }
             return output
@@ -56,8 +57,19 @@ enum SoftmaxKernels {
     @inline(__always)
     private static func line(
         _ kind: Kind, _ source: UnsafeMutablePointer<Float>, _ target: UnsafeMutablePointer<Float>, length: Int,
-        stride: Int
+        stride: Int, narrow: DataType?
     ) {
+        // In float16 and bfloat16 every intermediate is rounded to that type, as computing in it does
+        // (ONNX's reference); float16 sums are accumulated in float32 first, as numpy does.
+        @inline(__always) func rounded(_ value: Float) -> Float {
+            switch narrow {
+            case .some(.float16): return Float(Float16(value))
+            case .some(.bfloat16): return FloatBits.bfloat16ToFloat(FloatBits.floatToBFloat16(value))
+            default: return value
+            }
+        }
+        let half = narrow != nil
+        let perAddition = narrow == .bfloat16
         guard length > 0 else { return }
         var peak = -Float.infinity
         var peakIndex = 0
@@ -72,12 +84,17 @@ enum SoftmaxKernels {
             if peak == -.infinity { peak = 0 }
             var total: Float = 0
             for index in 0..<length {
-                let value = Foundation.exp(source[index * stride] - peak)
+                let value = rounded(Foundation.exp(rounded(source[index * stride] - peak)))
                 target[index * stride] = value
-                total += value
+                total = perAddition ? rounded(total + value) : total + value
             }
-            let inverse = 1 / total
-            for index in 0..<length { target[index * stride] *= inverse }
+            if half {
+                total = rounded(total)
+                for index in 0..<length { target[index * stride] = rounded(target[index * stride] / total) }
+            } else {
+                let inverse = 1 / total
+                for index in 0..<length { target[index * stride] *= inverse }
+            }
         case .logSoftmax:
             if peak == -.infinity { peak = 0 }
             var total: Float = 0

@@ -47,6 +47,12 @@ enum StridedCopy {
         let outerDims = Array(dims.dropLast())
         let outerSteps = Array(steps.dropLast())
         let rows = Shapes.product(outerDims)
+        if innerStep != 1, let last = outerSteps.last, last == 1, let height = outerDims.last, height > 1 {
+            transposeTiles(
+                input, output, outerDims: Array(outerDims.dropLast()), outerSteps: Array(outerSteps.dropLast()),
+                height: height, width: inner, columnStep: innerStep)
+            return
+        }
         Parallel.forChunks(rows, cost: inner) { range in
             for row in range {
                 var remainder = row
@@ -65,6 +71,43 @@ enum StridedCopy {
                     to.update(repeating: from.pointee, count: inner)
                 } else {
                     for index in 0..<inner { to[index] = from[index * innerStep] }
+                }
+            }
+        }
+    }
+
+    /// A batch of 2-D transpositions: `output[b][r][c] = input[base(b) + r + c * columnStep]`, done in
+    /// square tiles so both sides stay in cache (the NHWC/NCHW transposes around convolutions).
+    private static func transposeTiles<T>(
+        _ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, outerDims: [Int], outerSteps: [Int], height: Int,
+        width: Int, columnStep: Int
+    ) {
+        let tile = 32
+        let batches = Shapes.product(outerDims)
+        let tileRows = (height + tile - 1) / tile
+        Parallel.forChunks(batches * tileRows, cost: tile * width) { range in
+            for item in range {
+                let (batch, tileRow) = item.quotientAndRemainder(dividingBy: tileRows)
+                var remainder = batch
+                var base = 0
+                var axis = outerDims.count - 1
+                while axis >= 0 {
+                    base += (remainder % outerDims[axis]) * outerSteps[axis]
+                    remainder /= outerDims[axis]
+                    axis -= 1
+                }
+                let source = input + base
+                let target = output + batch * height * width
+                let rowStart = tileRow * tile
+                let rowEnd = min(height, rowStart + tile)
+                var columnStart = 0
+                while columnStart < width {
+                    let columnEnd = min(width, columnStart + tile)
+                    for column in columnStart..<columnEnd {
+                        let from = source + column * columnStep
+                        for row in rowStart..<rowEnd { target[row * width + column] = from[row] }
+                    }
+                    columnStart = columnEnd
                 }
             }
         }

@@ -126,22 +126,25 @@ enum UnaryKernels {
             let input = UnsafePointer(x.pointer(T.self))
             let result = output.pointer(T.self)
             let count = x.count
-            switch operation {
-            case .absolute: ElementwiseLoops.map(input, result, count: count) { T.absolute($0) }
-            case .negate: ElementwiseLoops.map(input, result, count: count) { T.negate($0) }
-            case .sign: ElementwiseLoops.map(input, result, count: count) { T.signum($0) }
-            case .relu:
-                let zero = T.zeroValue
-                ElementwiseLoops.map(input, result, count: count) { $0 < zero ? zero : $0 }
-            case .shrink(let bias, let lambd):
-                ElementwiseLoops.map(input, result, count: count) { value in
-                    let x = value.doubleValue
-                    if x < -lambd { return T(converting: x + bias) }
-                    if x > lambd { return T(converting: x - bias) }
-                    return T.zeroValue
+            let operation = self.operation
+            Parallel.forChunks(count) { range in
+                switch operation {
+                case .absolute: ElementwiseLoops.mapRange(input, result, range) { T.absolute($0) }
+                case .negate: ElementwiseLoops.mapRange(input, result, range) { T.negate($0) }
+                case .sign: ElementwiseLoops.mapRange(input, result, range) { T.signum($0) }
+                case .relu:
+                    let zero = T.zeroValue
+                    ElementwiseLoops.mapRange(input, result, range) { $0 < zero ? zero : $0 }
+                case .shrink(let bias, let lambd):
+                    ElementwiseLoops.mapRange(input, result, range) { value in
+                        let x = value.doubleValue
+                        if x < -lambd { return T(converting: x + bias) }
+                        if x > lambd { return T(converting: x - bias) }
+                        return T.zeroValue
+                    }
+                case .bitwiseNot:
+                    ElementwiseLoops.mapRange(input, result, range) { T(integer: ~$0.bitPattern64) }
                 }
-            case .bitwiseNot:
-                ElementwiseLoops.map(input, result, count: count) { T(integer: ~$0.bitPattern64) }
             }
         }
     }
@@ -189,10 +192,14 @@ enum UnaryKernels {
         func visit<T: NumericElement>(_ type: T.Type) throws {
             let lowValue = low.map { $0.pointer(T.self)[0] } ?? T.lowest
             let highValue = high.map { $0.pointer(T.self)[0] } ?? T.highest
-            ElementwiseLoops.map(UnsafePointer(x.pointer(T.self)), output.pointer(T.self), count: x.count) { value in
-                if value.isNaNValue { return value }
-                let raised = value < lowValue ? lowValue : value
-                return raised > highValue ? highValue : raised
+            let input = UnsafePointer(x.pointer(T.self))
+            let result = output.pointer(T.self)
+            Parallel.forChunks(x.count) { range in
+                ElementwiseLoops.mapRange(input, result, range) { value in
+                    if value.isNaNValue { return value }
+                    let raised = value < lowValue ? lowValue : value
+                    return raised > highValue ? highValue : raised
+                }
             }
         }
     }

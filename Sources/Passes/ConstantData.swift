@@ -39,7 +39,7 @@ public enum ConstantData {
 
     /// The elements of an integer (or bool) tensor as `Int64`, or nil for other types or unreadable data.
     public static func int64s(_ tensor: Tensor) -> [Int64]? {
-        if case .int64s(let values) = tensor.storage, tensor.dataType == .int64, values.count == tensor.elementCount {
+        if case .int64s(let values) = tensor.storage, tensor.dataType == .int64, values.count == elementCount(tensor) {
             return values
         }
         guard let bytes = readableBytes(tensor) else { return nil }
@@ -59,7 +59,7 @@ public enum ConstantData {
     /// The elements of a float32 tensor, or nil for other types or unreadable data.
     public static func floats(_ tensor: Tensor) -> [Float]? {
         guard tensor.dataType == .float else { return nil }
-        if case .floats(let values) = tensor.storage, values.count == tensor.elementCount { return values }
+        if case .floats(let values) = tensor.storage, values.count == elementCount(tensor) { return values }
         guard let bytes = readableBytes(tensor) else { return nil }
         return decode(bytes, as: Float.self) { $0 }
     }
@@ -69,7 +69,7 @@ public enum ConstantData {
         switch tensor.dataType {
         case .float: return floats(tensor)?.map(Double.init)
         case .double:
-            if case .doubles(let values) = tensor.storage, values.count == tensor.elementCount { return values }
+            if case .doubles(let values) = tensor.storage, values.count == elementCount(tensor) { return values }
             guard let bytes = readableBytes(tensor) else { return nil }
             return decode(bytes, as: Double.self) { $0 }
         case .float16:
@@ -85,14 +85,30 @@ public enum ConstantData {
 
     /// The single element of a one-element numeric tensor, as `Double`.
     public static func scalar(_ tensor: Tensor) -> Double? {
-        guard tensor.elementCount == 1, let values = doubles(tensor), values.count == 1 else { return nil }
+        guard elementCount(tensor) == 1, let values = doubles(tensor), values.count == 1 else { return nil }
         return values[0]
+    }
+
+    /// The number of elements `dims` describe, or nil when a size is negative or the product overflows.
+    ///
+    /// `Tensor.elementCount` trusts its dimensions; constants come from files, so passes count with this.
+    public static func elementCount(_ tensor: Tensor) -> Int? {
+        var count = 1
+        for size in tensor.dims {
+            guard size >= 0, size <= Int64(Int.max) else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: Int(size))
+            if overflow { return nil }
+            count = product
+        }
+        return count
     }
 
     /// The tensor's bytes, if they can be read and their length fits the element count.
     private static func readableBytes(_ tensor: Tensor) -> Data? {
         guard let bytes = try? tensor.rawBytes(),
-            let expected = tensor.dataType.byteCount(elements: tensor.elementCount), bytes.count == expected
+            let count = elementCount(tensor), count <= Int.max / 256,
+            let expected = tensor.dataType.byteCount(elements: count),
+            bytes.count == expected
         else { return nil }
         return bytes
     }

@@ -80,7 +80,7 @@ enum DimensionMath {
     /// `first + second`.
     static func add(_ first: Dimension, _ second: Dimension) -> Dimension {
         switch (first.kind, second.kind) {
-        case (.known(let a), .known(let b)): return .known(a + b)
+        case (.known(let a), .known(let b)): return .known(a.addingReportingOverflow(b).partialValue)
         case (_, .known(0)): return first
         case (.known(0), _): return second
         default: return .unknown
@@ -93,7 +93,7 @@ enum DimensionMath {
     /// `first / second` when it is exact, else unknown.
     static func divide(_ first: Dimension, _ second: Dimension) -> Dimension {
         switch (first.kind, second.kind) {
-        case (.known(let a), .known(let b)) where b != 0 && a % b == 0: return .known(a / b)
+        case (.known(let a), .known(let b)) where b > 0 && a % b == 0: return .known(a / b)
         case (_, .known(1)): return first
         case (.symbolic(let a), .symbolic(let b)) where a == b: return .known(1)
         default: return .unknown
@@ -114,4 +114,13 @@ enum DimensionMath {
         if let a = first.value, let b = second.value { return a != b }
         return false
     }
+
+    /// A size computed in floating point, or unknown when it is not a representable non-negative integer.
+    static func known(fromDouble value: Double) -> Dimension {
+        guard value.isFinite, value >= 0, value < Double(Int64(1) << 62) else { return .unknown }
+        return .known(Int64(value))
+    }
+
+    /// Whether a size is small enough that window arithmetic on it cannot overflow.
+    static func isTractable(_ size: Int64) -> Bool { size >= 0 && size <= Int64(1) << 40 }
 }

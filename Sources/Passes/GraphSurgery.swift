@@ -1,41 +1,67 @@
 import OnnxIR
 
 /// Rewiring steps the rewriting passes share, each keeping use lists, nested-graph outputs and names right.
+///
+/// Values a nested graph outputs from the graphs around it are needed even
+/// though no use list shows it. Finding them walks every nested graph, so
+/// callers that ask often pass the set once computed (`nestedOutputs`); a
+/// rewrite that only removes nodes or redirects other values keeps it valid.
 enum GraphSurgery {
     /// Values of `graph` (or of the graphs around it) that a graph nested in `graph` names as its output.
-    ///
-    /// Use lists do not record those, so a value in this set is still needed
-    /// even when nothing uses it.
     static func outputsOfNestedGraphs(_ graph: Graph) -> Set<ObjectIdentifier> {
         var result = Set<ObjectIdentifier>()
-        for node in graph.allNodes() {
-            for subgraph in node.subgraphs {
-                for output in subgraph.outputs { result.insert(ObjectIdentifier(output)) }
-            }
+        forEachNestedGraph(of: graph) { subgraph in
+            for output in subgraph.outputs { result.insert(ObjectIdentifier(output)) }
         }
         return result
     }
 
+    /// Calls `body` on every graph nested in `graph`, at any depth.
+    static func forEachNestedGraph(of graph: Graph, _ body: (Graph) -> Void) {
+        for node in graph.nodes {
+            for attribute in node.attributes {
+                switch attribute.value {
+                case .graph(let subgraph):
+                    body(subgraph)
+                    forEachNestedGraph(of: subgraph, body)
+                case .graphs(let subgraphs):
+                    for subgraph in subgraphs {
+                        body(subgraph)
+                        forEachNestedGraph(of: subgraph, body)
+                    }
+                default:
+                    continue
+                }
+            }
+        }
+    }
+
     /// Whether `value` is read by `node` alone and is neither an output of its graph nor of a nested graph.
-    static func isUsedOnly(_ value: Value, by node: Node, in graph: Graph) -> Bool {
+    static func isUsedOnly(
+        _ value: Value, by node: Node, in graph: Graph, nestedOutputs: Set<ObjectIdentifier>? = nil
+    ) -> Bool {
         guard !value.uses.isEmpty, value.uses.allSatisfy({ $0.node === node }) else { return false }
-        return !isNeededBesidesUses(value, in: graph)
+        return !isNeededBesidesUses(value, in: graph, nestedOutputs: nestedOutputs)
     }
 
     /// Whether `value` is an output of `graph` or of a graph nested in it (needs that use lists do not show).
-    static func isNeededBesidesUses(_ value: Value, in graph: Graph) -> Bool {
-        graph.outputs.contains { $0 === value } || outputsOfNestedGraphs(graph).contains(ObjectIdentifier(value))
+    static func isNeededBesidesUses(_ value: Value, in graph: Graph, nestedOutputs: Set<ObjectIdentifier>? = nil)
+        -> Bool
+    {
+        if graph.outputs.contains(where: { $0 === value }) { return true }
+        return (nestedOutputs ?? outputsOfNestedGraphs(graph)).contains(ObjectIdentifier(value))
     }
 
     /// Makes every reader of `old` (nodes and nested graphs' output lists) read `new`; graph outputs are left.
-    static func redirectReaders(of old: Value, to new: Value, in graph: Graph) throws {
+    static func redirectReaders(
+        of old: Value, to new: Value, in graph: Graph, nestedOutputs: Set<ObjectIdentifier>? = nil
+    ) throws {
         guard old !== new else { return }
         for use in old.uses { use.node.setInput(use.inputIndex, new) }
-        for node in graph.allNodes() {
-            for subgraph in node.subgraphs {
-                for index in subgraph.outputs.indices where subgraph.outputs[index] === old {
-                    subgraph.outputs[index] = new
-                }
+        if let nestedOutputs, !nestedOutputs.contains(ObjectIdentifier(old)) { return }
+        forEachNestedGraph(of: graph) { subgraph in
+            for index in subgraph.outputs.indices where subgraph.outputs[index] === old {
+                subgraph.outputs[index] = new
             }
         }
     }
@@ -68,14 +94,20 @@ enum GraphSurgery {
     ///
     /// Graph inputs, graph outputs and values nested graphs output are kept.
     @discardableResult
-    static func removeIfUnused(_ value: Value, in graph: Graph) throws -> Bool {
-        guard !value.hasUses, !isNeededBesidesUses(value, in: graph) else { return false }
+    static func removeIfUnused(_ value: Value, in graph: Graph, nestedOutputs: Set<ObjectIdentifier>? = nil) throws
+        -> Bool
+    {
+        guard !value.hasUses else { return false }
+        let nested = nestedOutputs ?? outputsOfNestedGraphs(graph)
+        guard !isNeededBesidesUses(value, in: graph, nestedOutputs: nested) else { return false }
         if value.initializer != nil, value.ownerGraph === graph, !graph.inputs.contains(where: { $0 === value }) {
             try graph.removeInitializer(value)
             return true
         }
         if let producer = value.producer, producer.graph === graph, producer.opType == "Constant",
-            producer.outputs.compactMap({ $0 }).allSatisfy({ !$0.hasUses && !isNeededBesidesUses($0, in: graph) })
+            producer.outputs.compactMap({ $0 }).allSatisfy({
+                !$0.hasUses && !isNeededBesidesUses($0, in: graph, nestedOutputs: nested)
+            })
         {
             try graph.remove(producer)
             return true

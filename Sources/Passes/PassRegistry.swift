@@ -7,6 +7,10 @@ public struct PassRegistry {
     public static let builtinPassTypes: [any Pass.Type] = [
         EliminateDeadCodePass.self,
         TopologicalSortPass.self,
+        InferShapesPass.self,
+        FoldBatchNormPass.self,
+        EliminateIdentityPass.self,
+        FuseLayerNormPass.self,
     ]
 
     /// The passes this registry knows, in order.

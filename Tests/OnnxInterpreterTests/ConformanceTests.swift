@@ -102,7 +102,7 @@ import Testing
             return (.passed, operators)
         } catch let error as InterpreterError {
             switch error {
-            case .unsupportedDataType, .unsupportedTensor, .unsupportedOperator:
+            case .unsupportedDataType, .unsupportedTensor, .unsupportedOperator, .unsupportedFeature:
                 return (.skipped("\(error)"), operators)
             default:
                 return (.failed("\(error)"), operators)

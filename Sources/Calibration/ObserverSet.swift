@@ -1,0 +1,74 @@
+/// The observers of a calibration run, keyed by tensor name, all with one configuration.
+///
+/// A class because the interpreter's observer callback and the pass that reads the
+/// results share it. Not thread-safe: feed it from the thread that runs the model.
+public final class ObserverSet {
+    /// The method and settings of every range observer.
+    public let configuration: ObserverConfiguration
+    private var rangeObservers: [String: any Observer] = [:]
+    private var channelObservers: [String: ChannelAbsMaxObserver] = [:]
+
+    /// Creates an empty set; throws if the configuration's settings are invalid.
+    public init(configuration: ObserverConfiguration) throws {
+        try configuration.validate()
+        self.configuration = configuration
+    }
+
+    /// Starts watching `tensor`'s range (again from scratch if it was watched);
+    /// `knownAbsMax` is required when `configuration.needsKnownRange`.
+    public func watch(_ tensor: String, knownAbsMax: Float? = nil) throws {
+        do {
+            rangeObservers[tensor] = try configuration.makeObserver(knownAbsMax: knownAbsMax)
+        } catch let error as CalibrationError {
+            throw error.naming(tensor)
+        }
+    }
+
+    /// Also collects `tensor`'s per-channel magnitudes along `axis` (negative counts from the end).
+    public func watchChannels(_ tensor: String, axis: Int) {
+        channelObservers[tensor] = ChannelAbsMaxObserver(axis: axis)
+    }
+
+    /// Whether `tensor` has an observer, so callers can skip the others cheaply.
+    public func isWatching(_ tensor: String) -> Bool {
+        rangeObservers[tensor] != nil || channelObservers[tensor] != nil
+    }
+
+    /// The watched tensors, sorted.
+    public var watchedTensors: [String] {
+        Set(rangeObservers.keys).union(channelObservers.keys).sorted()
+    }
+
+    /// Feeds one batch of `tensor` to its observers; does nothing for a tensor not watched.
+    public func observe(_ tensor: String, values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
+        do {
+            try rangeObservers[tensor]?.observe(values, shape: shape)
+            try channelObservers[tensor]?.observe(values, shape: shape)
+        } catch let error as CalibrationError {
+            throw error.naming(tensor)
+        }
+    }
+
+    /// The result for every watched tensor: its range observer's, with the channel statistics added.
+    public func results() throws -> [String: TensorCalibration] {
+        var results: [String: TensorCalibration] = [:]
+        for tensor in watchedTensors {
+            do {
+                var result = try rangeObservers[tensor]?.result()
+                if let channels = try channelObservers[tensor]?.result() {
+                    if result == nil { result = channels } else { result?.channelAbsMax = channels.channelAbsMax }
+                }
+                results[tensor] = result
+            } catch let error as CalibrationError {
+                throw error.naming(tensor)
+            }
+        }
+        return results
+    }
+
+    /// The numbers all observers keep together; independent of the number of batches.
+    public var storedNumberCount: Int {
+        rangeObservers.values.reduce(0) { $0 + $1.storedNumberCount }
+            + channelObservers.values.reduce(0) { $0 + $1.storedNumberCount }
+    }
+}

@@ -1,0 +1,36 @@
+import OnnxIR
+
+/// Infers element types and shapes (symbolic dimensions by name) and records them on the values.
+///
+/// Types are written into `Value.type`, and inferred intermediates are added
+/// to the graph's `value_info` so dumps show them. A declared type is never
+/// contradicted: inference only fills in what is unknown (an unknown
+/// dimension becomes a name or a number, a name becomes a number), and a
+/// provable contradiction is an error naming the node and the value.
+public struct InferShapesPass: Pass {
+    /// `infer-shapes`.
+    public static let argument = "infer-shapes"
+    /// One line for `list-passes`.
+    public static let summary =
+        "Infers element types and shapes (symbolic dimensions by name) and records them in value_info."
+
+    /// Creates the pass; it takes no options.
+    public init(options: [String: String]) throws {
+        _ = try PassOptionReader(options, for: Self.self)
+    }
+
+    /// Infers the main graph and every nested graph, in node order.
+    public func run(on model: Model, context: PassContext) throws -> PassResult {
+        let inference = ShapeInference(opset: model.opsetVersion(for: "") ?? Self.latestKnownOpset)
+        try inference.infer(model.graph)
+        return PassResult(
+            changed: inference.typedValues > 0,
+            statistics: [
+                "typed-values": inference.typedValues,
+                "unknown-values": ShapeInference.unknownValues(in: model.graph),
+            ])
+    }
+
+    /// The opset the rules assume when a model does not import the default domain.
+    static let latestKnownOpset: Int64 = 23
+}

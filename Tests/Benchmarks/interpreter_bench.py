@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Running each shared model's calib/ samples: qdqc's interpreter versus ONNX Runtime (2 threads).
+
+usage (from the repository root, after `bash .ci/setup`):
+
+    swift build -c release --product qdqc
+    .venv/bin/python Tests/Benchmarks/interpreter_bench.py [--qdqc .build/release/qdqc]
+        [--models DIR] [--samples N] [--reps 3] [--only NAME,NAME]
+
+For every model in DIR (default ../shared/models beside the repository), side by
+side in one run and in alternating order:
+
+- qdqc: the whole process `qdqc run MODEL --data calib --all -o OUT --quiet`
+        (start-up, model load, reading every .npz, running, writing outputs);
+- ORT:  a fresh Python child that creates an InferenceSession with
+        intra_op_num_threads=2 (the machine has 2 cores) and runs the same samples,
+        reading each .npz with numpy; timed inside the child from session creation
+        to the last output (the `import onnxruntime` is not counted, which favours ORT).
+
+Each side gets one untimed warm-up run, then --reps timed runs; medians are
+reported with the ratio qdqc / ORT and each side's peak resident memory (rusage
+of the child). Prints a Markdown table for docs/benchmarks.md.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ORT_CHILD = """
+import sys, time, glob, os
+import numpy as np
+import onnxruntime as ort
+model, folder, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+files = sorted(glob.glob(os.path.join(folder, '*.npz')))[:limit]
+start = time.perf_counter()
+options = ort.SessionOptions()
+options.intra_op_num_threads = 2
+options.inter_op_num_threads = 1
+session = ort.InferenceSession(model, options, providers=['CPUExecutionProvider'])
+for path in files:
+    session.run(None, dict(np.load(path)))
+print(time.perf_counter() - start)
+"""
+
+
+def run_child(arguments):
+    """Runs a child process; returns (its stdout, peak RSS in MiB, wall seconds)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    out = process.stdout.read()
+    err = process.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(arguments)} failed:\n{err}")
+    return out, usage.ru_maxrss / 1024.0, wall
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--qdqc", default=os.path.join(root, ".build/release/qdqc"))
+    parser.add_argument("--models", default=os.path.join(os.path.dirname(root), "shared/models"))
+    parser.add_argument("--samples", type=int, default=128)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--only", default="")
+    args = parser.parse_args()
+    if not os.path.isdir(args.models):
+        args.models = "/work/shared/models"
+    names = sorted(n for n in os.listdir(args.models) if os.path.isfile(os.path.join(args.models, n, "model.onnx")))
+    if args.only:
+        names = [n for n in names if n in args.only.split(",")]
+    scratch = tempfile.mkdtemp(prefix="qdqc-interp-bench-")
+    rows = []
+    try:
+        for name in names:
+            model = os.path.join(args.models, name, "model.onnx")
+            calib = os.path.join(args.models, name, "calib")
+            subset = os.path.join(scratch, name + "-calib")
+            os.makedirs(subset)
+            for sample in sorted(f for f in os.listdir(calib) if f.endswith(".npz"))[: args.samples]:
+                os.symlink(os.path.join(calib, sample), os.path.join(subset, sample))
+            count = len(os.listdir(subset))
+
+            def qdqc_once():
+                out = os.path.join(scratch, name + "-out")
+                shutil.rmtree(out, ignore_errors=True)
+                _, rss, wall = run_child([args.qdqc, "run", model, "--data", subset, "--all", "-o", out, "--quiet"])
+                return wall, rss
+
+            def ort_once():
+                out, rss, _ = run_child([sys.executable, "-c", ORT_CHILD, model, subset, str(count)])
+                return float(out.strip().splitlines()[-1]), rss
+
+            qdqc_once()
+            ort_once()
+            q_times, o_times, q_rss, o_rss = [], [], 0.0, 0.0
+            for _ in range(args.reps):
+                t, r = qdqc_once()
+                q_times.append(t)
+                q_rss = max(q_rss, r)
+                t, r = ort_once()
+                o_times.append(t)
+                o_rss = max(o_rss, r)
+            q, o = statistics.median(q_times), statistics.median(o_times)
+            rows.append((name, count, q, o, q / o, q_rss, o_rss))
+            print(f"{name}: {count} samples, qdqc {q:.2f} s ({q_rss:.0f} MiB), ORT {o:.2f} s ({o_rss:.0f} MiB), ratio {q / o:.2f}", flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print()
+    print("| model | samples | qdqc s | ORT s | qdqc / ORT | qdqc peak MiB | ORT peak MiB |")
+    print("|---|---|---|---|---|---|---|")
+    for name, count, q, o, ratio, qr, orr in rows:
+        print(f"| {name} | {count} | {q:.2f} | {o:.2f} | {ratio:.2f} | {qr:.0f} | {orr:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+import Calibration
+import Testing
+
+/// NaN, infinities, constant and empty tensors: a documented, finite result or a clear error for every method.
+@Suite struct BadDataTests {
+    /// Every method with a configuration that can run in one pass.
+    private static let configurations: [ObserverConfiguration] = [
+        .minMax(MinMaxOptions()), .minMax(MinMaxOptions(averaging: .mean)),
+        .minMax(MinMaxOptions(averaging: .exponential(constant: 0.1))), .percentile(PercentileOptions()),
+        .percentile(PercentileOptions(symmetric: false)), .entropy(EntropyOptions(grid: .streaming)),
+        .entropy(EntropyOptions(variant: .tensorRT, grid: .streaming)), .mse(MSEOptions()),
+        .mse(MSEOptions(format: .uint8Asymmetric)), .mse(MSEOptions(format: .float8E4M3FN)),
+    ]
+
+    /// A result whose range is finite, ordered and gives a normal scale in every format.
+    private func expectSafe(_ result: TensorCalibration, _ label: String) throws {
+        #expect(result.range.isFinite && result.range.min <= result.range.max, "\(label): \(result.range)")
+        for format in QuantizationFormat.allCases {
+            let parameters = try QuantizationParameters(range: result.range, format: format)
+            #expect(parameters.scale.isNormal && parameters.scale > 0, "\(label) \(format)")
+        }
+    }
+
+    @Test(arguments: configurations)
+    func nonFiniteValuesAreIgnoredAndCounted(configuration: ObserverConfiguration) throws {
+        var values: [Float] = (0..<1000).map { Float($0 % 17) - 8 }
+        values[3] = .nan
+        values[10] = .infinity
+        values[11] = -.infinity
+        values[12] = .nan
+        let result = try Feed.result(configuration, [values, [.nan, .nan], [.infinity]])
+        #expect(result.counts == ValueCounts(batches: 3, finite: 996, nan: 4, positiveInfinity: 2, negativeInfinity: 1))
+        #expect(result.observed == CalibrationRange(min: -8, max: 8))
+        try expectSafe(result, "\(configuration)")
+    }
+
+    @Test(arguments: configurations)
+    func tensorsWithoutFiniteValuesGiveZeroRange(configuration: ObserverConfiguration) throws {
+        let result = try Feed.result(configuration, [[.nan, .infinity, -.infinity], []])
+        #expect(result.range == .zero)
+        #expect(!result.hasFiniteValues)
+        #expect(result.counts.batches == 2)
+        try expectSafe(result, "\(configuration)")
+        let none = try Feed.result(configuration, [])
+        #expect(none.range == .zero)
+    }
+
+    @Test(arguments: configurations)
+    func constantTensorsGiveTheirValue(configuration: ObserverConfiguration) throws {
+        for constant: Float in [0, 2.5, -1e-3] {
+            let result = try Feed.result(configuration, [[Float](repeating: constant, count: 300), [constant]])
+            #expect(result.observed == CalibrationRange(min: constant, max: constant))
+            #expect(result.range.min >= constant || result.range.min == 0, "\(configuration) \(constant)")
+            #expect(result.range.max <= constant || result.range.max == 0, "\(configuration) \(constant)")
+            try expectSafe(result, "\(configuration) constant \(constant)")
+        }
+    }
+
+    @Test func knownRangeEntropyHandlesConstantsAndOutliers() throws {
+        var observer = try EntropyObserver(options: EntropyOptions(), knownAbsMax: 0)
+        try Feed.batch(&observer, [0, 0, 0])
+        try expectSafe(try observer.result(), "entropy all zeros")
+        var wrong = try EntropyObserver(options: EntropyOptions(), knownAbsMax: 1)
+        try Feed.batch(&wrong, [0.5, 4, -9])
+        let result = try wrong.result()
+        #expect(result.histogram?.outOfRange == 2)
+        try expectSafe(result, "entropy with values beyond the known range")
+    }
+
+    @Test func shapesThatDoNotFitAreErrors() throws {
+        var observer = try MinMaxObserver()
+        #expect(throws: CalibrationError.self) { try Feed.batch(&observer, [1, 2, 3], shape: [2, 2]) }
+        #expect(throws: CalibrationError.self) { try Feed.batch(&observer, [1, 2], shape: [-1, -2]) }
+        #expect(throws: CalibrationError.self) { try Feed.batch(&observer, [1], shape: [Int.max, 4]) }
+        try Feed.batch(&observer, [], shape: [0, 5])
+    }
+}

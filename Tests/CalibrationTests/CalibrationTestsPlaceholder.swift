@@ -1,5 +1,0 @@
-import Testing
-
-@Suite struct CalibrationTestsPlaceholder {
-    @Test func moduleBuilds() { #expect(Bool(true)) }
-}

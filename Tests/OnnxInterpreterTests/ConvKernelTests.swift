@@ -1,0 +1,127 @@
+import OnnxIR
+import OnnxInterpreter
+import Testing
+
+@Suite struct ConvKernelTests {
+    /// A 3x3 input 1..9.
+    let image: [Float] = (1...9).map { Float($0) }
+
+    @Test func convWithPaddingAndBias() throws {
+        let x = try Arrays.f(image, [1, 1, 3, 3])
+        let w = try Arrays.f([Float](repeating: 1, count: 9), [1, 1, 3, 3])
+        let y = try SingleNode.run1("Conv", [x, w, Arrays.f([100], [1])], attributes: [.ints("pads", [1, 1, 1, 1])])
+        // Each output is the sum of the 3x3 neighbourhood (zero padded) plus 100.
+        #expect(y.shape == [1, 1, 3, 3])
+        #expect(try y.floatValues() == [112, 121, 116, 127, 145, 133, 124, 139, 128])
+    }
+
+    @Test func convStrideDilationAndSameUpperPadding() throws {
+        let x = try Arrays.f((0..<25).map(Float.init), [1, 1, 5, 5])
+        let w = try Arrays.f([1, 0, 0, 1], [1, 1, 2, 2])
+        let strided = try SingleNode.run1("Conv", [x, w], attributes: [.ints("strides", [2, 2])])
+        // Windows at (0,0) and (0,2), (2,0), (2,2): x[r][c] + x[r+1][c+1].
+        #expect(try strided.floatValues() == [6, 10, 26, 30])
+        let dilated = try SingleNode.run1("Conv", [x, w], attributes: [.ints("dilations", [2, 2])])
+        #expect(dilated.shape == [1, 1, 3, 3])
+        #expect(try dilated.floatValues()[0] == 0 + 12)
+        let same = try SingleNode.run1("Conv", [x, w], attributes: [.string("auto_pad", "SAME_UPPER")])
+        #expect(same.shape == [1, 1, 5, 5])
+        #expect(try same.floatValues()[24] == 24)
+    }
+
+    @Test func groupedAndDepthwiseConvolutions() throws {
+        let x = try Arrays.f([1, 2, 3, 4, 10, 20, 30, 40], [1, 2, 2, 2])
+        let w = try Arrays.f([1, 1, 1, 1, 2, 0, 0, 2], [2, 1, 2, 2])
+        let y = try SingleNode.run1("Conv", [x, w], attributes: [.int("group", 2)])
+        #expect(try y.floatValues() == [10, 100])
+        let padded = try SingleNode.run1(
+            "Conv", [x, w, Arrays.f([1, -1], [2])], attributes: [.int("group", 2), .ints("pads", [1, 1, 0, 0])])
+        // Channel 0 with a top-left pad: windows over [[0,0,0],[0,1,2],[0,3,4]].
+        #expect(try padded.floatValues()[0..<4] == [2, 4, 5, 11])
+    }
+
+    @Test func pointwiseConvolutionIsAMatrixProduct() throws {
+        let x = try Arrays.f([1, 2, 3, 4, 5, 6], [1, 2, 3, 1])
+        let w = try Arrays.f([1, 10, -1, 1], [2, 2, 1, 1])
+        let y = try SingleNode.run1("Conv", [x, w])
+        #expect(try y.floatValues() == [41, 52, 63, 3, 3, 3])
+    }
+
+    @Test func oneDimensionalConvolution() throws {
+        let x = try Arrays.f([1, 2, 3, 4], [1, 1, 4])
+        let w = try Arrays.f([1, -1], [1, 1, 2])
+        #expect(try SingleNode.run1("Conv", [x, w]).floatValues() == [-1, -1, -1])
+    }
+
+    @Test func convTransposeSpreadsEachInput() throws {
+        let x = try Arrays.f([1, 2], [1, 1, 1, 2])
+        let w = try Arrays.f([1, 2, 3, 4], [1, 1, 2, 2])
+        let y = try SingleNode.run1("ConvTranspose", [x, w], attributes: [.ints("strides", [2, 2])])
+        #expect(y.shape == [1, 1, 2, 4])
+        #expect(try y.floatValues() == [1, 2, 2, 4, 3, 4, 6, 8])
+        let overlapping = try SingleNode.run1("ConvTranspose", [x, w])
+        #expect(try overlapping.floatValues() == [1, 4, 4, 3, 10, 8])
+    }
+
+    @Test func mismatchedChannelsAreAnError() throws {
+        #expect(throws: InterpreterError.self) {
+            try SingleNode.run1("Conv", [Arrays.f(image, [1, 1, 3, 3]), Arrays.f([1, 1, 1, 1, 1, 1, 1, 1], [1, 2, 2, 2])])
+        }
+    }
+
+    @Test func matMulBatchesBroadcastAndVectors() throws {
+        let a = try Arrays.f([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2])
+        let b = try Arrays.f([1, 0, 0, 1], [2, 2])
+        #expect(try SingleNode.run1("MatMul", [a, b]).floatValues() == [1, 2, 3, 4, 5, 6, 7, 8])
+        let vector = try SingleNode.run1("MatMul", [Arrays.f([1, 1], [2]), a])
+        #expect(vector.shape == [2, 2])
+        #expect(try vector.floatValues() == [4, 6, 12, 14])
+        let ints = try SingleNode.run1("MatMul", [Arrays.i32([1, 2], [1, 2]), Arrays.i32([3, 4], [2, 1])])
+        #expect(try ints.elements(as: Int32.self) == [11])
+    }
+
+    @Test func gemmWithTransposesAndBroadcastBias() throws {
+        let a = try Arrays.f([1, 2, 3, 4], [2, 2])
+        let b = try Arrays.f([1, 0, 1, 1], [2, 2])
+        let y = try SingleNode.run1(
+            "Gemm", [a, b, Arrays.f([10, 20], [2])],
+            attributes: [.int("transA", 1), .int("transB", 1), .float("alpha", 2), .float("beta", 0.5)])
+        // A^T = [[1,3],[2,4]], B^T = [[1,1],[0,1]]: A^T B^T = [[1,4],[2,6]].
+        #expect(try y.floatValues() == [7, 18, 9, 22])
+    }
+}
+
+@Suite struct PoolKernelTests {
+    let x: NDArray
+
+    init() throws { x = try Arrays.f((1...16).map(Float.init), [1, 1, 4, 4]) }
+
+    @Test func maxPoolWithIndices() throws {
+        let outputs = try SingleNode.run(
+            "MaxPool", [x], attributes: [.ints("kernel_shape", [2, 2]), .ints("strides", [2, 2])], outputs: 2)
+        #expect(try outputs[0].floatValues() == [6, 8, 14, 16])
+        #expect(try outputs[1].int64Values() == [5, 7, 13, 15])
+    }
+
+    @Test func averagePoolCountsPaddingOnlyWhenAsked() throws {
+        let attributes: [Attribute] = [.ints("kernel_shape", [2, 2]), .ints("pads", [1, 1, 0, 0]), .ints("strides", [2, 2])]
+        let excluded = try SingleNode.run1("AveragePool", [x], attributes: attributes)
+        #expect(try excluded.floatValues() == [1, 2.5, 7, 8.5])
+        let included = try SingleNode.run1("AveragePool", [x], attributes: attributes + [.int("count_include_pad", 1)])
+        #expect(try included.floatValues() == [0.25, 1.25, 3.5, 8.5])
+    }
+
+    @Test func ceilModeAddsAPartialWindow() throws {
+        let y = try SingleNode.run1(
+            "MaxPool", [Arrays.f((1...9).map(Float.init), [1, 1, 3, 3])],
+            attributes: [.ints("kernel_shape", [2, 2]), .ints("strides", [2, 2]), .int("ceil_mode", 1)])
+        #expect(y.shape == [1, 1, 2, 2])
+        #expect(try y.floatValues() == [5, 6, 8, 9])
+    }
+
+    @Test func globalPools() throws {
+        #expect(try SingleNode.run1("GlobalAveragePool", [x]).floatValues() == [8.5])
+        #expect(try SingleNode.run1("GlobalMaxPool", [x]).floatValues() == [16])
+        #expect(try SingleNode.run1("GlobalAveragePool", [x]).shape == [1, 1, 1, 1])
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import OnnxIR
+import OnnxInterpreter
+import Testing
+
+@Suite struct NormalizationKernelTests {
+    @Test func batchNormalizationPerChannel() throws {
+        let x = try Arrays.f([1, 2, 3, 4], [1, 2, 2, 1])
+        let y = try SingleNode.run1(
+            "BatchNormalization",
+            [x, Arrays.f([1, 2], [2]), Arrays.f([0, 1], [2]), Arrays.f([1, 3], [2]), Arrays.f([4, 1], [2])],
+            attributes: [.float("epsilon", 0)])
+        // Channel 0: (x - 1) / 2; channel 1: (x - 3) * 2 + 1.
+        #expect(try y.floatValues() == [0, 0.5, 1, 3])
+    }
+
+    @Test func layerNormalizationOverTrailingAxes() throws {
+        let x = try Arrays.f([1, 2, 3, 4, 0, 0, 4, 4], [2, 4])
+        let outputs = try SingleNode.run(
+            "LayerNormalization", [x, Arrays.f([1, 1, 1, 1], [4]), Arrays.f([0, 0, 0, 1], [4])],
+            attributes: [.float("epsilon", 0)], outputs: 3, opset: 17)
+        let deviation = Float(1.25).squareRoot()
+        // Bias [0, 0, 0, 1] adds one to the last column of each row.
+        let expected = [-1.5, -0.5, 0.5, 1.5 + deviation].map { Float($0) / deviation } + [-1, -1, 1, 2]
+        #expect(zip(try outputs[0].floatValues(), expected).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(try outputs[1].floatValues() == [2.5, 2])
+        #expect(outputs[1].shape == [2, 1])
+        #expect(abs((try outputs[2].floatValues())[0] - 1 / deviation) < 1e-6)
+    }
+
+    @Test func instanceAndGroupNormalization() throws {
+        let x = try Arrays.f([0, 2, 10, 30], [1, 2, 2])
+        let instance = try SingleNode.run1(
+            "InstanceNormalization", [x, Arrays.f([1, 1], [2]), Arrays.f([0, 5], [2])], attributes: [.float("epsilon", 0)])
+        #expect(try instance.floatValues() == [-1, 1, 4, 6])
+        let group = try SingleNode.run1(
+            "GroupNormalization", [x, Arrays.f([1, 1], [2]), Arrays.f([0, 0], [2])],
+            attributes: [.int("num_groups", 1), .float("epsilon", 0)])
+        let values = try group.floatValues()
+        #expect(abs(values.reduce(0, +)) < 1e-5)
+    }
+
+    @Test func softmaxAxisSemanticsChangeAtOpset13() throws {
+        let x = try Arrays.f([0, 0, 0, 0], [2, 2])
+        // Opset 13: along the last axis only.
+        #expect(try SingleNode.run1("Softmax", [x], opset: 13).floatValues() == [0.5, 0.5, 0.5, 0.5])
+        // Opset 11: flattened from axis 0, so all four share one distribution.
+        #expect(try SingleNode.run1("Softmax", [x], attributes: [.int("axis", 0)], opset: 11).floatValues() == [0.25, 0.25, 0.25, 0.25])
+        let middle = try SingleNode.run1("Softmax", [Arrays.f([1, 2, 3, 4], [1, 2, 2])], attributes: [.int("axis", 1)])
+        let values = try middle.floatValues()
+        #expect(abs(values[0] + values[2] - 1) < 1e-6 && abs(values[1] + values[3] - 1) < 1e-6)
+        let logs = try SingleNode.run1("LogSoftmax", [Arrays.f([1, 1], [2])]).floatValues()
+        #expect(logs.allSatisfy { abs($0 - Foundation.log(0.5)) < 1e-6 })
+    }
+
+    @Test func softmaxOfLargeValuesIsStable() throws {
+        let values = try SingleNode.run1("Softmax", [Arrays.f([1000, 1000, -Float.infinity], [3])]).floatValues()
+        #expect(values == [0.5, 0.5, 0])
+    }
+}
+
+@Suite struct ReductionKernelTests {
+    let x: NDArray
+
+    init() throws { x = try Arrays.f([1, 2, 3, 4, 5, 6], [2, 3]) }
+
+    @Test func reduceMeanAxesAttributeBefore18AndInputAfter() throws {
+        let old = try SingleNode.run1("ReduceMean", [x], attributes: [.ints("axes", [1])], opset: 17)
+        #expect(old.shape == [2, 1])
+        #expect(try old.floatValues() == [2, 5])
+        let new = try SingleNode.run1("ReduceMean", [x, Arrays.i64([0], [1])], attributes: [.int("keepdims", 0)], opset: 18)
+        #expect(new.shape == [3])
+        #expect(try new.floatValues() == [2.5, 3.5, 4.5])
+        let all = try SingleNode.run1("ReduceMean", [x], opset: 18)
+        #expect(all.shape == [1, 1])
+        #expect(try all.floatValues() == [3.5])
+    }
+
+    @Test func reduceSumTakesAxesAsInputFrom13AndHonoursNoop() throws {
+        #expect(try SingleNode.run1("ReduceSum", [x, Arrays.i64([1], [1])], opset: 13).floatValues() == [6, 15])
+        let noop = try SingleNode.run1(
+            "ReduceSum", [x, Arrays.i64([], [0])], attributes: [.int("noop_with_empty_axes", 1)], opset: 13)
+        #expect(noop.shape == [2, 3])
+    }
+
+    @Test func otherReductions() throws {
+        let axes: [Attribute] = [.ints("axes", [1]), .int("keepdims", 0)]
+        #expect(try SingleNode.run1("ReduceMax", [x], attributes: axes, opset: 13).floatValues() == [3, 6])
+        #expect(try SingleNode.run1("ReduceMin", [x], attributes: axes, opset: 13).floatValues() == [1, 4])
+        #expect(try SingleNode.run1("ReduceProd", [x], attributes: axes, opset: 13).floatValues() == [6, 120])
+        #expect(try SingleNode.run1("ReduceSumSquare", [x], attributes: axes, opset: 13).floatValues() == [14, 77])
+        #expect(try SingleNode.run1("ReduceL1", [x], attributes: axes, opset: 13).floatValues() == [6, 15])
+        #expect(try SingleNode.run1("ReduceL2", [x], attributes: axes, opset: 13).floatValues() == [Float(14).squareRoot(), Float(77).squareRoot()])
+        let logSumExp = try SingleNode.run1("ReduceLogSumExp", [Arrays.f([0, 0], [2])], opset: 13).floatValues()
+        #expect(abs(logSumExp[0] - Foundation.log(2)) < 1e-6)
+    }
+
+    @Test func nonContiguousAxesAreReduced() throws {
+        let cube = try Arrays.f((0..<24).map(Float.init), [2, 3, 4])
+        let y = try SingleNode.run1("ReduceSum", [cube, Arrays.i64([0, 2], [2])], attributes: [.int("keepdims", 0)])
+        // Sum over a and c of a*12 + b*4 + c.
+        #expect(try y.floatValues() == [60, 92, 124])
+    }
+
+    @Test func integerReductionsStayExact() throws {
+        let big = try Arrays.i64([Int64(1) << 60, 1], [2])
+        #expect(try SingleNode.run1("ReduceSum", [big]).int64Values() == [(Int64(1) << 60) + 1])
+    }
+}

@@ -40,7 +40,8 @@ let package = Package(
         // The reference interpreter.
         .target(name: "OnnxInterpreter", dependencies: ["OnnxIR", "CBLAS"]),
         // Calibration: streaming observers, histograms, calibration tables, the dataset runner.
-        .target(name: "Calibration", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "OnnxInterpreter", "Quantization"]),
+        .target(
+            name: "Calibration", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "OnnxInterpreter", "Quantization"]),
         // Quantization math: formats, scales and zero points, weight quantization and packing.
         .target(name: "Quantization", dependencies: ["OnnxIR"]),
         // Pass protocol, manager, registry, pipelines, instrumentation and the passes.

@@ -154,7 +154,8 @@ enum ArithmeticKernels {
         let exponents = try ElementConversion.convert(exponent, to: .double)
         let indexer = try BroadcastIndexer([base.shape, exponents.shape])
         let output = try NDArray.uninitialized(base.dataType, shape: indexer.shape)
-        try TypeDispatch.numeric(base.dataType, MixedPowerVisitor(base: base, exponents: exponents, output: output, indexer: indexer))
+        try TypeDispatch.numeric(
+            base.dataType, MixedPowerVisitor(base: base, exponents: exponents, output: output, indexer: indexer))
         return output
     }
 

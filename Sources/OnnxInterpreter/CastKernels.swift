@@ -10,13 +10,18 @@ enum CastKernels {
             let saturate = try context.int("saturate", default: 1) != 0
             let rounding = try rounding(context)
             if target == .string { throw KernelError.unsupported("casting to string") }
-            return { call in [try ElementConversion.convert(call.input(0), to: target, saturate: saturate, rounding: rounding)] }
+            return { call in
+                [try ElementConversion.convert(call.input(0), to: target, saturate: saturate, rounding: rounding)]
+            }
         }
         table[":CastLike"] = { context in
             let saturate = try context.int("saturate", default: 1) != 0
             let rounding = try rounding(context)
             return { call in
-                [try ElementConversion.convert(call.input(0), to: call.input(1).dataType, saturate: saturate, rounding: rounding)]
+                [
+                    try ElementConversion.convert(
+                        call.input(0), to: call.input(1).dataType, saturate: saturate, rounding: rounding)
+                ]
             }
         }
     }

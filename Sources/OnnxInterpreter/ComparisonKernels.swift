@@ -116,9 +116,11 @@ enum ComparisonKernels {
             let po = output.pointer(T.self)
             let width = Int64((T.dataType.bitWidth ?? 64))
             switch operation {
-            case .bitwiseAnd: ElementwiseLoops.zip(indexer, pa, pb, po) { T(integer: $0.bitPattern64 & $1.bitPattern64) }
+            case .bitwiseAnd:
+                ElementwiseLoops.zip(indexer, pa, pb, po) { T(integer: $0.bitPattern64 & $1.bitPattern64) }
             case .bitwiseOr: ElementwiseLoops.zip(indexer, pa, pb, po) { T(integer: $0.bitPattern64 | $1.bitPattern64) }
-            case .bitwiseXor: ElementwiseLoops.zip(indexer, pa, pb, po) { T(integer: $0.bitPattern64 ^ $1.bitPattern64) }
+            case .bitwiseXor:
+                ElementwiseLoops.zip(indexer, pa, pb, po) { T(integer: $0.bitPattern64 ^ $1.bitPattern64) }
             case .shiftLeft:
                 // Shift amounts outside [0, width) give 0, as the spec says.
                 ElementwiseLoops.zip(indexer, pa, pb, po) { value, shift in

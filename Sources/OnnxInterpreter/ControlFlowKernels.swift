@@ -14,7 +14,8 @@ enum ControlFlowKernels {
         let elsePlan = try context.planSubgraph("else_branch")
         let outputCount = context.outputCount
         for plan in [thenPlan, elsePlan] where plan.outputSlots.count != outputCount {
-            throw KernelError.invalidAttribute("a branch has \(plan.outputSlots.count) outputs, the node has \(outputCount)")
+            throw KernelError.invalidAttribute(
+                "a branch has \(plan.outputSlots.count) outputs, the node has \(outputCount)")
         }
         return { call in
             let condition = try call.input(0)
@@ -30,7 +31,8 @@ enum ControlFlowKernels {
         let body = try context.planSubgraph("body")
         let carried = context.inputCount - 2
         guard carried >= 0, body.inputSlots.count == carried + 2, body.outputSlots.count >= carried + 1 else {
-            throw KernelError.invalidAttribute("the body's inputs and outputs do not match the node's loop-carried values")
+            throw KernelError.invalidAttribute(
+                "the body's inputs and outputs do not match the node's loop-carried values")
         }
         let scanCount = body.outputSlots.count - 1 - carried
         guard context.outputCount <= carried + scanCount else {
@@ -40,7 +42,9 @@ enum ControlFlowKernels {
         return { call in
             let tripLimit = try call.optionalInput(0).map { try IntegerReading.scalar(of: $0, name: call.inputName(0)) }
             var condition = try call.optionalInput(1).map { array -> Bool in
-                guard array.dataType == .bool, array.count == 1 else { throw KernelError.invalid("cond must be one bool") }
+                guard array.dataType == .bool, array.count == 1 else {
+                    throw KernelError.invalid("cond must be one bool")
+                }
                 return array.pointer(UInt8.self)[0] != 0
             }
             var values: [NDArray] = try (0..<carried).map { try call.input(2 + $0) }
@@ -115,7 +119,8 @@ enum ControlFlowKernels {
                 let axis = try Shapes.normalizeAxis(inputAxes[index], rank: sequence.rank)
                 axes.append(axis)
                 if let length, length != sequence.shape[axis] {
-                    throw KernelError.invalid("scan inputs have different lengths \(length) and \(sequence.shape[axis])")
+                    throw KernelError.invalid(
+                        "scan inputs have different lengths \(length) and \(sequence.shape[axis])")
                 }
                 length = sequence.shape[axis]
             }
@@ -158,7 +163,9 @@ enum ControlFlowKernels {
             throw KernelError.invalidAttribute("the body does not match the node's state and scan inputs")
         }
         let directions = try context.ints("directions") ?? [Int](repeating: 0, count: scanInputs)
-        guard directions.count == scanInputs else { throw KernelError.invalidAttribute("directions has the wrong length") }
+        guard directions.count == scanInputs else {
+            throw KernelError.invalidAttribute("directions has the wrong length")
+        }
         return { call in
             let initial = try (0..<states).map { try call.input(1 + $0) }
             let sequences = try (0..<scanInputs).map { try call.input(1 + states + $0) }
@@ -202,7 +209,9 @@ enum ControlFlowKernels {
                         throw KernelError.unsupported("Scan-8 with an empty sequence")
                     }
                     var padded = collected[index]
-                    while padded.count < length { padded.append(try NDArray(zerosOf: first.dataType, shape: first.shape)) }
+                    while padded.count < length {
+                        padded.append(try NDArray(zerosOf: first.dataType, shape: first.shape))
+                    }
                     scanned[index].append(try stack(padded, axis: 0, emptyType: first.dataType))
                 }
             }

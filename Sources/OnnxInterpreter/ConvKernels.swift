@@ -10,7 +10,9 @@ enum ConvKernels {
         table[":Conv"] = { context in
             let window = try WindowAttributes(context)
             let group = try context.int("group", default: 1)
-            return { call in [try conv(call.input(0), call.input(1), call.optionalInput(2), window: window, group: group)] }
+            return { call in
+                [try conv(call.input(0), call.input(1), call.optionalInput(2), window: window, group: group)]
+            }
         }
         table[":ConvTranspose"] = { context in
             let window = try WindowAttributes(context)
@@ -62,7 +64,9 @@ enum ConvKernels {
         guard group > 0, channels == groupChannels * group, filters % group == 0 else {
             throw KernelError.invalid("X \(x.shape) and W \(w.shape) do not fit group \(group)")
         }
-        if let bias, bias.count != filters { throw KernelError.invalid("B has \(bias.count) values for \(filters) filters") }
+        if let bias, bias.count != filters {
+            throw KernelError.invalid("B has \(bias.count) values for \(filters) filters")
+        }
         let spatial = Array(x.shape[2...])
         let geometry = try window.geometry(input: spatial, kernel: Array(w.shape[2...]))
         guard geometry.kernel == Array(w.shape[2...]) else {
@@ -128,7 +132,9 @@ enum ConvKernels {
                 }
             }
         }
-        if let bias { addBias(bias.pointer(Float.self), to: yPointer, batch: batch, channels: filters, size: outputSize) }
+        if let bias {
+            addBias(bias.pointer(Float.self), to: yPointer, batch: batch, channels: filters, size: outputSize)
+        }
         return output
     }
 
@@ -150,7 +156,8 @@ enum ConvKernels {
 
     /// Lays out every window of `input` (`channels` planes) as the columns of a `[channels*kernel, output]` matrix.
     static func im2col(
-        _ input: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, into columns: UnsafeMutablePointer<Float>
+        _ input: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry,
+        into columns: UnsafeMutablePointer<Float>
     ) {
         if geometry.rank == 2 {
             im2col2D(input, channels: channels, geometry: geometry, outputRows: 0..<geometry.output[0], into: columns)
@@ -310,24 +317,31 @@ enum ConvKernels {
         let groupFilters = w.shape[1]
         let filters = groupFilters * group
         let groupChannels = channels / group
-        if let bias, bias.count != filters { throw KernelError.invalid("B has \(bias.count) values for \(filters) filters") }
+        if let bias, bias.count != filters {
+            throw KernelError.invalid("B has \(bias.count) values for \(filters) filters")
+        }
         let spatial = Array(x.shape[2...])
         let rank = spatial.count
         let kernel = window.kernelShape ?? Array(w.shape[2...])
-        guard kernel == Array(w.shape[2...]) else { throw KernelError.invalid("kernel_shape \(kernel) does not match W \(w.shape)") }
+        guard kernel == Array(w.shape[2...]) else {
+            throw KernelError.invalid("kernel_shape \(kernel) does not match W \(w.shape)")
+        }
         let strides = window.strides ?? [Int](repeating: 1, count: rank)
         let dilations = window.dilations ?? [Int](repeating: 1, count: rank)
         let extra = outputPadding ?? [Int](repeating: 0, count: rank)
         var pads = window.pads ?? [Int](repeating: 0, count: 2 * rank)
         guard strides.count == rank, dilations.count == rank, extra.count == rank, pads.count == 2 * rank else {
-            throw KernelError.invalidAttribute("strides, dilations, pads or output_padding do not match \(rank) spatial axes")
+            throw KernelError.invalidAttribute(
+                "strides, dilations, pads or output_padding do not match \(rank) spatial axes")
         }
         var outputSpatial: [Int] = []
         let requested = requestedShape.map { $0.count > rank ? Array($0.suffix(rank)) : $0 }
         for axis in 0..<rank {
             let full = strides[axis] * (spatial[axis] - 1) + extra[axis] + (kernel[axis] - 1) * dilations[axis] + 1
             if let requested {
-                guard requested.count == rank else { throw KernelError.invalidAttribute("output_shape has the wrong length") }
+                guard requested.count == rank else {
+                    throw KernelError.invalidAttribute("output_shape has the wrong length")
+                }
                 // Floor division, as ONNX's reference does: a negative total extends the end.
                 let total = full - requested[axis]
                 let half = Int((Double(total) / 2).rounded(.down))
@@ -353,7 +367,9 @@ enum ConvKernels {
                 outputSpatial.append(full - pads[axis] - pads[axis + rank])
             }
         }
-        guard outputSpatial.allSatisfy({ $0 >= 0 }) else { throw KernelError.invalid("output size \(outputSpatial) is negative") }
+        guard outputSpatial.allSatisfy({ $0 >= 0 }) else {
+            throw KernelError.invalid("output size \(outputSpatial) is negative")
+        }
         let geometry = WindowGeometry(
             input: outputSpatial, output: spatial, kernel: kernel, strides: strides, dilations: dilations,
             padBegins: Array(pads[0..<rank]), padEnds: Array(pads[rank...]))
@@ -375,14 +391,17 @@ enum ConvKernels {
             }
         }
         if let bias {
-            addBias(bias.pointer(Float.self), to: output.pointer(Float.self), batch: batch, channels: filters, size: outputSize)
+            addBias(
+                bias.pointer(Float.self), to: output.pointer(Float.self), batch: batch, channels: filters,
+                size: outputSize)
         }
         return output
     }
 
     /// Adds the columns back onto their windows (the adjoint of im2col); `geometry.input` is the image.
     private static func col2im(
-        _ columns: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, into image: UnsafeMutablePointer<Float>
+        _ columns: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry,
+        into image: UnsafeMutablePointer<Float>
     ) {
         if geometry.rank == 2 {
             col2im2D(columns, channels: channels, geometry: geometry, into: image)
@@ -429,7 +448,8 @@ enum ConvKernels {
 
     /// col2im for 2-D windows: whole output-row segments at a time.
     private static func col2im2D(
-        _ columns: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, into image: UnsafeMutablePointer<Float>
+        _ columns: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry,
+        into image: UnsafeMutablePointer<Float>
     ) {
         let (height, width) = (geometry.input[0], geometry.input[1])
         let (rowsIn, columnsIn) = (geometry.output[0], geometry.output[1])

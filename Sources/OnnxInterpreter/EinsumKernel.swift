@@ -21,23 +21,30 @@ enum EinsumKernel {
     static func einsum(_ equation: String, _ operands: [NDArray]) throws -> NDArray {
         let cleaned = equation.filter { !$0.isWhitespace }
         let sides = cleaned.components(separatedBy: "->")
-        guard sides.count <= 2, let inputSide = sides.first else { throw KernelError.invalid("equation '\(equation)' is malformed") }
+        guard sides.count <= 2, let inputSide = sides.first else {
+            throw KernelError.invalid("equation '\(equation)' is malformed")
+        }
         let inputTerms = inputSide.components(separatedBy: ",")
         guard inputTerms.count == operands.count else {
-            throw KernelError.invalid("equation '\(equation)' has \(inputTerms.count) operands, \(operands.count) were given")
+            throw KernelError.invalid(
+                "equation '\(equation)' has \(inputTerms.count) operands, \(operands.count) were given")
         }
-        let ellipsisRank = try zip(inputTerms, operands).map { term, array -> Int in
-            guard term.contains("...") else { return 0 }
-            let letters = term.replacingOccurrences(of: "...", with: "").count
-            guard array.rank >= letters else { throw KernelError.invalid("operand \(array.shape) is too small for '\(term)'") }
-            return array.rank - letters
-        }.max() ?? 0
+        let ellipsisRank =
+            try zip(inputTerms, operands).map { term, array -> Int in
+                guard term.contains("...") else { return 0 }
+                let letters = term.replacingOccurrences(of: "...", with: "").count
+                guard array.rank >= letters else {
+                    throw KernelError.invalid("operand \(array.shape) is too small for '\(term)'")
+                }
+                return array.rank - letters
+            }.max() ?? 0
         var terms: [Term] = []
         var written: [Int] = []
         for (term, array) in zip(inputTerms, operands) {
             let labels = try parse(term, rank: array.rank, ellipsisRank: ellipsisRank)
             guard labels.count == array.rank else {
-                throw KernelError.invalid("term '\(term)' has \(labels.count) labels for an operand of rank \(array.rank)")
+                throw KernelError.invalid(
+                    "term '\(term)' has \(labels.count) labels for an operand of rank \(array.rank)")
             }
             written += labels
             terms.append(try diagonal(Term(array: array, labels: labels)))
@@ -128,7 +135,8 @@ enum EinsumKernel {
                 viewStrides.append(strides[axis])
             }
         }
-        return Term(array: try MovementKernels.view(term.array, offset: 0, strides: viewStrides, shape: shape), labels: labels)
+        return Term(
+            array: try MovementKernels.view(term.array, offset: 0, strides: viewStrides, shape: shape), labels: labels)
     }
 
     /// Sums out the labels of `term` not in `keep`.

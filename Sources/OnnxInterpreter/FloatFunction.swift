@@ -31,7 +31,9 @@ enum FloatFunction {
 
     /// Applies the function to the elements in `range` on the calling thread.
     @inline(__always)
-    private func applyRange<T: FloatMath>(_ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, _ range: Range<Int>) {
+    private func applyRange<T: FloatMath>(
+        _ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, _ range: Range<Int>
+    ) {
         let one = T.oneValue
         let zero = T.zeroValue
         switch self {

@@ -106,7 +106,8 @@ final class GraphPlan {
             }
             frame.slots[slot] = array
             if let observer, let value = step.node.outputs[index] {
-                try observer(ObservedTensor(name: value.name, value: value, node: step.node, array: array, depth: depth))
+                try observer(
+                    ObservedTensor(name: value.name, value: value, node: step.node, array: array, depth: depth))
             }
         }
         for slot in step.releasedAfter { frame.slots[slot] = nil }

@@ -33,7 +33,8 @@ final class GraphPlanner {
             for value in used where slotIndex[ObjectIdentifier(value)] == nil {
                 guard outerVisible.contains(ObjectIdentifier(value)) else {
                     throw InterpreterError.invalidGraph(
-                        graph: graph.displayName, reason: "node '\(node.displayName)' uses undefined value '\(value.name)'")
+                        graph: graph.displayName,
+                        reason: "node '\(node.displayName)' uses undefined value '\(value.name)'")
                 }
                 let slot = slotIndex.count
                 slotIndex[ObjectIdentifier(value)] = slot

@@ -50,7 +50,8 @@ enum IndexKernels {
         table[":Trilu"] = { context in
             let upper = try context.int("upper", default: 1) != 0
             return { call in
-                let k = try call.optionalInput(1).map { try IntegerReading.scalar(of: $0, name: call.inputName(1)) } ?? 0
+                let k =
+                    try call.optionalInput(1).map { try IntegerReading.scalar(of: $0, name: call.inputName(1)) } ?? 0
                 return [try trilu(call.input(0), k: k, upper: upper)]
             }
         }
@@ -139,10 +140,12 @@ enum IndexKernels {
 
     /// GatherND with `batchDims` leading batch axes.
     static func gatherND(_ data: NDArray, indices: NDArray, batchDims: Int, name: String) throws -> NDArray {
-        guard indices.rank >= 1, let depth = indices.shape.last, batchDims >= 0, batchDims < min(data.rank, indices.rank),
+        guard indices.rank >= 1, let depth = indices.shape.last, batchDims >= 0,
+            batchDims < min(data.rank, indices.rank),
             depth <= data.rank - batchDims, data.shape[..<batchDims] == indices.shape[..<batchDims]
         else {
-            throw KernelError.invalid("\(name) shape \(indices.shape) does not fit data \(data.shape) with batch_dims \(batchDims)")
+            throw KernelError.invalid(
+                "\(name) shape \(indices.shape) does not fit data \(data.shape) with batch_dims \(batchDims)")
         }
         let raw = try IntegerReading.values(of: indices, name: name)
         let elementSize = try TypeDispatch.elementSize(data.dataType)
@@ -197,7 +200,8 @@ enum IndexKernels {
         name: String
     ) throws -> NDArray {
         guard indices.shape == updates.shape, indices.rank == data.rank, updates.dataType == data.dataType else {
-            throw KernelError.invalid("\(name) \(indices.shape), updates \(updates.shape) and data \(data.shape) do not fit")
+            throw KernelError.invalid(
+                "\(name) \(indices.shape), updates \(updates.shape) and data \(data.shape) do not fit")
         }
         let axis = try Shapes.normalizeAxis(requested, rank: data.rank)
         let positions = try checkedIndices(indices, size: data.shape[axis], name: name)
@@ -268,7 +272,8 @@ enum IndexKernels {
         }
         try TypeDispatch.numeric(
             data.dataType,
-            ScatterVisitor(output: output, updates: updates, targets: targets, sliceSize: sliceSize, reduction: reduction))
+            ScatterVisitor(
+                output: output, updates: updates, targets: targets, sliceSize: sliceSize, reduction: reduction))
         return output
     }
 

@@ -18,7 +18,10 @@ enum IntegerArithmeticKernels {
                 let product = try integerMatMul(
                     call.input(0), call.input(3), aZero: call.optionalInput(2), bZero: call.optionalInput(5))
                 let multiplier = try scaleRatio(call.input(1), call.input(4), call.input(6))
-                return [try requantize(product, multiplier: multiplier, zeroPoint: call.optionalInput(7), like: call.input(0))]
+                return [
+                    try requantize(
+                        product, multiplier: multiplier, zeroPoint: call.optionalInput(7), like: call.input(0))
+                ]
             }
         }
         table[":ConvInteger"] = { context in
@@ -43,7 +46,10 @@ enum IntegerArithmeticKernels {
                 if multiplier.count > 1 {
                     multiplier = multiplier.reshaped([multiplier.count] + [Int](repeating: 1, count: result.rank - 2))
                 }
-                return [try requantize(result, multiplier: multiplier, zeroPoint: call.optionalInput(7), like: call.input(0))]
+                return [
+                    try requantize(
+                        result, multiplier: multiplier, zeroPoint: call.optionalInput(7), like: call.input(0))
+                ]
             }
         }
     }
@@ -58,7 +64,8 @@ enum IntegerArithmeticKernels {
             left = try ArithmeticKernels.apply(.subtract, left, shaped, reuseA: true)
         }
         if let bZero {
-            right = try ArithmeticKernels.apply(.subtract, right, ElementConversion.convert(bZero, to: .double), reuseA: true)
+            right = try ArithmeticKernels.apply(
+                .subtract, right, ElementConversion.convert(bZero, to: .double), reuseA: true)
         }
         return try LinearAlgebraKernels.matmul(left, right)
     }
@@ -68,7 +75,8 @@ enum IntegerArithmeticKernels {
         let product = try ArithmeticKernels.apply(
             .multiply, ElementConversion.convert(aScale, to: .float), ElementConversion.convert(bScale, to: .float),
             reuseA: false)
-        let ratio = try ArithmeticKernels.apply(.divide, product, ElementConversion.convert(yScale, to: .float), reuseA: true)
+        let ratio = try ArithmeticKernels.apply(
+            .divide, product, ElementConversion.convert(yScale, to: .float), reuseA: true)
         return try ElementConversion.convert(ratio, to: .double)
     }
 
@@ -82,7 +90,8 @@ enum IntegerArithmeticKernels {
         }
         var scaled = try ArithmeticKernels.apply(.multiply, values, multiplier, reuseA: true)
         if let zeroPoint {
-            scaled = try ArithmeticKernels.apply(.add, scaled, ElementConversion.convert(zeroPoint, to: .double), reuseA: true)
+            scaled = try ArithmeticKernels.apply(
+                .add, scaled, ElementConversion.convert(zeroPoint, to: .double), reuseA: true)
         }
         let doubles = try scaled.elements(as: Double.self)
         let integers = doubles.map { value -> Int64 in
@@ -103,7 +112,8 @@ enum IntegerArithmeticKernels {
         }
         var input = try ElementConversion.convert(x, to: .float)
         if let xZero {
-            input = try ArithmeticKernels.apply(.subtract, input, ElementConversion.convert(xZero, to: .float), reuseA: true)
+            input = try ArithmeticKernels.apply(
+                .subtract, input, ElementConversion.convert(xZero, to: .float), reuseA: true)
         }
         var weights = try ElementConversion.convert(w, to: .double)
         if let wZero {
@@ -138,7 +148,9 @@ enum IntegerArithmeticKernels {
         }
         if let bias {
             let values = try ElementConversion.convert(bias, to: .double).elements(as: Double.self)
-            guard values.count == filters else { throw KernelError.invalid("B has \(values.count) values for \(filters) filters") }
+            guard values.count == filters else {
+                throw KernelError.invalid("B has \(values.count) values for \(filters) filters")
+            }
             let target = output.pointer(Double.self)
             for plane in 0..<(batch * filters) {
                 for index in 0..<outputSize { target[plane * outputSize + index] += values[plane % filters] }

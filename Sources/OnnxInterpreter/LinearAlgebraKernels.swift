@@ -76,7 +76,8 @@ enum LinearAlgebraKernels {
         case .float:
             for (offsetA, offsetB, offsetC) in offsets {
                 try Blas.sgemm(
-                    transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: a.pointer(Float.self) + offsetA,
+                    transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1,
+                    a: a.pointer(Float.self) + offsetA,
                     lda: k, b: b.pointer(Float.self) + offsetB, ldb: n, beta: 0, c: c.pointer(Float.self) + offsetC,
                     ldc: n)
             }
@@ -112,7 +113,8 @@ enum LinearAlgebraKernels {
                     for inner in 0..<k {
                         let value = pa[row * k + inner]
                         for column in 0..<n {
-                            pc[row * n + column] = T.add(pc[row * n + column], T.multiply(value, pb[inner * n + column]))
+                            pc[row * n + column] = T.add(
+                                pc[row * n + column], T.multiply(value, pb[inner * n + column]))
                         }
                     }
                 }
@@ -138,7 +140,9 @@ enum LinearAlgebraKernels {
     static func gemm(
         _ a: NDArray, _ b: NDArray, _ c: NDArray?, alpha: Float, beta: Float, transposeA: Bool, transposeB: Bool
     ) throws -> NDArray {
-        guard a.rank == 2, b.rank == 2 else { throw KernelError.invalid("A and B must be 2-D, got \(a.shape) and \(b.shape)") }
+        guard a.rank == 2, b.rank == 2 else {
+            throw KernelError.invalid("A and B must be 2-D, got \(a.shape) and \(b.shape)")
+        }
         guard a.dataType == b.dataType, c.map({ $0.dataType == a.dataType }) ?? true else {
             throw KernelError.invalid("A, B and C must share one element type")
         }
@@ -154,7 +158,10 @@ enum LinearAlgebraKernels {
         }
         let (m, k) = transposeA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
         let (k2, n) = transposeB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
-        guard k == k2 else { throw KernelError.invalid("cannot multiply \(a.shape) by \(b.shape) (transA \(transposeA), transB \(transposeB))") }
+        guard k == k2 else {
+            throw KernelError.invalid(
+                "cannot multiply \(a.shape) by \(b.shape) (transA \(transposeA), transB \(transposeB))")
+        }
         var output: NDArray
         var betaUsed: Float = 0
         if let c, beta != 0 {
@@ -162,15 +169,19 @@ enum LinearAlgebraKernels {
                 throw KernelError.invalid("C \(c.shape) does not broadcast to [\(m), \(n)]")
             }
             output = try ShapeKernels.expand(c, to: [m, n])
-            if output.buffer === c.buffer { output = try MovementKernels.view(c, offset: 0, strides: Shapes.strides(of: c.shape), shape: c.shape) }
+            if output.buffer === c.buffer {
+                output = try MovementKernels.view(c, offset: 0, strides: Shapes.strides(of: c.shape), shape: c.shape)
+            }
             betaUsed = beta
         } else {
             output = try NDArray(zerosOf: a.dataType, shape: [m, n])
         }
         if a.dataType == .float {
             try Blas.sgemm(
-                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a.pointer(Float.self),
-                lda: a.shape[1], b: b.pointer(Float.self), ldb: b.shape[1], beta: betaUsed, c: output.pointer(Float.self),
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                a: a.pointer(Float.self),
+                lda: a.shape[1], b: b.pointer(Float.self), ldb: b.shape[1], beta: betaUsed,
+                c: output.pointer(Float.self),
                 ldc: n)
         } else {
             try Blas.dgemm(

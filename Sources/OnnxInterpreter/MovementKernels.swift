@@ -11,7 +11,9 @@ enum MovementKernels {
             return { call in [try transpose(call.input(0), perm: perm)] }
         }
         table[":Concat"] = { context in
-            guard let axis = try context.optionalInt("axis") else { throw KernelError.invalidAttribute("axis is missing") }
+            guard let axis = try context.optionalInt("axis") else {
+                throw KernelError.invalidAttribute("axis is missing")
+            }
             return { call in [try concat(call.inputs.compactMap { $0 }, axis: axis)] }
         }
         table[":Split"] = split
@@ -280,7 +282,8 @@ enum MovementKernels {
         }
     }
 
-    private static func gather<T>(_ input: NDArray, _ output: NDArray, _ maps: [[Int]], _ fill: [UInt8], _ type: T.Type) {
+    private static func gather<T>(_ input: NDArray, _ output: NDArray, _ maps: [[Int]], _ fill: [UInt8], _ type: T.Type)
+    {
         let fillValue = fill.withUnsafeBytes { $0.loadUnaligned(as: T.self) }
         let source = input.pointer(T.self)
         let target = output.pointer(T.self)
@@ -344,7 +347,8 @@ enum MovementKernels {
     /// SpaceToDepth: moves spatial blocks into depth (DCR, or CRD).
     static func spaceToDepth(_ input: NDArray, blockSize: Int, columnRowDepth: Bool) throws -> NDArray {
         guard input.rank == 4, blockSize > 0, input.shape[2] % blockSize == 0, input.shape[3] % blockSize == 0 else {
-            throw KernelError.invalid("needs a 4-D input whose height and width divide by blocksize, got \(input.shape)")
+            throw KernelError.invalid(
+                "needs a 4-D input whose height and width divide by blocksize, got \(input.shape)")
         }
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let b = blockSize

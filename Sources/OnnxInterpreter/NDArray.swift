@@ -41,7 +41,8 @@ public struct NDArray: CustomStringConvertible {
     /// Creates an array of the elements of a `Tensor`, sharing raw and external bytes rather than copying them.
     public init(tensor: Tensor) throws {
         guard tensor.dataType != .string else {
-            throw InterpreterError.unsupportedTensor(name: tensor.name ?? "", reason: "string tensors are not supported")
+            throw InterpreterError.unsupportedTensor(
+                name: tensor.name ?? "", reason: "string tensors are not supported")
         }
         var shape: [Int] = []
         for dim in tensor.dims {
@@ -120,7 +121,8 @@ public struct NDArray: CustomStringConvertible {
     /// The elements as `T`, which must have the layout of the element type (see `init(_:dataType:shape:)`).
     public func elements<T>(as type: T.Type) throws -> [T] {
         guard MemoryLayout<T>.stride * count == buffer.byteCount else {
-            throw InterpreterError.unsupportedTensor(name: "", reason: "\(dataType) elements cannot be read as \(T.self)")
+            throw InterpreterError.unsupportedTensor(
+                name: "", reason: "\(dataType) elements cannot be read as \(T.self)")
         }
         return Array(UnsafeBufferPointer(start: buffer.pointer.assumingMemoryBound(to: T.self), count: count))
     }

@@ -23,7 +23,10 @@ enum NormalizationKernels {
             let axis = try context.int("axis", default: -1)
             let epsilon = try context.float("epsilon", default: 1e-5)
             return { call in
-                [try layerNormalization(call.input(0), scale: call.input(1), bias: nil, axis: axis, epsilon: epsilon, rms: true)[0]]
+                [
+                    try layerNormalization(
+                        call.input(0), scale: call.input(1), bias: nil, axis: axis, epsilon: epsilon, rms: true)[0]
+                ]
             }
         }
         table[":InstanceNormalization"] = { context in
@@ -34,7 +37,8 @@ enum NormalizationKernels {
                 let channels = x.shape[1]
                 return [
                     try groupNormalization(
-                        x, scale: call.input(1), bias: call.input(2), groups: channels, epsilon: epsilon, perChannel: true)
+                        x, scale: call.input(1), bias: call.input(2), groups: channels, epsilon: epsilon,
+                        perChannel: true)
                 ]
             }
         }
@@ -159,7 +163,8 @@ enum NormalizationKernels {
         }
         return [
             y, try ElementConversion.convert(NDArray(floats: updatedMean, shape: mean.shape), to: mean.dataType),
-            try ElementConversion.convert(NDArray(floats: updatedVariance, shape: variance.shape), to: variance.dataType),
+            try ElementConversion.convert(
+                NDArray(floats: updatedVariance, shape: variance.shape), to: variance.dataType),
         ]
     }
 
@@ -169,7 +174,9 @@ enum NormalizationKernels {
         _ x: NDArray, scale: NDArray, bias: NDArray?, axis requested: Int, epsilon: Float, rms: Bool
     ) throws -> [NDArray?] {
         let axis = requested < 0 ? requested + x.rank : requested
-        guard axis >= 0, axis < max(x.rank, 1) else { throw KernelError.invalid("axis \(requested) is out of range for rank \(x.rank)") }
+        guard axis >= 0, axis < max(x.rank, 1) else {
+            throw KernelError.invalid("axis \(requested) is out of range for rank \(x.rank)")
+        }
         let type = x.dataType
         guard type.isFloatingPoint, [.float, .double, .float16, .bfloat16].contains(type) else {
             throw KernelError.unsupportedType("\(type)")
@@ -208,7 +215,8 @@ enum NormalizationKernels {
                 inverseTarget[row] = inverseFloat
             }
         }
-        var result = try affine(normalized, scale: ElementConversion.convert(scale, to: .float),
+        var result = try affine(
+            normalized, scale: ElementConversion.convert(scale, to: .float),
             bias: bias.map { try ElementConversion.convert($0, to: .float) }, columns: columns)
         if type != .float { result = try ElementConversion.convert(result, to: type) }
         return [
@@ -318,7 +326,8 @@ enum NormalizationKernels {
                     }
                     if p == 2 { norm = norm.squareRoot() }
                     for index in 0..<length {
-                        target[base + index * inner] = norm == 0 ? 0 : Float(Double(source[base + index * inner]) / norm)
+                        target[base + index * inner] =
+                            norm == 0 ? 0 : Float(Double(source[base + index * inner]) / norm)
                     }
                 }
             }
@@ -334,7 +343,8 @@ enum NormalizationKernels {
         let squaredMean = try ArithmeticKernels.apply(.multiply, mean, mean, reuseA: false)
         let variance = try ArithmeticKernels.apply(.subtract, meanOfSquares, squaredMean, reuseA: true)
         let deviation = try UnaryKernels.apply(.sqrt, to: variance, reuse: true)
-        let denominator = try ArithmeticKernels.apply(.add, deviation, NDArray.scalar(1e-9, as: x.dataType), reuseA: true)
+        let denominator = try ArithmeticKernels.apply(
+            .add, deviation, NDArray.scalar(1e-9, as: x.dataType), reuseA: true)
         let centered = try ArithmeticKernels.apply(.subtract, x, mean, reuseA: false)
         return try ArithmeticKernels.apply(.divide, centered, denominator, reuseA: true)
     }

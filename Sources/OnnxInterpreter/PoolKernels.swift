@@ -18,7 +18,8 @@ enum PoolKernels {
             let wantsIndices = context.hasOutput(1)
             return { call in
                 let x = try call.input(0)
-                let result = try pool(x, window: window, reduction: .maximum, wantsIndices: wantsIndices, columnMajor: columnMajor)
+                let result = try pool(
+                    x, window: window, reduction: .maximum, wantsIndices: wantsIndices, columnMajor: columnMajor)
                 return [result.values, result.indices]
             }
         }
@@ -34,7 +35,9 @@ enum PoolKernels {
             let p = Float(try context.int("p", default: 2))
             return { call in [try pool(call.input(0), window: window, reduction: .lp(p: p)).values] }
         }
-        table[":GlobalAveragePool"] = { _ in { call in [try global(call.input(0), reduction: .average(countIncludePad: true))] } }
+        table[":GlobalAveragePool"] = { _ in
+            { call in [try global(call.input(0), reduction: .average(countIncludePad: true))] }
+        }
         table[":GlobalMaxPool"] = { _ in { call in [try global(call.input(0), reduction: .maximum)] } }
         table[":GlobalLpPool"] = { context in
             let p = Float(try context.int("p", default: 2))
@@ -51,7 +54,8 @@ enum PoolKernels {
             if case .maximum = reduction { return try ElementConversion.convert(x, to: .float) }
             fallthrough
         default:
-            throw KernelError.unsupportedType("\(x.dataType) (supported: float, double, float16, bfloat16; int8 and uint8 for MaxPool)")
+            throw KernelError.unsupportedType(
+                "\(x.dataType) (supported: float, double, float16, bfloat16; int8 and uint8 for MaxPool)")
         }
     }
 
@@ -214,7 +218,8 @@ enum PoolKernels {
         return (0..<geometry.output[axis]).map { position in
             var result: [Int] = []
             for tap in 0..<geometry.kernel[axis] {
-                let coordinate = position * geometry.strides[axis] + tap * geometry.dilations[axis] - geometry.padBegins[axis]
+                let coordinate =
+                    position * geometry.strides[axis] + tap * geometry.dilations[axis] - geometry.padBegins[axis]
                 if coordinate >= size + geometry.padEnds[axis] { continue }
                 result.append(coordinate >= 0 && coordinate < size ? coordinate : -1)
             }
@@ -238,7 +243,8 @@ enum PoolKernels {
         let input = try widened(x, reduction: reduction)
         let planes = x.shape[0] * x.shape[1]
         let size = Shapes.product(Array(x.shape[2...]))
-        let output = try NDArray.uninitialized(.float, shape: Array(x.shape[0..<2]) + [Int](repeating: 1, count: x.rank - 2))
+        let output = try NDArray.uninitialized(
+            .float, shape: Array(x.shape[0..<2]) + [Int](repeating: 1, count: x.rank - 2))
         let source = input.pointer(Float.self)
         let target = output.pointer(Float.self)
         Parallel.forChunks(planes, cost: size) { range in

@@ -11,8 +11,12 @@ enum QuantizationKernels {
             let axis = context.opsetVersion >= 13 ? try context.int("axis", default: 1) : 1
             let saturate = try context.int("saturate", default: 1) != 0
             let blockSize = try context.int("block_size", default: 0)
-            let outputType = try context.optionalInt("output_dtype").flatMap { $0 == 0 ? nil : DataType(rawValue: Int32($0)) }
-            let precision = try context.optionalInt("precision").flatMap { $0 == 0 ? nil : DataType(rawValue: Int32($0)) }
+            let outputType = try context.optionalInt("output_dtype").flatMap {
+                $0 == 0 ? nil : DataType(rawValue: Int32($0))
+            }
+            let precision = try context.optionalInt("precision").flatMap {
+                $0 == 0 ? nil : DataType(rawValue: Int32($0))
+            }
             return { call in
                 [
                     try quantize(
@@ -24,7 +28,9 @@ enum QuantizationKernels {
         table[":DequantizeLinear"] = { context in
             let axis = context.opsetVersion >= 13 ? try context.int("axis", default: 1) : 1
             let blockSize = try context.int("block_size", default: 0)
-            let outputType = try context.optionalInt("output_dtype").flatMap { $0 == 0 ? nil : DataType(rawValue: Int32($0)) }
+            let outputType = try context.optionalInt("output_dtype").flatMap {
+                $0 == 0 ? nil : DataType(rawValue: Int32($0))
+            }
             return { call in
                 [
                     try dequantize(
@@ -82,7 +88,8 @@ enum QuantizationKernels {
                 mode = .blocked
             } else {
                 guard scale.rank == 1, scale.count == length else {
-                    throw KernelError.invalid("per-axis scale shape \(scale.shape) should be [\(length)] (axis \(axis))")
+                    throw KernelError.invalid(
+                        "per-axis scale shape \(scale.shape) should be [\(length)] (axis \(axis))")
                 }
                 self.blockSize = 1
                 mode = .perAxis
@@ -111,7 +118,8 @@ enum QuantizationKernels {
         outputType: DataType?, precision: DataType?
     ) throws -> NDArray {
         if let zeroPoint, let outputType, zeroPoint.dataType != outputType {
-            throw KernelError.invalid("output_dtype \(outputType) differs from the zero point's type \(zeroPoint.dataType)")
+            throw KernelError.invalid(
+                "output_dtype \(outputType) differs from the zero point's type \(zeroPoint.dataType)")
         }
         let target = zeroPoint?.dataType ?? outputType ?? .uint8
         let layout = try ScaleLayout(x: x, scale: scale, axis: axis, blockSize: blockSize)
@@ -153,7 +161,8 @@ enum QuantizationKernels {
         }
         switch target {
         case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz:
-            return try ElementConversion.convert(NDArray(floats: quotients, shape: x.shape), to: target, saturate: saturate)
+            return try ElementConversion.convert(
+                NDArray(floats: quotients, shape: x.shape), to: target, saturate: saturate)
         case .float4e2m1:
             if let zeroPoint {
                 let zeros = try ElementConversion.convert(zeroPoint, to: .float).elements(as: Float.self)
@@ -185,7 +194,9 @@ enum QuantizationKernels {
         }
         let values = try ElementConversion.convert(x, to: .float).elements(as: Float.self)
         let scales = try ElementConversion.convert(scale, to: .float).elements(as: Float.self)
-        let zeros = try usesZeroPoint ? zeroPoint.map { try ElementConversion.convert($0, to: .float).elements(as: Float.self) } : nil
+        let zeros =
+            try usesZeroPoint
+            ? zeroPoint.map { try ElementConversion.convert($0, to: .float).elements(as: Float.self) } : nil
         let output = try NDArray.uninitialized(.float, shape: x.shape)
         let target = output.pointer(Float.self)
         for index in 0..<x.count {

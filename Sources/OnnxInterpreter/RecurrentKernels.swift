@@ -79,10 +79,13 @@ enum RecurrentKernels {
         }
         if names.count == cell.activationsPerDirection && directions.count == 2 { names += names }
         guard names.count == cell.activationsPerDirection * directions.count else {
-            throw KernelError.invalidAttribute("activations lists \(names.count) functions, \(cell.activationsPerDirection * directions.count) are needed")
+            throw KernelError.invalidAttribute(
+                "activations lists \(names.count) functions, \(cell.activationsPerDirection * directions.count) are needed"
+            )
         }
         let activations = try RecurrentActivation.list(
-            names: names, alphas: context.floats("activation_alpha") ?? [], betas: context.floats("activation_beta") ?? [])
+            names: names, alphas: context.floats("activation_alpha") ?? [],
+            betas: context.floats("activation_beta") ?? [])
         return Configuration(
             cell: cell, hiddenSize: try context.optionalInt("hidden_size"), directions: directions,
             activations: activations, clip: try context.optionalFloat("clip"),
@@ -160,13 +163,15 @@ enum RecurrentKernels {
                     h: finalH.pointer(Float.self) + direction * batch * hidden,
                     c: finalC.pointer(Float.self) + direction * batch * hidden, y: y.pointer(Float.self),
                     direction: direction, directions: directions, reverse: reverse, lengths: lengths,
-                    hidden: hidden, activations: Array(configuration.activations[(direction * per)..<((direction + 1) * per)])),
+                    hidden: hidden,
+                    activations: Array(configuration.activations[(direction * per)..<((direction + 1) * per)])),
                 configuration)
         }
         var outputs: [NDArray] = [y, finalH, finalC]
         if configuration.batchFirst {
             outputs = [
-                try MovementKernels.transpose(y, perm: [2, 0, 1, 3]), try MovementKernels.transpose(finalH, perm: [1, 0, 2]),
+                try MovementKernels.transpose(y, perm: [2, 0, 1, 3]),
+                try MovementKernels.transpose(finalH, perm: [1, 0, 2]),
                 try MovementKernels.transpose(finalC, perm: [1, 0, 2]),
             ]
         }
@@ -206,7 +211,8 @@ enum RecurrentKernels {
         if steps * batch > 0 {
             try Blas.sgemm(
                 transposeA: false, transposeB: true, m: steps * batch, n: width, k: inputSize, alpha: 1,
-                a: inputs.x.pointer(Float.self), lda: inputSize, b: inputs.w, ldb: inputSize, beta: 0, c: xw, ldc: width)
+                a: inputs.x.pointer(Float.self), lda: inputSize, b: inputs.w, ldb: inputSize, beta: 0, c: xw, ldc: width
+            )
         }
         var recurrentBias = [Float](repeating: 0, count: width)
         if let bias = inputs.bias {
@@ -225,7 +231,8 @@ enum RecurrentKernels {
             try gateBuffer.withUnsafeMutableBufferPointer { buffer in
                 guard let base = buffer.baseAddress else { return }
                 try Blas.sgemm(
-                    transposeA: false, transposeB: true, m: batch, n: width, k: hidden, alpha: 1, a: inputs.h, lda: hidden,
+                    transposeA: false, transposeB: true, m: batch, n: width, k: hidden, alpha: 1, a: inputs.h,
+                    lda: hidden,
                     b: inputs.r, ldb: hidden, beta: 0, c: base, ldc: width)
             }
             for item in 0..<batch where step < inputs.lengths[item] {
@@ -298,7 +305,8 @@ enum RecurrentKernels {
                 f.apply(z, count: 2 * hidden)
                 for index in 0..<hidden {
                     candidate[index] =
-                        xw[2 * hidden + index] + r[index] * (recurrent[2 * hidden + index] + recurrentBias[2 * hidden + index])
+                        xw[2 * hidden + index] + r[index]
+                        * (recurrent[2 * hidden + index] + recurrentBias[2 * hidden + index])
                 }
                 clipValues(candidate, hidden, clip)
                 g.apply(candidate, count: hidden)
@@ -363,7 +371,8 @@ enum RecurrentKernels {
             let row = xw + (time * batch + item) * width
             var values = [Float](repeating: 0, count: hidden)
             for index in 0..<hidden {
-                var value = row[2 * hidden + index] + candidate[item * hidden + index] + recurrentBias[2 * hidden + index]
+                var value =
+                    row[2 * hidden + index] + candidate[item * hidden + index] + recurrentBias[2 * hidden + index]
                 if let clip { value = max(-clip, min(clip, value)) }
                 values[index] = value
             }

@@ -195,7 +195,8 @@ enum ReductionKernels {
         guard x.shape[axis] > 0 else { throw KernelError.invalid("cannot take ArgMax/ArgMin of an empty axis") }
         var shape = x.shape
         if keepDims { shape[axis] = 1 } else { shape.remove(at: axis) }
-        let source = x.dataType == .float16 || x.dataType == .bfloat16 ? try ElementConversion.convert(x, to: .float) : x
+        let source =
+            x.dataType == .float16 || x.dataType == .bfloat16 ? try ElementConversion.convert(x, to: .float) : x
         let output = try TypeDispatch.numeric(
             source.dataType,
             ArgVisitor(

@@ -30,9 +30,11 @@ enum ResizeKernels {
             let options = try legacyOptions(context)
             let attributeScales = try context.floats("scales")
             return { call in
-                let scales = try attributeScales.map { $0.map { Double($0) } } ?? call.optionalInput(1).map {
-                    try ElementConversion.convert($0, to: .double).elements(as: Double.self)
-                }
+                let scales =
+                    try attributeScales.map { $0.map { Double($0) } }
+                    ?? call.optionalInput(1).map {
+                        try ElementConversion.convert($0, to: .double).elements(as: Double.self)
+                    }
                 guard let scales else { throw KernelError.invalid("scales are missing") }
                 return [try resize(call.input(0), roi: nil, scales: scales, sizes: nil, options: options)]
             }
@@ -55,7 +57,10 @@ enum ResizeKernels {
         if context.opsetVersion < 11 {
             let options = try legacyOptions(context)
             return { call in
-                guard let scales = try call.optionalInput(1).map({ try ElementConversion.convert($0, to: .double).elements(as: Double.self) })
+                guard
+                    let scales = try call.optionalInput(1).map({
+                        try ElementConversion.convert($0, to: .double).elements(as: Double.self)
+                    })
                 else { throw KernelError.invalid("scales are missing") }
                 return [try resize(call.input(0), roi: nil, scales: scales, sizes: nil, options: options)]
             }
@@ -105,9 +110,10 @@ enum ResizeKernels {
     }
 
     /// Resizes `x` to the given scales or sizes (exactly one of them), over `options.axes` or every axis.
-    static func resize(_ x: NDArray, roi givenROI: [Double]?, scales givenScales: [Double]?, sizes givenSizes: [Int]?,
-        options: Options) throws -> NDArray
-    {
+    static func resize(
+        _ x: NDArray, roi givenROI: [Double]?, scales givenScales: [Double]?, sizes givenSizes: [Int]?,
+        options: Options
+    ) throws -> NDArray {
         let rank = x.rank
         let axes = try options.axes.map { try Shapes.normalizeAxes($0, rank: rank) } ?? Array(0..<rank)
         guard (givenScales == nil) != (givenSizes == nil) else {
@@ -381,7 +387,9 @@ enum ResizeKernels {
                         let first = position * taps
                         if inner == 1 {
                             var sum: Float = 0
-                            for tap in 0..<taps where weights[first + tap] != 0 { sum += weights[first + tap] * base[indices[first + tap]] }
+                            for tap in 0..<taps where weights[first + tap] != 0 {
+                                sum += weights[first + tap] * base[indices[first + tap]]
+                            }
                             destination[0] = sum
                             continue
                         }

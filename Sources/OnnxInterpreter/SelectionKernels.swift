@@ -42,7 +42,8 @@ enum SelectionKernels {
                 if ratio != 0 { throw KernelError.unsupported("training-mode Dropout is random") }
             }
             let maskType: DataType = version >= 10 ? .bool : data.dataType
-            let mask = try maskType == .bool
+            let mask =
+                try maskType == .bool
                 ? ShapeKernels.filled(NDArray([UInt8(1)], dataType: .bool, shape: []), shape: data.shape)
                 : ShapeKernels.filled(NDArray.scalar(1, as: maskType), shape: data.shape)
             return [data, mask]

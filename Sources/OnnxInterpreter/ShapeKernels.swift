@@ -52,7 +52,8 @@ enum ShapeKernels {
             switch size {
             case 0 where !allowZero:
                 guard axis < input.rank else {
-                    throw KernelError.invalid("shape \(requested) copies axis \(axis) of an input of rank \(input.rank)")
+                    throw KernelError.invalid(
+                        "shape \(requested) copies axis \(axis) of an input of rank \(input.rank)")
                 }
                 shape.append(input.shape[axis])
             case -1:
@@ -100,7 +101,8 @@ enum ShapeKernels {
             guard let requested else { return [input.reshaped(input.shape.filter { $0 != 1 })] }
             let axes = try Shapes.normalizeAxes(requested, rank: input.rank)
             for axis in axes where input.shape[axis] != 1 {
-                throw KernelError.invalid("cannot squeeze axis \(axis) of size \(input.shape[axis]) (shape \(input.shape))")
+                throw KernelError.invalid(
+                    "cannot squeeze axis \(axis) of size \(input.shape[axis]) (shape \(input.shape))")
             }
             let shape = input.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
             return [input.reshaped(shape)]
@@ -165,7 +167,9 @@ enum ShapeKernels {
         guard repeats.count == input.rank else {
             throw KernelError.invalid("repeats has \(repeats.count) values for an input of rank \(input.rank)")
         }
-        guard repeats.allSatisfy({ $0 >= 0 }) else { throw KernelError.invalid("repeats \(repeats) has a negative value") }
+        guard repeats.allSatisfy({ $0 >= 0 }) else {
+            throw KernelError.invalid("repeats \(repeats) has a negative value")
+        }
         let elementSize = try TypeDispatch.elementSize(input.dataType)
         let shape = zip(input.shape, repeats).map { $0 * $1 }
         let output = try NDArray.uninitialized(input.dataType, shape: shape)
@@ -280,4 +284,3 @@ enum ShapeKernels {
         }
     }
 }
-

@@ -28,18 +28,21 @@ enum SoftmaxKernels {
     }
 
     /// Applies `kind` along `axis` (or, when `coerceTo2D`, over all axes from `axis` on).
-    static func apply(_ kind: Kind, _ x: NDArray, axis requested: Int, coerceTo2D: Bool, reuse: Bool) throws -> NDArray {
+    static func apply(_ kind: Kind, _ x: NDArray, axis requested: Int, coerceTo2D: Bool, reuse: Bool) throws -> NDArray
+    {
         let axis = requested < 0 ? requested + x.rank : requested
         guard axis >= 0, axis < max(x.rank, 1) || (coerceTo2D && axis == x.rank) else {
             throw KernelError.invalid("axis \(requested) is out of range for rank \(x.rank)")
         }
         let outer = Shapes.product(x.shape, 0..<min(axis, x.rank))
-        let length = coerceTo2D ? Shapes.product(x.shape, min(axis, x.rank)..<x.rank) : (x.rank == 0 ? 1 : x.shape[axis])
+        let length =
+            coerceTo2D ? Shapes.product(x.shape, min(axis, x.rank)..<x.rank) : (x.rank == 0 ? 1 : x.shape[axis])
         let inner = coerceTo2D ? 1 : Shapes.product(x.shape, min(axis + 1, x.rank)..<x.rank)
         let narrow: DataType? = x.dataType == .float16 || x.dataType == .bfloat16 ? x.dataType : nil
         return try ConvKernels.inFloat([x]) { arrays in
             guard let input = arrays[0] else { throw KernelError.invalid("input is missing") }
-            let output = reuse && input.buffer === x.buffer && !x.buffer.isShared
+            let output =
+                reuse && input.buffer === x.buffer && !x.buffer.isShared
                 ? input : try NDArray.uninitialized(.float, shape: input.shape)
             let source = input.pointer(Float.self)
             let target = output.pointer(Float.self)

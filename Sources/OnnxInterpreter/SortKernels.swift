@@ -31,7 +31,8 @@ enum SortKernels {
         var shape = x.shape
         shape[axis] = k
         let order = try TypeDispatch.numeric(
-            source.dataType, OrderVisitor(x: source, outer: outer, length: length, inner: inner, k: k, largest: largest))
+            source.dataType, OrderVisitor(x: source, outer: outer, length: length, inner: inner, k: k, largest: largest)
+        )
         let indices = try NDArray(int64s: order.map { Int64($0) }, shape: shape)
         let elementSize = try TypeDispatch.elementSize(x.dataType)
         let values = try NDArray.uninitialized(x.dataType, shape: shape)

@@ -5,7 +5,8 @@ enum StridedCopy {
     /// Fills `destination` (contiguous, row-major `shape`) with the source elements at
     /// `offset + Σ index[axis] * strides[axis]` (element units; strides may be 0 or negative).
     static func copy(
-        from source: UnsafeRawPointer, offset: Int, strides: [Int], shape: [Int], to destination: UnsafeMutableRawPointer,
+        from source: UnsafeRawPointer, offset: Int, strides: [Int], shape: [Int],
+        to destination: UnsafeMutableRawPointer,
         elementSize: Int
     ) {
         var dims: [Int] = []
@@ -37,7 +38,8 @@ enum StridedCopy {
     }
 
     private static func typed<T>(
-        _ source: UnsafeRawPointer, _ offset: Int, _ dims: [Int], _ steps: [Int], _ destination: UnsafeMutableRawPointer,
+        _ source: UnsafeRawPointer, _ offset: Int, _ dims: [Int], _ steps: [Int],
+        _ destination: UnsafeMutableRawPointer,
         _ type: T.Type
     ) {
         let input = source.assumingMemoryBound(to: T.self) + offset

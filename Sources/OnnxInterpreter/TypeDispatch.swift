@@ -12,7 +12,8 @@ enum TypeDispatch {
         -> V.Output
     {
         if let allowed, !allowed.contains(type) {
-            throw KernelError.unsupportedType("\(type) (supported: \(allowed.map(\.description).joined(separator: ", ")))")
+            throw KernelError.unsupportedType(
+                "\(type) (supported: \(allowed.map(\.description).joined(separator: ", ")))")
         }
         switch type {
         case .float: return try visitor.visit(Float.self)

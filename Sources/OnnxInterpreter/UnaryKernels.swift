@@ -43,7 +43,9 @@ enum UnaryKernels {
             return try numeric(.shrink(bias: bias, lambd: lambd))(context)
         }
         table[":Clip"] = clip
-        table[":IsNaN"] = { _ in { call in [try classify(call.input(0), detectNaN: true, negative: false, positive: false)] } }
+        table[":IsNaN"] = { _ in
+            { call in [try classify(call.input(0), detectNaN: true, negative: false, positive: false)] }
+        }
         table[":IsInf"] = { context in
             let negative = try context.int("detect_negative", default: 1) != 0
             let positive = try context.int("detect_positive", default: 1) != 0
@@ -52,9 +54,13 @@ enum UnaryKernels {
         table[":Not"] = { _ in
             { call in
                 let x = try call.input(0)
-                guard x.dataType == .bool else { throw KernelError.unsupportedType("Not takes bool, not \(x.dataType)") }
+                guard x.dataType == .bool else {
+                    throw KernelError.unsupportedType("Not takes bool, not \(x.dataType)")
+                }
                 let output = try NDArray.uninitialized(.bool, shape: x.shape)
-                ElementwiseLoops.map(x.pointer(UInt8.self), output.pointer(UInt8.self), count: x.count) { $0 == 0 ? 1 : 0 }
+                ElementwiseLoops.map(x.pointer(UInt8.self), output.pointer(UInt8.self), count: x.count) {
+                    $0 == 0 ? 1 : 0
+                }
                 return [output]
             }
         }
@@ -103,7 +109,8 @@ enum UnaryKernels {
                 let (x, owned) = try call.inputForReuse(0)
                 if x.dataType == .bfloat16 {
                     let widened = try ElementConversion.convert(x, to: .float)
-                    try TypeDispatch.numeric(.float, NumericVisitorImpl(operation: operation, x: widened, output: widened))
+                    try TypeDispatch.numeric(
+                        .float, NumericVisitorImpl(operation: operation, x: widened, output: widened))
                     return [try ElementConversion.convert(widened, to: .bfloat16)]
                 }
                 let output = owned && !x.buffer.isShared ? x : try NDArray.uninitialized(x.dataType, shape: x.shape)
@@ -111,7 +118,8 @@ enum UnaryKernels {
                     if case .bitwiseNot = operation { return TypeDispatch.integerTypes }
                     return nil
                 }()
-                try TypeDispatch.numeric(x.dataType, allowed: allowed, NumericVisitorImpl(operation: operation, x: x, output: output))
+                try TypeDispatch.numeric(
+                    x.dataType, allowed: allowed, NumericVisitorImpl(operation: operation, x: x, output: output))
                 return [output]
             }
         }
@@ -155,7 +163,11 @@ enum UnaryKernels {
             let high = try context.float("max", default: Float.greatestFiniteMagnitude)
             return { call in
                 let (x, owned) = try call.inputForReuse(0)
-                return [try clip(x, low: NDArray(floats: [low], shape: []), high: NDArray(floats: [high], shape: []), reuse: owned)]
+                return [
+                    try clip(
+                        x, low: NDArray(floats: [low], shape: []), high: NDArray(floats: [high], shape: []),
+                        reuse: owned)
+                ]
             }
         }
         return { call in
@@ -174,7 +186,8 @@ enum UnaryKernels {
         }
         if x.dataType == .bfloat16 {
             let clipped = try clip(
-                ElementConversion.convert(x, to: .float), low: low.map { try ElementConversion.convert($0, to: .float) },
+                ElementConversion.convert(x, to: .float),
+                low: low.map { try ElementConversion.convert($0, to: .float) },
                 high: high.map { try ElementConversion.convert($0, to: .float) }, reuse: true)
             return try ElementConversion.convert(clipped, to: .bfloat16)
         }

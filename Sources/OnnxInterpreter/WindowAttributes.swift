@@ -28,7 +28,9 @@ struct WindowAttributes {
 
     /// The window geometry over `input` spatial sizes for a `kernel` (the attribute's, or the given one).
     func geometry(input: [Int], kernel fallback: [Int]? = nil) throws -> WindowGeometry {
-        guard let kernel = kernelShape ?? fallback else { throw KernelError.invalidAttribute("kernel_shape is missing") }
+        guard let kernel = kernelShape ?? fallback else {
+            throw KernelError.invalidAttribute("kernel_shape is missing")
+        }
         let rank = input.count
         guard kernel.count == rank else {
             throw KernelError.invalid("kernel_shape \(kernel) does not match \(rank) spatial axes")
@@ -61,7 +63,8 @@ struct WindowAttributes {
             default:
                 let padded = input[axis] + begins[axis] + ends[axis] - span
                 guard padded >= 0 else {
-                    throw KernelError.invalid("the window (span \(span)) is larger than the padded input on axis \(axis)")
+                    throw KernelError.invalid(
+                        "the window (span \(span)) is larger than the padded input on axis \(axis)")
                 }
                 var size: Int
                 if ceilMode {

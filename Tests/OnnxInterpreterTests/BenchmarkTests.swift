@@ -2,8 +2,8 @@ import Foundation
 import OnnxIO
 import OnnxIR
 import OnnxInterpreter
-import Testing
 import TensorFiles
+import Testing
 
 /// Times the interpreter against ONNX Runtime (2 threads) on every calib sample of each shared model.
 ///
@@ -27,7 +27,8 @@ struct BenchmarkTests {
 
     @Test("Interpreter and ONNX Runtime timings on the calib samples") func timings() throws {
         let limit = Int(ProcessInfo.processInfo.environment["QDQC_BENCHMARK_SAMPLES"] ?? "") ?? 128
-        var table = "| model | samples | qdqc s | ONNX Runtime s | ratio | ORT peak RSS MB |\n|---|---|---|---|---|---|\n"
+        var table =
+            "| model | samples | qdqc s | ONNX Runtime s | ratio | ORT peak RSS MB |\n|---|---|---|---|---|---|\n"
         for name in RealModelTests.names {
             let folder = TestEnvironment.modelsRoot + "/" + name
             let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/calib")
@@ -43,7 +44,9 @@ struct BenchmarkTests {
             let ours = Date().timeIntervalSince(start)
             let resultFile = NSTemporaryDirectory() + "/qdqc-ort-\(name).txt"
             try TestEnvironment.runPython(Self.onnxRuntimeScript, arguments: [folder, String(limit), resultFile])
-            let parts = try String(contentsOfFile: resultFile, encoding: .utf8).split(separator: " ").compactMap { Double($0) }
+            let parts = try String(contentsOfFile: resultFile, encoding: .utf8).split(separator: " ").compactMap {
+                Double($0)
+            }
             let theirs = parts.first ?? .nan
             let line = String(
                 format: "| %@ | %d | %.2f | %.2f | %.2f | %.0f |", name, samples.count, ours, theirs, ours / theirs,

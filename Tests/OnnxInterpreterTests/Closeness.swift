@@ -32,7 +32,8 @@ enum Closeness {
         }
         if worst.0 >= 0 {
             let index = worst.0
-            return "element \(index) of \(left.count): \(left[index]) != expected \(right[index]) (rtol \(rtol), atol \(atol))"
+            return
+                "element \(index) of \(left.count): \(left[index]) != expected \(right[index]) (rtol \(rtol), atol \(atol))"
         }
         return nil
     }

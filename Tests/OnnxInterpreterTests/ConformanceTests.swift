@@ -74,13 +74,15 @@ import Testing
         var expected: [NDArray] = []
         do {
             for (index, value) in model.graph.inputs.enumerated() where value.initializer == nil {
-                if case .tensor = value.type?.kind ?? .none {} else {
+                if case .tensor = value.type?.kind ?? .none {
+                } else {
                     return (.skipped("input '\(value.name)' is not a tensor"), operators)
                 }
                 inputs[value.name] = try NDArray(tensor: TensorProtoFile.read(path: dataFolder + "/input_\(index).pb"))
             }
             for (index, value) in model.graph.outputs.enumerated() {
-                if case .tensor = value.type?.kind ?? .none {} else {
+                if case .tensor = value.type?.kind ?? .none {
+                } else {
                     return (.skipped("output '\(value.name)' is not a tensor"), operators)
                 }
                 expected.append(try NDArray(tensor: TensorProtoFile.read(path: dataFolder + "/output_\(index).pb")))

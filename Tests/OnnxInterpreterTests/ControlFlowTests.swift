@@ -81,7 +81,8 @@ import Testing
             body.addOutput(name: "sum_next", type: nil)
             body.addOutput(name: "partial", type: nil)
             try builder.addNode(
-                opType: "Scan", domain: nil, name: "scan", inputNames: ["x", "sequence"], outputNames: ["total", "partials"],
+                opType: "Scan", domain: nil, name: "scan", inputNames: ["x", "sequence"],
+                outputNames: ["total", "partials"],
                 attributes: [Attribute("body", .graph(try body.finish())), .int("num_scan_inputs", 1)])
             builder.addOutput(name: "total", type: nil)
             builder.addOutput(name: "partials", type: nil)

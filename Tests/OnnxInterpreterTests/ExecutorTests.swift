@@ -8,8 +8,10 @@ import Testing
         let builder = GraphBuilder(name: "chain")
         builder.addInput(name: "x", type: .tensor(.float, Shape([declaredBatch, .known(3)])))
         builder.addInitializer(Tensor.floats([1, 2, 3], dims: [3], name: "w"))
-        try builder.addNode(opType: "Relu", domain: nil, name: "relu", inputNames: ["x"], outputNames: ["r"], attributes: [])
-        try builder.addNode(opType: "Mul", domain: nil, name: "scale", inputNames: ["r", "w"], outputNames: ["y"], attributes: [])
+        try builder.addNode(
+            opType: "Relu", domain: nil, name: "relu", inputNames: ["x"], outputNames: ["r"], attributes: [])
+        try builder.addNode(
+            opType: "Mul", domain: nil, name: "scale", inputNames: ["r", "w"], outputNames: ["y"], attributes: [])
         builder.addOutput(name: "y", type: nil)
         return Model(graph: try builder.finish(), opsetImports: [OpsetImport(domain: "", version: 17)])
     }
@@ -27,7 +29,9 @@ import Testing
     @Test func unsupportedOperatorNamesOpNodeAndModel() throws {
         let builder = GraphBuilder(name: "g")
         builder.addInput(name: "x", type: nil)
-        try builder.addNode(opType: "Frobnicate", domain: "com.example", name: "odd", inputNames: ["x"], outputNames: ["y"], attributes: [])
+        try builder.addNode(
+            opType: "Frobnicate", domain: "com.example", name: "odd", inputNames: ["x"], outputNames: ["y"],
+            attributes: [])
         builder.addOutput(name: "y", type: nil)
         let model = Model(
             graph: try builder.finish(),
@@ -85,8 +89,10 @@ import Testing
     @Test func nodesOutOfOrderAreScheduled() throws {
         let builder = GraphBuilder(name: "unsorted")
         builder.addInput(name: "x", type: nil)
-        try builder.addNode(opType: "Neg", domain: nil, name: "second", inputNames: ["a"], outputNames: ["y"], attributes: [])
-        try builder.addNode(opType: "Abs", domain: nil, name: "first", inputNames: ["x"], outputNames: ["a"], attributes: [])
+        try builder.addNode(
+            opType: "Neg", domain: nil, name: "second", inputNames: ["a"], outputNames: ["y"], attributes: [])
+        try builder.addNode(
+            opType: "Abs", domain: nil, name: "first", inputNames: ["x"], outputNames: ["a"], attributes: [])
         builder.addOutput(name: "y", type: nil)
         let model = Model(graph: try builder.finish(), opsetImports: [OpsetImport(domain: "", version: 17)])
         #expect(try Interpreter(model: model).run(["x": Arrays.f([-3], [1])])["y"]?.floatValues() == [-3])
@@ -94,8 +100,10 @@ import Testing
 
     @Test func cyclesAreRefused() throws {
         let builder = GraphBuilder(name: "cycle")
-        try builder.addNode(opType: "Neg", domain: nil, name: "a", inputNames: ["q"], outputNames: ["p"], attributes: [])
-        try builder.addNode(opType: "Neg", domain: nil, name: "b", inputNames: ["p"], outputNames: ["q"], attributes: [])
+        try builder.addNode(
+            opType: "Neg", domain: nil, name: "a", inputNames: ["q"], outputNames: ["p"], attributes: [])
+        try builder.addNode(
+            opType: "Neg", domain: nil, name: "b", inputNames: ["p"], outputNames: ["q"], attributes: [])
         builder.addOutput(name: "q", type: nil)
         let model = Model(graph: try builder.finish(), opsetImports: [OpsetImport(domain: "", version: 17)])
         #expect {
@@ -107,9 +115,11 @@ import Testing
         let builder = GraphBuilder(name: "defaults")
         builder.addInput(name: "x", type: .tensor(.float, Shape(static: [2])))
         builder.addInitializer(Tensor.floats([5, 6], dims: [2], name: "x"))
-        try builder.addNode(opType: "Neg", domain: nil, name: "n", inputNames: ["x"], outputNames: ["y"], attributes: [])
+        try builder.addNode(
+            opType: "Neg", domain: nil, name: "n", inputNames: ["x"], outputNames: ["y"], attributes: [])
         builder.addOutput(name: "y", type: nil)
-        let interpreter = try Interpreter(model: Model(graph: try builder.finish(), opsetImports: [OpsetImport(domain: "", version: 17)]))
+        let interpreter = try Interpreter(
+            model: Model(graph: try builder.finish(), opsetImports: [OpsetImport(domain: "", version: 17)]))
         #expect(interpreter.inputNames.isEmpty)
         #expect(try interpreter.run([:])["y"]?.floatValues() == [-5, -6])
         #expect(try interpreter.run(["x": Arrays.f([1, 2], [2])])["y"]?.floatValues() == [-1, -2])
@@ -129,7 +139,9 @@ import Testing
 
     @Test func supportedOperatorsListTheCoreSet() throws {
         let names = Set(Interpreter.supportedOperators)
-        for op in ["Conv", "MatMul", "LSTM", "QuantizeLinear", "DequantizeLinear", "Resize", "If", "Loop", "Scan", "Einsum"] {
+        for op in [
+            "Conv", "MatMul", "LSTM", "QuantizeLinear", "DequantizeLinear", "Resize", "If", "Loop", "Scan", "Einsum",
+        ] {
             #expect(names.contains("ai.onnx:" + op), "missing \(op)")
         }
     }

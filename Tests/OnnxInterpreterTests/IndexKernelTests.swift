@@ -51,7 +51,8 @@ import Testing
         let outputs = try SingleNode.run("TopK", [x, Arrays.i64([3], [1])], outputs: 2)
         #expect(try outputs[0].floatValues() == [5, 3, 3])
         #expect(try outputs[1].int64Values() == [4, 0, 2])
-        let smallest = try SingleNode.run("TopK", [x, Arrays.i64([2], [1])], attributes: [.int("largest", 0)], outputs: 2)
+        let smallest = try SingleNode.run(
+            "TopK", [x, Arrays.i64([2], [1])], attributes: [.int("largest", 0)], outputs: 2)
         #expect(try smallest[1].int64Values() == [1, 3])
     }
 
@@ -91,16 +92,12 @@ import Testing
         #expect(nonZero.shape == [2, 2])
         #expect(try nonZero.int64Values() == [0, 1, 1, 0])
         let compressed = try SingleNode.run1(
-            "Compress", [Arrays.f([1, 2, 3, 4], [2, 2]), Arrays.bool([false, true], [2])], attributes: [.int("axis", 0)])
+            "Compress", [Arrays.f([1, 2, 3, 4], [2, 2]), Arrays.bool([false, true], [2])], attributes: [.int("axis", 0)]
+        )
         #expect(try compressed.floatValues() == [3, 4])
         let hot = try SingleNode.run1(
             "OneHot", [Arrays.i64([0, 2], [2]), Arrays.i64([3], []), Arrays.f([0, 1], [2])])
         #expect(hot.shape == [2, 3])
         #expect(try hot.floatValues() == [1, 0, 0, 0, 0, 1])
     }
-}
-
-extension NDArray {
-    /// The same elements with another shape, for tests.
-    func reshapedForTest(_ shape: [Int]) throws -> NDArray { try NDArray(floats: floatValues(), shape: shape) }
 }

@@ -49,7 +49,8 @@ import Testing
         let forward = try SingleNode.run1("Slice", [x, Arrays.i64([2], [1]), Arrays.i64([1000], [1])])
         #expect(try forward.floatValues() == [2, 3, 4, 5, 6, 7, 8, 9])
         let backward = try SingleNode.run1(
-            "Slice", [x, Arrays.i64([-1], [1]), Arrays.i64([Int64.min], [1]), Arrays.i64([0], [1]), Arrays.i64([-3], [1])])
+            "Slice",
+            [x, Arrays.i64([-1], [1]), Arrays.i64([Int64.min], [1]), Arrays.i64([0], [1]), Arrays.i64([-3], [1])])
         #expect(try backward.floatValues() == [9, 6, 3, 0])
         let empty = try SingleNode.run1("Slice", [x, Arrays.i64([5], [1]), Arrays.i64([2], [1])])
         #expect(empty.shape == [0])

@@ -2,8 +2,8 @@ import Foundation
 import OnnxIO
 import OnnxIR
 import OnnxInterpreter
-import Testing
 import TensorFiles
+import Testing
 
 /// The six shared models, each on a few of its eval samples, against ONNX Runtime.
 @Suite(.serialized) struct RealModelTests {
@@ -34,7 +34,8 @@ import TensorFiles
         let samples = try FileManager.default.contentsOfDirectory(atPath: folder + "/eval")
             .filter { $0.hasSuffix(".npz") }.sorted().prefix(Self.samplesPerModel)
         if samples.contains(where: { !FileManager.default.fileExists(atPath: cache + "/" + $0) }) {
-            try TestEnvironment.runPython(Self.referenceScript, arguments: [folder, cache, String(Self.samplesPerModel)])
+            try TestEnvironment.runPython(
+                Self.referenceScript, arguments: [folder, cache, String(Self.samplesPerModel)])
         }
         let model = try ModelReader.read(path: folder + "/model.onnx")
         let interpreter = try Interpreter(model: model, name: name)

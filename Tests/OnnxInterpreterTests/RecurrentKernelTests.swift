@@ -28,7 +28,8 @@ import Testing
         let outputs = try SingleNode.run(
             "LSTM",
             [
-                Arrays.f(inputs, [3, 1, 1]), Arrays.f(w, [1, 4, 1]), Arrays.f(r, [1, 4, 1]), Arrays.f(bias, [1, 8]), nil,
+                Arrays.f(inputs, [3, 1, 1]), Arrays.f(w, [1, 4, 1]), Arrays.f(r, [1, 4, 1]), Arrays.f(bias, [1, 8]),
+                nil,
                 Arrays.f([0.2], [1, 1, 1]), Arrays.f([-0.1], [1, 1, 1]),
             ], attributes: [.int("hidden_size", 1)], outputs: 3)
         #expect(outputs[0].shape == [3, 1, 1, 1])
@@ -65,15 +66,11 @@ import Testing
         h = (1 - z) * candidate + z * h
         let outputs = try SingleNode.run(
             "GRU",
-            [Arrays.f([x], [1, 1, 1]), Arrays.f(w, [1, 3, 1]), Arrays.f(r, [1, 3, 1]), Arrays.f(bias, [1, 6]), nil, Arrays.f([0.5], [1, 1, 1])],
+            [
+                Arrays.f([x], [1, 1, 1]), Arrays.f(w, [1, 3, 1]), Arrays.f(r, [1, 3, 1]), Arrays.f(bias, [1, 6]), nil,
+                Arrays.f([0.5], [1, 1, 1]),
+            ],
             attributes: [.int("hidden_size", 1), .int("linear_before_reset", 1)], outputs: 2)
         #expect(abs((try outputs[1].floatValues())[0] - h) < 1e-6)
-    }
-}
-
-extension Attribute {
-    /// A strings attribute.
-    static func strings(_ name: String, _ values: [String]) -> Attribute {
-        Attribute(name, .strings(values.map { Array($0.utf8) }))
     }
 }

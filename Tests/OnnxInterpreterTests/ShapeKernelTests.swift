@@ -26,7 +26,10 @@ import Testing
         #expect(try SingleNode.run1("Squeeze", [x], attributes: [.ints("axes", [0])], opset: 11).shape == [3, 1])
         #expect(try SingleNode.run1("Squeeze", [x, Arrays.i64([-1], [1])], opset: 13).shape == [1, 3])
         #expect(try SingleNode.run1("Squeeze", [x], opset: 13).shape == [3])
-        #expect(try SingleNode.run1("Unsqueeze", [x], attributes: [.ints("axes", [0, 4])], opset: 11).shape == [1, 1, 3, 1, 1])
+        #expect(
+            try SingleNode.run1("Unsqueeze", [x], attributes: [.ints("axes", [0, 4])], opset: 11).shape == [
+                1, 1, 3, 1, 1,
+            ])
         #expect(try SingleNode.run1("Unsqueeze", [x, Arrays.i64([1], [1])], opset: 13).shape == [1, 1, 3, 1])
         #expect(throws: InterpreterError.self) {
             try SingleNode.run1("Squeeze", [x, Arrays.i64([1], [1])], opset: 13)
@@ -38,7 +41,8 @@ import Testing
         #expect(try SingleNode.run1("Flatten", [x], attributes: [.int("axis", 2)]).shape == [6, 4])
         #expect(try SingleNode.run1("Flatten", [x], attributes: [.int("axis", 0)]).shape == [1, 24])
         #expect(try SingleNode.run1("Shape", [x]).int64Values() == [2, 3, 4])
-        #expect(try SingleNode.run1("Shape", [x], attributes: [.int("start", 1), .int("end", -1)]).int64Values() == [3])
+        #expect(
+            try SingleNode.run1("Shape", [x], attributes: [.int("start", 1), .int("end", -1)]).int64Values() == [3])
         #expect(try SingleNode.run1("Size", [x]).int64Values() == [24])
         #expect(try SingleNode.run1("Identity", [x]).floatValues() == (0..<24).map(Float.init))
     }

@@ -57,32 +57,3 @@ enum SingleNode {
         let index: Int
     }
 }
-
-/// Short constructors for test arrays.
-enum Arrays {
-    static func f(_ values: [Float], _ shape: [Int]) throws -> NDArray { try NDArray(floats: values, shape: shape) }
-    static func i64(_ values: [Int64], _ shape: [Int]) throws -> NDArray { try NDArray(int64s: values, shape: shape) }
-    static func i32(_ values: [Int32], _ shape: [Int]) throws -> NDArray {
-        try NDArray(values, dataType: .int32, shape: shape)
-    }
-    static func u8(_ values: [UInt8], _ shape: [Int]) throws -> NDArray {
-        try NDArray(values, dataType: .uint8, shape: shape)
-    }
-    static func i8(_ values: [Int8], _ shape: [Int]) throws -> NDArray {
-        try NDArray(values, dataType: .int8, shape: shape)
-    }
-    static func bool(_ values: [Bool], _ shape: [Int]) throws -> NDArray {
-        try NDArray(values.map { UInt8($0 ? 1 : 0) }, dataType: .bool, shape: shape)
-    }
-}
-
-extension Attribute {
-    /// An int attribute.
-    static func int(_ name: String, _ value: Int) -> Attribute { Attribute(name, .int(Int64(value))) }
-    /// An ints attribute.
-    static func ints(_ name: String, _ values: [Int]) -> Attribute { Attribute(name, .ints(values.map { Int64($0) })) }
-    /// A float attribute.
-    static func float(_ name: String, _ value: Float) -> Attribute { Attribute(name, .float(value)) }
-    /// A string attribute.
-    static func string(_ name: String, _ value: String) -> Attribute { Attribute(name, .string(Array(value.utf8))) }
-}

@@ -7,7 +7,10 @@ import Testing
     @Test func reluLeakyReluAndClip() throws {
         let x = try Arrays.f([-2, -0.5, 0, 3], [4])
         #expect(try SingleNode.run1("Relu", [x]).floatValues() == [0, 0, 0, 3])
-        #expect(try SingleNode.run1("LeakyRelu", [x], attributes: [.float("alpha", 0.5)]).floatValues() == [-1, -0.25, 0, 3])
+        #expect(
+            try SingleNode.run1("LeakyRelu", [x], attributes: [.float("alpha", 0.5)]).floatValues() == [
+                -1, -0.25, 0, 3,
+            ])
         let clipped = try SingleNode.run1("Clip", [x, Arrays.f([-1], []), Arrays.f([1], [])])
         #expect(try clipped.floatValues() == [-1, -0.5, 0, 1])
     }
@@ -31,7 +34,8 @@ import Testing
     @Test func sigmoidHardSigmoidHardSwish() throws {
         let x = try Arrays.f([-4, 0, 1, 4], [4])
         let sigmoid = try SingleNode.run1("Sigmoid", [x]).floatValues()
-        #expect(zip(sigmoid, [-4, 0, 1, 4].map { 1 / (1 + Foundation.exp(-Float($0))) }).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(
+            zip(sigmoid, [-4, 0, 1, 4].map { 1 / (1 + Foundation.exp(-Float($0))) }).allSatisfy { abs($0 - $1) < 1e-6 })
         let hard = try SingleNode.run1("HardSigmoid", [x], attributes: [.float("alpha", 0.2), .float("beta", 0.5)])
         #expect(try hard.floatValues() == [0, 0.5, 0.7, 1].map { Float($0) })
         let swish = try SingleNode.run1("HardSwish", [x]).floatValues()

@@ -23,6 +23,16 @@ enum ArithmeticKernels {
         table[":Min"] = variadic(.minimum, mean: false)
         table[":Sum"] = variadic(.add, mean: false)
         table[":Mean"] = variadic(.add, mean: true)
+        table[":SwiGLU"] = { context in
+            let alpha = try context.float("alpha", default: 1)
+            return { call in
+                let a = try call.input(0)
+                let b = try call.input(1)
+                guard a.shape == b.shape else { throw KernelError.invalid("A \(a.shape) and B \(b.shape) must have one shape") }
+                let gate = try UnaryKernels.apply(.swish(alpha: alpha), to: a, reuse: false)
+                return [try apply(.multiply, gate, b, reuseA: true)]
+            }
+        }
         table[":PRelu"] = { _ in
             { call in
                 let (x, owned) = try call.inputForReuse(0)

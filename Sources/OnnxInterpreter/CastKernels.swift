@@ -14,6 +14,11 @@ enum CastKernels {
                 [try ElementConversion.convert(call.input(0), to: target, saturate: saturate, rounding: rounding)]
             }
         }
+        table[":BitCast"] = { context in
+            guard let to = try context.optionalInt("to") else { throw KernelError.invalidAttribute("'to' is missing") }
+            let target = DataType(rawValue: Int32(truncatingIfNeeded: to))
+            return { call in [try bitCast(call.input(0), to: target)] }
+        }
         table[":CastLike"] = { context in
             let saturate = try context.int("saturate", default: 1) != 0
             let rounding = try rounding(context)
@@ -24,6 +29,17 @@ enum CastKernels {
                 ]
             }
         }
+    }
+
+    /// BitCast: the same bytes seen as another type of the same width.
+    static func bitCast(_ x: NDArray, to target: DataType) throws -> NDArray {
+        guard target != .string, x.dataType != .string, let from = x.dataType.bitWidth, let to = target.bitWidth else {
+            throw KernelError.unsupportedType("BitCast between \(x.dataType) and \(target)")
+        }
+        guard from == to else {
+            throw KernelError.invalid("BitCast needs types of one width, \(x.dataType) has \(from) bits, \(target) \(to)")
+        }
+        return NDArray(dataType: target, shape: x.shape, count: x.count, buffer: x.buffer)
     }
 
     private static func rounding(_ context: NodeContext) throws -> FloatBits.E8M0Rounding {

@@ -33,6 +33,16 @@ enum IndexKernels {
                 ]
             }
         }
+        table[":Scatter"] = { context in
+            let axis = try context.int("axis", default: 0)
+            return { call in
+                [
+                    try scatterElements(
+                        call.input(0), indices: call.input(1), updates: call.input(2), axis: axis, reduction: .none,
+                        name: call.inputName(1))
+                ]
+            }
+        }
         table[":ScatterND"] = { context in
             let reduction = try ScatterReduction(context.string("reduction", default: "none"))
             return { call in

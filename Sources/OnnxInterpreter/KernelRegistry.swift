@@ -25,6 +25,10 @@ enum KernelRegistry {
         SelectionKernels.register(into: &table)
         IntegerArithmeticKernels.register(into: &table)
         EinsumKernel.register(into: &table)
+        WindowFunctionKernels.register(into: &table)
+        LossKernels.register(into: &table)
+        RotaryEmbeddingKernel.register(into: &table)
+        AttentionKernel.register(into: &table)
         return table
     }()
 

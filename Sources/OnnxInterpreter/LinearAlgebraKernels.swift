@@ -6,6 +6,7 @@ enum LinearAlgebraKernels {
     static func register(into table: inout [String: KernelBuilder]) {
         table[":MatMul"] = { _ in { call in [try matmul(call.input(0), call.input(1))] } }
         table[":Gemm"] = gemm
+        table[":Det"] = { _ in { call in [try determinant(call.input(0))] } }
     }
 
     /// numpy's matmul: 1-D operands are promoted and the promoted axis dropped again.
@@ -190,5 +191,44 @@ enum LinearAlgebraKernels {
                 beta: Double(betaUsed), c: output.pointer(Double.self), ldc: n)
         }
         return output
+    }
+
+    /// Det: determinants of the square matrices in the last two axes (LU with partial pivoting, in double).
+    static func determinant(_ x: NDArray) throws -> NDArray {
+        guard x.rank >= 2, x.shape[x.rank - 1] == x.shape[x.rank - 2] else {
+            throw KernelError.invalid("X must hold square matrices, not \(x.shape)")
+        }
+        guard x.dataType.isFloatingPoint else { throw KernelError.unsupportedType("\(x.dataType)") }
+        let size = x.shape[x.rank - 1]
+        let values = try ElementConversion.convert(x, to: .double).elements(as: Double.self)
+        let count = x.count / max(size * size, 1)
+        var results: [Double] = []
+        for matrix in 0..<count {
+            var a = Array(values[(matrix * size * size)..<((matrix + 1) * size * size)])
+            var determinant: Double = 1
+            for column in 0..<size {
+                var pivot = column
+                for row in (column + 1)..<max(size, column + 1) where Swift.abs(a[row * size + column]) > Swift.abs(a[pivot * size + column]) {
+                    pivot = row
+                }
+                if a[pivot * size + column] == 0 {
+                    determinant = 0
+                    break
+                }
+                if pivot != column {
+                    for index in 0..<size { a.swapAt(pivot * size + index, column * size + index) }
+                    determinant = -determinant
+                }
+                let diagonal = a[column * size + column]
+                determinant *= diagonal
+                for row in (column + 1)..<max(size, column + 1) {
+                    let factor = a[row * size + column] / diagonal
+                    for index in column..<size { a[row * size + index] -= factor * a[column * size + index] }
+                }
+            }
+            results.append(determinant)
+        }
+        let output = try NDArray(results, dataType: .double, shape: Array(x.shape.dropLast(2)))
+        return try ElementConversion.convert(output, to: x.dataType)
     }
 }

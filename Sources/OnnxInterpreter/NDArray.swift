@@ -157,7 +157,11 @@ public struct NDArray: CustomStringConvertible {
 
     /// A scalar of numeric `dataType` holding `value` (converted as `NumericElement.init(converting:)` does).
     static func scalar(_ value: Double, as dataType: DataType) throws -> NDArray {
-        try TypeDispatch.numeric(dataType, ScalarMaker(value: value))
+        if dataType == .bool { return try NDArray([UInt8(value != 0 ? 1 : 0)], dataType: .bool, shape: []) }
+        if !TypeDispatch.numericTypes.contains(dataType) {
+            return try ElementConversion.convert(NDArray([value], dataType: .double, shape: []), to: dataType)
+        }
+        return try TypeDispatch.numeric(dataType, ScalarMaker(value: value))
     }
 
     private struct ScalarMaker: NumericVisitor {

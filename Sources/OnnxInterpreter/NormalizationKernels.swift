@@ -62,6 +62,15 @@ enum NormalizationKernels {
             guard p == 1 || p == 2 else { throw KernelError.invalidAttribute("p must be 1 or 2") }
             return { call in [try lpNormalization(call.input(0), axis: axis, p: p)] }
         }
+        table[":LRN"] = { context in
+            guard let size = try context.optionalInt("size"), size > 0 else {
+                throw KernelError.invalidAttribute("size must be a positive int")
+            }
+            let alpha = try context.float("alpha", default: 1e-4)
+            let beta = try context.float("beta", default: 0.75)
+            let bias = try context.float("bias", default: 1)
+            return { call in [try localResponseNormalization(call.input(0), size: size, alpha: alpha, beta: beta, bias: bias)] }
+        }
         table[":MeanVarianceNormalization"] = { context in
             let axes = try context.ints("axes") ?? [0, 2, 3]
             return { call in [try meanVarianceNormalization(call.input(0), axes: axes)] }
@@ -328,6 +337,40 @@ enum NormalizationKernels {
                     for index in 0..<length {
                         target[base + index * inner] =
                             norm == 0 ? 0 : Float(Double(source[base + index * inner]) / norm)
+                    }
+                }
+            }
+            return output
+        }
+    }
+
+    /// LRN: `x / (bias + alpha / size * Σ x²)^beta`, the sum over `size` neighbouring channels.
+    static func localResponseNormalization(_ x: NDArray, size: Int, alpha: Float, beta: Float, bias: Float) throws
+        -> NDArray
+    {
+        guard x.rank >= 3 else { throw KernelError.invalid("X must have rank 3 or more, not \(x.shape)") }
+        return try ConvKernels.inFloat([x]) { arrays in
+            guard let input = arrays[0] else { throw KernelError.invalid("X is missing") }
+            let channels = input.shape[1]
+            let plane = Shapes.product(input.shape, 2..<input.rank)
+            let before = (size - 1) / 2
+            let after = size - 1 - before
+            let output = try NDArray.uninitialized(.float, shape: input.shape)
+            let source = input.pointer(Float.self)
+            let target = output.pointer(Float.self)
+            Parallel.forChunks(input.shape[0] * channels, cost: plane * size) { range in
+                for slice in range {
+                    let (image, channel) = slice.quotientAndRemainder(dividingBy: channels)
+                    let first = max(0, channel - before)
+                    let last = min(channels - 1, channel + after)
+                    for index in 0..<plane {
+                        var sum: Float = 0
+                        for neighbour in first...last {
+                            let value = source[(image * channels + neighbour) * plane + index]
+                            sum += value * value
+                        }
+                        let offset = slice * plane + index
+                        target[offset] = source[offset] / Foundation.pow(bias + alpha / Float(size) * sum, beta)
                     }
                 }
             }

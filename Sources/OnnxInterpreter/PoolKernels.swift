@@ -35,6 +35,12 @@ enum PoolKernels {
             let p = Float(try context.int("p", default: 2))
             return { call in [try pool(call.input(0), window: window, reduction: .lp(p: p)).values] }
         }
+        table[":MaxUnpool"] = { context in
+            let window = try WindowAttributes(context)
+            return { call in
+                [try maxUnpool(call.input(0), indices: call.input(1), outputShape: call.integers(2), window: window)]
+            }
+        }
         table[":GlobalAveragePool"] = { _ in
             { call in [try global(call.input(0), reduction: .average(countIncludePad: true))] }
         }
@@ -267,5 +273,41 @@ enum PoolKernels {
             }
         }
         return x.dataType == .float ? output : try ElementConversion.convert(output, to: x.dataType)
+    }
+
+    /// MaxUnpool: scatters each value to the flat position MaxPool recorded for it; the rest is zero.
+    static func maxUnpool(_ x: NDArray, indices: NDArray, outputShape: [Int]?, window: WindowAttributes) throws
+        -> NDArray
+    {
+        guard x.rank >= 3, indices.shape == x.shape else {
+            throw KernelError.invalid("X \(x.shape) and I \(indices.shape) must match and have rank 3 or more")
+        }
+        guard let kernel = window.kernelShape, kernel.count == x.rank - 2 else {
+            throw KernelError.invalidAttribute("kernel_shape is missing or has the wrong length")
+        }
+        let rank = kernel.count
+        let strides = window.strides ?? [Int](repeating: 1, count: rank)
+        let pads = window.pads ?? [Int](repeating: 0, count: 2 * rank)
+        guard strides.count == rank, pads.count == 2 * rank else {
+            throw KernelError.invalidAttribute("strides or pads do not match \(rank) spatial axes")
+        }
+        let inferred =
+            Array(x.shape[0..<2])
+            + (0..<rank).map { (x.shape[$0 + 2] - 1) * strides[$0] - (pads[$0] + pads[rank + $0]) + kernel[$0] }
+        let shape = outputShape ?? inferred
+        guard shape.count == x.rank, zip(shape, inferred).allSatisfy({ $0 >= $1 }) else {
+            throw KernelError.invalid("output_shape \(shape) is smaller than the unpooled shape \(inferred)")
+        }
+        let elementSize = try TypeDispatch.elementSize(x.dataType)
+        let scattered = try NDArray(zerosOf: x.dataType, shape: inferred)
+        let positions = try IndexKernels.checkedIndices(indices, size: scattered.count, name: "I")
+        for (index, position) in positions.enumerated() {
+            (scattered.rawPointer + position * elementSize).copyMemory(
+                from: x.rawPointer + index * elementSize, byteCount: elementSize)
+        }
+        if shape == inferred { return scattered }
+        let ends = zip(shape, inferred).map { $0 - $1 }
+        return try MovementKernels.pad(
+            scattered, pads: [Int](repeating: 0, count: x.rank) + ends, axes: nil, mode: "constant", value: nil)
     }
 }

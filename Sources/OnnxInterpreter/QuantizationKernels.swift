@@ -127,6 +127,11 @@ enum QuantizationKernels {
             throw KernelError.invalid("zero point shape \(zeroPoint.shape) differs from scale shape \(scale.shape)")
         }
         let divisionType = precision ?? scale.dataType
+        if x.dataType == .float, divisionType == .float, layout.mode != .blocked,
+            let fast = try FastQuantization.quantize(x, scale: scale, zeroPoint: zeroPoint, target: target, layout: layout)
+        {
+            return fast
+        }
         guard [.float, .float16, .bfloat16, .double].contains(divisionType) else {
             throw KernelError.unsupportedType("scale of type \(scale.dataType)")
         }
@@ -191,6 +196,12 @@ enum QuantizationKernels {
         }
         guard [.float, .float16, .bfloat16].contains(scale.dataType) else {
             throw KernelError.unsupportedType("scale of type \(scale.dataType)")
+        }
+        if scale.dataType == .float, (outputType ?? .float) == .float, layout.mode != .blocked,
+            let fast = try FastQuantization.dequantize(
+                x, scale: scale, zeroPoint: usesZeroPoint ? zeroPoint : nil, layout: layout)
+        {
+            return fast
         }
         let values = try ElementConversion.convert(x, to: .float).elements(as: Float.self)
         let scales = try ElementConversion.convert(scale, to: .float).elements(as: Float.self)

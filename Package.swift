@@ -45,7 +45,7 @@ let package = Package(
         // Quantization math: formats, scales and zero points, weight quantization and packing.
         .target(name: "Quantization", dependencies: ["OnnxIR"]),
         // Pass protocol, manager, registry, pipelines, instrumentation and the passes.
-        .target(name: "Passes", dependencies: ["OnnxIR", "OnnxText", "OnnxIO"]),
+        .target(name: "Passes", dependencies: ["OnnxIR", "OnnxText", "OnnxIO", "OnnxInterpreter"]),
         // The command line as a library, so tests can drive it.
         .target(
             name: "QdqcCLI",

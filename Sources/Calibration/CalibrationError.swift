@@ -14,8 +14,6 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
     case table(path: String, reason: String)
     /// A file that could not be read for hashing.
     case unreadableFile(path: String, reason: String)
-    /// A range with a non-finite bound, which has no quantization parameters.
-    case nonFiniteRange(min: Float, max: Float)
 
     /// The message, one line.
     public var description: String {
@@ -35,8 +33,6 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
             return "\(path): \(reason)"
         case .unreadableFile(let path, let reason):
             return "\(path): \(reason)"
-        case .nonFiniteRange(let min, let max):
-            return "range [\(min), \(max)] is not finite, so it has no quantization scale"
         }
     }
 
@@ -44,7 +40,7 @@ public enum CalibrationError: Error, Equatable, CustomStringConvertible {
     func naming(_ tensor: String) -> CalibrationError {
         switch self {
         case .badBatch(let reason): return .tensor(name: tensor, reason: reason)
-        case .nonFiniteRange, .invalidOption: return .tensor(name: tensor, reason: description)
+        case .invalidOption: return .tensor(name: tensor, reason: description)
         default: return self
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import OnnxIO
 
 /// Calibration results keyed by tensor name, with what is needed to decide whether they can be reused.
 ///
@@ -99,6 +100,11 @@ public struct CalibrationTable: Equatable, Sendable {
 
     /// Writes the table to `path` atomically: a temporary file in the same folder, renamed over `path`.
     public func write(to path: String) throws {
-        try AtomicWrite.write(try jsonData(path: path), to: path)
+        let data = try jsonData(path: path)
+        do {
+            try AtomicFile.write(data, to: path)
+        } catch let error as OnnxIOError {
+            throw CalibrationError.table(path: error.path, reason: error.message)
+        }
     }
 }

@@ -1,33 +1,29 @@
-/// The MSE method: the clipping range that minimizes the quantization mean squared error for a format.
+/// The MSE method: the clipping range that minimizes the quantization mean squared error for a scheme.
 public struct MSEObserver: Observer {
     /// The settings.
     public let options: MSEOptions
-    private var extremes = RunningExtremes()
-    /// The histogram; public so tests and reports can see its size.
-    public private(set) var histogram: StreamingHistogram
+    private var observation: HistogramObservation
 
     /// Creates an observer; throws if the options are invalid.
     public init(options: MSEOptions = MSEOptions()) throws {
         try options.validate()
         self.options = options
-        histogram = try StreamingHistogram(binsPerSide: options.histogramBins)
+        observation = try HistogramObservation(binsPerSide: options.histogramBins)
     }
+
+    /// The histogram; public so tests and reports can see its size.
+    public var histogram: StreamingHistogram { observation.histogram }
 
     /// Adds one batch.
     public mutating func observe(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
-        try ObservationShape.validate(shape, count: values.count)
-        let scan = BatchScan(values)
-        extremes.add(scan)
-        histogram.add(values, scan: scan)
+        try observation.add(values, shape: shape)
     }
 
     /// The best range found; the observed range when every value is zero or none is finite.
     public func result() throws -> TensorCalibration {
-        let observed = extremes.range
-        var calibration = TensorCalibration(
-            range: observed, observed: observed, counts: extremes.counts, histogram: HistogramSummary(histogram))
+        var calibration = observation.observedResult
         if let choice = MSESearch.search(
-            histogram, observed: observed, format: options.format, candidates: options.candidates)
+            histogram, observed: calibration.observed, options: options)
         {
             calibration.range = choice.range
             calibration.meanSquaredError = choice.meanSquaredError
@@ -36,5 +32,5 @@ public struct MSEObserver: Observer {
     }
 
     /// Extremes, counts and the histogram's counters.
-    public var storedNumberCount: Int { 8 + histogram.storedCounterCount }
+    public var storedNumberCount: Int { observation.storedNumberCount }
 }

@@ -1,11 +1,13 @@
+import Quantization
+
 /// The clipping range with the smallest quantization mean squared error, judged on a histogram.
 ///
 /// Each non-empty bin stands for its values at the bin centre (exact zeros at 0). Symmetric
-/// formats try thresholds `t = absMax·k/candidates`, `k = 1...candidates`, over `[-t, t]`;
-/// asymmetric ones scale the zero-including range `[min(lo,0), max(hi,0)]` by
-/// `k/candidates`. Each candidate is fake-quantized with `QuantizationParameters`, so the
-/// error is the one the inserted QuantizeLinear/DequantizeLinear pair will make. Ties keep
-/// the wider range.
+/// schemes (and 8-bit floats) try thresholds `t = absMax·k/candidates`, `k = 1...candidates`,
+/// over `[-t, t]`; asymmetric ones scale the zero-including range `[min(lo,0), max(hi,0)]` by
+/// `k/candidates`. Each candidate gets its parameters from the scheme (`QuantScheme.params`) and
+/// is round-tripped by `QuantizationRoundTrip`, so the error is the one the inserted
+/// QuantizeLinear/DequantizeLinear pair will make. Ties keep the wider range.
 enum MSESearch {
     /// The chosen range and its mean squared error per value.
     struct Choice: Equatable {
@@ -15,22 +17,23 @@ enum MSESearch {
         var meanSquaredError: Double
     }
 
-    /// Searches `candidates` ranges for `format`; `observed` is the finite values' [min, max].
-    static func search(
-        _ histogram: StreamingHistogram, observed: CalibrationRange, format: QuantizationFormat, candidates: Int
-    ) -> Choice? {
+    /// Searches `options.candidates` ranges for `options.scheme`; `observed` is the finite values' [min, max].
+    /// A candidate the scheme has no parameters for is skipped.
+    static func search(_ histogram: StreamingHistogram, observed: CalibrationRange, options: MSEOptions) -> Choice? {
         let points = representatives(histogram)
-        let total = points.reduce(0.0) { $0 + $1.weight }
-        guard total > 0, observed.absMax > 0, candidates >= 1 else { return nil }
+        let total = points.weights.reduce(0, +)
+        guard total > 0, observed.absMax > 0, options.candidates >= 1 else { return nil }
         var best: Choice?
-        for step in 1...candidates {
-            let fraction = Double(step) / Double(candidates)
-            let range = candidateRange(observed: observed, format: format, fraction: fraction)
-            guard let parameters = try? QuantizationParameters(range: range, format: format) else { continue }
+        for step in 1...options.candidates {
+            let fraction = Double(step) / Double(options.candidates)
+            let range = candidateRange(observed: observed, symmetric: options.searchesSymmetrically, fraction: fraction)
+            guard let params = try? options.scheme.params(rmin: range.min, rmax: range.max, tensor: ""),
+                let restored = try? QuantizationRoundTrip.values(points.values, params: params)
+            else { continue }
             var error = 0.0
-            for point in points {
-                let difference = point.value - parameters.fakeQuantize(point.value, format: format)
-                error += point.weight * difference * difference
+            for (index, value) in points.values.enumerated() {
+                let difference = Double(value) - Double(restored[index])
+                error += points.weights[index] * difference * difference
             }
             let meanError = error / total
             if meanError <= (best?.meanSquaredError ?? .infinity) {
@@ -42,9 +45,9 @@ enum MSESearch {
 
     /// The candidate range at `fraction` of the full one.
     private static func candidateRange(
-        observed: CalibrationRange, format: QuantizationFormat, fraction: Double
+        observed: CalibrationRange, symmetric: Bool, fraction: Double
     ) -> CalibrationRange {
-        if format.isSymmetric {
+        if symmetric {
             return observed.clipping(symmetricThreshold: Float(Double(observed.absMax) * fraction))
         }
         return CalibrationRange(
@@ -52,16 +55,21 @@ enum MSESearch {
     }
 
     /// Bin centres (zeros at 0) with their counts, for the non-empty bins.
-    private static func representatives(_ histogram: StreamingHistogram) -> [(value: Double, weight: Double)] {
+    private static func representatives(_ histogram: StreamingHistogram) -> (values: [Float], weights: [Double]) {
         let width = histogram.binWidth
-        var points: [(value: Double, weight: Double)] = []
-        if histogram.zeros != 0 { points.append((0, Double(histogram.zeros))) }
+        var values: [Float] = []
+        var weights: [Double] = []
+        func append(_ value: Double, _ count: UInt64) {
+            guard count != 0 else { return }
+            values.append(Float(value))
+            weights.append(Double(count))
+        }
+        append(0, histogram.zeros)
         for index in 0..<histogram.binsPerSide {
             let centre = (Double(index) + 0.5) * width
-            let positive = index == 0 ? histogram.positive[0] &- histogram.zeros : histogram.positive[index]
-            if positive != 0 { points.append((centre, Double(positive))) }
-            if histogram.negative[index] != 0 { points.append((-centre, Double(histogram.negative[index]))) }
+            append(centre, index == 0 ? histogram.positive[0] &- histogram.zeros : histogram.positive[index])
+            append(-centre, histogram.negative[index])
         }
-        return points
+        return (values, weights)
     }
 }

@@ -36,7 +36,8 @@ public enum ObserverConfiguration: Equatable, Sendable {
     }
 
     /// Every setting, defaults included, under its kebab-case pipeline name: what a table
-    /// stores and compares, so a table made under other defaults does not match.
+    /// stores and compares, so a table made under other defaults does not match. An optional
+    /// setting that is unset (mse's `min-real-range`) is left out.
     public var tableOptions: [String: OptionValue] {
         switch self {
         case .minMax(let options):
@@ -57,10 +58,15 @@ public enum ObserverConfiguration: Equatable, Sendable {
                 "histogram-bins": .int(options.histogramBins),
             ]
         case .mse(let options):
-            return [
-                "format": .string(options.format.rawValue), "candidates": .int(options.candidates),
+            var table: [String: OptionValue] = [
+                "format": .string(options.scheme.format.rawValue), "symmetric": .bool(options.scheme.symmetric),
+                "integer-range": .string(options.scheme.rangeKind.rawValue), "candidates": .int(options.candidates),
                 "histogram-bins": .int(options.histogramBins),
             ]
+            if let minRealRange = options.scheme.minRealRange {
+                table["min-real-range"] = .double(Double(minRealRange))
+            }
+            return table
         }
     }
 
@@ -70,7 +76,8 @@ public enum ObserverConfiguration: Equatable, Sendable {
         case .minMax: return ["averaging", "averaging-constant", "symmetric"]
         case .percentile: return ["histogram-bins", "percentile", "symmetric"]
         case .entropy: return ["bins", "grid", "histogram-bins", "quantized-bins", "variant"]
-        case .mse: return ["candidates", "format", "histogram-bins"]
+        case .mse:
+            return ["candidates", "format", "histogram-bins", "integer-range", "min-real-range", "symmetric"]
         }
     }
 

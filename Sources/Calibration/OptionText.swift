@@ -1,3 +1,5 @@
+import Quantization
+
 /// Typed reading of option text for one method, with the defaults of its options structs.
 struct OptionText {
     /// The method, for error messages.
@@ -40,14 +42,20 @@ struct OptionText {
             histogramBins: try integer("histogram-bins", default: defaults.histogramBins))
     }
 
-    /// MSE settings.
+    /// MSE settings: the scheme is spelled as `format`, `symmetric`, `integer-range` and `min-real-range`.
     func mseOptions() throws -> MSEOptions {
         let defaults = MSEOptions()
         let format = try choice(
-            "format", QuantizationFormat.allCases.map(\.rawValue), default: defaults.format.rawValue)
+            "format", QuantFormat.allCases.map(\.rawValue), default: defaults.scheme.format.rawValue)
+        let rangeKind = try choice(
+            "integer-range", IntegerRangeKind.allCases.map(\.rawValue), default: defaults.scheme.rangeKind.rawValue)
+        let scheme = QuantScheme(
+            format: QuantFormat(rawValue: format) ?? defaults.scheme.format,
+            symmetric: try bool("symmetric", default: defaults.scheme.symmetric),
+            rangeKind: IntegerRangeKind(rawValue: rangeKind) ?? defaults.scheme.rangeKind,
+            minRealRange: try optionalNumber("min-real-range").map { Float($0) } ?? defaults.scheme.minRealRange)
         return MSEOptions(
-            format: QuantizationFormat(rawValue: format) ?? defaults.format,
-            candidates: try integer("candidates", default: defaults.candidates),
+            scheme: scheme, candidates: try integer("candidates", default: defaults.candidates),
             histogramBins: try integer("histogram-bins", default: defaults.histogramBins))
     }
 
@@ -67,7 +75,11 @@ struct OptionText {
     }
 
     private func number(_ name: String, default fallback: Double) throws -> Double {
-        guard let text = values[name] else { return fallback }
+        try optionalNumber(name) ?? fallback
+    }
+
+    private func optionalNumber(_ name: String) throws -> Double? {
+        guard let text = values[name] else { return nil }
         guard let value = Double(text), value.isFinite else { throw invalid(name, text, expected: "a number") }
         return value
     }

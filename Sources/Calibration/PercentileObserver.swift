@@ -2,44 +2,40 @@
 public struct PercentileObserver: Observer {
     /// The settings.
     public let options: PercentileOptions
-    private var extremes = RunningExtremes()
-    /// The histogram; public so tests and reports can see its size.
-    public private(set) var histogram: StreamingHistogram
+    private var observation: HistogramObservation
 
     /// Creates an observer; throws if the options are invalid.
     public init(options: PercentileOptions = PercentileOptions()) throws {
         try options.validate()
         self.options = options
-        histogram = try StreamingHistogram(binsPerSide: options.histogramBins)
+        observation = try HistogramObservation(binsPerSide: options.histogramBins)
     }
+
+    /// The histogram; public so tests and reports can see its size.
+    public var histogram: StreamingHistogram { observation.histogram }
 
     /// Adds one batch.
     public mutating func observe(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
-        try ObservationShape.validate(shape, count: values.count)
-        let scan = BatchScan(values)
-        extremes.add(scan)
-        histogram.add(values, scan: scan)
+        try observation.add(values, shape: shape)
     }
 
     /// The percentile range, clipped to the observed values as ONNX Runtime clips it.
     public func result() throws -> TensorCalibration {
-        let observed = extremes.range
-        var range = observed
-        if extremes.hasFiniteValues {
-            if options.symmetric {
-                let threshold = PercentileSearch.magnitudeQuantile(histogram, fraction: options.percentile / 100)
-                range = observed.clipping(symmetricThreshold: Float(threshold))
-            } else {
-                let tail = (100 - options.percentile) / 200
-                let low = PercentileSearch.signedQuantile(histogram, fraction: tail)
-                let high = PercentileSearch.signedQuantile(histogram, fraction: 1 - tail)
-                range = CalibrationRange(min: Float(low), max: Float(high)).clipped(to: observed)
-            }
+        var calibration = observation.observedResult
+        guard observation.extremes.hasFiniteValues else { return calibration }
+        let observed = calibration.observed
+        if options.symmetric {
+            let threshold = PercentileSearch.magnitudeQuantile(histogram, fraction: options.percentile / 100)
+            calibration.range = observed.clipping(symmetricThreshold: Float(threshold))
+        } else {
+            let tail = (100 - options.percentile) / 200
+            let low = PercentileSearch.signedQuantile(histogram, fraction: tail)
+            let high = PercentileSearch.signedQuantile(histogram, fraction: 1 - tail)
+            calibration.range = CalibrationRange(min: Float(low), max: Float(high)).clipped(to: observed)
         }
-        return TensorCalibration(
-            range: range, observed: observed, counts: extremes.counts, histogram: HistogramSummary(histogram))
+        return calibration
     }
 
     /// Extremes, counts and the histogram's counters.
-    public var storedNumberCount: Int { 8 + histogram.storedCounterCount }
+    public var storedNumberCount: Int { observation.storedNumberCount }
 }

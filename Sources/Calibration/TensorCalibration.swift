@@ -1,8 +1,8 @@
 /// The calibration result for one tensor: the range to quantize with and what it was computed from.
 ///
 /// `range` is always finite. A tensor that never had a finite value (empty, or all NaN/Inf)
-/// gets [0, 0], and `QuantizationParameters` turns a zero-width range into scale 1, zero point
-/// 0, so no zero or NaN scale reaches the model; `counts` says why.
+/// gets [0, 0], and `QuantScheme.params` turns a zero-width range into scale 1 (zero point 0, or
+/// the middle code when symmetric), so no zero or NaN scale reaches the model; `counts` says why.
 public struct TensorCalibration: Equatable, Sendable {
     /// The range quantization should cover (after clipping, averaging or symmetrizing).
     public var range: CalibrationRange

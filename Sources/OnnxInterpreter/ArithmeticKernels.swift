@@ -28,7 +28,9 @@ enum ArithmeticKernels {
             return { call in
                 let a = try call.input(0)
                 let b = try call.input(1)
-                guard a.shape == b.shape else { throw KernelError.invalid("A \(a.shape) and B \(b.shape) must have one shape") }
+                guard a.shape == b.shape else {
+                    throw KernelError.invalid("A \(a.shape) and B \(b.shape) must have one shape")
+                }
                 let gate = try UnaryKernels.apply(.swish(alpha: alpha), to: a, reuse: false)
                 return [try apply(.multiply, gate, b, reuseA: true)]
             }

@@ -83,7 +83,9 @@ enum AttentionKernel {
             throw KernelError.invalid("past_key and past_value must be given together")
         }
         let type = q.dataType
-        guard [.float, .float16, .bfloat16, .double].contains(type) else { throw KernelError.unsupportedType("\(type)") }
+        guard [.float, .float16, .bfloat16, .double].contains(type) else {
+            throw KernelError.unsupportedType("\(type)")
+        }
         var query = q
         var key = k
         var value = v
@@ -106,10 +108,12 @@ enum AttentionKernel {
         var bias = try NDArray(zerosOf: type, shape: [queries, keys])
         var mask = givenMask
         if let given = givenMask, let last = given.shape.last, last < keys {
-            let padding = [Int](repeating: 0, count: given.rank) + [Int](repeating: 0, count: given.rank - 1) + [keys - last]
+            let padding =
+                [Int](repeating: 0, count: given.rank) + [Int](repeating: 0, count: given.rank - 1) + [keys - last]
             let fill =
                 given.dataType == .bool
-                ? try NDArray([UInt8(0)], dataType: .bool, shape: []) : try NDArray.scalar(-.infinity, as: given.dataType)
+                ? try NDArray([UInt8(0)], dataType: .bool, shape: [])
+                : try NDArray.scalar(-.infinity, as: given.dataType)
             mask = try MovementKernels.pad(given, pads: padding, axes: nil, mode: "constant", value: fill)
         }
         if let current = mask, current.dataType == .bool {
@@ -144,7 +148,9 @@ enum AttentionKernel {
             bias = try add(bias, window)
         }
         if let nonPadLengths {
-            let padding = try Self.bias(queries: 1, keys: keys, batch: batch, type: type) { b, _, j in j < nonPadLengths[b] }
+            let padding = try Self.bias(queries: 1, keys: keys, batch: batch, type: type) { b, _, j in
+                j < nonPadLengths[b]
+            }
             bias = try add(bias, padding)
         }
         let queryHeads = options.queryHeads ?? query.shape[1]
@@ -162,7 +168,8 @@ enum AttentionKernel {
         var scores = try LinearAlgebraKernels.matmul(scaledQuery, scaledKey)
         if options.softcap > 0 {
             let cap = try NDArray.scalar(Double(options.softcap), as: type)
-            let squeezed = try UnaryKernels.apply(.tanh, to: ArithmeticKernels.apply(.divide, scores, cap, reuseA: true), reuse: true)
+            let squeezed = try UnaryKernels.apply(
+                .tanh, to: ArithmeticKernels.apply(.divide, scores, cap, reuseA: true), reuse: true)
             scores = try ArithmeticKernels.apply(.multiply, squeezed, cap, reuseA: true)
         }
         var exposed = scores
@@ -171,8 +178,10 @@ enum AttentionKernel {
         if let precision = options.softmaxPrecision { biased = try ElementConversion.convert(biased, to: precision) }
         var probabilities = try SoftmaxKernels.apply(.softmax, biased, axis: -1, coerceTo2D: false, reuse: false)
         let rowMaximum = try ReductionKernels.reduce(bias, axes: [-1], keepDims: true, operation: .maximum)
-        let masked = try ComparisonKernels.apply(.equal, rowMaximum, NDArray.scalar(-.infinity, as: rowMaximum.dataType))
-        probabilities = try ComparisonKernels.select(masked, NDArray.scalar(0, as: probabilities.dataType), probabilities)
+        let masked = try ComparisonKernels.apply(
+            .equal, rowMaximum, NDArray.scalar(-.infinity, as: rowMaximum.dataType))
+        probabilities = try ComparisonKernels.select(
+            masked, NDArray.scalar(0, as: probabilities.dataType), probabilities)
         if options.outputMode == 3 { exposed = probabilities }
         probabilities = try ElementConversion.convert(probabilities, to: type)
         var output = try LinearAlgebraKernels.matmul(probabilities, value)

@@ -37,7 +37,8 @@ enum CastKernels {
             throw KernelError.unsupportedType("BitCast between \(x.dataType) and \(target)")
         }
         guard from == to else {
-            throw KernelError.invalid("BitCast needs types of one width, \(x.dataType) has \(from) bits, \(target) \(to)")
+            throw KernelError.invalid(
+                "BitCast needs types of one width, \(x.dataType) has \(from) bits, \(target) \(to)")
         }
         return NDArray(dataType: target, shape: x.shape, count: x.count, buffer: x.buffer)
     }

@@ -208,7 +208,8 @@ enum LinearAlgebraKernels {
             var determinant: Double = 1
             for column in 0..<size {
                 var pivot = column
-                for row in (column + 1)..<max(size, column + 1) where Swift.abs(a[row * size + column]) > Swift.abs(a[pivot * size + column]) {
+                for row in (column + 1)..<max(size, column + 1)
+                where Swift.abs(a[row * size + column]) > Swift.abs(a[pivot * size + column]) {
                     pivot = row
                 }
                 if a[pivot * size + column] == 0 {

@@ -69,7 +69,9 @@ enum NormalizationKernels {
             let alpha = try context.float("alpha", default: 1e-4)
             let beta = try context.float("beta", default: 0.75)
             let bias = try context.float("bias", default: 1)
-            return { call in [try localResponseNormalization(call.input(0), size: size, alpha: alpha, beta: beta, bias: bias)] }
+            return { call in
+                [try localResponseNormalization(call.input(0), size: size, alpha: alpha, beta: beta, bias: bias)]
+            }
         }
         table[":MeanVarianceNormalization"] = { context in
             let axes = try context.ints("axes") ?? [0, 2, 3]

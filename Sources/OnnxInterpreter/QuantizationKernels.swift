@@ -128,7 +128,8 @@ enum QuantizationKernels {
         }
         let divisionType = precision ?? scale.dataType
         if x.dataType == .float, divisionType == .float, layout.mode != .blocked,
-            let fast = try FastQuantization.quantize(x, scale: scale, zeroPoint: zeroPoint, target: target, layout: layout)
+            let fast = try FastQuantization.quantize(
+                x, scale: scale, zeroPoint: zeroPoint, target: target, layout: layout)
         {
             return fast
         }

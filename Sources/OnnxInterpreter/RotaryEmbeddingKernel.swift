@@ -63,9 +63,11 @@ enum RotaryEmbeddingKernel {
                 }
                 for h in 0..<heads {
                     let base =
-                        x.rank == 4 ? ((b * heads + h) * sequence + s) * headSize : ((b * sequence + s) * heads + h) * headSize
+                        x.rank == 4
+                        ? ((b * heads + h) * sequence + s) * headSize : ((b * sequence + s) * heads + h) * headSize
                     for i in 0..<half {
-                        let (first, second) = interleaved ? (base + 2 * i, base + 2 * i + 1) : (base + i, base + half + i)
+                        let (first, second) =
+                            interleaved ? (base + 2 * i, base + 2 * i + 1) : (base + i, base + half + i)
                         let c = cosines[row * half + i]
                         let t = sines[row * half + i]
                         output[first] = c * input[first] - t * input[second]

@@ -8,6 +8,7 @@ public struct PassRegistry {
         EliminateDeadCodePass.self,
         TopologicalSortPass.self,
         InferShapesPass.self,
+        FoldConstantsPass.self,
         FoldBatchNormPass.self,
         EliminateIdentityPass.self,
         FuseLayerNormPass.self,

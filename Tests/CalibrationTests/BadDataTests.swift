@@ -1,4 +1,5 @@
 import Calibration
+import Quantization
 import Testing
 
 /// NaN, infinities, constant and empty tensors: a documented, finite result or a clear error for every method.
@@ -9,15 +10,19 @@ import Testing
         .minMax(MinMaxOptions(averaging: .exponential(constant: 0.1))), .percentile(PercentileOptions()),
         .percentile(PercentileOptions(symmetric: false)), .entropy(EntropyOptions(grid: .streaming)),
         .entropy(EntropyOptions(variant: .tensorRT, grid: .streaming)), .mse(MSEOptions()),
-        .mse(MSEOptions(format: .uint8Asymmetric)), .mse(MSEOptions(format: .float8E4M3FN)),
+        .mse(MSEOptions(scheme: QuantScheme(format: .uint8, symmetric: false))),
+        .mse(MSEOptions(scheme: QuantScheme(format: .float8e4m3fn, symmetric: true))),
     ]
 
-    /// A result whose range is finite, ordered and gives a normal scale in every format.
+    /// A result whose range is finite, ordered and gives a normal scale in every format, symmetric or not.
     private func expectSafe(_ result: TensorCalibration, _ label: String) throws {
         #expect(result.range.isFinite && result.range.min <= result.range.max, "\(label): \(result.range)")
-        for format in QuantizationFormat.allCases {
-            let parameters = try QuantizationParameters(range: result.range, format: format)
-            #expect(parameters.scale.isNormal && parameters.scale > 0, "\(label) \(format)")
+        for format in QuantFormat.allCases {
+            for symmetric in [false, true] {
+                let parameters = try QuantScheme(format: format, symmetric: symmetric).params(
+                    rmin: result.range.min, rmax: result.range.max, tensor: label)
+                #expect(parameters.scale.isNormal && parameters.scale > 0, "\(label) \(format) \(symmetric)")
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import Quantization
 import Testing
 
 /// Calibration tables: exact and deterministic JSON, atomic writes, matching, schema conformance.
@@ -93,7 +94,7 @@ import Testing
         #expect(outcome.status == 0, "\(outcome.output)\(outcome.errors)")
         for configuration: ObserverConfiguration in [
             .minMax(MinMaxOptions(averaging: .exponential(constant: 0.25))), .percentile(PercentileOptions()),
-            .mse(MSEOptions(format: .float8E4M3FN)),
+            .mse(MSEOptions(scheme: QuantScheme(format: .float8e4m3fn, symmetric: true))),
         ] {
             let set = try ObserverSet(configuration: configuration)
             try set.watch("t")

@@ -1,31 +1,22 @@
 import Calibration
 import Foundation
+import Quantization
 import Testing
 
 /// The MSE method, judged by the error its range actually gives on the raw values.
 @Suite struct MSEObserverTests {
-    /// The mean squared error of quantizing `values` to `format` with `range`.
-    private func error(_ values: [Float], _ range: CalibrationRange, _ format: QuantizationFormat) throws -> Double {
-        let parameters = try QuantizationParameters(range: range, format: format)
-        let total = values.reduce(0.0) { sum, value in
-            let difference = Double(value) - parameters.fakeQuantize(Double(value), format: format)
-            return sum + difference * difference
-        }
-        return total / Double(values.count)
-    }
-
     /// The smallest error over 200 evenly spaced ranges, computed on the raw values.
-    private func bruteForce(_ values: [Float], _ format: QuantizationFormat) throws -> Double {
+    private func bruteForce(_ values: [Float], _ scheme: QuantScheme) throws -> Double {
         let low = min(values.min() ?? 0, 0)
         let high = max(values.max() ?? 0, 0)
         let magnitude = max(-low, high)
         return try (1...200).map { step -> Double in
             let fraction = Float(step) / 200
             let range =
-                format.isSymmetric
+                scheme.symmetric
                 ? CalibrationRange(min: -magnitude * fraction, max: magnitude * fraction)
                 : CalibrationRange(min: low * fraction, max: high * fraction)
-            return try error(values, range, format)
+            return try RoundTripError.meanSquared(values, range, scheme)
         }.min() ?? .infinity
     }
 
@@ -35,19 +26,30 @@ import Testing
     }
 
     @Test(arguments: [
-        QuantizationFormat.int8Symmetric, .int8Asymmetric, .uint8Asymmetric, .int16Symmetric, .float8E4M3FN,
+        QuantScheme(format: .int8, symmetric: true), QuantScheme(format: .int8, symmetric: false),
+        QuantScheme(format: .uint8, symmetric: false), QuantScheme(format: .int16, symmetric: true),
+        QuantScheme(format: .float8e4m3fn, symmetric: true), .onnxRuntime(format: .int8, symmetric: true),
+        .tensorRT(format: .int4), QuantScheme(format: .float8e5m2, symmetric: true),
     ])
-    func chosenRangeIsAsGoodAsABruteForceSearch(format: QuantizationFormat) throws {
+    func chosenRangeIsAsGoodAsABruteForceSearch(scheme: QuantScheme) throws {
         var values = gaussian(seed: 41) + [25, -18, 40]
-        if format == .uint8Asymmetric { values = values.map { max($0, 0) } }
-        let result = try Feed.result(.mse(MSEOptions(format: format, candidates: 256)), [values])
-        let ours = try error(values, result.range, format)
-        let best = try bruteForce(values, format)
-        #expect(ours <= best * 1.02, "\(format): ours \(ours) at \(result.range), brute force \(best)")
-        let full = try error(values, result.observed, format)
+        if !scheme.format.isSigned { values = values.map { max($0, 0) } }
+        let result = try Feed.result(.mse(MSEOptions(scheme: scheme, candidates: 256)), [values])
+        let ours = try RoundTripError.meanSquared(values, result.range, scheme)
+        let best = try bruteForce(values, scheme)
+        #expect(ours <= best * 1.02, "\(scheme): ours \(ours) at \(result.range), brute force \(best)")
+        let full = try RoundTripError.meanSquared(values, result.observed, scheme)
         #expect(ours <= full)
         let reported = try #require(result.meanSquaredError)
-        #expect(abs(reported - ours) <= max(ours * 0.2, 1e-12), "\(format): histogram estimate \(reported) vs \(ours)")
+        #expect(abs(reported - ours) <= max(ours * 0.2, 1e-12), "\(scheme): histogram estimate \(reported) vs \(ours)")
+    }
+
+    @Test func aConstantTensorRoundTripsExactly() throws {
+        let range = CalibrationRange(min: 3, max: 3)
+        #expect(try RoundTripError.meanSquared([3, 3], range, QuantScheme(format: .uint8, symmetric: false)) < 1e-12)
+        let result = try Feed.result(.mse(MSEOptions(scheme: QuantScheme(format: .uint8, symmetric: false))), [[3, 3]])
+        #expect(result.range == CalibrationRange(min: 3, max: 3))
+        #expect(try #require(result.meanSquaredError) < 1e-12)
     }
 
     @Test func heavyTailsAreClippedForInt8() throws {
@@ -59,7 +61,7 @@ import Testing
             let u = Double.random(in: -0.5..<0.5, using: &generator)
             return Float((u < 0 ? 1 : -1) * log(1 - 2 * abs(u)))
         }
-        let result = try Feed.result(.mse(MSEOptions(format: .int8Symmetric)), [values])
+        let result = try Feed.result(.mse(MSEOptions()), [values])
         #expect(
             result.range.max < result.observed.max * 0.95 && result.range.max > 6,
             "\(result.range) of \(result.observed)")
@@ -68,7 +70,7 @@ import Testing
 
     @Test func reluDataKeepsZeroAsTheLowerEndForUint8() throws {
         let values = gaussian(seed: 43).map { max($0, 0) }
-        let result = try Feed.result(.mse(MSEOptions(format: .uint8Asymmetric)), [values])
+        let result = try Feed.result(.mse(MSEOptions(scheme: QuantScheme(format: .uint8, symmetric: false))), [values])
         #expect(result.range.min == 0)
         #expect(result.range.max > 0)
     }

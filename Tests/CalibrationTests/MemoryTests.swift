@@ -1,4 +1,5 @@
 import Calibration
+import Quantization
 import Testing
 
 /// Observers keep the same storage however many batches they see.
@@ -6,7 +7,7 @@ import Testing
     private static let configurations: [ObserverConfiguration] = [
         .minMax(MinMaxOptions()), .minMax(MinMaxOptions(averaging: .mean)), .percentile(PercentileOptions()),
         .entropy(EntropyOptions()), .entropy(EntropyOptions(variant: .tensorRT, grid: .streaming)),
-        .mse(MSEOptions(format: .float8E4M3FN)),
+        .mse(MSEOptions(scheme: QuantScheme(format: .float8e4m3fn, symmetric: true))),
     ]
 
     private func feed(_ set: ObserverSet, batches: Int, seed: UInt64) throws {

@@ -1,4 +1,5 @@
 import Calibration
+import Quantization
 import Testing
 
 /// Method names and option text, as a pipeline gives them.
@@ -24,7 +25,14 @@ import Testing
                 == .entropy(EntropyOptions(variant: .tensorRT, bins: 1024, grid: .streaming)))
         #expect(
             try ObserverConfiguration(method: "mse", options: ["format": "float8e4m3fn", "candidates": "64"])
-                == .mse(MSEOptions(format: .float8E4M3FN, candidates: 64)))
+                == .mse(MSEOptions(scheme: QuantScheme(format: .float8e4m3fn, symmetric: true), candidates: 64)))
+        #expect(
+            try ObserverConfiguration(
+                method: "mse",
+                options: ["format": "uint8", "symmetric": "false", "integer-range": "reduced", "min-real-range": "0.5"])
+                == .mse(
+                    MSEOptions(
+                        scheme: QuantScheme(format: .uint8, symmetric: false, rangeKind: .reduced, minRealRange: 0.5))))
     }
 
     @Test(
@@ -47,8 +55,16 @@ import Testing
                 "calibration method entropy: option variant=mxnet is invalid, expected one of onnxruntime, tensorrt"
             ),
             (
-                "mse", ["format": "int4"],
-                "calibration method mse: option format=int4 is invalid, expected one of int8-symmetric, int8-asymmetric, uint8-symmetric, uint8-asymmetric, int16-symmetric, int16-asymmetric, float8e4m3fn"
+                "mse", ["format": "int8-symmetric"],
+                "calibration method mse: option format=int8-symmetric is invalid, expected one of int8, uint8, int16, uint16, int4, uint4, float8e4m3fn, float8e5m2"
+            ),
+            (
+                "mse", ["integer-range": "narrow"],
+                "calibration method mse: option integer-range=narrow is invalid, expected one of full, restricted, reduced"
+            ),
+            (
+                "mse", ["min-real-range": "-1"],
+                "calibration method mse: option min-real-range=-1.0 is invalid, expected a finite number >= 0"
             ),
             (
                 "minmax", ["symmetric": "maybe"],
@@ -75,6 +91,13 @@ import Testing
             ObserverConfiguration.minMax(MinMaxOptions(averaging: .exponential(constant: 0.01))).tableOptions == [
                 "symmetric": .bool(false), "averaging": .string("exponential"), "averaging-constant": .double(0.01),
             ])
+        #expect(
+            ObserverConfiguration.mse(MSEOptions()).tableOptions == [
+                "format": .string("int8"), "symmetric": .bool(true), "integer-range": .string("full"),
+                "candidates": .int(512), "histogram-bins": .int(4096),
+            ])
+        let withMinimum = MSEOptions(scheme: QuantScheme(format: .int8, symmetric: true, minRealRange: 0.25))
+        #expect(ObserverConfiguration.mse(withMinimum).tableOptions["min-real-range"] == .double(0.25))
         for method in CalibrationMethod.allCases {
             let names = Set(try ObserverConfiguration(method: method.rawValue).tableOptions.keys)
             #expect(names.isSubset(of: ObserverConfiguration.optionNames(for: method)))

@@ -65,6 +65,29 @@ import Testing
         #expect(throws: InterpreterError.self) { try interpreter.run(["x": Arrays.f([1, 2, 3], [3])]) }
     }
 
+    @Test func nanIndexIsAnErrorNamingTheIndexTensorAndNode() throws {
+        let builder = GraphBuilder(name: "indices")
+        builder.addInput(name: "data", type: .tensor(.float, Shape(static: [3])))
+        builder.addInput(name: "where", type: .tensor(.float, Shape(static: [1])))
+        try builder.addNode(
+            opType: "Cast", domain: nil, name: "to_int", inputNames: ["where"], outputNames: ["position"],
+            attributes: [.int("to", 7)])
+        try builder.addNode(
+            opType: "Gather", domain: nil, name: "pick", inputNames: ["data", "position"], outputNames: ["y"],
+            attributes: [])
+        builder.addOutput(name: "y", type: nil)
+        let model = Model(graph: try builder.finish(), opsetImports: [OpsetImport(domain: "", version: 17)])
+        let interpreter = try Interpreter(model: model)
+        let data = try Arrays.f([1, 2, 3], [3])
+        #expect(try interpreter.run(["data": data, "where": Arrays.f([2], [1])])["y"]?.floatValues() == [3])
+        #expect {
+            try interpreter.run(["data": data, "where": Arrays.f([.nan], [1])])
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("'pick'") && text.contains("'position'") && text.contains("out of range")
+        }
+    }
+
     @Test func observerSeesInputsAndEveryNodeOutputInOrder() throws {
         let interpreter = try Interpreter(model: chain())
         var seen: [(String, String?, [Float])] = []

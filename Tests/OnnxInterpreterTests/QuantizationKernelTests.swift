@@ -51,6 +51,27 @@ import Testing
         #expect(try overflowing.floatValues()[0].isNaN)
     }
 
+    @Test func largePerChannelTensorsMatchTheFormula() throws {
+        let (channels, size) = (3, 40_000)
+        let values = (0..<(channels * size)).map { Float(($0 * 7919) % 2001 - 1000) / 37 }
+        let scales: [Float] = [0.05, 0.2, 1.5]
+        let zeros: [UInt8] = [128, 100, 3]
+        let y = try SingleNode.run1(
+            "QuantizeLinear",
+            [Arrays.f(values, [1, channels, size]), Arrays.f(scales, [channels]), Arrays.u8(zeros, [channels])])
+        let quantized = try y.elements(as: UInt8.self)
+        let back = try SingleNode.run1(
+            "DequantizeLinear", [y, Arrays.f(scales, [channels]), Arrays.u8(zeros, [channels])]
+        ).floatValues()
+        for index in stride(from: 0, to: values.count, by: 997) {
+            let channel = index / size
+            let expected = min(
+                max((values[index] / scales[channel]).rounded(.toNearestOrEven) + Float(zeros[channel]), 0), 255)
+            #expect(quantized[index] == UInt8(expected))
+            #expect(back[index] == (Float(quantized[index]) - Float(zeros[channel])) * scales[channel])
+        }
+    }
+
     @Test func dequantizeInt32WithoutZeroPoint() throws {
         let y = try SingleNode.run1("DequantizeLinear", [Arrays.i32([-4, 6], [2]), Arrays.f([0.25], [])])
         #expect(try y.floatValues() == [-1, 1.5])

@@ -89,4 +89,10 @@ import Testing
         // From the last element backwards with a step of -2^63: one element.
         #expect(model.graph.outputs.first?.type == .tensor(.float, Shape(static: [1])))
     }
+
+    @Test func castBeforeOpset6NamesItsType() throws {
+        let text = header(5) + "g (float[2] a) => (y) {\n y = Cast <to = \"FLOAT16\"> (a)\n}"
+        let (model, _) = try run(text)
+        #expect(model.graph.outputs.first?.type == .tensor(.float16, Shape(static: [2])))
+    }
 }

@@ -53,7 +53,7 @@ enum ArithmeticKernels {
             { call in
                 let (a, owned) = try call.inputForReuse(0)
                 let b = try call.input(1)
-                return [try apply(operation, a, b, reuseA: owned, divisorName: call.inputName(1))]
+                return [try apply(operation, a, b, reuseA: owned, divisorName: { [call] in call.inputName(1) })]
             }
         }
     }
@@ -78,7 +78,7 @@ enum ArithmeticKernels {
 
     /// `operation(a, b)` broadcast; writes over `a` when `reuseA` (the caller owns `a` alone) and shapes allow.
     static func apply(
-        _ operation: Operation, _ a: NDArray, _ b: NDArray, reuseA: Bool, divisorName: String = "B"
+        _ operation: Operation, _ a: NDArray, _ b: NDArray, reuseA: Bool, divisorName: () -> String = { "B" }
     ) throws -> NDArray {
         guard a.dataType == b.dataType else {
             throw KernelError.invalid("inputs have different element types \(a.dataType) and \(b.dataType)")
@@ -91,7 +91,7 @@ enum ArithmeticKernels {
         }
         let indexer = try BroadcastIndexer([a.shape, b.shape])
         if case .divide = operation, a.dataType.isInteger, try containsZero(b) {
-            throw KernelError.invalid("integer division by zero in \(divisorName)")
+            throw KernelError.invalid("integer division by zero in \(divisorName())")
         }
         let output =
             reuseA && indexer.shape == a.shape && !a.buffer.isShared

@@ -252,6 +252,10 @@ enum ConvKernels {
     }
 
     /// Depthwise 2-D convolution (one input and one output channel per group), computed directly.
+    ///
+    /// Each tap adds a weighted input row segment to an output row, which vectorizes when the
+    /// column stride is 1. For wider strides the columns each tap reads are first gathered into
+    /// a contiguous `[kernelWidth, height, outWidth]` scratch plane per channel.
     private static func depthwise(
         _ input: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
         _ output: UnsafeMutablePointer<Float>, channels: Int, geometry: WindowGeometry
@@ -262,28 +266,46 @@ enum ConvKernels {
         let (strideH, strideW) = (geometry.strides[0], geometry.strides[1])
         let (dilationH, dilationW) = (geometry.dilations[0], geometry.dilations[1])
         let (padTop, padLeft) = (geometry.padBegins[0], geometry.padBegins[1])
+        let gathered = strideW != 1
         Parallel.forChunks(channels, cost: outHeight * outWidth * kernelHeight * kernelWidth) { range in
+            let scratch =
+                gathered
+                ? UnsafeMutablePointer<Float>.allocate(capacity: max(kernelWidth * height * outWidth, 1)) : nil
+            defer { scratch?.deallocate() }
             for channel in range {
                 let plane = input + channel * height * width
                 let target = output + channel * outHeight * outWidth
                 target.update(repeating: bias?[channel] ?? 0, count: outHeight * outWidth)
+                if let scratch {
+                    for tapW in 0..<kernelWidth {
+                        let offset = tapW * dilationW - padLeft
+                        for row in 0..<height {
+                            let line = scratch + (tapW * height + row) * outWidth
+                            let source = plane + row * width
+                            for column in 0..<outWidth {
+                                let position = column * strideW + offset
+                                line[column] = position >= 0 && position < width ? source[position] : 0
+                            }
+                        }
+                    }
+                }
                 for tapH in 0..<kernelHeight {
                     for tapW in 0..<kernelWidth {
                         let weight = weights[(channel * kernelHeight + tapH) * kernelWidth + tapW]
                         let columnOffset = tapW * dilationW - padLeft
-                        let (first, last) = validRange(
-                            offset: columnOffset, stride: strideW, outputs: outWidth, inputs: width)
+                        let (first, last) =
+                            gathered
+                            ? (0, outWidth)
+                            : validRange(offset: columnOffset, stride: strideW, outputs: outWidth, inputs: width)
                         if first >= last { continue }
                         for outRow in 0..<outHeight {
                             let inRow = outRow * strideH + tapH * dilationH - padTop
                             if inRow < 0 || inRow >= height { continue }
-                            let source = plane + inRow * width + columnOffset
+                            let source =
+                                scratch.map { UnsafePointer($0 + (tapW * height + inRow) * outWidth) }
+                                ?? plane + inRow * width + columnOffset
                             let line = target + outRow * outWidth
-                            if strideW == 1 {
-                                for column in first..<last { line[column] += weight * source[column] }
-                            } else {
-                                for column in first..<last { line[column] += weight * source[column * strideW] }
-                            }
+                            for column in first..<last { line[column] += weight * source[column] }
                         }
                     }
                 }

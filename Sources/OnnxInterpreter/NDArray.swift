@@ -208,7 +208,7 @@ public struct NDArray: CustomStringConvertible {
         }
         let (bitTotal, overflow) = count.multipliedReportingOverflow(by: bits)
         let bytes = (bitTotal + 7) / 8
-        guard !overflow, UInt64(bytes) <= ProcessInfo.processInfo.physicalMemory else {
+        guard !overflow, UInt64(bytes) <= ProcessInfo.physicalMemoryCached else {
             throw InterpreterError.unsupportedTensor(
                 name: name, reason: "\(count) elements of \(dataType) do not fit in memory")
         }

@@ -139,7 +139,8 @@ struct RunCommand: ParsableCommand {
             guard dataset.count == 1 else {
                 throw CLIError(
                     path: path,
-                    message: "holds \(dataset.count) samples; choose one with --sample NAME or --sample INDEX, or --all")
+                    message: "holds \(dataset.count) samples; choose one with --sample NAME or --sample INDEX, or --all"
+                )
             }
             return 0
         }

@@ -61,7 +61,8 @@ let package = Package(
         .testTarget(name: "TensorFilesTests", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles"]),
         .testTarget(
             name: "OnnxInterpreterTests", dependencies: ["OnnxIR", "OnnxIO", "OnnxInterpreter", "TensorFiles"]),
-        .testTarget(name: "CalibrationTests", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "Calibration"]),
+        .testTarget(
+            name: "CalibrationTests", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "Calibration", "Quantization"]),
         .testTarget(name: "QuantizationTests", dependencies: ["OnnxIR", "Quantization"]),
         .testTarget(name: "PassesTests", dependencies: ["OnnxIR", "OnnxText", "Passes"]),
         .testTarget(name: "QdqcCLITests", dependencies: ["QdqcCLI"]),

@@ -22,9 +22,7 @@ public struct MSEObserver: Observer {
     /// The best range found; the observed range when every value is zero or none is finite.
     public func result() throws -> TensorCalibration {
         var calibration = observation.observedResult
-        if let choice = MSESearch.search(
-            histogram, observed: calibration.observed, options: options)
-        {
+        if let choice = MSESearch.search(histogram, observed: calibration.observed, options: options) {
             calibration.range = choice.range
             calibration.meanSquaredError = choice.meanSquaredError
         }

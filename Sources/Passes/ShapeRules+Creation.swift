@@ -12,12 +12,7 @@ extension ShapeRules {
         table["Cast"] = { context in
             guard let to = context.node.attribute("to") else { throw context.fail("attribute 'to' is missing") }
             // Before opset 6 `to` named the type ("FLOAT"); since then it is the type's number.
-            let type =
-                to.int.map { DataType(rawValue: Int32(clamping: $0)) }
-                ?? to.string.flatMap {
-                    DataType(name: $0.lowercased())
-                }
-            return [TensorSignature(type, context.dimensions(0))]
+            return [TensorSignature(castTarget(to), context.dimensions(0))]
         }
         table["CastLike"] = { context in [TensorSignature(context.elementType(1), context.dimensions(0))] }
         table["Constant"] = { context in
@@ -82,5 +77,13 @@ extension ShapeRules {
             return start == 0 && delta == 1 && context.contents(1)?.count == 1 ? limit : .unknown
         }
         return DimensionMath.known(fromDouble: max(0, ((limit - start) / delta).rounded(.up)))
+    }
+
+    /// The element type a Cast's `to` attribute names, or nil when it names none we know.
+    private static func castTarget(_ to: Attribute) -> DataType? {
+        // Before opset 6 `to` named the type ("FLOAT"); since then it is the type's number.
+        if let number = to.int { return DataType(rawValue: Int32(clamping: number)) }
+        if let name = to.string { return DataType(name: name.lowercased()) }
+        return nil
     }
 }

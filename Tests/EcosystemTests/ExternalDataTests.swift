@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Models whose weights live in external data files survive qdqc, both read and written that way.

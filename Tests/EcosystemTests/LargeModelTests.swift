@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A model over protobuf's 2 GiB limit goes through qdqc, which must write it with external data.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `qdqc M -o out --passes ''` must write a model that onnx.load reads back equal to M.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `qdqc run` must agree with ONNX Runtime on every eval sample of every shared model.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `qdqc print` writes ONNX's textual syntax: onnx.parser must read it.

@@ -4,11 +4,11 @@ import Foundation
 ///
 /// Output goes to temporary files rather than pipes, so a chatty child can never block on a
 /// full pipe while we wait for it, and large outputs (a printed model) cost no extra threads.
-enum ProcessRunner {
+public enum ProcessRunner {
     /// Runs `executable` with `arguments`; `standardInput` and `standardOutput` optionally name files.
     ///
     /// `environment` adds to (or overrides) the test process's own environment.
-    static func run(
+    public static func run(
         _ executable: URL, _ arguments: [String], workingDirectory: URL? = nil,
         standardInput: URL? = nil, standardOutput: URL? = nil, environment: [String: String] = [:]
     ) throws -> ProcessResult {

@@ -1,5 +1,5 @@
 /// Why the test harness could not set up a cross-check.
-struct EcosystemError: Error, CustomStringConvertible {
+public struct EcosystemError: Error, CustomStringConvertible {
     /// What is missing and how to fix it.
-    let description: String
+    public let description: String
 }

@@ -2,23 +2,23 @@ import Foundation
 import Testing
 
 /// What a finished child process left behind.
-struct ProcessResult {
+public struct ProcessResult {
     /// The command line, for failure messages.
-    let commandLine: String
+    public let commandLine: String
     /// The exit status (or the terminating signal's number, see `exitedNormally`).
-    let status: Int32
+    public let status: Int32
     /// False when the process was killed by a signal (a crash).
-    let exitedNormally: Bool
+    public let exitedNormally: Bool
     /// Everything the process wrote to standard output.
-    let standardOutput: String
+    public let standardOutput: String
     /// Everything the process wrote to standard error.
-    let standardError: String
+    public let standardError: String
 
     /// True when the process exited normally with status 0.
-    var succeeded: Bool { exitedNormally && status == 0 }
+    public var succeeded: Bool { exitedNormally && status == 0 }
 
     /// A multi-line account of the run for a test failure message.
-    var summary: String {
+    public var summary: String {
         let how = exitedNormally ? "exit status \(status)" : "killed by signal \(status)"
         return """
             \(commandLine)
@@ -37,5 +37,5 @@ struct ProcessResult {
 
 extension ProcessResult: CustomTestStringConvertible {
     /// Short, so that `#expect(result.succeeded, ...)` does not print the captured output twice.
-    var testDescription: String { exitedNormally ? "exit status \(status)" : "killed by signal \(status)" }
+    public var testDescription: String { exitedNormally ? "exit status \(status)" : "killed by signal \(status)" }
 }

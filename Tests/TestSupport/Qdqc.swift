@@ -1,14 +1,14 @@
 import Foundation
 
 /// The built `qdqc` executable, run as a user would run it.
-enum Qdqc {
+public enum Qdqc {
     /// The binary beside the running test bundle (the build's products folder).
     ///
     /// `swift test` runs `<products>/<package>PackageTests.xctest` (an executable on Linux, a
     /// bundle run by a helper on macOS), and `swift build` puts `qdqc` in the same `<products>`
     /// folder, so the binary tested is always the one built with the tests' configuration.
     /// `QDQC_BINARY` overrides the search.
-    static func executable() throws -> URL {
+    public static func executable() throws -> URL {
         if let override = ProcessInfo.processInfo.environment["QDQC_BINARY"], !override.isEmpty {
             return URL(fileURLWithPath: override)
         }
@@ -23,7 +23,7 @@ enum Qdqc {
     }
 
     /// Runs `qdqc` with `arguments`, optionally sending standard output to a file.
-    static func run(
+    public static func run(
         _ arguments: [String], workingDirectory: URL? = nil, standardOutput: URL? = nil
     ) throws -> ProcessResult {
         try ProcessRunner.run(

@@ -1,20 +1,20 @@
 import Foundation
 
 /// A fresh folder under the system temporary directory, removed explicitly with `remove()`.
-struct TemporaryDirectory {
+public struct TemporaryDirectory {
     /// The folder's location.
-    let url: URL
+    public let url: URL
 
     /// Creates a uniquely named, empty folder.
-    init(prefix: String) throws {
+    public init(prefix: String) throws {
         url = FileManager.default.temporaryDirectory
             .appendingPathComponent("\(prefix)-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
     /// A path inside the folder.
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+    public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
     /// Deletes the folder and everything in it.
-    func remove() { try? FileManager.default.removeItem(at: url) }
+    public func remove() { try? FileManager.default.removeItem(at: url) }
 }

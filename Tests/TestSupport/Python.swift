@@ -1,9 +1,9 @@
 import Foundation
 
 /// The repository's Python venv (`.venv`, made by `.ci/setup`) and the helper scripts in `Python/`.
-enum Python {
+public enum Python {
     /// The venv interpreter; throws with setup instructions when the venv is missing.
-    static func interpreter() throws -> URL {
+    public static func interpreter() throws -> URL {
         let python = RepositoryPaths.root.appendingPathComponent(".venv/bin/python")
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             throw EcosystemError(
@@ -14,7 +14,7 @@ enum Python {
     }
 
     /// Runs `Python/<script>` with `arguments` in the venv.
-    static func runScript(
+    public static func runScript(
         _ script: String, _ arguments: [String], workingDirectory: URL? = nil
     ) throws -> ProcessResult {
         let path = RepositoryPaths.pythonScripts.appendingPathComponent(script)
@@ -28,7 +28,7 @@ enum Python {
     }
 
     /// Runs a short Python program given as text, with `arguments` as `sys.argv[1...]`.
-    static func runCode(_ code: String, _ arguments: [String]) throws -> ProcessResult {
+    public static func runCode(_ code: String, _ arguments: [String]) throws -> ProcessResult {
         try ProcessRunner.run(
             try interpreter(), ["-c", code] + arguments, environment: ["PYTHONDONTWRITEBYTECODE": "1"])
     }

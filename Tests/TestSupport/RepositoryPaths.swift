@@ -1,9 +1,9 @@
 import Foundation
 
 /// Paths of the checkout the tests run from, found from this source file's location.
-enum RepositoryPaths {
+public enum RepositoryPaths {
     /// The repository root: the nearest folder above this file that holds Package.swift.
-    static let root: URL = {
+    public static let root: URL = {
         var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         while folder.path != "/" {
             if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
@@ -16,14 +16,14 @@ enum RepositoryPaths {
     }()
 
     /// The Python helper scripts, read from the source tree rather than bundled as resources.
-    static let pythonScripts = URL(fileURLWithPath: #filePath)
+    public static let pythonScripts = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Python")
 
     /// The bundled example model and its sample folders.
-    static let examples = root.appendingPathComponent("docs/examples")
+    public static let examples = root.appendingPathComponent("docs/examples")
 
     /// The shared real models: `<repo>/../shared/models`, else `/work/shared/models`, else nil.
-    static let sharedModels: URL? = {
+    public static let sharedModels: URL? = {
         let candidates = [
             root.deletingLastPathComponent().appendingPathComponent("shared/models"),
             URL(fileURLWithPath: "/work/shared/models"),
@@ -32,7 +32,7 @@ enum RepositoryPaths {
     }()
 
     /// Every `<name>/model.onnx` under the shared models folder, sorted by name.
-    static func sharedModelFiles() -> [URL] {
+    public static func sharedModelFiles() -> [URL] {
         guard let folder = sharedModels,
             let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path)
         else { return [] }

@@ -1,0 +1,15 @@
+import Calibration
+
+/// What the passes of one pipeline run hand to each other and to the report.
+///
+/// A reference type on purpose: every pass of a run sees the same session through its
+/// `PassContext`, and a new run starts with a new one, so nothing leaks between runs.
+public final class PipelineSession {
+    /// The calibrated ranges, set by `calibrate` (or loaded from a reused table) for later passes.
+    public var calibrationTable: CalibrationTable?
+    /// Per tensor, what `insert-qdq` did and why, in the order it decided.
+    public var quantizationDecisions: [QuantizationDecision] = []
+
+    /// Creates an empty session.
+    public init() {}
+}

@@ -7,6 +7,8 @@ public final class ObserverSet {
     public let configuration: ObserverConfiguration
     private var rangeObservers: [String: any Observer] = [:]
     private var channelObservers: [String: ChannelAbsMaxObserver] = [:]
+    /// Tensors watched before their magnitude was known (entropy on the `known-range` grid).
+    private var awaitingKnownRange: Set<String> = []
 
     /// Creates an empty set; throws if the configuration's settings are invalid.
     public init(configuration: ObserverConfiguration) throws {
@@ -14,11 +16,20 @@ public final class ObserverSet {
         self.configuration = configuration
     }
 
-    /// Starts watching `tensor`'s range (again from scratch if it was watched);
-    /// `knownAbsMax` is required when `configuration.needsKnownRange`.
+    /// Starts watching `tensor`'s range (again from scratch if it was watched).
+    ///
+    /// When `configuration.needsKnownRange` and `knownAbsMax` is nil, the tensor waits in
+    /// `tensorsAwaitingKnownRange` until a first pass gives its magnitude through another
+    /// `watch` call; it observes nothing until then (this is what `CalibrationRunner` does).
     public func watch(_ tensor: String, knownAbsMax: Float? = nil) throws {
+        if configuration.needsKnownRange, knownAbsMax == nil {
+            rangeObservers[tensor] = nil
+            awaitingKnownRange.insert(tensor)
+            return
+        }
         do {
             rangeObservers[tensor] = try configuration.makeObserver(knownAbsMax: knownAbsMax)
+            awaitingKnownRange.remove(tensor)
         } catch let error as CalibrationError {
             throw error.naming(tensor)
         }
@@ -31,12 +42,15 @@ public final class ObserverSet {
 
     /// Whether `tensor` has an observer, so callers can skip the others cheaply.
     public func isWatching(_ tensor: String) -> Bool {
-        rangeObservers[tensor] != nil || channelObservers[tensor] != nil
+        rangeObservers[tensor] != nil || channelObservers[tensor] != nil || awaitingKnownRange.contains(tensor)
     }
+
+    /// Tensors whose range observer still needs the tensor's magnitude, sorted.
+    public var tensorsAwaitingKnownRange: [String] { awaitingKnownRange.sorted() }
 
     /// The watched tensors, sorted.
     public var watchedTensors: [String] {
-        Set(rangeObservers.keys).union(channelObservers.keys).sorted()
+        Set(rangeObservers.keys).union(channelObservers.keys).union(awaitingKnownRange).sorted()
     }
 
     /// Feeds one batch of `tensor` to its observers; does nothing for a tensor not watched.
@@ -52,6 +66,10 @@ public final class ObserverSet {
     /// The result for every watched tensor: its range observer's, with the channel statistics added.
     public func results() throws -> [String: TensorCalibration] {
         var results: [String: TensorCalibration] = [:]
+        if let tensor = awaitingKnownRange.min() {
+            throw CalibrationError.tensor(
+                name: tensor, reason: "the \(configuration.method.rawValue) grid needs the tensor's range from a first min/max pass")
+        }
         for tensor in watchedTensors {
             do {
                 var result = try rangeObservers[tensor]?.result()

@@ -124,6 +124,9 @@ enum AttentionKernel {
         let windowed = options.leftWindow >= 0 || options.rightWindow >= 0
         let offsets: [Int]? = pastKey == nil ? nonPadLengths.map { $0.map { $0 - queries } } : nil
         let sharedOffset = pastKey?.shape[2] ?? 0
+        if let nonPadLengths, nonPadLengths.count != batch {
+            throw KernelError.invalid("nonpad_kv_seqlen has \(nonPadLengths.count) values for batch \(batch)")
+        }
         if let offsets, offsets.count != batch {
             throw KernelError.invalid("nonpad_kv_seqlen has \(offsets.count) values for batch \(batch)")
         }

@@ -26,6 +26,19 @@ enum Blas {
             }
             return
         }
+        // Matrix-vector products: GEMM would pack the whole matrix on every call (an LSTM step).
+        if m == 1 {
+            cblas_sgemv(
+                CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans, Int32(transposeB ? n : k),
+                Int32(transposeB ? k : n), alpha, b, Int32(ldb), a, Int32(transposeA ? lda : 1), beta, c, 1)
+            return
+        }
+        if n == 1 {
+            cblas_sgemv(
+                CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, Int32(transposeA ? k : m),
+                Int32(transposeA ? m : k), alpha, a, Int32(lda), b, Int32(transposeB ? 1 : ldb), beta, c, Int32(ldc))
+            return
+        }
         let orderA = transposeA ? CblasTrans : CblasNoTrans
         let orderB = transposeB ? CblasTrans : CblasNoTrans
         split(m: m, n: n, k: k) { rows, columns in

@@ -68,11 +68,18 @@ enum ConvKernels {
             throw KernelError.invalid("B has \(bias.count) values for \(filters) filters")
         }
         let spatial = Array(x.shape[2...])
-        let geometry = try window.geometry(input: spatial, kernel: Array(w.shape[2...]))
+        var geometry = try window.geometry(input: spatial, kernel: Array(w.shape[2...]))
         guard geometry.kernel == Array(w.shape[2...]) else {
             throw KernelError.invalid("kernel_shape \(geometry.kernel) does not match W \(w.shape)")
         }
         let output = try NDArray.uninitialized(.float, shape: [batch, filters] + geometry.output)
+        if geometry.rank == 1 {
+            // A 1-D convolution is a 2-D one over a single row, which has the fast paths.
+            geometry = WindowGeometry(
+                input: [1] + geometry.input, output: [1] + geometry.output, kernel: [1] + geometry.kernel,
+                strides: [1] + geometry.strides, dilations: [1] + geometry.dilations,
+                padBegins: [0] + geometry.padBegins, padEnds: [0] + geometry.padEnds)
+        }
         let groupFilters = filters / group
         let outputSize = geometry.outputSize
         let inputSize = geometry.inputSize
@@ -97,6 +104,17 @@ enum ConvKernels {
         let rowWidth = outputSize / max(outputRows, 1)
         let bandRows = geometry.rank == 2 ? max(1, min(outputRows, Self.columnBudget / max(rows * rowWidth, 1))) : 1
         let bandSize = geometry.rank == 2 ? bandRows * rowWidth : outputSize
+        if batch > 1, geometry.rank == 2, outputSize < Self.batchedOutputLimit,
+            rows * batch * outputSize <= Self.columnBudget
+        {
+            try batchedConv(
+                xPointer, wPointer, yPointer, batch: batch, channels: channels, filters: filters, group: group,
+                geometry: geometry)
+            if let bias {
+                addBias(bias.pointer(Float.self), to: yPointer, batch: batch, channels: filters, size: outputSize)
+            }
+            return output
+        }
         let columns = pointwise ? nil : try NDArray.uninitialized(.float, shape: [rows, bandSize])
         for image in 0..<batch {
             for groupIndex in 0..<group {
@@ -136,6 +154,45 @@ enum ConvKernels {
             addBias(bias.pointer(Float.self), to: yPointer, batch: batch, channels: filters, size: outputSize)
         }
         return output
+    }
+
+    /// Output positions per image below which a batch is convolved with one GEMM.
+    static let batchedOutputLimit = 256
+
+    /// Convolution of a whole batch of small images at once: im2col of every image side by side,
+    /// one GEMM per group, then the `[filters, batch, positions]` result reordered to NCHW.
+    /// Per-image GEMMs with a handful of columns each would waste most of the BLAS kernel.
+    private static func batchedConv(
+        _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
+        channels: Int, filters: Int, group: Int, geometry: WindowGeometry
+    ) throws {
+        let groupChannels = channels / group
+        let groupFilters = filters / group
+        let rows = groupChannels * geometry.kernelSize
+        let outputSize = geometry.outputSize
+        let inputSize = geometry.inputSize
+        let total = batch * outputSize
+        let columns = try NDArray.uninitialized(.float, shape: [rows, total])
+        let product = try NDArray.uninitialized(.float, shape: [groupFilters, batch, outputSize])
+        for groupIndex in 0..<group {
+            for image in 0..<batch {
+                im2col2D(
+                    x + (image * channels + groupIndex * groupChannels) * inputSize, channels: groupChannels,
+                    geometry: geometry, outputRows: 0..<geometry.output[0],
+                    into: columns.pointer(Float.self) + image * outputSize, rowStride: total)
+            }
+            try Blas.sgemm(
+                transposeA: false, transposeB: false, m: groupFilters, n: total, k: rows, alpha: 1,
+                a: w + groupIndex * groupFilters * rows, lda: rows, b: columns.pointer(Float.self), ldb: total, beta: 0,
+                c: product.pointer(Float.self), ldc: total)
+            // [filter, image, position] to this group's slice of [image, filter, position].
+            for image in 0..<batch {
+                for filter in 0..<groupFilters {
+                    (y + (image * filters + groupIndex * groupFilters + filter) * outputSize).update(
+                        from: product.pointer(Float.self) + (filter * batch + image) * outputSize, count: outputSize)
+                }
+            }
+        }
     }
 
     /// Elements the im2col buffer may hold (4 MB of floats).
@@ -203,7 +260,7 @@ enum ConvKernels {
     /// im2col for 2-D windows, for the output rows `outputRows` only (`columns` is `[rows, band * width]`).
     private static func im2col2D(
         _ input: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, outputRows: Range<Int>,
-        into columns: UnsafeMutablePointer<Float>
+        into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil
     ) {
         let (height, width) = (geometry.input[0], geometry.input[1])
         let outWidth = geometry.output[1]
@@ -212,13 +269,14 @@ enum ConvKernels {
         let (dilationH, dilationW) = (geometry.dilations[0], geometry.dilations[1])
         let (padTop, padLeft) = (geometry.padBegins[0], geometry.padBegins[1])
         let outputSize = outputRows.count * outWidth
+        let lineStride = rowStride ?? outputSize
         Parallel.forChunks(channels * kernelHeight * kernelWidth, cost: outputSize) { range in
             for row in range {
                 let channel = row / (kernelHeight * kernelWidth)
                 let tapH = (row / kernelWidth) % kernelHeight
                 let tapW = row % kernelWidth
                 let plane = input + channel * height * width
-                let target = columns + row * outputSize
+                let target = columns + row * lineStride
                 let columnOffset = tapW * dilationW - padLeft
                 let (first, last) = validRange(
                     offset: columnOffset, stride: strideW, outputs: outWidth, inputs: width)
@@ -267,6 +325,13 @@ enum ConvKernels {
         let (dilationH, dilationW) = (geometry.dilations[0], geometry.dilations[1])
         let (padTop, padLeft) = (geometry.padBegins[0], geometry.padBegins[1])
         let gathered = strideW != 1
+        // Per column tap: the output columns whose input column is inside the image, and the offset.
+        let columnRanges = (0..<kernelWidth).map { tapW -> (Int, Int, Int) in
+            let columnOffset = tapW * dilationW - padLeft
+            if gathered { return (0, outWidth, columnOffset) }
+            let (first, last) = validRange(offset: columnOffset, stride: strideW, outputs: outWidth, inputs: width)
+            return (first, last, columnOffset)
+        }
         Parallel.forChunks(channels, cost: outHeight * outWidth * kernelHeight * kernelWidth) { range in
             let scratch =
                 gathered
@@ -289,22 +354,21 @@ enum ConvKernels {
                         }
                     }
                 }
-                for tapH in 0..<kernelHeight {
-                    for tapW in 0..<kernelWidth {
-                        let weight = weights[(channel * kernelHeight + tapH) * kernelWidth + tapW]
-                        let columnOffset = tapW * dilationW - padLeft
-                        let (first, last) =
-                            gathered
-                            ? (0, outWidth)
-                            : validRange(offset: columnOffset, stride: strideW, outputs: outWidth, inputs: width)
-                        if first >= last { continue }
-                        for outRow in 0..<outHeight {
-                            let inRow = outRow * strideH + tapH * dilationH - padTop
-                            if inRow < 0 || inRow >= height { continue }
+                // Output row by output row, every tap, so the row being summed stays in L1 even
+                // when the plane does not.
+                let channelWeights = weights + channel * kernelHeight * kernelWidth
+                for outRow in 0..<outHeight {
+                    let line = target + outRow * outWidth
+                    for tapH in 0..<kernelHeight {
+                        let inRow = outRow * strideH + tapH * dilationH - padTop
+                        if inRow < 0 || inRow >= height { continue }
+                        for tapW in 0..<kernelWidth {
+                            let (first, last, columnOffset) = columnRanges[tapW]
+                            if first >= last { continue }
+                            let weight = channelWeights[tapH * kernelWidth + tapW]
                             let source =
                                 scratch.map { UnsafePointer($0 + (tapW * height + inRow) * outWidth) }
                                 ?? plane + inRow * width + columnOffset
-                            let line = target + outRow * outWidth
                             for column in first..<last { line[column] += weight * source[column] }
                         }
                     }
@@ -356,6 +420,7 @@ enum ConvKernels {
             throw KernelError.invalidAttribute(
                 "strides, dilations, pads or output_padding do not match \(rank) spatial axes")
         }
+        try WindowAttributes.checkMagnitudes(kernel, strides, dilations, extra, pads, requestedShape ?? [], spatial)
         var outputSpatial: [Int] = []
         let requested = requestedShape.map { $0.count > rank ? Array($0.suffix(rank)) : $0 }
         for axis in 0..<rank {

@@ -33,7 +33,7 @@ enum ElementConversion {
         case .bfloat16:
             let output = try NDArray.uninitialized(.float, shape: array.shape)
             ElementwiseLoops.map(array.pointer(UInt16.self), output.pointer(Float.self), count: count) {
-                FloatBits.bfloat16ToFloat($0)
+                HalfFloat.float(fromBFloat16: $0)
             }
             return output
         case .float8e8m0:
@@ -103,7 +103,7 @@ enum ElementConversion {
         switch target {
         case .bfloat16:
             let output = try NDArray.uninitialized(.bfloat16, shape: floats.shape)
-            ElementwiseLoops.map(source, output.pointer(UInt16.self), count: count) { FloatBits.floatToBFloat16($0) }
+            ElementwiseLoops.map(source, output.pointer(UInt16.self), count: count) { HalfFloat.bfloat16(from: $0) }
             return output
         case .float8e8m0:
             let output = try NDArray.uninitialized(.float8e8m0, shape: floats.shape)

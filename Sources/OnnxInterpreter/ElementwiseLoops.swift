@@ -74,6 +74,35 @@ enum ElementwiseLoops {
         }
     }
 
+    /// Calls `body(offsetA, offsetB, offsetOut, elements)` for each contiguous run of the units in
+    /// `range`; inside a run input i advances by `indexer.innerStrides[i]` (0 or 1) per element.
+    ///
+    /// Lets a kernel switch on its operation once per run and keep the element loop free of calls.
+    @inline(__always)
+    static func forEachRun(
+        _ indexer: BroadcastIndexer, _ range: Range<Int>, _ body: (Int, Int, Int, Range<Int>) -> Void
+    ) {
+        if indexer.rows == 1 {
+            body(0, 0, 0, range)
+            return
+        }
+        let inner = indexer.inner
+        for rowIndex in range {
+            body(
+                indexer.offset(row: rowIndex, input: 0), indexer.offset(row: rowIndex, input: 1), rowIndex * inner,
+                0..<inner)
+        }
+    }
+
+    /// `out[i] = op(a[i * strideA], b[i * strideB])` for `i` in `range`, strides 0 or 1.
+    @inline(__always)
+    static func stridedRow<A, B, R>(
+        _ a: UnsafePointer<A>, _ b: UnsafePointer<B>, _ out: UnsafeMutablePointer<R>, _ range: Range<Int>,
+        _ strideA: Int, _ strideB: Int, _ op: (A, B) -> R
+    ) {
+        row(a, b, out, range, strideA, strideB, op)
+    }
+
     @inline(__always)
     private static func row<A, B, R>(
         _ a: UnsafePointer<A>, _ b: UnsafePointer<B>, _ out: UnsafeMutablePointer<R>, _ range: Range<Int>,

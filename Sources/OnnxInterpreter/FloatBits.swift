@@ -1,18 +1,6 @@
-/// Bit-level conversions for the float formats Swift has no type for: bfloat16 and float8e8m0.
+/// Bit-level conversions for float8e8m0, the scale format Swift has no type for (the 16-bit
+/// formats are in OnnxIR's `HalfFloat`).
 enum FloatBits {
-    /// bfloat16 bits to Float (exact).
-    @inline(__always)
-    static func bfloat16ToFloat(_ bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
-
-    /// Float to bfloat16 bits, rounding to nearest even; NaN stays a (quiet) NaN.
-    @inline(__always)
-    static func floatToBFloat16(_ value: Float) -> UInt16 {
-        let bits = value.bitPattern
-        if value.isNaN { return UInt16(truncatingIfNeeded: (bits >> 16) | 0x40) }
-        let rounding = UInt32(0x7FFF) + ((bits >> 16) & 1)
-        return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
-    }
-
     /// How Cast rounds to float8e8m0.
     enum E8M0Rounding: String {
         case up, down, nearest

@@ -37,7 +37,7 @@ extension Float: FloatMath {
     @inline(__always) static func atan(_ x: Float) -> Float { Foundation.atan(x) }
     @inline(__always) static func sinh(_ x: Float) -> Float { Foundation.sinh(x) }
     @inline(__always) static func cosh(_ x: Float) -> Float { Foundation.cosh(x) }
-    @inline(__always) static func tanh(_ x: Float) -> Float { Foundation.tanh(x) }
+    @inline(__always) static func tanh(_ x: Float) -> Float { FastTanh.evaluate(x) }
     @inline(__always) static func asinh(_ x: Float) -> Float { Foundation.asinh(x) }
     @inline(__always) static func acosh(_ x: Float) -> Float { Foundation.acosh(x) }
     @inline(__always) static func atanh(_ x: Float) -> Float { Foundation.atanh(x) }

@@ -6,16 +6,47 @@ final class GraphPlanner {
     private let opsetVersions: [String: Int]
     /// The model's name, for messages.
     let modelName: String
+    /// Model-local functions by `domain:name`.
+    private let functions: [String: Function]
+    /// Inside a function body: the caller's attribute values, for `ref_attr_name` references.
+    let bindings: [String: Attribute]
+    /// How many function calls deep this planner is.
+    private let functionDepth: Int
+
+    /// Functions may call functions, but a deeper chain than this is taken to be recursion.
+    static let maximumFunctionDepth = 32
 
     /// Creates a planner for the graphs of `model`.
-    init(model: Model, modelName: String) {
-        var versions: [String: Int] = [:]
-        for opset in model.opsetImports {
+    convenience init(model: Model, modelName: String) {
+        var functions: [String: Function] = [:]
+        for function in model.functions {
+            let domain = OpsetImport.isDefaultDomain(function.domain ?? "") ? "" : function.domain ?? ""
+            functions[KernelRegistry.key(domain: domain, opType: function.name ?? "")] = function
+        }
+        self.init(
+            versions: Self.versions(model.opsetImports, over: [:]), modelName: modelName, functions: functions,
+            bindings: [:], functionDepth: 0)
+    }
+
+    private init(
+        versions: [String: Int], modelName: String, functions: [String: Function], bindings: [String: Attribute],
+        functionDepth: Int
+    ) {
+        self.opsetVersions = versions
+        self.modelName = modelName
+        self.functions = functions
+        self.bindings = bindings
+        self.functionDepth = functionDepth
+    }
+
+    /// `base` with the versions `imports` declare.
+    private static func versions(_ imports: [OpsetImport], over base: [String: Int]) -> [String: Int] {
+        var versions = base
+        for opset in imports {
             let domain = OpsetImport.isDefaultDomain(opset.domain) ? "" : opset.domain
             versions[domain] = Int(clamping: opset.version)
         }
-        self.opsetVersions = versions
-        self.modelName = modelName
+        return versions
     }
 
     /// Plans `graph`, which may use the values in `outerVisible` from the graphs around it.
@@ -116,6 +147,9 @@ final class GraphPlanner {
 
     private func buildKernel(for node: Node, depth: Int, visible: Set<ObjectIdentifier>) throws -> Kernel {
         let domain = OpsetImport.isDefaultDomain(node.domain) ? "" : node.domain
+        if let function = functions[KernelRegistry.key(domain: domain, opType: node.opType)] {
+            return try functionKernel(for: node, function: function, depth: depth)
+        }
         let version = opsetVersions[domain]
         guard let builder = KernelRegistry.builder(domain: domain, opType: node.opType), let version else {
             throw InterpreterError.unsupportedOperator(
@@ -133,6 +167,36 @@ final class GraphPlanner {
             }
             throw GraphPlan.describe(error, node: node)
         }
+    }
+
+    /// A node calling a model-local function: the body is planned for this call site, with the
+    /// caller's attributes (or the function's defaults) bound to the body's references.
+    private func functionKernel(for node: Node, function: Function, depth: Int) throws -> Kernel {
+        guard functionDepth < Self.maximumFunctionDepth else {
+            throw InterpreterError.invalidGraph(
+                graph: function.name ?? "",
+                reason: "function calls nest deeper than \(Self.maximumFunctionDepth) (recursion?)")
+        }
+        var callerBindings: [String: Attribute] = [:]
+        for attribute in function.attributeDefaults { callerBindings[attribute.name] = attribute }
+        for attribute in node.attributes {
+            if let reference = attribute.refAttrName {
+                if let bound = bindings[reference] {
+                    callerBindings[attribute.name] = Attribute(attribute.name, bound.value)
+                }
+            } else {
+                callerBindings[attribute.name] = attribute
+            }
+        }
+        let planner = GraphPlanner(
+            versions: Self.versions(function.opsetImports, over: opsetVersions), modelName: modelName,
+            functions: functions, bindings: callerBindings, functionDepth: functionDepth + 1)
+        let plan = try planner.plan(graph: function.body, depth: depth + 1, outerVisible: [])
+        guard plan.captures.isEmpty else {
+            throw InterpreterError.invalidGraph(
+                graph: function.name ?? "", reason: "a function body uses a value it does not define")
+        }
+        return { call in try plan.run(arguments: call.inputs, parent: nil, observer: call.observer) }
     }
 
     /// Orders the nodes so each comes after the producers of its inputs, keeping file order where it can.

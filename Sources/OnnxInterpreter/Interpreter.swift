@@ -16,6 +16,7 @@ public final class Interpreter: @unchecked Sendable {
 
     /// Plans `model`; `name` (for messages) defaults to the main graph's name.
     public init(model: Model, name: String? = nil) throws {
+        AllocatorTuning.apply()
         self.model = model
         self.modelName = name ?? model.graph.name ?? "model"
         let planner = GraphPlanner(model: model, modelName: modelName)

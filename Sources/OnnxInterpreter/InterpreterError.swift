@@ -37,7 +37,7 @@ public enum InterpreterError: Error, Equatable, CustomStringConvertible {
         case .unsupportedDataType(let node, let opType, let reason):
             return "node '\(node)' (\(opType)): unsupported element type: \(reason)"
         case .missingInput(let name, let model):
-            return "model '\(model)': input '\(name)' was not given"
+            return "model '\(model)': input '\(name)' is missing"
         case .unknownInput(let name, let model):
             return "model '\(model)': given input '\(name)' is not an input of the graph"
         case .inputMismatch(let name, let model, let reason):

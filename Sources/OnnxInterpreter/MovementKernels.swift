@@ -233,10 +233,14 @@ enum MovementKernels {
             ends[axis] = pads[index + axes.count]
         }
         let shape = try (0..<rank).map { axis -> Int in
-            let size = input.shape[axis] + begins[axis] + ends[axis]
-            guard size >= 0 else { throw KernelError.invalid("pads crop axis \(axis) below zero") }
+            let (partial, overflowBegin) = input.shape[axis].addingReportingOverflow(begins[axis])
+            let (size, overflowEnd) = partial.addingReportingOverflow(ends[axis])
+            guard !overflowBegin, !overflowEnd, size >= 0 else {
+                throw KernelError.invalid("pads \(pads) give axis \(axis) an impossible size")
+            }
             return size
         }
+        _ = try NDArray.byteCount(of: input.dataType, count: NDArray.elementCount(of: shape))
         let maps = try (0..<rank).map { axis in
             try indexMap(size: shape[axis], dim: input.shape[axis], begin: begins[axis], mode: mode)
         }

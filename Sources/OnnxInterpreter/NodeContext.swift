@@ -35,15 +35,20 @@ struct NodeContext {
 
     // MARK: - Attributes
 
-    /// The attribute `name`, if the node has it.
-    func attribute(_ name: String) -> Attribute? { node.attribute(name) }
+    /// The attribute `name`, if the node has it; inside a function body, references to the
+    /// caller's attributes (`ref_attr_name`) are resolved, and an unbound reference counts as absent.
+    func attribute(_ name: String) -> Attribute? {
+        guard let attribute = node.attribute(name) else { return nil }
+        guard let reference = attribute.refAttrName else { return attribute }
+        return planner.bindings[reference].map { Attribute(name, $0.value) }
+    }
 
     /// Whether the node has attribute `name`.
-    func has(_ name: String) -> Bool { node.attribute(name) != nil }
+    func has(_ name: String) -> Bool { attribute(name) != nil }
 
     /// Integer attribute `name`, or `defaultValue` when absent.
     func int(_ name: String, default defaultValue: Int) throws -> Int {
-        guard let attribute = node.attribute(name) else { return defaultValue }
+        guard let attribute = attribute(name) else { return defaultValue }
         guard let value = attribute.int else { throw KernelError.invalidAttribute("attribute '\(name)' is not an int") }
         guard let converted = Int(exactly: value) else {
             throw KernelError.invalidAttribute("attribute '\(name)' is out of range")
@@ -59,7 +64,7 @@ struct NodeContext {
 
     /// Integer list attribute `name`, or nil when absent.
     func ints(_ name: String) throws -> [Int]? {
-        guard let attribute = node.attribute(name) else { return nil }
+        guard let attribute = attribute(name) else { return nil }
         guard let values = attribute.ints else {
             if let single = attribute.int { return [Int(single)] }
             throw KernelError.invalidAttribute("attribute '\(name)' is not a list of ints")
@@ -69,7 +74,7 @@ struct NodeContext {
 
     /// Float attribute `name`, or `defaultValue` when absent.
     func float(_ name: String, default defaultValue: Float) throws -> Float {
-        guard let attribute = node.attribute(name) else { return defaultValue }
+        guard let attribute = attribute(name) else { return defaultValue }
         if let value = attribute.float { return value }
         if let value = attribute.int { return Float(value) }
         throw KernelError.invalidAttribute("attribute '\(name)' is not a float")
@@ -83,7 +88,7 @@ struct NodeContext {
 
     /// Float list attribute `name`, or nil when absent.
     func floats(_ name: String) throws -> [Float]? {
-        guard let attribute = node.attribute(name) else { return nil }
+        guard let attribute = attribute(name) else { return nil }
         guard let values = attribute.floats else {
             throw KernelError.invalidAttribute("attribute '\(name)' is not a list of floats")
         }
@@ -92,7 +97,7 @@ struct NodeContext {
 
     /// String attribute `name`, or `defaultValue` when absent.
     func string(_ name: String, default defaultValue: String) throws -> String {
-        guard let attribute = node.attribute(name) else { return defaultValue }
+        guard let attribute = attribute(name) else { return defaultValue }
         guard let value = attribute.string else {
             throw KernelError.invalidAttribute("attribute '\(name)' is not a string")
         }
@@ -101,7 +106,7 @@ struct NodeContext {
 
     /// String list attribute `name`, or nil when absent.
     func strings(_ name: String) throws -> [String]? {
-        guard let attribute = node.attribute(name) else { return nil }
+        guard let attribute = attribute(name) else { return nil }
         guard case .strings(let values) = attribute.value else {
             throw KernelError.invalidAttribute("attribute '\(name)' is not a list of strings")
         }
@@ -110,7 +115,7 @@ struct NodeContext {
 
     /// Tensor attribute `name`, or nil when absent.
     func tensor(_ name: String) throws -> Tensor? {
-        guard let attribute = node.attribute(name) else { return nil }
+        guard let attribute = attribute(name) else { return nil }
         guard let value = attribute.tensor else {
             throw KernelError.invalidAttribute("attribute '\(name)' is not a tensor")
         }
@@ -119,7 +124,7 @@ struct NodeContext {
 
     /// Graph attribute `name`; throws when absent.
     func graph(_ name: String) throws -> Graph {
-        guard let attribute = node.attribute(name) else {
+        guard let attribute = attribute(name) else {
             throw KernelError.invalidAttribute("attribute '\(name)' is missing")
         }
         guard case .graph(let graph) = attribute.value else {

@@ -2,8 +2,9 @@ import Foundation
 
 /// Splits loops over both cores when the work is large enough to pay for the hand-off.
 enum Parallel {
-    /// Work items (roughly: elements touched) below which a loop stays on one thread.
-    static let threshold = 1 << 15
+    /// Work items (roughly: elements touched) below which a loop stays on one thread; waking a
+    /// worker costs several microseconds, about what 100k simple element operations take.
+    static let threshold = 1 << 17
     /// Worker count; the machine this targets has two cores and OpenBLAS already uses both for GEMM.
     static let workers = max(1, min(ProcessInfo.processorCountCached, 8))
 

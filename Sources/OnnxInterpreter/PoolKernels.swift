@@ -168,51 +168,172 @@ enum PoolKernels {
         return (values, indices)
     }
 
-    /// Pooling over two spatial axes with the taps precomputed per output row and column.
+    /// Pooling over two spatial axes. Each output row and column gets its window as a flat list of
+    /// valid input coordinates plus the count of taps (padding included) for `count_include_pad`.
     private static func pool2D(
         _ source: UnsafeMutablePointer<Float>, _ target: UnsafeMutablePointer<Float>, planes: Int,
         geometry: WindowGeometry, rowTaps: [[Int]], columnTaps: [[Int]], reduction: Reduction
     ) {
         let (height, width) = (geometry.input[0], geometry.input[1])
         let (outHeight, outWidth) = (geometry.output[0], geometry.output[1])
+        let rows = TapTable(rowTaps)
+        let columns = TapTable(columnTaps)
         Parallel.forChunks(planes, cost: outHeight * outWidth * geometry.kernelSize) { range in
-            for plane in range {
-                let base = source + plane * height * width
-                let out = target + plane * outHeight * outWidth
-                for outRow in 0..<outHeight {
-                    let rows = rowTaps[outRow]
-                    for outColumn in 0..<outWidth {
-                        let columns = columnTaps[outColumn]
-                        var best = -Float.infinity
-                        var sawValue = false
-                        var sum: Float = 0
-                        var valid = 0
-                        for row in rows where row >= 0 {
-                            let line = base + row * width
-                            for column in columns where column >= 0 {
-                                let value = line[column]
-                                valid += 1
+            rows.offsets.withUnsafeBufferPointer { rowOffsets in
+                columns.offsets.withUnsafeBufferPointer { columnOffsets in
+                    rows.coordinates.withUnsafeBufferPointer { rowCoordinates in
+                        columns.coordinates.withUnsafeBufferPointer { columnCoordinates in
+                            let context = Pool2DContext(
+                                width: width, outHeight: outHeight, outWidth: outWidth, rowOffsets: rowOffsets,
+                                columnOffsets: columnOffsets, rowCoordinates: rowCoordinates,
+                                columnCoordinates: columnCoordinates)
+                            for plane in range {
+                                let base = UnsafePointer(source + plane * height * width)
+                                let out = target + plane * outHeight * outWidth
                                 switch reduction {
-                                case .maximum:
-                                    if value > best || (!sawValue && !value.isNaN) {
-                                        best = value
-                                        sawValue = true
-                                    }
-                                case .average: sum += value
-                                case .lp(let p): sum += Foundation.pow(Swift.abs(value), p)
+                                case .maximum: context.maximum(base, out)
+                                case .average(let include):
+                                    context.average(
+                                        base, out, rowTaps: rows.taps, columnTaps: columns.taps, include: include)
+                                case .lp(let p): context.lp(base, out, p: p)
                                 }
                             }
                         }
-                        let result: Float
-                        switch reduction {
-                        case .maximum: result = best
-                        case .average(let include):
-                            result = sum / Float(include ? rows.count * columns.count : max(valid, 1))
-                        case .lp(let p): result = Foundation.pow(sum, 1 / p)
-                        }
-                        out[outRow * outWidth + outColumn] = result
                     }
                 }
+            }
+        }
+    }
+
+    /// The flattened windows of one 2-D pooling, with one tight loop per reduction.
+    private struct Pool2DContext {
+        let width: Int
+        let outHeight: Int
+        let outWidth: Int
+        let rowOffsets: UnsafeBufferPointer<Int>
+        let columnOffsets: UnsafeBufferPointer<Int>
+        let rowCoordinates: UnsafeBufferPointer<Int>
+        let columnCoordinates: UnsafeBufferPointer<Int>
+
+        func maximum(_ base: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+            // Interior columns (a full, consecutive window starting at column * stride + shift) run tap by
+            // tap across the row, so neighbouring outputs do not wait on each other; the edges use the
+            // general lists. NaN never wins a comparison, so an all-NaN window gives -inf on both paths.
+            let interior = interiorColumns()
+            for outRow in 0..<outHeight {
+                let line = out + outRow * outWidth
+                line.update(repeating: -.infinity, count: outWidth)
+                for rowIndex in rowOffsets[outRow]..<rowOffsets[outRow + 1] {
+                    let input = base + rowCoordinates[rowIndex] * width
+                    if let interior {
+                        for tap in 0..<interior.taps {
+                            let shifted = input + interior.shift + tap
+                            for outColumn in interior.range {
+                                let value = shifted[outColumn * interior.stride]
+                                line[outColumn] = value > line[outColumn] ? value : line[outColumn]
+                            }
+                        }
+                    }
+                    for outColumn in 0..<outWidth where !(interior?.range.contains(outColumn) ?? false) {
+                        var best = line[outColumn]
+                        for columnIndex in columnOffsets[outColumn]..<columnOffsets[outColumn + 1] {
+                            let value = input[columnCoordinates[columnIndex]]
+                            best = value > best ? value : best
+                        }
+                        line[outColumn] = best
+                    }
+                }
+            }
+        }
+
+        /// The widest run of output columns whose windows are all `taps` consecutive valid columns
+        /// starting at `column * stride + shift`.
+        private func interiorColumns() -> (range: Range<Int>, taps: Int, stride: Int, shift: Int)? {
+            var best: (range: Range<Int>, taps: Int, stride: Int, shift: Int)?
+            var column = 0
+            while column + 1 < outWidth {
+                func window(_ index: Int) -> (first: Int, count: Int, consecutive: Bool) {
+                    let start = columnOffsets[index]
+                    let end = columnOffsets[index + 1]
+                    let count = end - start
+                    let first = count > 0 ? columnCoordinates[start] : 0
+                    return (first, count, count == 0 || columnCoordinates[end - 1] - first == count - 1)
+                }
+                let a = window(column)
+                let b = window(column + 1)
+                let stride = b.first - a.first
+                guard a.consecutive, b.consecutive, a.count > 0, a.count == b.count, stride > 0 else {
+                    column += 1
+                    continue
+                }
+                var end = column + 2
+                while end < outWidth {
+                    let next = window(end)
+                    guard next.consecutive, next.count == a.count, next.first == a.first + (end - column) * stride
+                    else {
+                        break
+                    }
+                    end += 1
+                }
+                if end - column > (best?.range.count ?? 0) {
+                    best = (column..<end, a.count, stride, a.first - column * stride)
+                }
+                column = end
+            }
+            return best
+        }
+
+        func average(
+            _ base: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rowTaps: [Int], columnTaps: [Int],
+            include: Bool
+        ) {
+            for outRow in 0..<outHeight {
+                let rowStart = rowOffsets[outRow]
+                let rowEnd = rowOffsets[outRow + 1]
+                for outColumn in 0..<outWidth {
+                    let columnStart = columnOffsets[outColumn]
+                    let columnEnd = columnOffsets[outColumn + 1]
+                    var sum: Float = 0
+                    for rowIndex in rowStart..<rowEnd {
+                        let line = base + rowCoordinates[rowIndex] * width
+                        for columnIndex in columnStart..<columnEnd { sum += line[columnCoordinates[columnIndex]] }
+                    }
+                    let count =
+                        include
+                        ? rowTaps[outRow] * columnTaps[outColumn] : (rowEnd - rowStart) * (columnEnd - columnStart)
+                    out[outRow * outWidth + outColumn] = sum / Float(max(count, 1))
+                }
+            }
+        }
+
+        func lp(_ base: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, p: Float) {
+            for outRow in 0..<outHeight {
+                for outColumn in 0..<outWidth {
+                    var sum: Float = 0
+                    for rowIndex in rowOffsets[outRow]..<rowOffsets[outRow + 1] {
+                        let line = base + rowCoordinates[rowIndex] * width
+                        for columnIndex in columnOffsets[outColumn]..<columnOffsets[outColumn + 1] {
+                            sum += Foundation.pow(Swift.abs(line[columnCoordinates[columnIndex]]), p)
+                        }
+                    }
+                    out[outRow * outWidth + outColumn] = Foundation.pow(sum, 1 / p)
+                }
+            }
+        }
+    }
+
+    /// Per-output-position windows flattened: valid coordinates of position `i` are
+    /// `coordinates[offsets[i]..<offsets[i + 1]]`; `taps[i]` also counts taps on padding.
+    private struct TapTable {
+        var offsets: [Int] = [0]
+        var coordinates: [Int] = []
+        var taps: [Int] = []
+
+        init(_ windows: [[Int]]) {
+            for window in windows {
+                coordinates += window.filter { $0 >= 0 }
+                offsets.append(coordinates.count)
+                taps.append(window.count)
             }
         }
     }
@@ -291,6 +412,7 @@ enum PoolKernels {
         guard strides.count == rank, pads.count == 2 * rank else {
             throw KernelError.invalidAttribute("strides or pads do not match \(rank) spatial axes")
         }
+        try WindowAttributes.checkMagnitudes(kernel, strides, pads)
         let inferred =
             Array(x.shape[0..<2])
             + (0..<rank).map { (x.shape[$0 + 2] - 1) * strides[$0] - (pads[$0] + pads[rank + $0]) + kernel[$0] }

@@ -144,7 +144,7 @@ enum QuantizationKernels {
             let quotient = xs[index] / scales[layout.scaleIndex(index)]
             switch divisionType {
             case .float16: quotients[index] = Float(Float16(quotient))
-            case .bfloat16: quotients[index] = FloatBits.bfloat16ToFloat(FloatBits.floatToBFloat16(quotient))
+            case .bfloat16: quotients[index] = HalfFloat.float(fromBFloat16: HalfFloat.bfloat16(from: quotient))
             case .double: quotients[index] = Float(Double(xs[index]) / Double(scales[layout.scaleIndex(index)]))
             default: quotients[index] = quotient
             }

@@ -2,8 +2,13 @@ import Foundation
 
 /// An activation function of the recurrent operators (LSTM, GRU, RNN), with its alpha and beta.
 struct RecurrentActivation {
-    /// The function's name as the `activations` attribute spells it.
-    let name: String
+    /// The functions the recurrent operators accept.
+    enum Kind: String {
+        case relu, tanh, sigmoid, affine, leakyrelu, thresholdedrelu, scaledtanh, hardsigmoid, elu, softsign, softplus
+    }
+
+    /// Which function.
+    let kind: Kind
     /// First parameter.
     let alpha: Float
     /// Second parameter.
@@ -35,27 +40,29 @@ struct RecurrentActivation {
                 beta = betas[betaIndex]
                 betaIndex += 1
             }
-            return RecurrentActivation(name: name.lowercased(), alpha: alpha, beta: beta)
+            guard let kind = Kind(rawValue: name.lowercased()) else {
+                throw KernelError.invalidAttribute("activation '\(name)' is unknown")
+            }
+            return RecurrentActivation(kind: kind, alpha: alpha, beta: beta)
         }
     }
 
     /// Applies the function to `count` values in place.
     func apply(_ values: UnsafeMutablePointer<Float>, count: Int) {
         let (a, b) = (alpha, beta)
-        switch name {
-        case "relu": for index in 0..<count { values[index] = max(values[index], 0) }
-        case "tanh": for index in 0..<count { values[index] = Foundation.tanh(values[index]) }
-        case "sigmoid": for index in 0..<count { values[index] = 1 / (1 + Foundation.exp(-values[index])) }
-        case "affine": for index in 0..<count { values[index] = a * values[index] + b }
-        case "leakyrelu": for index in 0..<count where values[index] < 0 { values[index] *= a }
-        case "thresholdedrelu": for index in 0..<count where values[index] <= a { values[index] = 0 }
-        case "scaledtanh": for index in 0..<count { values[index] = a * Foundation.tanh(b * values[index]) }
-        case "hardsigmoid": for index in 0..<count { values[index] = max(0, min(1, a * values[index] + b)) }
-        case "elu":
+        switch kind {
+        case .relu: for index in 0..<count { values[index] = max(values[index], 0) }
+        case .tanh: for index in 0..<count { values[index] = FastTanh.evaluate(values[index]) }
+        case .sigmoid: for index in 0..<count { values[index] = 1 / (1 + Foundation.exp(-values[index])) }
+        case .affine: for index in 0..<count { values[index] = a * values[index] + b }
+        case .leakyrelu: for index in 0..<count where values[index] < 0 { values[index] *= a }
+        case .thresholdedrelu: for index in 0..<count where values[index] <= a { values[index] = 0 }
+        case .scaledtanh: for index in 0..<count { values[index] = a * FastTanh.evaluate(b * values[index]) }
+        case .hardsigmoid: for index in 0..<count { values[index] = max(0, min(1, a * values[index] + b)) }
+        case .elu:
             for index in 0..<count where values[index] < 0 { values[index] = a * (Foundation.exp(values[index]) - 1) }
-        case "softsign": for index in 0..<count { values[index] /= 1 + Swift.abs(values[index]) }
-        case "softplus": for index in 0..<count { values[index] = Foundation.log1p(Foundation.exp(values[index])) }
-        default: break
+        case .softsign: for index in 0..<count { values[index] /= 1 + Swift.abs(values[index]) }
+        case .softplus: for index in 0..<count { values[index] = Foundation.log1p(Foundation.exp(values[index])) }
         }
     }
 }

@@ -163,6 +163,7 @@ enum ResizeKernels {
                 }
             }
         }
+        _ = try NDArray.byteCount(of: .float, count: NDArray.elementCount(of: sizes))
         var current = x.dataType == .float ? x : try ElementConversion.convert(x, to: .float)
         for axis in axes {
             let identity =

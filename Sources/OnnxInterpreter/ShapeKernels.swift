@@ -171,7 +171,11 @@ enum ShapeKernels {
             throw KernelError.invalid("repeats \(repeats) has a negative value")
         }
         let elementSize = try TypeDispatch.elementSize(input.dataType)
-        let shape = zip(input.shape, repeats).map { $0 * $1 }
+        let shape = try zip(input.shape, repeats).map { size, count -> Int in
+            let (product, overflow) = size.multipliedReportingOverflow(by: count)
+            guard !overflow else { throw KernelError.invalid("repeats \(repeats) make the output too large") }
+            return product
+        }
         let output = try NDArray.uninitialized(input.dataType, shape: shape)
         let own = Shapes.strides(of: input.shape)
         var viewShape: [Int] = []
@@ -277,7 +281,7 @@ enum ShapeKernels {
             let one = try type == .bool ? NDArray([UInt8(1)], dataType: .bool, shape: []) : NDArray.scalar(1, as: type)
             let size = try TypeDispatch.elementSize(type)
             let (rows, columns) = (input.shape[0], input.shape[1])
-            for row in 0..<rows where row + k >= 0 && row + k < columns {
+            for row in 0..<rows where k.magnitude <= UInt(rows + columns) && row + k >= 0 && row + k < columns {
                 (output.rawPointer + (row * columns + row + k) * size).copyMemory(from: one.rawPointer, byteCount: size)
             }
             return [output]

@@ -60,6 +60,8 @@ enum Shapes {
                 result[offset + axis] = size
             }
         }
+        // Sizes can come from data (Expand's shape input); refuse products that overflow.
+        _ = try NDArray.elementCount(of: result)
         return result
     }
 

@@ -67,7 +67,7 @@ enum SoftmaxKernels {
         @inline(__always) func rounded(_ value: Float) -> Float {
             switch narrow {
             case .some(.float16): return Float(Float16(value))
-            case .some(.bfloat16): return FloatBits.bfloat16ToFloat(FloatBits.floatToBFloat16(value))
+            case .some(.bfloat16): return HalfFloat.float(fromBFloat16: HalfFloat.bfloat16(from: value))
             default: return value
             }
         }

@@ -103,13 +103,52 @@ enum StridedCopy {
                 let rowStart = tileRow * tile
                 let rowEnd = min(height, rowStart + tile)
                 var columnStart = 0
-                while columnStart < width {
-                    let columnEnd = min(width, columnStart + tile)
-                    for column in columnStart..<columnEnd {
-                        let from = source + column * columnStep
-                        for row in rowStart..<rowEnd { target[row * width + column] = from[row] }
+                if T.self == UInt32.self {
+                    // 4x4 blocks through registers: four contiguous source loads, four contiguous stores.
+                    let source32 = UnsafeRawPointer(source)
+                    let target32 = UnsafeMutableRawPointer(target)
+                    var row = rowStart
+                    while row + 4 <= rowEnd {
+                        var column = 0
+                        while column + 4 <= width {
+                            @inline(__always) func load(_ offset: Int) -> SIMD4<UInt32> {
+                                source32.loadUnaligned(
+                                    fromByteOffset: (row + (column + offset) * columnStep) * 4, as: SIMD4<UInt32>.self)
+                            }
+                            let (c0, c1, c2, c3) = (load(0), load(1), load(2), load(3))
+                            for lane in 0..<4 {
+                                target32.storeBytes(
+                                    of: SIMD4(c0[lane], c1[lane], c2[lane], c3[lane]),
+                                    toByteOffset: ((row + lane) * width + column) * 4, as: SIMD4<UInt32>.self)
+                            }
+                            column += 4
+                        }
+                        for tail in column..<width {
+                            for lane in 0..<4 {
+                                target[(row + lane) * width + tail] = source[row + lane + tail * columnStep]
+                            }
+                        }
+                        row += 4
                     }
-                    columnStart = columnEnd
+                    for rest in row..<rowEnd {
+                        for column in 0..<width { target[rest * width + column] = source[rest + column * columnStep] }
+                    }
+                    continue
+                }
+                // Blocks of 8 columns: each source row segment of the block is read once per row, and
+                // the 8 destination lines stay in L1 while the rows of the tile stream through.
+                while columnStart + 8 <= width {
+                    let from = source + columnStart * columnStep
+                    let to = target + columnStart
+                    for row in rowStart..<rowEnd {
+                        let line = to + row * width
+                        for offset in 0..<8 { line[offset] = from[row + offset * columnStep] }
+                    }
+                    columnStart += 8
+                }
+                for column in columnStart..<width {
+                    let from = source + column * columnStep
+                    for row in rowStart..<rowEnd { target[row * width + column] = from[row] }
                 }
             }
         }

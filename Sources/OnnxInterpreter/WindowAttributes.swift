@@ -41,6 +41,7 @@ struct WindowAttributes {
         guard strides.count == rank, dilations.count == rank, pads.count == 2 * rank else {
             throw KernelError.invalidAttribute("strides, dilations or pads do not match \(rank) spatial axes")
         }
+        try Self.checkMagnitudes(kernel, strides, dilations, pads)
         guard strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }), kernel.allSatisfy({ $0 > 0 }),
             pads.allSatisfy({ $0 >= 0 })
         else { throw KernelError.invalidAttribute("kernel, strides and dilations must be positive, pads non-negative") }
@@ -80,5 +81,12 @@ struct WindowAttributes {
         return WindowGeometry(
             input: input, output: output, kernel: kernel, strides: strides, dilations: dilations, padBegins: begins,
             padEnds: ends)
+    }
+
+    /// Refuses window sizes so large that arithmetic on them could overflow.
+    static func checkMagnitudes(_ lists: [Int]...) throws {
+        for list in lists where list.contains(where: { $0.magnitude > 1 << 31 }) {
+            throw KernelError.invalidAttribute("window attribute \(list) is out of range")
+        }
     }
 }

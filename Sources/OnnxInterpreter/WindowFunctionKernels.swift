@@ -25,6 +25,7 @@ enum WindowFunctionKernels {
             return { call in
                 let size = try IntegerReading.scalar(of: call.input(0), name: call.inputName(0))
                 guard size >= 0 else { throw KernelError.invalid("size \(size) is negative") }
+                _ = try NDArray.byteCount(of: .double, count: size)
                 let span = Double(periodic ? size : size - 1)
                 let values = (0..<size).map { value(Double($0), span) }
                 return [try ElementConversion.convert(NDArray(values, dataType: .double, shape: [size]), to: type)]

@@ -89,7 +89,7 @@ extension ModelTextParser {
         guard case .tensor(let elementType?, let shape?) = type?.kind else {
             throw cursor.error("tensor '\(name)' needs a tensor type with a shape", at: start)
         }
-        guard let dims = shape.staticSizes, let count = TensorElementCount.of(dims) else {
+        guard let dims = shape.staticSizes, let count = ElementCount.of(dims) else {
             throw cursor.error("tensor '\(name)' needs fixed, non-negative dimensions, not \(shape)", at: start)
         }
         var tensor = Tensor(name: name.isEmpty ? nil : name, dataType: elementType, dims: dims, storage: .none)

@@ -14,7 +14,7 @@ extension ModelTextWriter {
     /// (no loader, or an earlier elision); string tensors are always inline, as ONNX
     /// keeps string data out of external files.
     mutating func tensorData(_ tensor: Tensor, label: String) throws -> TensorData {
-        guard let count = TensorElementCount.of(tensor.dims) else {
+        guard let count = ElementCount.of(tensor.dims) else {
             throw TextPrintError.invalidTensor(tensor: label, reason: "shape \(tensor.dims) has no element count")
         }
         let isLarge = tensor.dataType != .string && count > options.largeTensorThreshold
@@ -27,7 +27,7 @@ extension ModelTextWriter {
             case .inline:
                 break
             case .elide:
-                let length = TensorElementCount.byteCount(of: tensor.dataType, elements: count)
+                let length = ElementCount.bytes(elements: count, of: tensor.dataType)
                 return TensorData(text: Self.elidedReference(byteCount: length), isReference: true)
             case .sidecar(let fileName):
                 let bytes = try checkedBytes(of: tensor, count: count, label: label)
@@ -47,8 +47,8 @@ extension ModelTextWriter {
             case .inline:
                 break
             case .elide:
-                let count = TensorElementCount.of(tensor.dims) ?? 0
-                let length = external.length ?? TensorElementCount.byteCount(of: tensor.dataType, elements: count)
+                let count = ElementCount.of(tensor.dims) ?? 0
+                let length = external.length ?? ElementCount.bytes(elements: count, of: tensor.dataType)
                 return TensorData(text: Self.elidedReference(byteCount: length), isReference: true)
             case .sidecar(let fileName):
                 guard external.source != nil else {
@@ -56,7 +56,7 @@ extension ModelTextWriter {
                         tensor: label,
                         reason: "its external data '\(external.location ?? "")' is not bound to a folder")
                 }
-                let bytes = try checkedBytes(of: tensor, count: TensorElementCount.of(tensor.dims) ?? 0, label: label)
+                let bytes = try checkedBytes(of: tensor, count: ElementCount.of(tensor.dims) ?? 0, label: label)
                 return TensorData(text: appendToSidecar(bytes, fileName: fileName), isReference: true)
             }
         }
@@ -72,7 +72,7 @@ extension ModelTextWriter {
         } catch {
             throw TextPrintError.unreadableTensor(tensor: label, reason: "\(error)")
         }
-        let expected = TensorElementCount.byteCount(of: tensor.dataType, elements: count)
+        let expected = ElementCount.bytes(elements: count, of: tensor.dataType)
         guard bytes.count == expected else {
             throw TextPrintError.invalidTensor(
                 tensor: label,

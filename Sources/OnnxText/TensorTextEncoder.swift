@@ -10,7 +10,7 @@ import OnnxIR
 enum TensorTextEncoder {
     /// The `{...}` literal of `tensor`; `name` is for messages.
     static func literal(of tensor: Tensor, name: String) throws -> String {
-        guard let count = TensorElementCount.of(tensor.dims) else {
+        guard let count = ElementCount.of(tensor.dims) else {
             throw TextPrintError.invalidTensor(tensor: name, reason: "shape \(tensor.dims) has no element count")
         }
         if tensor.dataType == .string { return try stringLiteral(of: tensor, name: name, count: count) }
@@ -21,7 +21,7 @@ enum TensorTextEncoder {
         } catch {
             throw TextPrintError.invalidTensor(tensor: name, reason: "\(error)")
         }
-        guard let expected = TensorElementCount.byteCount(of: tensor.dataType, elements: count) else {
+        guard let expected = ElementCount.bytes(elements: count, of: tensor.dataType) else {
             throw TextPrintError.unsupported("tensor '\(name)' has element type \(tensor.dataType)")
         }
         guard data.count == expected else {

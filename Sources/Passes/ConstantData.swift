@@ -74,7 +74,7 @@ public enum ConstantData {
             return decode(bytes, as: Double.self) { $0 }
         case .float16:
             guard let bytes = readableBytes(tensor) else { return nil }
-            return decode(bytes, as: UInt16.self) { Double(HalfPrecision.float(fromHalfBits: $0)) }
+            return decode(bytes, as: UInt16.self) { Double(HalfFloat.float(fromHalf: $0)) }
         case .bfloat16:
             guard let bytes = readableBytes(tensor) else { return nil }
             return decode(bytes, as: UInt16.self) { Double(Float(bitPattern: UInt32($0) << 16)) }
@@ -92,16 +92,7 @@ public enum ConstantData {
     /// The number of elements `dims` describe, or nil when a size is negative or the product overflows.
     ///
     /// `Tensor.elementCount` trusts its dimensions; constants come from files, so passes count with this.
-    public static func elementCount(_ tensor: Tensor) -> Int? {
-        var count = 1
-        for size in tensor.dims {
-            guard size >= 0, size <= Int64(Int.max) else { return nil }
-            let (product, overflow) = count.multipliedReportingOverflow(by: Int(size))
-            if overflow { return nil }
-            count = product
-        }
-        return count
-    }
+    public static func elementCount(_ tensor: Tensor) -> Int? { ElementCount.of(tensor.dims) }
 
     /// The tensor's bytes, if they can be read and their length fits the element count.
     private static func readableBytes(_ tensor: Tensor) -> Data? {

@@ -4,5 +4,6 @@
 /// against `passes/pipelines/default.pipeline`, the copy users read.
 public enum DefaultPipeline {
     /// The canonical pipeline text.
-    public static let text = "eliminate-dead-code,topological-sort"
+    public static let text =
+        "infer-shapes,fold-constants,fold-batchnorm,eliminate-identity,fuse-layernorm,eliminate-dead-code,upgrade-opset,calibrate,insert-qdq,cleanup-qdq"
 }

@@ -12,6 +12,11 @@ public struct PassRegistry {
         FoldBatchNormPass.self,
         EliminateIdentityPass.self,
         FuseLayerNormPass.self,
+        SmoothQuantPass.self,
+        UpgradeOpsetPass.self,
+        CalibratePass.self,
+        InsertQDQPass.self,
+        CleanupQDQPass.self,
     ]
 
     /// The passes this registry knows, in order.

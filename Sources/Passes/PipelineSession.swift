@@ -9,6 +9,8 @@ public final class PipelineSession {
     public var calibrationTable: CalibrationTable?
     /// Per tensor, what `insert-qdq` did and why, in the order it decided.
     public var quantizationDecisions: [QuantizationDecision] = []
+    /// Per smoothed activation, what `smooth-quant` did (alpha, where `1/s` went), in graph order.
+    public var smoothing: [SmoothingRecord] = []
 
     /// Creates an empty session.
     public init() {}

@@ -39,6 +39,16 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var instrumentation: InstrumentationOptions
 
+    @OptionGroup var reportOptions: ReportOptions
+
+    @OptionGroup var gate: AccuracyGateOptions
+
+    @OptionGroup var calibration: CalibrationOptions
+
+    @OptionGroup var quantization: QuantizationOptions
+
+    @OptionGroup var smoothQuant: SmoothQuantOptions
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -58,13 +68,19 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
-        let pipeline = try Pipeline.parse(pipelineText)
+        var pipeline = try Pipeline.parse(pipelineText)
+        try calibration.apply(to: &pipeline)
+        try smoothQuant.apply(to: &pipeline, calibrationData: calibration.dataSource)
+        try quantization.apply(to: &pipeline)
         let loaded = try ModelLoader.load(path: model)
         let manager = try PassManager(pipeline: pipeline, options: instrumentation.managerOptions)
         let modelPath = model
-        let context = PassContext(remark: { [quiet] message in
-            if !quiet { StandardError.write("remark: \(modelPath): \(message)\n") }
-        })
+        let progress = ProgressRenderer(quiet: quiet)
+        defer { progress.finish() }
+        let context = PassContext(
+            remark: { [quiet] message in
+                if !quiet { StandardError.write("remark: \(modelPath): \(message)\n") }
+            }, progress: progress.update, calibrationData: calibration.dataSource)
         let report: PipelineReport
         do {
             report = try manager.run(on: loaded, context: context)
@@ -73,6 +89,9 @@ struct ConvertCommand: ParsableCommand {
         } catch {
             throw CLIError(path: model, error)
         }
+        let verdict = try ConversionAudit(report: reportOptions, gate: gate).run(
+            command: self, quantized: loaded, pipeline: pipeline, pipelineReport: report, context: context)
+        guard verdict.writeOutput else { return try verdict.finish(outputWritten: false) }
         let writeOptions = ModelWriteOptions(
             externalDataFile: externalData,
             externalDataThreshold: externalDataThreshold ?? ModelWriteOptions().externalDataThreshold)
@@ -88,6 +107,7 @@ struct ConvertCommand: ParsableCommand {
             StandardError.write(
                 "wrote \(output) (\(report.records.count) passes run, \(changed) changed the model)\n")
         }
+        try verdict.finish(outputWritten: true)
     }
 
     private var pipelineText: String { passes ?? DefaultPipeline.text }

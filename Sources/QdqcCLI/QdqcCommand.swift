@@ -5,7 +5,7 @@ import Foundation
 ///
 /// `convert` is the default subcommand, so `qdqc model.onnx -o out.onnx` works.
 /// Errors are one line on standard error starting with `error:`; the exit
-/// status is 0 on success, 1 for an error and 64 for a usage error.
+/// status is 0 on success, 1 for an error, 3 for a failed accuracy gate and 64 for a usage error.
 public struct QdqcCommand: ParsableCommand {
     /// Subcommands, version and help text.
     public static let configuration = CommandConfiguration(
@@ -13,10 +13,13 @@ public struct QdqcCommand: ParsableCommand {
         abstract: "Turn a float ONNX model into an explicitly quantized (QuantizeLinear/DequantizeLinear) one.",
         discussion: """
             Without a subcommand, qdqc runs 'convert': qdqc MODEL -o OUT [--passes PIPELINE].
-            Exit status: 0 success, 1 error, 64 usage error.
+            Exit status: 0 success, 1 error, 3 accuracy gate failed (--min-sqnr, --max-drop), 64 usage error.
             """,
         version: QdqcVersion.current,
-        subcommands: [ConvertCommand.self, RunCommand.self, PrintCommand.self, ListPassesCommand.self],
+        subcommands: [
+            ConvertCommand.self, RunCommand.self, CompareCommand.self, PrintCommand.self, ListPassesCommand.self,
+            ListTargetsCommand.self,
+        ],
         defaultSubcommand: ConvertCommand.self)
 
     /// Creates the command (argument parsing fills subcommands, not this type).
@@ -33,6 +36,9 @@ public struct QdqcCommand: ParsableCommand {
             var command = try parseAsRoot(arguments)
             try command.run()
             return ExitCode.success.rawValue
+        } catch let failure as AccuracyGateFailure {
+            StandardError.write("error: \(CLIError.oneLine(failure.description))\n")
+            return AccuracyGateFailure.exitStatus
         } catch {
             return report(error)
         }

@@ -14,8 +14,8 @@ extension Tensor {
         switch dataType {
         case .float: return Self.copyFloats(bytes)
         case .double: return Self.map(bytes, Double.self) { Float($0) }
-        case .float16: return Self.map(bytes, UInt16.self) { FloatBits.float(fromHalf: $0) }
-        case .bfloat16: return Self.map(bytes, UInt16.self) { FloatBits.float(fromBFloat16: $0) }
+        case .float16: return Self.map(bytes, UInt16.self) { HalfFloat.float(fromHalf: $0) }
+        case .bfloat16: return Self.map(bytes, UInt16.self) { HalfFloat.float(fromBFloat16: $0) }
         case .int8: return Self.map(bytes, Int8.self) { Float($0) }
         case .uint8: return Self.map(bytes, UInt8.self) { Float($0) }
         case .bool: return Self.map(bytes, UInt8.self) { $0 == 0 ? 0 : 1 }
@@ -64,8 +64,8 @@ extension Tensor {
         switch dataType {
         case .float: bytes = values.withUnsafeBytes { Data($0) }
         case .double: bytes = Self.pack(values.map { Double($0) })
-        case .float16: bytes = Self.pack(values.map(FloatBits.half(from:)))
-        case .bfloat16: bytes = Self.pack(values.map(FloatBits.bfloat16(from:)))
+        case .float16: bytes = Self.pack(values.map(HalfFloat.half(from:)))
+        case .bfloat16: bytes = Self.pack(values.map(HalfFloat.bfloat16(from:)))
         case .bool: bytes = Self.pack(values.map { $0 == 0 ? UInt8(0) : 1 })
         case .int8: bytes = Self.pack(try Self.integers(values, Int8.self, tensorName))
         case .uint8: bytes = Self.pack(try Self.integers(values, UInt8.self, tensorName))

@@ -1,6 +1,7 @@
 import Calibration
 import Foundation
 import Quantization
+import TestSupport
 import Testing
 
 /// Calibration tables: exact and deterministic JSON, atomic writes, matching, schema conformance.
@@ -43,14 +44,15 @@ import Testing
     }
 
     @Test func writeIsAtomicAndLeavesNoTemporaryFiles() throws {
-        let folder = try ScratchFolder()
-        let path = folder.file("calibration.json")
+        let folder = try TemporaryDirectory(prefix: "calibration-tests")
+        defer { folder.remove() }
+        let path = folder.file("calibration.json").path
         try Data("old".utf8).write(to: URL(fileURLWithPath: path))
         let table = try sampleTable()
         try table.write(to: path)
         #expect(try CalibrationTable.read(path: path) == table)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["calibration.json"])
-        #expect(throws: CalibrationError.self) { try table.write(to: folder.file("missing-folder/table.json")) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["calibration.json"])
+        #expect(throws: CalibrationError.self) { try table.write(to: folder.file("missing-folder/table.json").path) }
     }
 
     @Test func matchingNeedsTheSameModelMethodOptionsAndSampleCount() throws {
@@ -73,8 +75,9 @@ import Testing
     }
 
     @Test func readIfMatchingReusesOnlyTheSameRun() throws {
-        let folder = try ScratchFolder()
-        let path = folder.file("table.json")
+        let folder = try TemporaryDirectory(prefix: "calibration-tests")
+        defer { folder.remove() }
+        let path = folder.file("table.json").path
         let table = try sampleTable()
         #expect(try CalibrationTable.readIfMatching(path: path, key: table.runKey) == nil)
         try table.write(to: path)
@@ -87,11 +90,12 @@ import Testing
     }
 
     @Test func writtenFileValidatesAgainstTheSchema() throws {
-        let folder = try ScratchFolder()
-        let path = folder.file("table.json")
+        let folder = try TemporaryDirectory(prefix: "calibration-tests")
+        defer { folder.remove() }
+        let path = folder.file("table.json").path
         try sampleTable().write(to: path)
-        let outcome = try PythonRunner.execute(SchemaValidator.script, [RepositoryRoot.tableSchema, path])
-        #expect(outcome.status == 0, "\(outcome.output)\(outcome.errors)")
+        let outcome = try Python.runCode(SchemaValidator.script, [RepositoryPaths.root.appendingPathComponent("schemas/calibration-table.schema.json").path, path])
+        #expect(outcome.status == 0, "\(outcome.standardOutput)\(outcome.standardError)")
         for configuration: ObserverConfiguration in [
             .minMax(MinMaxOptions(averaging: .exponential(constant: 0.25))), .percentile(PercentileOptions()),
             .mse(MSEOptions(scheme: QuantScheme(format: .float8e4m3fn, symmetric: true))),
@@ -101,14 +105,15 @@ import Testing
             try [1, -2, 3].withUnsafeBufferPointer { try set.observe("t", values: $0, shape: [3]) }
             let key = CalibrationRunKey(modelSHA256: hash, configuration: configuration, sampleCount: 1)
             try CalibrationTable(key: key, qdqcVersion: "0.1.0", tensors: try set.results()).write(to: path)
-            let result = try PythonRunner.execute(SchemaValidator.script, [RepositoryRoot.tableSchema, path])
-            #expect(result.status == 0, "\(configuration): \(result.output)\(result.errors)")
+            let result = try Python.runCode(SchemaValidator.script, [RepositoryPaths.root.appendingPathComponent("schemas/calibration-table.schema.json").path, path])
+            #expect(result.status == 0, "\(configuration): \(result.standardOutput)\(result.standardError)")
         }
     }
 
     @Test func schemaRejectsBrokenTables() throws {
-        let folder = try ScratchFolder()
-        let path = folder.file("table.json")
+        let folder = try TemporaryDirectory(prefix: "calibration-tests")
+        defer { folder.remove() }
+        let path = folder.file("table.json").path
         let good = String(decoding: try sampleTable().jsonData(), as: UTF8.self)
         for (broken, expected) in [
             (good.replacingOccurrences(of: "\"sampleCount\": 3", with: "\"sampleCount\": -3"), "sampleCount"),
@@ -121,8 +126,8 @@ import Testing
         ] {
             #expect(broken != good)
             try Data(broken.utf8).write(to: URL(fileURLWithPath: path))
-            let outcome = try PythonRunner.execute(SchemaValidator.script, [RepositoryRoot.tableSchema, path])
-            #expect(outcome.status == 1 && outcome.output.contains(expected), "\(expected): \(outcome.output)")
+            let outcome = try Python.runCode(SchemaValidator.script, [RepositoryPaths.root.appendingPathComponent("schemas/calibration-table.schema.json").path, path])
+            #expect(outcome.status == 1 && outcome.standardOutput.contains(expected), "\(expected): \(outcome.standardOutput)")
             #expect(throws: CalibrationError.self) { try CalibrationTable.read(path: path) }
         }
     }

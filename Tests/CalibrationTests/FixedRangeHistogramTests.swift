@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Calibration
@@ -12,17 +13,19 @@ import Testing
         var histogram = try FixedRangeHistogram(
             lower: -magnitude, upper: magnitude, bins: 2048, countsMagnitudes: false)
         values.withUnsafeBufferPointer { histogram.add($0) }
-        let folder = try ScratchFolder()
-        let path = folder.file("values.bin")
+        let folder = try TemporaryDirectory(prefix: "calibration-tests")
+        defer { folder.remove() }
+        let path = folder.file("values.bin").path
         try values.withUnsafeBufferPointer { try Data(buffer: $0).write(to: URL(fileURLWithPath: path)) }
-        let output = try PythonRunner.run(
+        let output = try Python.runCode(
             """
             import sys, json, numpy as np
             a = np.fromfile(sys.argv[1], dtype='<f4')
             t = np.array(np.abs(a).max(), dtype=np.float32)
             h, e = np.histogram(a, 2048, range=(-t, t))
             print(json.dumps({"counts": h.tolist(), "edges": [float(x) for x in e]}))
-            """, [path])
+            """, [path]
+        ).checkedOutput()
         let reference = try #require(try ExactJSON.object(output) as? [String: [Double]])
         let edges = try #require(reference["edges"])
         let counts = try #require(reference["counts"])

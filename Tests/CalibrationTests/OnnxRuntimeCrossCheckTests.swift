@@ -1,13 +1,15 @@
 import Calibration
 import Foundation
+import TestSupport
 import Testing
 
 /// Our observers against ONNX Runtime 1.32's calibration math on the same synthetic batches.
 @Suite(.serialized) struct OnnxRuntimeCrossCheckTests {
     /// ONNX Runtime's results, computed once for the suite.
     private static let reference: Result<OnnxRuntimeReference, Error> = Result {
-        let folder = try ScratchFolder()
-        return try withExtendedLifetime(folder) { try OnnxRuntimeReference(folder: folder) }
+        let folder = try TemporaryDirectory(prefix: "calibration-tests")
+        defer { folder.remove() }
+        return try OnnxRuntimeReference(folder: folder)
     }
 
     private func dataSets() throws -> [(String, OnnxRuntimeReference.DataSet)] {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// ONNX Runtime's own calibration math on synthetic data, run in the venv, for the cross-check tests.
 ///
@@ -21,17 +22,17 @@ struct OnnxRuntimeReference {
     var dataSets: [String: DataSet]
 
     /// Runs the script in `folder` and loads what it wrote.
-    init(folder: ScratchFolder) throws {
-        let output = try PythonRunner.run(Self.script, [folder.path])
+    init(folder: TemporaryDirectory) throws {
+        let output = try Python.runCode(Self.script, [folder.url.path]).checkedOutput()
         guard let root = try ExactJSON.object(output) as? [String: Any] else {
-            throw PythonRunner.Failure(description: "unexpected script output: \(output)")
+            throw ScriptFailure(description: "unexpected script output: \(output)")
         }
         var dataSets: [String: DataSet] = [:]
         for (name, entry) in root {
             guard let entry = entry as? [String: Any], let files = entry["files"] as? [String],
                 let results = entry["results"] as? [String: [Double]]
-            else { throw PythonRunner.Failure(description: "bad entry \(name)") }
-            let batches = try files.map { try Self.readFloats(folder.file($0)) }
+            else { throw ScriptFailure(description: "bad entry \(name)") }
+            let batches = try files.map { try Self.readFloats(folder.file($0).path) }
             var ranges: [String: (Float, Float)] = [:]
             for (key, pair) in results where pair.count == 2 { ranges[key] = (Float(pair[0]), Float(pair[1])) }
             dataSets[name] = DataSet(batches: batches, ranges: ranges)
@@ -41,7 +42,7 @@ struct OnnxRuntimeReference {
 
     private static func readFloats(_ path: String) throws -> [Float] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw PythonRunner.Failure(description: "missing \(path)")
+            throw ScriptFailure(description: "missing \(path)")
         }
         return data.withUnsafeBytes { raw in
             (0..<(raw.count / 4)).map {

@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import TestSupport
 import Testing
 
 /// SHA-256 against the FIPS 180-4 test vectors and Python's hashlib.
@@ -43,14 +44,16 @@ import Testing
     }
 
     @Test func fileDigestMatchesHashlib() throws {
-        let folder = try ScratchFolder()
-        let path = folder.file("model.bin")
+        let folder = try TemporaryDirectory(prefix: "calibration-tests")
+        defer { folder.remove() }
+        let path = folder.file("model.bin").path
         var generator = SeededGenerator(seed: 11)
         // Longer than one 4 MiB read, so the file is hashed in several pieces.
         let bytes = Data((0..<(5 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) })
         try bytes.write(to: URL(fileURLWithPath: path))
-        let expected = try PythonRunner.run(
-            "import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())", [path])
+        let expected = try Python.runCode(
+            "import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())", [path]
+        ).checkedOutput()
         #expect(try SHA256.hexDigest(ofFileAt: path) == expected.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 

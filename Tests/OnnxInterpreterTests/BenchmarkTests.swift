@@ -8,7 +8,8 @@ import Testing
 /// Times the interpreter against ONNX Runtime (2 threads) on every calib sample of each shared model
 /// (the better of two passes each, since the machine is shared).
 ///
-/// Opt-in (`QDQC_BENCHMARK=1`, in a release build): it takes minutes. Writes a Markdown table
+/// Opt-in (`QDQC_BENCHMARK=1`, in a release build): it takes minutes. `QDQC_BENCHMARK_MODEL=name`
+/// limits it to one model, so peak memory is measured in a fresh process. Writes a Markdown table
 /// to `.build/interpreter-reports/benchmark.md`.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["QDQC_BENCHMARK"] == "1"))
 struct BenchmarkTests {
@@ -25,7 +26,7 @@ struct BenchmarkTests {
             for feeds in samples: session.run(None, feeds)
             elapsed = min(elapsed, time.perf_counter() - start)
         # VmHWM, not ru_maxrss: the latter keeps the parent's peak across fork and exec.
-        status = open("/proc/self/status").read().split("\n")
+        status = open("/proc/self/status").read().split("\\n")
         peak = float(next(l for l in status if l.startswith("VmHWM:")).split()[1]) / 1024
         open(sys.argv[3], "w").write(f"{elapsed} {peak}")
         """
@@ -35,7 +36,8 @@ struct BenchmarkTests {
         var table =
             "| model | samples | qdqc s | ONNX Runtime s | ratio | qdqc peak RSS MB | ORT peak RSS MB |\n"
             + "|---|---|---|---|---|---|---|\n"
-        for name in RealModelTests.names {
+        let only = ProcessInfo.processInfo.environment["QDQC_BENCHMARK_MODEL"]
+        for name in RealModelTests.names where only == nil || only == name {
             let folder = TestEnvironment.modelsRoot + "/" + name
             let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/calib")
                 .filter { $0.hasSuffix(".npz") }.sorted().prefix(limit)

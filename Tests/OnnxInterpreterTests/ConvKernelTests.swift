@@ -40,6 +40,59 @@ import Testing
         #expect(try padded.floatValues()[0..<4] == [2, 4, 5, 11])
     }
 
+    @Test func stridedDilatedDepthwiseMatchesADirectLoop() throws {
+        let (channels, height, width) = (3, 9, 10)
+        let (strides, dilations, pads) = ([2, 3], [1, 2], [1, 2, 1, 0])
+        let input = (0..<(channels * height * width)).map { Float(($0 * 37) % 23) - 11 }
+        let weights = (0..<(channels * 9)).map { Float(($0 * 11) % 7) - 3 }
+        let y = try SingleNode.run1(
+            "Conv", [Arrays.f(input, [1, channels, height, width]), Arrays.f(weights, [channels, 1, 3, 3])],
+            attributes: [
+                .int("group", channels), .ints("strides", strides), .ints("dilations", dilations), .ints("pads", pads),
+            ])
+        let outHeight = (height + pads[0] + pads[2] - (2 * dilations[0] + 1)) / strides[0] + 1
+        let outWidth = (width + pads[1] + pads[3] - (2 * dilations[1] + 1)) / strides[1] + 1
+        #expect(y.shape == [1, channels, outHeight, outWidth])
+        var expected: [Float] = []
+        for channel in 0..<channels {
+            for row in 0..<outHeight {
+                for column in 0..<outWidth {
+                    var sum: Float = 0
+                    for tapH in 0..<3 {
+                        for tapW in 0..<3 {
+                            let r = row * strides[0] + tapH * dilations[0] - pads[0]
+                            let c = column * strides[1] + tapW * dilations[1] - pads[1]
+                            guard r >= 0, r < height, c >= 0, c < width else { continue }
+                            sum += input[(channel * height + r) * width + c] * weights[channel * 9 + tapH * 3 + tapW]
+                        }
+                    }
+                    expected.append(sum)
+                }
+            }
+        }
+        #expect(try y.floatValues() == expected)
+    }
+
+    @Test func batchedSmallImagesMatchOneImageAtATime() throws {
+        let (batch, channels, filters, height, width) = (5, 4, 6, 3, 4)
+        let input = (0..<(batch * channels * height * width)).map { Float(($0 * 13) % 17) - 8 }
+        let weights = (0..<(filters * 2 * 3 * 3)).map { Float(($0 * 7) % 11) - 5 }
+        let attributes: [Attribute] = [.int("group", 2), .ints("pads", [1, 1, 1, 1]), .ints("strides", [1, 2])]
+        let w = try Arrays.f(weights, [filters, 2, 3, 3])
+        let bias = try Arrays.f([1, 2, 3, 4, 5, 6], [filters])
+        let all = try SingleNode.run1(
+            "Conv", [Arrays.f(input, [batch, channels, height, width]), w, bias], attributes: attributes)
+        var separate: [Float] = []
+        let imageSize = channels * height * width
+        for image in 0..<batch {
+            let one = Array(input[(image * imageSize)..<((image + 1) * imageSize)])
+            separate += try SingleNode.run1(
+                "Conv", [Arrays.f(one, [1, channels, height, width]), w, bias], attributes: attributes
+            ).floatValues()
+        }
+        #expect(try all.floatValues() == separate)
+    }
+
     @Test func pointwiseConvolutionIsAMatrixProduct() throws {
         let x = try Arrays.f([1, 2, 3, 4, 5, 6], [1, 2, 3, 1])
         let w = try Arrays.f([1, 10, -1, 1], [2, 2, 1, 1])

@@ -10,7 +10,8 @@ import Testing
     static let names = [
         "ppocr_mobile_v2_cls", "ppocr_v4_det", "silero_vad_lstm", "magika_v3_3", "open_nsfw", "all_minilm_l6_v2",
     ]
-    static let samplesPerModel = 4
+    /// Eval samples per model: 4 by default to keep the suite quick; `QDQC_REAL_MODEL_SAMPLES=32` checks them all.
+    static let samplesPerModel = Int(ProcessInfo.processInfo.environment["QDQC_REAL_MODEL_SAMPLES"] ?? "") ?? 4
 
     /// Writes ONNX Runtime's outputs for the first samples of a model as npz files.
     static let referenceScript = """
@@ -33,6 +34,7 @@ import Testing
         let cache = try TestEnvironment.cacheDirectory("interpreter-reference/\(name)")
         let samples = try FileManager.default.contentsOfDirectory(atPath: folder + "/eval")
             .filter { $0.hasSuffix(".npz") }.sorted().prefix(Self.samplesPerModel)
+        #expect(!samples.isEmpty, "no eval samples in \(folder)")
         if samples.contains(where: { !FileManager.default.fileExists(atPath: cache + "/" + $0) }) {
             try TestEnvironment.runPython(
                 Self.referenceScript, arguments: [folder, cache, String(Self.samplesPerModel)])

@@ -12,6 +12,11 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
     var inputURL: URL { directory.appendingPathComponent("input.onnxtxt") }
     var expectedURL: URL { directory.appendingPathComponent("expected.onnxtxt") }
     var pipelineURL: URL { directory.appendingPathComponent("pipeline.txt") }
+    /// Calibration samples for passes that need them (`calib/`, a folder of `.npz` files), if present.
+    var calibrationURL: URL? {
+        let url = directory.appendingPathComponent("calib")
+        return Repository.isDirectory(url) ? url : nil
+    }
 
     /// The pipeline to run: `pipeline.txt` if present, else the pass alone.
     func pipelineText() throws -> String {

@@ -28,7 +28,9 @@ import Testing
             pipeline.elements.contains { $0.passArgument == goldenCase.pass },
             "the pipeline of \(goldenCase.testDescription) does not run \(goldenCase.pass)")
         let manager = try PassManager(pipeline: pipeline, options: PassManagerOptions(diagnostics: .discard))
-        let report = try manager.run(on: model)
+        let context = PassContext(
+            calibrationData: goldenCase.calibrationURL.map { CalibrationDataSource(origin: .files(path: $0.path)) })
+        let report = try manager.run(on: model, context: context)
         let actual = try TextPrinter().print(model).text
 
         #expect(

@@ -49,11 +49,23 @@ import Testing
         #expect(after.standardOutput.contains("Neg"), "no pass ran, so the dead node is still there")
     }
 
-    @Test func defaultPipelineRemovesDeadCodeAndMayOverwriteItsInput() throws {
+    @Test func theDefaultPipelineNeedsCalibrationData() throws {
         let workspace = try Workspace()
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "model.onnx")
-        let convert = try QdqcProcess.run([input, "-o", input, "--pass-statistics"])
+        let convert = try QdqcProcess.run([input, "-o", workspace.path("out.onnx")])
+        #expect(convert.status != 0, "\(convert.standardError)")
+        #expect(convert.errorLines.count == 1, "\(convert.standardError)")
+        #expect(convert.standardError.contains("--calib-data"), "\(convert.standardError)")
+        #expect(convert.standardError.contains("--calib-random"), "\(convert.standardError)")
+        #expect(!workspace.exists("out.onnx"))
+    }
+
+    @Test func deadCodePipelineRemovesDeadCodeAndMayOverwriteItsInput() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "model.onnx")
+        let convert = try QdqcProcess.run([input, "-o", input, "--pass-statistics", "--passes", "eliminate-dead-code,topological-sort"])
         #expect(convert.status == 0, "\(convert.standardError)")
         #expect(
             convert.standardError.contains(
@@ -72,6 +84,7 @@ import Testing
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
         let outcome = try QdqcProcess.run([
             input, "-o", workspace.path("out.onnx"), "--print-ir-after-all", "--pass-timing", "--quiet",
+            "--passes", "eliminate-dead-code,topological-sort",
         ])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         #expect(outcome.standardError.hasPrefix("# IR after eliminate-dead-code (changed)\n"))
@@ -107,7 +120,9 @@ import Testing
         let text = try QdqcProcess.run(["print", input])
         let textPath = try workspace.write(Data(text.standardOutput.utf8), to: "m.onnxtxt")
         let dumps = workspace.path("dumps")
-        let convert = try QdqcProcess.run([textPath, "-o", workspace.path("out.onnx"), "--print-ir-tree-dir", dumps])
+        let convert = try QdqcProcess.run([
+            textPath, "-o", workspace.path("out.onnx"), "--print-ir-tree-dir", dumps, "--passes", "eliminate-dead-code,topological-sort",
+        ])
         #expect(convert.status == 0, "\(convert.standardError)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dumps).sorted()
         #expect(files == ["00-input.onnxtxt", "01-eliminate-dead-code.onnxtxt", "02-topological-sort.onnxtxt"])
@@ -166,7 +181,9 @@ import Testing
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
         try workspace.write(Data(), to: "plain-file")
         let dumps = workspace.path("plain-file/dumps")
-        let outcome = try QdqcProcess.run([input, "-o", workspace.path("out.onnx"), "--print-ir-tree-dir", dumps])
+        let outcome = try QdqcProcess.run([
+            input, "-o", workspace.path("out.onnx"), "--print-ir-tree-dir", dumps, "--passes", "eliminate-dead-code,topological-sort",
+        ])
         #expect(outcome.status == 1)
         #expect(outcome.errorLines == ["error: \(dumps): cannot write IR dump: cannot create the directory"])
         #expect(!workspace.exists("out.onnx"))
@@ -177,7 +194,7 @@ import Testing
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
         let target = workspace.path("missing-folder/out.onnx")
-        let outcome = try QdqcProcess.run([input, "-o", target])
+        let outcome = try QdqcProcess.run([input, "-o", target, "--passes", "eliminate-dead-code,topological-sort"])
         #expect(outcome.status == 1)
         #expect(outcome.errorLines.count == 1)
         #expect(outcome.errorLines.first?.hasPrefix("error: \(target)") == true, "\(outcome.standardError)")

@@ -39,7 +39,7 @@ import Testing
             for index in values.indices where ours[index] != theirs[index] {
                 // NaN payloads may differ; NaN-ness may not.
                 let widen: (UInt16) -> Float =
-                    type == .float16 ? FloatBits.float(fromHalf:) : FloatBits.float(fromBFloat16:)
+                    type == .float16 ? HalfFloat.float(fromHalf:) : HalfFloat.float(fromBFloat16:)
                 if !(widen(ours[index]).isNaN && widen(theirs[index]).isNaN) { mismatches += 1 }
             }
             #expect(mismatches == 0, "\(type): \(mismatches) of \(values.count) differ")

@@ -1,0 +1,55 @@
+import OnnxIR
+import Quantization
+
+/// Tidies the pairs `insert-qdq` (or another tool) left: redundant requantization, scales that differ across
+/// shape-only ops, pairs no consumer fuses, and Relu/Clip made redundant by an asymmetric range.
+///
+/// Every rewrite is exact except dropping an unfusable pair, which removes quantization noise (the float
+/// value reaches the consumer directly). Rewrites repeat until nothing changes.
+public struct CleanupQDQPass: Pass {
+    /// `cleanup-qdq`.
+    public static let argument = "cleanup-qdq"
+    /// One line for `list-passes`.
+    public static let summary =
+        "Removes redundant Q/DQ pairs, shares scales across shape-only ops, drops pairs no consumer fuses, and "
+        + "removes Relu/Clip an asymmetric range makes redundant."
+    /// The options.
+    public static let options: [PassOption] = [
+        PassOption(
+            name: "target", valueSyntax: QuantizationTarget.all.map(\.name).joined(separator: "|"),
+            defaultValue: QuantizationTarget.defaultName,
+            summary: "The engine whose fusions decide which pairs are worth keeping."),
+        PassOption(
+            name: "drop-unfusable", valueSyntax: "true|false", defaultValue: "true",
+            summary: "Drop pairs whose producer and consumers the target cannot fuse."),
+    ]
+
+    /// The ops that only move or select elements: a value quantized before them is quantized the same after.
+    static let shapeOnlyOps: Set<String> = [
+        "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "Identity", "MaxPool", "Slice", "Gather",
+        "GatherElements", "Resize", "Split",
+    ]
+
+    private let target: QuantizationTarget
+    private let dropsUnfusable: Bool
+
+    /// Reads the options.
+    public init(options: [String: String]) throws {
+        let reader = try PassOptionReader(options, for: Self.self)
+        let name = try reader.string("target")
+        guard let target = QuantizationTarget.named(name) else {
+            let names = QuantizationTarget.all.map(\.name).joined(separator: ", ")
+            throw InsertQDQError("cleanup-qdq: unknown target '\(name)' (known: \(names))")
+        }
+        self.target = target
+        dropsUnfusable = try reader.bool("drop-unfusable")
+    }
+
+    /// Applies the rewrites to the main graph until none applies.
+    public func run(on model: Model, context: PassContext) throws -> PassResult {
+        var cleaner = QDQCleaner(graph: model.graph, target: target, dropsUnfusable: dropsUnfusable)
+        try cleaner.run()
+        let statistics = cleaner.statistics
+        return PassResult(changed: statistics.values.contains { $0 > 0 }, statistics: statistics)
+    }
+}

@@ -1,0 +1,172 @@
+import OnnxIR
+import OnnxInterpreter
+
+/// Runs a float model and its quantized version on the same samples and measures, per matched
+/// tensor, how far the quantized values are from the float ones.
+///
+/// Streaming: for each sample the float model runs first and keeps copies of only the matched
+/// tensors of that sample; the quantized model then runs and each matched tensor is folded into
+/// its `ErrorAccumulator` as it is produced, and the float copy is dropped. Memory is bounded by
+/// one sample's matched float tensors, whatever the number of samples.
+public struct ModelComparator {
+    /// The matched pairs, in the quantized graph's order.
+    public let pairs: [TensorPair]
+    /// DequantizeLinear nodes without a float counterpart.
+    public let unmatchedDequantizeNodes: [String]
+    private let floatInterpreter: Interpreter
+    private let quantizedInterpreter: Interpreter
+    private let floatInitializers: [String: Tensor]
+
+    /// Plans both models; `outputsOnly` compares just the graph outputs (cheaper: nothing else is copied).
+    public init(float: Model, floatName: String, quantized: Model, quantizedName: String, outputsOnly: Bool = false)
+        throws
+    {
+        let matcher = TensorMatcher(float: float, quantized: quantized)
+        pairs = matcher.pairs(outputsOnly: outputsOnly)
+        unmatchedDequantizeNodes = outputsOnly ? [] : matcher.unmatchedDequantizeNodes()
+        guard !pairs.isEmpty else { throw CompareError.nothingMatched(quantizedModel: quantizedName) }
+        var initializers: [String: Tensor] = [:]
+        for value in float.graph.initializers {
+            if let tensor = value.initializer, pairs.contains(where: { $0.floatName == value.name }) {
+                initializers[value.name] = tensor
+            }
+        }
+        floatInitializers = initializers
+        floatInterpreter = try Interpreter(model: float, name: floatName)
+        quantizedInterpreter = try Interpreter(model: quantized, name: quantizedName)
+    }
+
+    /// Runs `sampleCount` samples through both models and returns the per-tensor errors.
+    ///
+    /// `sample(i)` gives sample i's name and inputs by name; each model receives the inputs it declares.
+    /// Weights are compared once (on the first sample), since they do not depend on the input.
+    public func compare(
+        sampleCount: Int, floatModel: String, quantizedModel: String, data: String,
+        sample: (Int) throws -> (name: String, inputs: [String: NDArray]),
+        progress: (Int) -> Void = { _ in }
+    ) throws -> ModelComparison {
+        guard sampleCount > 0 else { throw CompareError.noSamples(source: data) }
+        var accumulators = [ErrorAccumulator](repeating: ErrorAccumulator(), count: pairs.count)
+        var ownNoise = [ErrorAccumulator?](repeating: nil, count: pairs.count)
+        for (index, pair) in pairs.enumerated() where pair.preQuantizedName != nil {
+            ownNoise[index] = ErrorAccumulator()
+        }
+        for sampleIndex in 0..<sampleCount {
+            let (name, inputs) = try sample(sampleIndex)
+            try compareSample(
+                name: name, inputs: inputs, first: sampleIndex == 0, accumulators: &accumulators,
+                ownNoise: &ownNoise)
+            progress(sampleIndex + 1)
+        }
+        var rows: [TensorComparison] = []
+        for (index, pair) in pairs.enumerated() where accumulators[index].sampleCount > 0 {
+            let sums = accumulators[index]
+            rows.append(
+                TensorComparison(
+                    tensor: pair.floatName, quantizedTensor: pair.quantizedName, kind: pair.kind, node: pair.nodeName,
+                    opType: pair.opType, position: pair.position, sqnr: sums.sqnr, cosine: sums.cosine,
+                    maxAbsError: sums.maxAbsError,
+                    ownQuantizationSQNR: ownNoise[index].flatMap { $0.sampleCount > 0 ? $0.sqnr : nil },
+                    samples: sums.sampleCount, elements: sums.elementCount, nonFiniteElements: sums.nonFiniteCount))
+        }
+        return ModelComparison(
+            floatModel: floatModel, quantizedModel: quantizedModel, data: data, samples: sampleCount,
+            unmatchedDequantizeNodes: unmatchedDequantizeNodes, tensors: rows)
+    }
+
+    private func compareSample(
+        name sampleName: String, inputs: [String: NDArray], first: Bool, accumulators: inout [ErrorAccumulator],
+        ownNoise: inout [ErrorAccumulator?]
+    ) throws {
+        var wantedFloat: [String: Int] = [:]
+        var wantedQuantized: [String: [Int]] = [:]
+        var wantedPre: [String: [Int]] = [:]
+        for (index, pair) in pairs.enumerated() {
+            if pair.kind == .weight && !first { continue }
+            wantedFloat[pair.floatName] = index
+            wantedQuantized[pair.quantizedName, default: []].append(index)
+            if let pre = pair.preQuantizedName { wantedPre[pre, default: []].append(index) }
+        }
+        var floatCopies: [Int: [Float]] = [:]
+        for (name, index) in wantedFloat {
+            guard let tensor = floatInitializers[name] else { continue }
+            floatCopies[index] = try Self.floats(of: try NDArray(tensor: tensor), tensor: name, model: floatName)
+        }
+        let floatModelName = floatName
+        _ = try floatInterpreter.run(Self.inputs(inputs, for: floatInterpreter)) { observed in
+            guard observed.depth == 0, let index = wantedFloat[observed.name], floatCopies[index] == nil else { return }
+            floatCopies[index] = try Self.floats(of: observed.array, tensor: observed.name, model: floatModelName)
+        }
+        var preCopies: [Int: [Float]] = [:]
+        // The observer is an escaping closure, so it updates local copies written back after the run.
+        var sums = accumulators
+        var noise = ownNoise
+        defer {
+            accumulators = sums
+            ownNoise = noise
+        }
+        let quantizedModelName = quantizedName
+        let pairs = self.pairs
+        _ = try quantizedInterpreter.run(Self.inputs(inputs, for: quantizedInterpreter)) { observed in
+            guard observed.depth == 0 else { return }
+            if let indices = wantedPre[observed.name] {
+                let copy = try Self.floats(of: observed.array, tensor: observed.name, model: quantizedModelName)
+                for index in indices { preCopies[index] = copy }
+            }
+            guard let indices = wantedQuantized[observed.name] else { return }
+            let quantized = try Self.floats(of: observed.array, tensor: observed.name, model: quantizedModelName)
+            for index in indices {
+                if let reference = floatCopies.removeValue(forKey: index) {
+                    try Self.accumulate(
+                        &sums[index], reference: reference, quantized: quantized, pair: pairs[index],
+                        sample: sampleName)
+                }
+                if let pre = preCopies.removeValue(forKey: index) {
+                    try Self.accumulate(
+                        &noise[index], reference: pre, quantized: quantized, pair: pairs[index],
+                        sample: sampleName)
+                }
+            }
+        }
+    }
+
+    private var floatName: String { floatInterpreter.modelName }
+    private var quantizedName: String { quantizedInterpreter.modelName }
+
+    private static func accumulate(
+        _ sums: inout ErrorAccumulator, reference: [Float], quantized: [Float], pair: TensorPair, sample: String
+    ) throws {
+        guard reference.count == quantized.count else {
+            throw CompareError.sizeMismatch(
+                tensor: pair.floatName, quantizedTensor: pair.quantizedName, floatCount: reference.count,
+                quantizedCount: quantized.count, sample: sample)
+        }
+        reference.withUnsafeBufferPointer { x in
+            quantized.withUnsafeBufferPointer { y in sums.add(reference: x, quantized: y) }
+        }
+    }
+
+    private static func accumulate(
+        _ sums: inout ErrorAccumulator?, reference: [Float], quantized: [Float], pair: TensorPair, sample: String
+    ) throws {
+        var current = sums ?? ErrorAccumulator()
+        try accumulate(&current, reference: reference, quantized: quantized, pair: pair, sample: sample)
+        sums = current
+    }
+
+    /// The elements as Float (one copy for float32 tensors).
+    private static func floats(of array: NDArray, tensor: String, model: String) throws -> [Float] {
+        do {
+            if array.dataType == .float { return try array.withFloats { Array($0) } }
+            return try array.floatValues()
+        } catch {
+            throw CompareError.unreadable(tensor: tensor, model: model, reason: "\(error)")
+        }
+    }
+
+    /// The inputs `interpreter`'s model declares.
+    private static func inputs(_ all: [String: NDArray], for interpreter: Interpreter) -> [String: NDArray] {
+        let declared = Set(interpreter.model.graph.inputs.map(\.name))
+        return all.filter { declared.contains($0.key) }
+    }
+}

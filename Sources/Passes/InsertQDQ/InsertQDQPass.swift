@@ -1,0 +1,119 @@
+import OnnxIR
+import Quantization
+
+/// Turns calibrated ranges into QuantizeLinear/DequantizeLinear pairs placed where the target engine fuses them.
+///
+/// Where pairs go is the target's table (`QuantizationTarget`); this pass only reads it. Weights become
+/// quantized initializers followed by a DequantizeLinear, biases int32 where the target wants it, and every
+/// tensor considered gets a `QuantizationDecision` in the pipeline session.
+public struct InsertQDQPass: Pass {
+    /// `insert-qdq`.
+    public static let argument = "insert-qdq"
+    /// One line for `list-passes`.
+    public static let summary =
+        "Inserts QuantizeLinear/DequantizeLinear pairs from calibrated ranges where the target engine fuses them."
+    /// The options, in the order `list-passes` shows them.
+    public static let options: [PassOption] = [
+        PassOption(
+            name: "target", valueSyntax: QuantizationTarget.all.map(\.name).joined(separator: "|"),
+            defaultValue: QuantizationTarget.defaultName, summary: "The placement profile (see 'qdqc list-targets')."),
+        PassOption(
+            name: "activations", valueSyntax: "<format>|default", defaultValue: "default",
+            summary: "Activation format: int8, uint8, int16, uint16, float8e4m3fn (the target's default otherwise)."),
+        PassOption(
+            name: "weights", valueSyntax: "<format>|default", defaultValue: "default",
+            summary: "Weight format: int8, uint8, int16, uint16, int4, uint4, float8e4m3fn."),
+        PassOption(
+            name: "per-channel", valueSyntax: "true|false|default", defaultValue: "default",
+            summary: "Per-channel weight scales on the output-channel axis (default: the target's choice)."),
+        PassOption(
+            name: "block-size", valueSyntax: "<integer>", defaultValue: "0",
+            summary: "Per-block weight scales of this many elements along the reduction axis (opset 21); 0: none."),
+        PassOption(
+            name: "symmetric-activations", valueSyntax: "true|false|default", defaultValue: "default",
+            summary: "Symmetric activation ranges (zero point at the middle); the target may require it."),
+        PassOption(
+            name: "exclude-nodes", valueSyntax: "<regex>", defaultValue: "",
+            summary: "Nodes whose name the regular expression matches (anywhere) stay in float."),
+        PassOption(
+            name: "exclude-op-types", valueSyntax: "<A,B,...>", defaultValue: "",
+            summary: "Op types that stay in float (quote the list in a pipeline: \"Add,Mul\")."),
+        PassOption(
+            name: "config", valueSyntax: "<file.json>", defaultValue: "",
+            summary: "Per-tensor overrides (schemas/quantization-config.schema.json)."),
+    ]
+
+    private let settings: InsertQDQSettings
+
+    /// Reads and checks the options (the config file is read and validated here).
+    public init(options: [String: String]) throws {
+        settings = try InsertQDQSettings(options: try PassOptionReader(options, for: Self.self))
+    }
+
+    /// Plans every pair, checks the opset, then rewrites the main graph.
+    public func run(on model: Model, context: PassContext) throws -> PassResult {
+        let graph = model.graph
+        if let existing = graph.nodes.first(where: { ["QuantizeLinear", "DequantizeLinear"].contains($0.opType) }) {
+            throw InsertQDQError(
+                "insert-qdq: the model is already quantized ('\(existing.displayName)' is a \(existing.opType))")
+        }
+        try checkConfigNames(graph)
+        let table = context.session.calibrationTable
+        var planner = QDQPlanner(graph: graph, settings: settings, table: table)
+        try planner.plan()
+        try checkOpset(model, planner)
+        var rewriter = QDQRewriter(graph: graph, target: settings.target, calibrationMethod: table?.method.rawValue)
+        try rewriter.apply(planner)
+        context.session.quantizationDecisions.append(contentsOf: rewriter.decisions)
+        let statistics = [
+            "activation-pairs": planner.activations.count,
+            "quantized-weights": planner.weights.count,
+            "int32-biases": planner.biases.count,
+            "float-tensors": planner.skipped.count,
+        ]
+        context.remark(
+            "insert-qdq (\(settings.target.name)): \(planner.activations.count) activation pairs, "
+                + "\(planner.weights.count) quantized weights, \(planner.biases.count) int32 biases, "
+                + "\(planner.skipped.count) tensors left in float")
+        let changed = !(planner.activations.isEmpty && planner.weights.isEmpty && planner.biases.isEmpty)
+        return PassResult(changed: changed, statistics: statistics)
+    }
+
+    private func checkConfigNames(_ graph: Graph) throws {
+        guard let path = settings.configPath, !settings.config.tensors.isEmpty else { return }
+        let known = Set(graph.definedValues().map(\.name))
+        if let unknown = settings.config.tensors.keys.sorted().first(where: { !known.contains($0) }) {
+            throw InsertQDQError("quantization config '\(path)': tensor '\(unknown)' is not in the model")
+        }
+    }
+
+    /// Refuses, naming the first pair that needs it, a model whose opset is too old for the planned pairs.
+    private func checkOpset(_ model: Model, _ planner: QDQPlanner) throws {
+        var needs: [(opset: Int, what: String)] = []
+        for mark in planner.activations {
+            if let params = mark.params {
+                needs.append((params.format.minimumOpset(for: .perTensor), "\(params.format) activations"))
+            }
+        }
+        for mark in planner.weights {
+            let kind: String
+            switch mark.granularity {
+            case .perTensor: kind = "per-tensor"
+            case .perChannel: kind = "per-channel"
+            case .perBlock: kind = "per-block"
+            }
+            needs.append(
+                (mark.scheme.format.minimumOpset(for: mark.granularity), "\(kind) \(mark.scheme.format) weights"))
+        }
+        for bias in planner.biases where planner.weights[bias.weight].granularity != .perTensor {
+            needs.append((13, "per-channel int32 biases"))
+        }
+        guard let strictest = needs.max(by: { $0.opset < $1.opset }) else { return }
+        let opset = model.opsetVersion(for: "") ?? 1
+        if opset < Int64(strictest.opset) {
+            throw InsertQDQError(
+                "insert-qdq: \(strictest.what) need opset \(strictest.opset) but the model has opset \(opset); "
+                    + "add 'upgrade-opset{to=\(strictest.opset)}' before calibrate and insert-qdq in the pipeline")
+        }
+    }
+}

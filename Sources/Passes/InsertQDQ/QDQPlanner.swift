@@ -1,0 +1,413 @@
+import Calibration
+import OnnxIR
+import Quantization
+
+/// Decides which tensors of a graph get pairs, following the target's table, and with which parameters.
+///
+/// Nodes are visited in graph (topological) order, so a shape-only op sees whether its input was
+/// quantized by an earlier node, as ONNX Runtime's QDQ quantizer does. Nothing in the graph changes
+/// here: the rewriter applies the finished plan, so an error leaves the model untouched.
+struct QDQPlanner {
+    let graph: Graph
+    let settings: InsertQDQSettings
+    let table: CalibrationTable?
+
+    private(set) var activations: [ActivationMark] = []
+    private(set) var weights: [WeightMark] = []
+    private(set) var biases: [BiasMark] = []
+    /// Tensors considered and left in float, with the rule that decided, in order.
+    private(set) var skipped: [(tensor: String, rule: String)] = []
+
+    private var activationIndex: [ObjectIdentifier: Int] = [:]
+    private var weightIndex: [WeightKey: Int] = [:]
+    private var quantizedNodes: Set<ObjectIdentifier> = []
+    private var rangeSource: [ObjectIdentifier: Value] = [:]
+    private var groupOf: [ObjectIdentifier: Int] = [:]
+    private var groups: [[Value]] = []
+    private var skippedNames: Set<String> = []
+
+    private var target: QuantizationTarget { settings.target }
+
+    init(graph: Graph, settings: InsertQDQSettings, table: CalibrationTable?) {
+        self.graph = graph
+        self.settings = settings
+        self.table = table
+    }
+
+    /// Visits every node, then resolves every parameter; throws on missing calibration or bad parameters.
+    mutating func plan() throws {
+        for node in graph.nodes where OpsetImport.isDefaultDomain(node.domain) {
+            try visit(node)
+        }
+        try resolveActivations()
+        try resolveWeightsAndBiases()
+    }
+
+    // MARK: - Placement
+
+    private mutating func visit(_ node: Node) throws {
+        let isResidualAdd = node.opType == "Add" && target.quantizesResidualAddSide
+        guard isResidualAdd || target.placements[node.opType] != nil else { return }
+        if let reason = settings.exclusion(of: node) {
+            for value in node.inputs.compactMap({ $0 }) where isFloat(value) { skip(value, reason) }
+            return
+        }
+        if isResidualAdd {
+            planResidualAdd(node)
+            return
+        }
+        guard let placement = target.placements[node.opType] else { return }
+        if let reason = heuristicReason(node) {
+            for value in node.inputs.compactMap({ $0 }) where isFloat(value) { skip(value, reason) }
+            return
+        }
+        let rule = "\(target.name): \(node.opType) '\(node.displayName)'"
+        if placement.sharedScaleAcrossInputs {
+            join(node.inputs.compactMap { $0 }.filter { isFloat($0) && !isConstant($0) } + floatOutputs(node))
+        }
+        if target.rangeNarrowingActivations.contains(node.opType), let input = node.inputs.first ?? nil,
+            let output = node.outputs.first ?? nil, input.uses.count == 1, !input.isGraphOutput,
+            input.producer != nil
+        {
+            rangeSource[ObjectIdentifier(input)] = output
+        }
+        if placement.sharesInputParameters {
+            guard let input = node.inputs.first ?? nil, activationIndex[ObjectIdentifier(input)] != nil else {
+                for output in floatOutputs(node) { skip(output, "\(rule): its input is not quantized") }
+                return
+            }
+            for output in floatOutputs(node) {
+                markOutput(output, rule: "\(rule): output shares its input's parameters", source: .sameAs(input))
+            }
+            quantizedNodes.insert(ObjectIdentifier(node))
+            return
+        }
+        let indices = placement.inputs ?? Array(node.inputs.indices)
+        for index in indices where index < node.inputs.count {
+            guard let value = node.inputs[index], isFloat(value) else { continue }
+            if let tensor = ConstantData.tensor(of: value) {
+                if index == placement.weightInput, let layoutRule = placement.weightLayout {
+                    try planWeight(value, tensor: tensor, node: node, index: index, layoutRule: layoutRule, rule: rule)
+                } else if target.dequantizesForAllConsumers {
+                    try planConstantActivation(value, tensor: tensor, node: node, index: index, rule: rule)
+                } else {
+                    skip(value, "\(rule): constant input \(index) stays float")
+                }
+            } else {
+                markUse(value, node: node, index: index, rule: "\(rule): input \(index)")
+            }
+        }
+        quantizedNodes.insert(ObjectIdentifier(node))
+        if target.quantizesBiasToInt32, let biasIndex = placement.biasInput {
+            planBias(node: node, biasIndex: biasIndex, weightIndex: placement.weightInput, rule: rule)
+        }
+        if placement.quantizeOutputs {
+            for output in floatOutputs(node) { markOutput(output, rule: "\(rule): output", source: .range) }
+        }
+    }
+
+    /// TensorRT fuses `Add(conv(x), skip)` into the convolution when `skip` is quantized: quantize the side
+    /// that is not the output of a quantized convolution (with two, the one produced earlier).
+    private mutating func planResidualAdd(_ node: Node) {
+        let rule = "\(target.name): residual Add '\(node.displayName)'"
+        guard node.inputs.count == 2, let left = node.inputs[0], let right = node.inputs[1], isFloat(left),
+            isFloat(right), !isConstant(left), !isConstant(right)
+        else { return }
+        let leftConv = isQuantizedConvolutionOutput(left)
+        let rightConv = isQuantizedConvolutionOutput(right)
+        let side: Int
+        switch (leftConv, rightConv) {
+        case (true, false): side = 1
+        case (false, true): side = 0
+        case (true, true):
+            let leftPosition = left.producer.flatMap { graph.index(of: $0) } ?? 0
+            let rightPosition = right.producer.flatMap { graph.index(of: $0) } ?? 0
+            side = leftPosition <= rightPosition ? 0 : 1
+        case (false, false):
+            skip(left, "\(rule): neither side is the output of a quantized convolution")
+            skip(right, "\(rule): neither side is the output of a quantized convolution")
+            return
+        }
+        guard let value = node.inputs[side] else { return }
+        markUse(value, node: node, index: side, rule: "\(rule): input \(side), the side that is not the convolution")
+        quantizedNodes.insert(ObjectIdentifier(node))
+    }
+
+    private func isQuantizedConvolutionOutput(_ value: Value) -> Bool {
+        guard let producer = value.producer, ["Conv", "ConvTranspose"].contains(producer.opType) else { return false }
+        return quantizedNodes.contains(ObjectIdentifier(producer)) && value.uses.count == 1
+    }
+
+    /// TensorRT keeps GEMV-shaped MatMuls and very small convolutions in float: int8 does not pay there.
+    private func heuristicReason(_ node: Node) -> String? {
+        let rule = "\(target.name): \(node.opType) '\(node.displayName)'"
+        if target.keepsMatrixVectorProductsInFloat, node.opType == "MatMul", let left = node.inputs.first ?? nil,
+            let sizes = left.shape?.staticSizes, sizes.dropLast().reduce(1, *) == 1
+        {
+            return "\(rule): matrix-vector product (left operand \(sizes)) stays float"
+        }
+        if target.smallConvolutionWork > 0, ["Conv", "ConvTranspose"].contains(node.opType),
+            node.inputs.count > 1, let weight = node.inputs[1], let dims = ConstantData.tensor(of: weight)?.dims,
+            dims.reduce(1, *) < Int64(target.smallConvolutionWork)
+        {
+            return "\(rule): convolution too small for int8 (weight \(dims), below \(target.smallConvolutionWork))"
+        }
+        return nil
+    }
+
+    private mutating func planWeight(
+        _ value: Value, tensor: Tensor, node: Node, index: Int, layoutRule: WeightLayoutRule, rule: String
+    ) throws {
+        let entry = settings.config.tensors[value.name]
+        if entry?.quantize == false { return skip(value, "quantization config: quantize false") }
+        if graph.inputs.contains(where: { $0 === value }) {
+            return skip(value, "\(rule): initializer is also a graph input (it may be overridden)")
+        }
+        let format = entry?.format ?? settings.weightFormat
+        let rank = tensor.dims.count
+        let granularity: QuantGranularity
+        if let layout = try? layoutRule.layout(for: node, weightRank: rank) {
+            if let blockSize = settings.blockSize {
+                granularity = layout.perBlock(blockSize: blockSize)
+            } else {
+                granularity = settings.perChannel ? layout.perChannel : .perTensor
+            }
+        } else {
+            granularity = .perTensor
+        }
+        let perChannel = granularity != .perTensor
+        addWeight(
+            value, tensor: tensor, scheme: target.weightScheme(format: format, perChannel: perChannel),
+            granularity: granularity, use: (node, index), rule: "\(rule): weight input \(index)")
+    }
+
+    /// A constant float operand of an op whose inputs are quantized as activations (ONNX Runtime quantizes it
+    /// with the activation format, per tensor, as a quantized initializer).
+    private mutating func planConstantActivation(
+        _ value: Value, tensor: Tensor, node: Node, index: Int, rule: String
+    ) throws {
+        let entry = settings.config.tensors[value.name]
+        if entry?.quantize == false { return skip(value, "quantization config: quantize false") }
+        if graph.inputs.contains(where: { $0 === value }) {
+            return skip(value, "\(rule): initializer is also a graph input (it may be overridden)")
+        }
+        let format = entry?.format ?? settings.activationFormat
+        let scheme = target.activationScheme(format: format, symmetric: settings.symmetricActivations)
+        addWeight(
+            value, tensor: tensor, scheme: scheme, granularity: .perTensor, use: (node, index),
+            rule: "\(rule): constant input \(index)")
+    }
+
+    private mutating func addWeight(
+        _ value: Value, tensor: Tensor, scheme: QuantScheme, granularity: QuantGranularity, use: (Node, Int),
+        rule: String
+    ) {
+        let key = WeightKey(value: ObjectIdentifier(value), scheme: scheme, granularity: granularity)
+        if let existing = weightIndex[key] {
+            weights[existing].uses.append(use)
+            return
+        }
+        weightIndex[key] = weights.count
+        weights.append(
+            WeightMark(
+                value: value, tensor: tensor, scheme: scheme, granularity: granularity, uses: [use], rule: rule,
+                params: nil))
+    }
+
+    private mutating func planBias(node: Node, biasIndex: Int, weightIndex weightInput: Int?, rule: String) {
+        guard biasIndex < node.inputs.count, let bias = node.inputs[biasIndex], let tensor = ConstantData.tensor(of: bias),
+            tensor.dataType == .float
+        else { return }
+        let reason = "\(rule): bias stays float"
+        guard tensor.dims.count == 1, !graph.inputs.contains(where: { $0 === bias }),
+            settings.config.tensors[bias.name]?.quantize != false
+        else { return skip(bias, reason) }
+        guard let input = node.inputs.first ?? nil, activationIndex[ObjectIdentifier(input)] != nil,
+            let weightInput, weightInput < node.inputs.count, let weight = node.inputs[weightInput],
+            let weightMark = weights.lastIndex(where: { mark in mark.value === weight && mark.uses.contains { $0.node === node } })
+        else { return skip(bias, "\(reason) (input or weight not quantized)") }
+        let mark = weights[weightMark]
+        guard mark.granularity.blockSize == nil, !mark.scheme.format.isFloat8, !settings.activationFormat.isFloat8
+        else { return skip(bias, "\(reason) (int32 bias needs integer per-tensor or per-channel weights)") }
+        if case .perChannel(let axis) = mark.granularity, let sizes = Optional(mark.tensor.dims), axis < sizes.count {
+            let channels = Int(sizes[axis])
+            guard channels > 0, Int(tensor.dims[0]) % channels == 0 else {
+                return skip(bias, "\(reason) (bias length does not match the weight's channels)")
+            }
+        }
+        biases.append(BiasMark(value: bias, tensor: tensor, node: node, index: biasIndex, input: input, weight: weightMark))
+    }
+
+    // MARK: - Marks
+
+    private mutating func markUse(_ value: Value, node: Node, index: Int, rule: String) {
+        if settings.config.tensors[value.name]?.quantize == false {
+            return skip(value, "quantization config: quantize false")
+        }
+        if let existing = activationIndex[ObjectIdentifier(value)] {
+            activations[existing].uses.append((node, index))
+            return
+        }
+        activationIndex[ObjectIdentifier(value)] = activations.count
+        activations.append(
+            ActivationMark(
+                value: value, uses: [(node, index)], allUses: target.dequantizesForAllConsumers, rule: rule,
+                source: .range, params: nil))
+    }
+
+    private mutating func markOutput(_ value: Value, rule: String, source: ActivationMark.Source) {
+        if settings.config.tensors[value.name]?.quantize == false {
+            return skip(value, "quantization config: quantize false")
+        }
+        if value.isGraphOutput && !target.quantizesGraphOutputs {
+            return skip(value, "\(target.name): no pair on a graph output")
+        }
+        if let existing = activationIndex[ObjectIdentifier(value)] {
+            activations[existing].allUses = true
+            return
+        }
+        activationIndex[ObjectIdentifier(value)] = activations.count
+        activations.append(
+            ActivationMark(value: value, uses: [], allUses: true, rule: rule, source: source, params: nil))
+    }
+
+    private mutating func skip(_ value: Value, _ rule: String) {
+        guard skippedNames.insert(value.name).inserted else { return }
+        skipped.append((value.name, rule))
+    }
+
+    private mutating func join(_ values: [Value]) {
+        guard !values.isEmpty else { return }
+        var members: [Value] = []
+        var seen = Set<ObjectIdentifier>()
+        for value in values {
+            if let group = groupOf[ObjectIdentifier(value)] {
+                for member in groups[group] where seen.insert(ObjectIdentifier(member)).inserted {
+                    members.append(member)
+                }
+                groups[group] = []
+            } else if seen.insert(ObjectIdentifier(value)).inserted {
+                members.append(value)
+            }
+        }
+        let group = groups.count
+        groups.append(members)
+        for member in members { groupOf[ObjectIdentifier(member)] = group }
+    }
+
+    private func floatOutputs(_ node: Node) -> [Value] {
+        node.outputs.compactMap { $0 }.filter { isFloat($0) }
+    }
+
+    private func isFloat(_ value: Value) -> Bool {
+        if let type = value.elementType { return type == .float }
+        return table?.tensors[value.name] != nil
+    }
+
+    private func isConstant(_ value: Value) -> Bool { ConstantData.tensor(of: value) != nil }
+
+    // MARK: - Parameters
+
+    private mutating func resolveActivations() throws {
+        for index in activations.indices where activations[index].params == nil {
+            activations[index].params = try parameters(of: index, depth: 0)
+        }
+    }
+
+    private mutating func parameters(of index: Int, depth: Int) throws -> QuantParams {
+        if let params = activations[index].params { return params }
+        let mark = activations[index]
+        let name = mark.value.name
+        let entry = settings.config.tensors[name]
+        if case .sameAs(let source) = mark.source, entry?.scale == nil, entry?.range == nil,
+            let sourceIndex = activationIndex[ObjectIdentifier(source)], depth < activations.count
+        {
+            let params = try parameters(of: sourceIndex, depth: depth + 1)
+            activations[index].params = params
+            return params
+        }
+        let format = entry?.format ?? settings.activationFormat
+        let symmetric = settings.symmetricActivations || format.isFloat8
+        let params: QuantParams
+        do {
+            if let scale = entry?.scale {
+                params = try QuantParams(
+                    format: format, scale: scale,
+                    zeroPoint: entry?.zeroPoint ?? Self.defaultZeroPoint(format, symmetric: symmetric), tensor: name)
+            } else {
+                let range = try entry?.range ?? groupRange(of: mark.value) ?? range(of: mark.value)
+                let scheme = target.activationScheme(format: format, symmetric: symmetric)
+                params = try scheme.params(rmin: range.min, rmax: range.max, tensor: name)
+            }
+        } catch let error as QuantizationError {
+            throw InsertQDQError("insert-qdq: \(error)")
+        }
+        activations[index].params = params
+        return params
+    }
+
+    private static func defaultZeroPoint(_ format: QuantFormat, symmetric: Bool) -> Int {
+        guard let range = format.integerRange(), !format.isSigned, symmetric else { return 0 }
+        return (range.lowerBound + range.upperBound + 1) / 2
+    }
+
+    /// The calibrated range of `value`: fixed by its producer, narrowed to a following Relu/Clip, or from the table.
+    func range(of value: Value) throws -> CalibrationRange {
+        if let producer = value.producer, let fixed = target.fixedOutputRanges[producer.opType] { return fixed }
+        if let narrowed = rangeSource[ObjectIdentifier(value)], let range = table?.tensors[narrowed.name]?.range {
+            return range
+        }
+        guard let table else {
+            throw InsertQDQError(
+                "insert-qdq: no calibration ranges for tensor '\(value.name)': run 'calibrate' first "
+                    + "(qdqc needs --calib-data or --calib-random)")
+        }
+        guard let calibration = table.tensors[value.name] else {
+            throw InsertQDQError(
+                "insert-qdq: the calibration table has no range for tensor '\(value.name)' "
+                    + "(was it calibrated on this model, before the graph changed?)")
+        }
+        return calibration.range
+    }
+
+    private func groupRange(of value: Value) throws -> CalibrationRange? {
+        guard let group = groupOf[ObjectIdentifier(value)], groups[group].count > 1 else { return nil }
+        var low = Float.infinity
+        var high = -Float.infinity
+        for member in groups[group] {
+            let range = try range(of: member)
+            low = min(low, range.min)
+            high = max(high, range.max)
+        }
+        return CalibrationRange(min: low, max: high)
+    }
+
+    private mutating func resolveWeightsAndBiases() throws {
+        do {
+            for index in weights.indices {
+                var tensor = weights[index].tensor
+                tensor.name = weights[index].value.name
+                weights[index].params = try WeightQuantizer.parameters(
+                    for: tensor, scheme: weights[index].scheme, granularity: weights[index].granularity)
+            }
+            guard target.raisesWeightScalesForBias else { return }
+            for bias in biases {
+                guard let inputScale = activationParams(bias.input)?.scale, let params = weights[bias.weight].params,
+                    let values = ConstantData.floats(bias.tensor)
+                else { continue }
+                let raised = try BiasQuantizer.weightScalesAdjustedForInt32Bias(
+                    inputScale: inputScale, weightScales: params.scales, bias: values, tensor: bias.value.name)
+                if raised != params.scales {
+                    weights[bias.weight].params = try params.replacingScales(raised, tensor: weights[bias.weight].value.name)
+                }
+            }
+        } catch let error as QuantizationError {
+            throw InsertQDQError("insert-qdq: \(error)")
+        }
+    }
+
+    /// The resolved parameters of an activation, if it is marked.
+    func activationParams(_ value: Value) -> QuantParams? {
+        activationIndex[ObjectIdentifier(value)].flatMap { activations[$0].params }
+    }
+}

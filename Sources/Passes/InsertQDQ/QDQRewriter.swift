@@ -1,0 +1,180 @@
+import Calibration
+import OnnxIR
+import Quantization
+
+/// Applies a finished `QDQPlanner` plan to its graph and says what it did, tensor by tensor.
+struct QDQRewriter {
+    let graph: Graph
+    let target: QuantizationTarget
+    let calibrationMethod: String?
+    private var names: NameAllocator
+    private(set) var decisions: [QuantizationDecision] = []
+
+    init(graph: Graph, target: QuantizationTarget, calibrationMethod: String?) {
+        self.graph = graph
+        self.target = target
+        self.calibrationMethod = calibrationMethod
+        self.names = NameAllocator(graph: graph)
+    }
+
+    /// Rewrites the graph: weights and biases first (their DequantizeLinear sit before their consumers),
+    /// then one pair per activation.
+    mutating func apply(_ plan: QDQPlanner) throws {
+        var weightOutputs: [Value] = []
+        for mark in plan.weights {
+            weightOutputs.append(try rewriteWeight(mark))
+        }
+        for bias in plan.biases {
+            guard let inputParams = plan.activationParams(bias.input),
+                let weightParams = plan.weights[bias.weight].params
+            else { continue }
+            try rewriteBias(bias, inputScale: inputParams.scale, weightScales: weightParams.scales)
+        }
+        for mark in plan.activations {
+            try rewriteActivation(mark, range: mark.source.isOwnRange ? (try? plan.range(of: mark.value)) : nil)
+        }
+        for (tensor, rule) in plan.skipped {
+            decisions.append(QuantizationDecision(tensor: tensor, quantized: false, rule: rule))
+        }
+        for mark in plan.weights where !mark.value.hasUses && !mark.value.isGraphOutput {
+            try removeConstant(mark.value)
+        }
+        for bias in plan.biases where !bias.value.hasUses && !bias.value.isGraphOutput {
+            try removeConstant(bias.value)
+        }
+    }
+
+    private mutating func rewriteWeight(_ mark: WeightMark) throws -> Value {
+        guard let params = mark.params else { throw InsertQDQError("insert-qdq: no parameters for '\(mark.value.name)'") }
+        var tensor = mark.tensor
+        tensor.name = mark.value.name
+        let quantized: QuantizedWeight
+        do {
+            quantized = try WeightQuantizer.quantize(tensor, params: params)
+        } catch let error as QuantizationError {
+            throw InsertQDQError("insert-qdq: \(error)")
+        }
+        let base = mark.value.name
+        let data = graph.addInitializer(quantized.weight, name: names.fresh(base + "_quantized"))
+        let scale = graph.addInitializer(quantized.scale, name: names.fresh(base + "_scale"))
+        let zeroPoint = graph.addInitializer(quantized.zeroPoint, name: names.fresh(base + "_zero_point"))
+        let output = try insertDequantize(
+            inputs: [data, scale, zeroPoint], base: base, axis: params.axis, blockSize: params.blockSize,
+            shape: mark.value.shape, before: firstNode(of: mark.uses.map(\.node)))
+        for use in mark.uses { use.node.setInput(use.index, output) }
+        decisions.append(
+            QuantizationDecision(
+                tensor: base, quantized: true, rule: mark.rule, format: params.format.rawValue, scales: params.scales,
+                zeroPoints: params.zeroPoints.map(Double.init), axis: params.axis, blockSize: params.blockSize))
+        return output
+    }
+
+    private mutating func rewriteBias(_ bias: BiasMark, inputScale: Float, weightScales: [Float]) throws {
+        var tensor = bias.tensor
+        tensor.name = bias.value.name
+        let quantized: QuantizedBias
+        do {
+            quantized = try BiasQuantizer.quantize(tensor, inputScale: inputScale, weightScales: weightScales)
+        } catch let error as QuantizationError {
+            throw InsertQDQError("insert-qdq: \(error)")
+        }
+        let base = bias.value.name
+        let data = graph.addInitializer(quantized.bias, name: names.fresh(base + "_quantized"))
+        let scale = graph.addInitializer(quantized.scale, name: names.fresh(base + "_quantized_scale"))
+        let zeroPoint = graph.addInitializer(quantized.zeroPoint, name: names.fresh(base + "_quantized_zero_point"))
+        let output = try insertDequantize(
+            inputs: [data, scale, zeroPoint], base: base, axis: quantized.axis, blockSize: nil,
+            shape: bias.value.shape, before: bias.node)
+        bias.node.setInput(bias.index, output)
+        var rule = "\(target.name): int32 bias of \(bias.node.opType) '\(bias.node.displayName)', scale s_input*s_weight"
+        if quantized.overflowed { rule += " (\(quantized.clippedIndices.count) values clipped to int32)" }
+        decisions.append(
+            QuantizationDecision(
+                tensor: base, quantized: true, rule: rule, format: "int32", scales: quantized.scales,
+                zeroPoints: Array(repeating: 0, count: quantized.scales.count), axis: quantized.axis))
+    }
+
+    private mutating func rewriteActivation(_ mark: ActivationMark, range: CalibrationRange?) throws {
+        guard let params = mark.params else { throw InsertQDQError("insert-qdq: no parameters for '\(mark.value.name)'") }
+        let value = mark.value
+        let base = value.name
+        let set = try QuantParamSet(
+            format: params.format, granularity: .perTensor, tensorShape: [], scales: [params.scale],
+            zeroPoints: [params.zeroPoint], tensor: base)
+        let scale = graph.addInitializer(set.scaleTensor(name: nil), name: names.fresh(base + "_scale"))
+        let zeroPoint = graph.addInitializer(set.zeroPointTensor(name: nil), name: names.fresh(base + "_zero_point"))
+        let quantize = Node(
+            opType: "QuantizeLinear", name: names.fresh(base + "_QuantizeLinear"), inputs: [value, scale, zeroPoint],
+            outputNames: [names.fresh(base + "_quantized")])
+        let quantized = quantize.outputs[0]
+        quantized?.type = .tensor(params.format.dataType, value.shape)
+        if let producer = value.producer, producer.graph === graph {
+            try graph.insert(quantize, after: producer)
+        } else if let first = graph.nodes.first {
+            try graph.insert(quantize, before: first)
+        } else {
+            try graph.append(quantize)
+        }
+        let dequantize = Node(
+            opType: "DequantizeLinear", name: names.fresh(base + "_DequantizeLinear"),
+            inputs: [quantized, scale, zeroPoint], outputNames: [names.fresh(base + "_dequantized")])
+        guard let dequantized = dequantize.outputs[0] else { return }
+        dequantized.type = .tensor(.float, value.shape)
+        try graph.insert(dequantize, after: quantize)
+        if mark.allUses {
+            for use in value.uses where use.node !== quantize {
+                use.node.setInput(use.inputIndex, dequantized)
+            }
+            if value.isGraphOutput && target.quantizesGraphOutputs {
+                let outputName = value.name
+                value.name = names.fresh(outputName + "_float")
+                dequantized.name = outputName
+                try value.replaceAllUses(with: dequantized, includingGraphOutputs: true)
+                // replaceAllUses also rewired the QuantizeLinear; it must keep reading the float tensor.
+                quantize.setInput(0, value)
+            }
+        } else {
+            for use in mark.uses { use.node.setInput(use.index, dequantized) }
+        }
+        decisions.append(
+            QuantizationDecision(
+                tensor: base, quantized: true, rule: mark.rule, format: params.format.rawValue, scales: [params.scale],
+                zeroPoints: [Double(params.zeroPoint)], calibratedRange: range,
+                calibrationMethod: range == nil ? nil : calibrationMethod))
+    }
+
+    private mutating func insertDequantize(
+        inputs: [Value], base: String, axis: Int?, blockSize: Int?, shape: Shape?, before anchor: Node
+    ) throws -> Value {
+        var attributes: [Attribute] = []
+        if let axis { attributes.append(Attribute("axis", .int(Int64(axis)))) }
+        if let blockSize { attributes.append(Attribute("block_size", .int(Int64(blockSize)))) }
+        let node = Node(
+            opType: "DequantizeLinear", name: names.fresh(base + "_DequantizeLinear"), inputs: inputs,
+            outputNames: [names.fresh(base + "_dequantized")], attributes: attributes)
+        guard let output = node.outputs[0] else { throw InsertQDQError("insert-qdq: cannot create an output for '\(base)'") }
+        output.type = .tensor(.float, shape)
+        try graph.insert(node, before: anchor)
+        return output
+    }
+
+    private func firstNode(of nodes: [Node]) -> Node {
+        nodes.min { (graph.index(of: $0) ?? Int.max) < (graph.index(of: $1) ?? Int.max) } ?? nodes[0]
+    }
+
+    private func removeConstant(_ value: Value) throws {
+        if value.initializer != nil, value.ownerGraph === graph {
+            try graph.removeInitializer(value)
+        } else if let producer = value.producer, producer.opType == "Constant", producer.graph === graph {
+            try graph.remove(producer)
+        }
+    }
+}
+
+extension ActivationMark.Source {
+    /// Whether the parameters come from the tensor's own range.
+    var isOwnRange: Bool {
+        if case .range = self { return true }
+        return false
+    }
+}

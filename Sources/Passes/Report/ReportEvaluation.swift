@@ -1,0 +1,27 @@
+/// How close the quantized model's outputs are to the float model's, and on which samples.
+public struct ReportEvaluation: Sendable, Equatable, Codable {
+    /// Which samples were used: `eval-data`, `held-back-calibration`, `calibration` or `random`.
+    public var source: String
+    /// The dataset path (or `--calib-random`).
+    public var data: String
+    /// The indices of the samples used within that dataset, as a half-open range `[first, end)`.
+    public var firstSample: Int
+    /// One past the last sample used.
+    public var endSample: Int
+    /// A sentence for the reader, e.g. that the samples were also used for calibration.
+    public var note: String
+    /// Per graph output: SQNR, cosine similarity and maximum absolute error.
+    public var outputs: [ReportOutputAccuracy]
+
+    /// Creates the entry.
+    public init(
+        source: String, data: String, firstSample: Int, endSample: Int, note: String, outputs: [ReportOutputAccuracy]
+    ) {
+        self.source = source
+        self.data = data
+        self.firstSample = firstSample
+        self.endSample = endSample
+        self.note = note
+        self.outputs = outputs
+    }
+}

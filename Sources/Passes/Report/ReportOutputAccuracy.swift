@@ -1,0 +1,19 @@
+/// The accuracy of one graph output of the quantized model against the float model.
+public struct ReportOutputAccuracy: Sendable, Equatable, Codable {
+    /// The output's name.
+    public var output: String
+    /// SQNR in dB over all evaluated samples.
+    public var sqnr: Double
+    /// Cosine similarity.
+    public var cosine: Double
+    /// Largest absolute difference.
+    public var maxAbsError: Double
+
+    /// Creates the entry from a comparison row.
+    public init(row: TensorComparison) {
+        output = row.tensor
+        sqnr = row.sqnr
+        cosine = row.cosine
+        maxAbsError = row.maxAbsError
+    }
+}

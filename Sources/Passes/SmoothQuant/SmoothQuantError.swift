@@ -1,0 +1,17 @@
+/// Why `smooth-quant` could not run.
+public enum SmoothQuantError: Error, CustomStringConvertible, Equatable {
+    /// The pipeline was run without calibration samples.
+    case noCalibrationData
+    /// An activation did not have the channel count its layers expect.
+    case channelMismatch(tensor: String, expected: Int, observed: Int)
+
+    /// One line naming the problem.
+    public var description: String {
+        switch self {
+        case .noCalibrationData:
+            return "smooth-quant needs calibration samples (--calib-data) to measure activation ranges"
+        case .channelMismatch(let tensor, let expected, let observed):
+            return "smooth-quant: activation '\(tensor)' has \(observed) channels, its weight layers expect \(expected)"
+        }
+    }
+}

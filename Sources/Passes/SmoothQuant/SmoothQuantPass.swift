@@ -1,0 +1,163 @@
+import OnnxIR
+
+/// SmoothQuant: moves activation outliers into the weights of MatMul, Gemm and 1×1 Conv layers,
+/// folding the inverse factors into the producers so no node is added where one can take them.
+///
+/// For each activation read by such layers (with constant weights), from the per-channel
+/// magnitudes of the activation (measured over the calibration samples) and of the layers'
+/// weight rows, `s_j = max|X_j|^alpha / max|W_j|^(1-alpha)`; the weight rows are multiplied by
+/// `s` and `1/s` goes into the producer (see `ScaleAbsorber`), or into an inserted Mul when
+/// none can take it. Every layer reading one activation shares its `s`. The float model
+/// computes the same function afterwards.
+public struct SmoothQuantPass: Pass {
+    /// `smooth-quant`.
+    public static let argument = "smooth-quant"
+    /// One line for `list-passes`.
+    public static let summary =
+        "SmoothQuant: scales MatMul/Gemm/1x1-Conv weight rows by s and folds 1/s into the producer (needs calibration data)."
+    /// `alpha=<float>|auto`, `rows=<integer>`.
+    public static let options = [
+        PassOption(
+            name: "alpha", valueSyntax: "<float>|auto", defaultValue: "0.5",
+            summary: "Migration strength in [0, 1], or auto to search 0.3...0.9 per activation by W8A8 output error."),
+        PassOption(
+            name: "rows", valueSyntax: "<integer>", defaultValue: "512",
+            summary: "Rows (tokens, pixels) of each activation kept from calibration for alpha=auto's search."),
+    ]
+
+    /// The migration strength.
+    public let alpha: SmoothQuantAlpha
+    /// Rows kept per activation for the search.
+    public let rowLimit: Int
+
+    /// Creates the pass from its options.
+    public init(options: [String: String]) throws {
+        let reader = try PassOptionReader(options, for: Self.self)
+        let text = try reader.string("alpha")
+        guard let alpha = SmoothQuantAlpha(text) else {
+            throw PassError.invalidOptionValue(
+                pass: Self.argument, option: "alpha", value: text, expected: "a number in [0, 1] or auto")
+        }
+        self.alpha = alpha
+        rowLimit = try reader.int("rows")
+        guard rowLimit > 0 else {
+            throw PassError.invalidOptionValue(
+                pass: Self.argument, option: "rows", value: String(rowLimit), expected: "a positive integer")
+        }
+    }
+
+    /// Smooths every activation of the main graph read by MatMul, Gemm or 1×1 Conv layers with constant weights.
+    public func run(on model: Model, context: PassContext) throws -> PassResult {
+        guard let source = context.calibrationData else { throw SmoothQuantError.noCalibrationData }
+        var statistics = SmoothQuantStatistics()
+        let groups = SmoothingGroup.find(in: model.graph) { _, node, refusal in
+            statistics.count(refusal)
+            context.remark("smooth-quant: left '\(node.displayName)' unsmoothed: \(refusal)")
+        }
+        guard !groups.isEmpty else { return PassResult(changed: false, statistics: statistics.counters) }
+        var watched: [String: Int] = [:]
+        for group in groups { watched[group.activation.name] = group.axisFromEnd }
+        let profiler = ActivationProfiler(watched: watched, rowLimit: alpha == .auto ? rowLimit : 0)
+        let profiles = try profiler.profile(model: model, source: source, context: context)
+        let product = alpha == .auto ? try MatrixProduct() : nil
+        let smoother = Smoother(graph: model.graph)
+        for group in groups {
+            let name = group.activation.name
+            guard let profile = profiles[name], profile.channels > 0 else {
+                statistics.counters["unobserved-activations", default: 0] += 1
+                context.remark("smooth-quant: '\(name)' was never produced as float32 during calibration; left as is")
+                continue
+            }
+            guard profile.channels == group.channels else {
+                throw SmoothQuantError.channelMismatch(tensor: name, expected: group.channels, observed: profile.channels)
+            }
+            let weightMax = weightMaxima(group)
+            var record = SmoothingRecord(activation: name, layers: group.layerNames, alpha: nil, folding: .none)
+            let chosen: Double
+            switch alpha {
+            case .fixed(let value):
+                chosen = value
+            case .auto:
+                guard let product else { continue }
+                let outcome = try search(group, profile: profile, weightMax: weightMax, product: product)
+                record.errorWithoutSmoothing = outcome.errorWithoutSmoothing
+                record.errorWithSmoothing = outcome.errorWithSmoothing
+                guard let best = outcome.alpha else {
+                    statistics.counters["unsmoothed-by-search", default: 0] += 1
+                    context.session.smoothing.append(record)
+                    continue
+                }
+                chosen = best
+                statistics.counters["alpha-percent:" + name] = Int((best * 100).rounded())
+            }
+            let scales = SmoothingScales.compute(
+                activationMax: profile.channelAbsMax, weightMax: weightMax, alpha: chosen)
+            // All factors 1 (dead or balanced channels) would only add nodes that change nothing.
+            guard scales.contains(where: { $0 != 1 }), let applied = try smoother.apply(group, scales: scales) else {
+                context.session.smoothing.append(record)
+                continue
+            }
+            record.alpha = chosen
+            record.folding = applied.folding
+            record.restoredReaders = applied.restoredReaders
+            context.session.smoothing.append(record)
+            statistics.count(applied, layers: group.targets.count)
+            if let refusal = applied.refusal {
+                context.remark(
+                    "smooth-quant: inserted a Mul by 1/s before \(quoted(group.layerNames)) reading '\(name)': \(refusal)")
+            }
+            if applied.restoredReaders > 0 {
+                context.remark(
+                    "smooth-quant: '\(name)' folded into its producer; \(applied.restoredReaders) other reader(s) "
+                        + "get the unscaled value through a Mul by s")
+            }
+        }
+        return PassResult(changed: statistics.changed, statistics: statistics.counters)
+    }
+
+    private func search(
+        _ group: SmoothingGroup, profile: ActivationProfile, weightMax: [Float], product: MatrixProduct
+    ) throws -> AlphaSearch.Outcome {
+        var matrices: [[Float]] = []
+        for target in group.targets {
+            guard let matrix = target.weightMatrix() else { continue }
+            matrices.append(matrix)
+        }
+        let outputs = group.targets.reduce(0) { $0 + $1.outputs }
+        var weights = [Float](repeating: 0, count: group.channels * outputs)
+        var column = 0
+        for (target, matrix) in zip(group.targets, matrices) {
+            for row in 0..<group.channels {
+                for offset in 0..<target.outputs {
+                    weights[row * outputs + column + offset] = matrix[row * target.outputs + offset]
+                }
+            }
+            column += target.outputs
+        }
+        let search = AlphaSearch(
+            rows: profile.rows, rowCount: profile.rowCount, channels: group.channels,
+            activationMax: profile.channelAbsMax, weights: weights, outputs: outputs, weightMax: weightMax,
+            product: product)
+        return try search.run(candidates: SmoothQuantAlpha.candidates)
+    }
+
+    /// The largest magnitude per input channel over the current weights of all layers of `group`.
+    private func weightMaxima(_ group: SmoothingGroup) -> [Float] {
+        var maxima = [Float](repeating: 0, count: group.channels)
+        for target in group.targets {
+            guard let weight = target.weight, let tensor = ConstantData.tensor(of: weight),
+                let values = ConstantData.floats(tensor)
+            else { continue }
+            let shape = tensor.dims.map(Int.init)
+            let rows = ChannelScaling.absMax(values, shape: shape, axis: shape.count + target.weightAxisFromEnd)
+            for (index, value) in rows.enumerated() where index < maxima.count {
+                maxima[index] = max(maxima[index], value)
+            }
+        }
+        return maxima
+    }
+
+    private func quoted(_ names: [String]) -> String {
+        names.map { "'\($0)'" }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import OnnxIO
+import OnnxIR
+import OnnxInterpreter
+import Passes
+import TensorFiles
+
+/// `qdqc compare FLOAT QUANT --data PATH`: per-tensor SQNR of a quantized model against its float model.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Measure, tensor by tensor, how far a quantized (QDQ) model is from its float model.",
+        discussion: """
+            Runs both models in qdqc's interpreter on the samples of --data, matches each DequantizeLinear
+            output (and each dequantized weight) of QUANT to the float tensor it stands for, and prints
+            per-tensor SQNR in dB (worst first), cosine similarity and maximum absolute error. Works on any
+            QDQ model, including ONNX Runtime's quantize_static output (its _QuantizeLinear_Input,
+            _DequantizeLinear_Output and _quantized names are understood). --json prints the same as JSON;
+            --html FILE writes a self-contained page with SQNR along graph depth. See docs/report.md.
+            """)
+
+    @Argument(help: ArgumentHelp("The float model (.onnx or .onnxtxt).", valueName: "float"))
+    var floatModel: String
+
+    @Argument(help: ArgumentHelp("The quantized (QDQ) model.", valueName: "quant"))
+    var quantizedModel: String
+
+    @Option(
+        help: ArgumentHelp(
+            "The samples: a .npz, a folder of .npz, a stacked .npz, a folder of .npy folders, or ONNX test data.",
+            valueName: "path"))
+    var data: String
+
+    @Option(help: ArgumentHelp("Use at most this many samples (default: all).", valueName: "n"))
+    var samples: Int?
+
+    @Flag(help: "Print the result as JSON on standard output instead of a table.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Also write a self-contained HTML page with a chart and the table.", valueName: "file"))
+    var html: String?
+
+    @Option(help: ArgumentHelp("Print only the N worst tensors in the table.", valueName: "n"))
+    var top: Int?
+
+    @Flag(help: "Print nothing but the result and errors (no progress).")
+    var quiet = false
+
+    mutating func validate() throws {
+        if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
+        if let top, top < 1 { throw ValidationError("--top must be at least 1") }
+    }
+
+    func run() throws {
+        let float = try ModelLoader.load(path: floatModel)
+        let quantized = try ModelLoader.load(path: quantizedModel)
+        let comparator: ModelComparator
+        do {
+            comparator = try ModelComparator(
+                float: float, floatName: floatModel, quantized: quantized, quantizedName: quantizedModel)
+        } catch let error as CompareError {
+            throw CLIError(path: quantizedModel, message: Self.withoutPrefix(quantizedModel, "\(error)"))
+        } catch {
+            throw CLIError(path: floatModel, error)
+        }
+        let dataset: SampleDataset
+        do {
+            let inputNames = float.graph.inputs.filter { !$0.isConstant }.map(\.name)
+            dataset = try SampleDataset.open(path: data, inputNames: inputNames, limit: samples)
+        } catch {
+            throw CLIError(path: data, error)
+        }
+        let validator = SampleValidator(graph: float.graph)
+        let result: ModelComparison
+        do {
+            result = try comparator.compare(
+                sampleCount: dataset.count, floatModel: floatModel, quantizedModel: quantizedModel, data: data,
+                sample: { index in
+                    let sample = try dataset.sample(at: index)
+                    try validator.validate(sample)
+                    var arrays: [String: NDArray] = [:]
+                    for (name, tensor) in sample.inputs { arrays[name] = try NDArray(tensor: tensor) }
+                    return (sample.name, arrays)
+                },
+                progress: { [quiet] done in
+                    if !quiet { StandardError.write("\rcompared \(done)/\(dataset.count) samples") }
+                })
+            if !quiet { StandardError.write("\n") }
+        } catch {
+            if !quiet { StandardError.write("\n") }
+            throw CLIError(path: data, error)
+        }
+        if let html {
+            do {
+                try AtomicFile.write(Data(ComparisonHTML(result: result).text.utf8), to: html)
+            } catch {
+                throw CLIError(path: html, error)
+            }
+        }
+        if json {
+            StandardOutput.write(String(decoding: try ReportJSON.encode(result), as: UTF8.self))
+        } else {
+            StandardOutput.write(ComparisonTable(result: result, limit: top).text)
+        }
+        if let html, !quiet { StandardError.write("wrote \(html)\n") }
+    }
+
+    /// `message` without a leading "`path`: ", since CLIError adds the path itself.
+    static func withoutPrefix(_ path: String, _ message: String) -> String {
+        message.hasPrefix(path + ": ") ? String(message.dropFirst(path.count + 2)) : message
+    }
+}

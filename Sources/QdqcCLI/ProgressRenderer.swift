@@ -1,0 +1,100 @@
+import Foundation
+import Passes
+
+/// Draws `ProgressUpdate`s on standard error: a redrawn bar on a terminal, a few plain lines otherwise.
+///
+/// A class because the pass context's progress callback and the command share its state
+/// (last drawn time, start time). Called on the thread that runs the pipeline.
+final class ProgressRenderer {
+    private let enabled: Bool
+    private let isTerminal: Bool
+    private let clock = ContinuousClock()
+    private var started: ContinuousClock.Instant?
+    private var lastDrawn: ContinuousClock.Instant?
+    private var lastTenth = -1
+    private var barOpen = false
+
+    /// A renderer that draws nothing when `quiet`; whether stderr is a terminal decides the style.
+    init(quiet: Bool, isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
+        enabled = !quiet
+        self.isTerminal = isTerminal
+    }
+
+    /// Shows one update (the callback for `PassContext.progress`).
+    func update(_ update: ProgressUpdate) {
+        guard enabled else { return }
+        let now = clock.now
+        if update.completed == 0 || started == nil { started = now }
+        let done = update.total.map { update.completed >= $0 } ?? false
+        if let line = text(for: update, now: now, done: done) {
+            if isTerminal {
+                StandardError.write("\r\u{1B}[2K" + line + (done ? "\n" : ""))
+                barOpen = !done
+            } else {
+                StandardError.write(line + "\n")
+            }
+        }
+    }
+
+    /// Ends an unfinished bar with a newline, so later messages start on their own line.
+    func finish() {
+        if barOpen { StandardError.write("\n") }
+        barOpen = false
+    }
+
+    /// The text to draw now, or nil to stay silent: a terminal redraws at most ten times a second;
+    /// a log gets a line at each tenth of the total or every 5 seconds.
+    private func text(for update: ProgressUpdate, now: ContinuousClock.Instant, done: Bool) -> String? {
+        let sinceDrawn = lastDrawn.map { Self.seconds(now - $0) }
+        if isTerminal {
+            guard done || update.completed == 0 || sinceDrawn.map({ $0 >= 0.1 }) ?? true else { return nil }
+        } else {
+            let tenth = update.total.map { $0 > 0 ? update.completed * 10 / $0 : 0 } ?? -1
+            let newTenth = tenth > lastTenth
+            guard update.completed > 0, done || newTenth || sinceDrawn.map({ $0 >= 5 }) ?? true else {
+                return nil
+            }
+            lastTenth = max(lastTenth, tenth)
+        }
+        lastDrawn = now
+        return Self.describe(update, elapsed: started.map { Self.seconds(now - $0) } ?? 0, bar: isTerminal)
+    }
+
+    /// `calibrate [#####.....] 12/64 samples  3.4/s  0:15 left`, or without the bar for logs.
+    static func describe(_ update: ProgressUpdate, elapsed: Double, bar: Bool) -> String {
+        var parts = [update.task + ":"]
+        if let total = update.total, total > 0 {
+            let fraction = min(1, Double(update.completed) / Double(total))
+            if bar {
+                let width = 30
+                let filled = Int(fraction * Double(width))
+                parts.append("[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]")
+            }
+            parts.append("\(update.completed)/\(total) samples (\(Int(fraction * 100))%)")
+        } else {
+            parts.append("\(update.completed) samples")
+        }
+        guard update.completed > 0, elapsed > 0 else { return parts.joined(separator: " ") }
+        let rate = Double(update.completed) / elapsed
+        parts.append(rate >= 10 ? String(format: "%.0f/s", rate) : String(format: "%.2f/s", rate))
+        if let total = update.total, update.completed < total, rate > 0 {
+            parts.append(clockText(Double(total - update.completed) / rate) + " left")
+        } else {
+            parts.append("in " + clockText(elapsed))
+        }
+        return parts.joined(separator: " ")
+    }
+
+    /// `m:ss` (or `h:mm:ss`).
+    static func clockText(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
+        let twoDigits = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }
+        return hours > 0 ? "\(hours):\(twoDigits(minutes)):\(twoDigits(secs))" : "\(minutes):\(twoDigits(secs))"
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        let parts = duration.components
+        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Passes
+import Quantization
+
+/// The quantization flags: target engine, formats, granularity, exclusions and the per-tensor config file.
+///
+/// They become options of the pipeline's `insert-qdq` (and `cleanup-qdq`) elements; an option written in
+/// `--passes` text wins over the flag.
+struct QuantizationOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The engine the quantized model is for: "
+                + QuantizationTarget.all.map(\.name).joined(separator: ", ")
+                + " (default \(QuantizationTarget.defaultName)); see 'qdqc list-targets'.",
+            valueName: "target"))
+    var target: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Activation format: int8, uint8, int16, uint16 or float8e4m3fn (default: the target's).",
+            valueName: "format"))
+    var activations: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Weight format: int8, uint8, int16, uint16, int4, uint4 or float8e4m3fn (default: the target's).",
+            valueName: "format"))
+    var weights: String?
+
+    @Flag(
+        exclusivity: .exclusive,
+        help: "Per-channel weight scales (--per-channel) or one scale per weight (--per-tensor).")
+    var granularity: WeightGranularityFlag?
+
+    @Option(
+        name: .customLong("block-size"),
+        help: ArgumentHelp(
+            "Per-block weight scales with this many elements per block along the reduction axis (opset 21).",
+            valueName: "n"))
+    var blockSize: Int?
+
+    @Flag(help: "Symmetric (--symmetric-activations) or asymmetric (--asymmetric-activations) activation ranges.")
+    var activationSymmetry: ActivationSymmetryFlag?
+
+    @Option(
+        name: .customLong("exclude-nodes"),
+        help: ArgumentHelp("Leave in float the nodes whose name this regular expression matches.", valueName: "regex"))
+    var excludeNodes: String?
+
+    @Option(
+        name: .customLong("exclude-op-types"),
+        help: ArgumentHelp("Leave in float these op types, comma-separated (e.g. Softmax,Add).", valueName: "ops"))
+    var excludeOpTypes: String?
+
+    @Option(
+        name: .customLong("quant-config"),
+        help: ArgumentHelp(
+            "Per-tensor overrides of format, range or scale (schemas/quantization-config.schema.json).",
+            valueName: "file.json"))
+    var quantConfig: String?
+
+    mutating func validate() throws {
+        if let target, QuantizationTarget.named(target) == nil {
+            let names = QuantizationTarget.all.map(\.name).joined(separator: ", ")
+            throw ValidationError("--target '\(target)' is unknown (known: \(names))")
+        }
+        for (flag, value) in [("--activations", activations), ("--weights", weights)] {
+            if let value, QuantFormat(rawValue: value) == nil {
+                let names = QuantFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("\(flag) '\(value)' is not a format (formats: \(names))")
+            }
+        }
+        if let blockSize, blockSize < 1 { throw ValidationError("--block-size must be at least 1") }
+        if blockSize != nil, granularity == .perTensor {
+            throw ValidationError("--block-size and --per-tensor exclude each other")
+        }
+    }
+
+    /// The `insert-qdq` options the flags set.
+    var insertOptions: [(String, String)] {
+        var settings: [(String, String)] = []
+        if let target { settings.append(("target", target)) }
+        if let activations { settings.append(("activations", activations)) }
+        if let weights { settings.append(("weights", weights)) }
+        if let granularity { settings.append(("per-channel", granularity == .perChannel ? "true" : "false")) }
+        if let blockSize { settings.append(("block-size", String(blockSize))) }
+        if let activationSymmetry {
+            settings.append(("symmetric-activations", activationSymmetry == .symmetricActivations ? "true" : "false"))
+        }
+        if let excludeNodes { settings.append(("exclude-nodes", excludeNodes)) }
+        if let excludeOpTypes { settings.append(("exclude-op-types", excludeOpTypes)) }
+        if let quantConfig { settings.append(("config", quantConfig)) }
+        return settings
+    }
+
+    /// Sets the flags as options of the pipeline's `insert-qdq` elements (and `--target` on `cleanup-qdq`).
+    func apply(to pipeline: inout Pipeline) throws {
+        let settings = insertOptions
+        guard !settings.isEmpty else { return }
+        guard pipeline.contains(pass: InsertQDQPass.argument) else {
+            throw ValidationError(
+                "--target, --activations, --weights, --per-channel/--per-tensor, --block-size, --exclude-nodes, "
+                    + "--exclude-op-types and --quant-config need an insert-qdq pass in the pipeline")
+        }
+        for (key, value) in settings { pipeline.setOption(key, to: value, forPass: InsertQDQPass.argument) }
+        if let target { pipeline.setOption("target", to: target, forPass: CleanupQDQPass.argument) }
+        if let opset = requiredOpset, opset > 13 {
+            pipeline.setOption("to", to: String(opset), forPass: UpgradeOpsetPass.argument)
+        }
+    }
+
+    /// The opset the chosen formats and granularity need, when the flags name any.
+    var requiredOpset: Int? {
+        let granularity: QuantGranularity =
+            blockSize != nil ? .perBlock(axis: 0, blockSize: blockSize ?? 1) : .perChannel(axis: 0)
+        let formats = [activations, weights].compactMap { $0.flatMap(QuantFormat.init(rawValue:)) }
+        let needs = formats.map { $0.minimumOpset(for: granularity) } + (blockSize != nil ? [21] : [])
+        return needs.max()
+    }
+}

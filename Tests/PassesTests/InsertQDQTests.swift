@@ -1,0 +1,187 @@
+import Calibration
+import Foundation
+import OnnxIR
+import OnnxText
+import Passes
+import Quantization
+import Testing
+
+/// `insert-qdq` and `cleanup-qdq` on small models with calibration tables built in the test.
+@Suite struct InsertQDQTests {
+    static let convModel = """
+        <
+           ir_version: 8,
+           opset_import: ["" : 17]
+        >
+        g (float[1,1,4,4] x) => (float[1,2,4,4] y)
+           <float[2,1,1,1] w = {0.5, -2}, float[2] b = {0.1, -0.2}>
+        {
+           c = Conv (x, w, b)
+           y = Relu (c)
+        }
+        """
+
+    static func table(_ ranges: [String: (Float, Float)]) -> CalibrationTable {
+        var tensors: [String: TensorCalibration] = [:]
+        for (name, (low, high)) in ranges {
+            let range = CalibrationRange(min: low, max: high)
+            tensors[name] = TensorCalibration(
+                range: range, observed: range, counts: ValueCounts(batches: 1, finite: 16))
+        }
+        return CalibrationTable(
+            modelSHA256: String(repeating: "0", count: 64), method: .minMax, options: [:], sampleCount: 1,
+            qdqcVersion: "test", tensors: tensors)
+    }
+
+    static func run(
+        _ text: String, pipeline: String, ranges: [String: (Float, Float)]?
+    ) throws -> (Model, PipelineSession) {
+        let model = try TextParser.parseModel(text)
+        let session = PipelineSession()
+        session.calibrationTable = ranges.map(table)
+        let manager = try PassManager(
+            pipeline: try Pipeline.parse(pipeline), options: PassManagerOptions(diagnostics: .discard))
+        _ = try manager.run(on: model, context: PassContext(session: session))
+        return (model, session)
+    }
+
+    static func initializer(_ model: Model, _ name: String) -> Tensor? {
+        model.graph.initializers.first { $0.name == name }?.initializer
+    }
+
+    @Test func tensorRTQuantizesTheConvInputAndWeightsPerChannelAndKeepsTheOutputFloat() throws {
+        let (model, session) = try Self.run(
+            Self.convModel.replacingOccurrences(of: "float[2,1,1,1] w = {0.5, -2}", with: "float[2,1,1,1] w = {0.5, -2}"),
+            pipeline: "insert-qdq{target=tensorrt}", ranges: ["x": (-1, 2), "c": (-3, 3), "y": (0, 3)])
+        // The Conv has 2 weights, far below the small-convolution limit: TensorRT keeps it in float.
+        #expect(!model.graph.nodes.contains { $0.opType == "QuantizeLinear" })
+        #expect(session.quantizationDecisions.contains { $0.tensor == "x" && !$0.quantized })
+        let (ort, ortSession) = try Self.run(
+            Self.convModel, pipeline: "insert-qdq{target=ort}", ranges: ["x": (-1, 2), "c": (-3, 3), "y": (0, 3)])
+        let weightScale = try #require(ConstantData.floats(try #require(Self.initializer(ort, "w_scale"))))
+        #expect(weightScale == [0.5 / 127, 2 / 127].map { Float($0) })
+        let bias = try #require(Self.initializer(ort, "b_quantized"))
+        #expect(bias.dataType == .int32)
+        let decision = try #require(ortSession.quantizationDecisions.first { $0.tensor == "x" })
+        #expect(decision.quantized && decision.format == "uint8")
+        #expect(decision.calibratedRange == CalibrationRange(min: -1, max: 2))
+        #expect(decision.calibrationMethod == "minmax")
+        // Relu's input takes the Relu's range (ONNX Runtime's adjust_tensor_ranges): zero point 0.
+        let zero = try #require(Self.initializer(ort, "c_zero_point"))
+        #expect(try zero.rawBytes() == Data([0]))
+        #expect(ortSession.quantizationDecisions.contains { $0.tensor == "b" && $0.format == "int32" })
+    }
+
+    @Test func aTensorWithoutCalibrationIsAnErrorNamingIt() throws {
+        #expect {
+            try Self.run(Self.convModel, pipeline: "insert-qdq{target=ort}", ranges: ["x": (-1, 2)])
+        } throws: { "\($0)".contains("'c'") && "\($0)".contains("no range") }
+        #expect {
+            try Self.run(Self.convModel, pipeline: "insert-qdq{target=ort}", ranges: nil)
+        } throws: { "\($0)".contains("--calib-data") }
+    }
+
+    @Test func aZeroWidthRangeGetsTheDocumentedSafeScale() throws {
+        let (model, _) = try Self.run(
+            Self.convModel, pipeline: "insert-qdq{target=ort}", ranges: ["x": (0, 0), "c": (0, 0), "y": (0, 0)])
+        for name in ["x_scale", "c_scale", "y_scale"] {
+            let scale = try #require(ConstantData.floats(try #require(Self.initializer(model, name))))
+            #expect(scale == [QuantParams.degenerateRangeScale], "\(name)")
+        }
+    }
+
+    @Test func anOpsetTooOldForPerChannelWeightsNamesUpgradeOpset() throws {
+        let old = Self.convModel.replacingOccurrences(of: "\"\" : 17", with: "\"\" : 11")
+        #expect {
+            try Self.run(old, pipeline: "insert-qdq{target=ort}", ranges: ["x": (-1, 2), "c": (-3, 3), "y": (0, 3)])
+        } throws: { "\($0)".contains("upgrade-opset{to=13}") && "\($0)".contains("opset 11") }
+        let (model, _) = try Self.run(
+            old, pipeline: "insert-qdq{target=ort,per-channel=false}",
+            ranges: ["x": (-1, 2), "c": (-3, 3), "y": (0, 3)])
+        #expect(model.graph.nodes.contains { $0.opType == "QuantizeLinear" }, "per tensor works at opset 11")
+    }
+
+    @Test func optionsTheTargetDoesNotTakeAreRefused() {
+        for (pipeline, fragment) in [
+            ("insert-qdq{target=tensorrt,activations=uint8}", "does not take uint8"),
+            ("insert-qdq{target=tensorrt,symmetric-activations=false}", "symmetric"),
+            ("insert-qdq{target=gpu}", "unknown target 'gpu'"),
+            ("insert-qdq{exclude-nodes=\"(\"}", "regular expression"),
+            ("insert-qdq{block-size=-1}", "block-size"),
+            ("cleanup-qdq{target=gpu}", "unknown target"),
+        ] {
+            #expect(throws: (any Error).self, "\(pipeline)") {
+                try PassRegistry().makePasses(try Pipeline.parse(pipeline))
+            }
+            do {
+                _ = try PassRegistry().makePasses(try Pipeline.parse(pipeline))
+            } catch {
+                #expect("\(error)".contains(fragment), "\(pipeline): \(error)")
+            }
+        }
+    }
+
+    @Test func configFilesAreValidatedWithErrorsNamingTheFileAndKey() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qdqc-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cases: [(String, String)] = [
+            ("{\"tensors\": {\"x\": {\"format\": \"int3\"}}}", "'format' must be one of"),
+            ("{\"tensors\": {\"x\": {\"range\": [2, 1]}}}", "'range'"),
+            ("{\"tensors\": {\"x\": {\"scale\": 0}}}", "'scale'"),
+            ("{\"tensors\": {\"x\": {\"zero_point\": 3}}}", "needs 'scale'"),
+            ("{\"tensors\": {\"x\": {\"colour\": 3}}}", "unknown key 'colour'"),
+            ("{\"tensor\": {}}", "unknown key 'tensor'"),
+            ("[1]", "top level"),
+            ("{", "not valid JSON"),
+        ]
+        for (index, (json, fragment)) in cases.enumerated() {
+            let path = folder.appendingPathComponent("c\(index).json").path
+            try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try QuantizationConfig.read(path: path)
+                Issue.record("\(json) was accepted")
+            } catch {
+                #expect("\(error)".contains(fragment) && "\(error)".contains(path), "\(json): \(error)")
+            }
+        }
+        let good = folder.appendingPathComponent("good.json").path
+        try Data(
+            "{\"version\": 1, \"tensors\": {\"x\": {\"scale\": 0.5, \"zero_point\": 3}, \"c\": {\"range\": [-8, 8]}, \"w\": {\"quantize\": false}}}"
+                .utf8
+        ).write(to: URL(fileURLWithPath: good))
+        let (model, session) = try Self.run(
+            Self.convModel, pipeline: "insert-qdq{target=ort,config=\"\(good)\"}",
+            ranges: ["x": (-1, 2), "c": (-3, 3), "y": (0, 3)])
+        #expect(ConstantData.floats(try #require(Self.initializer(model, "x_scale"))) == [0.5])
+        #expect(try #require(Self.initializer(model, "x_zero_point")).rawBytes() == Data([3]))
+        #expect(ConstantData.floats(try #require(Self.initializer(model, "c_scale"))) == [Float(16.0 / 255)])
+        #expect(Self.initializer(model, "w") != nil, "w stays float")
+        #expect(session.quantizationDecisions.contains { $0.tensor == "w" && !$0.quantized })
+        let unknown = folder.appendingPathComponent("unknown.json").path
+        try Data("{\"tensors\": {\"nope\": {\"quantize\": false}}}".utf8).write(to: URL(fileURLWithPath: unknown))
+        #expect {
+            try Self.run(Self.convModel, pipeline: "insert-qdq{config=\"\(unknown)\"}", ranges: ["x": (0, 1)])
+        } throws: { "\($0)".contains("'nope' is not in the model") }
+    }
+
+    @Test func anAlreadyQuantizedModelIsRefused() throws {
+        let (model, _) = try Self.run(
+            Self.convModel, pipeline: "insert-qdq{target=ort}", ranges: ["x": (-1, 2), "c": (-3, 3), "y": (0, 3)])
+        let manager = try PassManager(
+            pipeline: try Pipeline.parse("insert-qdq{target=ort}"), options: PassManagerOptions(diagnostics: .discard))
+        #expect { try manager.run(on: model) } throws: { "\($0)".contains("already quantized") }
+    }
+
+    @Test func ortPipelineEndsWithFusableConvAndNoRelu() throws {
+        let (model, _) = try Self.run(
+            Self.convModel, pipeline: "insert-qdq{target=ort},cleanup-qdq{target=ort}",
+            ranges: ["x": (-1, 2), "c": (-3, 3), "y": (0, 3)])
+        let ops = model.graph.nodes.map(\.opType)
+        #expect(!ops.contains("Relu"), "\(ops)")
+        #expect(ops.filter { $0 == "QuantizeLinear" }.count == 2, "\(ops)")
+        #expect(model.graph.outputs.first?.name == "y")
+        #expect(model.graph.outputs.first?.producer?.opType == "DequantizeLinear")
+        try Verifier().verify(model)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+/// `qdqc list-targets` and the quantization flags of `convert`.
+@Suite struct QuantizationFlagsTests {
+    @Test func listTargetsShowsBothTargetsWithTheDefaultFirst() throws {
+        let outcome = try QdqcProcess.run(["list-targets"])
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let lines = outcome.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("tensorrt (default)  TensorRT explicit quantization") == true)
+        #expect(lines.contains { $0.hasPrefix("ort  ONNX Runtime QDQ") })
+        #expect(lines.contains("    activations: int8, float8e4m3fn"))
+        #expect(lines.contains("    activations: uint8, int8, uint16, int16, float8e4m3fn"))
+    }
+
+    @Test(arguments: [
+        (["--target", "gpu"], "--target 'gpu' is unknown"),
+        (["--activations", "int3"], "--activations 'int3' is not a format"),
+        (["--block-size", "0"], "--block-size must be at least 1"),
+        (["--block-size", "32", "--per-tensor"], "exclude each other"),
+        (["--per-channel", "--per-tensor"], "per"),
+    ])
+    func badQuantizationFlagsAreUsageErrors(_ extra: [String], _ fragment: String) throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
+        let outcome = try QdqcProcess.run([input, "-o", workspace.path("out.onnx"), "--calib-random"] + extra)
+        #expect(outcome.status == 64, "\(outcome.standardError)")
+        #expect(outcome.errorLines.count == 1, "\(outcome.standardError)")
+        #expect(outcome.standardError.contains(fragment), "\(outcome.standardError)")
+        #expect(!workspace.exists("out.onnx"))
+    }
+
+    @Test func quantizationFlagsNeedAnInsertQDQPass() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
+        let outcome = try QdqcProcess.run([
+            input, "-o", workspace.path("out.onnx"), "--passes", "eliminate-dead-code", "--target", "ort",
+        ])
+        #expect(outcome.status != 0)
+        #expect(outcome.standardError.contains("need an insert-qdq pass"), "\(outcome.standardError)")
+        #expect(!workspace.exists("out.onnx"))
+    }
+
+    @Test func aTargetThatRefusesAFormatSaysSoInOneLine() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
+        let outcome = try QdqcProcess.run([
+            input, "-o", workspace.path("out.onnx"), "--calib-random", "--activations", "uint8",
+        ])
+        #expect(outcome.status != 0)
+        #expect(outcome.errorLines.count == 1, "\(outcome.standardError)")
+        #expect(outcome.standardError.contains("target 'tensorrt' does not take uint8"), "\(outcome.standardError)")
+        #expect(!workspace.exists("out.onnx"))
+    }
+}

@@ -68,7 +68,8 @@ public final class ObserverSet {
         var results: [String: TensorCalibration] = [:]
         if let tensor = awaitingKnownRange.min() {
             throw CalibrationError.tensor(
-                name: tensor, reason: "the \(configuration.method.rawValue) grid needs the tensor's range from a first min/max pass")
+                name: tensor,
+                reason: "the \(configuration.method.rawValue) grid needs the tensor's range from a first min/max pass")
         }
         for tensor in watchedTensors {
             do {

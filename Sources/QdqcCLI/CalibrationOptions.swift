@@ -36,7 +36,8 @@ struct CalibrationOptions: ParsableArguments {
 
     @Option(
         name: .customLong("calib-method"),
-        help: ArgumentHelp("The calibration method: minmax, percentile, entropy or mse (default minmax).", valueName: "method"))
+        help: ArgumentHelp(
+            "The calibration method: minmax, percentile, entropy or mse (default minmax).", valueName: "method"))
     var method: String?
 
     @Option(
@@ -91,7 +92,8 @@ struct CalibrationOptions: ParsableArguments {
         }
         guard !settings.isEmpty else { return }
         guard pipeline.contains(pass: CalibratePass.argument) else {
-            throw ValidationError("--calib-method, --calib-percentile and --calib-option need a calibrate pass in the pipeline")
+            throw ValidationError(
+                "--calib-method, --calib-percentile and --calib-option need a calibrate pass in the pipeline")
         }
         for (key, value) in settings { pipeline.setOption(key, to: value, forPass: CalibratePass.argument) }
     }

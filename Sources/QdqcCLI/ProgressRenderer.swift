@@ -24,7 +24,11 @@ final class ProgressRenderer {
     func update(_ update: ProgressUpdate) {
         guard enabled else { return }
         let now = clock.now
-        if update.completed == 0 || started == nil { started = now }
+        if update.completed == 0 || started == nil {
+            // A new task starts its own rate and tenths.
+            started = now
+            lastTenth = -1
+        }
         let done = update.total.map { update.completed >= $0 } ?? false
         if let line = text(for: update, now: now, done: done) {
             if isTerminal {
@@ -57,28 +61,31 @@ final class ProgressRenderer {
             lastTenth = max(lastTenth, tenth)
         }
         lastDrawn = now
-        return Self.describe(update, elapsed: started.map { Self.seconds(now - $0) } ?? 0, bar: isTerminal)
+        return Self.describe(
+            task: update.task, completed: update.completed, total: update.total,
+            elapsed: started.map { Self.seconds(now - $0) } ?? 0, bar: isTerminal)
     }
 
     /// `calibrate [#####.....] 12/64 samples  3.4/s  0:15 left`, or without the bar for logs.
-    static func describe(_ update: ProgressUpdate, elapsed: Double, bar: Bool) -> String {
-        var parts = [update.task + ":"]
-        if let total = update.total, total > 0 {
-            let fraction = min(1, Double(update.completed) / Double(total))
+    static func describe(task: String, completed: Int, total: Int?, elapsed: Double, bar: Bool) -> String {
+        var parts = [task + ":"]
+        if let total, total > 0 {
+            let fraction = min(1, Double(completed) / Double(total))
             if bar {
                 let width = 30
                 let filled = Int(fraction * Double(width))
-                parts.append("[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]")
+                parts.append(
+                    "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]")
             }
-            parts.append("\(update.completed)/\(total) samples (\(Int(fraction * 100))%)")
+            parts.append("\(completed)/\(total) samples (\(Int(fraction * 100))%)")
         } else {
-            parts.append("\(update.completed) samples")
+            parts.append("\(completed) samples")
         }
-        guard update.completed > 0, elapsed > 0 else { return parts.joined(separator: " ") }
-        let rate = Double(update.completed) / elapsed
+        guard completed > 0, elapsed > 0 else { return parts.joined(separator: " ") }
+        let rate = Double(completed) / elapsed
         parts.append(rate >= 10 ? String(format: "%.0f/s", rate) : String(format: "%.2f/s", rate))
-        if let total = update.total, update.completed < total, rate > 0 {
-            parts.append(clockText(Double(total - update.completed) / rate) + " left")
+        if let total, completed < total, rate > 0 {
+            parts.append(clockText(Double(total - completed) / rate) + " left")
         } else {
             parts.append("in " + clockText(elapsed))
         }

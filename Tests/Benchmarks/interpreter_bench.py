@@ -18,8 +18,11 @@ side in one run and in alternating order:
         to the last output (the `import onnxruntime` is not counted, which favours ORT).
 
 Each side gets one untimed warm-up run, then --reps timed runs; medians are
-reported with the ratio qdqc / ORT and each side's peak resident memory (rusage
-of the child). Prints a Markdown table for docs/benchmarks.md.
+reported with the ratio qdqc / ORT, each side's CPU time (user + system: the
+whole qdqc process; ORT's from session creation on, spin-waiting of its thread
+pool included) and each side's peak resident memory (rusage of the child).
+On a machine shared with other work the CPU ratio is the steadier number.
+Prints a Markdown table for docs/benchmarks.md.
 """
 
 import argparse
@@ -32,11 +35,12 @@ import tempfile
 import time
 
 ORT_CHILD = """
-import sys, time, glob, os
+import sys, time, glob, os, resource
 import numpy as np
 import onnxruntime as ort
 model, folder, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
 files = sorted(glob.glob(os.path.join(folder, '*.npz')))[:limit]
+before = resource.getrusage(resource.RUSAGE_SELF)
 start = time.perf_counter()
 options = ort.SessionOptions()
 options.intra_op_num_threads = 2
@@ -44,12 +48,14 @@ options.inter_op_num_threads = 1
 session = ort.InferenceSession(model, options, providers=['CPUExecutionProvider'])
 for path in files:
     session.run(None, dict(np.load(path)))
-print(time.perf_counter() - start)
+elapsed = time.perf_counter() - start
+after = resource.getrusage(resource.RUSAGE_SELF)
+print(elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
 """
 
 
 def run_child(arguments):
-    """Runs a child process; returns (its stdout, peak RSS in MiB, wall seconds)."""
+    """Runs a child process; returns (its stdout, peak RSS in MiB, wall seconds, CPU seconds)."""
     start = time.perf_counter()
     process = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(process.pid, 0)
@@ -58,7 +64,7 @@ def run_child(arguments):
     err = process.stderr.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(arguments)} failed:\n{err}")
-    return out, usage.ru_maxrss / 1024.0, wall
+    return out, usage.ru_maxrss / 1024.0, wall, usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -90,33 +96,45 @@ def main():
             def qdqc_once():
                 out = os.path.join(scratch, name + "-out")
                 shutil.rmtree(out, ignore_errors=True)
-                _, rss, wall = run_child([args.qdqc, "run", model, "--data", subset, "--all", "-o", out, "--quiet"])
-                return wall, rss
+                _, rss, wall, cpu = run_child([args.qdqc, "run", model, "--data", subset, "--all", "-o", out, "--quiet"])
+                return wall, rss, cpu
 
             def ort_once():
-                out, rss, _ = run_child([sys.executable, "-c", ORT_CHILD, model, subset, str(count)])
-                return float(out.strip().splitlines()[-1]), rss
+                out, rss, _, _ = run_child([sys.executable, "-c", ORT_CHILD, model, subset, str(count)])
+                wall, cpu = (float(x) for x in out.strip().splitlines()[-1].split())
+                return wall, rss, cpu
 
             qdqc_once()
             ort_once()
-            q_times, o_times, q_rss, o_rss = [], [], 0.0, 0.0
+            q_times, o_times, q_cpus, o_cpus, q_rss, o_rss = [], [], [], [], 0.0, 0.0
             for _ in range(args.reps):
-                t, r = qdqc_once()
+                t, r, c = qdqc_once()
                 q_times.append(t)
+                q_cpus.append(c)
                 q_rss = max(q_rss, r)
-                t, r = ort_once()
+                t, r, c = ort_once()
                 o_times.append(t)
+                o_cpus.append(c)
                 o_rss = max(o_rss, r)
             q, o = statistics.median(q_times), statistics.median(o_times)
-            rows.append((name, count, q, o, q / o, q_rss, o_rss))
-            print(f"{name}: {count} samples, qdqc {q:.2f} s ({q_rss:.0f} MiB), ORT {o:.2f} s ({o_rss:.0f} MiB), ratio {q / o:.2f}", flush=True)
+            qc, oc = statistics.median(q_cpus), statistics.median(o_cpus)
+            rows.append((name, count, q, o, q / o, qc, oc, qc / oc, q_rss, o_rss))
+            print(
+                f"{name}: {count} samples, qdqc {q:.2f} s (CPU {qc:.2f} s, {q_rss:.0f} MiB), "
+                f"ORT {o:.2f} s (CPU {oc:.2f} s, {o_rss:.0f} MiB), ratio {q / o:.2f} (CPU {qc / oc:.2f}), "
+                f"load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print()
-    print("| model | samples | qdqc s | ORT s | qdqc / ORT | qdqc peak MiB | ORT peak MiB |")
-    print("|---|---|---|---|---|---|---|")
-    for name, count, q, o, ratio, qr, orr in rows:
-        print(f"| {name} | {count} | {q:.2f} | {o:.2f} | {ratio:.2f} | {qr:.0f} | {orr:.0f} |")
+    print("| model | samples | qdqc s | ORT s | qdqc / ORT | qdqc CPU s | ORT CPU s | CPU ratio | qdqc peak MiB | ORT peak MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, count, q, o, ratio, qc, oc, cpu_ratio, qr, orr in rows:
+        print(
+            f"| {name} | {count} | {q:.2f} | {o:.2f} | {ratio:.2f} | {qc:.2f} | {oc:.2f} | {cpu_ratio:.2f} "
+            f"| {qr:.0f} | {orr:.0f} |"
+        )
 
 
 if __name__ == "__main__":

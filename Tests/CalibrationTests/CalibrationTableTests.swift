@@ -94,7 +94,9 @@ import Testing
         defer { folder.remove() }
         let path = folder.file("table.json").path
         try sampleTable().write(to: path)
-        let outcome = try Python.runCode(SchemaValidator.script, [RepositoryPaths.root.appendingPathComponent("schemas/calibration-table.schema.json").path, path])
+        let outcome = try Python.runCode(
+            SchemaValidator.script,
+            [RepositoryPaths.root.appendingPathComponent("schemas/calibration-table.schema.json").path, path])
         #expect(outcome.status == 0, "\(outcome.standardOutput)\(outcome.standardError)")
         for configuration: ObserverConfiguration in [
             .minMax(MinMaxOptions(averaging: .exponential(constant: 0.25))), .percentile(PercentileOptions()),
@@ -105,7 +107,9 @@ import Testing
             try [1, -2, 3].withUnsafeBufferPointer { try set.observe("t", values: $0, shape: [3]) }
             let key = CalibrationRunKey(modelSHA256: hash, configuration: configuration, sampleCount: 1)
             try CalibrationTable(key: key, qdqcVersion: "0.1.0", tensors: try set.results()).write(to: path)
-            let result = try Python.runCode(SchemaValidator.script, [RepositoryPaths.root.appendingPathComponent("schemas/calibration-table.schema.json").path, path])
+            let result = try Python.runCode(
+                SchemaValidator.script,
+                [RepositoryPaths.root.appendingPathComponent("schemas/calibration-table.schema.json").path, path])
             #expect(result.status == 0, "\(configuration): \(result.standardOutput)\(result.standardError)")
         }
     }
@@ -126,8 +130,12 @@ import Testing
         ] {
             #expect(broken != good)
             try Data(broken.utf8).write(to: URL(fileURLWithPath: path))
-            let outcome = try Python.runCode(SchemaValidator.script, [RepositoryPaths.root.appendingPathComponent("schemas/calibration-table.schema.json").path, path])
-            #expect(outcome.status == 1 && outcome.standardOutput.contains(expected), "\(expected): \(outcome.standardOutput)")
+            let outcome = try Python.runCode(
+                SchemaValidator.script,
+                [RepositoryPaths.root.appendingPathComponent("schemas/calibration-table.schema.json").path, path])
+            #expect(
+                outcome.status == 1 && outcome.standardOutput.contains(expected),
+                "\(expected): \(outcome.standardOutput)")
             #expect(throws: CalibrationError.self) { try CalibrationTable.read(path: path) }
         }
     }

@@ -39,7 +39,9 @@ import Testing
         #expect(json?["sampleCount"] as? Int == Self.sampleCount)
         var ranges = Ranges()
         for (name, entry) in entries {
-            if let low = entry["min"] as? Double, let high = entry["max"] as? Double { ranges.tensors[name] = (low, high) }
+            if let low = entry["min"] as? Double, let high = entry["max"] as? Double {
+                ranges.tensors[name] = (low, high)
+            }
         }
         return ranges
     }
@@ -74,7 +76,9 @@ import Testing
     }
 
     /// The largest difference of the two bounds, relative to the larger magnitude of `reference`.
-    private func relativeDifference(_ ours: (min: Double, max: Double), _ reference: (min: Double, max: Double)) -> Double {
+    private func relativeDifference(_ ours: (min: Double, max: Double), _ reference: (min: Double, max: Double))
+        -> Double
+    {
         let scale = max(abs(reference.min), abs(reference.max), 1e-12)
         return max(abs(ours.min - reference.min), abs(ours.max - reference.max)) / scale
     }
@@ -149,7 +153,9 @@ import Testing
         #expect(compared > 20)
     }
 
-    @Test(.enabled(if: Self.modelFolder("ppocr_mobile_v2_cls") != nil, "shared model ppocr_mobile_v2_cls not found; skipped"))
+    @Test(
+        .enabled(
+            if: Self.modelFolder("ppocr_mobile_v2_cls") != nil, "shared model ppocr_mobile_v2_cls not found; skipped"))
     func reusedTableGivesTheSameModelWithoutRunningIt() throws {
         let model = try #require(Self.modelFolder("ppocr_mobile_v2_cls"))
         let scratch = try TemporaryDirectory(prefix: "qdqc-calib-reuse")
@@ -157,7 +163,8 @@ import Testing
         let modelPath = model.appendingPathComponent("model.onnx").path
         let table = scratch.file("table.json").path
         let first = try Qdqc.run([
-            modelPath, "-o", scratch.file("first.onnx").path, "--calib-data", model.appendingPathComponent("calib").path,
+            modelPath, "-o", scratch.file("first.onnx").path, "--calib-data",
+            model.appendingPathComponent("calib").path,
             "--calib-samples", "2", "--calib-method", "percentile", "--calib-table", table,
         ])
         try #require(first.succeeded, "\(first.summary)")

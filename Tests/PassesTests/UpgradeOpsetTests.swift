@@ -87,9 +87,12 @@ import TestSupport
         var checked = 0
         for directory in cases {
             let model = try TextParser.parseModel(try Repository.read(directory.appendingPathComponent("input.onnxtxt")))
-            // ONNX Runtime cannot run a custom domain; that case is covered by its golden output alone.
-            guard model.graph.allNodes().allSatisfy({ OpsetImport.isDefaultDomain($0.domain) }) else { continue }
             let name = directory.lastPathComponent
+            // ONNX Runtime cannot run a custom domain, nor (in its inference build) a BatchNormalization
+            // naming training outputs; those cases are covered by their golden output alone.
+            guard model.graph.allNodes().allSatisfy({ OpsetImport.isDefaultDomain($0.domain) }),
+                name != "batchnorm-outputs"
+            else { continue }
             let before = scratch.file("\(name)-before.onnx").path
             let after = scratch.file("\(name)-after.onnx").path
             try ModelWriter.write(model, to: before)

@@ -53,7 +53,7 @@ import Testing
         let workspace = try Workspace()
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "model.onnx")
-        let convert = try QdqcProcess.run([input, "-o", workspace.path("out.onnx")])
+        let convert = try QdqcProcess.run([input, "-o", workspace.path("out.onnx"), "--quiet"])
         #expect(convert.status != 0, "\(convert.standardError)")
         #expect(convert.errorLines.count == 1, "\(convert.standardError)")
         #expect(convert.standardError.contains("--calib-data"), "\(convert.standardError)")

@@ -82,7 +82,8 @@ public struct CalibratePass: Pass {
         let table = CalibrationTable(key: runKey, qdqcVersion: Self.tableWriterVersion, tensors: results)
         if let path = source.tablePath {
             try table.write(to: path)
-            context.remark("calibrate: wrote calibration table \(path) (\(results.count) tensors, \(samplesRun) samples)")
+            context.remark(
+                "calibrate: wrote calibration table \(path) (\(results.count) tensors, \(samplesRun) samples)")
         }
         context.session.calibrationTable = table
         return PassResult(
@@ -97,7 +98,8 @@ public struct CalibratePass: Pass {
             guard let type = value.elementType else { return true }
             return [.float, .float16, .bfloat16, .double].contains(type)
         }
-        for value in graph.inputs where value.initializer == nil && mayBeFloat(value) && seen.insert(value.name).inserted {
+        for value in graph.inputs
+        where value.initializer == nil && mayBeFloat(value) && seen.insert(value.name).inserted {
             names.append(value.name)
         }
         for node in graph.nodes where !(node.domain == "" && node.opType == "Constant") {

@@ -33,7 +33,8 @@ struct RandomSampleMaker {
                 guard let size = dimension.value, size >= 0 else { return 1 }
                 return Int(size)
             }
-            guard sizes.allSatisfy({ $0 <= 1 << 28 }), sizes.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= 1 << 28
+            guard sizes.allSatisfy({ $0 <= 1 << 28 }),
+                sizes.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= 1 << 28
             else {
                 throw CalibrationRunError.unsupportedRandomInput(
                     name: value.name, reason: "shape \(shape) is too large for random inputs")

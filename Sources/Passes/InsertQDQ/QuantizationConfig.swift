@@ -40,7 +40,7 @@ public struct QuantizationConfig: Sendable, Equatable {
                 "quantization config '\(path)': unknown key '\(key)' (expected $schema, version, tensors)")
         }
         if let version = object["version"] {
-            guard let number = version as? NSNumber, number.intValue == 1, !(version is Bool) else {
+            guard !Self.isBoolean(version), let number = version as? NSNumber, number.doubleValue == 1 else {
                 throw InsertQDQError("quantization config '\(path)': 'version' must be 1")
             }
         }
@@ -66,7 +66,9 @@ public struct QuantizationConfig: Sendable, Equatable {
             let value = fields[key] as Any
             switch key {
             case "quantize":
-                guard let flag = value as? Bool else { throw fail("'quantize' must be true or false") }
+                guard Self.isBoolean(value), let flag = value as? Bool else {
+                    throw fail("'quantize' must be true or false")
+                }
                 result.quantize = flag
             case "format":
                 guard let text = value as? String, let format = QuantFormat(rawValue: text) else {
@@ -108,7 +110,14 @@ public struct QuantizationConfig: Sendable, Equatable {
     }
 
     private static func number(_ value: Any) -> Double? {
-        guard !(value is Bool), let number = value as? NSNumber else { return nil }
+        guard !isBoolean(value), let number = value as? NSNumber else { return nil }
         return number.doubleValue
+    }
+
+    /// Whether JSONSerialization read `true` or `false` (a boolean NSNumber, whose type code is `c`);
+    /// `is Bool` cannot tell, as it also holds for the numbers 0 and 1.
+    private static func isBoolean(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return false }
+        return String(cString: number.objCType) == "c"
     }
 }

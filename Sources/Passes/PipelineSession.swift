@@ -12,6 +12,9 @@ public final class PipelineSession {
     /// Per smoothed activation, what `smooth-quant` did (alpha, where `1/s` went), in graph order.
     public var smoothing: [SmoothingRecord] = []
 
+    /// The target `insert-qdq` placed pairs for, so that `cleanup-qdq{target=auto}` follows it.
+    public var quantizationTarget: String?
+
     /// Creates an empty session.
     public init() {}
 }

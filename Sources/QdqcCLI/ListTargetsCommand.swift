@@ -25,7 +25,9 @@ struct ListTargetsCommand: ParsableCommand {
                         : "symmetric only"))
             lines.append("    weights per channel by default: \(target.perChannelByDefault ? "yes" : "no")")
             lines.append("    quantized ops: " + target.placements.keys.sorted().joined(separator: ", "))
-            if target.quantizesResidualAddSide { lines.append("    residual Add: one side (the one not from the conv)") }
+            if target.quantizesResidualAddSide {
+                lines.append("    residual Add: one side (the one not from the conv)")
+            }
             lines.append("    graph outputs quantized: \(target.quantizesGraphOutputs ? "yes" : "no")")
             lines.append("    int32 bias: \(target.quantizesBiasToInt32 ? "yes" : "no")")
         }

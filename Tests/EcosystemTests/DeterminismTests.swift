@@ -19,7 +19,11 @@ import Testing
             ])
     }
 
-    @Test(.enabled(if: sharedModel("open_nsfw") != nil, "shared model open_nsfw not found; skipped"))
+    @Test(
+        .enabled(if: sharedModel("open_nsfw") != nil, "shared model open_nsfw not found; skipped"),
+        .enabled(
+            if: ProcessInfo.processInfo.environment["QDQC_BINARY"] != nil,
+            "set QDQC_BINARY to a release qdqc: calibrating a real model in a debug build is slow"))
     func realModelConversionIsReproducibleAcrossThreadCounts() throws {
         // Large enough activations for the interpreter's parallel loops and OpenBLAS's threads to engage.
         let folder = try #require(Self.sharedModel("open_nsfw"))

@@ -36,7 +36,8 @@ import Testing
             flags: ["--target", "tensorrt", "--activations", "float8e4m3fn", "--weights", "float8e4m3fn"],
             minimumSQNR: 15, level: "basic"),
         FormatCase(
-            name: "ort float8", flags: ["--target", "ort", "--activations", "float8e4m3fn", "--weights", "float8e4m3fn"],
+            name: "ort float8",
+            flags: ["--target", "ort", "--activations", "float8e4m3fn", "--weights", "float8e4m3fn"],
             minimumSQNR: 15, level: "basic"),
         FormatCase(
             name: "ort int4 blocks", flags: ["--target", "ort", "--weights", "int4", "--block-size", "16"],

@@ -79,7 +79,11 @@ import Testing
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
         try writeSamples(Self.samples, to: folder.url)
-        for method in ["minmax", "percentile", "entropy", "mse"] {
+        // Small histograms and searches: the default sizes take a minute in a debug build.
+        for method in [
+            "minmax", "percentile,histogram-bins=64", "entropy,bins=128,quantized-bins=16",
+            "mse,candidates=16,histogram-bins=64",
+        ] {
             let (table, _) = try run(
                 "calibrate{method=\(method)}", data: CalibrationDataSource(origin: .files(path: folder.path)))
             for name in ["flat", "z0"] {

@@ -51,7 +51,8 @@ import Testing
 
     @Test func tensorRTQuantizesTheConvInputAndWeightsPerChannelAndKeepsTheOutputFloat() throws {
         let (model, session) = try Self.run(
-            Self.convModel.replacingOccurrences(of: "float[2,1,1,1] w = {0.5, -2}", with: "float[2,1,1,1] w = {0.5, -2}"),
+            Self.convModel.replacingOccurrences(
+                of: "float[2,1,1,1] w = {0.5, -2}", with: "float[2,1,1,1] w = {0.5, -2}"),
             pipeline: "insert-qdq{target=tensorrt}", ranges: ["x": (-1, 2), "c": (-3, 3), "y": (0, 3)])
         // The Conv has 2 weights, far below the small-convolution limit: TensorRT keeps it in float.
         #expect(!model.graph.nodes.contains { $0.opType == "QuantizeLinear" })

@@ -18,6 +18,7 @@ Runtime clips its thresholds: the true percentile both calibrators estimate.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -101,7 +102,8 @@ def main():
         "entropy": CalibrationMethod.Entropy,
     }[args.method]
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as scratch:
+    # ONNX Runtime prints progress to stdout; only the JSON goes there.
+    with tempfile.TemporaryDirectory() as scratch, contextlib.redirect_stdout(sys.stderr):
         calibrator = create_calibrator(
             args.model,
             [],

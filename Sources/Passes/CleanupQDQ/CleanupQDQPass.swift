@@ -16,9 +16,10 @@ public struct CleanupQDQPass: Pass {
     /// The options.
     public static let options: [PassOption] = [
         PassOption(
-            name: "target", valueSyntax: QuantizationTarget.all.map(\.name).joined(separator: "|"),
-            defaultValue: QuantizationTarget.defaultName,
-            summary: "The engine whose fusions decide which pairs are worth keeping."),
+            name: "target", valueSyntax: (["auto"] + QuantizationTarget.all.map(\.name)).joined(separator: "|"),
+            defaultValue: "auto",
+            summary: "The engine whose fusions decide which pairs are worth keeping; auto: the one insert-qdq used "
+                + "in this pipeline (else \(QuantizationTarget.defaultName))."),
         PassOption(
             name: "drop-unfusable", valueSyntax: "true|false", defaultValue: "true",
             summary: "Drop pairs whose producer and consumers the target cannot fuse."),
@@ -30,23 +31,29 @@ public struct CleanupQDQPass: Pass {
         "GatherElements", "Resize", "Split",
     ]
 
-    private let target: QuantizationTarget
+    private let target: QuantizationTarget?
     private let dropsUnfusable: Bool
 
     /// Reads the options.
     public init(options: [String: String]) throws {
         let reader = try PassOptionReader(options, for: Self.self)
         let name = try reader.string("target")
-        guard let target = QuantizationTarget.named(name) else {
-            let names = QuantizationTarget.all.map(\.name).joined(separator: ", ")
+        if name == "auto" {
+            target = nil
+        } else if let target = QuantizationTarget.named(name) {
+            self.target = target
+        } else {
+            let names = (["auto"] + QuantizationTarget.all.map(\.name)).joined(separator: ", ")
             throw InsertQDQError("cleanup-qdq: unknown target '\(name)' (known: \(names))")
         }
-        self.target = target
         dropsUnfusable = try reader.bool("drop-unfusable")
     }
 
     /// Applies the rewrites to the main graph until none applies.
     public func run(on model: Model, context: PassContext) throws -> PassResult {
+        let target =
+            self.target ?? context.session.quantizationTarget.flatMap(QuantizationTarget.named)
+            ?? QuantizationTarget.tensorRT
         var cleaner = QDQCleaner(graph: model.graph, target: target, dropsUnfusable: dropsUnfusable)
         try cleaner.run()
         let statistics = cleaner.statistics

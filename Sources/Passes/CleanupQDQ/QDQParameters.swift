@@ -48,8 +48,9 @@ struct QDQParameters: Equatable {
             guard zeroPointBytes.allSatisfy({ $0 == 0 }) else { return nil }
             zeroPoint = 0
         } else {
-            guard let codes = ConstantData.int64s(
-                Tensor(name: nil, dataType: zeroPointType, dims: [], storage: .raw(zeroPointBytes))),
+            guard
+                let codes = ConstantData.int64s(
+                    Tensor(name: nil, dataType: zeroPointType, dims: [], storage: .raw(zeroPointBytes))),
                 let first = codes.first
             else { return nil }
             zeroPoint = Int(first)

@@ -39,7 +39,8 @@ public struct ModelComparator {
     /// Runs `sampleCount` samples through both models and returns the per-tensor errors.
     ///
     /// `sample(i)` gives sample i's name and inputs by name; each model receives the inputs it declares.
-    /// Weights are compared once (on the first sample), since they do not depend on the input.
+    /// Weights are compared on every sample like activations, as ONNX Runtime's qdq_loss_debug does for
+    /// Constant-node weights; their SQNR is the same as on one sample unless the noise is exactly zero.
     public func compare(
         sampleCount: Int, floatModel: String, quantizedModel: String, data: String,
         sample: (Int) throws -> (name: String, inputs: [String: NDArray]),
@@ -53,9 +54,7 @@ public struct ModelComparator {
         }
         for sampleIndex in 0..<sampleCount {
             let (name, inputs) = try sample(sampleIndex)
-            try compareSample(
-                name: name, inputs: inputs, first: sampleIndex == 0, accumulators: &accumulators,
-                ownNoise: &ownNoise)
+            try compareSample(name: name, inputs: inputs, accumulators: &accumulators, ownNoise: &ownNoise)
             progress(sampleIndex + 1)
         }
         var rows: [TensorComparison] = []
@@ -75,14 +74,13 @@ public struct ModelComparator {
     }
 
     private func compareSample(
-        name sampleName: String, inputs: [String: NDArray], first: Bool, accumulators: inout [ErrorAccumulator],
+        name sampleName: String, inputs: [String: NDArray], accumulators: inout [ErrorAccumulator],
         ownNoise: inout [ErrorAccumulator?]
     ) throws {
         var wantedFloat: [String: Int] = [:]
         var wantedQuantized: [String: [Int]] = [:]
         var wantedPre: [String: [Int]] = [:]
         for (index, pair) in pairs.enumerated() {
-            if pair.kind == .weight && !first { continue }
             wantedFloat[pair.floatName] = index
             wantedQuantized[pair.quantizedName, default: []].append(index)
             if let pre = pair.preQuantizedName { wantedPre[pre, default: []].append(index) }

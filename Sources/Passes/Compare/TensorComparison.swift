@@ -20,7 +20,7 @@ public struct TensorComparison: Sendable, Equatable, Codable {
     public var maxAbsError: Double
     /// SQNR in dB of this tensor's own Q/DQ step (QuantizeLinear input vs DequantizeLinear output), when it has one.
     public var ownQuantizationSQNR: Double?
-    /// Samples compared (weights: 1).
+    /// Samples compared.
     public var samples: Int
     /// Elements compared per sample summed over samples.
     public var elements: Int

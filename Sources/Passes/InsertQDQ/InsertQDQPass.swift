@@ -30,6 +30,9 @@ public struct InsertQDQPass: Pass {
             name: "block-size", valueSyntax: "<integer>", defaultValue: "0",
             summary: "Per-block weight scales of this many elements along the reduction axis (opset 21); 0: none."),
         PassOption(
+            name: "reduce-range", valueSyntax: "true|false", defaultValue: "false",
+            summary: "ort only: 7-bit weight range, against the int16 saturation of u8s8 kernels on CPUs without VNNI."),
+        PassOption(
             name: "symmetric-activations", valueSyntax: "true|false|default", defaultValue: "default",
             summary: "Symmetric activation ranges (zero point at the middle); the target may require it."),
         PassOption(
@@ -64,7 +67,9 @@ public struct InsertQDQPass: Pass {
         try checkOpset(model, planner)
         var rewriter = QDQRewriter(graph: graph, target: settings.target, calibrationMethod: table?.method.rawValue)
         try rewriter.apply(planner)
+        raiseIRVersion(model, planner)
         context.session.quantizationDecisions.append(contentsOf: rewriter.decisions)
+        context.session.quantizationTarget = settings.target.name
         let statistics = [
             "activation-pairs": planner.activations.count,
             "quantized-weights": planner.weights.count,
@@ -77,6 +82,17 @@ public struct InsertQDQPass: Pass {
                 + "\(planner.skipped.count) tensors left in float")
         let changed = !(planner.activations.isEmpty && planner.weights.isEmpty && planner.biases.isEmpty)
         return PassResult(changed: changed, statistics: statistics)
+    }
+
+    /// 4-bit element types need IR version 10 and float8 ones 9; an older model would not load.
+    private func raiseIRVersion(_ model: Model, _ planner: QDQPlanner) {
+        let formats =
+            planner.activations.compactMap { $0.params?.format } + planner.weights.map(\.scheme.format)
+        var needed: Int64 = 0
+        for format in formats {
+            if format.bitWidth == 4 { needed = max(needed, 10) } else if format.isFloat8 { needed = max(needed, 9) }
+        }
+        if needed > 0, (model.irVersion ?? 0) < needed { model.irVersion = needed }
     }
 
     private func checkConfigNames(_ graph: Graph) throws {

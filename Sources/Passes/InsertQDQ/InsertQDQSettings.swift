@@ -14,6 +14,8 @@ struct InsertQDQSettings {
     let symmetricActivations: Bool
     /// Whether weights are per channel (ignored when `blockSize` is set).
     let perChannel: Bool
+    /// Whether weights use ONNX Runtime's reduced (7-bit) range.
+    let reduceRange: Bool
     /// Per-block weights with this block size along the reduction axis; nil for none.
     let blockSize: Int?
     /// Nodes whose name matches stay in float.
@@ -32,7 +34,8 @@ struct InsertQDQSettings {
         let targetName = try reader.string("target")
         guard let target = QuantizationTarget.named(targetName) else {
             let names = QuantizationTarget.all.map(\.name).joined(separator: ", ")
-            throw InsertQDQError("insert-qdq: unknown target '\(targetName)' (known: \(names); see 'qdqc list-targets')")
+            throw InsertQDQError(
+                "insert-qdq: unknown target '\(targetName)' (known: \(names); see 'qdqc list-targets')")
         }
         self.target = target
         activationFormat = try Self.format(
@@ -46,7 +49,12 @@ struct InsertQDQSettings {
                 "insert-qdq: target '\(target.name)' needs symmetric activations (zero point 0); "
                     + "drop symmetric-activations=false")
         }
-        perChannel = try Self.tristate(try reader.string("per-channel"), option: "per-channel") ?? target.perChannelByDefault
+        perChannel =
+            try Self.tristate(try reader.string("per-channel"), option: "per-channel") ?? target.perChannelByDefault
+        reduceRange = try reader.bool("reduce-range")
+        if reduceRange && target.scaleConvention != .onnxRuntime {
+            throw InsertQDQError("insert-qdq: reduce-range is an ONNX Runtime option; target '\(target.name)' has none")
+        }
         let blockSize = try reader.int("block-size")
         guard blockSize >= 0 else { throw InsertQDQError("insert-qdq: block-size must be 0 (none) or positive") }
         self.blockSize = blockSize > 0 ? blockSize : nil
@@ -57,7 +65,8 @@ struct InsertQDQSettings {
             do {
                 excludedNodes = try NSRegularExpression(pattern: excludedNodesPattern)
             } catch {
-                throw InsertQDQError("insert-qdq: exclude-nodes '\(excludedNodesPattern)' is not a valid regular expression")
+                throw InsertQDQError(
+                    "insert-qdq: exclude-nodes '\(excludedNodesPattern)' is not a valid regular expression")
             }
         }
         excludedOpTypes = Set(
@@ -68,7 +77,8 @@ struct InsertQDQSettings {
         configPath = path.isEmpty ? nil : path
         config = try configPath.map(QuantizationConfig.read(path:)) ?? QuantizationConfig()
         for (name, entry) in config.tensors {
-            if let format = entry.format, !target.activationFormats.contains(format), !target.weightFormats.contains(format)
+            if let format = entry.format, !target.activationFormats.contains(format),
+                !target.weightFormats.contains(format)
             {
                 throw InsertQDQError(
                     "quantization config '\(path)': tensor '\(name)': target '\(target.name)' does not take \(format)")

@@ -177,7 +177,8 @@ struct QDQPlanner {
         }
         let perChannel = granularity != .perTensor
         addWeight(
-            value, tensor: tensor, scheme: target.weightScheme(format: format, perChannel: perChannel),
+            value, tensor: tensor,
+            scheme: target.weightScheme(format: format, perChannel: perChannel, reduceRange: settings.reduceRange),
             granularity: granularity, use: (node, index), rule: "\(rule): weight input \(index)")
     }
 
@@ -215,7 +216,8 @@ struct QDQPlanner {
     }
 
     private mutating func planBias(node: Node, biasIndex: Int, weightIndex weightInput: Int?, rule: String) {
-        guard biasIndex < node.inputs.count, let bias = node.inputs[biasIndex], let tensor = ConstantData.tensor(of: bias),
+        guard biasIndex < node.inputs.count, let bias = node.inputs[biasIndex],
+            let tensor = ConstantData.tensor(of: bias),
             tensor.dataType == .float
         else { return }
         let reason = "\(rule): bias stays float"
@@ -224,7 +226,9 @@ struct QDQPlanner {
         else { return skip(bias, reason) }
         guard let input = node.inputs.first ?? nil, activationIndex[ObjectIdentifier(input)] != nil,
             let weightInput, weightInput < node.inputs.count, let weight = node.inputs[weightInput],
-            let weightMark = weights.lastIndex(where: { mark in mark.value === weight && mark.uses.contains { $0.node === node } })
+            let weightMark = weights.lastIndex(where: { mark in
+                mark.value === weight && mark.uses.contains { $0.node === node }
+            })
         else { return skip(bias, "\(reason) (input or weight not quantized)") }
         let mark = weights[weightMark]
         guard mark.granularity.blockSize == nil, !mark.scheme.format.isFloat8, !settings.activationFormat.isFloat8
@@ -235,7 +239,8 @@ struct QDQPlanner {
                 return skip(bias, "\(reason) (bias length does not match the weight's channels)")
             }
         }
-        biases.append(BiasMark(value: bias, tensor: tensor, node: node, index: biasIndex, input: input, weight: weightMark))
+        biases.append(
+            BiasMark(value: bias, tensor: tensor, node: node, index: biasIndex, input: input, weight: weightMark))
     }
 
     // MARK: - Marks
@@ -398,7 +403,8 @@ struct QDQPlanner {
                 let raised = try BiasQuantizer.weightScalesAdjustedForInt32Bias(
                     inputScale: inputScale, weightScales: params.scales, bias: values, tensor: bias.value.name)
                 if raised != params.scales {
-                    weights[bias.weight].params = try params.replacingScales(raised, tensor: weights[bias.weight].value.name)
+                    weights[bias.weight].params = try params.replacingScales(
+                        raised, tensor: weights[bias.weight].value.name)
                 }
             }
         } catch let error as QuantizationError {

@@ -33,7 +33,8 @@ struct QDQRewriter {
         for mark in plan.activations {
             try rewriteActivation(mark, range: mark.source.isOwnRange ? (try? plan.range(of: mark.value)) : nil)
         }
-        for (tensor, rule) in plan.skipped {
+        let quantized = Set(decisions.filter(\.quantized).map(\.tensor))
+        for (tensor, rule) in plan.skipped where !quantized.contains(tensor) {
             decisions.append(QuantizationDecision(tensor: tensor, quantized: false, rule: rule))
         }
         for mark in plan.weights where !mark.value.hasUses && !mark.value.isGraphOutput {
@@ -45,7 +46,9 @@ struct QDQRewriter {
     }
 
     private mutating func rewriteWeight(_ mark: WeightMark) throws -> Value {
-        guard let params = mark.params else { throw InsertQDQError("insert-qdq: no parameters for '\(mark.value.name)'") }
+        guard let params = mark.params else {
+            throw InsertQDQError("insert-qdq: no parameters for '\(mark.value.name)'")
+        }
         var tensor = mark.tensor
         tensor.name = mark.value.name
         let quantized: QuantizedWeight
@@ -86,7 +89,8 @@ struct QDQRewriter {
             inputs: [data, scale, zeroPoint], base: base, axis: quantized.axis, blockSize: nil,
             shape: bias.value.shape, before: bias.node)
         bias.node.setInput(bias.index, output)
-        var rule = "\(target.name): int32 bias of \(bias.node.opType) '\(bias.node.displayName)', scale s_input*s_weight"
+        var rule =
+            "\(target.name): int32 bias of \(bias.node.opType) '\(bias.node.displayName)', scale s_input*s_weight"
         if quantized.overflowed { rule += " (\(quantized.clippedIndices.count) values clipped to int32)" }
         decisions.append(
             QuantizationDecision(
@@ -95,7 +99,9 @@ struct QDQRewriter {
     }
 
     private mutating func rewriteActivation(_ mark: ActivationMark, range: CalibrationRange?) throws {
-        guard let params = mark.params else { throw InsertQDQError("insert-qdq: no parameters for '\(mark.value.name)'") }
+        guard let params = mark.params else {
+            throw InsertQDQError("insert-qdq: no parameters for '\(mark.value.name)'")
+        }
         let value = mark.value
         let base = value.name
         let set = try QuantParamSet(
@@ -152,7 +158,9 @@ struct QDQRewriter {
         let node = Node(
             opType: "DequantizeLinear", name: names.fresh(base + "_DequantizeLinear"), inputs: inputs,
             outputNames: [names.fresh(base + "_dequantized")], attributes: attributes)
-        guard let output = node.outputs[0] else { throw InsertQDQError("insert-qdq: cannot create an output for '\(base)'") }
+        guard let output = node.outputs[0] else {
+            throw InsertQDQError("insert-qdq: cannot create an output for '\(base)'")
+        }
         output.type = .tensor(.float, shape)
         try graph.insert(node, before: anchor)
         return output

@@ -77,7 +77,8 @@ public struct QuantizationConfig: Sendable, Equatable {
                 }
                 result.format = format
             case "range":
-                guard let pair = value as? [Any], pair.count == 2, let low = number(pair[0]), let high = number(pair[1]),
+                guard let pair = value as? [Any], pair.count == 2, let low = number(pair[0]),
+                    let high = number(pair[1]),
                     low.isFinite, high.isFinite, low <= high
                 else { throw fail("'range' must be [min, max] with finite min <= max") }
                 result.range = CalibrationRange(min: Float(low), max: Float(high))
@@ -100,7 +101,8 @@ public struct QuantizationConfig: Sendable, Equatable {
         if let format = result.format, let zeroPoint = result.zeroPoint {
             if let range = format.integerRange() {
                 guard range.contains(zeroPoint) else {
-                    throw fail("zero point \(zeroPoint) is outside \(format) [\(range.lowerBound), \(range.upperBound)]")
+                    throw fail(
+                        "zero point \(zeroPoint) is outside \(format) [\(range.lowerBound), \(range.upperBound)]")
                 }
             } else if zeroPoint != 0 {
                 throw fail("zero point must be 0 for \(format)")

@@ -107,14 +107,15 @@ public struct QuantizationTarget: Sendable {
         }
     }
 
-    /// The scheme for weights of `format` (ONNX Runtime makes per-channel and signed weights symmetric).
-    public func weightScheme(format: QuantFormat, perChannel: Bool) -> QuantScheme {
+    /// The scheme for weights of `format` (ONNX Runtime makes per-channel and signed weights symmetric);
+    /// `reduceRange` uses ONNX Runtime's 7-bit weight range (ignored by TensorRT's convention).
+    public func weightScheme(format: QuantFormat, perChannel: Bool, reduceRange: Bool = false) -> QuantScheme {
         switch scaleConvention {
         case .tensorRT:
             return .tensorRT(format: format)
         case .onnxRuntime:
             let symmetric = perChannel || QuantScheme.onnxRuntimeWeightsAreSymmetric(format)
-            return .onnxRuntime(format: format, symmetric: symmetric)
+            return .onnxRuntime(format: format, symmetric: symmetric, reduceRange: reduceRange)
         }
     }
 }

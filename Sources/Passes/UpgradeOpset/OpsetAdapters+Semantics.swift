@@ -51,9 +51,11 @@ extension OpsetAdapters {
             throw rewriter.failure(node, step: step, "it has no 'scales' input")
         }
         rewriter.noteRewrite(node.opType)
-        return try rewriter.replace(
+        let resize = try rewriter.replace(
             node, opType: "Resize", inputs: [data, scales],
             attributes: [Attribute("mode", .string(Array(resizeMode.utf8)))], step: step)
+        rewriter.noteUpsampleReplacement(resize)
+        return resize
     }
 
     /// Resize at 11: an empty `roi` input, and the coordinate rule and rounding Resize-10 implied.
@@ -61,14 +63,17 @@ extension OpsetAdapters {
     /// Resize-10 maps output to input coordinates as `x / scale` (asymmetric)
     /// and, for nearest, truncates when upsampling and rounds up when
     /// downsampling; Resize-11 says so with attributes. Nearest therefore needs
-    /// constant scales that do not mix up- and downsampling.
+    /// constant scales that do not mix up- and downsampling, unless the node
+    /// replaced an Upsample, whose scales are 1 or more by definition.
     static func resizeWithRoi(_ node: Node, step: Int64, rewriter: OpsetRewriter) throws -> Node {
         guard node.inputs.count == 2, let data = node.inputs[0], let scales = node.inputs[1] else {
             throw rewriter.failure(node, step: step, "Resize-10 takes exactly the data and 'scales' inputs")
         }
         let mode = try string(node, "mode", step: step, rewriter: rewriter) ?? "nearest"
         var nearestMode: String?
-        if mode == "nearest" {
+        if mode == "nearest", rewriter.resizesFromUpsample.contains(ObjectIdentifier(node)) {
+            nearestMode = "floor"
+        } else if mode == "nearest" {
             guard let tensor = ConstantData.tensor(of: scales), let values = ConstantData.floats(tensor) else {
                 throw rewriter.failure(
                     node, step: step,

@@ -14,10 +14,15 @@ final class OpsetRewriter {
     private(set) var insertedNodes = 0
     /// Initializers the rewrites added.
     private(set) var addedConstants = 0
+    /// Resize nodes that replaced an Upsample, whose scales the spec bounds to 1 or more.
+    private(set) var resizesFromUpsample: Set<ObjectIdentifier> = []
 
     init(functionBodies: Set<ObjectIdentifier>) {
         self.functionBodies = functionBodies
     }
+
+    /// Remembers that `node` replaced an Upsample (so it only ever upsamples).
+    func noteUpsampleReplacement(_ node: Node) { resizesFromUpsample.insert(ObjectIdentifier(node)) }
 
     /// Counts one rewritten node of `opType`.
     func noteRewrite(_ opType: String) { rewritten[opType, default: 0] += 1 }

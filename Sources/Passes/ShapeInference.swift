@@ -50,12 +50,17 @@ final class ShapeInference {
         }.count
     }
 
-    /// Infers nested graphs before their node: If outputs come from the branches, Loop's from the body.
+    /// Infers nested graphs before their node: If outputs come from the branches, Loop's and Scan's from the body.
     private func prepareSubgraphs(of node: Node) throws {
         if node.opType == "Loop", OpsetImport.isDefaultDomain(node.domain),
             let body = node.attribute("body")?.subgraphs.first
         {
             try seedLoopBody(body, of: node)
+        }
+        if node.opType == "Scan", OpsetImport.isDefaultDomain(node.domain), opset >= 9,
+            let body = node.attribute("body")?.subgraphs.first
+        {
+            try seedScanBody(body, of: node)
         }
         for subgraph in node.subgraphs { try infer(subgraph) }
     }
@@ -73,6 +78,29 @@ final class ShapeInference {
                 signature = outer.flatMap { TensorSignature(of: $0) }.map { TensorSignature($0.elementType, nil) }
             }
             guard let signature else { continue }
+            try apply(signature, to: input, node: node, graph: body, annotated: &annotated)
+        }
+    }
+
+    /// Gives the body's inputs what Scan (opset 9+) passes in: the state values as they are, and one
+    /// slice of each scan input (its scan axis, `scan_input_axes`, default 0, removed).
+    private func seedScanBody(_ body: Graph, of node: Node) throws {
+        guard let scanInputs = node.attribute("num_scan_inputs")?.int, scanInputs >= 0,
+            Int(scanInputs) <= node.inputs.count
+        else { return }
+        let states = node.inputs.count - Int(scanInputs)
+        let axes = node.attribute("scan_input_axes")?.ints
+        var annotated = Set<ObjectIdentifier>()
+        for (index, input) in body.inputs.enumerated() where index < node.inputs.count {
+            guard let outer = node.inputs[index], var signature = TensorSignature(of: outer) else { continue }
+            if index >= states, var dimensions = signature.dimensions {
+                let scanIndex = index - states
+                var axis = Int(axes.flatMap { scanIndex < $0.count ? $0[scanIndex] : nil } ?? 0)
+                if axis < 0 { axis += dimensions.count }
+                guard axis >= 0, axis < dimensions.count else { continue }
+                dimensions.remove(at: axis)
+                signature.dimensions = dimensions
+            }
             try apply(signature, to: input, node: node, graph: body, annotated: &annotated)
         }
     }

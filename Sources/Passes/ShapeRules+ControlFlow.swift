@@ -1,6 +1,6 @@
 import OnnxIR
 
-/// If and Loop, from their subgraphs' outputs (which the walk infers before asking).
+/// If, Loop and Scan, from their subgraphs' outputs (which the walk infers before asking).
 extension ShapeRules {
     static func registerControlFlow(into table: inout [String: Rule]) {
         table["If"] = { context in
@@ -29,6 +29,55 @@ extension ShapeRules {
             for output in body.outputs.dropFirst(1 + carried) {
                 let signature = TensorSignature(of: output)
                 results.append(TensorSignature(signature?.elementType, signature?.dimensions.map { [.unknown] + $0 }))
+            }
+            return results
+        }
+    }
+
+    /// Scan (opset 9+): the final states as the body gives them, and each scan output with the
+    /// sequence length inserted at its `scan_output_axes` entry (default 0).
+    static func registerScan(into table: inout [String: Rule]) {
+        table["Scan"] = { context in
+            guard let body = context.node.attribute("body")?.subgraphs.first else {
+                throw context.fail("Scan needs a body graph")
+            }
+            // Opset 8's Scan has a batch axis and sequence lengths; its outputs stay unknown.
+            guard context.opset >= 9 else { return context.node.outputs.map { _ in nil } }
+            let scanInputs = Int(try context.int("num_scan_inputs", default: 0))
+            let states = context.node.inputs.count - scanInputs
+            guard scanInputs >= 1, states >= 0, body.outputs.count >= states else {
+                throw context.fail(
+                    "num_scan_inputs \(scanInputs) does not fit \(context.node.inputs.count) inputs and "
+                        + "\(body.outputs.count) body outputs")
+            }
+            let inputAxes = try context.ints("scan_input_axes") ?? []
+            var length = Dimension.unknown
+            for scanIndex in 0..<scanInputs {
+                guard let dimensions = context.dimensions(states + scanIndex) else { continue }
+                var axis = Int(scanIndex < inputAxes.count ? inputAxes[scanIndex] : 0)
+                if axis < 0 { axis += dimensions.count }
+                if axis >= 0, axis < dimensions.count, dimensions[axis].kind != .unknown {
+                    length = dimensions[axis]
+                    break
+                }
+            }
+            var results: [TensorSignature?] = (0..<states).map { index in
+                union(context.input(index), TensorSignature(of: body.outputs[index]))
+            }
+            let outputAxes = try context.ints("scan_output_axes") ?? []
+            for (scanIndex, output) in body.outputs.dropFirst(states).enumerated() {
+                let signature = TensorSignature(of: output)
+                guard var dimensions = signature?.dimensions else {
+                    results.append(TensorSignature(signature?.elementType, nil))
+                    continue
+                }
+                var axis = Int(scanIndex < outputAxes.count ? outputAxes[scanIndex] : 0)
+                if axis < 0 { axis += dimensions.count + 1 }
+                guard axis >= 0, axis <= dimensions.count else {
+                    throw context.fail("scan_output_axes[\(scanIndex)] is out of range for rank \(dimensions.count + 1)")
+                }
+                dimensions.insert(length, at: axis)
+                results.append(TensorSignature(signature?.elementType, dimensions))
             }
             return results
         }

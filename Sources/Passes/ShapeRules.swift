@@ -28,6 +28,7 @@ enum ShapeRules {
         registerQuantization(into: &table)
         registerRecurrent(into: &table)
         registerControlFlow(into: &table)
+        registerScan(into: &table)
         return table
     }()
 

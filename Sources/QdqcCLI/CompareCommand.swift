@@ -73,7 +73,10 @@ struct CompareCommand: ParsableCommand {
         }
         let validator = SampleValidator(graph: float.graph)
         let result: ModelComparison
+        let progress = ProgressRenderer(quiet: quiet)
         do {
+            defer { progress.finish() }
+            progress.update(ProgressUpdate(task: "compare", completed: 0, total: dataset.count))
             result = try comparator.compare(
                 sampleCount: dataset.count, floatModel: floatModel, quantizedModel: quantizedModel, data: data,
                 sample: { index in
@@ -83,12 +86,10 @@ struct CompareCommand: ParsableCommand {
                     for (name, tensor) in sample.inputs { arrays[name] = try NDArray(tensor: tensor) }
                     return (sample.name, arrays)
                 },
-                progress: { [quiet] done in
-                    if !quiet { StandardError.write("\rcompared \(done)/\(dataset.count) samples") }
+                progress: { done in
+                    progress.update(ProgressUpdate(task: "compare", completed: done, total: dataset.count))
                 })
-            if !quiet { StandardError.write("\n") }
         } catch {
-            if !quiet { StandardError.write("\n") }
             throw CLIError(path: data, error)
         }
         if let html {

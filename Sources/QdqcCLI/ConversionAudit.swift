@@ -87,7 +87,7 @@ struct ConversionAudit {
                 passes: pipelineReport.records.map(ReportPass.init(record:)),
                 verifierSeconds: Self.seconds(pipelineReport.verifierDuration),
                 tensors: context.session.quantizationDecisions.map(ReportTensor.init(decision:)),
-                evaluation: evaluation, gate: gateResult)
+                smoothing: context.session.smoothing, evaluation: evaluation, gate: gateResult)
         }
         return Verdict(
             writeOutput: failure == nil || gate.keepOnFailure, report: conversionReport, reportPath: report.path,

@@ -24,6 +24,9 @@ struct ListTargetsCommand: ParsableCommand {
                         ? (target.symmetricActivationsByDefault ? "symmetric (asymmetric allowed)" : "asymmetric")
                         : "symmetric only"))
             lines.append("    weights per channel by default: \(target.perChannelByDefault ? "yes" : "no")")
+            if target.reducesWeightRangeByDefault {
+                lines.append("    8-bit weights on the reduced 7-bit range by default")
+            }
             lines.append("    quantized ops: " + target.placements.keys.sorted().joined(separator: ", "))
             if target.quantizesResidualAddSide {
                 lines.append("    residual Add: one side (the one not from the conv)")

@@ -45,13 +45,19 @@ import Testing
             try observe(set, "conv1_out", [1, 2], shape: [3])
         }
         let entropy = try ObserverSet(configuration: .entropy(EntropyOptions()))
+        // Without a known range the tensor waits for one (CalibrationRunner's first pass gives it).
+        try entropy.watch("relu_3")
+        #expect(entropy.tensorsAwaitingKnownRange == ["relu_3"])
+        #expect(entropy.isWatching("relu_3"))
         do {
-            try entropy.watch("relu_3")
-            Issue.record("watching without a known range succeeded")
+            _ = try entropy.results()
+            Issue.record("results without a known range succeeded")
         } catch let error as CalibrationError {
             #expect(error.description.hasPrefix("tensor 'relu_3': "))
         }
         try entropy.watch("relu_3", knownAbsMax: 6)
+        #expect(entropy.tensorsAwaitingKnownRange.isEmpty)
+        #expect(try entropy.results()["relu_3"] != nil)
     }
 
     @Test func invalidConfigurationIsRejectedUpFront() {

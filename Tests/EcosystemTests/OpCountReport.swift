@@ -10,11 +10,13 @@ struct OpCountReport {
     /// Parses the script's standard output (one JSON object).
     init(json: String) throws {
         struct Payload: Decodable {
-            let original_ops: [String: Int]
-            let rewritten_ops: [String: Int]
+            let originalOps: [String: Int]
+            let rewrittenOps: [String: Int]
         }
-        let payload = try JSONDecoder().decode(Payload.self, from: Data(json.utf8))
-        original = payload.original_ops
-        rewritten = payload.rewritten_ops
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let payload = try decoder.decode(Payload.self, from: Data(json.utf8))
+        original = payload.originalOps
+        rewritten = payload.rewrittenOps
     }
 }

@@ -37,7 +37,8 @@ import Testing
         let batchNorms = report.original["BatchNormalization", default: 0]
         #expect(batchNorms == Self.foldableBatchNorms[name, default: 0], "BatchNormalizations in the original \(name)")
         #expect(
-            report.rewritten["BatchNormalization", default: 0] == batchNorms - Self.foldableBatchNorms[name, default: 0],
+            report.rewritten["BatchNormalization", default: 0] == batchNorms
+                - Self.foldableBatchNorms[name, default: 0],
             "foldable BatchNormalizations left in \(name)")
     }
 }

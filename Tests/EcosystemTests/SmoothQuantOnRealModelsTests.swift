@@ -27,7 +27,8 @@ import Testing
         let output = scratch.file("smoothed.onnx")
         // One calibration sample and few rows keep a debug run short; the algebra does not depend on them.
         let convert = try Qdqc.run([
-            model, "-o", output.path, "--passes", "infer-shapes,fold-constants,fuse-layernorm,smooth-quant{alpha=\(alpha),rows=64}",
+            model, "-o", output.path, "--passes",
+            "infer-shapes,fold-constants,fuse-layernorm,smooth-quant{alpha=\(alpha),rows=64}",
             "--calib-data", folder.appendingPathComponent("calib").path, "--calib-samples", "1", "--pass-statistics",
         ])
         try #require(convert.succeeded, "qdqc failed on \(name):\n\(convert.summary)")

@@ -32,13 +32,13 @@ import Testing
     /// A sample with the given arrays, each a float or int64 tensor.
     struct Sample {
         var data: Tensor? = .floats([1, 2, 3], dims: [3], name: "data")
-        var position: Tensor? = .floats([2], dims: [1], name: "where")
+        var location: Tensor? = .floats([2], dims: [1], name: "where")
         var index: Tensor? = Tensor.int64s([0], dims: [1], name: "index")
 
         var arrays: [String: Tensor] {
             var arrays: [String: Tensor] = [:]
             if let data { arrays["data"] = data }
-            if let position { arrays["where"] = position }
+            if let location { arrays["where"] = location }
             if let index { arrays["index"] = index }
             return arrays
         }
@@ -49,7 +49,7 @@ import Testing
         ("wrong shape", Sample(data: .floats([1, 2, 3, 4], dims: [4], name: "data")), ["'data'", "[4]"]),
         ("wrong dtype", Sample(index: .floats([0], dims: [1], name: "index")), ["'index'", "int64"]),
         ("missing input", Sample(index: nil), ["'index'", "is missing"]),
-        ("NaN index", Sample(position: .floats([.nan], dims: [1], name: "where")), ["'pick_cast'", "'position'"]),
+        ("NaN index", Sample(location: .floats([.nan], dims: [1], name: "where")), ["'pick_cast'", "'position'"]),
         ("out-of-range Gather index", Sample(index: .int64s([3], dims: [1], name: "index")), ["'pick'", "'index'"]),
     ]
 

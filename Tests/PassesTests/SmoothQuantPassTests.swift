@@ -10,7 +10,9 @@ import Testing
 @Suite struct SmoothQuantPassTests {
     private static let casesFolder = Repository.passesDirectory.appendingPathComponent("smooth-quant/cases")
 
-    private func run(_ options: [String: String], onCase name: String) throws -> (Model, PassResult, [String], PipelineSession) {
+    private func run(_ options: [String: String], onCase name: String) throws -> (
+        Model, PassResult, [String], PipelineSession
+    ) {
         let folder = Self.casesFolder.appendingPathComponent(name)
         let model = try TextParser.parseModel(try Repository.read(folder.appendingPathComponent("input.onnxtxt")))
         var remarks: [String] = []

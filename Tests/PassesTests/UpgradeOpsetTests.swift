@@ -3,8 +3,8 @@ import OnnxIO
 import OnnxIR
 import OnnxText
 import Passes
-import Testing
 import TestSupport
+import Testing
 
 /// `upgrade-opset` and `OpsetUpgrader`: refusals, the IR version, and ONNX Runtime agreeing before and after.
 @Suite struct UpgradeOpsetTests {
@@ -86,7 +86,8 @@ import TestSupport
         defer { scratch.remove() }
         var checked = 0
         for directory in cases {
-            let model = try TextParser.parseModel(try Repository.read(directory.appendingPathComponent("input.onnxtxt")))
+            let model = try TextParser.parseModel(
+                try Repository.read(directory.appendingPathComponent("input.onnxtxt")))
             let name = directory.lastPathComponent
             // ONNX Runtime cannot run a custom domain, nor (in its inference build) a BatchNormalization
             // naming training outputs; those cases are covered by their golden output alone.

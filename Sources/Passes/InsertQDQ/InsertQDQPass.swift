@@ -30,8 +30,8 @@ public struct InsertQDQPass: Pass {
             name: "block-size", valueSyntax: "<integer>", defaultValue: "0",
             summary: "Per-block weight scales of this many elements along the reduction axis (opset 21); 0: none."),
         PassOption(
-            name: "reduce-range", valueSyntax: "true|false", defaultValue: "false",
-            summary: "ort only: 7-bit weight range, against the int16 saturation of u8s8 kernels on CPUs without VNNI."),
+            name: "reduce-range", valueSyntax: "true|false|default", defaultValue: "default",
+            summary: "ort: 8-bit weights on 7 bits (default true), so u8s8 kernels cannot saturate without VNNI."),
         PassOption(
             name: "symmetric-activations", valueSyntax: "true|false|default", defaultValue: "default",
             summary: "Symmetric activation ranges (zero point at the middle); the target may require it."),

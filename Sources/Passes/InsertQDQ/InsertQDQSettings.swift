@@ -14,7 +14,7 @@ struct InsertQDQSettings {
     let symmetricActivations: Bool
     /// Whether weights are per channel (ignored when `blockSize` is set).
     let perChannel: Bool
-    /// Whether weights use ONNX Runtime's reduced (7-bit) range.
+    /// Whether 8-bit integer weights use ONNX Runtime's reduced (7-bit) range.
     let reduceRange: Bool
     /// Per-block weights with this block size along the reduction axis; nil for none.
     let blockSize: Int?
@@ -51,8 +51,9 @@ struct InsertQDQSettings {
         }
         perChannel =
             try Self.tristate(try reader.string("per-channel"), option: "per-channel") ?? target.perChannelByDefault
-        reduceRange = try reader.bool("reduce-range")
-        if reduceRange && target.scaleConvention != .onnxRuntime {
+        let reduce = try Self.tristate(try reader.string("reduce-range"), option: "reduce-range")
+        reduceRange = reduce ?? target.reducesWeightRangeByDefault
+        if reduce == true && target.scaleConvention != .onnxRuntime {
             throw InsertQDQError("insert-qdq: reduce-range is an ONNX Runtime option; target '\(target.name)' has none")
         }
         let blockSize = try reader.int("block-size")

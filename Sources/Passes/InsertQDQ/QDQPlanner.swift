@@ -178,7 +178,9 @@ struct QDQPlanner {
         let perChannel = granularity != .perTensor
         addWeight(
             value, tensor: tensor,
-            scheme: target.weightScheme(format: format, perChannel: perChannel, reduceRange: settings.reduceRange),
+            scheme: target.weightScheme(
+                format: format, perChannel: perChannel,
+                reduceRange: settings.reduceRange && format.bitWidth == 8 && !format.isFloat8),
             granularity: granularity, use: (node, index), rule: "\(rule): weight input \(index)")
     }
 
@@ -233,8 +235,8 @@ struct QDQPlanner {
         let mark = weights[weightMark]
         guard mark.granularity.blockSize == nil, !mark.scheme.format.isFloat8, !settings.activationFormat.isFloat8
         else { return skip(bias, "\(reason) (int32 bias needs integer per-tensor or per-channel weights)") }
-        if case .perChannel(let axis) = mark.granularity, let sizes = Optional(mark.tensor.dims), axis < sizes.count {
-            let channels = Int(sizes[axis])
+        if case .perChannel(let axis) = mark.granularity, axis < mark.tensor.dims.count {
+            let channels = Int(mark.tensor.dims[axis])
             guard channels > 0, Int(tensor.dims[0]) % channels == 0 else {
                 return skip(bias, "\(reason) (bias length does not match the weight's channels)")
             }
@@ -248,6 +250,9 @@ struct QDQPlanner {
     private mutating func markUse(_ value: Value, node: Node, index: Int, rule: String) {
         if settings.config.tensors[value.name]?.quantize == false {
             return skip(value, "quantization config: quantize false")
+        }
+        if activationIndex[ObjectIdentifier(value)] == nil, let reason = unquantizableRange(value) {
+            return skip(value, reason)
         }
         if let existing = activationIndex[ObjectIdentifier(value)] {
             activations[existing].uses.append((node, index))
@@ -267,6 +272,11 @@ struct QDQPlanner {
         if value.isGraphOutput && !target.quantizesGraphOutputs {
             return skip(value, "\(target.name): no pair on a graph output")
         }
+        if case .range = source, activationIndex[ObjectIdentifier(value)] == nil,
+            let reason = unquantizableRange(value)
+        {
+            return skip(value, reason)
+        }
         if let existing = activationIndex[ObjectIdentifier(value)] {
             activations[existing].allUses = true
             return
@@ -274,6 +284,19 @@ struct QDQPlanner {
         activationIndex[ObjectIdentifier(value)] = activations.count
         activations.append(
             ActivationMark(value: value, uses: [], allUses: true, rule: rule, source: source, params: nil))
+    }
+
+    /// Calibrated magnitudes beyond this are sentinels (an additive attention mask of float32's lowest value),
+    /// not data: any scale covering them maps every ordinary value to the zero point.
+    static let largestQuantizableMagnitude: Float = 1e30
+
+    /// Why `value`'s calibrated range cannot be quantized per tensor, or nil (config overrides always can).
+    private func unquantizableRange(_ value: Value) -> String? {
+        let entry = settings.config.tensors[value.name]
+        guard entry?.range == nil, entry?.scale == nil, let range = table?.tensors[value.name]?.range,
+            range.absMax > Self.largestQuantizableMagnitude
+        else { return nil }
+        return "calibrated range [\(range.min), \(range.max)] holds sentinel values (beyond 1e30): left float"
     }
 
     private mutating func skip(_ value: Value, _ rule: String) {

@@ -78,6 +78,13 @@ struct QDQRewriter {
         let quantized: QuantizedBias
         do {
             quantized = try BiasQuantizer.quantize(tensor, inputScale: inputScale, weightScales: weightScales)
+        } catch QuantizationError.invalidParameters(_, let reason) {
+            // s_input * s_weight below float32's normal range: an int32 bias cannot represent it, float can.
+            decisions.append(
+                QuantizationDecision(
+                    tensor: bias.value.name, quantized: false,
+                    rule: "\(target.name): bias of '\(bias.node.displayName)' stays float: \(reason)"))
+            return
         } catch let error as QuantizationError {
             throw InsertQDQError("insert-qdq: \(error)")
         }

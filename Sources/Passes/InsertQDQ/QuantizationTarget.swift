@@ -20,6 +20,8 @@ public struct QuantizationTarget: Sendable {
     public var allowsAsymmetricActivations: Bool
     /// Whether weights are per channel unless the user says otherwise.
     public var perChannelByDefault: Bool
+    /// Whether 8-bit integer weights use ONNX Runtime's reduced 7-bit range unless the user says otherwise.
+    public var reducesWeightRangeByDefault: Bool
     /// How scales are computed from ranges.
     public var scaleConvention: ScaleConvention
     /// The table: op type → where its pairs go. Op types not listed stay in float.
@@ -56,6 +58,7 @@ public struct QuantizationTarget: Sendable {
     public init(
         name: String, summary: String, activationFormats: [QuantFormat], weightFormats: [QuantFormat],
         symmetricActivationsByDefault: Bool, allowsAsymmetricActivations: Bool, perChannelByDefault: Bool,
+        reducesWeightRangeByDefault: Bool,
         scaleConvention: ScaleConvention, placements: [String: OpPlacement], quantizesResidualAddSide: Bool,
         quantizesGraphOutputs: Bool, dequantizesForAllConsumers: Bool, quantizesBiasToInt32: Bool,
         raisesWeightScalesForBias: Bool, rangeNarrowingActivations: Set<String>,
@@ -69,6 +72,7 @@ public struct QuantizationTarget: Sendable {
         self.symmetricActivationsByDefault = symmetricActivationsByDefault
         self.allowsAsymmetricActivations = allowsAsymmetricActivations
         self.perChannelByDefault = perChannelByDefault
+        self.reducesWeightRangeByDefault = reducesWeightRangeByDefault
         self.scaleConvention = scaleConvention
         self.placements = placements
         self.quantizesResidualAddSide = quantizesResidualAddSide

@@ -21,6 +21,8 @@ public struct ConversionReport: Sendable, Equatable, Codable {
     public var verifierSeconds: Double
     /// What the quantizing passes decided per tensor (quantized or skipped, and why).
     public var tensors: [ReportTensor]
+    /// What `smooth-quant` did per smoothed activation (alpha, where `1/s` went); empty without it.
+    public var smoothing: [SmoothingRecord]
     /// Accuracy of the quantized model's outputs against the float model; nil when not measured.
     public var evaluation: ReportEvaluation?
     /// The CI gate's checks and verdict; nil when no bar was set.
@@ -29,8 +31,8 @@ public struct ConversionReport: Sendable, Equatable, Codable {
     /// Creates a report.
     public init(
         qdqcVersion: String, commandLine: [String], input: ReportFile, output: ReportOutput, pipeline: String,
-        passes: [ReportPass], verifierSeconds: Double, tensors: [ReportTensor], evaluation: ReportEvaluation?,
-        gate: ReportGate?
+        passes: [ReportPass], verifierSeconds: Double, tensors: [ReportTensor], smoothing: [SmoothingRecord],
+        evaluation: ReportEvaluation?, gate: ReportGate?
     ) {
         self.qdqcVersion = qdqcVersion
         self.commandLine = commandLine
@@ -40,6 +42,7 @@ public struct ConversionReport: Sendable, Equatable, Codable {
         self.passes = passes
         self.verifierSeconds = verifierSeconds
         self.tensors = tensors
+        self.smoothing = smoothing
         self.evaluation = evaluation
         self.gate = gate
     }

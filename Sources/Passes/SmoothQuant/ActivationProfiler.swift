@@ -13,7 +13,9 @@ struct ActivationProfiler {
     let rowLimit: Int
 
     /// Profiles every watched activation over the samples of `source`.
-    func profile(model: Model, source: CalibrationDataSource, context: PassContext) throws -> [String: ActivationProfile] {
+    func profile(model: Model, source: CalibrationDataSource, context: PassContext) throws -> [String:
+        ActivationProfile]
+    {
         let samples = try CalibrationSamples(model: model, source: source)
         if samples.isRandom {
             context.remark(

@@ -26,14 +26,16 @@ struct ScaleAbsorber {
         plan(value, depth: 0)
     }
 
-    private func plan(_ value: Value, depth: Int) -> Result<([ConstantRescale], SmoothingRecord.Folding), SmoothingRefusal>
-    {
+    private func plan(_ value: Value, depth: Int) -> Result<
+        ([ConstantRescale], SmoothingRecord.Folding), SmoothingRefusal
+    > {
         guard let producer = value.producer, producer.graph === graph, OpsetImport.isDefaultDomain(producer.domain)
         else { return .failure(SmoothingRefusal("'\(value.name)' is not produced by a node of this graph")) }
         guard value.outputIndex == 0 else {
             return .failure(SmoothingRefusal("'\(value.name)' is not the first output of '\(producer.displayName)'"))
         }
-        let refusal = SmoothingRefusal("its producer '\(producer.displayName)' (\(producer.opType)) cannot take the factors")
+        let refusal = SmoothingRefusal(
+            "its producer '\(producer.displayName)' (\(producer.opType)) cannot take the factors")
         switch producer.opType {
         case "LayerNormalization":
             // Scale and bias must span the channel axis themselves: widening them would break the op.
@@ -73,7 +75,8 @@ struct ScaleAbsorber {
             switch plan(other, depth: depth + 1) {
             case .failure(let inner): return .failure(inner)
             case .success(let (steps, folding)):
-                return .success((steps + [ConstantRescale(node: producer, input: constantIndex, tensor: scaled)], folding))
+                return .success(
+                    (steps + [ConstantRescale(node: producer, input: constantIndex, tensor: scaled)], folding))
             }
         case "MatMul", "Gemm", "Conv":
             return planWeights(of: producer).map { ($0, .producerWeights) }.mapError { _ in refusal }

@@ -69,7 +69,8 @@ public struct SmoothQuantPass: Pass {
                 continue
             }
             guard profile.channels == group.channels else {
-                throw SmoothQuantError.channelMismatch(tensor: name, expected: group.channels, observed: profile.channels)
+                throw SmoothQuantError.channelMismatch(
+                    tensor: name, expected: group.channels, observed: profile.channels)
             }
             let weightMax = weightMaxima(group)
             var record = SmoothingRecord(activation: name, layers: group.layerNames, alpha: nil, folding: .none)
@@ -104,7 +105,8 @@ public struct SmoothQuantPass: Pass {
             statistics.count(applied, layers: group.targets.count)
             if let refusal = applied.refusal {
                 context.remark(
-                    "smooth-quant: inserted a Mul by 1/s before \(quoted(group.layerNames)) reading '\(name)': \(refusal)")
+                    "smooth-quant: inserted a Mul by 1/s before \(quoted(group.layerNames)) reading '\(name)': \(refusal)"
+                )
             }
             if applied.restoredReaders > 0 {
                 context.remark(

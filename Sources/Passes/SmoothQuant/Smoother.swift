@@ -30,7 +30,9 @@ struct Smoother {
         }
         let activation = group.activation
         let targetNodes = Set(group.targets.map { ObjectIdentifier($0.node) })
-        let otherReaders = activation.uses.filter { !targetNodes.contains(ObjectIdentifier($0.node)) || $0.inputIndex != 0 }
+        let otherReaders = activation.uses.filter {
+            !targetNodes.contains(ObjectIdentifier($0.node)) || $0.inputIndex != 0
+        }
         let absorber = ScaleAbsorber(graph: graph, axisFromEnd: group.axisFromEnd, scales: scales, inverse: inverse)
         let outcome: Outcome
         let plan: Result<([ConstantRescale], SmoothingRecord.Folding), SmoothingRefusal>
@@ -44,14 +46,16 @@ struct Smoother {
             for step in steps { try step.apply(in: graph) }
             if !otherReaders.isEmpty, let producer = activation.producer {
                 let restored = try insertMul(
-                    reading: activation, by: scales, suffix: "unsmoothed", in: group) { try graph.insert($0, after: producer) }
+                    reading: activation, by: scales, suffix: "unsmoothed", in: group
+                ) { try graph.insert($0, after: producer) }
                 for use in otherReaders { use.node.setInput(use.inputIndex, restored) }
             }
             outcome = Outcome(folding: folding, refusal: nil, restoredReaders: otherReaders.count)
         case .failure(let refusal):
             guard let first = group.targets.first?.node else { return nil }
             let smoothed = try insertMul(
-                reading: activation, by: inverse, suffix: "smoothed", in: group) { try graph.insert($0, before: first) }
+                reading: activation, by: inverse, suffix: "smoothed", in: group
+            ) { try graph.insert($0, before: first) }
             for target in group.targets { target.node.setInput(0, smoothed) }
             outcome = Outcome(folding: .insertedMul, refusal: refusal, restoredReaders: 0)
         }
@@ -64,7 +68,9 @@ struct Smoother {
         reading activation: Value, by factors: [Float], suffix: String, in group: SmoothingGroup,
         place: (Node) throws -> Void
     ) throws -> Value {
-        guard let constant = ChannelScaling.scaled(Tensor.floats([1], dims: []), axisFromEnd: group.axisFromEnd, by: factors)
+        guard
+            let constant = ChannelScaling.scaled(
+                Tensor.floats([1], dims: []), axisFromEnd: group.axisFromEnd, by: factors)
         else { throw SmoothQuantError.channelMismatch(tensor: activation.name, expected: group.channels, observed: 0) }
         let constantName = graph.uniqueName(activation.name + "_" + suffix + "_factors")
         var named = constant

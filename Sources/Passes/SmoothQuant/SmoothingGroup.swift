@@ -42,7 +42,8 @@ struct SmoothingGroup {
                 guard target.channels == first.channels, target.activationAxisFromEnd == first.axisFromEnd else {
                     refused(
                         target, node,
-                        SmoothingRefusal("it reads '\(activation.name)' on another channel axis than '\(first.layerNames[0])'"))
+                        SmoothingRefusal(
+                            "it reads '\(activation.name)' on another channel axis than '\(first.layerNames[0])'"))
                     continue
                 }
                 groups[index].targets.append(target)

@@ -28,10 +28,12 @@ extension OpsetAdapters {
             let ends = try ints(node, "ends", step: step, rewriter: rewriter)
         else { throw rewriter.failure(node, step: step, "Slice-1 needs its 'starts' and 'ends' attributes") }
         let axes = try ints(node, "axes", step: step, rewriter: rewriter)
-        rewriter.setInput(node, 1, try rewriter.int64s(starts, named: constantBase(node, "starts"), for: node, step: step))
+        rewriter.setInput(
+            node, 1, try rewriter.int64s(starts, named: constantBase(node, "starts"), for: node, step: step))
         rewriter.setInput(node, 2, try rewriter.int64s(ends, named: constantBase(node, "ends"), for: node, step: step))
         if let axes {
-            rewriter.setInput(node, 3, try rewriter.int64s(axes, named: constantBase(node, "axes"), for: node, step: step))
+            rewriter.setInput(
+                node, 3, try rewriter.int64s(axes, named: constantBase(node, "axes"), for: node, step: step))
         }
         for name in ["starts", "ends", "axes"] { node.removeAttribute(name) }
         rewriter.noteRewrite(node.opType)
@@ -56,7 +58,8 @@ extension OpsetAdapters {
             throw rewriter.failure(node, step: step, "attribute 'scales' is not a literal list of floats")
         }
         let tensor = Tensor.floats(scales, dims: [Int64(scales.count)])
-        rewriter.setInput(node, 1, try rewriter.constant(tensor, named: constantBase(node, "scales"), for: node, step: step))
+        rewriter.setInput(
+            node, 1, try rewriter.constant(tensor, named: constantBase(node, "scales"), for: node, step: step))
         node.removeAttribute("scales")
         rewriter.noteRewrite(node.opType)
         return node
@@ -70,7 +73,8 @@ extension OpsetAdapters {
         for (index, bound, name) in [(1, low, "min"), (2, high, "max")] {
             guard let bound else { continue }
             let tensor = try floatingScalar(Double(bound), type: type, node: node, step: step, rewriter: rewriter)
-            rewriter.setInput(node, index, try rewriter.constant(tensor, named: constantBase(node, name), for: node, step: step))
+            rewriter.setInput(
+                node, index, try rewriter.constant(tensor, named: constantBase(node, name), for: node, step: step))
         }
         node.removeAttribute("min")
         node.removeAttribute("max")
@@ -102,7 +106,8 @@ extension OpsetAdapters {
     static func dropoutRatioAsInput(_ node: Node, step: Int64, rewriter: OpsetRewriter) throws -> Node {
         guard let ratio = try float(node, "ratio", step: step, rewriter: rewriter) else { return node }
         let tensor = Tensor.floats([ratio], dims: [])
-        rewriter.setInput(node, 1, try rewriter.constant(tensor, named: constantBase(node, "ratio"), for: node, step: step))
+        rewriter.setInput(
+            node, 1, try rewriter.constant(tensor, named: constantBase(node, "ratio"), for: node, step: step))
         node.removeAttribute("ratio")
         rewriter.noteRewrite(node.opType)
         return node
@@ -112,7 +117,8 @@ extension OpsetAdapters {
     static func dftAxisAsInput(_ node: Node, step: Int64, rewriter: OpsetRewriter) throws -> Node {
         let axis = try int(node, "axis", step: step, rewriter: rewriter) ?? 1
         let tensor = Tensor.int64s([axis], dims: [])
-        rewriter.setInput(node, 2, try rewriter.constant(tensor, named: constantBase(node, "axis"), for: node, step: step))
+        rewriter.setInput(
+            node, 2, try rewriter.constant(tensor, named: constantBase(node, "axis"), for: node, step: step))
         node.removeAttribute("axis")
         rewriter.noteRewrite(node.opType)
         return node
@@ -120,7 +126,8 @@ extension OpsetAdapters {
 
     /// A readable base name for a constant that feeds `node`.
     static func constantBase(_ node: Node, _ role: String) -> String {
-        let stem = node.name.flatMap { $0.isEmpty ? nil : $0 } ?? node.outputs.compactMap { $0?.name }.first ?? node.opType
+        let stem =
+            node.name.flatMap { $0.isEmpty ? nil : $0 } ?? node.outputs.compactMap { $0?.name }.first ?? node.opType
         return "\(stem)_\(role)"
     }
 }

@@ -16,7 +16,8 @@ extension OpsetAdapters {
             return node
         }
         let graph = try rewriter.graph(of: node, step: step)
-        let shape = try rewriter.insert("Shape", inputs: [input], output: input.name + "_shape", before: node, step: step)
+        let shape = try rewriter.insert(
+            "Shape", inputs: [input], output: input.name + "_shape", before: node, step: step)
         let flat = try rewriter.insert(
             "Flatten", inputs: [input], attributes: [Attribute("axis", .int(axis))], output: input.name + "_2d",
             before: node, step: step)
@@ -77,7 +78,8 @@ extension OpsetAdapters {
             guard let tensor = ConstantData.tensor(of: scales), let values = ConstantData.floats(tensor) else {
                 throw rewriter.failure(
                     node, step: step,
-                    "nearest rounding of Resize-10 depends on whether it up- or downsamples, and its scales are not constant")
+                    "nearest rounding of Resize-10 depends on whether it up- or downsamples, and its scales are not constant"
+                )
             }
             let upsamples = values.contains { $0 > 1 }
             let downsamples = values.contains { $0 < 1 }
@@ -98,7 +100,8 @@ extension OpsetAdapters {
 
     /// Resize at 13: `tf_half_pixel_for_nn` is gone and no other coordinate rule equals it.
     static func resizeWithoutTfHalfPixel(_ node: Node, step: Int64, rewriter: OpsetRewriter) throws -> Node {
-        if try string(node, "coordinate_transformation_mode", step: step, rewriter: rewriter) == "tf_half_pixel_for_nn" {
+        if try string(node, "coordinate_transformation_mode", step: step, rewriter: rewriter) == "tf_half_pixel_for_nn"
+        {
             throw rewriter.failure(
                 node, step: step, "coordinate_transformation_mode 'tf_half_pixel_for_nn' was removed in opset 13")
         }
@@ -124,7 +127,8 @@ extension OpsetAdapters {
         let graph = try rewriter.graph(of: node, step: step)
         let read = node.outputs.map { rewriter.isRead($0, in: graph) }
         if read.count > 3, read[3...].contains(true) {
-            throw rewriter.failure(node, step: step, "it reads saved_mean or saved_var, which opset 14 no longer outputs")
+            throw rewriter.failure(
+                node, step: step, "it reads saved_mean or saved_var, which opset 14 no longer outputs")
         }
         let training = read.count > 1 && read[1...].prefix(2).contains(true)
         var attributes = node.attributes
@@ -184,7 +188,8 @@ extension OpsetAdapters {
             channels > 0, channels % groups == 0
         else {
             throw rewriter.failure(
-                node, step: step, "its channel count (axis 1 of the input) is not known or not a multiple of num_groups")
+                node, step: step, "its channel count (axis 1 of the input) is not known or not a multiple of num_groups"
+            )
         }
         guard channels != groups else { return node }
         let graph = try rewriter.graph(of: node, step: step)

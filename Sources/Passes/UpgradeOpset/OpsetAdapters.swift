@@ -34,7 +34,8 @@ enum OpsetAdapters {
             return try upsampleScalesAsInput(node, step: step, rewriter: rewriter)
         case (9, "Scan"):
             throw rewriter.failure(
-                node, step: step, "Scan-8 has a batch axis and sequence lengths that Scan-9 does not; rewrite it by hand")
+                node, step: step,
+                "Scan-8 has a batch axis and sequence lengths that Scan-9 does not; rewrite it by hand")
         case (10, "Slice"):
             return try sliceWithInputs(node, step: step, rewriter: rewriter)
         case (10, "TopK"):

@@ -56,7 +56,8 @@ public struct OpsetUpgrader {
         model.setOpsetVersion(opset, for: "")
         raiseIRVersion(of: model, for: opset)
         return OpsetUpgradeSummary(
-            fromOpset: source, toOpset: opset, rewrittenNodes: rewriter.rewritten, insertedNodes: rewriter.insertedNodes,
+            fromOpset: source, toOpset: opset, rewrittenNodes: rewriter.rewritten,
+            insertedNodes: rewriter.insertedNodes,
             addedConstants: rewriter.addedConstants)
     }
 

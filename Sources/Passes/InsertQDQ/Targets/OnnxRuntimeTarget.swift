@@ -13,6 +13,7 @@ extension QuantizationTarget {
         symmetricActivationsByDefault: false,
         allowsAsymmetricActivations: true,
         perChannelByDefault: true,
+        reducesWeightRangeByDefault: true,
         scaleConvention: .onnxRuntime,
         placements: onnxRuntimePlacements,
         quantizesResidualAddSide: false,

@@ -13,6 +13,7 @@ extension QuantizationTarget {
         symmetricActivationsByDefault: true,
         allowsAsymmetricActivations: false,
         perChannelByDefault: true,
+        reducesWeightRangeByDefault: false,
         scaleConvention: .tensorRT,
         placements: [
             "Conv": OpPlacement(inputs: [0, 1], weightInput: 1, weightLayout: .conv),

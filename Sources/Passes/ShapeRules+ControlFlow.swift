@@ -74,7 +74,8 @@ extension ShapeRules {
                 var axis = Int(scanIndex < outputAxes.count ? outputAxes[scanIndex] : 0)
                 if axis < 0 { axis += dimensions.count + 1 }
                 guard axis >= 0, axis <= dimensions.count else {
-                    throw context.fail("scan_output_axes[\(scanIndex)] is out of range for rank \(dimensions.count + 1)")
+                    throw context.fail(
+                        "scan_output_axes[\(scanIndex)] is out of range for rank \(dimensions.count + 1)")
                 }
                 dimensions.insert(length, at: axis)
                 results.append(TensorSignature(signature?.elementType, dimensions))

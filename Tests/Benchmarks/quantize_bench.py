@@ -62,9 +62,9 @@ def run_child(arguments):
 
 
 def qdqc_flags(qdqc: str) -> str:
-    """`qdqc --help` text (to know which quantization flags this build has)."""
+    """`qdqc convert --help` text (to know which quantization flags this build has)."""
     try:
-        return subprocess.run([qdqc, "--help"], capture_output=True, text=True, timeout=60).stdout
+        return subprocess.run([qdqc, "convert", "--help"], capture_output=True, text=True, timeout=60).stdout
     except OSError as error:
         raise SystemExit(f"quantize_bench: cannot run {qdqc}: {error}")
 

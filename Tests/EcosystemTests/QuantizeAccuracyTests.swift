@@ -19,10 +19,12 @@ import Testing
         guard RepositoryPaths.sharedModels != nil else {
             return "no shared models folder (neither <repo>/../shared/models nor /work/shared/models)"
         }
-        guard let help = try? Qdqc.run(["--help"]) else { return "qdqc is not built (or QDQC_BINARY is wrong)" }
+        guard let help = try? Qdqc.run(["convert", "--help"]) else {
+            return "qdqc is not built (or QDQC_BINARY is wrong)"
+        }
         let text = help.standardOutput + help.standardError
         guard text.contains("--calib-data"), text.contains("--target") else {
-            return "this qdqc cannot quantize yet: `qdqc --help` lists no --calib-data/--target"
+            return "this qdqc cannot quantize yet: `qdqc convert --help` lists no --calib-data/--target"
         }
         return nil
     }()

@@ -95,6 +95,29 @@ import Testing
         }
     }
 
+    @Test func sentinelRangesStayFloat() throws {
+        let (model, session) = try Self.run(
+            Self.convModel, pipeline: "insert-qdq{target=ort}",
+            ranges: ["x": (-Float.greatestFiniteMagnitude, 1), "c": (-3, 3), "y": (0, 3)])
+        #expect(!model.graph.nodes.contains { $0.opType == "QuantizeLinear" && $0.inputs.first??.name == "x" })
+        let decision = try #require(session.quantizationDecisions.first { $0.tensor == "x" })
+        #expect(!decision.quantized && decision.rule.contains("sentinel"), "\(decision.rule)")
+        // Without a quantized input, the Conv's bias stays float.
+        #expect(Self.initializer(model, "b") != nil)
+    }
+
+    @Test func reduceRangeIsAnOnnxRuntimeOption() throws {
+        let (full, _) = try Self.run(
+            Self.convModel, pipeline: "insert-qdq{target=ort,reduce-range=false}",
+            ranges: ["x": (-1, 2), "c": (-3, 3), "y": (0, 3)])
+        let scale = try #require(Self.initializer(full, "w_scale"))
+        let expected: [Float] = [Float(0.5 / 127.0), Float(2.0 / 127.0)]
+        #expect(ConstantData.floats(scale) == expected)
+        #expect(throws: (any Error).self) {
+            try PassRegistry().makePasses(try Pipeline.parse("insert-qdq{target=tensorrt,reduce-range=true}"))
+        }
+    }
+
     @Test func anOpsetTooOldForPerChannelWeightsNamesUpgradeOpset() throws {
         let old = Self.convModel.replacingOccurrences(of: "\"\" : 17", with: "\"\" : 11")
         #expect {

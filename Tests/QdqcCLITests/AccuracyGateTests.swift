@@ -112,6 +112,19 @@ import Testing
         #expect(allEvaluation["source"] as? String == "calibration", "no held-back samples: the report must say so")
     }
 
+    @Test func helpListsTheReportAndGateOptions() throws {
+        let convertHelp = try Qdqc.run(["convert", "--help"])
+        #expect(convertHelp.status == 0)
+        for option in [
+            "--report", "--eval-data", "--eval-samples", "--min-sqnr", "--max-drop", "--metric",
+            "--keep-on-failure",
+        ] {
+            #expect(convertHelp.standardOutput.contains(option), "convert help lacks \(option)")
+        }
+        let help = try Qdqc.run(["--help"])
+        #expect(help.standardOutput.contains("compare") && help.standardOutput.contains("3 accuracy gate failed"))
+    }
+
     static func json(_ url: URL) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
     }

@@ -65,7 +65,9 @@ import Testing
         let workspace = try Workspace()
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "model.onnx")
-        let convert = try QdqcProcess.run([input, "-o", input, "--pass-statistics", "--passes", "eliminate-dead-code,topological-sort"])
+        let convert = try QdqcProcess.run([
+            input, "-o", input, "--pass-statistics", "--passes", "eliminate-dead-code,topological-sort",
+        ])
         #expect(convert.status == 0, "\(convert.standardError)")
         #expect(
             convert.standardError.contains(
@@ -121,7 +123,8 @@ import Testing
         let textPath = try workspace.write(Data(text.standardOutput.utf8), to: "m.onnxtxt")
         let dumps = workspace.path("dumps")
         let convert = try QdqcProcess.run([
-            textPath, "-o", workspace.path("out.onnx"), "--print-ir-tree-dir", dumps, "--passes", "eliminate-dead-code,topological-sort",
+            textPath, "-o", workspace.path("out.onnx"), "--print-ir-tree-dir", dumps, "--passes",
+            "eliminate-dead-code,topological-sort",
         ])
         #expect(convert.status == 0, "\(convert.standardError)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dumps).sorted()
@@ -182,7 +185,8 @@ import Testing
         try workspace.write(Data(), to: "plain-file")
         let dumps = workspace.path("plain-file/dumps")
         let outcome = try QdqcProcess.run([
-            input, "-o", workspace.path("out.onnx"), "--print-ir-tree-dir", dumps, "--passes", "eliminate-dead-code,topological-sort",
+            input, "-o", workspace.path("out.onnx"), "--print-ir-tree-dir", dumps, "--passes",
+            "eliminate-dead-code,topological-sort",
         ])
         #expect(outcome.status == 1)
         #expect(outcome.errorLines == ["error: \(dumps): cannot write IR dump: cannot create the directory"])

@@ -6,7 +6,7 @@ usage (from the repository root, after `bash .ci/setup`):
     swift build -c release --product qdqc
     .venv/bin/python Tests/Benchmarks/calibration_bench.py [--qdqc .build/release/qdqc]
         [--models DIR] [--memory-model ppocr_v4_det] [--reps 1] [--only NAME,NAME]
-        [--skip-memory] [--skip-speed] [--ort-memory-limit-gib 8]
+        [--skip-memory] [--skip-speed] [--ort-memory-limit-gib 8] [--methods minmax,...]
 
 Memory (one model, default ppocr_v4_det): for every method, the peak RSS of
     qdqc MODEL -o OUT --passes 'calibrate{method=M}' --calib-data calib --calib-samples N --calib-table T
@@ -211,7 +211,9 @@ def main():
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--ort-memory-limit-gib", type=float, default=8)
+    parser.add_argument("--methods", default=",".join(METHODS))
     args = parser.parse_args()
+    METHODS[:] = [m for m in METHODS if m in args.methods.split(",")]
     if not os.path.isdir(args.models):
         args.models = "/work/shared/models"
     python = sys.executable

@@ -49,16 +49,26 @@ SECTION = "## Quantization"
 def run_child(arguments):
     """Runs a child process; returns (stdout, stderr, exit code, peak RSS in MiB, wall seconds).
 
-    Output goes to files, not pipes, so a chatty child never blocks on a full pipe while we wait.
+    Peak memory comes from GNU time's %M when /usr/bin/time exists: rusage of a child forked
+    from this (by then large) Python process counts the parent's pages copied before exec.
+    Output goes to files, not pipes, so a chatty child never blocks on a full pipe.
     """
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    timed = os.path.exists("/usr/bin/time")
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.NamedTemporaryFile("w+", suffix=".rss") as rss:
+        command = (["/usr/bin/time", "-f", "%M", "-o", rss.name] if timed else []) + list(arguments)
         start = time.perf_counter()
-        process = subprocess.Popen(arguments, stdout=out, stderr=err, text=True)
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
-        return out.read(), err.read(), os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024.0, wall
+        peak_kb = usage.ru_maxrss
+        if timed:
+            rss.seek(0)
+            lines = [line for line in rss.read().split() if line.isdigit()]
+            peak_kb = int(lines[-1]) if lines else peak_kb
+        return out.read(), err.read(), os.waitstatus_to_exitcode(status), peak_kb / 1024.0, wall
 
 
 def qdqc_flags(qdqc: str) -> str:
@@ -248,7 +258,7 @@ def write_markdown(path, results, args):
         "\"Fused int kernels\" counts the integer kernels (QLinear*, QGemm, MatMulInteger, ...) in "
         "ONNX Runtime's optimized CPU graph (`optimized_model_filepath`); latency is the median of "
         f"{args.runs} interleaved runs on one sample with 2 threads. Time and peak memory are each "
-        "quantizer's own child process (ORT's includes its pre-processing).",
+        "quantizer's own process (GNU time; ORT's includes its pre-processing).",
         "",
         "Reproduce (from the repository root):",
         "",

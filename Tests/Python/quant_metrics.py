@@ -273,24 +273,32 @@ def ort_quantize(
     """ONNX Runtime's `quantize_static` (QDQ, int8 activations and weights); returns what it did."""
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
-    with tempfile.TemporaryDirectory(prefix="ort_quantize_") as scratch:
-        start = time.perf_counter()
-        source, how = prepared_for_ort(float_path, scratch, preprocess, per_channel)
-        input_names = [i.name for i in session(source, 1).get_inputs()]
-        reader = NpzReader(calib_samples, input_names)
-        quantize_static(
-            source,
-            output_path,
-            reader,
-            quant_format=QuantFormat.QDQ,
-            per_channel=per_channel,
-            activation_type=QuantType.QInt8,
-            weight_type=QuantType.QInt8,
-            calibrate_method=getattr(CalibrationMethod, ORT_METHODS[method]),
-            op_types_to_quantize=op_types,
-        )
-        seconds = time.perf_counter() - start
-    return {"seconds": seconds, "prepared": how}
+    def attempt(with_preprocess: bool) -> dict:
+        with tempfile.TemporaryDirectory(prefix="ort_quantize_") as scratch:
+            start = time.perf_counter()
+            source, how = prepared_for_ort(float_path, scratch, with_preprocess, per_channel)
+            input_names = [i.name for i in session(source, 1).get_inputs()]
+            quantize_static(
+                source,
+                output_path,
+                NpzReader(calib_samples, input_names),
+                quant_format=QuantFormat.QDQ,
+                per_channel=per_channel,
+                activation_type=QuantType.QInt8,
+                weight_type=QuantType.QInt8,
+                calibrate_method=getattr(CalibrationMethod, ORT_METHODS[method]),
+                op_types_to_quantize=op_types,
+            )
+            return {"seconds": time.perf_counter() - start, "prepared": how}
+
+    if not preprocess:
+        return attempt(False)
+    try:
+        return attempt(True)
+    except Exception as error:  # quant_pre_process output that quantize_static then rejects (magika)
+        result = attempt(False)
+        result["prepared"] += f" (quantize_static failed after quant_pre_process: {str(error)[:80]})"
+        return result
 
 
 def _finite(value):

@@ -32,8 +32,8 @@ import Testing
 
         // In place, rewriting the external-data file the model is read from.
         let again = try QdqcProcess.run([
-            workspace.path("split.onnx"), "-o", workspace.path("split.onnx"), "--external-data", "split.weights",
-            "--external-data-threshold", "0",
+            workspace.path("split.onnx"), "-o", workspace.path("split.onnx"), "--passes", "", "--external-data",
+            "split.weights", "--external-data-threshold", "0",
         ])
         #expect(again.status == 0, "\(again.standardError)")
         let reread = try QdqcProcess.run(["print", workspace.path("split.onnx"), "--inline-tensors"])

@@ -15,13 +15,13 @@ struct ActivationProfile {
     /// The number of rows seen.
     private(set) var rowsSeen = 0
     private let rowLimit: Int
-    private var random: SmoothingRandom
+    private var random: SplitMix64
 
     /// A profile of channels on `axisFromEnd`, keeping up to `rowLimit` rows.
     init(axisFromEnd: Int, rowLimit: Int, seed: UInt64) {
         self.axisFromEnd = axisFromEnd
         self.rowLimit = max(0, rowLimit)
-        self.random = SmoothingRandom(seed: seed)
+        self.random = SplitMix64(seed: seed)
     }
 
     /// The number of channels, 0 before the first batch.

@@ -1,4 +1,5 @@
-/// A small seeded random number generator (SplitMix64), so `--calib-random` gives the same inputs on every machine.
+/// A small seeded random number generator (SplitMix64), so `--calib-random` inputs and the rows
+/// `smooth-quant` samples are the same on every run and machine.
 struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
@@ -19,5 +20,10 @@ struct SplitMix64: RandomNumberGenerator {
     /// A float uniformly distributed in [0, 1), from the top 24 bits.
     mutating func nextUnitFloat() -> Float {
         Float(next() >> 40) * 0x1p-24
+    }
+
+    /// A number in `0..<bound` (bound > 0); the modulo bias is negligible for the bounds used here.
+    mutating func below(_ bound: Int) -> Int {
+        Int(next() % UInt64(bound))
     }
 }

@@ -44,11 +44,14 @@ let package = Package(
             name: "Calibration", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "OnnxInterpreter", "Quantization"]),
         // Quantization math: formats, scales and zero points, weight quantization and packing.
         .target(name: "Quantization", dependencies: ["OnnxIR"]),
+        // A seeded random generator, so random inputs and samples repeat on every machine.
+        .target(name: "SeededRandom"),
         // Pass protocol, manager, registry, pipelines, instrumentation and the passes.
         .target(
             name: "Passes",
             dependencies: [
                 "OnnxIR", "OnnxText", "OnnxIO", "OnnxInterpreter", "TensorFiles", "Calibration", "Quantization",
+                "SeededRandom",
             ],
             // Swift 6.3.1's release optimizer aborts ("Found ownership error") in CopyPropagation on
             // the shape rules' enum matching; the pass only shortens lifetimes, so leaving it out is safe.
@@ -73,8 +76,11 @@ let package = Package(
             dependencies: ["OnnxIR", "OnnxIO", "OnnxInterpreter", "TensorFiles", "TestSupport"]),
         .testTarget(
             name: "CalibrationTests",
-            dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "Calibration", "Quantization", "TestSupport"]),
-        .testTarget(name: "QuantizationTests", dependencies: ["OnnxIR", "Quantization", "TestSupport"]),
+            dependencies: [
+                "OnnxIR", "OnnxIO", "TensorFiles", "Calibration", "Quantization", "SeededRandom", "TestSupport",
+            ]),
+        .testTarget(
+            name: "QuantizationTests", dependencies: ["OnnxIR", "Quantization", "SeededRandom", "TestSupport"]),
         .testTarget(
             name: "PassesTests",
             dependencies: [

@@ -33,7 +33,7 @@ public struct QdqcCommand: ParsableCommand {
     /// Parses `arguments`, runs the chosen subcommand, prints any error, and returns the exit status.
     public static func run(arguments: [String]) -> Int32 {
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(SmoothQuantOptions.attachingDefaultAlpha(to: arguments))
             try command.run()
             return ExitCode.success.rawValue
         } catch let failure as AccuracyGateFailure {

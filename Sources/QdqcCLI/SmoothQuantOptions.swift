@@ -3,8 +3,11 @@ import Passes
 
 /// `--smooth-quant[=ALPHA|auto]`: adds SmoothQuant before calibration.
 struct SmoothQuantOptions: ParsableArguments {
+    /// The alpha of a bare `--smooth-quant`.
+    static let flagAlpha = "0.5"
+
     @Option(
-        name: .customLong("smooth-quant"), defaultAsFlag: "0.5", parsing: .next,
+        name: .customLong("smooth-quant"), defaultAsFlag: flagAlpha, parsing: .next,
         help: ArgumentHelp(
             "Smooth activation outliers into MatMul/Gemm/1x1-Conv weights before calibrating: "
                 + "--smooth-quant (alpha 0.5), --smooth-quant=0.8, or --smooth-quant=auto (alpha searched per layer). "
@@ -28,5 +31,19 @@ struct SmoothQuantOptions: ParsableArguments {
             throw ValidationError("--smooth-quant needs calibration samples: --calib-data (or --calib-random)")
         }
         pipeline.insertSmoothQuant(alpha: alpha)
+    }
+
+    /// Gives a bare `--smooth-quant` its default alpha when the next argument is not an alpha.
+    ///
+    /// ArgumentParser would otherwise take that argument (usually the model path) as the value.
+    static func attachingDefaultAlpha(to arguments: [String]) -> [String] {
+        let optionsEnd = arguments.firstIndex(of: "--") ?? arguments.endIndex
+        return arguments.indices.map { index in
+            let argument = arguments[index]
+            guard argument == "--smooth-quant", index + 1 < optionsEnd else { return argument }
+            let next = arguments[index + 1]
+            let parserHandlesIt = next.hasPrefix("-") || SmoothQuantAlpha(next) != nil
+            return parserHandlesIt ? argument : "\(argument)=\(flagAlpha)"
+        }
     }
 }

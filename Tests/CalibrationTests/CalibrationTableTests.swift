@@ -1,6 +1,7 @@
 import Calibration
 import Foundation
 import Quantization
+import SeededRandom
 import TestSupport
 import Testing
 
@@ -14,7 +15,7 @@ import Testing
         try set.watch("relu \"quoted\" é")
         set.watchChannels("relu \"quoted\" é", axis: 1)
         try set.watch("all-nan")
-        var generator = SeededGenerator(seed: 71)
+        var generator = SplitMix64(seed: 71)
         for _ in 0..<3 {
             let values = generator.normals(4096)
             try values.withUnsafeBufferPointer {

@@ -1,10 +1,11 @@
 import Calibration
+import SeededRandom
 import Testing
 
 /// The entropy method's own behaviour (its agreement with ONNX Runtime is in OnnxRuntimeCrossCheckTests).
 @Suite struct EntropyObserverTests {
     private func gaussianWithOutliers() -> [Float] {
-        var generator = SeededGenerator(seed: 31)
+        var generator = SplitMix64(seed: 31)
         return generator.normals(50000) + [30, -25, 28]
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import TestSupport
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 /// The known-range histogram bins as numpy.histogram does for float32 data.
 @Suite struct FixedRangeHistogramTests {
     @Test func countsMatchNumpyHistogram() throws {
-        var generator = SeededGenerator(seed: 21)
+        var generator = SplitMix64(seed: 21)
         let values = generator.normals(30000).map { $0 * 2.5 }
         let magnitude = values.map(abs).max() ?? 0
         var histogram = try FixedRangeHistogram(

@@ -1,6 +1,7 @@
 import Calibration
 import Foundation
 import Quantization
+import SeededRandom
 import Testing
 
 /// The MSE method, judged by the error its range actually gives on the raw values.
@@ -21,7 +22,7 @@ import Testing
     }
 
     private func gaussian(seed: UInt64, count: Int = 20000) -> [Float] {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         return generator.normals(count)
     }
 
@@ -54,7 +55,7 @@ import Testing
         // A laplacian's thin tail costs less clipped than spread over the int8 codes (ACIQ puts the
         // optimum near 9.9 times the scale for 8 bits); a few huge outliers, on the contrary, would
         // cost more clipped than kept, so MSE keeps them.
-        var generator = SeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         let values: [Float] = (0..<100_000).map { _ in
             let u = Double.random(in: -0.5..<0.5, using: &generator)
             return Float((u < 0 ? 1 : -1) * log(1 - 2 * abs(u)))

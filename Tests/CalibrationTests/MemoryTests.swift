@@ -1,5 +1,6 @@
 import Calibration
 import Quantization
+import SeededRandom
 import Testing
 
 /// Observers keep the same storage however many batches they see.
@@ -11,7 +12,7 @@ import Testing
     ]
 
     private func feed(_ set: ObserverSet, batches: Int, seed: UInt64) throws {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         for index in 0..<batches {
             // Growing magnitudes force the streaming histograms to rebin on the way.
             let values = generator.normals(2048).map { $0 * Float(index + 1) }

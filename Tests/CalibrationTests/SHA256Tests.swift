@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import SeededRandom
 import TestSupport
 import Testing
 
@@ -28,7 +29,7 @@ import Testing
     }
 
     @Test func piecewiseUpdatesEqualOneUpdate() {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let bytes = Data((0..<1000).map { _ in UInt8.random(in: 0...255, using: &generator) })
         let whole = SHA256.hexDigest(of: bytes)
         for pieceSize in [1, 3, 63, 64, 65, 200] {
@@ -47,7 +48,7 @@ import Testing
         let folder = try TemporaryDirectory(prefix: "calibration-tests")
         defer { folder.remove() }
         let path = folder.file("model.bin").path
-        var generator = SeededGenerator(seed: 11)
+        var generator = SplitMix64(seed: 11)
         // Longer than one 4 MiB read, so the file is hashed in several pieces.
         let bytes = Data((0..<(5 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) })
         try bytes.write(to: URL(fileURLWithPath: path))

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Broken inputs the CLI must reject with one `error:` line naming the file.
 enum CorruptInput: String, CaseIterable, CustomStringConvertible, Sendable {
@@ -25,7 +26,7 @@ enum CorruptInput: String, CaseIterable, CustomStringConvertible, Sendable {
     }
 
     /// Writes the input into `workspace` and returns its path.
-    func prepare(in workspace: Workspace) throws -> String {
+    func prepare(in workspace: TemporaryDirectory) throws -> String {
         switch self {
         case .missingFile:
             return workspace.path("does-not-exist.onnx")
@@ -48,7 +49,7 @@ enum CorruptInput: String, CaseIterable, CustomStringConvertible, Sendable {
         case .elidedTextDump:
             // `qdqc print` elides tensors of more than 64 elements; such text cannot be loaded as a model.
             let binary = try workspace.write(OnnxFixtures.largeInitializerModel(), to: "large.onnx")
-            let printed = try QdqcProcess.run(["print", binary])
+            let printed = try Qdqc.run(["print", binary])
             try FileManager.default.removeItem(atPath: binary)
             return try workspace.write(Data(printed.standardOutput.utf8), to: "elided.onnxtxt")
         }

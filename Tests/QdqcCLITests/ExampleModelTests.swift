@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The bundled example model (docs/examples/digits_cnn.onnx) through the built binary.
@@ -8,51 +9,52 @@ import Testing
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: exampleModel.path)))
     func exampleModelRoundTripsInlineAndWithExternalData() throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
-        let original = try QdqcProcess.run(["print", Self.exampleModel.path, "--inline-tensors"])
+        let original = try Qdqc.run(["print", Self.exampleModel.path, "--inline-tensors"])
         #expect(original.status == 0, "\(original.standardError)")
         #expect(original.standardOutput.contains("Conv"))
 
-        let inline = try QdqcProcess.run([Self.exampleModel.path, "-o", workspace.path("same.onnx"), "--passes", ""])
+        let inline = try Qdqc.run([Self.exampleModel.path, "-o", workspace.path("same.onnx"), "--passes", ""])
         #expect(inline.status == 0, "\(inline.standardError)")
-        let reprinted = try QdqcProcess.run(["print", workspace.path("same.onnx"), "--inline-tensors"])
+        let reprinted = try Qdqc.run(["print", workspace.path("same.onnx"), "--inline-tensors"])
         #expect(reprinted.standardOutput == original.standardOutput)
 
-        let external = try QdqcProcess.run([
+        let external = try Qdqc.run([
             Self.exampleModel.path, "-o", workspace.path("split.onnx"), "--passes", "",
             "--external-data", "split.weights", "--external-data-threshold", "0", "--quiet",
         ])
         #expect(external.status == 0, "\(external.standardError)")
         #expect(external.standardError.isEmpty, "--quiet prints nothing on success")
         #expect(workspace.exists("split.weights"))
-        let split = try QdqcProcess.run(["print", workspace.path("split.onnx")])
+        let split = try Qdqc.run(["print", workspace.path("split.onnx")])
         #expect(split.status == 0, "\(split.standardError)")
         #expect(split.standardOutput.contains("Conv"))
 
         // In place, rewriting the external-data file the model is read from.
-        let again = try QdqcProcess.run([
+        let again = try Qdqc.run([
             workspace.path("split.onnx"), "-o", workspace.path("split.onnx"), "--passes", "", "--external-data",
             "split.weights", "--external-data-threshold", "0",
         ])
         #expect(again.status == 0, "\(again.standardError)")
-        let reread = try QdqcProcess.run(["print", workspace.path("split.onnx"), "--inline-tensors"])
+        let reread = try Qdqc.run(["print", workspace.path("split.onnx"), "--inline-tensors"])
         #expect(reread.standardOutput == original.standardOutput)
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: exampleModel.path)))
     func textWithSidecarConvertsBackToTheSameModel() throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
-        let original = try QdqcProcess.run(["print", Self.exampleModel.path, "--inline-tensors"])
-        let text = try QdqcProcess.run(
-            ["print", Self.exampleModel.path, "--sidecar", "weights.bin"], in: workspace.url)
+        let original = try Qdqc.run(["print", Self.exampleModel.path, "--inline-tensors"])
+        let text = try Qdqc.run(
+            ["print", Self.exampleModel.path, "--sidecar", "weights.bin"], workingDirectory: workspace.url)
         #expect(text.status == 0, "\(text.standardError)")
         #expect(workspace.exists("weights.bin"), "the model has tensors of more than 64 elements")
         try workspace.write(Data(text.standardOutput.utf8), to: "model.onnxtxt")
-        let convert = try QdqcProcess.run(["model.onnxtxt", "-o", "back.onnx", "--passes", ""], in: workspace.url)
+        let convert = try Qdqc.run(
+            ["model.onnxtxt", "-o", "back.onnx", "--passes", ""], workingDirectory: workspace.url)
         #expect(convert.status == 0, "\(convert.standardError)")
-        let back = try QdqcProcess.run(["print", "back.onnx", "--inline-tensors"], in: workspace.url)
+        let back = try Qdqc.run(["print", "back.onnx", "--inline-tensors"], workingDirectory: workspace.url)
         #expect(back.standardOutput == original.standardOutput)
     }
 }

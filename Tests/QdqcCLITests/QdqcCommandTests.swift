@@ -1,16 +1,17 @@
 import Foundation
 import QdqcCLI
+import TestSupport
 import Testing
 
 /// The built `qdqc` binary, run as a subprocess.
 @Suite struct QdqcCommandTests {
     @Test func helpListsTheCommandsAndExitsZero() throws {
-        let outcome = try QdqcProcess.run(["--help"])
+        let outcome = try Qdqc.run(["--help"])
         #expect(outcome.status == 0)
         for word in ["USAGE", "convert", "print", "list-passes", "--version"] {
             #expect(outcome.standardOutput.contains(word), "help lacks \(word)")
         }
-        let convertHelp = try QdqcProcess.run(["convert", "--help"])
+        let convertHelp = try Qdqc.run(["convert", "--help"])
         #expect(convertHelp.status == 0)
         for option in [
             "--passes", "--external-data", "--external-data-threshold", "--print-ir-after-all",
@@ -21,14 +22,14 @@ import Testing
     }
 
     @Test func versionPrintsTheVersionConstant() throws {
-        let outcome = try QdqcProcess.run(["--version"])
+        let outcome = try Qdqc.run(["--version"])
         #expect(outcome.status == 0)
         #expect(outcome.standardOutput == QdqcVersion.current + "\n")
         #expect(QdqcVersion.current == "0.1.0")
     }
 
     @Test func listPassesShowsEveryPassWithItsSummary() throws {
-        let outcome = try QdqcProcess.run(["list-passes"])
+        let outcome = try Qdqc.run(["list-passes"])
         #expect(outcome.status == 0)
         let lines = outcome.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("eliminate-dead-code  Removes nodes whose outputs nothing uses") == true)
@@ -37,23 +38,23 @@ import Testing
     }
 
     @Test func emptyPipelineRoundTripsTheModel() throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
-        let convert = try QdqcProcess.run([input, "-o", workspace.path("out.onnx"), "--passes", ""])
+        let convert = try Qdqc.run([input, "-o", workspace.path("out.onnx"), "--passes", ""])
         #expect(convert.status == 0, "\(convert.standardError)")
-        let before = try QdqcProcess.run(["print", input])
-        let after = try QdqcProcess.run(["print", workspace.path("out.onnx")])
+        let before = try Qdqc.run(["print", input])
+        let after = try Qdqc.run(["print", workspace.path("out.onnx")])
         #expect(before.status == 0 && after.status == 0)
         #expect(after.standardOutput == before.standardOutput)
         #expect(after.standardOutput.contains("Neg"), "no pass ran, so the dead node is still there")
     }
 
     @Test func theDefaultPipelineNeedsCalibrationData() throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "model.onnx")
-        let convert = try QdqcProcess.run([input, "-o", workspace.path("out.onnx"), "--quiet"])
+        let convert = try Qdqc.run([input, "-o", workspace.path("out.onnx"), "--quiet"])
         #expect(convert.status != 0, "\(convert.standardError)")
         #expect(convert.errorLines.count == 1, "\(convert.standardError)")
         #expect(convert.standardError.contains("--calib-data"), "\(convert.standardError)")
@@ -62,10 +63,10 @@ import Testing
     }
 
     @Test func deadCodePipelineRemovesDeadCodeAndMayOverwriteItsInput() throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "model.onnx")
-        let convert = try QdqcProcess.run([
+        let convert = try Qdqc.run([
             input, "-o", input, "--pass-statistics", "--passes", "eliminate-dead-code,topological-sort",
         ])
         #expect(convert.status == 0, "\(convert.standardError)")
@@ -73,7 +74,7 @@ import Testing
             convert.standardError.contains(
                 "eliminate-dead-code (changed)\n  removed-initializers: 0\n  removed-nodes: 1"))
         #expect(convert.standardError.contains("wrote \(input)"))
-        let printed = try QdqcProcess.run(["print", input])
+        let printed = try Qdqc.run(["print", input])
         #expect(printed.status == 0)
         #expect(!printed.standardOutput.contains("Neg"))
         #expect(printed.standardOutput.contains("Relu"))
@@ -81,10 +82,10 @@ import Testing
     }
 
     @Test func instrumentationFlagsPrintToStandardError() throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
-        let outcome = try QdqcProcess.run([
+        let outcome = try Qdqc.run([
             input, "-o", workspace.path("out.onnx"), "--print-ir-after-all", "--pass-timing", "--quiet",
             "--passes", "eliminate-dead-code,topological-sort",
         ])
@@ -97,50 +98,50 @@ import Testing
     }
 
     @Test func printShowsTheModelAsText() throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "m.onnx")
-        let outcome = try QdqcProcess.run(["print", input])
+        let outcome = try Qdqc.run(["print", input])
         #expect(outcome.status == 0)
         #expect(outcome.standardError.isEmpty)
         for text in ["ir_version: 8", "fixture", "Add", "Relu", "Neg", "float[2] x"] {
             #expect(outcome.standardOutput.contains(text), "print output lacks \(text)")
         }
-        let inline = try QdqcProcess.run(["print", input, "--inline-tensors"])
+        let inline = try Qdqc.run(["print", input, "--inline-tensors"])
         #expect(inline.status == 0)
         #expect(inline.standardOutput == outcome.standardOutput, "no tensor is large, so nothing was elided")
-        let sidecar = try QdqcProcess.run(["print", input, "--sidecar", "weights.bin"], in: workspace.url)
+        let sidecar = try Qdqc.run(["print", input, "--sidecar", "weights.bin"], workingDirectory: workspace.url)
         #expect(sidecar.status == 0)
         #expect(sidecar.standardOutput == outcome.standardOutput)
         #expect(!workspace.exists("weights.bin"), "no large tensor, no sidecar")
     }
 
     @Test func textModelsAreReadAndDumpsWritten() throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "m.onnx")
-        let text = try QdqcProcess.run(["print", input])
+        let text = try Qdqc.run(["print", input])
         let textPath = try workspace.write(Data(text.standardOutput.utf8), to: "m.onnxtxt")
         let dumps = workspace.path("dumps")
-        let convert = try QdqcProcess.run([
+        let convert = try Qdqc.run([
             textPath, "-o", workspace.path("out.onnx"), "--print-ir-tree-dir", dumps, "--passes",
             "eliminate-dead-code,topological-sort",
         ])
         #expect(convert.status == 0, "\(convert.standardError)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dumps).sorted()
         #expect(files == ["00-input.onnxtxt", "01-eliminate-dead-code.onnxtxt", "02-topological-sort.onnxtxt"])
-        let reread = try QdqcProcess.run(["print", dumps + "/01-eliminate-dead-code.onnxtxt"])
+        let reread = try Qdqc.run(["print", dumps + "/01-eliminate-dead-code.onnxtxt"])
         #expect(reread.status == 0, "\(reread.standardError)")
         #expect(!reread.standardOutput.contains("Neg"))
     }
 
     @Test(arguments: CorruptInput.allCases)
     func corruptInputGivesOneErrorLineAndNoOutput(_ input: CorruptInput) throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
         let path = try input.prepare(in: workspace)
         for command in [[path, "-o", workspace.path("out.onnx")], ["print", path]] {
-            let outcome = try QdqcProcess.run(command)
+            let outcome = try Qdqc.run(command)
             #expect(outcome.status == 1, "\(input): \(outcome.standardError)")
             #expect(outcome.errorLines.count == 1, "\(input): \(outcome.standardError)")
             let line = outcome.errorLines.first ?? ""
@@ -160,10 +161,10 @@ import Testing
         (["--no-such-flag"], "no-such-flag"),
     ])
     func usageErrorsExit64(_ extra: [String], _ fragment: String) throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
-        let outcome = try QdqcProcess.run([input, "-o", workspace.path("out.onnx")] + extra)
+        let outcome = try Qdqc.run([input, "-o", workspace.path("out.onnx")] + extra)
         #expect(outcome.status == 64, "\(outcome.standardError)")
         #expect(outcome.errorLines.count == 1, "\(outcome.standardError)")
         #expect(outcome.errorLines.first?.hasPrefix("error: ") == true)
@@ -172,19 +173,19 @@ import Testing
     }
 
     @Test func missingOutputOptionIsAUsageError() throws {
-        let outcome = try QdqcProcess.run(["model.onnx"])
+        let outcome = try Qdqc.run(["model.onnx"])
         #expect(outcome.status == 64)
         #expect(outcome.errorLines.count == 1)
         #expect(outcome.standardError.hasPrefix("error: "))
     }
 
     @Test func anUnwritableDumpDirectoryIsAnErrorNamingIt() throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
         try workspace.write(Data(), to: "plain-file")
         let dumps = workspace.path("plain-file/dumps")
-        let outcome = try QdqcProcess.run([
+        let outcome = try Qdqc.run([
             input, "-o", workspace.path("out.onnx"), "--print-ir-tree-dir", dumps, "--passes",
             "eliminate-dead-code,topological-sort",
         ])
@@ -194,11 +195,11 @@ import Testing
     }
 
     @Test func aFailedWriteLeavesNoFile() throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
         let target = workspace.path("missing-folder/out.onnx")
-        let outcome = try QdqcProcess.run([input, "-o", target, "--passes", "eliminate-dead-code,topological-sort"])
+        let outcome = try Qdqc.run([input, "-o", target, "--passes", "eliminate-dead-code,topological-sort"])
         #expect(outcome.status == 1)
         #expect(outcome.errorLines.count == 1)
         #expect(outcome.errorLines.first?.hasPrefix("error: \(target)") == true, "\(outcome.standardError)")

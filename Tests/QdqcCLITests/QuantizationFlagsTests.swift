@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `qdqc list-targets` and the quantization flags of `convert`.
 @Suite struct QuantizationFlagsTests {
     @Test func listTargetsShowsBothTargetsWithTheDefaultFirst() throws {
-        let outcome = try QdqcProcess.run(["list-targets"])
+        let outcome = try Qdqc.run(["list-targets"])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         let lines = outcome.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("tensorrt (default)  TensorRT explicit quantization") == true)
@@ -21,10 +22,10 @@ import Testing
         (["--per-channel", "--per-tensor"], "per"),
     ])
     func badQuantizationFlagsAreUsageErrors(_ extra: [String], _ fragment: String) throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
-        let outcome = try QdqcProcess.run([input, "-o", workspace.path("out.onnx"), "--calib-random"] + extra)
+        let outcome = try Qdqc.run([input, "-o", workspace.path("out.onnx"), "--calib-random"] + extra)
         #expect(outcome.status == 64, "\(outcome.standardError)")
         #expect(outcome.errorLines.count == 1, "\(outcome.standardError)")
         #expect(outcome.standardError.contains(fragment), "\(outcome.standardError)")
@@ -32,10 +33,10 @@ import Testing
     }
 
     @Test func quantizationFlagsNeedAnInsertQDQPass() throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
-        let outcome = try QdqcProcess.run([
+        let outcome = try Qdqc.run([
             input, "-o", workspace.path("out.onnx"), "--passes", "eliminate-dead-code", "--target", "ort",
         ])
         #expect(outcome.status != 0)
@@ -44,10 +45,10 @@ import Testing
     }
 
     @Test func aTargetThatRefusesAFormatSaysSoInOneLine() throws {
-        let workspace = try Workspace()
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }
         let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
-        let outcome = try QdqcProcess.run([
+        let outcome = try Qdqc.run([
             input, "-o", workspace.path("out.onnx"), "--calib-random", "--activations", "uint8",
         ])
         #expect(outcome.status != 0)

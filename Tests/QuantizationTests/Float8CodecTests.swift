@@ -1,5 +1,6 @@
 import Foundation
 import Quantization
+import SeededRandom
 import Testing
 
 /// Float8 conversion checked against ONNX's reference (`saturate_cast`, ml_dtypes) bit for bit.
@@ -45,7 +46,7 @@ import Testing
                 values += [low, midpoint, midpoint.nextUp, midpoint.nextDown]
             }
         }
-        var generator = SeededGenerator(seed: 88)
+        var generator = SplitMix64(seed: 88)
         for _ in 0..<60_000 { values.append(Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator))) }
         for _ in 0..<60_000 { values.append(Float.random(in: -70000...70000, using: &generator)) }
         for _ in 0..<20_000 { values.append(Float.random(in: -0.02...0.02, using: &generator)) }

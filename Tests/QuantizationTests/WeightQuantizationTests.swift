@@ -1,6 +1,7 @@
 import Foundation
 import OnnxIR
 import Quantization
+import SeededRandom
 import Testing
 
 /// Weight quantization checked element for element against `onnx.reference` QuantizeLinear/DequantizeLinear
@@ -81,7 +82,7 @@ import Testing
 
     /// Weights with per-channel spread, an all-zero channel, a constant channel and an outlier.
     static func weight(shape: [Int], channelAxis: Int, seed: UInt64) -> [Float] {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let count = shape.reduce(1, *)
         let inner = shape[(channelAxis + 1)...].reduce(1, *)
         let channels = shape[channelAxis]
@@ -91,7 +92,7 @@ import Testing
             switch channel {
             case 0: values[index] = 0
             case 1: values[index] = 0.375
-            default: values[index] = generator.gaussian(standardDeviation: Float(channel) * 0.05)
+            default: values[index] = generator.normal() * (Float(channel) * 0.05)
             }
         }
         values[count - 1] = 9.5

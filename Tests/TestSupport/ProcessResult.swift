@@ -14,6 +14,11 @@ public struct ProcessResult {
     /// Everything the process wrote to standard error.
     public let standardError: String
 
+    /// The non-empty lines of standard error.
+    public var errorLines: [String] {
+        standardError.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    }
+
     /// True when the process exited normally with status 0.
     public var succeeded: Bool { exitedNormally && status == 0 }
 

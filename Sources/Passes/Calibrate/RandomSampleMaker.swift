@@ -1,6 +1,7 @@
 import Foundation
 import OnnxIR
 import OnnxInterpreter
+import SeededRandom
 
 /// Seeded random inputs shaped like a graph's inputs, for `--calib-random`.
 ///
@@ -53,9 +54,9 @@ struct RandomSampleMaker {
             let count = plan.shape.reduce(1, *)
             switch plan.elementType {
             case .float:
-                arrays[plan.name] = try NDArray(floats: Self.normals(count, &generator), shape: plan.shape)
+                arrays[plan.name] = try NDArray(floats: generator.normals(count), shape: plan.shape)
             case .double:
-                let values = Self.normals(count, &generator).map(Double.init)
+                let values = generator.normals(count).map(Double.init)
                 arrays[plan.name] = try NDArray(values, dataType: .double, shape: plan.shape)
             case .int64:
                 let values = (0..<count).map { _ in Int64(generator.next() & 1) }
@@ -75,18 +76,5 @@ struct RandomSampleMaker {
             }
         }
         return arrays
-    }
-
-    /// `count` standard normal floats (Box–Muller).
-    private static func normals(_ count: Int, _ generator: inout SplitMix64) -> [Float] {
-        var values: [Float] = []
-        values.reserveCapacity(count)
-        while values.count < count {
-            let radius = (-2 * log(1 - generator.nextUnitFloat())).squareRoot()
-            let angle = 2 * Float.pi * generator.nextUnitFloat()
-            values.append(radius * cos(angle))
-            if values.count < count { values.append(radius * sin(angle)) }
-        }
-        return values
     }
 }

@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// What calibration saw of one activation: per-channel magnitudes and a bounded sample of its rows.
 ///
 /// A row is the vector of all channels at one position (one token, one pixel). At most

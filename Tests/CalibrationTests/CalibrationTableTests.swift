@@ -95,8 +95,8 @@ import Testing
         defer { folder.remove() }
         let path = folder.file("table.json").path
         try sampleTable().write(to: path)
-        let outcome = try Python.runCode(
-            SchemaValidator.script,
+        let outcome = try Python.runScript(
+            "validate_json_schema.py",
             [RepositoryPaths.root.appendingPathComponent("schemas/calibration-table.schema.json").path, path])
         #expect(outcome.status == 0, "\(outcome.standardOutput)\(outcome.standardError)")
         for configuration: ObserverConfiguration in [
@@ -108,8 +108,8 @@ import Testing
             try [1, -2, 3].withUnsafeBufferPointer { try set.observe("t", values: $0, shape: [3]) }
             let key = CalibrationRunKey(modelSHA256: hash, configuration: configuration, sampleCount: 1)
             try CalibrationTable(key: key, qdqcVersion: "0.1.0", tensors: try set.results()).write(to: path)
-            let result = try Python.runCode(
-                SchemaValidator.script,
+            let result = try Python.runScript(
+                "validate_json_schema.py",
                 [RepositoryPaths.root.appendingPathComponent("schemas/calibration-table.schema.json").path, path])
             #expect(result.status == 0, "\(configuration): \(result.standardOutput)\(result.standardError)")
         }
@@ -131,8 +131,8 @@ import Testing
         ] {
             #expect(broken != good)
             try Data(broken.utf8).write(to: URL(fileURLWithPath: path))
-            let outcome = try Python.runCode(
-                SchemaValidator.script,
+            let outcome = try Python.runScript(
+                "validate_json_schema.py",
                 [RepositoryPaths.root.appendingPathComponent("schemas/calibration-table.schema.json").path, path])
             #expect(
                 outcome.status == 1 && outcome.standardOutput.contains(expected),

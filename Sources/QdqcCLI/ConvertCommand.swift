@@ -15,7 +15,10 @@ struct ConvertCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The model to read (.onnx, or ONNX text .onnxtxt).", valueName: "model"))
     var model: String
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the model (may equal MODEL).", valueName: "out"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp(
+            "Where to write the model (may equal MODEL); a .onnxtxt path gets ONNX text.", valueName: "out"))
     var output: String
 
     @Option(
@@ -63,6 +66,10 @@ struct ConvertCommand: ParsableCommand {
         }
         if let externalDataThreshold {
             guard externalData != nil else { throw ValidationError("--external-data-threshold needs --external-data") }
+            guard !outputFile.isText else {
+                throw ValidationError(
+                    "--external-data-threshold applies to .onnx output; text output inlines small tensors")
+            }
             guard externalDataThreshold >= 0 else { throw ValidationError("--external-data-threshold must be >= 0") }
         }
     }
@@ -92,17 +99,14 @@ struct ConvertCommand: ParsableCommand {
         let verdict = try ConversionAudit(report: reportOptions, gate: gate).run(
             command: self, quantized: loaded, pipeline: pipeline, pipelineReport: report, context: context)
         guard verdict.writeOutput else { return try verdict.finish(outputWritten: false) }
-        let writeOptions = ModelWriteOptions(
-            externalDataFile: externalData,
-            externalDataThreshold: externalDataThreshold ?? ModelWriteOptions().externalDataThreshold)
-        let written: ModelWriteReport
+        let notes: [String]
         do {
-            written = try ModelWriter.write(loaded, to: output, options: writeOptions)
+            notes = try outputFile.write(loaded)
         } catch {
             throw CLIError(path: output, error)
         }
         if !quiet {
-            for note in written.notes { StandardError.write("note: \(output): \(note)\n") }
+            for note in notes { StandardError.write("note: \(output): \(note)\n") }
             let changed = report.records.filter(\.changed).count
             StandardError.write(
                 "wrote \(output) (\(report.records.count) passes run, \(changed) changed the model)\n")
@@ -111,4 +115,8 @@ struct ConvertCommand: ParsableCommand {
     }
 
     private var pipelineText: String { passes ?? DefaultPipeline.text }
+
+    private var outputFile: ModelOutput {
+        ModelOutput(path: output, externalData: externalData, externalDataThreshold: externalDataThreshold)
+    }
 }

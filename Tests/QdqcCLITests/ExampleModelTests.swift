@@ -57,4 +57,31 @@ import Testing
         let back = try Qdqc.run(["print", "back.onnx", "--inline-tensors"], workingDirectory: workspace.url)
         #expect(back.standardOutput == original.standardOutput)
     }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: exampleModel.path)))
+    func textOutputIsOnnxTextInlineOrWithExternalData() throws {
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
+        defer { workspace.remove() }
+        let original = try Qdqc.run(["print", Self.exampleModel.path, "--inline-tensors"])
+        let inline = try Qdqc.run([Self.exampleModel.path, "-o", workspace.path("out.onnxtxt"), "--passes", ""])
+        #expect(inline.status == 0, "\(inline.standardError)")
+        let written = String(decoding: try Data(contentsOf: workspace.file("out.onnxtxt")), as: UTF8.self)
+        #expect(written == original.standardOutput, "text output is the printer's inline text")
+
+        let split = try Qdqc.run([
+            Self.exampleModel.path, "-o", workspace.path("split.onnxtxt"), "--passes", "", "--external-data",
+            "split.bin",
+        ])
+        #expect(split.status == 0, "\(split.standardError)")
+        #expect(workspace.exists("split.bin"))
+        let reread = try Qdqc.run(["print", workspace.path("split.onnxtxt"), "--inline-tensors"])
+        #expect(reread.standardOutput == original.standardOutput)
+
+        let threshold = try Qdqc.run([
+            Self.exampleModel.path, "-o", workspace.path("t.onnxtxt"), "--external-data", "t.bin",
+            "--external-data-threshold", "0",
+        ])
+        #expect(threshold.status == 64, "\(threshold.standardError)")
+        #expect(!workspace.exists("t.onnxtxt"))
+    }
 }

@@ -12,11 +12,11 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Measure, tensor by tensor, how far a quantized (QDQ) model is from its float model.",
         discussion: """
-            Runs both models in qdqc's interpreter on the samples of --data, matches each DequantizeLinear
-            output (and each dequantized weight) of QUANT to the float tensor it stands for, and prints
-            per-tensor SQNR in dB (worst first), cosine similarity and maximum absolute error. Works on any
-            QDQ model, including ONNX Runtime's quantize_static output (its _QuantizeLinear_Input,
-            _DequantizeLinear_Output and _quantized names are understood). --json prints the same as JSON;
+            Runs both models in qdqc's interpreter on the samples of --data, matches each DequantizeLinear \
+            output (and each dequantized weight) of QUANT to the float tensor it stands for, and prints \
+            per-tensor SQNR in dB (worst first), cosine similarity and maximum absolute error. Works on any \
+            QDQ model, including ONNX Runtime's quantize_static output (its _QuantizeLinear_Input, \
+            _DequantizeLinear_Output and _quantized names are understood). --json prints the same as JSON; \
             --html FILE writes a self-contained page with SQNR along graph depth. See docs/report.md.
             """)
 

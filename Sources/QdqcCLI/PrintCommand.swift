@@ -8,7 +8,7 @@ struct PrintCommand: ParsableCommand {
         commandName: "print",
         abstract: "Print a model as ONNX text (what onnx.printer prints and onnx.parser reads).",
         discussion: """
-            Large tensors (more than 64 elements) are elided by default; --inline-tensors prints them in full,
+            Large tensors (more than 64 elements) are elided by default; --inline-tensors prints them in full, \
             --sidecar FILE writes their bytes to FILE and references it as external data.
             """)
 

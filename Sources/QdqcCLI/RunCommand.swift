@@ -10,9 +10,9 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a model in qdqc's reference interpreter on one sample and write the outputs.",
         discussion: """
-            The sample comes from --data (a .npz keyed by input name, a folder of such files, a folder of
-            per-sample folders of .npy files, or an ONNX test-data folder with input_K.pb files) or from
-            --input NAME=FILE pairs (.npy or TensorProto .pb). Outputs go to OUT.npz, or to a folder of
+            The sample comes from --data (a .npz keyed by input name, a folder of such files, a folder of \
+            per-sample folders of .npy files, or an ONNX test-data folder with input_K.pb files) or from \
+            --input NAME=FILE pairs (.npy or TensorProto .pb). Outputs go to OUT.npz, or to a folder of \
             <output>.npy files when OUT does not end in .npz. Written atomically.
             With --all, every sample of --data runs and OUT is a folder with one <sample>.npz per sample.
             """)

@@ -14,7 +14,8 @@ first --calib-limit samples of calib/:
 
 - ORT all / ORT C/M/G: quantize_static (QDQ, per-channel int8), every op or only Conv/MatMul/Gemm;
 - qdqc tensorrt: `qdqc MODEL -o OUT --calib-data CALIB --target tensorrt` (W8A8, no smoothing);
-- qdqc tensorrt sq=A: the same with `--smooth-quant=A` for each A of --alphas.
+- qdqc tensorrt sq=A: the same with `--smooth-quant=A` for each A of --alphas (with --pass-statistics,
+  whose smooth-quant counters -- Muls inserted, producers copied, alpha chosen -- go into a second table).
 
 Accuracy on the first --eval-limit samples of eval/ against the float model in ONNX Runtime.
 Prints a table; --markdown rewrites only the "## SmoothQuant" section of that file.
@@ -77,13 +78,16 @@ def main() -> int:
             command = [args.qdqc, float_path, "-o", out_path, "--calib-data", calib, "--target", "tensorrt",
                        "--quiet"]
             if alpha is not None:
-                command.append(f"--smooth-quant={alpha}")
+                command += [f"--smooth-quant={alpha}", "--pass-statistics"]
             variants.append(("qdqc tensorrt" + ("" if alpha is None else f" sq={alpha}"), out_path, command))
 
         records = []
         for label, out_path, command in variants:
             _, err, code, rss, wall = run_child(command)
             record = {"label": label, "seconds": wall, "peak_mb": rss, "ok": code == 0}
+            smoothing = smooth_quant_statistics(err)
+            if smoothing:
+                record["smoothing"] = smoothing
             if code != 0:
                 record["error"] = (err.strip().splitlines() or ["failed"])[-1][:200]
             records.append((record, out_path))
@@ -107,6 +111,44 @@ def main() -> int:
     return 0
 
 
+def smooth_quant_statistics(stderr):
+    """The counters of the smooth-quant block of --pass-statistics (alpha-percent:* folded into a histogram)."""
+    counters, alphas, inside = {}, {}, False
+    for line in stderr.splitlines():
+        if not line.startswith("  "):
+            inside = line.startswith("smooth-quant")
+            continue
+        if not inside or ": " not in line:
+            continue
+        key, _, value = line.strip().rpartition(": ")
+        if not value.lstrip("-").isdigit():
+            continue
+        if key.startswith("alpha-percent:"):
+            alpha = f"{int(value) / 100:.2f}"
+            alphas[alpha] = alphas.get(alpha, 0) + 1
+        else:
+            counters[key] = int(value)
+    if alphas:
+        counters["alphas"] = dict(sorted(alphas.items()))
+    return counters
+
+
+def smoothing_text(smoothing):
+    """One cell: where the factors went and, for auto, how often each alpha was chosen."""
+    parts = [f"{smoothing.get('smoothed-activations', 0)} activations / {smoothing.get('smoothed-layers', 0)} layers",
+             f"Muls inserted: {smoothing.get('inserted-muls', 0)}",
+             f"restoring Muls: {smoothing.get('restoring-muls', 0)}",
+             f"producers copied: {smoothing.get('copied-producers', 0)}",
+             f"through Reshape/Transpose/MatMul: {smoothing.get('folded-through-layout', 0)}"]
+    if smoothing.get("cast-to-where"):
+        parts.append(f"one-hot Cast → Where: {smoothing['cast-to-where']}")
+    if "alphas" in smoothing:
+        parts.append("alpha chosen: " + ", ".join(f"{a}×{n}" for a, n in smoothing["alphas"].items()))
+    if smoothing.get("unsmoothed-by-search"):
+        parts.append(f"left unsmoothed by the search: {smoothing['unsmoothed-by-search']}")
+    return "; ".join(parts)
+
+
 def outputs_text(record, separator):
     return separator.join(
         f"{o}: {fmt(e['sqnr_db'])} dB (cos {fmt(e['cosine'], 3)})" if "sqnr_db" in e
@@ -121,6 +163,8 @@ def print_model(result):
             print(f"  {v['label']:<24}{fmt(v['seconds']):>8}  failed: {v.get('error')}")
             continue
         print(f"  {v['label']:<24}{fmt(v['seconds']):>8}{fmt(v['peak_mb'], 0):>8}  {outputs_text(v, '; ')}")
+        if "smoothing" in v:
+            print(f"  {'':<40}{smoothing_text(v['smoothing'])}")
 
 
 def write_markdown(path, results, args):
@@ -130,7 +174,7 @@ def write_markdown(path, results, args):
     lines = [
         SECTION,
         "",
-        "What it measures: W8A8 (int8 activations per tensor, int8 weights per channel) of the transformer "
+        "What it measures: W8A8 (int8 activations per tensor, int8 weights per channel) of the transformers "
         "by qdqc for TensorRT (`--target tensorrt`), without and with SmoothQuant "
         "(`--smooth-quant=ALPHA`, folded into LayerNormalization and other producers), next to "
         "ONNX Runtime's `quantize_static` at both placements (\"ORT all\": every op; \"ORT C/M/G\": "
@@ -143,7 +187,8 @@ def write_markdown(path, results, args):
         "",
         "```sh",
         "swift build -c release --product qdqc",
-        ".venv/bin/python Tests/Benchmarks/smoothquant_bench.py --qdqc .build/release/qdqc --markdown docs/benchmarks.md",
+        ".venv/bin/python Tests/Benchmarks/smoothquant_bench.py --qdqc .build/release/qdqc \\",
+        "    --only all_minilm_l6_v2,magika_v3_3 --markdown docs/benchmarks.md",
         "```",
         "",
         "| model | quantizer | time s | peak MB | output SQNR dB (cosine) |",
@@ -157,6 +202,12 @@ def write_markdown(path, results, args):
                 continue
             lines.append(f"| {result['model']} | {v['label']} | {fmt(v['seconds'])} | {fmt(v['peak_mb'], 0)} "
                          f"| {outputs_text(v, '<br>')} |")
+    lines += ["", "What smooth-quant did in each run (from `--pass-statistics`):", "",
+              "| model | quantizer | smoothing |", "|---|---|---|"]
+    for result in results:
+        for v in result["variants"]:
+            if "smoothing" in v:
+                lines.append(f"| {result['model']} | {v['label']} | {smoothing_text(v['smoothing'])} |")
     lines.append("")
     start = text.find("\n" + SECTION + "\n")
     if start < 0:

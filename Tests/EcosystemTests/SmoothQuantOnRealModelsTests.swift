@@ -46,5 +46,23 @@ import Testing
             let fromLayerNorm = mul.inputs.contains { $0?.producer?.opType == "LayerNormalization" }
             #expect(!fromLayerNorm, "'\(node.displayName)' in \(name) reads a Mul inserted after a LayerNormalization")
         }
+        // Nor a Mul restoring the unscaled value for the residual: the layers read a copy of the LayerNormalization.
+        let original = try ModelReader.read(path: model)
+        #expect(
+            mulsReadingLayerNorms(smoothed.graph) <= mulsReadingLayerNorms(original.graph),
+            "smoothing \(name) added a Mul reading a LayerNormalization")
+        if name == "all_minilm_l6_v2" {
+            // Post-LN residuals get copies, the attention output folds through Reshape/Transpose into V.
+            for counter in ["inserted-muls: 0\n", "restoring-muls: 0\n"] {
+                #expect(convert.standardError.contains(counter), "MiniLM smoothing should report \(counter)")
+            }
+            if alpha == "0.5" { #expect(!convert.standardError.contains("folded-through-layout: 0\n")) }
+        }
+    }
+
+    private func mulsReadingLayerNorms(_ graph: Graph) -> Int {
+        graph.nodes.filter { node in
+            node.opType == "Mul" && node.inputs.contains { $0?.producer?.opType == "LayerNormalization" }
+        }.count
     }
 }

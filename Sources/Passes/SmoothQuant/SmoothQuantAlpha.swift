@@ -5,8 +5,8 @@ public enum SmoothQuantAlpha: Sendable, Equatable, CustomStringConvertible {
     /// Per activation, the alpha of `candidates` (or none) whose W8A8 output error is smallest.
     case auto
 
-    /// The alphas `auto` tries: 0.30, 0.35, ..., 0.90.
-    public static let candidates: [Double] = (0...12).map { 0.3 + 0.05 * Double($0) }
+    /// The alphas `auto` tries: 0.30, 0.35, ..., 1.00 (rounded to two decimals, so they print as written).
+    public static let candidates: [Double] = (0...14).map { (30 + 5 * Double($0)) / 100 }
 
     /// Parses `auto` or a number in [0, 1]; nil for anything else.
     public init?(_ text: String) {

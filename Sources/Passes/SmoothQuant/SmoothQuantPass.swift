@@ -19,7 +19,7 @@ public struct SmoothQuantPass: Pass {
     public static let options = [
         PassOption(
             name: "alpha", valueSyntax: "<float>|auto", defaultValue: "0.5",
-            summary: "Migration strength in [0, 1], or auto to search 0.3...0.9 per activation by W8A8 output error."),
+            summary: "Migration strength in [0, 1], or auto to search 0.3...1.0 per activation by W8A8 output error."),
         PassOption(
             name: "rows", valueSyntax: "<integer>", defaultValue: "512",
             summary: "Rows (tokens, pixels) of each activation kept from calibration for alpha=auto's search."),
@@ -60,7 +60,7 @@ public struct SmoothQuantPass: Pass {
         let profiler = ActivationProfiler(watched: watched, rowLimit: alpha == .auto ? rowLimit : 0)
         let profiles = try profiler.profile(model: model, source: source, context: context)
         let product = alpha == .auto ? try MatrixProduct() : nil
-        let smoother = Smoother(graph: model.graph)
+        let smoother = Smoother(graph: model.graph, opset: model.opsetVersion(for: ""))
         for group in groups {
             let name = group.activation.name
             guard let profile = profiles[name], profile.channels > 0 else {
@@ -101,6 +101,7 @@ public struct SmoothQuantPass: Pass {
             record.alpha = chosen
             record.folding = applied.folding
             record.restoredReaders = applied.restoredReaders
+            record.copiedNodes = applied.copiedNodes > 0 ? applied.copiedNodes : nil
             context.session.smoothing.append(record)
             statistics.count(applied, layers: group.targets.count)
             if let refusal = applied.refusal {
@@ -112,6 +113,11 @@ public struct SmoothQuantPass: Pass {
                 context.remark(
                     "smooth-quant: '\(name)' folded into its producer; \(applied.restoredReaders) other reader(s) "
                         + "get the unscaled value through a Mul by s")
+            }
+            if applied.copiedNodes > 0 {
+                context.remark(
+                    "smooth-quant: '\(name)' has other readers, so \(quoted(group.layerNames)) read a copy of its "
+                        + "producer (\(applied.copiedNodes) node(s)) holding 1/s and the others keep the original")
             }
         }
         return PassResult(changed: statistics.changed, statistics: statistics.counters)

@@ -3,8 +3,9 @@ struct SmoothQuantStatistics {
     /// Counter name to value; every fixed counter is present, zero or not.
     var counters: [String: Int] = [
         "smoothed-activations": 0, "smoothed-layers": 0, "folded-layernorm": 0, "folded-constants": 0,
-        "folded-producer-weights": 0, "inserted-muls": 0, "restoring-muls": 0, "skipped-layers": 0,
-        "skipped-shared-weights": 0,
+        "folded-producer-weights": 0, "folded-through-layout": 0, "inserted-muls": 0, "copied-producers": 0,
+        "cast-to-where": 0,
+        "copied-nodes": 0, "restoring-muls": 0, "skipped-layers": 0, "skipped-shared-weights": 0,
     ]
 
     /// Whether the model changed.
@@ -27,5 +28,11 @@ struct SmoothQuantStatistics {
         case .none: break
         }
         if outcome.restoredReaders > 0 { counters["restoring-muls", default: 0] += 1 }
+        if outcome.copiedNodes > 0 {
+            counters["copied-producers", default: 0] += 1
+            counters["copied-nodes", default: 0] += outcome.copiedNodes
+        }
+        if outcome.crossedLayout { counters["folded-through-layout", default: 0] += 1 }
+        if outcome.castToWhere { counters["cast-to-where", default: 0] += 1 }
     }
 }

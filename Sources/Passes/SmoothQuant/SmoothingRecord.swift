@@ -24,6 +24,9 @@ public struct SmoothingRecord: Sendable, Equatable, Codable {
     public var folding: Folding
     /// How many other readers of the activation got a Mul restoring the unscaled value.
     public var restoredReaders: Int
+    /// How many nodes were copied so the layers read a smoothed copy of the producer while the other
+    /// readers keep the original (a post-LN residual); nil when none.
+    public var copiedNodes: Int?
     /// With alpha=auto: the relative squared output error of the W8A8 layers without smoothing.
     public var errorWithoutSmoothing: Double?
     /// With alpha=auto: the same error with the chosen alpha.

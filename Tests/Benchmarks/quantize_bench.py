@@ -4,9 +4,9 @@
 usage (from the repository root, after `bash .ci/setup`):
 
     swift build -c release --product qdqc
-    .venv/bin/python Tests/Benchmarks/quantize_bench.py [--qdqc .build/release/qdqc]
+    .venv/bin/python Tests/Benchmarks/quantize_bench.py [--qdqc .build/release/qdqc (or $QDQC_BINARY)]
         [--models DIR] [--only NAME,NAME] [--method minmax] [--calib-limit 64] [--eval-limit 32]
-        [--targets ort,tensorrt] [--runs 20] [--markdown docs/benchmarks.md] [--json OUT]
+        [--targets ort,tensorrt] [--runs 20] [--no-symmetric] [--markdown docs/benchmarks.md] [--json OUT]
 
 For every model in DIR (default ../shared/models beside the repository), side by side:
 
@@ -14,6 +14,8 @@ For every model in DIR (default ../shared/models beside the repository), side by
                 it supports, after ONNX Runtime's quant_pre_process (and onnx's version converter to
                 opset 13 for older models, which per-axis DequantizeLinear needs);
 - ORT C/M/G:    the same with op_types_to_quantize=[Conv, MatMul, Gemm] (closer to TensorRT's placement);
+- ORT all sym, ORT C/M/G sym: both again with extra_options ActivationSymmetric=True (int8 activations
+                with zero point 0, TensorRT's format; --no-symmetric skips them);
 - qdqc <target>: `qdqc MODEL -o OUT --calib-data CALIB --target T` for each target;
 
 all calibrated on the first --calib-limit samples of calib/ (qdqc gets a folder holding exactly those).
@@ -103,7 +105,9 @@ def fmt(value, digits=1):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--qdqc", default=os.path.join(ROOT, ".build", "release", "qdqc"))
+    default_qdqc = os.environ.get("QDQC_BINARY") or os.path.join(ROOT, ".build", "release", "qdqc")
+    parser.add_argument("--qdqc", default=default_qdqc,
+                        help="the qdqc binary (default: $QDQC_BINARY, else .build/release/qdqc)")
     parser.add_argument("--models", default=os.path.join(os.path.dirname(ROOT), "shared", "models"))
     parser.add_argument("--only", help="comma-separated model folder names")
     parser.add_argument("--method", choices=sorted(qm.ORT_METHODS), default="minmax")
@@ -112,6 +116,8 @@ def main() -> int:
     parser.add_argument("--targets", default="ort,tensorrt")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per model for latency")
     parser.add_argument("--no-ort", action="store_true", help="skip ONNX Runtime's quantize_static")
+    parser.add_argument("--no-symmetric", action="store_true",
+                        help="skip the ActivationSymmetric=True runs of quantize_static")
     parser.add_argument("--markdown", help="rewrite the Quantization section of this file")
     parser.add_argument("--json", help="write all measurements to this file")
     parser.add_argument("--keep", help="keep the quantized models in this folder")
@@ -139,12 +145,18 @@ def main() -> int:
         variants = []  # (label, path, quantize record)
 
         if not args.no_ort:
-            for label, op_types in (("ORT all", None), ("ORT C/M/G", "Conv,MatMul,Gemm")):
-                out_path = os.path.join(scratch, f"ort_{'all' if op_types is None else 'cmg'}.onnx")
+            ort_variants = [("ORT all", None, False), ("ORT C/M/G", "Conv,MatMul,Gemm", False)]
+            if not args.no_symmetric:
+                ort_variants += [("ORT all sym", None, True), ("ORT C/M/G sym", "Conv,MatMul,Gemm", True)]
+            for label, op_types, symmetric in ort_variants:
+                stem = f"ort_{'all' if op_types is None else 'cmg'}{'_sym' if symmetric else ''}"
+                out_path = os.path.join(scratch, f"{stem}.onnx")
                 command = [python, metrics_script, "ort-quantize", float_path, out_path, "--calib", calib,
                            "--limit", str(args.calib_limit), "--method", args.method]
                 if op_types:
                     command += ["--op-types", op_types]
+                if symmetric:
+                    command += ["--symmetric-activations"]
                 out, err, code, rss, wall = run_child(command)
                 record = {"seconds": wall, "peak_mb": rss, "ok": code == 0}
                 if code != 0:
@@ -167,12 +179,18 @@ def main() -> int:
 
         eval_samples = qm.load_samples(os.path.join(folder, "eval"), args.eval_limit)
         reference = qm.run_outputs(float_path, eval_samples)
+        logit_names = logit_tensors(float_path)
+        logit_reference = {}
+        if logit_names:
+            extended = qm.run_outputs(with_outputs(float_path, logit_names, scratch, "float"), eval_samples)
+            logit_reference = {name: extended[name] for name in logit_names if name in extended}
         runnable = []
         for label, path, record in variants:
             if not record["ok"]:
                 continue
             try:
                 record["accuracy"] = qm.accuracy(reference, qm.run_outputs(path, eval_samples))
+                record["logits"] = logit_accuracy(logit_reference, path, scratch, eval_samples)
                 record["fused"] = qm.fused_kernel_count(path)
                 runnable.append((label, path, record))
             except Exception as error:  # ORT refusing a model is a result, not a crash
@@ -197,6 +215,58 @@ def main() -> int:
     return 0
 
 
+def logit_tensors(float_path: str) -> list[str]:
+    """Inputs of the Softmax/Sigmoid/LogSoftmax nodes that produce graph outputs (the logits).
+
+    A probability output's SQNR is decided by the few samples near the decision boundary, where the
+    activation is steep; the logits' SQNR weighs every sample alike, so the table shows both.
+    """
+    import onnx
+
+    graph = onnx.load(float_path, load_external_data=False).graph
+    producer = {name: node for node in graph.node for name in node.output}
+    outputs = {o.name for o in graph.output}
+    logits = []
+    for output in graph.output:
+        node = producer.get(output.name)
+        # Follow ops that only move or relabel values (Paddle exports end in Identity or Reshape).
+        while node is not None and node.op_type in PASS_THROUGH and node.input:
+            node = producer.get(node.input[0])
+        if node is not None and node.op_type in ("Softmax", "Sigmoid", "LogSoftmax"):
+            name = node.input[0]
+            if name not in outputs and name not in logits:
+                logits.append(name)
+    return logits
+
+
+PASS_THROUGH = {"Identity", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Cast"}
+
+
+def with_outputs(path: str, names: list[str], scratch: str, tag: str) -> str:
+    """A copy of the model (in scratch) that also outputs the named tensors it computes."""
+    import onnx
+
+    model = onnx.load(path)
+    produced = {o for n in model.graph.node for o in n.output}
+    have = {o.name for o in model.graph.output}
+    for name in names:
+        if name in produced and name not in have:
+            model.graph.output.append(onnx.ValueInfoProto(name=name))
+    out = os.path.join(scratch, f"logits_{tag}.onnx")
+    onnx.save(model, out)
+    return out
+
+
+def logit_accuracy(logit_reference, path: str, scratch: str, eval_samples) -> dict:
+    """SQNR/cosine of the logits the quantized model still computes under their float names."""
+    if not logit_reference:
+        return {}
+    tag = os.path.splitext(os.path.basename(path))[0]
+    outputs = qm.run_outputs(with_outputs(path, list(logit_reference), scratch, tag), eval_samples)
+    present = {name: values for name, values in logit_reference.items() if name in outputs}
+    return qm.accuracy(present, outputs)
+
+
 def main_output(record):
     """(output name, its accuracy entry) of the first float output, the one the table shows first."""
     for output, entry in (record.get("accuracy") or {}).items():
@@ -215,28 +285,31 @@ def print_model(result):
         outputs = "; ".join(
             f"{o}: {fmt(e['sqnr_db'])} dB cos {fmt(e['cosine'], 3)}" if "sqnr_db" in e else f"{o}: agree {fmt(e['agreement'], 2)}"
             for o, e in v["accuracy"].items())
+        logits = "".join(f"; logits {o}: {fmt(e['sqnr_db'])} dB" for o, e in v.get("logits", {}).items())
         print(f"  {v['label']:<16}{fmt(v['seconds']):>8}{fmt(v['peak_mb'], 0):>9}{v['fused']['total']:>7}"
-              f"{fmt(v['latency_ms']):>8}  {outputs}")
+              f"{fmt(v['latency_ms']):>8}  {outputs}{logits}")
 
 
 def markdown_table(results) -> list[str]:
     lines = [
-        "| model | quantizer | time s | peak MB | output SQNR dB (cosine) | fused int kernels | ORT CPU ms (float) |",
-        "|---|---|---|---|---|---|---|",
+        "| model | quantizer | time s | peak MB | output SQNR dB (cosine) | logits SQNR dB | fused int kernels "
+        "| ORT CPU ms (float) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
         for v in result["variants"]:
             if not v["ok"]:
                 lines.append(f"| {result['model']} | {v['label']} | {fmt(v['seconds'])} | {fmt(v['peak_mb'], 0)} "
-                             f"| failed: {v.get('error', '').replace('|', '/')} | — | — |")
+                             f"| failed: {v.get('error', '').replace('|', '/')} | — | — | — |")
                 continue
             outputs = "<br>".join(
                 f"{o}: {fmt(e['sqnr_db'])} ({fmt(e['cosine'], 3)})" if "sqnr_db" in e
                 else f"{o}: agreement {fmt(e['agreement'], 2)}"
                 for o, e in v["accuracy"].items())
+            logits = "<br>".join(f"{o}: {fmt(e['sqnr_db'])}" for o, e in v.get("logits", {}).items()) or "—"
             lines.append(
                 f"| {result['model']} | {v['label']} | {fmt(v['seconds'])} | {fmt(v['peak_mb'], 0)} | {outputs} "
-                f"| {v['fused']['total']} | {fmt(v['latency_ms'])} ({fmt(result['float_latency_ms'])}) |")
+                f"| {logits} | {v['fused']['total']} | {fmt(v['latency_ms'])} ({fmt(result['float_latency_ms'])}) |")
     return lines
 
 
@@ -251,10 +324,14 @@ def write_markdown(path, results, args):
         "(`qdqc MODEL -o OUT --calib-data CALIB --target ort|tensorrt`) and by ONNX Runtime's "
         "`quantize_static` (QDQ, per-channel, int8, after its `quant_pre_process`; "
         "\"ORT all\" quantizes every op it supports, \"ORT C/M/G\" only Conv/MatMul/Gemm via "
-        "`op_types_to_quantize`), side by side in one run, all calibrated on the same "
+        "`op_types_to_quantize`; the \"sym\" rows add `extra_options={\"ActivationSymmetric\": True}`, "
+        "int8 activations with zero point 0 as TensorRT takes them, where the default is asymmetric int8), "
+        "side by side in one run, all calibrated on the same "
         f"{args.calib_limit} calibration samples with {args.method}. Accuracy is measured on "
         f"{args.eval_limit} `eval/` samples against the float model in ONNX Runtime: SQNR "
-        "10·log10(Σref²/Σ(ref−q)²) per output over all samples, and the mean per-sample cosine. "
+        "10·log10(Σref²/Σ(ref−q)²) per output over all samples, and the mean per-sample cosine; "
+        "for an output computed by Softmax/Sigmoid also the SQNR of its input, the logits (a probability "
+        "output's SQNR is decided by the few samples near the decision boundary, the logits' by all). "
         "\"Fused int kernels\" counts the integer kernels (QLinear*, QGemm, MatMulInteger, ...) in "
         "ONNX Runtime's optimized CPU graph (`optimized_model_filepath`); latency is the median of "
         f"{args.runs} interleaved runs on one sample with 2 threads. Time and peak memory are each "

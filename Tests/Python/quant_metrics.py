@@ -17,7 +17,7 @@ Command line (prints one JSON object on stdout):
     quant_metrics.py fused Q.onnx
     quant_metrics.py latency Q.onnx --data EVAL_DIR [--runs N]
     quant_metrics.py ort-quantize F.onnx OUT.onnx --calib CALIB_DIR [--limit N] [--method minmax]
-                     [--op-types Conv,MatMul,Gemm]
+                     [--op-types Conv,MatMul,Gemm] [--symmetric-activations]
 """
 
 from __future__ import annotations
@@ -269,8 +269,13 @@ def ort_quantize(
     op_types: list[str] | None = None,
     per_channel: bool = True,
     preprocess: bool = True,
+    symmetric_activations: bool = False,
 ) -> dict:
-    """ONNX Runtime's `quantize_static` (QDQ, int8 activations and weights); returns what it did."""
+    """ONNX Runtime's `quantize_static` (QDQ, int8 activations and weights); returns what it did.
+
+    `symmetric_activations` passes `extra_options={"ActivationSymmetric": True}`: int8 activations with zero
+    point 0, as TensorRT takes them (the default is asymmetric int8).
+    """
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     def attempt(with_preprocess: bool) -> dict:
@@ -288,6 +293,7 @@ def ort_quantize(
                 weight_type=QuantType.QInt8,
                 calibrate_method=getattr(CalibrationMethod, ORT_METHODS[method]),
                 op_types_to_quantize=op_types,
+                extra_options={"ActivationSymmetric": symmetric_activations},
             )
             return {"seconds": time.perf_counter() - start, "prepared": how}
 
@@ -338,6 +344,8 @@ def main(argv=None) -> int:
     quant.add_argument("--method", choices=sorted(ORT_METHODS), default="minmax")
     quant.add_argument("--op-types", help="comma-separated op types to quantize (default: all)")
     quant.add_argument("--no-preprocess", action="store_true", help="skip quant_pre_process")
+    quant.add_argument("--symmetric-activations", action="store_true",
+                       help="extra_options ActivationSymmetric=True (int8 activations with zero point 0)")
 
     args = parser.parse_args(argv)
     if args.command == "accuracy":
@@ -358,6 +366,7 @@ def main(argv=None) -> int:
             args.method,
             op_types,
             preprocess=not args.no_preprocess,
+            symmetric_activations=args.symmetric_activations,
         )
     print(json.dumps(_finite(out), indent=1, sort_keys=True))
     return 0

@@ -16,11 +16,17 @@ public struct OpPlacement: Sendable, Equatable {
     public var sharesInputParameters: Bool
     /// Inputs whose pairs share one scale (the union of their ranges), e.g. TensorRT's Concat.
     public var sharedScaleAcrossInputs: Bool
+    /// Whether an input gets a pair only when no other consumer reads that tensor in float, unless another
+    /// op already quantizes it (TensorRT's pooling: the engine fuses a QuantizeLinear into the producer only
+    /// when nothing needs the float tensor, so otherwise the pair is a standalone kernel that the cheap op
+    /// cannot repay, and only adds noise).
+    public var quantizesOnlyUnsharedInputs: Bool
 
     /// Creates a row.
     public init(
         inputs: [Int]? = [0], weightInput: Int? = nil, weightLayout: WeightLayoutRule? = nil, biasInput: Int? = nil,
-        quantizeOutputs: Bool = false, sharesInputParameters: Bool = false, sharedScaleAcrossInputs: Bool = false
+        quantizeOutputs: Bool = false, sharesInputParameters: Bool = false, sharedScaleAcrossInputs: Bool = false,
+        quantizesOnlyUnsharedInputs: Bool = false
     ) {
         self.inputs = inputs
         self.weightInput = weightInput
@@ -29,5 +35,6 @@ public struct OpPlacement: Sendable, Equatable {
         self.quantizeOutputs = quantizeOutputs
         self.sharesInputParameters = sharesInputParameters
         self.sharedScaleAcrossInputs = sharedScaleAcrossInputs
+        self.quantizesOnlyUnsharedInputs = quantizesOnlyUnsharedInputs
     }
 }

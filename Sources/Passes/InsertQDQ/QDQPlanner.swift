@@ -25,6 +25,9 @@ struct QDQPlanner {
     private var groupOf: [ObjectIdentifier: Int] = [:]
     private var groups: [[Value]] = []
     private var skippedNames: Set<String> = []
+    /// Nodes whose placement quantizes only inputs nothing reads in float: decided after every other node,
+    /// once it is known which tensors other ops quantize anyway.
+    private var deferred: [Node] = []
 
     private var target: QuantizationTarget { settings.target }
 
@@ -39,6 +42,8 @@ struct QDQPlanner {
         for node in graph.nodes where OpsetImport.isDefaultDomain(node.domain) {
             try visit(node)
         }
+        let deferredNodes = Set(deferred.map(ObjectIdentifier.init))
+        for node in deferred { visitUnsharedInputs(node, deferred: deferredNodes) }
         try resolveActivations()
         try resolveWeightsAndBiases()
     }
@@ -59,6 +64,10 @@ struct QDQPlanner {
         guard let placement = target.placements[node.opType] else { return }
         if let reason = heuristicReason(node) {
             for value in node.inputs.compactMap({ $0 }) where isFloat(value) { skip(value, reason) }
+            return
+        }
+        if placement.quantizesOnlyUnsharedInputs {
+            deferred.append(node)
             return
         }
         let rule = "\(target.name): \(node.opType) '\(node.displayName)'"
@@ -104,6 +113,41 @@ struct QDQPlanner {
         if placement.quantizeOutputs {
             for output in floatOutputs(node) { markOutput(output, rule: "\(rule): output", source: .range) }
         }
+    }
+
+    /// A pooling op runs in int8 for TensorRT only if its input is already int8: the engine fuses a
+    /// QuantizeLinear into the producing kernel only when nothing reads the float tensor (TensorRT's Q/DQ
+    /// placement guide: a float consumer keeps the producer's output in float). So an input that another op
+    /// reads in float, and that no other op quantizes, stays float here too; one another op quantizes is
+    /// shared, which costs nothing more.
+    private mutating func visitUnsharedInputs(_ node: Node, deferred: Set<ObjectIdentifier>) {
+        guard let placement = target.placements[node.opType] else { return }
+        let rule = "\(target.name): \(node.opType) '\(node.displayName)'"
+        let indices = placement.inputs ?? Array(node.inputs.indices)
+        for index in indices where index < node.inputs.count {
+            guard let value = node.inputs[index], isFloat(value) else { continue }
+            if isConstant(value) {
+                skip(value, "\(rule): constant input \(index) stays float")
+                continue
+            }
+            if activationIndex[ObjectIdentifier(value)] == nil {
+                if value.isGraphOutput {
+                    skip(value, "\(rule): input \(index) is a graph output, read in float")
+                    continue
+                }
+                if let reader = value.uses.first(where: {
+                    $0.node !== node && !deferred.contains(ObjectIdentifier($0.node))
+                }) {
+                    skip(
+                        value,
+                        "\(rule): input \(index) is also read in float by \(reader.node.opType) "
+                            + "'\(reader.node.displayName)' and quantized by nothing else")
+                    continue
+                }
+            }
+            markUse(value, node: node, index: index, rule: "\(rule): input \(index)")
+        }
+        quantizedNodes.insert(ObjectIdentifier(node))
     }
 
     /// TensorRT fuses `Add(conv(x), skip)` into the convolution when `skip` is quantized: quantize the side
@@ -176,12 +220,26 @@ struct QDQPlanner {
             granularity = .perTensor
         }
         let perChannel = granularity != .perTensor
+        var weightRule = "\(rule): weight input \(index)"
+        var reduceRange = settings.reduceRange && format.bitWidth == 8 && !format.isFloat8
+        if reduceRange && Self.isDepthwiseConvolution(node, weightDims: tensor.dims) {
+            reduceRange = false
+            weightRule += " (depthwise: full 8-bit range, ONNX Runtime's depthwise kernels widen before multiplying)"
+        }
         addWeight(
             value, tensor: tensor,
-            scheme: target.weightScheme(
-                format: format, perChannel: perChannel,
-                reduceRange: settings.reduceRange && format.bitWidth == 8 && !format.isFloat8),
-            granularity: granularity, use: (node, index), rule: "\(rule): weight input \(index)")
+            scheme: target.weightScheme(format: format, perChannel: perChannel, reduceRange: reduceRange),
+            granularity: granularity, use: (node, index), rule: weightRule)
+    }
+
+    /// Whether `node` is a Conv with one input and one output channel per group: ONNX Runtime runs it in its
+    /// depthwise kernels (`MlasConvDepthwise`, `MlasConvSymDepthwiseKernelAvx2`), which widen 8-bit values to
+    /// 32 bits before multiplying, so the 16-bit saturation that the reduced weight range avoids in its
+    /// u8s8 GEMM kernels (`vpmaddubsw`) cannot happen there.
+    static func isDepthwiseConvolution(_ node: Node, weightDims: [Int64]) -> Bool {
+        guard node.opType == "Conv", weightDims.count >= 3, weightDims[1] == 1 else { return false }
+        let group = node.attribute("group")?.int ?? 1
+        return group > 1 && weightDims[0] == group
     }
 
     /// A constant float operand of an op whose inputs are quantized as activations (ONNX Runtime quantizes it

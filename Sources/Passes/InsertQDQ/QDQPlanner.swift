@@ -31,10 +31,14 @@ struct QDQPlanner {
 
     private var target: QuantizationTarget { settings.target }
 
+    /// The mean/variance arithmetic of decomposed normalizations, which stays float for every target.
+    private let normalizationStatistics: NormalizationStatistics
+
     init(graph: Graph, settings: InsertQDQSettings, table: CalibrationTable?) {
         self.graph = graph
         self.settings = settings
         self.table = table
+        self.normalizationStatistics = NormalizationStatistics(graph: graph)
     }
 
     /// Visits every node, then resolves every parameter; throws on missing calibration or bad parameters.
@@ -185,6 +189,9 @@ struct QDQPlanner {
     /// TensorRT keeps GEMV-shaped MatMuls and very small convolutions in float: int8 does not pay there.
     private func heuristicReason(_ node: Node) -> String? {
         let rule = "\(target.name): \(node.opType) '\(node.displayName)'"
+        if normalizationStatistics.contains(node) {
+            return "\(rule): computes a normalization statistic (mean, variance, deviation), which stays float"
+        }
         if target.keepsMatrixVectorProductsInFloat, node.opType == "MatMul", let left = node.inputs.first ?? nil,
             let sizes = left.shape?.staticSizes, sizes.dropLast().reduce(1, *) == 1
         {

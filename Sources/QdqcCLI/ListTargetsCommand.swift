@@ -25,7 +25,9 @@ struct ListTargetsCommand: ParsableCommand {
                         : "symmetric only"))
             lines.append("    weights per channel by default: \(target.perChannelByDefault ? "yes" : "no")")
             if target.reducesWeightRangeByDefault {
-                lines.append("    8-bit weights on the reduced 7-bit range by default")
+                lines.append(
+                    "    8-bit weights on the reduced 7-bit range by default (depthwise convolutions keep the full range)"
+                )
             }
             lines.append("    quantized ops: " + target.placements.keys.sorted().joined(separator: ", "))
             if target.quantizesResidualAddSide {

@@ -251,7 +251,7 @@ enum ConvKernels {
                         offset += coordinate * inputStrides[axis]
                     }
                     target[position] = inside ? plane[offset] : 0
-                    IndexKernels.advance(&outputIndex, shape: geometry.output)
+                    RowMajorIndex.advance(&outputIndex, shape: geometry.output)
                 }
             }
         }
@@ -526,7 +526,7 @@ enum ConvKernels {
                             offset += coordinate * imageStrides[axis]
                         }
                         if inside { plane[offset] += source[column] }
-                        IndexKernels.advance(&position, shape: geometry.output)
+                        RowMajorIndex.advance(&position, shape: geometry.output)
                     }
                 }
             }

@@ -131,21 +131,9 @@ enum IndexKernels {
             }
             (output.rawPointer + flat * elementSize).copyMemory(
                 from: data.rawPointer + offset * elementSize, byteCount: elementSize)
-            advance(&counter, shape: indices.shape)
+            RowMajorIndex.advance(&counter, shape: indices.shape)
         }
         return output
-    }
-
-    /// Steps a row-major multi-index forward by one.
-    @inline(__always)
-    static func advance(_ counter: inout [Int], shape: [Int]) {
-        var axis = shape.count - 1
-        while axis >= 0 {
-            counter[axis] += 1
-            if counter[axis] < shape[axis] { return }
-            counter[axis] = 0
-            axis -= 1
-        }
     }
 
     /// GatherND with `batchDims` leading batch axes.
@@ -229,7 +217,7 @@ enum IndexKernels {
                 offset += coordinate * strides[axisIndex]
             }
             targets.append(offset)
-            advance(&counter, shape: indices.shape)
+            RowMajorIndex.advance(&counter, shape: indices.shape)
         }
         return try scatter(data, updates: updates, targets: targets, sliceSize: 1, reduction: reduction)
     }

@@ -65,7 +65,7 @@ enum LinearAlgebraKernels {
                 offsetB += counter[axis] * stridesB[axis]
             }
             result.append((offsetA, offsetB))
-            IndexKernels.advance(&counter, shape: batch)
+            RowMajorIndex.advance(&counter, shape: batch)
         }
         return result
     }

@@ -160,7 +160,7 @@ enum PoolKernels {
                         }
                         indexTarget[plane * outputSize + flat] = Int64(index)
                     }
-                    IndexKernels.advance(&position, shape: geometry.output)
+                    RowMajorIndex.advance(&position, shape: geometry.output)
                 }
             }
         }

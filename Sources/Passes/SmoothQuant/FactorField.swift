@@ -1,4 +1,5 @@
 import OnnxIR
+import OnnxInterpreter
 
 /// Factors a value must be multiplied by, element by element, written as a small tensor that
 /// broadcasts against the value (aligned to its last axis, NumPy-style).
@@ -75,7 +76,7 @@ struct FactorField: Equatable {
             }
             factors[flat] = full.factors[source]
             reciprocals[flat] = full.reciprocals[source]
-            Self.advance(&inputIndex, shape: inputShape)
+            RowMajorIndex.advance(&inputIndex, shape: inputShape)
         }
         return FactorField(shape: inputShape, factors: factors, reciprocals: reciprocals).trimmed
     }
@@ -172,7 +173,7 @@ struct FactorField: Equatable {
                 factor += index[axis] * fieldStrides[axis]
             }
             output[flat] = values[source] * multipliers[factor]
-            Self.advance(&index, shape: result)
+            RowMajorIndex.advance(&index, shape: result)
         }
         return Tensor.floats(output, dims: result.map(Int64.init), name: tensor.name)
     }
@@ -192,7 +193,7 @@ struct FactorField: Equatable {
             for axis in 0..<target.count { source += index[axis] * strides[axis] }
             factors[flat] = self.factors[source]
             reciprocals[flat] = self.reciprocals[source]
-            Self.advance(&index, shape: target)
+            RowMajorIndex.advance(&index, shape: target)
         }
         return FactorField(shape: target, factors: factors, reciprocals: reciprocals)
     }
@@ -211,16 +212,5 @@ struct FactorField: Equatable {
     /// Row-major strides of `shape`, 0 along size-1 axes (which broadcast).
     private static func broadcastStrides(_ shape: [Int]) -> [Int] {
         zip(strides(shape), shape).map { $1 == 1 ? 0 : $0 }
-    }
-
-    /// Steps a row-major multi-index over `shape` to the next element.
-    private static func advance(_ index: inout [Int], shape: [Int]) {
-        var axis = shape.count - 1
-        while axis >= 0 {
-            index[axis] += 1
-            if index[axis] < shape[axis] { return }
-            index[axis] = 0
-            axis -= 1
-        }
     }
 }

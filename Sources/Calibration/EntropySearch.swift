@@ -21,64 +21,54 @@ enum EntropySearch {
     /// make `q` (bins past the last full group get 0); both are smoothed with eps = 1e-4; the
     /// first window with the smallest KL(p‖q) wins. Nil when the histogram has fewer than
     /// `quantizedBins` bins or no window has a finite divergence.
+    ///
+    /// The windows are independent, so large searches split them over the cores (window `i`
+    /// goes to worker `i mod workers`, which balances their growing lengths); taking the
+    /// smallest (divergence, window) pair keeps the sequential search's choice exactly.
     static func onnxRuntime(_ histogram: BinnedCounts, quantizedBins: Int) -> Choice? {
-        let counts = histogram.counts
-        let binCount = counts.count
+        let binCount = histogram.counts.count
         let zeroBin = binCount / 2
         let halfQuantized = quantizedBins / 2
         guard quantizedBins >= 2, zeroBin >= halfQuantized else { return nil }
-        var prefix = [UInt64](repeating: 0, count: binCount + 1)
-        for index in 0..<binCount { prefix[index + 1] = prefix[index] &+ counts[index] }
-        var best: Choice?
-        for half in halfQuantized...zeroBin {
-            let start = zeroBin - half
-            let end = min(zeroBin + half + 1, binCount)
-            let divergence = onnxRuntimeDivergence(
-                counts[start..<end], below: prefix[start], above: prefix[binCount] &- prefix[end],
-                quantizedBins: quantizedBins)
-            if divergence.isFinite && divergence < (best?.divergence ?? .infinity) {
-                best = Choice(lower: histogram.edges[start], upper: histogram.edges[end], divergence: divergence)
+        let windows = OnnxRuntimeWindows(counts: histogram.counts, quantizedBins: quantizedBins)
+        let halves = halfQuantized...zeroBin
+        // About binCount²/4 bin visits in all; below ~1M a second thread does not pay for its start.
+        let cores = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let workers = halves.count * binCount >= (1 << 20) ? cores : 1
+        var bests = [(half: Int, divergence: Double)?](repeating: nil, count: workers)
+        bests.withUnsafeMutableBufferPointer { buffer in
+            let slots = buffer
+            let search = { (worker: Int) in
+                var scratch = windows.makeScratch()
+                var best: (half: Int, divergence: Double)?
+                for half in stride(from: halves.lowerBound + worker, through: halves.upperBound, by: workers) {
+                    let divergence = windows.divergence(half: half, scratch: &scratch)
+                    if divergence.isFinite && divergence < (best?.divergence ?? .infinity) {
+                        best = (half, divergence)
+                    }
+                }
+                slots[worker] = best
+            }
+            if workers == 1 {
+                search(0)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: workers, execute: search)
             }
         }
-        return best
-    }
-
-    /// KL(p‖q) for one window of ONNX Runtime's search.
-    private static func onnxRuntimeDivergence(
-        _ window: ArraySlice<UInt64>, below: UInt64, above: UInt64, quantizedBins: Int
-    ) -> Double {
-        let sliced = Array(window)
-        let length = sliced.count
-        var reference = sliced.map { Double($0) }
-        reference[0] += Double(below)
-        reference[length - 1] += Double(above)
-        let merged = length / quantizedBins
-        var candidate = [Double](repeating: 0, count: length)
-        for group in 0..<quantizedBins {
-            let start = group * merged
-            let end = start + merged
-            var sum = sliced[start..<end].reduce(0, &+)
-            if group == quantizedBins - 1 { sum &+= sliced[(quantizedBins * merged)...].reduce(0, &+) }
-            let nonEmpty = reference[start..<end].reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
-            guard nonEmpty != 0 else { continue }
-            // ONNX Runtime stores q in an int64 array, truncating the spread counts.
-            let spread = (Double(sum) / Double(nonEmpty)).rounded(.towardZero)
-            for index in start..<end { candidate[index] = spread }
+        var best: (half: Int, divergence: Double)?
+        for candidate in bests.compactMap({ $0 }) {
+            if let current = best,
+                current.divergence < candidate.divergence
+                    || (current.divergence == candidate.divergence && current.half < candidate.half)
+            {
+                continue
+            }
+            best = candidate
         }
-        guard let p = smoothed(reference), let q = smoothed(candidate) else { return .infinity }
-        return divergence(p, q)
-    }
-
-    /// ONNX Runtime's `smooth_distribution`: zeros become eps, the mass taken evenly from the non-zeros; nil if all zero.
-    private static func smoothed(_ distribution: [Double], eps: Double = 0.0001) -> [Double]? {
-        let zeros = distribution.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
-        let nonZeros = distribution.count - zeros
-        guard nonZeros > 0 else { return nil }
-        let taken = eps * Double(zeros) / Double(nonZeros)
-        let result = distribution.map { $0 == 0 ? eps : $0 - taken }
-        // ONNX Runtime asserts here; a window that cannot be smoothed is simply not chosen.
-        guard result.allSatisfy({ $0 > 0 }) else { return nil }
-        return result
+        guard let best else { return nil }
+        let start = zeroBin - best.half
+        let end = min(zeroBin + best.half + 1, binCount)
+        return Choice(lower: histogram.edges[start], upper: histogram.edges[end], divergence: best.divergence)
     }
 
     /// KL(p‖q) after normalizing both; +Inf where p > 0 meets q = 0.

@@ -6,11 +6,14 @@ usage (from the repository root, after `bash .ci/setup`):
     swift build -c release --product qdqc
     .venv/bin/python Tests/Benchmarks/calibration_bench.py [--qdqc .build/release/qdqc]
         [--models DIR] [--memory-model ppocr_v4_det] [--reps 1] [--only NAME,NAME]
-        [--skip-memory] [--skip-speed] [--ort-memory-limit-gib 8] [--methods minmax,...]
+        [--skip-memory] [--skip-speed] [--ort-memory-limit-gib 8] [--methods minmax,...] [--memory-reps 3]
 
 Memory (one model, default ppocr_v4_det): for every method, the peak RSS of
     qdqc MODEL -o OUT --passes 'calibrate{method=M}' --calib-data calib --calib-samples N --calib-table T
-with N = 16 and N = 64, and of a Python child that runs ONNX Runtime's own
+with N = 16 and N = 64 (the median of --memory-reps runs: qdqc's peak is reached
+while the first sample runs and varies by a few MiB from run to run with the
+order its threads allocate in, which one run would mistake for a trend), and of
+a Python child (one run) that runs ONNX Runtime's own
 calibrator for the same method and samples (create_calibrator + collect_data +
 compute_data, as quantize_static does; mse has no ONNX Runtime counterpart).
 The ORT child runs under an address-space limit (RLIMIT_AS, default 8 GiB) so
@@ -116,7 +119,8 @@ def memory_benchmark(args, python, scratch):
     model = os.path.join(model_dir, "model.onnx")
     calib = os.path.join(model_dir, "calib")
     limit = int(args.ort_memory_limit_gib * (1 << 30))
-    print(f"\n### Memory: {args.memory_model}, peak RSS MiB (ORT limited to {args.ort_memory_limit_gib:g} GiB)\n")
+    print(f"\n### Memory: {args.memory_model}, peak RSS MiB (qdqc: median of {args.memory_reps} runs; "
+          f"ORT: one run, limited to {args.ort_memory_limit_gib:g} GiB)\n")
     print("| method | qdqc 16 | qdqc 64 | 64 vs 16 | ORT 16 | ORT 64 | qdqc / ORT (16) | qdqc / ORT (64) |")
     print("|---|---|---|---|---|---|---|---|")
     for method in METHODS:
@@ -126,11 +130,19 @@ def memory_benchmark(args, python, scratch):
             table = os.path.join(scratch, "table.json")
             if os.path.exists(table):
                 os.remove(table)
-            ok, _, err, rss, wall = run_measured(
-                qdqc_command(args.qdqc, model, calib, method, table, os.path.join(scratch, "o.onnx"), samples))
-            ours[samples] = rss if ok else None
-            print(f"  qdqc {method} {samples}: {'ok' if ok else 'FAILED ' + str(err)} {rss:.0f} MiB {wall:.1f} s",
-                  file=sys.stderr)
+            peaks = []
+            for _ in range(args.memory_reps):
+                if os.path.exists(table):
+                    os.remove(table)
+                ok, _, err, rss, wall = run_measured(
+                    qdqc_command(args.qdqc, model, calib, method, table, os.path.join(scratch, "o.onnx"), samples))
+                print(f"  qdqc {method} {samples}: {'ok' if ok else 'FAILED ' + str(err)} {rss:.0f} MiB {wall:.1f} s",
+                      file=sys.stderr)
+                if not ok:
+                    peaks = []
+                    break
+                peaks.append(rss)
+            ours[samples] = statistics.median(peaks) if peaks else None
             if method == "mse":
                 continue
             ok, _, err, rss, wall = run_measured(
@@ -207,6 +219,7 @@ def main():
     parser.add_argument("--models", default=os.path.join(os.path.dirname(root), "shared/models"))
     parser.add_argument("--memory-model", default="ppocr_v4_det")
     parser.add_argument("--reps", type=int, default=1)
+    parser.add_argument("--memory-reps", type=int, default=3)
     parser.add_argument("--only", default="")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")

@@ -32,19 +32,20 @@ struct NormalizationStatistics {
         var component = ComponentLinks()
         var statisticOf: [ObjectIdentifier: ObjectIdentifier] = [:]  // value -> producing statistic node
         var sourcesOf: [ObjectIdentifier: Set<ObjectIdentifier>] = [:]  // reduction -> what it reduced
-        var feedersOf: [ObjectIdentifier: [Node]] = [:]
+        var feederOf: [ObjectIdentifier: Node] = [:]  // reduction -> the square it reads
         for node in graph.nodes {
             let id = ObjectIdentifier(node)
             if Self.isDefault(node, Self.reductions), let reduced = node.inputs.first ?? nil {
-                let feeders = Self.feeders(of: reduced)
-                feedersOf[id] = feeders
-                sourcesOf[id] = Set(
-                    ([reduced] + feeders.compactMap { $0.inputs.first ?? nil }).map(ObjectIdentifier.init))
+                let feeder = Self.feeder(of: reduced)
+                feederOf[id] = feeder
+                var sources: Set = [ObjectIdentifier(reduced)]
+                if let base = feeder?.inputs.first ?? nil { sources.insert(ObjectIdentifier(base)) }
+                sourcesOf[id] = sources
             } else if Self.isDefault(node, Self.elementwise) {
                 let floatInputs = node.inputs.compactMap { $0 }.filter { $0.elementType?.isFloatingPoint ?? true }
                 let feeding = floatInputs.compactMap { statisticOf[ObjectIdentifier($0)] }
                 guard !feeding.isEmpty,
-                    floatInputs.allSatisfy({ statisticOf[ObjectIdentifier($0)] != nil || Self.isConstant($0) })
+                    floatInputs.allSatisfy({ statisticOf[ObjectIdentifier($0)] != nil || ConstantData.isConstant($0) })
                 else { continue }
                 for other in feeding { component.link(id, other) }
             } else {
@@ -52,26 +53,28 @@ struct NormalizationStatistics {
             }
             for output in node.outputs.compactMap({ $0 }) { statisticOf[ObjectIdentifier(output)] = id }
         }
+        // What each component's reductions reduced, gathered once.
+        var sourcesOfComponent: [ObjectIdentifier: Set<ObjectIdentifier>] = [:]
+        for (reduction, sources) in sourcesOf {
+            sourcesOfComponent[component.root(reduction), default: []].formUnion(sources)
+        }
         // A component is a normalization when an op outside it combines it with what one of its reductions reduced.
         let statisticNodes = Set(statisticOf.values)
         var normalizations: Set<ObjectIdentifier> = []
-        for node in graph.nodes where Self.isDefault(node, Self.elementwise) {
+        for node in graph.nodes
+        where Self.isDefault(node, Self.elementwise) && !statisticNodes.contains(ObjectIdentifier(node)) {
             let inputs = node.inputs.compactMap { $0 }
             for input in inputs {
-                guard let producer = statisticOf[ObjectIdentifier(input)],
-                    !statisticNodes.contains(ObjectIdentifier(node))
-                else { continue }
+                guard let producer = statisticOf[ObjectIdentifier(input)] else { continue }
                 let root = component.root(producer)
-                let sources = sourcesOf.filter { component.root($0.key) == root }.values.reduce(into: Set()) {
-                    $0.formUnion($1)
-                }
+                let sources = sourcesOfComponent[root] ?? []
                 if inputs.contains(where: { sources.contains(ObjectIdentifier($0)) }) { normalizations.insert(root) }
             }
         }
         var found: Set<ObjectIdentifier> = []
         for producer in statisticNodes where normalizations.contains(component.root(producer)) {
             found.insert(producer)
-            found.formUnion((feedersOf[producer] ?? []).map(ObjectIdentifier.init))
+            if let feeder = feederOf[producer] { found.insert(ObjectIdentifier(feeder)) }
         }
         nodes = found
     }
@@ -79,18 +82,16 @@ struct NormalizationStatistics {
     /// Whether `node` computes a normalization statistic.
     func contains(_ node: Node) -> Bool { nodes.contains(ObjectIdentifier(node)) }
 
-    /// The chain of single-source elementwise ops (`Mul(d, d)`, `Pow(d, 2)`) read only by reductions.
-    private static func feeders(of reduced: Value) -> [Node] {
-        guard let producer = reduced.producer, isDefault(producer, ["Mul", "Pow"]),
+    /// The `Mul(d, d)` or `Pow(d, constant)` that `reduced` comes from when only reductions read it.
+    private static func feeder(of reduced: Value) -> Node? {
+        guard let producer = reduced.producer, isDefault(producer, ["Mul", "Pow"]), producer.inputs.count == 2,
             reduced.uses.allSatisfy({ isDefault($0.node, reductions) }),
-            let base = producer.inputs.first ?? nil
-        else { return [] }
-        let squares = producer.opType == "Mul" && producer.inputs.count == 2 && producer.inputs[1] === base
-        let power = producer.opType == "Pow" && producer.inputs.count == 2 && producer.inputs[1].map(isConstant) == true
-        return squares || power ? [producer] : []
+            let base = producer.inputs[0], let operand = producer.inputs[1]
+        else { return nil }
+        let squares = producer.opType == "Mul" && operand === base
+        let power = producer.opType == "Pow" && ConstantData.isConstant(operand)
+        return squares || power ? producer : nil
     }
-
-    private static func isConstant(_ value: Value) -> Bool { ConstantData.isConstant(value) }
 
     private static func isDefault(_ node: Node, _ opTypes: Set<String>) -> Bool {
         opTypes.contains(node.opType) && OpsetImport.isDefaultDomain(node.domain)

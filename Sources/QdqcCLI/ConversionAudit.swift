@@ -85,7 +85,7 @@ struct ConversionAudit {
                 input: ReportFile(path: command.model, sha256: try Self.hash(command.model)),
                 output: ReportOutput(path: command.output, written: false), pipeline: pipeline.description,
                 passes: pipelineReport.records.map(ReportPass.init(record:)),
-                verifierSeconds: Self.seconds(pipelineReport.verifierDuration),
+                verifierSeconds: pipelineReport.verifierDuration.seconds,
                 tensors: context.session.quantizationDecisions.map(ReportTensor.init(decision:)),
                 smoothing: context.session.smoothing, evaluation: evaluation, gate: gateResult)
         }
@@ -129,10 +129,7 @@ struct ConversionAudit {
         defer { try? FileManager.default.removeItem(at: folder) }
         let candidate = folder.appendingPathComponent((command.output as NSString).lastPathComponent).path
         do {
-            let options = ModelWriteOptions(
-                externalDataFile: command.externalData,
-                externalDataThreshold: command.externalDataThreshold ?? ModelWriteOptions().externalDataThreshold)
-            _ = try ModelWriter.write(quantized, to: candidate, options: options)
+            _ = try command.modelOutput(at: candidate).write(quantized)
         } catch {
             throw CLIError(path: candidate, error)
         }
@@ -159,10 +156,5 @@ struct ConversionAudit {
         } catch {
             throw CLIError(path: path, error)
         }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }

@@ -116,7 +116,10 @@ struct ConvertCommand: ParsableCommand {
 
     private var pipelineText: String { passes ?? DefaultPipeline.text }
 
-    private var outputFile: ModelOutput {
-        ModelOutput(path: output, externalData: externalData, externalDataThreshold: externalDataThreshold)
+    private var outputFile: ModelOutput { modelOutput(at: output) }
+
+    /// How this command writes a model to `path`: the output's format and external-data settings.
+    func modelOutput(at path: String) -> ModelOutput {
+        ModelOutput(path: path, externalData: externalData, externalDataThreshold: externalDataThreshold)
     }
 }

@@ -6,8 +6,8 @@ struct PassTimingReport {
 
     var text: String {
         let rows =
-            report.records.map { ($0.element, seconds($0.duration)) } + [
-                ("(verifier)", seconds(report.verifierDuration))
+            report.records.map { ($0.element, $0.duration.seconds) } + [
+                ("(verifier)", report.verifierDuration.seconds)
             ]
         let total = rows.reduce(0) { $0 + $1.1 }
         var lines = [
@@ -23,11 +23,6 @@ struct PassTimingReport {
             lines.append("  \(format(time)) (\(String(format: "%5.1f", share))%)  \(name)")
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
     }
 
     private func format(_ seconds: Double) -> String { String(format: "%8.4f", seconds) }

@@ -60,7 +60,7 @@ struct CompareCommand: ParsableCommand {
             comparator = try ModelComparator(
                 float: float, floatName: floatModel, quantized: quantized, quantizedName: quantizedModel)
         } catch let error as CompareError {
-            throw CLIError(path: quantizedModel, message: Self.withoutPrefix(quantizedModel, "\(error)"))
+            throw CLIError(path: quantizedModel, error)
         } catch {
             throw CLIError(path: floatModel, error)
         }
@@ -105,10 +105,5 @@ struct CompareCommand: ParsableCommand {
             StandardOutput.write(ComparisonTable(result: result, limit: top).text)
         }
         if let html, !quiet { StandardError.write("wrote \(html)\n") }
-    }
-
-    /// `message` without a leading "`path`: ", since CLIError adds the path itself.
-    static func withoutPrefix(_ path: String, _ message: String) -> String {
-        message.hasPrefix(path + ": ") ? String(message.dropFirst(path.count + 2)) : message
     }
 }

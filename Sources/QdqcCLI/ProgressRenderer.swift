@@ -49,7 +49,7 @@ final class ProgressRenderer {
     /// The text to draw now, or nil to stay silent: a terminal redraws at most ten times a second;
     /// a log gets a line at each tenth of the total or every 5 seconds.
     private func text(for update: ProgressUpdate, now: ContinuousClock.Instant, done: Bool) -> String? {
-        let sinceDrawn = lastDrawn.map { Self.seconds(now - $0) }
+        let sinceDrawn = lastDrawn.map { (now - $0).seconds }
         if isTerminal {
             guard done || update.completed == 0 || sinceDrawn.map({ $0 >= 0.1 }) ?? true else { return nil }
         } else {
@@ -63,7 +63,7 @@ final class ProgressRenderer {
         lastDrawn = now
         return Self.describe(
             task: update.task, completed: update.completed, total: update.total,
-            elapsed: started.map { Self.seconds(now - $0) } ?? 0, bar: isTerminal)
+            elapsed: started.map { (now - $0).seconds } ?? 0, bar: isTerminal)
     }
 
     /// `calibrate [#####.....] 12/64 samples  3.4/s  0:15 left`, or without the bar for logs.
@@ -98,10 +98,5 @@ final class ProgressRenderer {
         let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60)
         let twoDigits = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }
         return hours > 0 ? "\(hours):\(twoDigits(minutes)):\(twoDigits(secs))" : "\(minutes):\(twoDigits(secs))"
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
     }
 }

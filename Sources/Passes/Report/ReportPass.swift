@@ -20,7 +20,6 @@ public struct ReportPass: Sendable, Equatable, Codable {
         element = record.element
         changed = record.changed
         statistics = record.statistics
-        let parts = record.duration.components
-        seconds = Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+        seconds = record.duration.seconds
     }
 }

@@ -5,6 +5,7 @@ import OnnxText
 import Passes
 import Quantization
 import TensorFiles
+import TestSupport
 import Testing
 
 /// The calibrate pass on a tiny text model with hand-made samples: exact ranges, table reuse, bad input.
@@ -58,10 +59,10 @@ import Testing
     }
 
     @Test func minMaxRangesAreExactAndOnlyActivationsAreWatched() throws {
-        let folder = try TemporaryDirectory()
+        let folder = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { folder.remove() }
         try writeSamples(Self.samples, to: folder.url)
-        let (table, report) = try run("calibrate", data: CalibrationDataSource(origin: .files(path: folder.path)))
+        let (table, report) = try run("calibrate", data: CalibrationDataSource(origin: .files(path: folder.url.path)))
         let tensors = try #require(table).tensors
         #expect(tensors.keys.sorted() == ["flat", "r", "x", "y", "z0", "zero"])
         #expect(tensors["x"]?.range == CalibrationRange(min: -3, max: 4))
@@ -76,7 +77,7 @@ import Testing
     }
 
     @Test func zeroWidthRangeGivesAUsableScale() throws {
-        let folder = try TemporaryDirectory()
+        let folder = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { folder.remove() }
         try writeSamples(Self.samples, to: folder.url)
         // Small histograms and searches: the default sizes take a minute in a debug build.
@@ -85,7 +86,7 @@ import Testing
             "mse,candidates=16,histogram-bins=64",
         ] {
             let (table, _) = try run(
-                "calibrate{method=\(method)}", data: CalibrationDataSource(origin: .files(path: folder.path)))
+                "calibrate{method=\(method)}", data: CalibrationDataSource(origin: .files(path: folder.url.path)))
             for name in ["flat", "z0"] {
                 let range = try #require(table?.tensors[name]?.range, "\(method) \(name)")
                 #expect(range.min == range.max, "\(method) \(name)")
@@ -113,7 +114,7 @@ import Testing
     }
 
     @Test func matchingTableIsReusedWithoutRunningTheModel() throws {
-        let folder = try TemporaryDirectory()
+        let folder = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { folder.remove() }
         let data = folder.file("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
@@ -140,12 +141,12 @@ import Testing
     }
 
     @Test func mismatchingTableIsReplaced() throws {
-        let folder = try TemporaryDirectory()
+        let folder = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { folder.remove() }
         try writeSamples(Self.samples, to: folder.url)
         let tablePath = folder.url.deletingLastPathComponent().appendingPathComponent("t-\(UUID()).json").path
         defer { try? FileManager.default.removeItem(atPath: tablePath) }
-        let source = CalibrationDataSource(origin: .files(path: folder.path), tablePath: tablePath)
+        let source = CalibrationDataSource(origin: .files(path: folder.url.path), tablePath: tablePath)
         _ = try run("calibrate{method=minmax}", data: source)
         let remarks = Remarks()
         let (table, _) = try run("calibrate{method=mse}", data: source, remarks: remarks)
@@ -155,13 +156,13 @@ import Testing
     }
 
     @Test func knownRangeEntropyRunsTwoPassesAndReportsProgress() throws {
-        let folder = try TemporaryDirectory()
+        let folder = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { folder.remove() }
         try writeSamples(Self.samples, to: folder.url)
         final class Updates { var all: [ProgressUpdate] = [] }
         let updates = Updates()
         let (table, _) = try run(
-            "calibrate{method=entropy,bins=128}", data: CalibrationDataSource(origin: .files(path: folder.path)),
+            "calibrate{method=entropy,bins=128}", data: CalibrationDataSource(origin: .files(path: folder.url.path)),
             progress: { updates.all.append($0) })
         #expect(updates.all.first == ProgressUpdate(task: "calibrate", completed: 0, total: 6))
         #expect(updates.all.last == ProgressUpdate(task: "calibrate", completed: 6, total: 6))
@@ -183,18 +184,18 @@ import Testing
     }
 
     @Test func sampleLimitTakesTheFirstSamples() throws {
-        let folder = try TemporaryDirectory()
+        let folder = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { folder.remove() }
         try writeSamples(Self.samples, to: folder.url)
         let (table, _) = try run(
-            "calibrate", data: CalibrationDataSource(origin: .files(path: folder.path), sampleLimit: 2))
+            "calibrate", data: CalibrationDataSource(origin: .files(path: folder.url.path), sampleLimit: 2))
         #expect(table?.sampleCount == 2)
         #expect(table?.tensors["x"]?.range == CalibrationRange(min: -3, max: 4))
         #expect(table?.tensors["x"]?.counts.batches == 2)
     }
 
     @Test func badInputIsAClearError() throws {
-        let folder = try TemporaryDirectory()
+        let folder = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { folder.remove() }
         let expectError = { (source: CalibrationDataSource, needles: [String]) in
             #expect {
@@ -207,32 +208,32 @@ import Testing
             }
         }
         // An empty folder.
-        expectError(CalibrationDataSource(origin: .files(path: folder.path)), [folder.path, "no samples"])
+        expectError(CalibrationDataSource(origin: .files(path: folder.url.path)), [folder.url.path, "no samples"])
         // An .npz missing the input.
         try writeSamples([[1, 2, 3, 4]], to: folder.url, name: "wrong")
-        expectError(CalibrationDataSource(origin: .files(path: folder.path)), ["0000.npz", "'x' is missing"])
+        expectError(CalibrationDataSource(origin: .files(path: folder.url.path)), ["0000.npz", "'x' is missing"])
         // A .npy with a corrupt header, in a per-sample folder.
-        let npyFolders = try TemporaryDirectory()
+        let npyFolders = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { npyFolders.remove() }
         let sample = npyFolders.file("s0")
         try FileManager.default.createDirectory(at: sample, withIntermediateDirectories: true)
         try Data("\u{93}NUMPY\u{01}\u{00}garbage".utf8).write(to: sample.appendingPathComponent("x.npy"))
-        expectError(CalibrationDataSource(origin: .files(path: npyFolders.path)), ["x.npy"])
+        expectError(CalibrationDataSource(origin: .files(path: npyFolders.url.path)), ["x.npy"])
         // A sample of the wrong shape.
-        let shapes = try TemporaryDirectory()
+        let shapes = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { shapes.remove() }
         try NpzWriter.write(["x": .floats([1, 2], dims: [1, 2])], to: shapes.file("0000.npz").path)
-        expectError(CalibrationDataSource(origin: .files(path: shapes.path)), ["0000.npz", "input 'x'", "shape"])
+        expectError(CalibrationDataSource(origin: .files(path: shapes.url.path)), ["0000.npz", "input 'x'", "shape"])
     }
 
     @Test func nonFiniteSamplesAreCountedNotPropagated() throws {
-        let folder = try TemporaryDirectory()
+        let folder = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { folder.remove() }
         try writeSamples([[.nan, .nan, .nan, .nan], [.infinity, -.infinity, .nan, .infinity]], to: folder.url)
         for method in ["minmax", "percentile", "entropy", "mse"] {
             let remarks = Remarks()
             let (table, _) = try run(
-                "calibrate{method=\(method)}", data: CalibrationDataSource(origin: .files(path: folder.path)),
+                "calibrate{method=\(method)}", data: CalibrationDataSource(origin: .files(path: folder.url.path)),
                 remarks: remarks)
             let x = try #require(table?.tensors["x"])
             #expect(x.range == .zero, "\(method)")

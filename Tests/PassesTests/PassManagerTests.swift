@@ -1,17 +1,18 @@
 import Foundation
 import OnnxText
 import Passes
+import TestSupport
 import Testing
 
 @Suite struct PassManagerTests {
     let registryWithFailingPass = PassRegistry(passTypes: PassRegistry.builtinPassTypes + [FailingPass.self])
 
     @Test func treeDumpWritesNumberedFilesWithBanners() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { directory.remove() }
         let pipeline = try Pipeline.parse("eliminate-dead-code,topological-sort")
         let manager = try PassManager(
-            pipeline: pipeline, options: PassManagerOptions(irTreeDirectory: directory.path, diagnostics: .discard))
+            pipeline: pipeline, options: PassManagerOptions(irTreeDirectory: directory.url.path, diagnostics: .discard))
         try manager.run(on: try TestModels.parse(TestModels.withDeadCode))
 
         #expect(
@@ -40,11 +41,11 @@ import Testing
     }
 
     @Test func largeTensorsGoToASidecarPerDump() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { directory.remove() }
         let manager = try PassManager(
             pipeline: try Pipeline.parse("topological-sort"),
-            options: PassManagerOptions(irTreeDirectory: directory.path, diagnostics: .discard))
+            options: PassManagerOptions(irTreeDirectory: directory.url.path, diagnostics: .discard))
         try manager.run(on: try TestModels.parse(TestModels.withLargeInitializer))
 
         #expect(
@@ -100,12 +101,12 @@ import Testing
     }
 
     @Test func aThrowingPassIsNamedAndLeavesAReproducer() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { directory.remove() }
         let pipeline = try Pipeline.parse("eliminate-dead-code,fail-on-purpose{mode=throw},topological-sort")
         let manager = try PassManager(
             pipeline: pipeline, registry: registryWithFailingPass,
-            options: PassManagerOptions(irTreeDirectory: directory.path, diagnostics: .discard))
+            options: PassManagerOptions(irTreeDirectory: directory.url.path, diagnostics: .discard))
         let reproducerPath = directory.file("reproducer.onnxtxt").path
         let error = #expect(throws: PassManagerError.self) {
             try manager.run(on: try TestModels.parse(TestModels.withDeadCode))

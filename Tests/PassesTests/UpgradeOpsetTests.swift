@@ -82,7 +82,7 @@ import Testing
         let folder = Repository.passesDirectory.appendingPathComponent("upgrade-opset/cases")
         let cases = Repository.folders(in: folder)
         #expect(!cases.isEmpty, "no cases under \(folder.path)")
-        let scratch = try TemporaryDirectory()
+        let scratch = try TemporaryDirectory(prefix: "qdqc-passes")
         defer { scratch.remove() }
         var checked = 0
         for directory in cases {

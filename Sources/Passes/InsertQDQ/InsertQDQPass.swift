@@ -121,9 +121,6 @@ public struct InsertQDQPass: Pass {
             needs.append(
                 (mark.scheme.format.minimumOpset(for: mark.granularity), "\(kind) \(mark.scheme.format) weights"))
         }
-        for bias in planner.biases where planner.weights[bias.weight].granularity != .perTensor {
-            needs.append((13, "per-channel int32 biases"))
-        }
         guard let strictest = needs.max(by: { $0.opset < $1.opset }) else { return }
         let opset = model.opsetVersion(for: "") ?? 1
         if opset < Int64(strictest.opset) {

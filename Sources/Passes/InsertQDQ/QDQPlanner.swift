@@ -211,9 +211,6 @@ struct QDQPlanner {
     ) throws {
         let entry = settings.config.tensors[value.name]
         if entry?.quantize == false { return skip(value, "quantization config: quantize false") }
-        if graph.inputs.contains(where: { $0 === value }) {
-            return skip(value, "\(rule): initializer is also a graph input (it may be overridden)")
-        }
         let format = entry?.format ?? settings.weightFormat
         let rank = tensor.dims.count
         let granularity: QuantGranularity
@@ -256,9 +253,6 @@ struct QDQPlanner {
     ) throws {
         let entry = settings.config.tensors[value.name]
         if entry?.quantize == false { return skip(value, "quantization config: quantize false") }
-        if graph.inputs.contains(where: { $0 === value }) {
-            return skip(value, "\(rule): initializer is also a graph input (it may be overridden)")
-        }
         let format = entry?.format ?? settings.activationFormat
         let scheme = target.activationScheme(format: format, symmetric: settings.symmetricActivations)
         addWeight(
@@ -288,8 +282,7 @@ struct QDQPlanner {
             tensor.dataType == .float
         else { return }
         let reason = "\(rule): bias stays float"
-        guard tensor.dims.count == 1, !graph.inputs.contains(where: { $0 === bias }),
-            settings.config.tensors[bias.name]?.quantize != false
+        guard tensor.dims.count == 1, settings.config.tensors[bias.name]?.quantize != false
         else { return skip(bias, reason) }
         guard let input = node.inputs.first ?? nil, activationIndex[ObjectIdentifier(input)] != nil,
             let weightInput, weightInput < node.inputs.count, let weight = node.inputs[weightInput],

@@ -142,9 +142,10 @@ struct QDQRewriter {
                 let outputName = value.name
                 value.name = names.fresh(outputName + "_float")
                 dequantized.name = outputName
-                try value.replaceAllUses(with: dequantized, includingGraphOutputs: true)
-                // replaceAllUses also rewired the QuantizeLinear; it must keep reading the float tensor.
-                quantize.setInput(0, value)
+                // Every reader but the QuantizeLinear reads the DequantizeLinear already: only the output slots move.
+                for index in graph.outputs.indices where graph.outputs[index] === value {
+                    graph.outputs[index] = dequantized
+                }
             }
         } else {
             for use in mark.uses { use.node.setInput(use.index, dequantized) }

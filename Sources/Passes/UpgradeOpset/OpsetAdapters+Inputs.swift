@@ -4,20 +4,22 @@ import OnnxIR
 extension OpsetAdapters {
     /// `axes` attribute to input 1 (ReduceSum, Squeeze and Unsqueeze at 13; the other Reduce ops at 18).
     static func axesAsInput(_ node: Node, step: Int64, rewriter: OpsetRewriter) throws -> Node {
-        guard let axes = try ints(node, "axes", step: step, rewriter: rewriter) else { return node }
-        let constant = try rewriter.int64s(axes, named: constantBase(node, "axes"), for: node, step: step)
-        rewriter.setInput(node, 1, constant)
-        node.removeAttribute("axes")
-        rewriter.noteRewrite(node.opType)
-        return node
+        try intsAsFirstOperand("axes", node, step: step, rewriter: rewriter)
     }
 
     /// Split at 13: the `split` sizes become input 1.
     static func splitSizesAsInput(_ node: Node, step: Int64, rewriter: OpsetRewriter) throws -> Node {
-        guard let sizes = try ints(node, "split", step: step, rewriter: rewriter) else { return node }
-        let constant = try rewriter.int64s(sizes, named: constantBase(node, "split"), for: node, step: step)
+        try intsAsFirstOperand("split", node, step: step, rewriter: rewriter)
+    }
+
+    /// Moves the ints attribute `name`, when present, into a constant read as input 1.
+    private static func intsAsFirstOperand(_ name: String, _ node: Node, step: Int64, rewriter: OpsetRewriter) throws
+        -> Node
+    {
+        guard let values = try ints(node, name, step: step, rewriter: rewriter) else { return node }
+        let constant = try rewriter.int64s(values, named: constantBase(node, name), for: node, step: step)
         rewriter.setInput(node, 1, constant)
-        node.removeAttribute("split")
+        node.removeAttribute(name)
         rewriter.noteRewrite(node.opType)
         return node
     }

@@ -14,12 +14,8 @@ public struct OpsetUpgrader {
     /// The newest default-domain opset a model may be raised to.
     public static let newestTargetOpset = OpsetAdapters.newestTarget
 
-    /// The opsets the quantization formats need: per-axis Q/DQ, float8, and int4/int16/blocked Q/DQ.
+    /// The opset per-axis QuantizeLinear/DequantizeLinear needs (the default target of `upgrade-opset`).
     public static let perAxisQuantizationOpset: Int64 = 13
-    /// Float8 QuantizeLinear/DequantizeLinear.
-    public static let float8QuantizationOpset: Int64 = 19
-    /// Int4, uint4, int16, uint16 and blocked QuantizeLinear/DequantizeLinear.
-    public static let blockedQuantizationOpset: Int64 = 21
 
     /// Raises `model`'s default-domain opset to `opset` in place; on error the model may be partly converted.
     @discardableResult

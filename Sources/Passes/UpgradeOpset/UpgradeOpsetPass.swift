@@ -2,8 +2,8 @@ import OnnxIR
 
 /// Raises the default-domain opset to `to`, rewriting the ops whose signature or meaning changed on the way.
 ///
-/// The work is `OpsetUpgrader.upgrade(_:to:)`, which insert-qdq also calls
-/// when the chosen format needs a newer opset than the model has.
+/// The work is `OpsetUpgrader.upgrade(_:to:)`. insert-qdq does not upgrade by itself: when the chosen
+/// format needs a newer opset than the model has, it names this pass and the opset to add.
 public struct UpgradeOpsetPass: Pass {
     /// `upgrade-opset`.
     public static let argument = "upgrade-opset"

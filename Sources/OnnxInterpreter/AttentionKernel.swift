@@ -127,9 +127,6 @@ enum AttentionKernel {
         if let nonPadLengths, nonPadLengths.count != batch {
             throw KernelError.invalid("nonpad_kv_seqlen has \(nonPadLengths.count) values for batch \(batch)")
         }
-        if let offsets, offsets.count != batch {
-            throw KernelError.invalid("nonpad_kv_seqlen has \(offsets.count) values for batch \(batch)")
-        }
         if options.causal {
             var base = try mask ?? NDArray(zerosOf: type, shape: [queries, keys])
             if windowed { base = try add(NDArray(zerosOf: type, shape: [queries, keys]), base) }

@@ -77,7 +77,7 @@ public enum ConstantData {
             return decode(bytes, as: UInt16.self) { Double(HalfFloat.float(fromHalf: $0)) }
         case .bfloat16:
             guard let bytes = readableBytes(tensor) else { return nil }
-            return decode(bytes, as: UInt16.self) { Double(Float(bitPattern: UInt32($0) << 16)) }
+            return decode(bytes, as: UInt16.self) { Double(HalfFloat.float(fromBFloat16: $0)) }
         default:
             return int64s(tensor)?.map(Double.init)
         }

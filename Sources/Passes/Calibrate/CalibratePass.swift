@@ -55,19 +55,19 @@ public struct CalibratePass: Pass {
             throw CalibrationRunError.noCalibrationData(pass: Self.argument)
         }
         let watched = Self.activations(of: model.graph)
-        let sampleCount = try CalibrationRunner.sampleCount(model: model, source: source)
-        let key = try runKey(model: model, source: source, sampleCount: sampleCount)
+        let samples = try CalibrationSamples(model: model, source: source)
+        let key = try runKey(model: model, source: source, sampleCount: samples.count)
         if let path = source.tablePath, let table = try reusableTable(at: path, key: key, context: context) {
             context.session.calibrationTable = table
             context.remark(
-                "calibrate: reusing calibration table \(path) (\(key.method.rawValue), \(sampleCount) samples, "
+                "calibrate: reusing calibration table \(path) (\(key.method.rawValue), \(samples.count) samples, "
                     + "\(table.tensors.count) tensors); the model was not run")
             return PassResult(changed: false, statistics: ["reused-table": 1, "tensors": table.tensors.count])
         }
         let observers = try ObserverSet(configuration: configuration)
         for tensor in watched { try observers.watch(tensor) }
-        let samplesRun = try CalibrationRunner.observe(
-            model: model, source: source, observers: observers, context: context, task: Self.argument)
+        try CalibrationRunner.observe(
+            model: model, samples: samples, observers: observers, context: context, task: Self.argument)
         // Tensors that never reached an observer (not floating point at run time) get no entry,
         // so no later pass quantizes them with a meaningless [0, 0] range.
         let results = try observers.results().filter { $0.value.counts.batches > 0 }
@@ -77,17 +77,15 @@ public struct CalibratePass: Pass {
                 "calibrate: \(withoutFinite.count) tensor(s) had no finite value (e.g. '\(first)'); "
                     + "their range is [0, 0], which quantizes with scale 1")
         }
-        var runKey = key
-        runKey.sampleCount = samplesRun
-        let table = CalibrationTable(key: runKey, qdqcVersion: Self.tableWriterVersion, tensors: results)
+        let table = CalibrationTable(key: key, qdqcVersion: Self.tableWriterVersion, tensors: results)
         if let path = source.tablePath {
             try table.write(to: path)
             context.remark(
-                "calibrate: wrote calibration table \(path) (\(results.count) tensors, \(samplesRun) samples)")
+                "calibrate: wrote calibration table \(path) (\(results.count) tensors, \(samples.count) samples)")
         }
         context.session.calibrationTable = table
         return PassResult(
-            changed: false, statistics: ["reused-table": 0, "tensors": results.count, "samples": samplesRun])
+            changed: false, statistics: ["reused-table": 0, "tensors": results.count, "samples": samples.count])
     }
 
     /// Graph inputs and node outputs of the main graph that may be floating point, except constants.

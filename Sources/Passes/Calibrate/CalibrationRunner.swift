@@ -7,20 +7,18 @@ import OnnxInterpreter
 /// Streaming: each sample is read, run and dropped before the next, and each watched tensor is
 /// folded into its observer while the interpreter still holds it, so memory depends on the
 /// number of watched tensors, never on the number of samples. Used by `calibrate` (every
-/// activation) and by SmoothQuant (per-channel magnitudes).
+/// activation).
 public enum CalibrationRunner {
-    /// Runs `model` over the samples of `source` and feeds every float tensor `observers` watches.
+    /// Runs `model` over `samples` and feeds every float tensor `observers` watches.
     ///
     /// When the observers need each tensor's magnitude in advance (entropy on the `known-range`
     /// grid: `ObserverConfiguration.needsKnownRange`), a first min/max pass over the same
     /// samples gives it, then the tensors waiting for it (`tensorsAwaitingKnownRange`) are
     /// watched with it and a second pass runs. Progress goes to `context.progress` under `task`,
-    /// counting samples over both passes. Returns the number of samples run (per pass).
-    @discardableResult
+    /// counting samples over both passes.
     public static func observe(
-        model: Model, source: CalibrationDataSource, observers: ObserverSet, context: PassContext, task: String
-    ) throws -> Int {
-        let samples = try CalibrationSamples(model: model, source: source)
+        model: Model, samples: CalibrationSamples, observers: ObserverSet, context: PassContext, task: String
+    ) throws {
         if samples.isRandom {
             context.remark(
                 "\(task): calibrating on \(samples.count) random samples (--calib-random); "
@@ -41,12 +39,6 @@ public enum CalibrationRunner {
             }
         }
         try run(interpreter, over: samples, feeding: observers, progress: &progress)
-        return samples.count
-    }
-
-    /// The number of samples `source` gives for `model`, without running anything (for a table's run key).
-    public static func sampleCount(model: Model, source: CalibrationDataSource) throws -> Int {
-        try CalibrationSamples(model: model, source: source).count
     }
 
     private static func run(

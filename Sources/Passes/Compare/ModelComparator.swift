@@ -15,7 +15,12 @@ public struct ModelComparator {
     public let unmatchedDequantizeNodes: [String]
     private let floatInterpreter: Interpreter
     private let quantizedInterpreter: Interpreter
-    private let floatInitializers: [String: Tensor]
+    /// Pair index by float tensor name, pair indices by quantized and by pre-quantization tensor name.
+    private let floatIndex: [String: Int]
+    private let quantizedIndices: [String: [Int]]
+    private let preQuantizedIndices: [String: [Int]]
+    /// The float values of the float model's initializers that are compared, decoded once.
+    private let initializerCopies: [Int: [Float]]
 
     /// Plans both models; `outputsOnly` compares just the graph outputs (cheaper: nothing else is copied).
     public init(float: Model, floatName: String, quantized: Model, quantizedName: String, outputsOnly: Bool = false)
@@ -25,13 +30,23 @@ public struct ModelComparator {
         pairs = matcher.pairs(outputsOnly: outputsOnly)
         unmatchedDequantizeNodes = outputsOnly ? [] : matcher.unmatchedDequantizeNodes()
         guard !pairs.isEmpty else { throw CompareError.nothingMatched(quantizedModel: quantizedName) }
-        var initializers: [String: Tensor] = [:]
-        for value in float.graph.initializers {
-            if let tensor = value.initializer, pairs.contains(where: { $0.floatName == value.name }) {
-                initializers[value.name] = tensor
-            }
+        var floatIndex: [String: Int] = [:]
+        var quantizedIndices: [String: [Int]] = [:]
+        var preQuantizedIndices: [String: [Int]] = [:]
+        for (index, pair) in pairs.enumerated() {
+            floatIndex[pair.floatName] = index
+            quantizedIndices[pair.quantizedName, default: []].append(index)
+            if let pre = pair.preQuantizedName { preQuantizedIndices[pre, default: []].append(index) }
         }
-        floatInitializers = initializers
+        var copies: [Int: [Float]] = [:]
+        for value in float.graph.initializers {
+            guard let tensor = value.initializer, let index = floatIndex[value.name] else { continue }
+            copies[index] = try Self.floats(of: try NDArray(tensor: tensor), tensor: value.name, model: floatName)
+        }
+        self.floatIndex = floatIndex
+        self.quantizedIndices = quantizedIndices
+        self.preQuantizedIndices = preQuantizedIndices
+        initializerCopies = copies
         floatInterpreter = try Interpreter(model: float, name: floatName)
         quantizedInterpreter = try Interpreter(model: quantized, name: quantizedName)
     }
@@ -77,19 +92,10 @@ public struct ModelComparator {
         name sampleName: String, inputs: [String: NDArray], accumulators: inout [ErrorAccumulator],
         ownNoise: inout [ErrorAccumulator?]
     ) throws {
-        var wantedFloat: [String: Int] = [:]
-        var wantedQuantized: [String: [Int]] = [:]
-        var wantedPre: [String: [Int]] = [:]
-        for (index, pair) in pairs.enumerated() {
-            wantedFloat[pair.floatName] = index
-            wantedQuantized[pair.quantizedName, default: []].append(index)
-            if let pre = pair.preQuantizedName { wantedPre[pre, default: []].append(index) }
-        }
-        var floatCopies: [Int: [Float]] = [:]
-        for (name, index) in wantedFloat {
-            guard let tensor = floatInitializers[name] else { continue }
-            floatCopies[index] = try Self.floats(of: try NDArray(tensor: tensor), tensor: name, model: floatName)
-        }
+        let wantedFloat = floatIndex
+        let wantedQuantized = quantizedIndices
+        let wantedPre = preQuantizedIndices
+        var floatCopies = initializerCopies
         let floatModelName = floatName
         _ = try floatInterpreter.run(Self.inputs(inputs, for: floatInterpreter)) { observed in
             guard observed.depth == 0, let index = wantedFloat[observed.name], floatCopies[index] == nil else { return }

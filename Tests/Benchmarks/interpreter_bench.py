@@ -56,12 +56,17 @@ print(elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_
 
 def run_child(arguments):
     """Runs a child process; returns (its stdout, peak RSS in MiB, wall seconds, CPU seconds)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    out = process.stdout.read()
-    err = process.stderr.read()
+    # Output goes to files, not pipes: a child that writes more than a pipe holds would block
+    # forever while we wait for it.
+    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+        start = time.perf_counter()
+        process = subprocess.Popen(arguments, stdout=out_file, stderr=err_file, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        out_file.seek(0)
+        err_file.seek(0)
+        out = out_file.read()
+        err = err_file.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(arguments)} failed:\n{err}")
     return out, usage.ru_maxrss / 1024.0, wall, usage.ru_utime + usage.ru_stime

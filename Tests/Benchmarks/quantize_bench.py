@@ -345,14 +345,19 @@ def write_markdown(path, results, args):
         "```",
         "",
     ] + markdown_table(results) + [""]
-    start = text.find("\n" + SECTION + "\n")
+    replace_section(path, text, SECTION, body)
+
+
+def replace_section(path, text, heading, lines):
+    """Writes `text` to `path` with the section under `heading` (up to the next `## `) replaced by `lines`."""
+    start = text.find("\n" + heading + "\n")
     if start < 0:
-        new = text.rstrip("\n") + "\n\n" + "\n".join(body)
+        new = text.rstrip("\n") + "\n\n" + "\n".join(lines)
     else:
         start += 1
-        following = re.search(r"^## ", text[start + len(SECTION):], flags=re.MULTILINE)
-        end = start + len(SECTION) + following.start() if following else len(text)
-        new = text[:start] + "\n".join(body) + ("\n" if following else "") + text[end:]
+        following = re.search(r"^## ", text[start + len(heading):], flags=re.MULTILINE)
+        end = start + len(heading) + following.start() if following else len(text)
+        new = text[:start] + "\n".join(lines) + ("\n" if following else "") + text[end:]
     with open(path, "w") as handle:
         handle.write(new)
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import tempfile
 
@@ -36,7 +35,7 @@ sys.path.insert(0, os.path.join(ROOT, "Tests", "Python"))
 sys.path.insert(0, HERE)
 
 import quant_metrics as qm  # noqa: E402
-from quantize_bench import fmt, run_child, subset_folder  # noqa: E402
+from quantize_bench import fmt, replace_section, run_child, subset_folder  # noqa: E402
 
 SECTION = "## SmoothQuant"
 
@@ -209,16 +208,7 @@ def write_markdown(path, results, args):
             if "smoothing" in v:
                 lines.append(f"| {result['model']} | {v['label']} | {smoothing_text(v['smoothing'])} |")
     lines.append("")
-    start = text.find("\n" + SECTION + "\n")
-    if start < 0:
-        new = text.rstrip("\n") + "\n\n" + "\n".join(lines)
-    else:
-        start += 1
-        following = re.search(r"^## ", text[start + len(SECTION):], flags=re.MULTILINE)
-        end = start + len(SECTION) + following.start() if following else len(text)
-        new = text[:start] + "\n".join(lines) + ("\n" if following else "") + text[end:]
-    with open(path, "w") as handle:
-        handle.write(new)
+    replace_section(path, text, SECTION, lines)
 
 
 if __name__ == "__main__":

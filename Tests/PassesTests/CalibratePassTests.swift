@@ -106,6 +106,23 @@ import Testing
         }
     }
 
+    @Test func randomInputsRefuseAShapeWhoseElementCountOverflows() throws {
+        // 2^28 per dimension passes a per-dimension bound, and the product 2^84 wraps to 0 in 64 bits.
+        let model = try TextParser.parseModel(
+            """
+            <ir_version: 8, opset_import: ["" : 17]>
+            huge (float[268435456,268435456,268435456] x) => (float[268435456,268435456,268435456] y) {
+               y = Relu (x)
+            }
+            """)
+        let context = PassContext(calibrationData: CalibrationDataSource(origin: .random(seed: 1, sampleCount: 1)))
+        #expect {
+            _ = try CalibratePass(options: ["method": "minmax"]).run(on: model, context: context)
+        } throws: { error in
+            "\(error)".contains("'x'") && "\(error)".contains("too large for random inputs")
+        }
+    }
+
     @Test func anOptionTheMethodDoesNotTakeIsAnError() throws {
         #expect(throws: (any Error).self) { _ = try CalibratePass(options: ["method": "minmax", "bins": "64"]) }
         #expect(throws: (any Error).self) { _ = try CalibratePass(options: ["method": "kl"]) }

@@ -13,6 +13,7 @@ struct RandomSampleMaker {
         let name: String
         let elementType: DataType
         let shape: [Int]
+        let count: Int
     }
 
     private let plans: [InputPlan]
@@ -34,13 +35,11 @@ struct RandomSampleMaker {
                 guard let size = dimension.value, size >= 0 else { return 1 }
                 return Int(size)
             }
-            guard sizes.allSatisfy({ $0 <= 1 << 28 }),
-                sizes.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= 1 << 28
-            else {
+            guard let count = ElementCount.of(sizes.map(Int64.init)), count <= 1 << 28 else {
                 throw CalibrationRunError.unsupportedRandomInput(
                     name: value.name, reason: "shape \(shape) is too large for random inputs")
             }
-            return InputPlan(name: value.name, elementType: elementType, shape: sizes)
+            return InputPlan(name: value.name, elementType: elementType, shape: sizes, count: count)
         }
     }
 
@@ -51,7 +50,7 @@ struct RandomSampleMaker {
         var generator = SplitMix64(seed: seed &+ UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03)
         var arrays: [String: NDArray] = [:]
         for plan in plans {
-            let count = plan.shape.reduce(1, *)
+            let count = plan.count
             switch plan.elementType {
             case .float:
                 arrays[plan.name] = try NDArray(floats: generator.normals(count), shape: plan.shape)

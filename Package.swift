@@ -9,8 +9,8 @@ let package = Package(
         .library(name: "QdqcCLI", targets: ["QdqcCLI"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // The C boundary: libprotobuf-c and the protoc-c output for schemas/onnx.proto.

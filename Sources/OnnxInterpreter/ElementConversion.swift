@@ -17,10 +17,8 @@ enum ElementConversion {
         case .bfloat16, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float4e2m1, .float8e8m0:
             let floats = try convertNative(source, to: .float)
             return try encodeFloat(floats, to: target, saturate: saturate, rounding: rounding)
-        case .int4, .int2:
-            return try pack(convertNative(source, to: .int8), as: target)
-        case .uint4, .uint2:
-            return try pack(convertNative(source, to: .uint8), as: target)
+        case .int4, .int2, .uint4, .uint2:
+            return try pack(narrowForPacking(source, to: target), as: target)
         default:
             return try convertNative(source, to: target)
         }
@@ -79,6 +77,27 @@ enum ElementConversion {
             target[index] = value
         }
         return output
+    }
+
+    /// `source` as int8 (signed targets) or uint8 elements ready for `pack`.
+    ///
+    /// Integer sources keep their low bits, as ONNX's Cast specifies for fixed point out of
+    /// range. For floating-point sources ONNX leaves out-of-range values undefined; they
+    /// saturate to the target's range (NaN to 0), as ONNX Runtime's kernel and
+    /// QuantizeLinear do, instead of wrapping through a wider integer.
+    private static func narrowForPacking(_ source: NDArray, to target: DataType) throws -> NDArray {
+        let signed = target == .int4 || target == .int2
+        let byteType: DataType = signed ? .int8 : .uint8
+        guard source.dataType.isFloatingPoint else { return try convertNative(source, to: byteType) }
+        let bits = target.bitWidth ?? 8
+        let upper = Float(signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1)
+        let lower = signed ? -upper - 1 : 0
+        let floats = try convertNative(source, to: .float)
+        let clamped = try NDArray.uninitialized(.float, shape: source.shape)
+        ElementwiseLoops.map(floats.pointer(Float.self), clamped.pointer(Float.self), count: source.count) {
+            $0.isNaN ? 0 : min(max($0, lower), upper)
+        }
+        return try convertNative(clamped, to: byteType)
     }
 
     /// Packs int8/uint8 elements (keeping their low bits) into a 4- or 2-bit type.

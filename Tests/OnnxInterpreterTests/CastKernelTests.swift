@@ -29,6 +29,27 @@ import Testing
         #expect(try y.floatValues() == [.infinity, 1.75])
     }
 
+    /// Float to a packed integer type: ONNX leaves out-of-range values undefined; they saturate.
+    @Test(arguments: [
+        (DataType.int4, [Float](arrayLiteral: -8, -8, -2, 7, 7, 0, 7, -8)),
+        (DataType.uint4, [0, 0, 0, 7, 15, 0, 15, 0]),
+        (DataType.int2, [-2, -2, -2, 1, 1, 0, 1, -2]),
+        (DataType.uint2, [0, 0, 0, 3, 3, 0, 3, 0]),
+    ])
+    func floatToPackedIntegersSaturates(target: DataType, expected: [Float]) throws {
+        let x = try Arrays.f([-9, -8.5, -2.7, 7.9, 16, .nan, .infinity, -.infinity], [8])
+        let packed = try SingleNode.run1("Cast", [x], attributes: [.int("to", Int(target.rawValue))])
+        let back = try SingleNode.run1("Cast", [packed], attributes: [.int("to", 1)])
+        #expect(try back.floatValues() == expected)
+    }
+
+    /// Integer to a packed integer type keeps the low bits, as ONNX specifies for fixed point.
+    @Test func integerToInt4Wraps() throws {
+        let packed = try SingleNode.run1("Cast", [Arrays.i32([-9, 9, 3], [3])], attributes: [.int("to", 22)])
+        let back = try SingleNode.run1("Cast", [packed], attributes: [.int("to", 1)])
+        #expect(try back.floatValues() == [7, -7, 3])
+    }
+
     @Test func int64ToFloatIsCorrectlyRounded() throws {
         let y = try SingleNode.run1("Cast", [Arrays.i64([(1 << 24) + 1, 3], [2])], attributes: [.int("to", 1)])
         #expect(try y.floatValues() == [16_777_216, 3])

@@ -2,7 +2,7 @@ import Foundation
 
 /// ONNX's backend node test cases, generated once by the venv's onnx into a cache folder.
 enum NodeTestCases {
-    /// The onnx release the cases come from (pinned in Tests/requirements.txt).
+    /// The onnx release the cases come from (pinned in Tests/requirements.in and Tests/requirements.lock).
     static let onnxVersion = "1.23.2"
 
     /// Generates every node case with `generate_data`, plus each case's own tolerances.
@@ -22,9 +22,9 @@ enum NodeTestCases {
             json.dump(tolerances, f, sort_keys=True)
         """
 
-    /// The folder holding `node/<case>/`, generated on first use.
+    /// The folder holding `node/<case>/`, generated on first use and keyed by the lock's hash.
     static func root() throws -> String {
-        let path = try TestEnvironment.cacheDirectory("onnx-node-tests-\(onnxVersion)")
+        let path = try TestEnvironment.lockedCacheDirectory("onnx-node-tests-\(onnxVersion)")
         let marker = path + "/tolerances.json"
         if !FileManager.default.fileExists(atPath: marker) {
             try TestEnvironment.runPython(generatorScript, arguments: [onnxVersion, path])

@@ -31,7 +31,7 @@ import Testing
         let folder = TestEnvironment.modelsRoot + "/" + name
         try #require(FileManager.default.fileExists(atPath: folder + "/model.onnx"), "missing \(folder)")
         try #require(TestEnvironment.hasPython, "the test venv (.venv) is missing")
-        let cache = try TestEnvironment.cacheDirectory("interpreter-reference/\(name)")
+        let cache = try TestEnvironment.lockedCacheDirectory("interpreter-reference", subfolder: name)
         let samples = try FileManager.default.contentsOfDirectory(atPath: folder + "/eval")
             .filter { $0.hasSuffix(".npz") }.sorted().prefix(Self.samplesPerModel)
         #expect(!samples.isEmpty, "no eval samples in \(folder)")

@@ -18,6 +18,23 @@ enum TestEnvironment {
     /// The shared real models.
     static let modelsRoot = "/work/shared/models"
 
+    /// The hash of `Tests/requirements.lock` the venv was built from (written by `.ci/setup`).
+    ///
+    /// Caches of data that Python generates are keyed by it, so a new lock never reuses
+    /// expected values that older packages computed.
+    static func lockHash() throws -> String {
+        let text = try String(contentsOfFile: packageRoot + "/.venv/lock.sha256", encoding: .utf8)
+        let hash = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard hash.count == 64 else { throw PythonFailure(message: "run .ci/setup: .venv/lock.sha256 is not a hash") }
+        return hash
+    }
+
+    /// A cache folder under `.build` for data the locked Python packages generate.
+    static func lockedCacheDirectory(_ name: String, subfolder: String = "") throws -> String {
+        let keyed = "\(name)-lock-\(try lockHash().prefix(16))"
+        return try cacheDirectory(subfolder.isEmpty ? keyed : keyed + "/" + subfolder)
+    }
+
     /// A cache folder under `.build` (kept between runs, never committed).
     static func cacheDirectory(_ name: String) throws -> String {
         let path = packageRoot + "/.build/" + name

@@ -20,6 +20,16 @@ import Testing
         #expect(folders.sorted() == registry.arguments.sorted())
     }
 
+    /// `Sources/Passes` is laid out like `passes/`: one source folder per pass, named as its argument.
+    @Test func everyPassHasASourceFolderNamedAsItsArgument() {
+        let folders = Repository.folders(in: Repository.passSourcesDirectory).map(\.lastPathComponent)
+            .filter { !["Infrastructure", "Shared"].contains($0) }
+        #expect(folders.sorted() == registry.arguments.sorted())
+        let loose = (try? FileManager.default.contentsOfDirectory(atPath: Repository.passSourcesDirectory.path))?
+            .filter { $0.hasSuffix(".swift") } ?? []
+        #expect(loose.isEmpty, "files outside Infrastructure/, Shared/ and the pass folders: \(loose)")
+    }
+
     @Test func everyReadmeStatesTheSummaryAndTheOptions() throws {
         for type in registry.passTypes {
             let readme = try Repository.read(

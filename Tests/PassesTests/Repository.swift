@@ -6,6 +6,8 @@ enum Repository {
         .deletingLastPathComponent()
 
     static let passesDirectory = root.appendingPathComponent("passes")
+    /// The Passes module's sources: `Infrastructure/`, `Shared/` and one folder per pass.
+    static let passSourcesDirectory = root.appendingPathComponent("Sources/Passes")
     static let pipelinesDirectory = passesDirectory.appendingPathComponent("pipelines")
     static let passesDoc = root.appendingPathComponent("docs/passes.md")
 

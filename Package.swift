@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "OnnxIO", dependencies: ["OnnxIR", "COnnxProto", "CProtobufC"]),
         // ONNX textual syntax: printer and parser.
         .target(name: "OnnxText", dependencies: ["OnnxIR"]),
+        // Model files: format by extension (.onnx protobuf, .onnxtxt text), sidecars, atomic files and folders.
+        .target(name: "ModelFiles", dependencies: ["OnnxIR", "OnnxIO", "OnnxText"]),
         // .npy / .npz / TensorProto .pb files and sample folders.
         .target(
             name: "TensorFiles",
@@ -51,7 +53,7 @@ let package = Package(
             name: "Passes",
             dependencies: [
                 "OnnxIR", "OnnxText", "OnnxIO", "OnnxInterpreter", "TensorFiles", "Calibration", "Quantization",
-                "SeededRandom",
+                "SeededRandom", "ModelFiles",
             ],
             // Swift 6.3.1's release optimizer aborts ("Found ownership error") in CopyPropagation on
             // the shape rules' enum matching; the pass only shortens lifetimes, so leaving it out is safe.
@@ -62,7 +64,7 @@ let package = Package(
             name: "QdqcCLI",
             dependencies: [
                 "OnnxIR", "OnnxIO", "OnnxText", "Passes", "TensorFiles", "OnnxInterpreter", "Calibration",
-                "Quantization",
+                "Quantization", "ModelFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "OnnxIRTests", dependencies: ["OnnxIR"]),
         .testTarget(name: "OnnxIOTests", dependencies: ["OnnxIR", "OnnxIO"]),
         .testTarget(name: "OnnxTextTests", dependencies: ["OnnxIR", "OnnxText"]),
+        .testTarget(name: "ModelFilesTests", dependencies: ["OnnxIR", "OnnxText", "ModelFiles", "TestSupport"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles"]),
         .testTarget(
             name: "OnnxInterpreterTests",

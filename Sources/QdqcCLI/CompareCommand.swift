@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelFiles
 import OnnxIO
 import OnnxIR
 import OnnxInterpreter
@@ -53,8 +54,8 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        let float = try ModelLoader.load(path: floatModel)
-        let quantized = try ModelLoader.load(path: quantizedModel)
+        let float = try ModelFile.read(path: floatModel)
+        let quantized = try ModelFile.read(path: quantizedModel)
         let comparator: ModelComparator
         do {
             comparator = try ModelComparator(

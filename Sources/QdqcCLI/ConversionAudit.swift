@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import ModelFiles
 import OnnxIO
 import OnnxIR
 import Passes
@@ -96,7 +97,7 @@ struct ConversionAudit {
 
     /// Output accuracy on the evaluation plan's samples; nil when there is no data to measure on.
     private func evaluate(command: ConvertCommand, quantized: Model, context: PassContext) throws -> ReportEvaluation? {
-        let float = try ModelLoader.load(path: command.model)
+        let float = try ModelFile.read(path: command.model)
         let plan: EvaluationPlan?
         do {
             plan = try EvaluationPlan.make(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelFiles
 import OnnxIO
 import OnnxText
 
@@ -32,7 +33,7 @@ struct PrintCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try ModelLoader.load(path: model)
+        let loaded = try ModelFile.read(path: model)
         let mode: LargeTensorMode
         if inlineTensors {
             mode = .inline

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelFiles
 import OnnxIR
 import OnnxInterpreter
 import TensorFiles
@@ -53,7 +54,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try ModelLoader.load(path: model)
+        let loaded = try ModelFile.read(path: model)
         let interpreter: Interpreter
         do {
             interpreter = try Interpreter(model: loaded, name: model)
@@ -171,21 +172,6 @@ struct RunCommand: ParsableCommand {
 
     /// Fills a fresh sibling folder, then renames it to OUT, so no half-written folder remains.
     private func writeFolder(_ fill: (String) throws -> Void) throws {
-        let manager = FileManager.default
-        if manager.fileExists(atPath: output) {
-            throw CLIError(path: output, message: "already exists; remove it or choose another output folder")
-        }
-        let url = URL(fileURLWithPath: output)
-        let staging = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-        try? manager.removeItem(at: staging)
-        do {
-            try manager.createDirectory(at: staging, withIntermediateDirectories: false)
-            try fill(staging.path)
-            try manager.moveItem(at: staging, to: url)
-        } catch {
-            try? manager.removeItem(at: staging)
-            throw error
-        }
+        try AtomicFolder.create(at: output, fill)
     }
 }

@@ -3,23 +3,30 @@ import OnnxIO
 import OnnxIR
 import OnnxText
 
-/// Writes a converted model as binary protobuf, or as ONNX text when its path ends in `.onnxtxt`.
+/// Writes a model as binary protobuf, or as ONNX text when its path ends in `.onnxtxt`.
 ///
 /// Text is what `--print-ir-after-all` shows, so a user who asks for a `.onnxtxt` output gets a file
 /// `qdqc` and `onnx.parser` read back; writing protobuf bytes under that name would only fail later.
-struct ModelOutput {
+public struct ModelFileWriter {
     /// The output path.
-    let path: String
+    public let path: String
     /// The external-data file name, relative to the output's folder.
-    let externalData: String?
+    public let externalData: String?
     /// Tensors of at least this many bytes go to the external-data file (protobuf output only).
-    let externalDataThreshold: Int?
+    public let externalDataThreshold: Int?
+
+    /// Creates a writer for `path`.
+    public init(path: String, externalData: String? = nil, externalDataThreshold: Int? = nil) {
+        self.path = path
+        self.externalData = externalData
+        self.externalDataThreshold = externalDataThreshold
+    }
 
     /// Whether the path asks for ONNX text.
-    var isText: Bool { URL(fileURLWithPath: path).pathExtension.lowercased() == "onnxtxt" }
+    public var isText: Bool { ModelFile.isText(path) }
 
     /// Writes `model` atomically and returns the notes worth telling the user.
-    func write(_ model: Model) throws -> [String] {
+    public func write(_ model: Model) throws -> [String] {
         guard isText else {
             let options = ModelWriteOptions(
                 externalDataFile: externalData,
@@ -27,13 +34,7 @@ struct ModelOutput {
             return try ModelWriter.write(model, to: path, options: options).notes
         }
         let mode = externalData.map { LargeTensorMode.sidecar(fileName: $0) } ?? .inline
-        let printed = try TextPrinter(options: TextPrintOptions(largeTensors: mode)).print(model)
-        if let externalData, let sidecar = printed.sidecar {
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-            try AtomicFile.write(sidecar, to: folder.appendingPathComponent(externalData).path)
-        }
-        let text = printed.text.hasSuffix("\n") ? printed.text : printed.text + "\n"
-        try AtomicFile.write(Data(text.utf8), to: path)
+        try TextModelFile(largeTensors: mode).write(model, to: path)
         return []
     }
 }

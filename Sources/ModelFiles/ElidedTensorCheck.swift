@@ -2,12 +2,12 @@ import OnnxIR
 import OnnxText
 
 /// Finds tensors whose data a text dump left out, so a model read from such text fails early and clearly.
-enum ElidedTensorCheck {
+public enum ElidedTensorCheck {
     /// Throws the parser's `ElidedTensorError` for the first elided tensor in any graph of `model`.
     ///
     /// The text parser gives elided tensors a loader that throws that error; other
     /// external tensors get their loader only later, from `ExternalDataBinder`.
-    static func rejectElidedTensors(in model: Model) throws {
+    public static func rejectElidedTensors(in model: Model) throws {
         var graphs = [model.graph] + model.functions.map(\.body)
         graphs += model.trainingInfo.flatMap { [$0.initialization, $0.algorithm].compactMap { $0 } }
         for graph in graphs {

@@ -3,39 +3,43 @@ import OnnxIO
 import OnnxIR
 import OnnxText
 
-/// Reads a model the way every command does: protobuf (or ONNX text for `.onnxtxt`), then the verifier.
-enum ModelLoader {
-    /// Reads and verifies the model at `path`; any problem becomes a `CLIError` naming the file.
-    static func load(path: String) throws -> Model {
+/// Reads a model the way every command does: protobuf, or ONNX text for `.onnxtxt`, then the verifier.
+public enum ModelFile {
+    /// Reads and verifies the model at `path`; any problem becomes a `ModelFileError` naming the file.
+    public static func read(path: String) throws -> Model {
         let model: Model
         do {
             model = isText(path) ? try readText(path: path) : try ModelReader.read(path: path)
+        } catch let error as ModelFileError {
+            throw error
         } catch {
-            throw CLIError(path: path, error)
+            throw ModelFileError(path: path, error)
         }
         do {
             try Verifier().verify(model)
         } catch {
-            throw CLIError(path: path, error)
+            throw ModelFileError(path: path, error)
         }
         return model
     }
 
     /// Whether `path` names a textual model (`.onnxtxt`), such as a dump or a reproducer.
-    static func isText(_ path: String) -> Bool { path.lowercased().hasSuffix(".onnxtxt") }
+    public static func isText(_ path: String) -> Bool {
+        URL(fileURLWithPath: path).pathExtension.lowercased() == "onnxtxt"
+    }
 
     /// Parses ONNX text and binds its external-data references (dump sidecars) relative to the file.
     private static func readText(path: String) throws -> Model {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw CLIError(path: path, message: "no such file")
+            throw ModelFileError(path: path, message: "no such file")
         }
-        guard !isDirectory.boolValue else { throw CLIError(path: path, message: "is a directory, not a model") }
+        guard !isDirectory.boolValue else { throw ModelFileError(path: path, message: "is a directory, not a model") }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError(path: path, message: "cannot read the file")
+            throw ModelFileError(path: path, message: "cannot read the file")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw CLIError(path: path, message: "not UTF-8 text")
+            throw ModelFileError(path: path, message: "not UTF-8 text")
         }
         let model = try TextParser.parseModel(text)
         try ElidedTensorCheck.rejectElidedTensors(in: model)
@@ -47,7 +51,7 @@ enum ModelLoader {
             // The binder names the folder; the user named the file, so say that instead.
             var message = "\(error)"
             if message.hasPrefix(directory + ": ") { message.removeFirst(directory.count + 2) }
-            throw CLIError(path: path, message: message)
+            throw ModelFileError(path: path, message: message)
         }
         return model
     }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import OnnxIO
+import ModelFiles
 import Passes
 
 /// `qdqc convert MODEL -o OUT`: reads a model, runs a pipeline, writes the result.
@@ -16,10 +16,12 @@ struct ConvertCommand: ParsableCommand {
     var model: String
 
     @Option(
-        name: .shortAndLong,
+        name: [.customShort("o"), .customLong("output")],
         help: ArgumentHelp(
-            "Where to write the model (may equal MODEL); a .onnxtxt path gets ONNX text.", valueName: "out"))
-    var output: String
+            "Where to write the model (may equal MODEL); a .onnxtxt path gets ONNX text. Without it the "
+                + "pipeline runs and nothing is written (as when rerunning a reproducer).",
+            valueName: "out"))
+    var outputPath: String?
 
     @Option(
         help: ArgumentHelp(
@@ -56,11 +58,6 @@ struct ConvertCommand: ParsableCommand {
     var quiet = false
 
     mutating func validate() throws {
-        do {
-            _ = try PassRegistry().makePasses(try Pipeline.parse(pipelineText))
-        } catch {
-            throw ValidationError("--passes: \(error)")
-        }
         if let externalData, let problem = RelativePath.problem(with: externalData) {
             throw ValidationError("--external-data '\(externalData)' \(problem)")
         }
@@ -72,14 +69,19 @@ struct ConvertCommand: ParsableCommand {
             }
             guard externalDataThreshold >= 0 else { throw ValidationError("--external-data-threshold must be >= 0") }
         }
+        if outputPath == nil {
+            let needing = [
+                ("--external-data", externalData != nil), ("--report", reportOptions.path != nil),
+                ("--min-sqnr", gate.minSQNR != nil), ("--max-drop", gate.maxDrop != nil),
+            ]
+            if let flag = needing.first(where: \.1)?.0 { throw ValidationError("\(flag) needs -o/--output") }
+        }
+        _ = try mergedPipeline()
     }
 
     func run() throws {
-        var pipeline = try Pipeline.parse(pipelineText)
-        try calibration.apply(to: &pipeline)
-        try smoothQuant.apply(to: &pipeline, calibrationData: calibration.dataSource)
-        try quantization.apply(to: &pipeline)
-        let loaded = try ModelLoader.load(path: model)
+        let pipeline = try mergedPipeline()
+        let loaded = try ModelFile.read(path: model)
         let manager = try PassManager(pipeline: pipeline, options: instrumentation.managerOptions)
         let modelPath = model
         let progress = ProgressRenderer(quiet: quiet)
@@ -96,6 +98,14 @@ struct ConvertCommand: ParsableCommand {
         } catch {
             throw CLIError(path: model, error)
         }
+        let changed = report.records.filter(\.changed).count
+        guard outputPath != nil else {
+            if !quiet {
+                StandardError.write(
+                    "\(report.records.count) passes run, \(changed) changed the model; nothing written (no -o)\n")
+            }
+            return
+        }
         let verdict = try ConversionAudit(report: reportOptions, gate: gate).run(
             command: self, quantized: loaded, pipeline: pipeline, pipelineReport: report, context: context)
         guard verdict.writeOutput else { return try verdict.finish(outputWritten: false) }
@@ -107,19 +117,46 @@ struct ConvertCommand: ParsableCommand {
         }
         if !quiet {
             for note in notes { StandardError.write("note: \(output): \(note)\n") }
-            let changed = report.records.filter(\.changed).count
             StandardError.write(
                 "wrote \(output) (\(report.records.count) passes run, \(changed) changed the model)\n")
         }
         try verdict.finish(outputWritten: true)
     }
 
+    /// The pipeline this run executes: `--passes` (or the default) with every flag merged in.
+    ///
+    /// `validate()` calls it, so a bad pipeline, a flag without a pass to act on and a bad option value
+    /// a flag sets are all usage errors (exit status 64), caught before the model is read.
+    private func mergedPipeline() throws -> Pipeline {
+        let registry = PassRegistry()
+        var pipeline: Pipeline
+        do {
+            pipeline = try Pipeline.parse(pipelineText)
+            _ = try registry.makePasses(pipeline)
+        } catch {
+            throw ValidationError("--passes: \(error)")
+        }
+        try calibration.apply(to: &pipeline)
+        try smoothQuant.apply(to: &pipeline, calibrationData: calibration.dataSource)
+        try quantization.apply(to: &pipeline)
+        do {
+            try pipeline.raiseOpsetForInsertQDQ(registry: registry)
+            _ = try registry.makePasses(pipeline)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        return pipeline
+    }
+
     private var pipelineText: String { passes ?? DefaultPipeline.text }
 
-    private var outputFile: ModelOutput { modelOutput(at: output) }
+    /// The output path; `validate()` makes sure it is given whenever the report or the gate needs it.
+    var output: String { outputPath ?? "" }
+
+    private var outputFile: ModelFileWriter { modelOutput(at: output) }
 
     /// How this command writes a model to `path`: the output's format and external-data settings.
-    func modelOutput(at path: String) -> ModelOutput {
-        ModelOutput(path: path, externalData: externalData, externalDataThreshold: externalDataThreshold)
+    func modelOutput(at path: String) -> ModelFileWriter {
+        ModelFileWriter(path: path, externalData: externalData, externalDataThreshold: externalDataThreshold)
     }
 }

@@ -94,6 +94,8 @@ struct QuantizationOptions: ParsableArguments {
     }
 
     /// Sets the flags as options of the pipeline's `insert-qdq` elements (and `--target` on `cleanup-qdq`).
+    ///
+    /// The opset the formats need is `insert-qdq`'s business (`Pipeline.raiseOpsetForInsertQDQ`).
     func apply(to pipeline: inout Pipeline) throws {
         let settings = insertOptions
         guard !settings.isEmpty else { return }
@@ -104,17 +106,5 @@ struct QuantizationOptions: ParsableArguments {
         }
         for (key, value) in settings { pipeline.setOption(key, to: value, forPass: InsertQDQPass.argument) }
         if let target { pipeline.setOption("target", to: target, forPass: CleanupQDQPass.argument) }
-        if let opset = requiredOpset, opset > 13 {
-            pipeline.setOption("to", to: String(opset), forPass: UpgradeOpsetPass.argument)
-        }
-    }
-
-    /// The opset the chosen formats and granularity need, when the flags name any.
-    var requiredOpset: Int? {
-        let granularity: QuantGranularity =
-            blockSize != nil ? .perBlock(axis: 0, blockSize: blockSize ?? 1) : .perChannel(axis: 0)
-        let formats = [activations, weights].compactMap { $0.flatMap(QuantFormat.init(rawValue:)) }
-        let needs = formats.map { $0.minimumOpset(for: granularity) } + (blockSize != nil ? [21] : [])
-        return needs.max()
     }
 }

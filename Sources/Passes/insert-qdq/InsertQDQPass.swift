@@ -53,6 +53,11 @@ public struct InsertQDQPass: Pass {
         settings = try InsertQDQSettings(options: try PassOptionReader(options, for: Self.self))
     }
 
+    /// The default-domain opset this pass's formats and granularity need (from its options and its config file).
+    ///
+    /// `upgrade-opset` must reach it before the pass runs; `Pipeline.raiseOpsetForInsertQDQ` sees to that.
+    public var requiredOpset: Int { settings.requiredOpset }
+
     /// Plans every pair, checks the opset, then rewrites the main graph.
     public func run(on model: Model, context: PassContext) throws -> PassResult {
         let graph = model.graph

@@ -28,6 +28,9 @@ struct InsertQDQSettings {
     let config: QuantizationConfig
     /// Where the overrides came from, for messages.
     let configPath: String?
+    /// The calibration table to read at run time (a `calibrate` earlier in the pipeline may write it); nil
+    /// takes the ranges `calibrate` left in the session.
+    let tablePath: String?
 
     /// Reads and checks the pass options.
     init(options reader: PassOptionReader) throws {
@@ -74,6 +77,8 @@ struct InsertQDQSettings {
             try reader.string("exclude-op-types").split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces)
             }.filter { !$0.isEmpty })
+        let table = try reader.string("table")
+        tablePath = table.isEmpty ? nil : table
         let path = try reader.string("config")
         configPath = path.isEmpty ? nil : path
         config = try configPath.map(QuantizationConfig.read(path:)) ?? QuantizationConfig()
@@ -89,6 +94,21 @@ struct InsertQDQSettings {
                     "quantization config '\(path)': tensor '\(name)': target '\(target.name)' needs zero point 0")
             }
         }
+    }
+
+    /// The default-domain opset the chosen formats, granularity and config formats need at least.
+    var requiredOpset: Int {
+        let weightGranularity: QuantGranularity
+        if let blockSize {
+            weightGranularity = .perBlock(axis: 0, blockSize: blockSize)
+        } else {
+            weightGranularity = perChannel ? .perChannel(axis: 0) : .perTensor
+        }
+        let configured = config.tensors.values.compactMap(\.format).map { $0.minimumOpset(for: .perTensor) }
+        let needs =
+            [activationFormat.minimumOpset(for: .perTensor), weightFormat.minimumOpset(for: weightGranularity)]
+            + configured
+        return needs.max() ?? 1
     }
 
     /// Why `node` is excluded by the user, or nil.

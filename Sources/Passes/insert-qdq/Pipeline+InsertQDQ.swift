@@ -1,0 +1,17 @@
+extension Pipeline {
+    /// Raises `upgrade-opset`'s `to` to the opset the pipeline's `insert-qdq` passes need, when it is
+    /// higher than `upgrade-opset`'s default; a `to` written in the pipeline wins.
+    ///
+    /// `insert-qdq` knows what its formats need (its options and its `config` file, which this reads);
+    /// without the raise it would refuse a model `upgrade-opset` left at the default opset.
+    public mutating func raiseOpsetForInsertQDQ(registry: PassRegistry = PassRegistry()) throws {
+        var required = 0
+        for element in elements where element.passArgument == InsertQDQPass.argument {
+            if let pass = try registry.makePass(element) as? InsertQDQPass {
+                required = max(required, pass.requiredOpset)
+            }
+        }
+        guard Int64(required) > OpsetUpgrader.perAxisQuantizationOpset else { return }
+        setOption("to", to: String(required), forPass: UpgradeOpsetPass.argument)
+    }
+}

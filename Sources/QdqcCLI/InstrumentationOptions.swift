@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Passes
 
 /// The pass-manager flags shared by commands that run a pipeline.
@@ -14,9 +15,18 @@ struct InstrumentationOptions: ParsableArguments {
     @Option(
         name: .customLong("print-ir-tree-dir"),
         help: ArgumentHelp(
-            "Write numbered text dumps (00-input.onnxtxt, 01-<pass>.onnxtxt, ...) and, on failure, a reproducer.",
+            "Write numbered text dumps (00-input.onnxtxt, 01-<pass>.onnxtxt, ...) and, on failure, a reproducer "
+                + "in DIR/reproducer.",
             valueName: "dir"))
     var printIRTreeDirectory: String?
+
+    @Option(
+        name: .customLong("reproducer"),
+        help: ArgumentHelp(
+            "When a pass fails, write the IR before it, the rest of the pipeline and the tables it needs to DIR; "
+                + "qdqc DIR/input.onnxtxt --passes \"$(cat DIR/pipeline)\" fails the same way.",
+            valueName: "dir"))
+    var reproducerDirectory: String?
 
     @Flag(name: .customLong("pass-timing"), help: "Print the time each pass took to standard error.")
     var passTiming = false
@@ -24,11 +34,23 @@ struct InstrumentationOptions: ParsableArguments {
     @Flag(name: .customLong("pass-statistics"), help: "Print each pass's statistics to standard error.")
     var passStatistics = false
 
+    mutating func validate() throws {
+        for (flag, path) in [("--print-ir-tree-dir", printIRTreeDirectory), ("--reproducer", reproducerDirectory)] {
+            guard let path else { continue }
+            if path.isEmpty { throw ValidationError("\(flag) needs a folder, not ''") }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw ValidationError("\(flag) '\(path)' is a file, not a folder")
+            }
+        }
+    }
+
     /// The pass-manager settings these flags ask for.
     var managerOptions: PassManagerOptions {
         PassManagerOptions(
             printIRAfterAll: printIRAfterAll, printIRAfterChange: printIRAfterChange,
-            irTreeDirectory: printIRTreeDirectory, passTiming: passTiming, passStatistics: passStatistics,
+            irTreeDirectory: printIRTreeDirectory, reproducerDirectory: reproducerDirectory, passTiming: passTiming,
+            passStatistics: passStatistics,
             diagnostics: .standardError)
     }
 }

@@ -1,3 +1,4 @@
+import Calibration
 import Foundation
 import OnnxText
 import Passes
@@ -107,7 +108,7 @@ import Testing
         let manager = try PassManager(
             pipeline: pipeline, registry: registryWithFailingPass,
             options: PassManagerOptions(irTreeDirectory: directory.url.path, diagnostics: .discard))
-        let reproducerPath = directory.file("reproducer.onnxtxt").path
+        let reproducerPath = directory.file("reproducer").path
         let error = #expect(throws: PassManagerError.self) {
             try manager.run(on: try TestModels.parse(TestModels.withDeadCode))
         }
@@ -121,15 +122,68 @@ import Testing
                 == "pass 'fail-on-purpose{mode=throw}' (2 of 3) failed: this pass always fails;"
                 + " reproducer written to \(reproducerPath)")
 
-        #expect(directory.contents() == ["00-input.onnxtxt", "01-eliminate-dead-code.onnxtxt", "reproducer.onnxtxt"])
-        let reproducer = try String(contentsOfFile: reproducerPath, encoding: .utf8)
+        #expect(directory.contents() == ["00-input.onnxtxt", "01-eliminate-dead-code.onnxtxt", "reproducer"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: reproducerPath).sorted()
+        #expect(files == ["input.onnxtxt", "pipeline"], "no table: nothing before the failing pass calibrated")
+        let pipelineText = try String(contentsOfFile: reproducerPath + "/pipeline", encoding: .utf8)
+        #expect(pipelineText == "fail-on-purpose{mode=throw},topological-sort\n")
+        let reproducer = try String(contentsOfFile: reproducerPath + "/input.onnxtxt", encoding: .utf8)
         #expect(reproducer.contains("# failing pass: 'fail-on-purpose{mode=throw}' (2 of 3)\n"))
         #expect(reproducer.contains("# error: this pass always fails\n"))
         #expect(reproducer.contains("# remaining pipeline: fail-on-purpose{mode=throw},topological-sort\n"))
-        #expect(reproducer.contains("--passes 'fail-on-purpose{mode=throw},topological-sort'\n"))
+        #expect(reproducer.contains("--passes \"$(cat '\(reproducerPath)/pipeline')\"\n"))
         let reproduced = try TextParser.parseModel(reproducer)
         #expect(
             reproduced.graph.nodes.map(\.opType) == ["Relu"], "the IR before the failing pass, after dead-code removal")
+    }
+
+    @Test func aReproducerPinsTheCalibrationTableAndTheTarget() throws {
+        let directory = try TemporaryDirectory(prefix: "qdqc-passes")
+        defer { directory.remove() }
+        let pipeline = try Pipeline.parse("fail-on-purpose{mode=throw},insert-qdq{target=ort},cleanup-qdq")
+        let manager = try PassManager(
+            pipeline: pipeline, registry: registryWithFailingPass,
+            options: PassManagerOptions(reproducerDirectory: directory.url.path, diagnostics: .discard))
+        let session = PipelineSession()
+        let table = CalibrationTable(
+            modelSHA256: String(repeating: "0", count: 64), method: .minMax, options: [:], sampleCount: 1,
+            qdqcVersion: "0.1.0", tensors: [:])
+        session.calibrationTable = table
+        session.quantizationTarget = "ort"
+        #expect(throws: PassManagerError.self) {
+            try manager.run(on: try TestModels.parse(TestModels.withDeadCode), context: PassContext(session: session))
+        }
+        let tablePath = directory.path("calibration-table.json")
+        #expect(directory.contents() == ["calibration-table.json", "input.onnxtxt", "pipeline"])
+        #expect(
+            try String(contentsOfFile: directory.path("pipeline"), encoding: .utf8)
+                == "fail-on-purpose{mode=throw},insert-qdq{target=ort,table=\(tablePath)},cleanup-qdq\n",
+            "cleanup-qdq follows the insert-qdq before it, so its target=auto stays")
+        #expect(try CalibrationTable.read(path: tablePath) == table)
+
+        let late = try PassManager(
+            pipeline: try Pipeline.parse("eliminate-dead-code,fail-on-purpose{mode=throw},cleanup-qdq"),
+            registry: registryWithFailingPass,
+            options: PassManagerOptions(reproducerDirectory: directory.url.path, diagnostics: .discard))
+        let model = try TestModels.parse(TestModels.withDeadCode)
+        let lateSession = PipelineSession()
+        lateSession.quantizationTarget = "ort"
+        #expect(throws: PassManagerError.self) { try late.run(on: model, context: PassContext(session: lateSession)) }
+        let pinned = try String(contentsOfFile: directory.path("pipeline"), encoding: .utf8)
+        #expect(pinned == "fail-on-purpose{mode=throw},cleanup-qdq{target=ort}\n", "the target insert-qdq had set")
+
+        let failingInsert = try PassManager(
+            pipeline: try Pipeline.parse("insert-qdq{target=ort},cleanup-qdq"),
+            options: PassManagerOptions(reproducerDirectory: directory.url.path, diagnostics: .discard))
+        let emptyTableSession = PipelineSession()
+        emptyTableSession.calibrationTable = table
+        #expect(throws: PassManagerError.self) {
+            try failingInsert.run(
+                on: try TestModels.parse(TestModels.withDeadCode), context: PassContext(session: emptyTableSession))
+        }
+        #expect(
+            try String(contentsOfFile: directory.path("pipeline"), encoding: .utf8)
+                == "insert-qdq{target=ort,table=\(tablePath)},cleanup-qdq\n")
     }
 
     @Test func aPassThatBreaksTheIRIsNamedByTheVerifier() throws {

@@ -1,3 +1,4 @@
+import OnnxIO
 import OnnxIR
 import OnnxText
 
@@ -5,8 +6,9 @@ import OnnxText
 ///
 /// The caller verifies the input (the CLI does when it reads a model); after
 /// every pass the `Verifier` checks the IR, so a pass that breaks it is named
-/// at once. When a dump directory is set, a failure also writes
-/// `reproducer.onnxtxt`: the IR before the failing pass and the rest of the pipeline.
+/// at once. When a reproducer (or dump) directory is set, a failure also writes a
+/// reproducer (`ReproducerWriter`): the IR before the failing pass, the rest of the
+/// pipeline and the files it needs. For that the IR is kept as protobuf bytes before each pass.
 public struct PassManager {
     /// The pipeline as given.
     public let pipeline: Pipeline
@@ -29,14 +31,21 @@ public struct PassManager {
         let dumper = options.irTreeDirectory.map {
             IRTreeDumper(directory: $0, pipeline: pipeline, largeTensorThreshold: options.largeTensorThreshold)
         }
+        let reproducer = options.effectiveReproducerDirectory.map {
+            ReproducerWriter(
+                files: ReproducerFiles(directory: $0), pipeline: pipeline,
+                largeTensorThreshold: options.largeTensorThreshold)
+        }
         try dumper?.prepare()
-        var lastDump = try dumper?.dumpInput(model)
+        try dumper?.dumpInput(model)
         var report = PipelineReport(records: [], verifierDuration: .zero)
         let clock = ContinuousClock()
         for (index, pass) in passes.enumerated() {
             let element = pipeline.elements[index].description
+            let snapshot = reproducer.map { _ in Result { try ModelWriter.serialize(model) } }
             let failure = FailureContext(
-                element: element, position: index + 1, count: passes.count, dumper: dumper, lastDump: lastDump)
+                pipeline: pipeline, index: index, passes: passes, reproducer: reproducer, snapshot: snapshot,
+                context: context)
             let start = clock.now
             let result: PassResult
             do {
@@ -57,7 +66,7 @@ public struct PassManager {
                 statistics: result.statistics, duration: passDuration)
             report.records.append(record)
             try printIRIfRequested(model, after: record)
-            lastDump = try dumper?.dump(model, after: record)
+            try dumper?.dump(model, after: record)
         }
         if options.passTiming { options.diagnostics.write(PassTimingReport(report: report).text) }
         if options.passStatistics { options.diagnostics.write(PassStatisticsReport(report: report).text) }

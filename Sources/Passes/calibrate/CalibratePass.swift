@@ -7,9 +7,10 @@ import OnnxIR
 ///
 /// Watches every graph input and every node output of the main graph that is not a constant
 /// (insert-qdq later picks the ones it quantizes), runs `CalibrationRunner`, and puts the
-/// `CalibrationTable` into `context.session.calibrationTable`. With a table path, a table made
-/// for the same model bytes, method, options and sample count is reused without running the
-/// model; otherwise the new table is written there atomically. Never changes the model.
+/// `CalibrationTable` into `context.session.calibrationTable`. With a table path (the `table` option,
+/// else `--calib-table`), a table made for the same model bytes, method, options and sample count is
+/// reused without running the model; otherwise the new table is written there atomically, where
+/// `insert-qdq{table=...}` can read it. Never changes the model.
 public struct CalibratePass: Pass {
     /// `calibrate`.
     public static let argument = "calibrate"
@@ -19,13 +20,17 @@ public struct CalibratePass: Pass {
     /// The version written into calibration tables (informative only; kept equal to `qdqc --version` by a test).
     public static let tableWriterVersion = "0.1.0"
 
-    /// `method` and every option some method accepts; `ObserverConfiguration` checks that the method takes it.
+    /// `method`, `table` and every option some method accepts; `ObserverConfiguration` checks that the method takes it.
     public static let options: [PassOption] = {
         let methodOption = PassOption(
             name: "method", valueSyntax: CalibrationMethod.allCases.map(\.rawValue).joined(separator: "|"),
             defaultValue: CalibrationMethod.minMax.rawValue, summary: "How ranges are computed (docs/calibration.md).")
+        let tableOption = PassOption(
+            name: "table", valueSyntax: "<file.json>", defaultValue: "",
+            summary: "Reuse this calibration table when it matches the run, else write it "
+                + "(schemas/calibration-table.schema.json); insert-qdq{table=...} reads it.")
         let methodOptions = Set(CalibrationMethod.allCases.flatMap { ObserverConfiguration.optionNames(for: $0) })
-        return [methodOption]
+        return [methodOption, tableOption]
             + methodOptions.sorted().map { name in
                 let methods = CalibrationMethod.allCases.filter {
                     ObserverConfiguration.optionNames(for: $0).contains(name)
@@ -39,6 +44,8 @@ public struct CalibratePass: Pass {
 
     /// The method and its settings.
     public let configuration: ObserverConfiguration
+    /// The table to reuse or write; nil falls back to the calibration data's `tablePath`.
+    public let tablePath: String?
 
     /// Creates the pass; an option the chosen method does not take is an error.
     public init(options: [String: String]) throws {
@@ -46,6 +53,9 @@ public struct CalibratePass: Pass {
         let method = try reader.choice("method", in: CalibrationMethod.allCases.map(\.rawValue))
         var methodOptions = options
         methodOptions["method"] = nil
+        methodOptions["table"] = nil
+        let table = try reader.string("table")
+        tablePath = table.isEmpty ? nil : table
         configuration = try ObserverConfiguration(method: method, options: methodOptions)
     }
 
@@ -57,7 +67,8 @@ public struct CalibratePass: Pass {
         let watched = Self.activations(of: model.graph)
         let samples = try CalibrationSamples(model: model, source: source)
         let key = try runKey(model: model, source: source, sampleCount: samples.count)
-        if let path = source.tablePath, let table = try reusableTable(at: path, key: key, context: context) {
+        let tablePath = self.tablePath ?? source.tablePath
+        if let path = tablePath, let table = try reusableTable(at: path, key: key, context: context) {
             context.session.calibrationTable = table
             context.remark(
                 "calibrate: reusing calibration table \(path) (\(key.method.rawValue), \(samples.count) samples, "
@@ -78,7 +89,7 @@ public struct CalibratePass: Pass {
                     + "their range is [0, 0], which quantizes with scale 1")
         }
         let table = CalibrationTable(key: key, qdqcVersion: Self.tableWriterVersion, tensors: results)
-        if let path = source.tablePath {
+        if let path = tablePath {
             try table.write(to: path)
             context.remark(
                 "calibrate: wrote calibration table \(path) (\(results.count) tensors, \(samples.count) samples)")

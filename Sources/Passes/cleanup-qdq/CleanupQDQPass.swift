@@ -60,3 +60,23 @@ public struct CleanupQDQPass: Pass {
         return PassResult(changed: statistics.values.contains { $0 > 0 }, statistics: statistics)
     }
 }
+
+extension CleanupQDQPass: SessionReadingPass {
+    /// `insert-qdq` sets the target `target=auto` follows.
+    public static let sessionWriters = [InsertQDQPass.argument]
+
+    /// Replaces `target=auto` (written or by default) with the target `insert-qdq` used in the run.
+    public static func pinning(_ element: PipelineElement, session: PipelineSession, files: ReproducerFiles) throws
+        -> PipelineElement
+    {
+        guard let target = session.quantizationTarget else { return element }
+        var pinned = element
+        if let index = pinned.options.firstIndex(where: { $0.key == "target" }) {
+            guard pinned.options[index].value == "auto" else { return element }
+            pinned.options[index].value = target
+        } else {
+            pinned.options.append(PipelineOption(key: "target", value: target))
+        }
+        return pinned
+    }
+}

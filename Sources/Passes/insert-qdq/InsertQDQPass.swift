@@ -1,7 +1,11 @@
+import Calibration
 import OnnxIR
 import Quantization
 
 /// Turns calibrated ranges into QuantizeLinear/DequantizeLinear pairs placed where the target engine fuses them.
+///
+/// The ranges come from the table file the `table` option names, else from the `calibrate` pass that ran
+/// before in the same pipeline run.
 ///
 /// Where pairs go is the target's table (`QuantizationTarget`); this pass only reads it. Weights become
 /// quantized initializers followed by a DequantizeLinear, biases int32 where the target wants it, and every
@@ -44,6 +48,10 @@ public struct InsertQDQPass: Pass {
         PassOption(
             name: "config", valueSyntax: "<file.json>", defaultValue: "",
             summary: "Per-tensor overrides (schemas/quantization-config.schema.json)."),
+        PassOption(
+            name: "table", valueSyntax: "<file.json>", defaultValue: "",
+            summary: "Read the ranges from this calibration table (schemas/calibration-table.schema.json) "
+                + "instead of the ones calibrate left in this run."),
     ]
 
     private let settings: InsertQDQSettings
@@ -66,7 +74,7 @@ public struct InsertQDQPass: Pass {
                 "insert-qdq: the model is already quantized ('\(existing.displayName)' is a \(existing.opType))")
         }
         try checkConfigNames(graph)
-        let table = context.session.calibrationTable
+        let table = try settings.tablePath.map(CalibrationTable.read(path:)) ?? context.session.calibrationTable
         var planner = QDQPlanner(graph: graph, settings: settings, table: table)
         try planner.plan()
         try checkOpset(model, planner)
@@ -133,5 +141,25 @@ public struct InsertQDQPass: Pass {
                 "insert-qdq: \(strictest.what) need opset \(strictest.opset) but the model has opset \(opset); "
                     + "add 'upgrade-opset{to=\(strictest.opset)}' before calibrate and insert-qdq in the pipeline")
         }
+    }
+}
+
+extension InsertQDQPass: SessionReadingPass {
+    /// `calibrate` fills the ranges this pass reads.
+    public static let sessionWriters = [CalibratePass.argument]
+
+    /// The file name of the pinned calibration table in a reproducer.
+    static let pinnedTableFileName = "calibration-table.json"
+
+    /// Writes the session's calibration table into the reproducer and names it with `table=`.
+    public static func pinning(_ element: PipelineElement, session: PipelineSession, files: ReproducerFiles) throws
+        -> PipelineElement
+    {
+        guard element.optionValues["table"] == nil, let table = session.calibrationTable else { return element }
+        let path = try files.write(
+            try table.jsonData(path: files.path(pinnedTableFileName)), named: pinnedTableFileName)
+        var pinned = element
+        pinned.options.append(PipelineOption(key: "table", value: path))
+        return pinned
     }
 }

@@ -446,7 +446,7 @@ struct QDQPlanner {
         guard let table else {
             throw InsertQDQError(
                 "insert-qdq: no calibration ranges for tensor '\(value.name)': run 'calibrate' first "
-                    + "(qdqc needs --calib-data or --calib-random)")
+                    + "(qdqc needs --calib-data or --calib-random) or name a table with insert-qdq{table=FILE}")
         }
         guard let calibration = table.tensors[value.name] else {
             throw InsertQDQError(

@@ -1,7 +1,8 @@
 import Foundation
+import Passes
 import Testing
 
-/// One `passes/<pass>/cases/<case>/` folder: input, expected output and optional pipeline.
+/// One `passes/<pass>/cases/<case>/` folder: input, expected output, optional pipeline and the files it names.
 struct GoldenCase: CustomTestStringConvertible, Sendable {
     let pass: String
     let name: String
@@ -22,6 +23,22 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
     func pipelineText() throws -> String {
         guard FileManager.default.fileExists(atPath: pipelineURL.path) else { return pass }
         return try Repository.read(pipelineURL)
+    }
+
+    /// The parsed pipeline, an option value that names a file of the case folder (`table=calibration-table.json`)
+    /// resolved against that folder, so a case runs from any working directory.
+    func pipeline() throws -> Pipeline {
+        var pipeline = try Pipeline.parse(try pipelineText())
+        for element in pipeline.elements.indices {
+            for option in pipeline.elements[element].options.indices {
+                let value = pipeline.elements[element].options[option].value
+                let file = directory.appendingPathComponent(value)
+                guard !value.isEmpty, !value.hasPrefix("/"), FileManager.default.fileExists(atPath: file.path)
+                else { continue }
+                pipeline.elements[element].options[option].value = file.path
+            }
+        }
+        return pipeline
     }
 
     /// Every case of every pass folder (the pipelines folder holds recipes, not passes).

@@ -23,7 +23,7 @@ import Testing
         let inputText = try Repository.read(goldenCase.inputURL)
         let model = try TextParser.parseModel(inputText)
         let inputPrinted = try TextPrinter().print(model).text
-        let pipeline = try Pipeline.parse(try goldenCase.pipelineText())
+        let pipeline = try goldenCase.pipeline()
         #expect(
             pipeline.elements.contains { $0.passArgument == goldenCase.pass },
             "the pipeline of \(goldenCase.testDescription) does not run \(goldenCase.pass)")

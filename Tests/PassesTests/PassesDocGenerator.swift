@@ -16,7 +16,9 @@ struct PassesDocGenerator {
             A pipeline is a comma-separated list of passes, each optionally followed by options in braces:
             `eliminate-dead-code{initializers=false},topological-sort`. `qdqc list-passes` prints the same list.
             Each pass has a folder `passes/<pass>/` with its README and golden cases
-            (`cases/<case>/input.onnxtxt` → `expected.onnxtxt`).
+            (`cases/<case>/input.onnxtxt` → `expected.onnxtxt`, run by `pipeline.txt` if present; a `calib/`
+            folder holds samples for `calibrate`, and a file option of the pipeline such as
+            `insert-qdq{table=calibration-table.json}` names a file of the case folder).
 
             """
         ]

@@ -172,8 +172,9 @@ import Testing
         #expect(!workspace.exists("out.onnx"))
     }
 
-    @Test func missingOutputOptionIsAUsageError() throws {
-        let outcome = try Qdqc.run(["model.onnx"])
+    /// `-o` is optional (a run without it writes nothing, as when rerunning a reproducer); the model is not.
+    @Test func missingModelArgumentIsAUsageError() throws {
+        let outcome = try Qdqc.run(["-o", "out.onnx"])
         #expect(outcome.status == 64)
         #expect(outcome.errorLines.count == 1)
         #expect(outcome.standardError.hasPrefix("error: "))

@@ -7,20 +7,7 @@ import Testing
 
 /// Reading and writing model files by extension, with sidecars, and atomic output folders.
 @Suite struct ModelFilesTests {
-    static let modelText: String = {
-        let values = (0..<100).map { String($0) }.joined(separator: ", ")
-        return """
-            <
-               ir_version: 8,
-               opset_import: ["" : 17]
-            >
-            g (float[100] x) => (float[100] y)
-               <float[100] w = {\(values)}>
-            {
-               y = Add (x, w)
-            }
-            """
-    }()
+    static let modelText = TextModels.withLargeInitializer
 
     @Test func textWithASidecarReadsBackTheSameModelAsProtobuf() throws {
         let folder = try TemporaryDirectory(prefix: "qdqc-modelfiles")

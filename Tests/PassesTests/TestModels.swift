@@ -1,5 +1,6 @@
 import OnnxIR
 import OnnxText
+import TestSupport
 
 /// Small text models shared by the pass-manager tests.
 enum TestModels {
@@ -18,20 +19,7 @@ enum TestModels {
         """
 
     /// A model with a 100-element initializer, large enough for a sidecar.
-    static var withLargeInitializer: String {
-        let values = (0..<100).map { String($0) }.joined(separator: ", ")
-        return """
-            <
-               ir_version: 8,
-               opset_import: ["" : 17]
-            >
-            g (float[100] x) => (float[100] y)
-               <float[100] w = {\(values)}>
-            {
-               y = Add (x, w)
-            }
-            """
-    }
+    static var withLargeInitializer: String { TextModels.withLargeInitializer }
 
     static func parse(_ text: String) throws -> Model { try TextParser.parseModel(text) }
 }

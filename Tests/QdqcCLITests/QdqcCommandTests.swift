@@ -152,26 +152,6 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        (["--passes", "nope"], "unknown pass 'nope'"),
-        (["--passes", "eliminate-dead-code,"], "column 21"),
-        (["--passes", "topological-sort{x=1}"], "has no option 'x'"),
-        (["--external-data", "../w.bin"], "must not contain '..'"),
-        (["--external-data-threshold", "10"], "needs --external-data"),
-        (["--no-such-flag"], "no-such-flag"),
-    ])
-    func usageErrorsExit64(_ extra: [String], _ fragment: String) throws {
-        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
-        defer { workspace.remove() }
-        let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
-        let outcome = try Qdqc.run([input, "-o", workspace.path("out.onnx")] + extra)
-        #expect(outcome.status == 64, "\(outcome.standardError)")
-        #expect(outcome.errorLines.count == 1, "\(outcome.standardError)")
-        #expect(outcome.errorLines.first?.hasPrefix("error: ") == true)
-        #expect(outcome.standardError.contains(fragment), "\(outcome.standardError)")
-        #expect(!workspace.exists("out.onnx"))
-    }
-
     /// `-o` is optional (a run without it writes nothing, as when rerunning a reproducer); the model is not.
     @Test func missingModelArgumentIsAUsageError() throws {
         let outcome = try Qdqc.run(["-o", "out.onnx"])

@@ -14,24 +14,6 @@ import Testing
         #expect(lines.contains("    activations: uint8, int8, uint16, int16, float8e4m3fn"))
     }
 
-    @Test(arguments: [
-        (["--target", "gpu"], "--target 'gpu' is unknown"),
-        (["--activations", "int3"], "--activations 'int3' is not a format"),
-        (["--block-size", "0"], "--block-size must be at least 1"),
-        (["--block-size", "32", "--per-tensor"], "exclude each other"),
-        (["--per-channel", "--per-tensor"], "per"),
-    ])
-    func badQuantizationFlagsAreUsageErrors(_ extra: [String], _ fragment: String) throws {
-        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
-        defer { workspace.remove() }
-        let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
-        let outcome = try Qdqc.run([input, "-o", workspace.path("out.onnx"), "--calib-random"] + extra)
-        #expect(outcome.status == 64, "\(outcome.standardError)")
-        #expect(outcome.errorLines.count == 1, "\(outcome.standardError)")
-        #expect(outcome.standardError.contains(fragment), "\(outcome.standardError)")
-        #expect(!workspace.exists("out.onnx"))
-    }
-
     @Test func quantizationFlagsNeedAnInsertQDQPass() throws {
         let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }

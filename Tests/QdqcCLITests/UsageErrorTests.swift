@@ -5,9 +5,13 @@ import Testing
 /// Every flag group of `convert` reports a bad value as a usage error: exit status 64, one line, no output.
 @Suite struct UsageErrorTests {
     @Test(arguments: [
-        // The command's own flags.
-        (["--passes", "eliminate-dead-cod"], "--passes: "),
-        (["--external-data", "/abs.bin"], "--external-data"),
+        // The command's own flags and the pipeline text.
+        (["--passes", "nope"], "unknown pass 'nope'"),
+        (["--passes", "eliminate-dead-code,"], "column 21"),
+        (["--passes", "topological-sort{x=1}"], "has no option 'x'"),
+        (["--external-data", "../w.bin"], "must not contain '..'"),
+        (["--external-data-threshold", "10"], "needs --external-data"),
+        (["--no-such-flag"], "no-such-flag"),
         // InstrumentationOptions.
         (["--reproducer", ""], "--reproducer needs a folder"),
         (["--print-ir-tree-dir", ""], "--print-ir-tree-dir needs a folder"),
@@ -15,12 +19,16 @@ import Testing
         (["--eval-samples", "0"], "--eval-samples must be at least 1"),
         // AccuracyGateOptions.
         (["--max-drop", "1"], "--max-drop needs --metric"),
-        // CalibrationOptions: rejected by the calibrate pass the flag reaches, once merged into the pipeline.
+        // CalibrationOptions: the first two are rejected by the calibrate pass the flag reaches.
         (["--calib-method", "bogus"], "bogus"),
         (["--calib-option", "bins=many"], "bins"),
         (["--calib-samples", "0"], "--calib-samples must be at least 1"),
         // QuantizationOptions: the last two are rejected by insert-qdq itself.
         (["--target", "gpu"], "--target 'gpu' is unknown"),
+        (["--activations", "int3"], "--activations 'int3' is not a format"),
+        (["--block-size", "0"], "--block-size must be at least 1"),
+        (["--block-size", "32", "--per-tensor"], "exclude each other"),
+        (["--per-channel", "--per-tensor"], "per"),
         (["--exclude-nodes", "("], "exclude-nodes '('"),
         (["--quant-config", "missing.json"], "missing.json"),
         // SmoothQuantOptions.

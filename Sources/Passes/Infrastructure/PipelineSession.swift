@@ -4,6 +4,11 @@ import Calibration
 ///
 /// A reference type on purpose: every pass of a run sees the same session through its
 /// `PassContext`, and a new run starts with a new one, so nothing leaks between runs.
+///
+/// What a pass reads from here (the calibration table, the target) it can also be given by an
+/// option naming it (`insert-qdq{table=...}`, `cleanup-qdq{target=...}`): such a pass conforms to
+/// `SessionReadingPass`, so a reproducer, which starts a fresh run, writes the state out as those
+/// options. The decisions and smoothing records are only read by the report, never by a pass.
 public final class PipelineSession {
     /// The calibrated ranges, set by `calibrate` (or loaded from a reused table) for later passes.
     public var calibrationTable: CalibrationTable?

@@ -15,7 +15,8 @@ import Testing
         #expect(convertHelp.status == 0)
         for option in [
             "--passes", "--external-data", "--external-data-threshold", "--print-ir-after-all",
-            "--print-ir-after-change", "--print-ir-tree-dir", "--pass-timing", "--pass-statistics", "--quiet",
+            "--print-ir-after-change", "--print-ir-tree-dir", "--reproducer", "--pass-timing", "--pass-statistics",
+            "--quiet",
         ] {
             #expect(convertHelp.standardOutput.contains(option), "convert help lacks \(option)")
         }

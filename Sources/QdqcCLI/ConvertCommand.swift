@@ -143,7 +143,8 @@ struct ConvertCommand: ParsableCommand {
             try pipeline.raiseOpsetForInsertQDQ(registry: registry)
             _ = try registry.makePasses(pipeline)
         } catch {
-            throw ValidationError("\(error)")
+            // The text alone was fine, so a flag set the bad value: a column in --passes would mislead.
+            throw ValidationError((error as? PipelineError)?.message ?? "\(error)")
         }
         return pipeline
     }

@@ -48,6 +48,17 @@ import Testing
         #expect(!workspace.exists("out.onnx"))
     }
 
+    @Test func aBadValueAFlagSetsNamesThePassNotAColumnOfTheDefaultPipeline() throws {
+        let workspace = try TemporaryDirectory(prefix: "qdqc-usage")
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
+        let outcome = try Qdqc.run([input, "-o", workspace.path("out.onnx"), "--calib-random", "--calib-method", "x"])
+        #expect(outcome.status == 64, "\(outcome.standardError)")
+        #expect(
+            outcome.standardError.hasPrefix("error: pass 'calibrate': option 'method' is 'x'"),
+            "\(outcome.standardError)")
+    }
+
     @Test func withoutOutputTheReportIsAUsageError() throws {
         let workspace = try TemporaryDirectory(prefix: "qdqc-usage")
         defer { workspace.remove() }

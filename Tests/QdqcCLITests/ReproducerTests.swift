@@ -37,9 +37,11 @@ import Testing
             pipeline == "insert-qdq{weights=int4,table=\(folder)/calibration-table.json},cleanup-qdq\n",
             "the ranges calibrate left in the session are a file the pipeline names")
 
-        let rerun = try Qdqc.run([
-            folder + "/input.onnxtxt", "--passes", pipeline.trimmingCharacters(in: .newlines),
-        ])
+        // Exactly the documented command, through a shell.
+        let command = "\"$QDQC\" \"$DIR/input.onnxtxt\" --passes \"$(cat \"$DIR/pipeline\")\""
+        let rerun = try ProcessRunner.run(
+            URL(fileURLWithPath: "/bin/sh"), ["-c", command],
+            environment: ["QDQC": try Qdqc.executable().path, "DIR": folder])
         #expect(rerun.status == 1, "\(rerun.standardError)")
         let reason = try #require(Self.reason(original.standardError))
         #expect(reason.contains("int4 weights need opset 21"), "\(reason)")

@@ -67,7 +67,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "qdqc", dependencies: ["QdqcCLI"]),
-        .testTarget(name: "OnnxIRTests", dependencies: ["OnnxIR"]),
+        .testTarget(name: "OnnxIRTests", dependencies: ["OnnxIR", "OnnxText"]),
         .testTarget(name: "OnnxIOTests", dependencies: ["OnnxIR", "OnnxIO"]),
         .testTarget(name: "OnnxTextTests", dependencies: ["OnnxIR", "OnnxText"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles"]),

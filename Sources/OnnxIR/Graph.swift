@@ -114,18 +114,20 @@ public final class Graph {
 
     /// Registers an existing value (for example a graph input) as an initializer.
     public func registerInitializer(_ value: Value) {
-        let isNew = !definesAsLeaf(value)
+        // Only a cached table needs the (linear) check; a value already an input keeps its one count.
+        let counts = root.nameTable != nil && !definesAsLeaf(value)
         value.ownerGraph = self
         initializers.append(value)
-        if isNew { root.nameTable?.addValue(value.name) }
+        if counts { root.nameTable?.addValue(value.name) }
     }
 
     /// Registers an existing value as a sparse initializer.
     public func registerSparseInitializer(_ value: Value) {
-        let isNew = !definesAsLeaf(value)
+        // Only a cached table needs the (linear) check; a value already an input keeps its one count.
+        let counts = root.nameTable != nil && !definesAsLeaf(value)
         value.ownerGraph = self
         sparseInitializers.append(value)
-        if isNew { root.nameTable?.addValue(value.name) }
+        if counts { root.nameTable?.addValue(value.name) }
     }
 
     /// Removes an initializer that nothing uses any more (no node, nested graph or graph output).

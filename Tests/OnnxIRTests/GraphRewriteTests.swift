@@ -179,6 +179,62 @@ private func verify(_ model: Model) throws { try Verifier().verify(model) }
         try verify(model)
     }
 
+    @Test func aGraphOutputCanMoveToANewReaderUnderItsOldName() throws {
+        let model = try parse(chain)
+        let graph = model.graph
+        let z = try value("z", in: graph)
+        let copy = Node(opType: "Identity", inputs: [z], outputNames: ["z_copy"])
+        let copied = try #require(copy.outputs[0])
+        copied.type = z.type
+        var rewrite = GraphRewrite()
+        rewrite.append(copy)
+        rewrite.replaceAllUses(of: z, with: copied, graphOutputs: .rewire, except: [copy])
+        rewrite.rename(z, to: "z_float")
+        rewrite.rename(copied, to: "z")
+        try graph.apply(rewrite)
+        let expected = """
+            <
+               ir_version: 8,
+               opset_import: ["" : 17]
+            >
+            chain (float[2] x) => (float[2] z)
+            <float[2] w = {1.0, 2.0}>
+            {
+               r = Relu (x)
+               n = Mul (r, w)
+               z_float = Exp (n)
+               z = Identity (z_float)
+            }
+            """
+        #expect(try print(model) == (try print(try parse(expected))))
+        try verify(model)
+    }
+
+    @Test func aRewriteOfANestedGraphSharesTheModelsNames() throws {
+        let model = try parse(capturing)
+        let graph = model.graph
+        let thenBranch = try node(producing: "y", in: graph).subgraphs[0]
+        let add = try node(producing: "t", in: graph)
+        func replacement(named name: String) throws -> GraphRewrite {
+            let product = Node(
+                opType: "Mul", inputs: [try value("a", in: graph), graph.inputs[1]], outputNames: [name])
+            var rewrite = GraphRewrite()
+            rewrite.insert(product, before: add)
+            rewrite.takeOver(try value("t", in: graph), by: try #require(product.outputs[0]))
+            rewrite.remove(add)
+            return rewrite
+        }
+        #expect(throws: IRError.nodeNotInGraph(node: "Add -> t")) { try graph.apply(try replacement(named: "p")) }
+        // A rewrite of a nested graph sees the names of the whole model: c is taken in the main graph.
+        var plain = GraphRewrite()
+        plain.append(Node(opType: "Neg", inputs: [graph.inputs[1]], outputNames: ["c"]))
+        #expect(throws: IRError.nameTaken(name: "c", graph: "then_graph")) { try thenBranch.apply(plain) }
+        try thenBranch.apply(try replacement(named: "product"))
+        #expect(try print(model).contains("t = Mul (a, x)"))
+        #expect(graph.uniqueName("t") == "t_1" && graph.uniqueName("product") == "product")
+        try verify(model)
+    }
+
     @Test func takeOverCanKeepTheOldValueUnderANewName() throws {
         let model = try parse(chain)
         let graph = model.graph

@@ -24,9 +24,12 @@ extension Graph {
             if let producer = value.producer { return removedNodes.contains { $0 === producer } }
             return removedInitializers.contains { $0 === value }
         }
-        /// The graph a reader sits in; nil for a node in no graph that this rewrite does not insert.
+        /// The graph a reader sits in; nil (nothing to check) for a node in no graph that this rewrite does not
+        /// insert, and for a node this rewrite removes.
         func readerGraph(_ node: Node) -> Graph? {
-            inserted.contains(ObjectIdentifier(node)) ? self : node.graph
+            if inserted.contains(ObjectIdentifier(node)) { return self }
+            if removedNodes.contains(where: { node.isWithin($0) }) { return nil }
+            return node.graph
         }
         func checkVisible(_ value: Value, from graph: Graph?, reader: String) throws {
             guard let graph else { return }

@@ -282,9 +282,6 @@ public final class Graph {
         names.fresh(base, includingNodeNames: avoidingNodeNames)
     }
 
-    /// Whether a value in this graph or the graphs around and inside it is called `name`.
-    public func isNameTaken(_ name: String) -> Bool { names.isTaken(name) }
-
     /// Renames `value`, a value this graph defines; refuses a name another value already has.
     public func rename(_ value: Value, to newName: String) throws {
         guard value.graph === self else { throw IRError.valueNotInGraph(value: value.name) }

@@ -39,12 +39,6 @@ public struct GraphRewrite {
     /// Creates an empty rewrite.
     public init() {}
 
-    /// Whether the rewrite has no steps.
-    public var isEmpty: Bool {
-        insertions.isEmpty && addedInitializers.isEmpty && wiring.isEmpty && takeOvers.isEmpty
-            && removedNodes.isEmpty && removedInitializers.isEmpty && renames.isEmpty
-    }
-
     /// Appends `node` (in no graph yet) at the end of the graph.
     public mutating func append(_ node: Node) { insertions.append((node, .end)) }
 

@@ -13,9 +13,6 @@ struct RewriteSimulation {
         return node.inputs[index]
     }
 
-    /// The number of inputs of `node`.
-    func inputCount(_ node: Node) -> Int { node.inputs.count }
-
     /// `graph`'s outputs after the steps so far.
     func outputs(of graph: Graph) -> [Value] { outputs[ObjectIdentifier(graph)]?.outputs ?? graph.outputs }
 

@@ -69,7 +69,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "qdqc", dependencies: ["QdqcCLI"]),
-        .testTarget(name: "OnnxIRTests", dependencies: ["OnnxIR"]),
+        .testTarget(name: "OnnxIRTests", dependencies: ["OnnxIR", "OnnxText"]),
         .testTarget(name: "OnnxIOTests", dependencies: ["OnnxIR", "OnnxIO"]),
         .testTarget(name: "OnnxTextTests", dependencies: ["OnnxIR", "OnnxText"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["OnnxIR", "OnnxText", "ModelFiles", "TestSupport"]),

@@ -1,7 +1,11 @@
 /// A dataflow graph: inputs, initializers, nodes in topological order, outputs.
 ///
 /// Nested graphs (If branches, Loop and Scan bodies) may use values of the graphs
-/// around them, as ONNX allows; those uses appear in the outer values' use lists.
+/// around them, as ONNX allows; those captures are uses of the outer values
+/// (node inputs in `Value.uses`, output slots in `Value.outputUses`). Names
+/// stay unique across a graph and the graphs around and inside it: values are
+/// renamed with `rename(_:to:)`, fresh names come from `uniqueName(_:)`, and a
+/// rewrite touching several nodes and values goes through `apply(_:)`.
 public final class Graph {
     /// The graph's name.
     public var name: String?
@@ -9,10 +13,18 @@ public final class Graph {
     public var docString: String?
     /// Graph inputs in order. A value may be both an input and an initializer (old models).
     public var inputs: [Value] {
-        didSet { for value in inputs { value.ownerGraph = self } }
+        didSet {
+            for value in inputs { value.ownerGraph = self }
+            root.nameTable = nil
+        }
     }
-    /// Graph outputs in order.
-    public var outputs: [Value]
+    /// Graph outputs in order; `setOutputs(_:)` and `apply(_:)` change them.
+    public internal(set) var outputs: [Value] {
+        didSet {
+            for value in oldValue { value.removeOutputSlot(self) }
+            for value in outputs { value.addOutputSlot(self) }
+        }
+    }
     /// Values with dense constant data, in file order.
     public private(set) var initializers: [Value] = []
     /// Values with sparse constant data, in file order.
@@ -29,12 +41,17 @@ public final class Graph {
     /// The nodes in order.
     public private(set) var nodes: [Node] = []
 
+    /// The names of this tree of graphs, cached on its root only (nil until asked for, or after a change too
+    /// large to follow).
+    var nameTable: NameTable?
+
     /// Creates an empty graph.
     public init(name: String? = nil, inputs: [Value] = [], outputs: [Value] = []) {
         self.name = name
         self.inputs = inputs
         self.outputs = outputs
         for value in inputs { value.ownerGraph = self }
+        for value in outputs { value.addOutputSlot(self) }
     }
 
     /// A name for messages.
@@ -42,6 +59,44 @@ public final class Graph {
 
     /// The graph around this one, if it is nested.
     public var parentGraph: Graph? { parentNode?.graph }
+
+    /// The outermost graph around this one (itself if it is not nested).
+    var root: Graph {
+        var result = self
+        while let parent = result.parentGraph { result = parent }
+        return result
+    }
+
+    /// Whether this graph is `other` or nested in it, at any depth.
+    func isWithin(_ other: Graph) -> Bool {
+        var current: Graph? = self
+        while let graph = current {
+            if graph === other { return true }
+            current = graph.parentGraph
+        }
+        return false
+    }
+
+    /// Whether this graph is nested in `node` (held by it or by a node nested in it).
+    func isWithin(_ node: Node) -> Bool {
+        var current: Graph? = self
+        while let graph = current {
+            if graph.parentNode === node { return true }
+            current = graph.parentGraph
+        }
+        return false
+    }
+
+    /// Sets the outputs; refuses two different values with one name, which would make the interface ambiguous.
+    public func setOutputs(_ values: [Value]) throws {
+        var names: [String: Value] = [:]
+        for value in values {
+            if let other = names.updateValue(value, forKey: value.name), other !== value {
+                throw IRError.nameTaken(name: value.name, graph: displayName)
+            }
+        }
+        outputs = values
+    }
 
     // MARK: - Initializers
 
@@ -53,34 +108,63 @@ public final class Graph {
         value.type = .tensor(tensor.dataType, Shape(static: tensor.dims))
         value.ownerGraph = self
         initializers.append(value)
+        root.nameTable?.addValue(value.name)
         return value
     }
 
     /// Registers an existing value (for example a graph input) as an initializer.
     public func registerInitializer(_ value: Value) {
+        // Only a cached table needs the (linear) check; a value already an input keeps its one count.
+        let counts = root.nameTable != nil && !definesAsLeaf(value)
         value.ownerGraph = self
         initializers.append(value)
+        if counts { root.nameTable?.addValue(value.name) }
     }
 
     /// Registers an existing value as a sparse initializer.
     public func registerSparseInitializer(_ value: Value) {
+        // Only a cached table needs the (linear) check; a value already an input keeps its one count.
+        let counts = root.nameTable != nil && !definesAsLeaf(value)
         value.ownerGraph = self
         sparseInitializers.append(value)
+        if counts { root.nameTable?.addValue(value.name) }
     }
 
-    /// Removes an initializer that nothing uses any more.
+    /// Removes an initializer that nothing uses any more (no node, nested graph or graph output).
     public func removeInitializer(_ value: Value) throws {
-        if let user = value.uses.first {
-            throw IRError.nodeStillUsed(node: "initializer", value: value.name, user: user.node.displayName)
-        }
-        if outputs.contains(where: { $0 === value }) {
-            throw IRError.nodeDefinesGraphOutput(node: "initializer", value: value.name)
-        }
+        try checkUnused(value, removing: [], what: "initializer")
+        removeInitializerUnchecked(value)
+    }
+
+    func removeInitializerUnchecked(_ value: Value) {
         initializers.removeAll { $0 === value }
         sparseInitializers.removeAll { $0 === value }
         valueInfo.removeAll { $0 === value }
         value.initializer = nil
         value.sparseInitializer = nil
+        if !inputs.contains(where: { $0 === value }) { root.nameTable?.removeValue(value.name) }
+    }
+
+    /// Whether `value` is an input or initializer of this graph.
+    func definesAsLeaf(_ value: Value) -> Bool {
+        guard value.ownerGraph === self else { return false }
+        return inputs.contains { $0 === value } || initializers.contains { $0 === value }
+            || sparseInitializers.contains { $0 === value }
+    }
+
+    /// Throws unless `value` is unread once `removing` are gone: no node outside them reads it, no graph
+    /// outside them outputs it.
+    func checkUnused(_ value: Value, removing: [Node], what: String) throws {
+        let owner = removing.first?.displayName ?? what
+        if let user = value.uses.first(where: { use in !removing.contains { use.node.isWithin($0) } }) {
+            throw IRError.nodeStillUsed(node: owner, value: value.name, user: user.node.displayName)
+        }
+        for slot in value.outputUses where !removing.contains(where: { slot.graph.isWithin($0) }) {
+            if slot.graph === self {
+                throw IRError.nodeDefinesGraphOutput(node: owner, value: value.name)
+            }
+            throw IRError.capturedByNestedGraph(value: value.name, graph: slot.graph.displayName)
+        }
     }
 
     // MARK: - Nodes
@@ -105,19 +189,24 @@ public final class Graph {
         nodes.insert(node, at: index + 1)
     }
 
-    /// Removes a node whose outputs nobody uses; a failed removal leaves the graph unchanged.
+    /// Removes a node whose outputs nobody uses (no node, graph output or nested graph outside the node itself).
+    ///
+    /// The node and the nodes of its subgraphs stop being uses of the values
+    /// they read; inserting the node again reconnects them. A failed removal
+    /// leaves the graph unchanged.
     public func remove(_ node: Node) throws {
-        guard let index = index(of: node) else { throw IRError.nodeNotInGraph(node: node.displayName) }
+        guard index(of: node) != nil else { throw IRError.nodeNotInGraph(node: node.displayName) }
         for output in node.outputs.compactMap({ $0 }) {
-            if outputs.contains(where: { $0 === output }) {
-                throw IRError.nodeDefinesGraphOutput(node: node.displayName, value: output.name)
-            }
-            if let user = output.uses.first(where: { $0.node !== node }) {
-                throw IRError.nodeStillUsed(node: node.displayName, value: output.name, user: user.node.displayName)
-            }
+            try checkUnused(output, removing: [node], what: "node")
         }
+        removeUnchecked(node)
+    }
+
+    func removeUnchecked(_ node: Node) {
+        guard let index = index(of: node) else { return }
         nodes.remove(at: index)
-        node.dropInputs()
+        node.disconnectUses()
+        root.nameTable?.remove(node: node)
         node.graph = nil
         let removed = Set(node.outputs.compactMap { $0.map(ObjectIdentifier.init) })
         if !removed.isEmpty { valueInfo.removeAll { removed.contains(ObjectIdentifier($0)) } }
@@ -136,7 +225,20 @@ public final class Graph {
 
     private func adopt(_ node: Node) throws {
         if node.graph != nil { throw IRError.nodeAlreadyInGraph(node: node.displayName) }
+        adoptUnchecked(node)
+    }
+
+    /// Takes in a node that is in no graph: its subgraphs stop being roots, its names count here.
+    func adoptUnchecked(_ node: Node) {
         node.graph = self
+        node.reconnectUses()
+        for subgraph in node.subgraphs { subgraph.nameTable = nil }
+        root.nameTable?.add(node: node)
+    }
+
+    func insertUnchecked(_ node: Node, at index: Int) {
+        adoptUnchecked(node)
+        nodes.insert(node, at: index)
     }
 
     // MARK: - Queries
@@ -168,22 +270,38 @@ public final class Graph {
     /// The node called `name`, if any.
     public func node(named name: String) -> Node? { nodes.first { $0.name == name } }
 
+    // MARK: - Names
+
     /// A name not used by any value in this graph or the graphs around and inside it, based on `base`.
-    public func uniqueName(_ base: String) -> String {
-        var root: Graph = self
-        while let parent = root.parentGraph { root = parent }
-        var taken = Set<String>()
-        root.collectNames(into: &taken)
-        if !taken.contains(base) { return base }
-        var counter = 1
-        while taken.contains("\(base)_\(counter)") { counter += 1 }
-        return "\(base)_\(counter)"
+    ///
+    /// `base` if free, else `base_1`, `base_2`... The name is not reserved:
+    /// define the value (or name the node) before asking for the next one.
+    /// With `avoidingNodeNames`, node names count as taken too, so one name
+    /// points at one thing in dumps and messages.
+    public func uniqueName(_ base: String, avoidingNodeNames: Bool = false) -> String {
+        names.fresh(base, includingNodeNames: avoidingNodeNames)
     }
 
-    private func collectNames(into names: inout Set<String>) {
-        for value in definedValues() { names.insert(value.name) }
-        for node in nodes {
-            for graph in node.subgraphs { graph.collectNames(into: &names) }
-        }
+    /// Renames `value`, a value this graph defines; refuses a name another value already has.
+    public func rename(_ value: Value, to newName: String) throws {
+        guard value.graph === self else { throw IRError.valueNotInGraph(value: value.name) }
+        guard newName != value.name else { return }
+        if names.isTaken(newName) { throw IRError.nameTaken(name: newName, graph: displayName) }
+        renameUnchecked(value, to: newName)
+    }
+
+    func renameUnchecked(_ value: Value, to newName: String) {
+        root.nameTable?.removeValue(value.name)
+        value.name = newName
+        root.nameTable?.addValue(newName)
+    }
+
+    /// The root's name table, built on first use.
+    var names: NameTable {
+        let root = self.root
+        if let table = root.nameTable { return table }
+        let table = NameTable(graph: root)
+        root.nameTable = table
+        return table
     }
 }

@@ -20,6 +20,16 @@ public enum IRError: Error, Equatable, CustomStringConvertible {
     case nodeNotInGraph(node: String)
     /// A node is already in a graph.
     case nodeAlreadyInGraph(node: String)
+    /// Removing a value a nested graph still names as its output.
+    case capturedByNestedGraph(value: String, graph: String)
+    /// A renaming or a new value would give a name that a value already has.
+    case nameTaken(name: String, graph: String)
+    /// A value is not defined in the graph the operation was asked of.
+    case valueNotInGraph(value: String)
+    /// Rewiring a reader to a value it cannot see (defined in no graph around the reader).
+    case notVisible(value: String, reader: String)
+    /// A rewrite whose steps contradict each other or the graph.
+    case invalidRewrite(String)
     /// A use list disagrees with the nodes' inputs (a bug in a pass).
     case inconsistentUses(value: String, reason: String)
     /// An external-data tensor whose bytes cannot be read.
@@ -52,6 +62,16 @@ public enum IRError: Error, Equatable, CustomStringConvertible {
             return "node '\(node)' is not in this graph"
         case .nodeAlreadyInGraph(let node):
             return "node '\(node)' is already in a graph"
+        case .capturedByNestedGraph(let value, let graph):
+            return "cannot remove '\(value)': nested graph '\(graph)' names it as its output"
+        case .nameTaken(let name, let graph):
+            return "name '\(name)' is already taken in graph '\(graph)' or a graph around or inside it"
+        case .valueNotInGraph(let value):
+            return "value '\(value)' is not defined in this graph"
+        case .notVisible(let value, let reader):
+            return "cannot make '\(reader)' read '\(value)': the value is not defined in a graph around the reader"
+        case .invalidRewrite(let reason):
+            return "invalid graph rewrite: \(reason)"
         case .inconsistentUses(let value, let reason):
             return "use list of '\(value)' is inconsistent: \(reason)"
         case .externalDataUnavailable(let tensor, let location):

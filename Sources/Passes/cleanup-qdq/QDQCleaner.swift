@@ -68,8 +68,9 @@ struct QDQCleaner {
             if let low = bounds.low, code(low, params) != range.lowerBound { return false }
             if let high = bounds.high, code(high, params) != range.upperBound { return false }
         }
-        try output.replaceAllUses(with: input)
-        try remove(node)
+        var rewrite = GraphRewrite()
+        rewrite.replaceAllUses(of: output, with: input)
+        try remove([node], after: rewrite)
         statistics["removed-activations", default: 0] += 1
         return true
     }
@@ -107,9 +108,11 @@ struct QDQCleaner {
             let original = dequantize.inputs.first ?? nil,
             let before = QDQParameters(dequantize), let after = QDQParameters(quantize), before == after
         else { return false }
-        try output.replaceAllUses(with: original)
-        try remove(quantize)
-        if !input.hasUses && !input.isGraphOutput { try remove(dequantize) }
+        // The DequantizeLinear goes too when the QuantizeLinear was its only reader.
+        let dequantizeGoes = input.uses.allSatisfy { $0.node === quantize } && !input.isAnyGraphOutput
+        var rewrite = GraphRewrite()
+        rewrite.replaceAllUses(of: output, with: original)
+        try remove(dequantizeGoes ? [quantize, dequantize] : [quantize], after: rewrite)
         statistics["redundant-pairs", default: 0] += 1
         return true
     }
@@ -162,22 +165,25 @@ struct QDQCleaner {
             guard let dequantized = dequantize.outputs.first ?? nil, !dequantized.isGraphOutput else { return false }
             if dequantized.uses.contains(where: { target.fusingConsumers.contains($0.node.opType) }) { return false }
         }
+        var rewrite = GraphRewrite()
         for dequantize in dequantizers {
             if let dequantized = dequantize.outputs.first ?? nil {
-                try dequantized.replaceAllUses(with: input)
+                rewrite.replaceAllUses(of: dequantized, with: input)
             }
-            try remove(dequantize)
         }
-        try remove(quantize)
+        try remove(dequantizers + [quantize], after: rewrite)
         statistics["dropped-pairs", default: 0] += 1
         return true
     }
 
     // MARK: - Initializers
 
-    private mutating func remove(_ node: Node) throws {
-        orphanCandidates.append(contentsOf: node.inputs.dropFirst().compactMap { $0 })
-        try graph.remove(node)
+    /// Applies `rewrite` with the removal of `nodes` as one step; their constant operands may be orphans now.
+    private mutating func remove(_ nodes: [Node], after rewrite: GraphRewrite) throws {
+        var rewrite = rewrite
+        for node in nodes { rewrite.remove(node) }
+        try graph.apply(rewrite)
+        for node in nodes { orphanCandidates.append(contentsOf: node.inputs.dropFirst().compactMap { $0 }) }
     }
 
     private mutating func removeUnusedInitializers() throws {

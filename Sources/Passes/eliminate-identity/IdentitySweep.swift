@@ -21,28 +21,24 @@ struct IdentitySweep {
         for node in graph.nodes {
             for subgraph in node.subgraphs { try sweep(subgraph) }
         }
-        var nestedOutputs = GraphSurgery.outputsOfNestedGraphs(graph)
         for node in graph.nodes {
-            guard node.graph === graph, let kind = passThroughKind(node, nestedOutputs: nestedOutputs),
+            guard node.graph === graph, let kind = passThroughKind(node),
                 let input = node.inputs.first ?? nil,
                 let output = node.outputs.first ?? nil
             else { continue }
             let operands = node.inputs.dropFirst().compactMap { $0 }
-            if try bypass(node, input: input, output: output, in: graph, nestedOutputs: nestedOutputs) {
+            if try bypass(node, input: input, output: output, in: graph) {
                 removed[kind, default: 0] += 1
-                if nestedOutputs.remove(ObjectIdentifier(output)) != nil {
-                    nestedOutputs.insert(ObjectIdentifier(input))
-                }
                 // A target shape or a dropout ratio that only this node read goes with it.
                 for operand in operands where operand !== input {
-                    try GraphSurgery.removeIfUnused(operand, in: graph, nestedOutputs: nestedOutputs)
+                    try GraphSurgery.removeIfUnused(operand, in: graph)
                 }
             }
         }
     }
 
     /// The statistic a node counts under when it passes its first input through unchanged.
-    func passThroughKind(_ node: Node, nestedOutputs: Set<ObjectIdentifier>) -> String? {
+    func passThroughKind(_ node: Node) -> String? {
         guard OpsetImport.isDefaultDomain(node.domain), node.subgraphs.isEmpty, node.inputs.first != nil else {
             return nil
         }
@@ -57,7 +53,7 @@ struct IdentitySweep {
             else { return nil }
             return Int64(type.rawValue) == to ? "removed-cast" : nil
         case "Dropout":
-            return isInferenceDropout(node, nestedOutputs: nestedOutputs) ? "removed-dropout" : nil
+            return isInferenceDropout(node) ? "removed-dropout" : nil
         default:
             return nil
         }
@@ -82,14 +78,10 @@ struct IdentitySweep {
     }
 
     /// A Dropout that cannot drop anything: not in training mode, and its mask output unused.
-    private func isInferenceDropout(_ node: Node, nestedOutputs: Set<ObjectIdentifier>) -> Bool {
+    private func isInferenceDropout(_ node: Node) -> Bool {
         guard let output = node.outputs.first ?? nil, output.producer === node else { return false }
         if node.outputs.count > 1, let mask = node.outputs[1] {
-            guard let graph = node.graph, !mask.hasUses,
-                !GraphSurgery.isNeededBesidesUses(mask, in: graph, nestedOutputs: nestedOutputs)
-            else {
-                return false
-            }
+            guard node.graph != nil, !mask.hasUses, !mask.isAnyGraphOutput else { return false }
         }
         if opset < 7 { return node.attribute("is_test")?.int == 1 }
         guard opset >= 12, node.inputs.count > 2, let trainingMode = node.inputs[2] else { return true }
@@ -100,13 +92,13 @@ struct IdentitySweep {
     }
 
     /// Makes readers of `output` read `input` and removes `node`; false when a graph output forces it to stay.
-    private mutating func bypass(
-        _ node: Node, input: Value, output: Value, in graph: Graph, nestedOutputs: Set<ObjectIdentifier>
-    ) throws -> Bool {
+    private mutating func bypass(_ node: Node, input: Value, output: Value, in graph: Graph) throws -> Bool {
+        var rewrite = GraphRewrite()
+        rewrite.remove(node)
         guard graph.outputs.contains(where: { $0 === output }) else {
+            rewrite.replaceAllUses(of: output, with: input, graphOutputs: .leave)
+            try graph.apply(rewrite)
             if input.type == nil, let type = output.type { adoptType(type, into: input, graph: graph) }
-            try GraphSurgery.redirectReaders(of: output, to: input, in: graph, nestedOutputs: nestedOutputs)
-            try graph.remove(node)
             return true
         }
         guard let producer = input.producer, producer.graph === graph, !graph.outputs.contains(where: { $0 === input })
@@ -117,7 +109,8 @@ struct IdentitySweep {
                     + "input '\(input.name)' cannot take that name")
             return false
         }
-        try GraphSurgery.takeOver(output, by: input, removing: [node], in: graph)
+        rewrite.takeOver(output, by: input)
+        try graph.apply(rewrite)
         return true
     }
 

@@ -22,12 +22,12 @@ struct BatchNormFolder {
             return .failure("it has no input or output")
         }
         for extra in batchNorm.outputs.dropFirst().compactMap({ $0 })
-        where extra.hasUses || GraphSurgery.isNeededBesidesUses(extra, in: graph) {
+        where extra.hasUses || extra.isAnyGraphOutput {
             return .failure("its running statistics outputs are used")
         }
         guard let producer = input.producer, producer.graph === graph, OpsetImport.isDefaultDomain(producer.domain)
         else { return .failure("its input is not produced by a node in the same graph") }
-        guard GraphSurgery.isUsedOnly(input, by: batchNorm, in: graph), input.uses.count == 1 else {
+        guard GraphSurgery.isUsedOnly(input, by: batchNorm), input.uses.count == 1 else {
             return .failure("'\(input.name)' has other readers or is a graph output")
         }
         var linear = producer
@@ -62,7 +62,10 @@ struct BatchNormFolder {
         }
         guard let newOutput = replacement.outputs.first ?? nil else { return .failure("the rewrite has no output") }
         let removed = (replacement === linear ? [] : [linear]) + intermediates + [batchNorm]
-        try GraphSurgery.takeOver(output, by: newOutput, removing: removed, in: graph)
+        var surgery = GraphRewrite()
+        surgery.takeOver(output, by: newOutput)
+        for node in removed { surgery.remove(node) }
+        try graph.apply(surgery)
         for operand in oldOperands { try GraphSurgery.removeIfUnused(operand, in: graph) }
         return .success("folded-" + Self.statisticName(linear.opType))
     }
@@ -78,7 +81,7 @@ struct BatchNormFolder {
         let (data, constant) = ConstantData.isConstant(second) ? (first, second) : (second, first)
         guard let convolution = data.producer, convolution.graph === graph,
             ["Conv", "ConvTranspose"].contains(convolution.opType), OpsetImport.isDefaultDomain(convolution.domain),
-            GraphSurgery.isUsedOnly(data, by: add, in: graph), data.uses.count == 1
+            GraphSurgery.isUsedOnly(data, by: add), data.uses.count == 1
         else { return .failure("its input comes from Add, not from a convolution's bias Add") }
         guard let tensor = ConstantData.tensor(of: constant), let values = ConstantData.floats(tensor),
             values.count == channels, let rank = convolution.inputs[1].flatMap(ConstantData.tensor(of:))?.dims.count

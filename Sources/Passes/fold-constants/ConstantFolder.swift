@@ -28,34 +28,29 @@ struct ConstantFolder {
 
     /// Folds `graph` and the graphs nested in it.
     mutating func fold(_ graph: Graph) throws {
-        // Folding only removes nodes and redirects values no nested graph outputs, so this stays valid.
-        let nestedOutputs = GraphSurgery.outputsOfNestedGraphs(graph)
         for node in graph.nodes {
             for subgraph in node.subgraphs { try fold(subgraph) }
-            guard node.graph === graph, isCandidate(node, in: graph, nestedOutputs: nestedOutputs) else { continue }
+            guard node.graph === graph, isCandidate(node) else { continue }
             if node.opType == "Constant" {
                 guard let tensor = ConstantData.tensor(ofConstantNode: node) else { continue }
-                try replace(node, with: [tensor], in: graph, nestedOutputs: nestedOutputs)
+                try replace(node, with: [tensor], in: graph)
                 statistics.constantNodes += 1
             } else if let shape = staticShapeResult(of: node) {
-                try replace(node, with: [shape], in: graph, nestedOutputs: nestedOutputs)
+                try replace(node, with: [shape], in: graph)
                 statistics.foldedShapes += 1
             } else if let results = try evaluate(node) {
-                try replace(node, with: results, in: graph, nestedOutputs: nestedOutputs)
+                try replace(node, with: results, in: graph)
                 statistics.foldedNodes += 1
             }
         }
     }
 
     /// A default-domain node without subgraphs or randomness whose outputs no graph declares as its own.
-    private func isCandidate(_ node: Node, in graph: Graph, nestedOutputs: Set<ObjectIdentifier>) -> Bool {
+    private func isCandidate(_ node: Node) -> Bool {
         guard OpsetImport.isDefaultDomain(node.domain), node.subgraphs.isEmpty, !Self.neverFolded.contains(node.opType)
         else { return false }
         let outputs = node.outputs.compactMap { $0 }
-        return !outputs.isEmpty
-            && outputs.allSatisfy {
-                !GraphSurgery.isNeededBesidesUses($0, in: graph, nestedOutputs: nestedOutputs)
-            }
+        return !outputs.isEmpty && outputs.allSatisfy { !$0.isAnyGraphOutput }
     }
 
     /// Shape or Size of a value whose type is fully static.
@@ -155,7 +150,7 @@ struct ConstantFolder {
             opType: node.opType, domain: node.domainField, name: node.name, inputs: inputs, outputNames: outputNames,
             attributes: node.attributes)
         try graph.append(copy)
-        graph.outputs = copy.outputs.compactMap { $0 }
+        try graph.setOutputs(copy.outputs.compactMap { $0 })
         let single = Model(graph: graph, irVersion: model.irVersion, opsetImports: model.opsetImports)
         let interpreter = try Interpreter(model: single, name: node.displayName)
         let arrays = try interpreter.run([:])
@@ -169,23 +164,22 @@ struct ConstantFolder {
 
     /// Replaces `node`'s outputs (in order, skipping omitted ones) by initializers holding `tensors`, same names.
     ///
-    /// The initializer takes the output's name at once: the node goes right
-    /// after, so the name is never defined twice when anything looks.
-    private mutating func replace(
-        _ node: Node, with tensors: [Tensor], in graph: Graph, nestedOutputs: Set<ObjectIdentifier>
-    ) throws {
+    /// One rewrite: the initializers take the outputs' names as the node goes,
+    /// so no name is ever defined twice.
+    private mutating func replace(_ node: Node, with tensors: [Tensor], in graph: Graph) throws {
         let outputs = node.outputs.compactMap { $0 }
         guard outputs.count == tensors.count else { return }
         let operands = node.inputs.compactMap { $0 }
+        var rewrite = GraphRewrite()
         for (output, tensor) in zip(outputs, tensors) {
             var stored = tensor
             stored.name = output.name
-            let value = graph.addInitializer(stored, name: output.name)
-            try GraphSurgery.redirectReaders(of: output, to: value, in: graph, nestedOutputs: nestedOutputs)
+            let value = rewrite.addInitializer(stored, name: output.name)
+            rewrite.replaceAllUses(of: output, with: value, graphOutputs: .leave)
         }
-        try graph.remove(node)
-        for operand in operands where try GraphSurgery.removeIfUnused(operand, in: graph, nestedOutputs: nestedOutputs)
-        {
+        rewrite.remove(node)
+        try graph.apply(rewrite)
+        for operand in operands where try GraphSurgery.removeIfUnused(operand, in: graph) {
             statistics.removedConstants += 1
         }
     }

@@ -60,10 +60,13 @@ public struct FuseLayerNormPass: Pass {
             inputs: bias.map { [pattern.input, scale, $0] } ?? [pattern.input, scale],
             outputNames: [graph.uniqueName(pattern.output.name + "_layernorm")],
             attributes: [Attribute("axis", .int(-1)), Attribute("epsilon", .float(pattern.epsilon))])
-        try graph.insert(fused, before: last)
         let operands = pattern.nodes.flatMap { $0.inputs.compactMap { $0 } }.filter(ConstantData.isConstant)
         guard let output = fused.outputs.first ?? nil else { return }
-        try GraphSurgery.takeOver(pattern.output, by: output, removing: pattern.nodes, in: graph)
+        var rewrite = GraphRewrite()
+        rewrite.insert(fused, before: last)
+        rewrite.takeOver(pattern.output, by: output)
+        for node in pattern.nodes { rewrite.remove(node) }
+        try graph.apply(rewrite)
         for operand in operands { try GraphSurgery.removeIfUnused(operand, in: graph) }
     }
 

@@ -95,7 +95,7 @@ struct LayerNormPattern {
             throw FoldRefusal("the pattern has no output")
         }
         for node in patternNodes.dropLast() {
-            for value in node.outputs.compactMap({ $0 }) where GraphSurgery.isNeededBesidesUses(value, in: graph) {
+            for value in node.outputs.compactMap({ $0 }) where value.isAnyGraphOutput {
                 throw FoldRefusal("the intermediate '\(value.name)' is a graph output")
             }
         }

@@ -7,14 +7,12 @@ struct QDQRewriter {
     let graph: Graph
     let target: QuantizationTarget
     let calibrationMethod: String?
-    private var names: NameAllocator
     private(set) var decisions: [QuantizationDecision] = []
 
     init(graph: Graph, target: QuantizationTarget, calibrationMethod: String?) {
         self.graph = graph
         self.target = target
         self.calibrationMethod = calibrationMethod
-        self.names = NameAllocator(graph: graph)
     }
 
     /// Rewrites the graph: weights and biases first (their DequantizeLinear sit before their consumers),
@@ -58,13 +56,15 @@ struct QDQRewriter {
             throw InsertQDQError("insert-qdq: \(error)")
         }
         let base = mark.value.name
-        let data = graph.addInitializer(quantized.weight, name: names.fresh(base + "_quantized"))
-        let scale = graph.addInitializer(quantized.scale, name: names.fresh(base + "_scale"))
-        let zeroPoint = graph.addInitializer(quantized.zeroPoint, name: names.fresh(base + "_zero_point"))
+        var rewrite = GraphRewrite()
+        let data = rewrite.addInitializer(quantized.weight, name: freshName(base + "_quantized"))
+        let scale = rewrite.addInitializer(quantized.scale, name: freshName(base + "_scale"))
+        let zeroPoint = rewrite.addInitializer(quantized.zeroPoint, name: freshName(base + "_zero_point"))
         let output = try insertDequantize(
             inputs: [data, scale, zeroPoint], base: base, axis: params.axis, blockSize: params.blockSize,
-            shape: mark.value.shape, before: firstNode(of: mark.uses.map(\.node)))
-        for use in mark.uses { use.node.setInput(use.index, output) }
+            shape: mark.value.shape, before: firstNode(of: mark.uses.map(\.node)), into: &rewrite)
+        for use in mark.uses { rewrite.redirect(use.node, input: use.index, to: output) }
+        try graph.apply(rewrite)
         decisions.append(
             QuantizationDecision(
                 tensor: base, quantized: true, rule: mark.rule, format: params.format.rawValue, scales: params.scales,
@@ -89,13 +89,15 @@ struct QDQRewriter {
             throw InsertQDQError("insert-qdq: \(error)")
         }
         let base = bias.value.name
-        let data = graph.addInitializer(quantized.bias, name: names.fresh(base + "_quantized"))
-        let scale = graph.addInitializer(quantized.scale, name: names.fresh(base + "_quantized_scale"))
-        let zeroPoint = graph.addInitializer(quantized.zeroPoint, name: names.fresh(base + "_quantized_zero_point"))
+        var rewrite = GraphRewrite()
+        let data = rewrite.addInitializer(quantized.bias, name: freshName(base + "_quantized"))
+        let scale = rewrite.addInitializer(quantized.scale, name: freshName(base + "_quantized_scale"))
+        let zeroPoint = rewrite.addInitializer(quantized.zeroPoint, name: freshName(base + "_quantized_zero_point"))
         let output = try insertDequantize(
             inputs: [data, scale, zeroPoint], base: base, axis: quantized.axis, blockSize: nil,
-            shape: bias.value.shape, before: bias.node)
-        bias.node.setInput(bias.index, output)
+            shape: bias.value.shape, before: bias.node, into: &rewrite)
+        rewrite.redirect(bias.node, input: bias.index, to: output)
+        try graph.apply(rewrite)
         var rule =
             "\(target.name): int32 bias of \(bias.node.opType) '\(bias.node.displayName)', scale s_input*s_weight"
         if quantized.overflowed { rule += " (\(quantized.clippedIndices.count) values clipped to int32)" }
@@ -114,42 +116,41 @@ struct QDQRewriter {
         let set = try QuantParamSet(
             format: params.format, granularity: .perTensor, tensorShape: [], scales: [params.scale],
             zeroPoints: [params.zeroPoint], tensor: base)
-        let scale = graph.addInitializer(set.scaleTensor(name: nil), name: names.fresh(base + "_scale"))
-        let zeroPoint = graph.addInitializer(set.zeroPointTensor(name: nil), name: names.fresh(base + "_zero_point"))
+        var rewrite = GraphRewrite()
+        let scale = rewrite.addInitializer(set.scaleTensor(name: nil), name: freshName(base + "_scale"))
+        let zeroPoint = rewrite.addInitializer(set.zeroPointTensor(name: nil), name: freshName(base + "_zero_point"))
         let quantize = Node(
-            opType: "QuantizeLinear", name: names.fresh(base + "_QuantizeLinear"), inputs: [value, scale, zeroPoint],
-            outputNames: [names.fresh(base + "_quantized")])
+            opType: "QuantizeLinear", name: freshName(base + "_QuantizeLinear"), inputs: [value, scale, zeroPoint],
+            outputNames: [freshName(base + "_quantized")])
         let quantized = quantize.outputs[0]
         quantized?.type = .tensor(params.format.dataType, value.shape)
         if let producer = value.producer, producer.graph === graph {
-            try graph.insert(quantize, after: producer)
+            rewrite.insert(quantize, after: producer)
         } else if let first = graph.nodes.first {
-            try graph.insert(quantize, before: first)
+            rewrite.insert(quantize, before: first)
         } else {
-            try graph.append(quantize)
+            rewrite.append(quantize)
         }
         let dequantize = Node(
-            opType: "DequantizeLinear", name: names.fresh(base + "_DequantizeLinear"),
-            inputs: [quantized, scale, zeroPoint], outputNames: [names.fresh(base + "_dequantized")])
+            opType: "DequantizeLinear", name: freshName(base + "_DequantizeLinear"),
+            inputs: [quantized, scale, zeroPoint], outputNames: [freshName(base + "_dequantized")])
         guard let dequantized = dequantize.outputs[0] else { return }
         dequantized.type = .tensor(.float, value.shape)
-        try graph.insert(dequantize, after: quantize)
+        rewrite.insert(dequantize, after: quantize)
         if mark.allUses {
-            for use in value.uses where use.node !== quantize {
-                use.node.setInput(use.inputIndex, dequantized)
-            }
-            if value.isGraphOutput && target.quantizesGraphOutputs {
+            // The DequantizeLinear takes over the graph output's name, so the model's interface keeps its names.
+            let movesOutput = value.isGraphOutput && target.quantizesGraphOutputs
+            rewrite.replaceAllUses(
+                of: value, with: dequantized, graphOutputs: movesOutput ? .rewire : .leave, except: [quantize])
+            if movesOutput {
                 let outputName = value.name
-                value.name = names.fresh(outputName + "_float")
-                dequantized.name = outputName
-                // Every reader but the QuantizeLinear reads the DequantizeLinear already: only the output slots move.
-                for index in graph.outputs.indices where graph.outputs[index] === value {
-                    graph.outputs[index] = dequantized
-                }
+                rewrite.rename(value, to: freshName(outputName + "_float"))
+                rewrite.rename(dequantized, to: outputName)
             }
         } else {
-            for use in mark.uses { use.node.setInput(use.index, dequantized) }
+            for use in mark.uses { rewrite.redirect(use.node, input: use.index, to: dequantized) }
         }
+        try graph.apply(rewrite)
         decisions.append(
             QuantizationDecision(
                 tensor: base, quantized: true, rule: mark.rule, format: params.format.rawValue, scales: [params.scale],
@@ -157,22 +158,28 @@ struct QDQRewriter {
                 calibrationMethod: range == nil ? nil : calibrationMethod))
     }
 
-    private mutating func insertDequantize(
-        inputs: [Value], base: String, axis: Int?, blockSize: Int?, shape: Shape?, before anchor: Node
+    /// Adds to `rewrite` a DequantizeLinear of `inputs` placed before `anchor`; returns its output.
+    private func insertDequantize(
+        inputs: [Value], base: String, axis: Int?, blockSize: Int?, shape: Shape?, before anchor: Node,
+        into rewrite: inout GraphRewrite
     ) throws -> Value {
         var attributes: [Attribute] = []
         if let axis { attributes.append(Attribute("axis", .int(Int64(axis)))) }
         if let blockSize { attributes.append(Attribute("block_size", .int(Int64(blockSize)))) }
         let node = Node(
-            opType: "DequantizeLinear", name: names.fresh(base + "_DequantizeLinear"), inputs: inputs,
-            outputNames: [names.fresh(base + "_dequantized")], attributes: attributes)
+            opType: "DequantizeLinear", name: freshName(base + "_DequantizeLinear"), inputs: inputs,
+            outputNames: [freshName(base + "_dequantized")], attributes: attributes)
         guard let output = node.outputs[0] else {
             throw InsertQDQError("insert-qdq: cannot create an output for '\(base)'")
         }
         output.type = .tensor(.float, shape)
-        try graph.insert(node, before: anchor)
+        rewrite.insert(node, before: anchor)
         return output
     }
+
+    /// A name no value and no node has: insert-qdq names nodes and values from one pool, so a name in a dump
+    /// points at one thing.
+    private func freshName(_ base: String) -> String { graph.uniqueName(base, avoidingNodeNames: true) }
 
     private func firstNode(of nodes: [Node]) -> Node {
         nodes.min { (graph.index(of: $0) ?? Int.max) < (graph.index(of: $1) ?? Int.max) } ?? nodes[0]

@@ -202,7 +202,7 @@ struct ScaleAbsorber {
     /// the field fits without widening it (widening would contradict its declared type).
     private func isPrivate(_ value: Value, field: FactorField) -> Bool {
         guard value.uses.count == 1, !value.isGraphOutput, !ConstantData.isConstant(value),
-            !GraphSurgery.isNeededBesidesUses(value, in: graph)
+            !value.isAnyGraphOutput
         else { return false }
         guard let shape = value.shape else { return true }
         return field.fits(shape.dimensions.map { $0.value.map(Int.init) })

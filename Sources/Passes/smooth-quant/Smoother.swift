@@ -42,7 +42,7 @@ struct Smoother {
         let otherReaders = activation.uses.filter {
             !targetNodes.contains(ObjectIdentifier($0.node)) || $0.inputIndex != 0
         }
-        let isOutput = activation.isGraphOutput || GraphSurgery.isNeededBesidesUses(activation, in: graph)
+        let isOutput = activation.isAnyGraphOutput
         let field = FactorField(channel: inverse, reciprocals: scales, axisFromEnd: group.axisFromEnd)
         var plan = ScaleAbsorber(graph: graph, opset: opset).plan(activation, field: field)
         if isOutput, case .success(let planned) = plan, !planned.isCheapToCopy {

@@ -27,12 +27,13 @@ extension OpsetAdapters {
         let reshape = Node(
             opType: "Reshape", domain: node.domainField, inputs: [nil, shape],
             outputNames: [graph.uniqueName(name + "_restored")])
-        try graph.insert(reshape, after: node)
         guard let restored = reshape.outputs.first ?? nil else {
             throw rewriter.failure(node, step: step, "could not create the Reshape node")
         }
-        try GraphSurgery.takeOver(output, by: restored, removing: [], in: graph)
-        output.name = graph.uniqueName(name + "_2d")
+        var rewrite = GraphRewrite()
+        rewrite.insert(reshape, after: node)
+        rewrite.takeOver(output, by: restored, renamingOld: graph.uniqueName(name + "_2d"))
+        try graph.apply(rewrite)
         output.type = nil
         graph.valueInfo.removeAll { $0 === output }
         reshape.setInput(0, output)
@@ -124,8 +125,8 @@ extension OpsetAdapters {
         -> Node
     {
         guard node.outputs.dropFirst().contains(where: { $0 != nil }) else { return node }
-        let graph = try rewriter.graph(of: node, step: step)
-        let read = node.outputs.map { rewriter.isRead($0, in: graph) }
+        _ = try rewriter.graph(of: node, step: step)
+        let read = node.outputs.map { rewriter.isRead($0) }
         if read.count > 3, read[3...].contains(true) {
             throw rewriter.failure(
                 node, step: step, "it reads saved_mean or saved_var, which opset 14 no longer outputs")
@@ -141,8 +142,8 @@ extension OpsetAdapters {
 
     /// Dropout at 10: the mask output became bool; a model reading the old typed mask cannot keep it.
     static func dropoutWithBoolMask(_ node: Node, step: Int64, rewriter: OpsetRewriter) throws -> Node {
-        let graph = try rewriter.graph(of: node, step: step)
-        if node.outputs.count > 1, rewriter.isRead(node.outputs[1], in: graph) {
+        _ = try rewriter.graph(of: node, step: step)
+        if node.outputs.count > 1, rewriter.isRead(node.outputs[1]) {
             throw rewriter.failure(node, step: step, "its mask output changes type from the data's to bool")
         }
         return node

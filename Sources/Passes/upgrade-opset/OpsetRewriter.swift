@@ -108,25 +108,27 @@ final class OpsetRewriter {
             attributes: attributes)
         replacement.docString = node.docString
         replacement.metadataProps = node.metadataProps
-        try graph.insert(replacement, before: node)
+        var rewrite = GraphRewrite()
+        rewrite.insert(replacement, before: node)
         for (index, output) in node.outputs.enumerated() {
             guard let output else { continue }
             guard index < replacement.outputs.count, let new = replacement.outputs[index] else {
-                if output.hasUses || GraphSurgery.isNeededBesidesUses(output, in: graph) {
+                if isRead(output) {
                     throw failure(node, step: step, "its output '\(output.name)' is read but has no counterpart")
                 }
                 continue
             }
-            try GraphSurgery.takeOver(output, by: new, removing: [], in: graph)
+            rewrite.takeOver(output, by: new)
         }
-        try graph.remove(node)
+        rewrite.remove(node)
+        try graph.apply(rewrite)
         return replacement
     }
 
     /// Whether `output` is read by a node, a graph output or a nested graph's output.
-    func isRead(_ output: Value?, in graph: Graph) -> Bool {
+    func isRead(_ output: Value?) -> Bool {
         guard let output else { return false }
-        return output.hasUses || GraphSurgery.isNeededBesidesUses(output, in: graph)
+        return output.hasUses || output.isAnyGraphOutput
     }
 
     private func isInFunction(_ graph: Graph) -> Bool {

@@ -52,10 +52,7 @@ let package = Package(
             dependencies: [
                 "OnnxIR", "OnnxText", "OnnxIO", "OnnxInterpreter", "TensorFiles", "Calibration", "Quantization",
                 "SeededRandom",
-            ],
-            // Swift 6.3.1's release optimizer aborts ("Found ownership error") in CopyPropagation on
-            // the shape rules' enum matching; the pass only shortens lifetimes, so leaving it out is safe.
-            swiftSettings: [.unsafeFlags(["-Xfrontend", "-enable-copy-propagation=false"])]
+            ]
         ),
         // The command line as a library, so tests can drive it.
         .target(
@@ -88,10 +85,12 @@ let package = Package(
             ]),
         .testTarget(name: "QdqcCLITests", dependencies: ["QdqcCLI", "TestSupport"]),
         // Cross-checks against onnx / onnxruntime through the Python venv (.venv).
+        // Package.swift's dependencies against the imports.
+        .testTarget(name: "PackageTests", dependencies: ["TestSupport"]),
         .testTarget(name: "EcosystemTests", dependencies: ["OnnxIR", "OnnxIO", "TestSupport"]),
         // Test helpers every test target may use: paths, the Python venv (scripts in Tests/Python),
         // running qdqc as a user would, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -87,7 +87,8 @@ enum Blas {
         let length = alongRows ? m : n
         // Keep column blocks a multiple of 16 so the kernels' packed panels stay aligned.
         let quantum = alongRows ? 1 : 16
-        withoutActuallyEscaping(body) { body in
+        withoutActuallyEscaping(body) { escapable in
+            let shared = UncheckedSendable(escapable)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var start = length * worker / workers
                 var end = length * (worker + 1) / workers
@@ -96,7 +97,7 @@ enum Blas {
                     end = worker == workers - 1 ? length : min(length, (end + quantum - 1) / quantum * quantum)
                 }
                 guard start < end else { return }
-                if alongRows { body(start..<end, 0..<n) } else { body(0..<m, start..<end) }
+                if alongRows { shared.value(start..<end, 0..<n) } else { shared.value(0..<m, start..<end) }
             }
         }
     }

@@ -1,0 +1,61 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Package.swift's dependencies match the imports: every declared dependency of a Swift target is
+/// imported by one of its files, and every package module a file imports is declared.
+@Suite struct PackageManifestTests {
+    let manifest: PackageManifest
+
+    init() throws {
+        let text = try String(
+            contentsOf: RepositoryPaths.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        manifest = try PackageManifest(parsing: text)
+    }
+
+    @Test func findsTheTargets() {
+        let names = Set(manifest.targets.map(\.name))
+        for expected in ["OnnxIR", "OnnxIO", "Passes", "QdqcCLI", "qdqc", "PassesTests"] {
+            #expect(names.contains(expected), "Package.swift has no target \(expected)")
+        }
+    }
+
+    @Test func everyDeclaredDependencyIsImported() throws {
+        for target in manifest.targets where !target.isC {
+            let imports = try Self.imports(under: target.folder)
+            for dependency in target.dependencies where !imports.contains(dependency) {
+                Issue.record("\(target.name) declares \(dependency) but no file in \(target.folder) imports it")
+            }
+        }
+    }
+
+    @Test func everyImportedPackageModuleIsDeclared() throws {
+        let packageModules = Set(manifest.targets.map(\.name)).union(manifest.productModules)
+        for target in manifest.targets where !target.isC {
+            for module in try Self.imports(under: target.folder)
+            where packageModules.contains(module) && module != target.name && !target.dependencies.contains(module) {
+                Issue.record("\(target.name) imports \(module) without declaring it in Package.swift")
+            }
+        }
+    }
+
+    /// The modules `import`ed by the Swift files under `folder` (relative to the repository root).
+    static func imports(under folder: String) throws -> Set<String> {
+        let root = RepositoryPaths.root.appendingPathComponent(folder)
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {
+            return []
+        }
+        var modules: Set<String> = []
+        for case let url as URL in walker where url.pathExtension == "swift" {
+            for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") {
+                var words = line.split(separator: " ").map(String.init)
+                while let first = words.first, first.hasPrefix("@") || ["public", "internal", "package"].contains(first) {
+                    words.removeFirst()
+                }
+                guard words.count >= 2, words[0] == "import" else { continue }
+                modules.insert(String(words[1].split(separator: ".")[0]))
+            }
+        }
+        return modules
+    }
+}

@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
     ],
     targets: [
         // The C boundary: libprotobuf-c and the protoc-c output for schemas/onnx.proto.
@@ -41,7 +42,11 @@ let package = Package(
         .target(name: "OnnxInterpreter", dependencies: ["OnnxIR", "CBLAS"]),
         // Calibration: streaming observers, histograms, calibration tables, the dataset runner.
         .target(
-            name: "Calibration", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "OnnxInterpreter", "Quantization"]),
+            name: "Calibration",
+            dependencies: [
+                "OnnxIR", "OnnxIO", "TensorFiles", "OnnxInterpreter", "Quantization",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // Quantization math: formats, scales and zero points, weight quantization and packing.
         .target(name: "Quantization", dependencies: ["OnnxIR"]),
         // A seeded random generator, so random inputs and samples repeat on every machine.

@@ -13,9 +13,11 @@ enum CFields {
         dlsym(defaultSymbolScope, "protobuf_c_empty_string"))
 
     #if os(Linux)
-        nonisolated(unsafe) private static let defaultSymbolScope = UnsafeMutableRawPointer(bitPattern: 0)  // RTLD_DEFAULT
+        // RTLD_DEFAULT
+        nonisolated(unsafe) private static let defaultSymbolScope = UnsafeMutableRawPointer(bitPattern: 0)
     #else
-        nonisolated(unsafe) private static let defaultSymbolScope = UnsafeMutableRawPointer(bitPattern: -2)  // RTLD_DEFAULT
+        // RTLD_DEFAULT
+        nonisolated(unsafe) private static let defaultSymbolScope = UnsafeMutableRawPointer(bitPattern: -2)
     #endif
 
     /// An optional string field: nil when unset (NULL or protobuf-c's shared empty default).

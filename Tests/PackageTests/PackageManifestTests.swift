@@ -49,7 +49,8 @@ import Testing
         for case let url as URL in walker where url.pathExtension == "swift" {
             for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") {
                 var words = line.split(separator: " ").map(String.init)
-                while let first = words.first, first.hasPrefix("@") || ["public", "internal", "package"].contains(first) {
+                let modifiers = ["public", "internal", "package"]
+                while let first = words.first, first.hasPrefix("@") || modifiers.contains(first) {
                     words.removeFirst()
                 }
                 guard words.count >= 2, words[0] == "import" else { continue }

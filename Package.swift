@@ -6,6 +6,15 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "qdqc", targets: ["qdqc"]),
+        // The libraries, so other packages can read, change, interpret and quantize ONNX models.
+        .library(name: "OnnxIR", targets: ["OnnxIR"]),
+        .library(name: "OnnxIO", targets: ["OnnxIO"]),
+        .library(name: "OnnxText", targets: ["OnnxText"]),
+        .library(name: "TensorFiles", targets: ["TensorFiles"]),
+        .library(name: "OnnxInterpreter", targets: ["OnnxInterpreter"]),
+        .library(name: "Quantization", targets: ["Quantization"]),
+        .library(name: "Calibration", targets: ["Calibration"]),
+        .library(name: "Passes", targets: ["Passes"]),
         .library(name: "QdqcCLI", targets: ["QdqcCLI"]),
     ],
     dependencies: [

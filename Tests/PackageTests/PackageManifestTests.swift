@@ -39,6 +39,31 @@ import Testing
         }
     }
 
+    /// docs/architecture.md's dependency table is the manifest's (`RECORD_SNAPSHOTS=1` rewrites it).
+    @Test func architectureDocListsTheDependencies() throws {
+        let url = RepositoryPaths.root.appendingPathComponent("docs/architecture.md")
+        let doc = try String(contentsOf: url, encoding: .utf8)
+        let (begin, end) = ("<!-- dependencies:begin -->\n", "<!-- dependencies:end -->")
+        guard let start = doc.range(of: begin), let stop = doc.range(of: end, range: start.upperBound..<doc.endIndex)
+        else {
+            Issue.record("docs/architecture.md lacks the dependencies markers")
+            return
+        }
+        var table = "| module | depends on |\n|---|---|\n"
+        for target in manifest.targets where !target.isC && target.kind != "testTarget" {
+            let dependencies = target.dependencies.map { "`\($0)`" }.joined(separator: ", ")
+            table += "| `\(target.name)` | \(dependencies.isEmpty ? "nothing" : dependencies) |\n"
+        }
+        let current = String(doc[start.upperBound..<stop.lowerBound])
+        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" && current != table {
+            try (doc[..<start.upperBound] + table + doc[stop.lowerBound...]).write(
+                to: url, atomically: true, encoding: .utf8)
+            Issue.record("recorded docs/architecture.md's table; rerun without RECORD_SNAPSHOTS=1")
+            return
+        }
+        #expect(current == table, "docs/architecture.md's table is stale; RECORD_SNAPSHOTS=1 rewrites it")
+    }
+
     /// The modules `import`ed by the Swift files under `folder` (relative to the repository root).
     static func imports(under folder: String) throws -> Set<String> {
         let root = RepositoryPaths.root.appendingPathComponent(folder)

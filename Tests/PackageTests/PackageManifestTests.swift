@@ -50,7 +50,7 @@ import Testing
             return
         }
         var table = "| module | depends on |\n|---|---|\n"
-        for target in manifest.targets where !target.isC && target.kind != "testTarget" {
+        for target in manifest.targets where !target.isC && !target.folder.hasPrefix("Tests/") {
             let dependencies = target.dependencies.map { "`\($0)`" }.joined(separator: ", ")
             table += "| `\(target.name)` | \(dependencies.isEmpty ? "nothing" : dependencies) |\n"
         }

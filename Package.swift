@@ -6,11 +6,22 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "qdqc", targets: ["qdqc"]),
+        // The libraries, so other packages can read, change, interpret and quantize ONNX models.
+        .library(name: "OnnxIR", targets: ["OnnxIR"]),
+        .library(name: "OnnxIO", targets: ["OnnxIO"]),
+        .library(name: "OnnxText", targets: ["OnnxText"]),
+        .library(name: "TensorFiles", targets: ["TensorFiles"]),
+        .library(name: "OnnxInterpreter", targets: ["OnnxInterpreter"]),
+        .library(name: "Quantization", targets: ["Quantization"]),
+        .library(name: "Calibration", targets: ["Calibration"]),
+        .library(name: "Passes", targets: ["Passes"]),
+        .library(name: "ModelFiles", targets: ["ModelFiles"]),
         .library(name: "QdqcCLI", targets: ["QdqcCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
     ],
     targets: [
         // The C boundary: libprotobuf-c and the protoc-c output for schemas/onnx.proto.
@@ -43,7 +54,11 @@ let package = Package(
         .target(name: "OnnxInterpreter", dependencies: ["OnnxIR", "CBLAS"]),
         // Calibration: streaming observers, histograms, calibration tables, the dataset runner.
         .target(
-            name: "Calibration", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "OnnxInterpreter", "Quantization"]),
+            name: "Calibration",
+            dependencies: [
+                "OnnxIR", "OnnxIO", "TensorFiles", "OnnxInterpreter", "Quantization",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // Quantization math: formats, scales and zero points, weight quantization and packing.
         .target(name: "Quantization", dependencies: ["OnnxIR"]),
         // A seeded random generator, so random inputs and samples repeat on every machine.
@@ -54,10 +69,7 @@ let package = Package(
             dependencies: [
                 "OnnxIR", "OnnxText", "OnnxIO", "OnnxInterpreter", "TensorFiles", "Calibration", "Quantization",
                 "SeededRandom", "ModelFiles",
-            ],
-            // Swift 6.3.1's release optimizer aborts ("Found ownership error") in CopyPropagation on
-            // the shape rules' enum matching; the pass only shortens lifetimes, so leaving it out is safe.
-            swiftSettings: [.unsafeFlags(["-Xfrontend", "-enable-copy-propagation=false"])]
+            ]
         ),
         // The command line as a library, so tests can drive it.
         .target(
@@ -91,10 +103,12 @@ let package = Package(
             ]),
         .testTarget(name: "QdqcCLITests", dependencies: ["QdqcCLI", "TestSupport"]),
         // Cross-checks against onnx / onnxruntime through the Python venv (.venv).
+        // Package.swift's dependencies against the imports.
+        .testTarget(name: "PackageTests", dependencies: ["TestSupport"]),
         .testTarget(name: "EcosystemTests", dependencies: ["OnnxIR", "OnnxIO", "TestSupport"]),
         // Test helpers every test target may use: paths, the Python venv (scripts in Tests/Python),
         // running qdqc as a user would, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

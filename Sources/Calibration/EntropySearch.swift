@@ -38,7 +38,8 @@ enum EntropySearch {
         var bests = [(half: Int, divergence: Double)?](repeating: nil, count: workers)
         bests.withUnsafeMutableBufferPointer { buffer in
             let slots = buffer
-            let search = { (worker: Int) in
+            // Each worker writes only its own slot, which the compiler cannot see through the pointer.
+            nonisolated(unsafe) let search = { (worker: Int) in
                 var scratch = windows.makeScratch()
                 var best: (half: Int, divergence: Double)?
                 for half in stride(from: halves.lowerBound + worker, through: halves.upperBound, by: workers) {
@@ -52,7 +53,7 @@ enum EntropySearch {
             if workers == 1 {
                 search(0)
             } else {
-                DispatchQueue.concurrentPerform(iterations: workers, execute: search)
+                DispatchQueue.concurrentPerform(iterations: workers) { search($0) }
             }
         }
         var best: (half: Int, divergence: Double)?

@@ -8,13 +8,16 @@ enum CFields {
     /// protobuf-c's shared empty string, which marks an unset string field in some generated code.
     ///
     /// The header declares it as an array of unknown size, which Swift cannot import, so it is looked up by name.
-    private static let sharedEmptyString: UnsafeRawPointer? = UnsafeRawPointer(
+    // Constant addresses found once; pointers are not Sendable, but nothing writes these.
+    nonisolated(unsafe) private static let sharedEmptyString: UnsafeRawPointer? = UnsafeRawPointer(
         dlsym(defaultSymbolScope, "protobuf_c_empty_string"))
 
     #if os(Linux)
-        private static let defaultSymbolScope = UnsafeMutableRawPointer(bitPattern: 0)  // RTLD_DEFAULT
+        // RTLD_DEFAULT
+        nonisolated(unsafe) private static let defaultSymbolScope = UnsafeMutableRawPointer(bitPattern: 0)
     #else
-        private static let defaultSymbolScope = UnsafeMutableRawPointer(bitPattern: -2)  // RTLD_DEFAULT
+        // RTLD_DEFAULT
+        nonisolated(unsafe) private static let defaultSymbolScope = UnsafeMutableRawPointer(bitPattern: -2)
     #endif
 
     /// An optional string field: nil when unset (NULL or protobuf-c's shared empty default).

@@ -3,17 +3,41 @@ import Dispatch
 
 /// Row-major GEMM through OpenBLAS: `C = alpha * op(A) * op(B) + beta * C`.
 ///
+/// The interpreter's MatMul, Gemm and convolutions run here, and so may any other module that
+/// multiplies matrices (SmoothQuant's alpha search, weight algorithms): no model needs building.
 /// OpenBLAS is switched to one thread and large products are split across the cores here:
 /// its own worker threads spin (sched_yield) for a long time after each call, which on a
 /// two-core machine steals the second core from the elementwise kernels that follow.
-enum Blas {
+public enum Blas {
     /// Multiply-adds below which a product stays on one thread.
     static let parallelThreshold = 1 << 18
 
     private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
 
+    /// The `[rows, columns]` product of row-major float matrices `a` (`[rows, inner]`) and `b` (`[inner, columns]`).
+    ///
+    /// Computed exactly as the interpreter's MatMul computes a 2-D product, so results agree bit for bit.
+    public static func multiply(_ a: [Float], _ b: [Float], rows: Int, inner: Int, columns: Int) throws -> [Float] {
+        guard rows >= 0, inner >= 0, columns >= 0, a.count == rows * inner, b.count == inner * columns else {
+            throw KernelError.invalid(
+                "matrix product of \(a.count) and \(b.count) elements as [\(rows), \(inner)] · [\(inner), \(columns)]")
+        }
+        var product = [Float](repeating: 0, count: rows * columns)
+        try a.withUnsafeBufferPointer { a in
+            try b.withUnsafeBufferPointer { b in
+                try product.withUnsafeMutableBufferPointer { c in
+                    guard let pa = a.baseAddress, let pb = b.baseAddress, let pc = c.baseAddress else { return }
+                    try sgemm(
+                        transposeA: false, transposeB: false, m: rows, n: columns, k: inner, alpha: 1, a: pa,
+                        lda: inner, b: pb, ldb: columns, beta: 0, c: pc, ldc: columns)
+                }
+            }
+        }
+        return product
+    }
+
     /// Single precision; dimensions above Int32.max are refused rather than truncated.
-    static func sgemm(
+    public static func sgemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) throws {
@@ -50,8 +74,8 @@ enum Blas {
         }
     }
 
-    /// Double precision.
-    static func dgemm(
+    /// Double precision; dimensions above Int32.max are refused rather than truncated.
+    public static func dgemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>,
         lda: Int, b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) throws {
@@ -87,7 +111,8 @@ enum Blas {
         let length = alongRows ? m : n
         // Keep column blocks a multiple of 16 so the kernels' packed panels stay aligned.
         let quantum = alongRows ? 1 : 16
-        withoutActuallyEscaping(body) { body in
+        withoutActuallyEscaping(body) { escapable in
+            let shared = UncheckedSendable(escapable)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 var start = length * worker / workers
                 var end = length * (worker + 1) / workers
@@ -96,7 +121,7 @@ enum Blas {
                     end = worker == workers - 1 ? length : min(length, (end + quantum - 1) / quantum * quantum)
                 }
                 guard start < end else { return }
-                if alongRows { body(start..<end, 0..<n) } else { body(0..<m, start..<end) }
+                if alongRows { shared.value(start..<end, 0..<n) } else { shared.value(0..<m, start..<end) }
             }
         }
     }

@@ -1,5 +1,5 @@
-/// A failure inside a kernel; the executor turns it into an `InterpreterError` naming the node.
-enum KernelError: Error {
+/// A failure inside a kernel or a BLAS call; the executor turns it into an `InterpreterError` naming the node.
+public enum KernelError: Error, Equatable, CustomStringConvertible {
     /// The inputs break the operator's rules (shapes, index ranges, NaN indices, ...).
     case invalid(String)
     /// An element type the kernel does not implement.
@@ -8,4 +8,13 @@ enum KernelError: Error {
     case invalidAttribute(String)
     /// A form of the operator this interpreter does not implement.
     case unsupported(String)
+
+    /// The reason, as the executor's messages quote it.
+    public var description: String {
+        switch self {
+        case .invalid(let reason), .unsupportedType(let reason), .invalidAttribute(let reason),
+            .unsupported(let reason):
+            return reason
+        }
+    }
 }

@@ -1,7 +1,10 @@
 /// Every kernel the interpreter has, keyed by domain and operator type.
 enum KernelRegistry {
     /// `"domain:OpType"` (domain "" for ONNX's default domain) to builder.
-    private static let builders: [String: KernelBuilder] = {
+    ///
+    /// A constant table: built once, never mutated, and its builders capture nothing mutable,
+    /// so concurrent interpreters may read it.
+    nonisolated(unsafe) private static let builders: [String: KernelBuilder] = {
         var table: [String: KernelBuilder] = [:]
         ArithmeticKernels.register(into: &table)
         UnaryKernels.register(into: &table)

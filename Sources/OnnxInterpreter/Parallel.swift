@@ -19,11 +19,24 @@ enum Parallel {
             return
         }
         withoutActuallyEscaping(body) { escapable in
+            let shared = UncheckedSendable(escapable)
             DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 let start = count * chunk / chunks
                 let end = count * (chunk + 1) / chunks
-                if start < end { escapable(start..<end) }
+                if start < end { shared.value(start..<end) }
             }
         }
     }
+}
+
+/// Hands a value to `DispatchQueue.concurrentPerform`'s `@Sendable` body.
+///
+/// The loops the interpreter splits write disjoint ranges of buffers that outlive the call, which
+/// the compiler cannot see; sharing the closure between the workers is safe for that reason.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    /// The shared value.
+    let value: Value
+
+    /// Wraps `value`.
+    init(_ value: Value) { self.value = value }
 }

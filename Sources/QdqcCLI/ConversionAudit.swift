@@ -153,7 +153,7 @@ struct ConversionAudit {
 
     private static func hash(_ path: String) throws -> String {
         do {
-            return try SHA256.hexDigest(ofFileAt: path)
+            return try SHA256Digest.hex(ofFileAt: path)
         } catch {
             throw CLIError(path: path, error)
         }

@@ -23,7 +23,7 @@ import Testing
         return data
     }
 
-    static let cases: [(name: String, bytes: () throws -> Data, message: String)] = [
+    static let cases: [(name: String, bytes: @Sendable () throws -> Data, message: String)] = [
         (
             "bad magic",
             {

@@ -38,8 +38,9 @@ import Testing
             var mismatches = 0
             for index in values.indices where ours[index] != theirs[index] {
                 // NaN payloads may differ; NaN-ness may not.
-                let widen: (UInt16) -> Float =
-                    type == .float16 ? HalfFloat.float(fromHalf:) : HalfFloat.float(fromBFloat16:)
+                let widen: (UInt16) -> Float = {
+                    type == .float16 ? HalfFloat.float(fromHalf: $0) : HalfFloat.float(fromBFloat16: $0)
+                }
                 if !(widen(ours[index]).isNaN && widen(theirs[index]).isNaN) { mismatches += 1 }
             }
             #expect(mismatches == 0, "\(type): \(mismatches) of \(values.count) differ")

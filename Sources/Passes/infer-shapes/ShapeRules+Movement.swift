@@ -233,9 +233,13 @@ extension ShapeRules {
         for (position, axis) in axes.enumerated() {
             let scale = scales[position]
             if scale == 1 { continue }
-            output[axis] =
-                input[axis].value.map { DimensionMath.known(fromDouble: (Double($0) * scale).rounded(.down)) }
-                ?? .unknown
+            // if-let, not `value.map { ... } ?? .unknown`: Swift 6.3.1's release optimizer aborts on
+            // that form here ("Found ownership error", docs/architecture.md).
+            if let size = input[axis].value {
+                output[axis] = DimensionMath.known(fromDouble: (Double(size) * scale).rounded(.down))
+            } else {
+                output[axis] = .unknown
+            }
         }
         return output
     }

@@ -7,7 +7,7 @@ import OnnxIR
 /// know it leaves unknown.
 enum ShapeRules {
     /// A rule: the node's view in, the outputs' signatures out.
-    typealias Rule = (ShapeRuleContext) throws -> [TensorSignature?]
+    typealias Rule = @Sendable (ShapeRuleContext) throws -> [TensorSignature?]
 
     /// The rule for `opType` in the default domain, if there is one.
     static func rule(for opType: String) -> Rule? { table[opType] }

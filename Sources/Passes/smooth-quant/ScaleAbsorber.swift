@@ -105,8 +105,8 @@ struct ScaleAbsorber {
             }
             guard
                 let before = field.beforeReshape(
-                    from: inputShape.dimensions.map { $0.value.map(Int.init) },
-                    to: outputShape.dimensions.map { $0.value.map(Int.init) })
+                    from: Self.sizes(inputShape),
+                    to: Self.sizes(outputShape))
             else {
                 return .failure(
                     SmoothingRefusal(
@@ -136,7 +136,7 @@ struct ScaleAbsorber {
     > {
         guard let right = producer.inputs[1], let outputRank = output.shape?.rank, let rightShape = right.shape,
             let before = field.beforeMatMulRightOperand(
-                outputRank: outputRank, rightShape: rightShape.dimensions.map { $0.value.map(Int.init) })
+                outputRank: outputRank, rightShape: Self.sizes(rightShape))
         else {
             return .failure(
                 SmoothingRefusal(
@@ -205,7 +205,20 @@ struct ScaleAbsorber {
             !value.isAnyGraphOutput
         else { return false }
         guard let shape = value.shape else { return true }
-        return field.fits(shape.dimensions.map { $0.value.map(Int.init) })
+        return field.fits(Self.sizes(shape))
+    }
+
+    /// Each dimension's size, nil where unknown.
+    ///
+    /// A plain loop: Swift 6.3.1's release optimizer aborts ("Found ownership error") on
+    /// `dimensions.map { $0.value.map(Int.init) }` in this type (docs/architecture.md).
+    private static func sizes(_ shape: Shape) -> [Int?] {
+        var sizes: [Int?] = []
+        sizes.reserveCapacity(shape.rank)
+        for dimension in shape.dimensions {
+            if let size = dimension.value { sizes.append(Int(size)) } else { sizes.append(nil) }
+        }
+        return sizes
     }
 
     /// The index of the single constant operand of a binary node, and its other operand.

@@ -59,7 +59,7 @@ public struct SmoothQuantPass: Pass {
         for group in groups { watched[group.activation.name] = group.axisFromEnd }
         let profiler = ActivationProfiler(watched: watched, rowLimit: alpha == .auto ? rowLimit : 0)
         let profiles = try profiler.profile(model: model, source: source, context: context)
-        let product = alpha == .auto ? try MatrixProduct() : nil
+        let product = alpha == .auto ? MatrixProduct() : nil
         let smoother = Smoother(graph: model.graph, opset: model.opsetVersion(for: ""))
         for group in groups {
             let name = group.activation.name

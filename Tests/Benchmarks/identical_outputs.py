@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Shows that two builds of qdqc write byte-identical models and reports.
+
+Runs the qdqc of a base revision and the qdqc of the work tree on every model of
+../shared/models with the four configurations users run most (the default pipeline and
+--target ort, each with and without --smooth-quant=auto), each time with a report, and
+compares the outputs byte for byte. Reports are compared after removing only the fields
+that are wall times (`seconds` of each pass and `verifierSeconds`); everything else,
+key order and formatting included, must be the same bytes.
+
+    python3 Tests/Benchmarks/identical_outputs.py --base de27090            # builds the base
+    python3 Tests/Benchmarks/identical_outputs.py --base-binary OLD --new-binary NEW
+
+Both binaries run with the same arguments and the same output paths, so the command line
+recorded in a report is the same. Exit status 0 when everything is identical, 1 otherwise.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CONFIGURATIONS = {
+    "default": [],
+    "default-smoothquant": ["--smooth-quant=auto"],
+    "ort": ["--target", "ort"],
+    "ort-smoothquant": ["--target", "ort", "--smooth-quant=auto"],
+}
+TIMING_FIELD = re.compile(r'^\s*"(seconds|verifierSeconds)" : [0-9.eE+-]+,?\n', re.MULTILINE)
+
+
+def models_root():
+    for candidate in (os.path.join(os.path.dirname(ROOT), "shared", "models"), "/work/shared/models"):
+        if os.path.isdir(candidate):
+            return candidate
+    sys.exit("no ../shared/models beside the repository")
+
+
+def build_base(revision, scratch):
+    """Builds qdqc at `revision` in a temporary git worktree and returns the binary's path."""
+    tree = os.path.join(scratch, "base")
+    subprocess.run(["git", "-C", ROOT, "worktree", "add", "--detach", tree, revision], check=True)
+    subprocess.run(["swift", "build", "-c", "release", "--product", "qdqc"], cwd=tree, check=True)
+    return os.path.join(tree, ".build", "release", "qdqc")
+
+
+def without_timings(report_bytes):
+    """The report's text with the wall-time fields (and only those) removed."""
+    text = report_bytes.decode("utf-8")
+    json.loads(text)  # a report must be JSON whatever else
+    return TIMING_FIELD.sub("", text)
+
+
+def run(binary, model_dir, arguments, workdir):
+    """Runs one conversion in `workdir` and returns (exit status, stderr, model bytes, report text)."""
+    for name in ("model.q.onnx", "report.json"):
+        path = os.path.join(workdir, name)
+        if os.path.exists(path):
+            os.remove(path)
+    command = [binary, os.path.join(model_dir, "model.onnx"), "-o", "model.q.onnx",
+               "--calib-data", os.path.join(model_dir, "calib"), "--report", "report.json"] + arguments
+    result = subprocess.run(command, cwd=workdir, capture_output=True)
+    model = open(os.path.join(workdir, "model.q.onnx"), "rb").read() if os.path.exists(
+        os.path.join(workdir, "model.q.onnx")) else None
+    report = without_timings(open(os.path.join(workdir, "report.json"), "rb").read()) if os.path.exists(
+        os.path.join(workdir, "report.json")) else None
+    return result.returncode, result.stderr.decode("utf-8", "replace").strip(), model, report
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", help="git revision to build and compare against")
+    parser.add_argument("--base-binary", help="an already built qdqc to compare against")
+    parser.add_argument("--new-binary", default=os.path.join(ROOT, ".build", "release", "qdqc"))
+    parser.add_argument("--models", nargs="*", help="model folder names (default: all)")
+    args = parser.parse_args()
+    if not (args.base or args.base_binary):
+        parser.error("give --base REVISION or --base-binary PATH")
+    scratch = tempfile.mkdtemp(prefix="qdqc-identical-")
+    try:
+        base = args.base_binary or build_base(args.base, scratch)
+        root = models_root()
+        names = args.models or sorted(n for n in os.listdir(root) if os.path.isfile(os.path.join(root, n, "model.onnx")))
+        workdir = os.path.join(scratch, "run")
+        os.makedirs(workdir)
+        differences = 0
+        for name in names:
+            for label, arguments in CONFIGURATIONS.items():
+                old = run(base, os.path.join(root, name), arguments, workdir)
+                new = run(args.new_binary, os.path.join(root, name), arguments, workdir)
+                problems = []
+                if old[0] != new[0]:
+                    problems.append(f"exit {old[0]} vs {new[0]} ({old[1] or new[1]})")
+                if old[2] != new[2]:
+                    problems.append("models differ")
+                if old[3] != new[3]:
+                    problems.append("reports differ")
+                if old[2] is None:
+                    problems.append(f"no model written ({old[1]})")
+                verdict = "identical" if not problems else "; ".join(problems)
+                differences += bool(problems)
+                print(f"{name:22} {label:20} {verdict}", flush=True)
+        print(f"{len(names) * len(CONFIGURATIONS) - differences} identical, {differences} different")
+        return 1 if differences else 0
+    finally:
+        if args.base and not args.base_binary:
+            subprocess.run(["git", "-C", ROOT, "worktree", "remove", "--force", os.path.join(scratch, "base")])
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

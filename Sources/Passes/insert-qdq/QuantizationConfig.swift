@@ -74,7 +74,8 @@ extension QuantizationConfig {
                 guard let entries = try? root.nestedContainer(keyedBy: Key.self, forKey: tensors) else {
                     throw Invalid(message: "'tensors' must be an object keyed by tensor name")
                 }
-                for name in entries.allKeys {
+                // Sorted, so that of several bad entries the same one is reported every time.
+                for name in entries.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
                     config.tensors[name.stringValue] = try Self.override(in: entries, name)
                 }
             }

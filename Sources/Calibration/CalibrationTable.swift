@@ -3,7 +3,7 @@ import OnnxIO
 
 /// Calibration results keyed by tensor name, with what is needed to decide whether they can be reused.
 ///
-/// Stored as JSON (schema: `schemas/calibration-table.schema.json`, format: docs/calibration.md):
+/// Stored as JSON through Codable (schema: `schemas/calibration-table.schema.json`, format: docs/calibration.md):
 /// keys sorted, two-space indentation, numbers in their shortest round-tripping form, so equal
 /// tables give identical bytes and every float reads back exactly.
 public struct CalibrationTable: Equatable, Sendable {
@@ -61,7 +61,7 @@ public struct CalibrationTable: Equatable, Sendable {
     /// The table as deterministic JSON text (UTF-8); `path` names the destination in errors.
     public func jsonData(path: String = "calibration table") throws -> Data {
         do {
-            return Data(try CalibrationTableCoding.encode(self).serialized().utf8)
+            return try CalibrationTableCoding.encode(self)
         } catch let failure as CalibrationTableCoding.Failure {
             throw CalibrationError.table(path: path, reason: failure.message)
         }
@@ -69,14 +69,8 @@ public struct CalibrationTable: Equatable, Sendable {
 
     /// Parses a table from JSON; `path` names the source in errors.
     public init(jsonData: Data, path: String) throws {
-        let document: JSONValue
         do {
-            document = try JSONParser.parse([UInt8](jsonData))
-        } catch let failure as JSONParser.Failure {
-            throw CalibrationError.table(path: path, reason: failure.message)
-        }
-        do {
-            self = try CalibrationTableCoding.decode(document)
+            self = try CalibrationTableCoding.decode(jsonData)
         } catch let failure as CalibrationTableCoding.Failure {
             throw CalibrationError.table(path: path, reason: failure.message)
         }

@@ -1,100 +1,124 @@
-/// Converts calibration tables to and from their JSON layout, checking every field on the way in.
-enum CalibrationTableCoding {
-    /// A field that is missing, mistyped or out of range: "tensors.conv1.min: expected a number".
+import Foundation
+
+/// A calibration table in its JSON layout, through Codable, checking every field on the way in.
+///
+/// The layout is spelled out by hand in `init(from:)` and `encode(to:)` rather than synthesized:
+/// it differs from the Swift types (a range is two members, the hash sits in `model`), and reading
+/// must refuse unknown members and name the path of every bad one.
+struct CalibrationTableCoding: Codable {
+    /// A field that is missing, mistyped or out of range: "tensors.conv1.min: expected a finite float32 number".
     struct Failure: Error {
         /// The message, starting with the field's path.
         var message: String
     }
 
+    /// The table.
+    var table: CalibrationTable
+
+    /// Wraps `table` for encoding.
+    init(_ table: CalibrationTable) {
+        self.table = table
+    }
+
+    /// The table as JSON text: keys sorted by code point, two-space indentation, numbers in
+    /// their shortest round-tripping form, a final newline. Throws a `Failure` naming the first
+    /// number that is not finite.
+    static func encode(_ table: CalibrationTable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(CalibrationTableCoding(table))
+        data.append(UInt8(ascii: "\n"))
+        return data
+    }
+
+    /// The table in `data`; throws a `Failure` naming the first bad field.
+    static func decode(_ data: Data) throws -> CalibrationTable {
+        do {
+            return try JSONDecoder().decode(CalibrationTableCoding.self, from: data).table
+        } catch let error as DecodingError {
+            throw Failure(message: message(error))
+        }
+    }
+
+    /// A DecodingError that `FieldReader` did not turn into a `Failure`: on Linux JSONDecoder
+    /// reports a syntax error only as "not valid JSON", with no location.
+    private static func message(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty: return "not valid JSON"
+        case .dataCorrupted(let context): return "\(FieldKey.text(context.codingPath)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context): return "\(FieldKey.text(context.codingPath + [key])): missing"
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            return "\(FieldKey.text(context.codingPath)): expected \(type)"
+        @unknown default: return "\(error)"
+        }
+    }
+
     // MARK: Encoding
 
-    /// The table as JSON; throws if a number is not finite.
-    static func encode(_ table: CalibrationTable) throws -> JSONValue {
-        var tensors: [String: JSONValue] = [:]
-        for (name, calibration) in table.tensors {
-            tensors[name] = try encode(calibration, path: "tensors.\(name)")
-        }
-        var options: [String: JSONValue] = [:]
+    /// Writes the table's members.
+    func encode(to encoder: any Encoder) throws {
+        var root = encoder.container(keyedBy: FieldKey.self)
+        try root.encode(CalibrationTable.formatName, forKey: "format")
+        try root.encode(CalibrationTable.formatVersion, forKey: "formatVersion")
+        var model = root.nestedContainer(keyedBy: FieldKey.self, forKey: "model")
+        try model.encode(table.modelSHA256, forKey: "sha256")
+        try root.encode(table.method.rawValue, forKey: "method")
+        var options = root.nestedContainer(keyedBy: FieldKey.self, forKey: "options")
         for (name, value) in table.options {
-            options[name] = try encode(value, path: "options.\(name)")
-        }
-        return .object([
-            "format": .string(CalibrationTable.formatName),
-            "formatVersion": .int(CalibrationTable.formatVersion),
-            "model": .object(["sha256": .string(table.modelSHA256)]),
-            "method": .string(table.method.rawValue),
-            "options": .object(options),
-            "sampleCount": .int(table.sampleCount),
-            "qdqcVersion": .string(table.qdqcVersion),
-            "tensors": .object(tensors),
-        ])
-    }
-
-    private static func encode(_ value: OptionValue, path: String) throws -> JSONValue {
-        switch value {
-        case .bool(let flag): return .bool(flag)
-        case .int(let number): return .int(number)
-        case .double(let number): return try finite(JSONValue.double(number), path)
-        case .string(let text): return .string(text)
-        }
-    }
-
-    private static func encode(_ calibration: TensorCalibration, path: String) throws -> JSONValue {
-        var members: [String: JSONValue] = [
-            "min": try finite(.float(calibration.range.min), path + ".min"),
-            "max": try finite(.float(calibration.range.max), path + ".max"),
-            "observed": .object([
-                "min": try finite(.float(calibration.observed.min), path + ".observed.min"),
-                "max": try finite(.float(calibration.observed.max), path + ".observed.max"),
-            ]),
-            "counts": encode(calibration.counts),
-        ]
-        if let histogram = calibration.histogram {
-            members["histogram"] = try encode(histogram, path: path + ".histogram")
-        }
-        if let divergence = calibration.klDivergence {
-            members["klDivergence"] = try finite(.double(divergence), path + ".klDivergence")
-        }
-        if let error = calibration.meanSquaredError {
-            members["meanSquaredError"] = try finite(.double(error), path + ".meanSquaredError")
-        }
-        if let channels = calibration.channelAbsMax {
-            let values = try channels.values.enumerated().map { index, value in
-                try finite(.float(value), path + ".channelAbsMax.values[\(index)]")
+            let key = FieldKey(stringValue: name)
+            switch value {
+            case .bool(let flag): try options.encode(flag, forKey: key)
+            case .int(let number): try options.encode(number, forKey: key)
+            case .double(let number): try options.encodeFinite(number, forKey: key)
+            case .string(let text): try options.encode(text, forKey: key)
             }
-            members["channelAbsMax"] = .object(["axis": .int(channels.axis), "values": .array(values)])
         }
-        return .object(members)
+        try root.encode(table.sampleCount, forKey: "sampleCount")
+        try root.encode(table.qdqcVersion, forKey: "qdqcVersion")
+        var tensors = root.nestedContainer(keyedBy: FieldKey.self, forKey: "tensors")
+        for (name, calibration) in table.tensors {
+            var tensor = tensors.nestedContainer(keyedBy: FieldKey.self, forKey: FieldKey(stringValue: name))
+            try Self.encode(calibration, into: &tensor)
+        }
     }
 
-    private static func encode(_ counts: ValueCounts) -> JSONValue {
-        .object([
-            "batches": .int(counts.batches), "finite": .int(counts.finite), "nan": .int(counts.nan),
-            "positiveInfinity": .int(counts.positiveInfinity), "negativeInfinity": .int(counts.negativeInfinity),
-        ])
-    }
-
-    private static func encode(_ histogram: HistogramSummary, path: String) throws -> JSONValue {
-        .object([
-            "grid": .string(histogram.grid.rawValue),
-            "binWidth": try finite(.double(histogram.binWidth), path + ".binWidth"),
-            "binCount": .int(histogram.binCount),
-            "lowerEdge": try finite(.double(histogram.lowerEdge), path + ".lowerEdge"),
-            "upperEdge": try finite(.double(histogram.upperEdge), path + ".upperEdge"),
-            "outOfRange": .int(histogram.outOfRange),
-        ])
-    }
-
-    private static func finite(_ value: JSONValue?, _ path: String) throws -> JSONValue {
-        guard let value else { throw Failure(message: "\(path): is not finite, and JSON cannot hold it") }
-        return value
+    private static func encode(_ calibration: TensorCalibration, into tensor: inout KeyedEncodingContainer<FieldKey>)
+        throws
+    {
+        try tensor.encodeFinite(calibration.range.min, forKey: "min")
+        try tensor.encodeFinite(calibration.range.max, forKey: "max")
+        var observed = tensor.nestedContainer(keyedBy: FieldKey.self, forKey: "observed")
+        try observed.encodeFinite(calibration.observed.min, forKey: "min")
+        try observed.encodeFinite(calibration.observed.max, forKey: "max")
+        var counts = tensor.nestedContainer(keyedBy: FieldKey.self, forKey: "counts")
+        try counts.encode(calibration.counts.batches, forKey: "batches")
+        try counts.encode(calibration.counts.finite, forKey: "finite")
+        try counts.encode(calibration.counts.nan, forKey: "nan")
+        try counts.encode(calibration.counts.positiveInfinity, forKey: "positiveInfinity")
+        try counts.encode(calibration.counts.negativeInfinity, forKey: "negativeInfinity")
+        if let summary = calibration.histogram {
+            var histogram = tensor.nestedContainer(keyedBy: FieldKey.self, forKey: "histogram")
+            try histogram.encode(summary.grid.rawValue, forKey: "grid")
+            try histogram.encodeFinite(summary.binWidth, forKey: "binWidth")
+            try histogram.encode(summary.binCount, forKey: "binCount")
+            try histogram.encodeFinite(summary.lowerEdge, forKey: "lowerEdge")
+            try histogram.encodeFinite(summary.upperEdge, forKey: "upperEdge")
+            try histogram.encode(summary.outOfRange, forKey: "outOfRange")
+        }
+        if let divergence = calibration.klDivergence { try tensor.encodeFinite(divergence, forKey: "klDivergence") }
+        if let error = calibration.meanSquaredError { try tensor.encodeFinite(error, forKey: "meanSquaredError") }
+        if let channelAbsMax = calibration.channelAbsMax {
+            var channels = tensor.nestedContainer(keyedBy: FieldKey.self, forKey: "channelAbsMax")
+            try channels.encode(channelAbsMax.axis, forKey: "axis")
+            try channels.encodeFinite(channelAbsMax.values, forKey: "values")
+        }
     }
 
     // MARK: Decoding
 
-    /// The table in `document`; throws a `Failure` naming the first bad field.
-    static func decode(_ document: JSONValue) throws -> CalibrationTable {
-        let root = try FieldReader(document, path: "")
+    /// Reads and checks a table, member by member.
+    init(from decoder: any Decoder) throws {
+        let root = try FieldReader(decoder)
         try root.onlyKeys([
             "format", "formatVersion", "model", "method", "options", "sampleCount", "qdqcVersion", "tensors",
         ])
@@ -116,28 +140,27 @@ enum CalibrationTableCoding {
             throw Failure(message: "method: unknown calibration method \"\(methodName)\"")
         }
         let sampleCount = try root.integer("sampleCount", minimum: 0)
-        return CalibrationTable(
-            modelSHA256: hash, method: method, options: try decodeOptions(try root.object("options")),
+        table = CalibrationTable(
+            modelSHA256: hash, method: method, options: try Self.decodeOptions(try root.object("options")),
             sampleCount: sampleCount, qdqcVersion: try root.string("qdqcVersion"),
-            tensors: try decodeTensors(try root.object("tensors")))
+            tensors: try Self.decodeTensors(try root.object("tensors")))
     }
 
+    /// Options keep the JSON type of their value; a number reads as `.int` when it is integral,
+    /// which `OptionValue`'s equality treats as equal to the same `.double`.
     private static func decodeOptions(_ reader: FieldReader) throws -> [String: OptionValue] {
         var options: [String: OptionValue] = [:]
-        for (name, value) in reader.members {
-            switch value {
-            case .bool(let flag): options[name] = .bool(flag)
-            case .string(let text): options[name] = .string(text)
-            case .number(let text):
-                if let integer = Int(text) {
-                    options[name] = .int(integer)
-                } else if let number = Double(text), number.isFinite {
-                    options[name] = .double(number)
-                } else {
-                    throw Failure(message: "\(reader.path(name)): number out of range")
-                }
-            default:
-                throw Failure(message: "\(reader.path(name)): expected a boolean, number or string")
+        for name in reader.names {
+            if let flag = reader.decodeIfPossible(Bool.self, name) {
+                options[name] = .bool(flag)
+            } else if let integer = reader.decodeIfPossible(Int.self, name) {
+                options[name] = .int(integer)
+            } else if let number = reader.decodeIfPossible(Double.self, name) {
+                options[name] = .double(number)
+            } else if let text = reader.decodeIfPossible(String.self, name) {
+                options[name] = .string(text)
+            } else {
+                throw Failure(message: "\(reader.path(name)): expected a boolean, finite number or string")
             }
         }
         return options
@@ -145,7 +168,7 @@ enum CalibrationTableCoding {
 
     private static func decodeTensors(_ reader: FieldReader) throws -> [String: TensorCalibration] {
         var tensors: [String: TensorCalibration] = [:]
-        for name in reader.members.keys {
+        for name in reader.names {
             tensors[name] = try decodeTensor(try reader.object(name))
         }
         return tensors
@@ -192,5 +215,28 @@ enum CalibrationTableCoding {
             grid: grid, binWidth: try reader.double("binWidth"), binCount: try reader.integer("binCount", minimum: 0),
             lowerEdge: try reader.double("lowerEdge"), upperEdge: try reader.double("upperEdge"),
             outOfRange: try reader.integer("outOfRange", minimum: 0))
+    }
+}
+
+extension KeyedEncodingContainer where Key == FieldKey {
+    /// Encodes `value`, refusing NaN and infinities (JSON has none) with the member's full path;
+    /// JSONEncoder's own refusal names only the last key.
+    fileprivate mutating func encodeFinite<Number: BinaryFloatingPoint & Encodable>(
+        _ value: Number, forKey key: FieldKey
+    ) throws {
+        guard value.isFinite else { throw notFinite(FieldKey.text(codingPath + [key])) }
+        try encode(value, forKey: key)
+    }
+
+    /// Encodes `values`, refusing NaN and infinities with the path of the first one.
+    fileprivate mutating func encodeFinite(_ values: [Float], forKey key: FieldKey) throws {
+        if let index = values.firstIndex(where: { !$0.isFinite }) {
+            throw notFinite(FieldKey.text(codingPath + [key]) + "[\(index)]")
+        }
+        try encode(values, forKey: key)
+    }
+
+    private func notFinite(_ path: String) -> CalibrationTableCoding.Failure {
+        CalibrationTableCoding.Failure(message: "\(path): is not finite, and JSON cannot hold it")
     }
 }

@@ -1,83 +1,117 @@
 /// Typed, path-aware access to the members of one JSON object in a calibration table.
+///
+/// A thin layer over a `KeyedDecodingContainer`: JSONDecoder reports a number that does not fit
+/// its type without a coding path (as "not valid JSON"), so every member is decoded here and
+/// a failure becomes a `CalibrationTableCoding.Failure` naming the member's path.
 struct FieldReader {
-    /// The object's members.
-    let members: [String: JSONValue]
-    /// The object's path from the root ("" for the root, "tensors.x" below).
-    let prefix: String
+    private let container: KeyedDecodingContainer<FieldKey>
 
-    /// Reads `value`, which must be an object.
-    init(_ value: JSONValue, path: String) throws {
-        guard case .object(let members) = value else {
-            throw CalibrationTableCoding.Failure(message: "\(path.isEmpty ? "document" : path): expected an object")
+    /// Reads the object `decoder` holds (the document's root).
+    init(_ decoder: any Decoder) throws {
+        do {
+            container = try decoder.container(keyedBy: FieldKey.self)
+        } catch {
+            throw CalibrationTableCoding.Failure(message: "\(FieldKey.text(decoder.codingPath)): expected an object")
         }
-        self.members = members
-        self.prefix = path
+    }
+
+    private init(container: KeyedDecodingContainer<FieldKey>) {
+        self.container = container
     }
 
     /// The path of member `name`.
-    func path(_ name: String) -> String { prefix.isEmpty ? name : prefix + "." + name }
+    func path(_ name: String) -> String { FieldKey.text(container.codingPath + [FieldKey(stringValue: name)]) }
+
+    /// The members' names, sorted.
+    var names: [String] { container.allKeys.map(\.stringValue).sorted() }
 
     /// Whether member `name` is present.
-    func has(_ name: String) -> Bool { members[name] != nil }
+    func has(_ name: String) -> Bool { container.contains(FieldKey(stringValue: name)) }
 
     /// Throws if the object has a member outside `allowed`.
     func onlyKeys(_ allowed: Set<String>) throws {
-        if let extra = members.keys.sorted().first(where: { !allowed.contains($0) }) {
+        if let extra = names.first(where: { !allowed.contains($0) }) {
             throw CalibrationTableCoding.Failure(message: "\(path(extra)): unknown field")
         }
-    }
-
-    private func value(_ name: String) throws -> JSONValue {
-        guard let value = members[name] else {
-            throw CalibrationTableCoding.Failure(message: "\(path(name)): missing")
-        }
-        return value
     }
 
     private func mismatch(_ name: String, _ expected: String) -> CalibrationTableCoding.Failure {
         CalibrationTableCoding.Failure(message: "\(path(name)): expected \(expected)")
     }
 
+    /// The key of member `name`; throws "name: missing" if there is none.
+    private func key(_ name: String) throws -> FieldKey {
+        let key = FieldKey(stringValue: name)
+        guard container.contains(key) else { throw CalibrationTableCoding.Failure(message: "\(path(name)): missing") }
+        return key
+    }
+
+    /// Member `name` decoded as `type`; any decoding failure throws "name: expected `expected`".
+    private func decode<Value: Decodable>(_ type: Value.Type, _ name: String, expected: String) throws -> Value {
+        let key = try key(name)
+        do {
+            return try container.decode(type, forKey: key)
+        } catch {
+            throw mismatch(name, expected)
+        }
+    }
+
+    /// Member `name` as `type`, or nil if it is missing or of another type.
+    func decodeIfPossible<Value: Decodable>(_ type: Value.Type, _ name: String) -> Value? {
+        try? container.decode(type, forKey: FieldKey(stringValue: name))
+    }
+
     /// Member `name` as an object.
     func object(_ name: String) throws -> FieldReader {
-        try FieldReader(try value(name), path: path(name))
+        let key = try key(name)
+        do {
+            return FieldReader(container: try container.nestedContainer(keyedBy: FieldKey.self, forKey: key))
+        } catch {
+            throw mismatch(name, "an object")
+        }
     }
 
     /// Member `name` as a string.
     func string(_ name: String) throws -> String {
-        guard case .string(let text) = try value(name) else { throw mismatch(name, "a string") }
-        return text
+        try decode(String.self, name, expected: "a string")
     }
 
     /// Member `name` as an integer no smaller than `minimum`.
     func integer(_ name: String, minimum: Int = .min) throws -> Int {
-        guard case .number(let text) = try value(name), let number = Int(text) else {
-            throw mismatch(name, "an integer")
-        }
+        let number = try decode(Int.self, name, expected: "an integer")
         guard number >= minimum else { throw mismatch(name, "an integer >= \(minimum)") }
         return number
     }
 
     /// Member `name` as a finite double.
     func double(_ name: String) throws -> Double {
-        guard case .number(let text) = try value(name), let number = Double(text), number.isFinite else {
-            throw mismatch(name, "a finite number")
-        }
-        return number
+        try decode(Double.self, name, expected: "a finite number")
     }
 
     /// Member `name` as a finite float32.
     func float(_ name: String) throws -> Float {
-        try Self.float(try value(name)) ?? { throw mismatch(name, "a finite float32 number") }()
+        try decode(Float.self, name, expected: "a finite float32 number")
     }
 
     /// Member `name` as an array of finite float32 numbers.
     func floats(_ name: String) throws -> [Float] {
-        guard case .array(let items) = try value(name) else { throw mismatch(name, "an array of numbers") }
-        return try items.enumerated().map { index, item in
-            guard let number = Self.float(item) else { throw mismatch("\(name)[\(index)]", "a finite float32 number") }
-            return number
+        let key = try key(name)
+        var items: UnkeyedDecodingContainer
+        do {
+            items = try container.nestedUnkeyedContainer(forKey: key)
+        } catch {
+            throw mismatch(name, "an array of numbers")
         }
+        var values: [Float] = []
+        values.reserveCapacity(items.count ?? 0)
+        while !items.isAtEnd {
+            do {
+                values.append(try items.decode(Float.self))
+            } catch {
+                throw mismatch("\(name)[\(values.count)]", "a finite float32 number")
+            }
+        }
+        return values
     }
 
     /// Members `minimum` and `maximum` as a range with min <= max.
@@ -86,10 +120,5 @@ struct FieldReader {
         let high = try float(maximum)
         guard low <= high else { throw mismatch(minimum, "a value <= \(maximum) (\(high)), got \(low)") }
         return CalibrationRange(min: low, max: high)
-    }
-
-    private static func float(_ value: JSONValue) -> Float? {
-        guard case .number(let text) = value, let number = Float(text), number.isFinite else { return nil }
-        return number
     }
 }

@@ -41,7 +41,7 @@ import Testing
         let second = try sampleTable().jsonData()
         #expect(first == second)
         let text = String(decoding: first, as: UTF8.self)
-        #expect(text.hasPrefix("{\n  \"format\": \"qdqc-calibration-table\",\n  \"formatVersion\": 1,\n"))
+        #expect(text.hasPrefix("{\n  \"format\" : \"qdqc-calibration-table\",\n  \"formatVersion\" : 1,\n"))
     }
 
     @Test func writeIsAtomicAndLeavesNoTemporaryFiles() throws {
@@ -121,13 +121,13 @@ import Testing
         let path = folder.file("table.json").path
         let good = String(decoding: try sampleTable().jsonData(), as: UTF8.self)
         for (broken, expected) in [
-            (good.replacingOccurrences(of: "\"sampleCount\": 3", with: "\"sampleCount\": -3"), "sampleCount"),
-            (good.replacingOccurrences(of: "\"method\": \"entropy\"", with: "\"method\": \"magic\""), "method"),
+            (good.replacingOccurrences(of: "\"sampleCount\" : 3", with: "\"sampleCount\" : -3"), "sampleCount"),
+            (good.replacingOccurrences(of: "\"method\" : \"entropy\"", with: "\"method\" : \"magic\""), "method"),
             (
-                good.replacingOccurrences(of: "\"formatVersion\": 1", with: "\"formatVersion\": 1, \"extra\": 0"),
+                good.replacingOccurrences(of: "\"formatVersion\" : 1", with: "\"formatVersion\" : 1, \"extra\" : 0"),
                 "extra"
             ),
-            (good.replacingOccurrences(of: "\"sha256\": \"abab", with: "\"sha256\": \"ABAB"), "sha256"),
+            (good.replacingOccurrences(of: "\"sha256\" : \"abab", with: "\"sha256\" : \"ABAB"), "sha256"),
         ] {
             #expect(broken != good)
             try Data(broken.utf8).write(to: URL(fileURLWithPath: path))
@@ -142,11 +142,11 @@ import Testing
     }
 
     @Test(arguments: [
-        ("\"formatVersion\": 1", "\"formatVersion\": 2", "t.json: formatVersion: this qdqc reads version 1, not 2"),
-        ("\"sampleCount\": 3", "\"sampleCount\": 3.5", "t.json: sampleCount: expected an integer"),
-        ("\"qdqcVersion\": \"0.1.0\"", "\"qdqcVersion\": 1", "t.json: qdqcVersion: expected a string"),
+        ("\"formatVersion\" : 1", "\"formatVersion\" : 2", "t.json: formatVersion: this qdqc reads version 1, not 2"),
+        ("\"sampleCount\" : 3", "\"sampleCount\" : 3.5", "t.json: sampleCount: expected an integer"),
+        ("\"qdqcVersion\" : \"0.1.0\"", "\"qdqcVersion\" : 1", "t.json: qdqcVersion: expected a string"),
         (
-            "\"format\": \"qdqc-calibration-table\"", "\"format\": \"other\"",
+            "\"format\" : \"qdqc-calibration-table\"", "\"format\" : \"other\"",
             "t.json: format: expected \"qdqc-calibration-table\""
         ),
     ])

@@ -27,7 +27,7 @@ import Testing
             print(json.dumps({"counts": h.tolist(), "edges": [float(x) for x in e]}))
             """, [path]
         ).checkedOutput()
-        let reference = try #require(try ExactJSON.object(output) as? [String: [Double]])
+        let reference = try JSONDecoder().decode([String: [Double]].self, from: Data(output.utf8))
         let edges = try #require(reference["edges"])
         let counts = try #require(reference["counts"])
         let edgeMismatches = zip(histogram.edges, edges).enumerated().filter { Double($0.element.0) != $0.element.1 }

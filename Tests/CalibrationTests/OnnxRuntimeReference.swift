@@ -18,23 +18,32 @@ struct OnnxRuntimeReference {
         var ranges: [String: (Float, Float)]
     }
 
+    /// One data set as the script prints it.
+    private struct Entry: Decodable {
+        /// The batch files, in order.
+        var files: [String]
+        /// Named results.
+        var results: [String: [Double]]
+    }
+
     /// Data sets by name.
     var dataSets: [String: DataSet]
 
     /// Runs the script in `folder` and loads what it wrote.
     init(folder: TemporaryDirectory) throws {
         let output = try Python.runCode(Self.script, [folder.url.path]).checkedOutput()
-        guard let root = try ExactJSON.object(output) as? [String: Any] else {
-            throw ScriptFailure(description: "unexpected script output: \(output)")
+        // JSONDecoder reads each decimal as the nearest double (JSONSerialization on Linux may not).
+        let root: [String: Entry]
+        do {
+            root = try JSONDecoder().decode([String: Entry].self, from: Data(output.utf8))
+        } catch {
+            throw ScriptFailure(description: "unexpected script output (\(error)): \(output.prefix(200))")
         }
         var dataSets: [String: DataSet] = [:]
         for (name, entry) in root {
-            guard let entry = entry as? [String: Any], let files = entry["files"] as? [String],
-                let results = entry["results"] as? [String: [Double]]
-            else { throw ScriptFailure(description: "bad entry \(name)") }
-            let batches = try files.map { try Self.readFloats(folder.file($0).path) }
+            let batches = try entry.files.map { try Self.readFloats(folder.file($0).path) }
             var ranges: [String: (Float, Float)] = [:]
-            for (key, pair) in results where pair.count == 2 { ranges[key] = (Float(pair[0]), Float(pair[1])) }
+            for (key, pair) in entry.results where pair.count == 2 { ranges[key] = (Float(pair[0]), Float(pair[1])) }
             dataSets[name] = DataSet(batches: batches, ranges: ranges)
         }
         self.dataSets = dataSets

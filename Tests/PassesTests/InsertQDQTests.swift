@@ -160,6 +160,12 @@ import Testing
             ("{\"tensors\": {\"x\": {\"zero_point\": 3}}}", "needs 'scale'"),
             ("{\"tensors\": {\"x\": {\"colour\": 3}}}", "unknown key 'colour'"),
             ("{\"tensor\": {}}", "unknown key 'tensor'"),
+            ("{\"version\": true}", "'version' must be 1"),
+            ("{\"tensors\": []}", "'tensors' must be an object"),
+            ("{\"tensors\": {\"x\": 3}}", "tensor 'x': must be an object"),
+            ("{\"tensors\": {\"x\": {\"quantize\": 1}}}", "'quantize' must be true or false"),
+            ("{\"tensors\": {\"x\": {\"scale\": 0.5, \"zero_point\": 2.5}}}", "'zero_point' must be an integer"),
+            ("{\"tensors\": {\"x\": {\"range\": [0, 1e39]}}}", "'range'"),
             ("[1]", "top level"),
             ("{", "not valid JSON"),
         ]

@@ -26,100 +26,119 @@ public struct QuantizationConfig: Sendable, Equatable {
 
     /// Parses and validates JSON; errors name `path` and the offending key.
     public init(jsonData: Data, path: String) throws {
-        let root: Any
         do {
-            root = try JSONSerialization.jsonObject(with: jsonData, options: [])
+            self = try JSONDecoder().decode(File.self, from: jsonData).config
+        } catch let invalid as Invalid {
+            throw InsertQDQError("quantization config '\(path)': \(invalid.message)")
         } catch {
+            // `File` turns every failure of its own into `Invalid`, so this is a syntax error.
             throw InsertQDQError("quantization config '\(path)': not valid JSON")
         }
-        guard let object = root as? [String: Any] else {
-            throw InsertQDQError("quantization config '\(path)': the top level must be an object")
-        }
-        for key in object.keys.sorted() where !["$schema", "version", "tensors"].contains(key) {
-            throw InsertQDQError(
-                "quantization config '\(path)': unknown key '\(key)' (expected $schema, version, tensors)")
-        }
-        if let version = object["version"] {
-            guard !Self.isBoolean(version), let number = version as? NSNumber, number.doubleValue == 1 else {
-                throw InsertQDQError("quantization config '\(path)': 'version' must be 1")
-            }
-        }
-        var tensors: [String: TensorOverride] = [:]
-        if let entries = object["tensors"] {
-            guard let entries = entries as? [String: Any] else {
-                throw InsertQDQError("quantization config '\(path)': 'tensors' must be an object keyed by tensor name")
-            }
-            for (name, entry) in entries {
-                tensors[name] = try Self.parseOverride(entry, tensor: name, path: path)
-            }
-        }
-        self.tensors = tensors
+    }
+}
+
+extension QuantizationConfig {
+    /// What is wrong with a config file that is valid JSON, naming the tensor and key.
+    private struct Invalid: Error {
+        /// The message, without the file.
+        var message: String
     }
 
-    private static func parseOverride(_ entry: Any, tensor: String, path: String) throws -> TensorOverride {
-        func fail(_ message: String) -> InsertQDQError {
-            InsertQDQError("quantization config '\(path)': tensor '\(tensor)': \(message)")
-        }
-        guard let fields = entry as? [String: Any] else { throw fail("must be an object") }
-        var result = TensorOverride()
-        for key in fields.keys.sorted() {
-            let value = fields[key] as Any
-            switch key {
-            case "quantize":
-                guard Self.isBoolean(value), let flag = value as? Bool else {
-                    throw fail("'quantize' must be true or false")
-                }
-                result.quantize = flag
-            case "format":
-                guard let text = value as? String, let format = QuantFormat(rawValue: text) else {
-                    let names = QuantFormat.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw fail("'format' must be one of \(names)")
-                }
-                result.format = format
-            case "range":
-                guard let pair = value as? [Any], pair.count == 2, let low = number(pair[0]),
-                    let high = number(pair[1]),
-                    low.isFinite, high.isFinite, low <= high
-                else { throw fail("'range' must be [min, max] with finite min <= max") }
-                result.range = CalibrationRange(min: Float(low), max: Float(high))
-            case "scale":
-                guard let scale = number(value).map(Float.init), scale.isNormal, scale > 0 else {
-                    throw fail("'scale' must be a positive normal float32")
-                }
-                result.scale = scale
-            case "zero_point":
-                guard let zeroPoint = number(value), zeroPoint.rounded() == zeroPoint, abs(zeroPoint) < 1e9 else {
-                    throw fail("'zero_point' must be an integer")
-                }
-                result.zeroPoint = Int(zeroPoint)
-            default:
-                throw fail("unknown key '\(key)' (expected quantize, format, range, scale, zero_point)")
-            }
-        }
-        if result.zeroPoint != nil && result.scale == nil { throw fail("'zero_point' needs 'scale'") }
-        if result.scale != nil && result.range != nil { throw fail("give 'scale' or 'range', not both") }
-        if let format = result.format, let zeroPoint = result.zeroPoint {
-            if let range = format.integerRange() {
-                guard range.contains(zeroPoint) else {
-                    throw fail(
-                        "zero point \(zeroPoint) is outside \(format) [\(range.lowerBound), \(range.upperBound)]")
-                }
-            } else if zeroPoint != 0 {
-                throw fail("zero point must be 0 for \(format)")
-            }
-        }
-        return result
+    /// Any member name: reading must see every key to refuse unknown ones.
+    private struct Key: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
-    private static func number(_ value: Any) -> Double? {
-        guard !isBoolean(value), let number = value as? NSNumber else { return nil }
-        return number.doubleValue
-    }
+    /// The file's layout, read member by member with the checks and messages of the format.
+    private struct File: Decodable {
+        var config = QuantizationConfig()
 
-    /// Whether JSONSerialization read `true` or `false` (a boolean NSNumber, whose type code is `c`);
-    /// `is Bool` cannot tell, as it also holds for the numbers 0 and 1.
-    private static func isBoolean(_ value: Any) -> Bool {
-        guard let number = value as? NSNumber else { return false }
-        return String(cString: number.objCType) == "c"
+        init(from decoder: any Decoder) throws {
+            guard let root = try? decoder.container(keyedBy: Key.self) else {
+                throw Invalid(message: "the top level must be an object")
+            }
+            for key in root.allKeys.map(\.stringValue).sorted() where !["$schema", "version", "tensors"].contains(key) {
+                throw Invalid(message: "unknown key '\(key)' (expected $schema, version, tensors)")
+            }
+            let version = Key(stringValue: "version")
+            if root.contains(version) {
+                guard (try? root.decode(Double.self, forKey: version)) == 1 else {
+                    throw Invalid(message: "'version' must be 1")
+                }
+            }
+            let tensors = Key(stringValue: "tensors")
+            if root.contains(tensors) {
+                guard let entries = try? root.nestedContainer(keyedBy: Key.self, forKey: tensors) else {
+                    throw Invalid(message: "'tensors' must be an object keyed by tensor name")
+                }
+                // Sorted, so that of several bad entries the same one is reported every time.
+                for name in entries.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
+                    config.tensors[name.stringValue] = try Self.override(in: entries, name)
+                }
+            }
+        }
+
+        private static func override(in entries: KeyedDecodingContainer<Key>, _ tensor: Key) throws
+            -> TensorOverride
+        {
+            func fail(_ message: String) -> Invalid {
+                Invalid(message: "tensor '\(tensor.stringValue)': \(message)")
+            }
+            guard let fields = try? entries.nestedContainer(keyedBy: Key.self, forKey: tensor) else {
+                throw fail("must be an object")
+            }
+            var result = TensorOverride()
+            for key in fields.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
+                switch key.stringValue {
+                case "quantize":
+                    guard let flag = try? fields.decode(Bool.self, forKey: key) else {
+                        throw fail("'quantize' must be true or false")
+                    }
+                    result.quantize = flag
+                case "format":
+                    guard let text = try? fields.decode(String.self, forKey: key),
+                        let format = QuantFormat(rawValue: text)
+                    else {
+                        let names = QuantFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                        throw fail("'format' must be one of \(names)")
+                    }
+                    result.format = format
+                case "range":
+                    // Float32 straight from the decimal text: one correct rounding, not two via Double.
+                    guard let pair = try? fields.decode([Float].self, forKey: key), pair.count == 2,
+                        pair[0] <= pair[1]
+                    else { throw fail("'range' must be [min, max] with finite min <= max") }
+                    result.range = CalibrationRange(min: pair[0], max: pair[1])
+                case "scale":
+                    guard let scale = try? fields.decode(Float.self, forKey: key), scale.isNormal, scale > 0 else {
+                        throw fail("'scale' must be a positive normal float32")
+                    }
+                    result.scale = scale
+                case "zero_point":
+                    guard let zeroPoint = try? fields.decode(Int.self, forKey: key),
+                        (-999_999_999...999_999_999).contains(zeroPoint)
+                    else { throw fail("'zero_point' must be an integer") }
+                    result.zeroPoint = zeroPoint
+                default:
+                    throw fail("unknown key '\(key.stringValue)' (expected quantize, format, range, scale, zero_point)")
+                }
+            }
+            if result.zeroPoint != nil && result.scale == nil { throw fail("'zero_point' needs 'scale'") }
+            if result.scale != nil && result.range != nil { throw fail("give 'scale' or 'range', not both") }
+            if let format = result.format, let zeroPoint = result.zeroPoint {
+                if let range = format.integerRange() {
+                    guard range.contains(zeroPoint) else {
+                        throw fail(
+                            "zero point \(zeroPoint) is outside \(format) [\(range.lowerBound), \(range.upperBound)]")
+                    }
+                } else if zeroPoint != 0 {
+                    throw fail("zero point must be 0 for \(format)")
+                }
+            }
+            return result
+        }
     }
 }

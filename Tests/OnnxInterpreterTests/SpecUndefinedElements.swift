@@ -18,7 +18,7 @@ enum SpecUndefinedElements {
     static func definedMask(model: Model, inputs: [String: NDArray]) throws -> [Bool]? {
         let operators = Set(model.graph.allNodes().map(\.opType))
         guard operators.isSubset(of: ["Cast", "CastLike"]), model.graph.outputs.count == 1,
-            case .tensor(let outputType, _)? = model.graph.outputs[0].type?.kind,
+            case .tensor(let outputType?, _)? = model.graph.outputs[0].type?.kind,
             let range = packedRanges[outputType],
             let source = model.graph.inputs.first, let input = inputs[source.name],
             input.dataType.isFloatingPoint

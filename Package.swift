@@ -39,9 +39,11 @@ let package = Package(
         ),
         // The reference interpreter.
         .target(name: "OnnxInterpreter", dependencies: ["OnnxIR", "CBLAS"]),
-        // Calibration: streaming observers, histograms, calibration tables, the dataset runner.
+        // Calibration: streaming observers, histograms, calibration tables, and the one sample loop
+        // (samples from files or seeded random, run through the interpreter).
         .target(
-            name: "Calibration", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "OnnxInterpreter", "Quantization"]),
+            name: "Calibration",
+            dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "OnnxInterpreter", "Quantization", "SeededRandom"]),
         // Quantization math: formats, scales and zero points, weight quantization and packing.
         .target(name: "Quantization", dependencies: ["OnnxIR"]),
         // A seeded random generator, so random inputs and samples repeat on every machine.
@@ -50,19 +52,20 @@ let package = Package(
         .target(
             name: "Passes",
             dependencies: [
-                "OnnxIR", "OnnxText", "OnnxIO", "OnnxInterpreter", "TensorFiles", "Calibration", "Quantization",
-                "SeededRandom",
+                "OnnxIR", "OnnxText", "OnnxIO", "OnnxInterpreter", "Calibration", "Quantization", "SeededRandom",
             ],
             // Swift 6.3.1's release optimizer aborts ("Found ownership error") in CopyPropagation on
             // the shape rules' enum matching; the pass only shortens lifetimes, so leaving it out is safe.
             swiftSettings: [.unsafeFlags(["-Xfrontend", "-enable-copy-propagation=false"])]
         ),
+        // Compare, report and the accuracy gate: how far a quantized model is from its float model.
+        .target(name: "Evaluation", dependencies: ["OnnxIR", "OnnxIO", "OnnxInterpreter", "Calibration", "Passes"]),
         // The command line as a library, so tests can drive it.
         .target(
             name: "QdqcCLI",
             dependencies: [
                 "OnnxIR", "OnnxIO", "OnnxText", "Passes", "TensorFiles", "OnnxInterpreter", "Calibration",
-                "Quantization",
+                "Quantization", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,7 +80,8 @@ let package = Package(
         .testTarget(
             name: "CalibrationTests",
             dependencies: [
-                "OnnxIR", "OnnxIO", "TensorFiles", "Calibration", "Quantization", "SeededRandom", "TestSupport",
+                "OnnxIR", "OnnxText", "TensorFiles", "OnnxInterpreter", "Calibration", "Quantization", "SeededRandom",
+                "TestSupport",
             ]),
         .testTarget(
             name: "QuantizationTests", dependencies: ["OnnxIR", "Quantization", "SeededRandom", "TestSupport"]),
@@ -86,6 +90,8 @@ let package = Package(
             dependencies: [
                 "OnnxIR", "OnnxText", "OnnxIO", "Passes", "TensorFiles", "Calibration", "Quantization", "TestSupport",
             ]),
+        .testTarget(
+            name: "EvaluationTests", dependencies: ["OnnxIR", "OnnxText", "Calibration", "Evaluation"]),
         .testTarget(name: "QdqcCLITests", dependencies: ["QdqcCLI", "TestSupport"]),
         // Cross-checks against onnx / onnxruntime through the Python venv (.venv).
         .testTarget(name: "EcosystemTests", dependencies: ["OnnxIR", "OnnxIO", "TestSupport"]),

@@ -1,8 +1,10 @@
-/// The quantized model missed a bar of the accuracy gate; the command exits with `exitStatus`.
-struct AccuracyGateFailure: Error, CustomStringConvertible {
-    /// The documented exit status of a failed gate (docs/cli.md): distinct from 1 (error) and 64 (usage).
-    static let exitStatus: Int32 = 3
-
+/// The quantized model missed a bar of the accuracy gate (the CLI exits with a status of its own for it).
+public struct AccuracyGateFailure: Error, CustomStringConvertible, Equatable {
     /// What failed, one line.
-    let description: String
+    public let description: String
+
+    /// Creates the failure.
+    public init(description: String) {
+        self.description = description
+    }
 }

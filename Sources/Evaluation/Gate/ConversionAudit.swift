@@ -1,160 +1,84 @@
 import Calibration
-import Foundation
-import OnnxIO
-import OnnxIR
-import Passes
 
-/// The accuracy side of `convert`: measures the quantized outputs against the float model, checks the
-/// gate, and writes the report. Runs after the pipeline and before the output is written, so a failed
-/// gate leaves no output behind.
-struct ConversionAudit {
-    /// What `finish` needs after the output was (or was not) written.
-    struct Verdict {
-        /// Whether the output model should be written.
-        let writeOutput: Bool
-        fileprivate let report: ConversionReport?
-        fileprivate let reportPath: String?
-        fileprivate let failure: AccuracyGateFailure?
+/// The accuracy side of a conversion: measures the quantized model's outputs against the float model,
+/// checks the accuracy gate and prepares the report.
+///
+/// Runs after the pipeline and before the output is written, so a failed gate leaves no output behind.
+public struct ConversionAudit {
+    /// Where the report goes (`--report`); nil writes none.
+    public var reportPath: String?
+    /// The samples to measure on (`--eval-data`); nil falls back on calibration samples (`EvaluationPlan`).
+    public var evalData: String?
+    /// Measure on at most this many samples (`--eval-samples`).
+    public var evalSamples: Int?
+    /// The bars the quantized model must meet.
+    public var gate: AccuracyGate
 
-        /// Writes the report (recording whether the output was written) and throws a failed gate.
-        func finish(outputWritten: Bool) throws {
-            if var report, let reportPath {
-                report.output.written = outputWritten
-                do {
-                    try AtomicFile.write(try ReportJSON.encode(report), to: reportPath)
-                } catch {
-                    throw CLIError(path: reportPath, error)
-                }
-            }
-            if let failure { throw failure }
-        }
+    /// Creates the audit.
+    public init(reportPath: String?, evalData: String?, evalSamples: Int?, gate: AccuracyGate) {
+        self.reportPath = reportPath
+        self.evalData = evalData
+        self.evalSamples = evalSamples
+        self.gate = gate
     }
 
-    let report: ReportOptions
-    let gate: AccuracyGateOptions
-
-    /// Measures, checks the gate and prepares the report; `command` supplies paths and write options.
-    func run(
-        command: ConvertCommand, quantized: Model, pipeline: Pipeline, pipelineReport: PipelineReport,
-        context: PassContext
-    ) throws -> Verdict {
-        guard report.path != nil || gate.isActive else {
-            return Verdict(writeOutput: true, report: nil, reportPath: nil, failure: nil)
+    /// Measures `conversion`, checks the gate and prepares the report; does nothing without a report or a bar.
+    public func run(_ conversion: AuditedConversion) throws -> AuditVerdict {
+        guard reportPath != nil || gate.isActive else {
+            return AuditVerdict(writeOutput: true, evaluation: nil, failure: nil, report: nil, reportPath: nil)
         }
-        let evaluation = try evaluate(command: command, quantized: quantized, context: context)
-        var checks: [ReportGateCheck] = []
-        if let bar = gate.minSQNR {
-            guard let evaluation else {
-                throw CLIError(
-                    path: "--min-sqnr", message: "needs samples to measure on: give --eval-data or --calib-data")
-            }
-            guard !evaluation.outputs.isEmpty else {
-                throw CLIError(path: command.model, message: "no graph output could be compared for --min-sqnr")
-            }
-            for output in evaluation.outputs {
-                checks.append(
-                    ReportGateCheck(
-                        check: "min-sqnr", subject: output.output, value: output.sqnr, bar: bar,
-                        passed: output.sqnr >= bar))
-            }
+        let evaluation = try evaluate(conversion)
+        var checks = try gate.sqnrChecks(evaluation, model: conversion.inputPath)
+        if let check = try gate.dropCheck(
+            floatPath: conversion.inputPath, outputPath: conversion.outputPath,
+            writeQuantized: conversion.writeQuantized)
+        {
+            checks.append(check)
         }
-        if let bar = gate.maxDrop, let metric = gate.metric {
-            checks.append(try metricCheck(metric, bar: bar, command: command, quantized: quantized))
+        let failure = gate.failure(of: checks, model: conversion.inputPath, output: conversion.outputPath)
+        var report: ConversionReport?
+        if reportPath != nil {
+            report = ConversionReport(
+                qdqcVersion: conversion.qdqcVersion, commandLine: conversion.commandLine,
+                input: ReportFile(path: conversion.inputPath, sha256: try Self.hash(conversion.inputPath)),
+                output: ReportOutput(path: conversion.outputPath, written: false),
+                pipeline: conversion.pipeline.description,
+                passes: conversion.pipelineReport.records.map(ReportPass.init(record:)),
+                verifierSeconds: conversion.pipelineReport.verifierDuration.seconds,
+                tensors: conversion.session.quantizationDecisions.map(ReportTensor.init(decision:)),
+                smoothing: conversion.session.smoothing, evaluation: evaluation,
+                gate: gate.isActive ? ReportGate(checks: checks) : nil)
         }
-        let gateResult = gate.isActive ? ReportGate(checks: checks) : nil
-        let failed = checks.filter { !$0.passed }
-        var failure: AccuracyGateFailure?
-        if !failed.isEmpty {
-            let reasons = failed.map(Self.describe).joined(separator: "; ")
-            let kept = gate.keepOnFailure ? "written anyway (--keep-on-failure)" : "not written"
-            failure = AccuracyGateFailure(
-                description: "\(command.model): accuracy gate failed: \(reasons); \(command.output) \(kept)")
-        }
-        if !command.quiet {
-            for output in evaluation?.outputs ?? [] {
-                StandardError.write(
-                    "accuracy: output '\(output.output)': SQNR \(String(format: "%.2f", output.sqnr)) dB, cosine "
-                        + "\(String(format: "%.6f", output.cosine)), max abs error "
-                        + "\(String(format: "%.4g", output.maxAbsError)) (\(evaluation?.source ?? ""))\n")
-            }
-        }
-        var conversionReport: ConversionReport?
-        if report.path != nil {
-            conversionReport = ConversionReport(
-                qdqcVersion: QdqcVersion.current, commandLine: Array(CommandLine.arguments.dropFirst()),
-                input: ReportFile(path: command.model, sha256: try Self.hash(command.model)),
-                output: ReportOutput(path: command.output, written: false), pipeline: pipeline.description,
-                passes: pipelineReport.records.map(ReportPass.init(record:)),
-                verifierSeconds: pipelineReport.verifierDuration.seconds,
-                tensors: context.session.quantizationDecisions.map(ReportTensor.init(decision:)),
-                smoothing: context.session.smoothing, evaluation: evaluation, gate: gateResult)
-        }
-        return Verdict(
-            writeOutput: failure == nil || gate.keepOnFailure, report: conversionReport, reportPath: report.path,
-            failure: failure)
+        return AuditVerdict(
+            writeOutput: failure == nil || gate.keepOnFailure, evaluation: evaluation, failure: failure,
+            report: report, reportPath: reportPath)
     }
 
     /// Output accuracy on the evaluation plan's samples; nil when there is no data to measure on.
-    private func evaluate(command: ConvertCommand, quantized: Model, context: PassContext) throws -> ReportEvaluation? {
-        let float = try ModelLoader.load(path: command.model)
+    private func evaluate(_ conversion: AuditedConversion) throws -> ReportEvaluation? {
+        let float = try conversion.readFloat()
         let plan: EvaluationPlan?
         do {
             plan = try EvaluationPlan.make(
-                model: float, evalData: report.evalData, evalSamples: report.evalSamples,
-                calibration: context.calibrationData)
+                model: float, evalData: evalData, evalSamples: evalSamples, calibration: conversion.calibrationData)
         } catch {
-            throw CLIError(path: report.evalData ?? "--calib-data", error)
+            throw ConversionAuditError.file(path: evalData ?? "--calib-data", reason: "\(error)")
         }
         guard let plan else { return nil }
         do {
             return try plan.evaluate(
-                float: float, floatName: command.model, quantized: quantized, quantizedName: command.output)
+                float: float, floatName: conversion.inputPath, quantized: conversion.quantized,
+                quantizedName: conversion.outputPath)
         } catch {
-            throw CLIError(path: plan.data, message: "measuring accuracy: \(error)")
+            throw ConversionAuditError.measuringFailed(data: plan.data, reason: "\(error)")
         }
-    }
-
-    /// Runs the metric on the float model and on the quantized model (written to a temporary folder).
-    private func metricCheck(_ template: String, bar: Double, command: ConvertCommand, quantized: Model) throws
-        -> ReportGateCheck
-    {
-        let metric = MetricCommand(template: template)
-        let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("qdqc-metric-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw CLIError(path: folder.path, error)
-        }
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let candidate = folder.appendingPathComponent((command.output as NSString).lastPathComponent).path
-        do {
-            _ = try command.modelOutput(at: candidate).write(quantized)
-        } catch {
-            throw CLIError(path: candidate, error)
-        }
-        let floatValue = try metric.value(for: command.model)
-        let quantizedValue = try metric.value(for: candidate)
-        let drop = floatValue - quantizedValue
-        return ReportGateCheck(
-            check: "max-drop", subject: template, value: drop, bar: bar, passed: drop <= bar,
-            floatMetric: floatValue, quantizedMetric: quantizedValue)
-    }
-
-    private static func describe(_ check: ReportGateCheck) -> String {
-        if check.check == "min-sqnr" {
-            return "output '\(check.subject)' SQNR \(String(format: "%.2f", check.value)) dB < --min-sqnr "
-                + "\(String(format: "%g", check.bar))"
-        }
-        return "metric dropped by \(String(format: "%g", check.value)) (float \(check.floatMetric ?? .nan), "
-            + "quantized \(check.quantizedMetric ?? .nan)) > --max-drop \(String(format: "%g", check.bar))"
     }
 
     private static func hash(_ path: String) throws -> String {
         do {
             return try SHA256.hexDigest(ofFileAt: path)
         } catch {
-            throw CLIError(path: path, error)
+            throw ConversionAuditError.file(path: path, reason: "\(error)")
         }
     }
 }

@@ -64,7 +64,8 @@ public struct CalibrationSamples {
             }
             return CalibrationSample(name: sample.name, source: sample.source, arrays: arrays)
         case .random(let maker, _):
-            return CalibrationSample(name: "random-\(index)", source: sourceDescription, arrays: try maker.sample(index: index))
+            return CalibrationSample(
+                name: "random-\(index)", source: sourceDescription, arrays: try maker.sample(index: index))
         }
     }
 }

@@ -25,7 +25,8 @@ import Testing
         let folders = Repository.folders(in: Repository.passSourcesDirectory).map(\.lastPathComponent)
             .filter { !["Infrastructure", "Shared"].contains($0) }
         #expect(folders.sorted() == registry.arguments.sorted())
-        let loose = (try? FileManager.default.contentsOfDirectory(atPath: Repository.passSourcesDirectory.path))?
+        let loose =
+            (try? FileManager.default.contentsOfDirectory(atPath: Repository.passSourcesDirectory.path))?
             .filter { $0.hasSuffix(".swift") } ?? []
         #expect(loose.isEmpty, "files outside Infrastructure/, Shared/ and the pass folders: \(loose)")
     }

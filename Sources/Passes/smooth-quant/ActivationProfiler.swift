@@ -35,4 +35,5 @@ struct ActivationProfiler {
             try array.withFloats { values in try profiles[observed.name]?.observe(values, shape: array.shape) }
         }
         return profiles
-    }}
+    }
+}

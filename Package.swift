@@ -91,7 +91,7 @@ let package = Package(
                 "OnnxIR", "OnnxText", "OnnxIO", "Passes", "TensorFiles", "Calibration", "Quantization", "TestSupport",
             ]),
         .testTarget(
-            name: "EvaluationTests", dependencies: ["OnnxIR", "OnnxText", "Calibration", "Evaluation"]),
+            name: "EvaluationTests", dependencies: ["OnnxIR", "OnnxText", "Calibration", "Evaluation", "TestSupport"]),
         .testTarget(name: "QdqcCLITests", dependencies: ["QdqcCLI", "TestSupport"]),
         // Cross-checks against onnx / onnxruntime through the Python venv (.venv).
         .testTarget(name: "EcosystemTests", dependencies: ["OnnxIR", "OnnxIO", "TestSupport"]),

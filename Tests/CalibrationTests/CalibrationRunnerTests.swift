@@ -9,27 +9,13 @@ import Testing
 
 /// The one sample loop: sample order and ranges, progress, which tensors reach a visitor, and failures naming the sample.
 @Suite struct CalibrationRunnerTests {
-    /// x → Relu → r; r · 2 → y.
-    static let modelText = """
-        <
-           ir_version: 8,
-           opset_import: ["" : 17]
-        >
-        g (float[1,4] x) => (float[1,4] y)
-           <float[1] two = {2}>
-        {
-           r = Relu (x)
-           y = Mul (r, two)
-        }
-        """
-
     final class Updates {
         var all: [ProgressUpdate] = []
     }
 
     private func randomSamples(_ count: Int) throws -> CalibrationSamples {
         try CalibrationSamples(
-            model: try TextParser.parseModel(Self.modelText),
+            model: try TextParser.parseModel(TinyModels.reluTimesTwo),
             source: CalibrationDataSource(origin: .random(seed: 3, sampleCount: count)))
     }
 
@@ -55,7 +41,7 @@ import Testing
     }
 
     @Test func runHandsOnlyWatchedTensorsToTheVisitor() throws {
-        let model = try TextParser.parseModel(Self.modelText)
+        let model = try TextParser.parseModel(TinyModels.reluTimesTwo)
         let samples = try randomSamples(3)
         var visited: [String] = []
         var largest: Float = 0
@@ -72,7 +58,7 @@ import Testing
     }
 
     @Test func observeFeedsTheObserverSetLikeCalibrate() throws {
-        let model = try TextParser.parseModel(Self.modelText)
+        let model = try TextParser.parseModel(TinyModels.reluTimesTwo)
         let samples = try randomSamples(5)
         let observers = try ObserverSet(configuration: .minMax(MinMaxOptions()))
         try observers.watch("y")
@@ -89,7 +75,7 @@ import Testing
         defer { folder.remove() }
         try NpzWriter.write(
             ["x": .floats([1, 2, 3, 4], dims: [1, 4])], to: folder.url.appendingPathComponent("0000.npz").path)
-        let model = try TextParser.parseModel(Self.modelText)
+        let model = try TextParser.parseModel(TinyModels.reluTimesTwo)
         let samples = try CalibrationSamples(
             model: model, source: CalibrationDataSource(origin: .files(path: folder.url.path)))
         let observers = try ObserverSet(configuration: .minMax(MinMaxOptions()))

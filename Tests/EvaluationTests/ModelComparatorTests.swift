@@ -2,24 +2,12 @@ import Calibration
 import Evaluation
 import OnnxIR
 import OnnxText
+import TestSupport
 import Testing
 
 /// Comparing two models through the calibration runner: which samples, which tensors, and the numbers.
 @Suite struct ModelComparatorTests {
-    static let floatText = """
-        <
-           ir_version: 8,
-           opset_import: ["" : 17]
-        >
-        g (float[1,4] x) => (float[1,4] y)
-           <float[1] two = {2}>
-        {
-           r = Relu (x)
-           y = Mul (r, two)
-        }
-        """
-
-    /// The same function with r quantized to int8 with scale 1/64 (so values beyond ±2 clip).
+    /// `TinyModels.reluTimesTwo` with r quantized to int8 with scale 1/64 (so values beyond ±2 clip).
     static let quantizedText = """
         <
            ir_version: 8,
@@ -42,7 +30,7 @@ import Testing
     }
 
     @Test func quantizedActivationsAndOutputsAreMatchedAndMeasuredOnTheGivenSamples() throws {
-        let float = try TextParser.parseModel(Self.floatText)
+        let float = try TextParser.parseModel(TinyModels.reluTimesTwo)
         let quantized = try TextParser.parseModel(Self.quantizedText)
         let comparator = try ModelComparator(
             float: float, floatName: "f.onnx", quantized: quantized, quantizedName: "q.onnx")
@@ -59,7 +47,7 @@ import Testing
     }
 
     @Test func anEmptyRangeOfSamplesIsAnError() throws {
-        let float = try TextParser.parseModel(Self.floatText)
+        let float = try TextParser.parseModel(TinyModels.reluTimesTwo)
         let comparator = try ModelComparator(float: float, floatName: "f", quantized: float, quantizedName: "q")
         #expect(throws: CompareError.noSamples(source: "d")) {
             try comparator.compare(

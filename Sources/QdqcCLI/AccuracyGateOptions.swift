@@ -32,11 +32,11 @@ struct AccuracyGateOptions: ParsableArguments {
     var keepOnFailure = false
 
     /// The gate these flags set.
-    var gate: AccuracyGate {
+    var settings: AccuracyGate {
         AccuracyGate(minSQNR: minSQNR, maxDrop: maxDrop, metric: metric, keepOnFailure: keepOnFailure)
     }
 
     mutating func validate() throws {
-        if let problem = gate.problem { throw ValidationError(problem) }
+        if let problem = settings.problem { throw ValidationError(problem) }
     }
 }

@@ -100,7 +100,7 @@ struct ConvertCommand: ParsableCommand {
         }
         let audit = ConversionAudit(
             reportPath: reportOptions.path, evalData: reportOptions.evalData, evalSamples: reportOptions.evalSamples,
-            gate: gate.gate)
+            gate: gate.settings)
         let verdict = try audit.run(
             AuditedConversion(
                 inputPath: model, outputPath: output, quantized: loaded,

@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Calibration", targets: ["Calibration"]),
         .library(name: "Passes", targets: ["Passes"]),
         .library(name: "ModelFiles", targets: ["ModelFiles"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "QdqcCLI", targets: ["QdqcCLI"]),
     ],
     dependencies: [
@@ -52,11 +53,12 @@ let package = Package(
         ),
         // The reference interpreter.
         .target(name: "OnnxInterpreter", dependencies: ["OnnxIR", "CBLAS"]),
-        // Calibration: streaming observers, histograms, calibration tables, the dataset runner.
+        // Calibration: streaming observers, histograms, calibration tables, and the one sample loop
+        // (samples from files or seeded random, run through the interpreter).
         .target(
             name: "Calibration",
             dependencies: [
-                "OnnxIR", "OnnxIO", "TensorFiles", "OnnxInterpreter", "Quantization",
+                "OnnxIR", "OnnxIO", "TensorFiles", "OnnxInterpreter", "Quantization", "SeededRandom",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // Quantization math: formats, scales and zero points, weight quantization and packing.
@@ -67,16 +69,18 @@ let package = Package(
         .target(
             name: "Passes",
             dependencies: [
-                "OnnxIR", "OnnxText", "OnnxIO", "OnnxInterpreter", "TensorFiles", "Calibration", "Quantization",
-                "SeededRandom", "ModelFiles",
+                "OnnxIR", "OnnxText", "OnnxIO", "OnnxInterpreter", "Calibration", "Quantization", "SeededRandom",
+                "ModelFiles",
             ]
         ),
+        // Compare, report and the accuracy gate: how far a quantized model is from its float model.
+        .target(name: "Evaluation", dependencies: ["OnnxIR", "OnnxIO", "OnnxInterpreter", "Calibration", "Passes"]),
         // The command line as a library, so tests can drive it.
         .target(
             name: "QdqcCLI",
             dependencies: [
                 "OnnxIR", "OnnxIO", "OnnxText", "Passes", "TensorFiles", "OnnxInterpreter", "Calibration",
-                "Quantization", "ModelFiles",
+                "Quantization", "ModelFiles", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -92,15 +96,18 @@ let package = Package(
         .testTarget(
             name: "CalibrationTests",
             dependencies: [
-                "OnnxIR", "OnnxIO", "TensorFiles", "Calibration", "Quantization", "SeededRandom", "TestSupport",
+                "OnnxIR", "OnnxText", "TensorFiles", "OnnxInterpreter", "Calibration", "Quantization", "SeededRandom",
+                "TestSupport",
             ]),
         .testTarget(
-            name: "QuantizationTests", dependencies: ["OnnxIR", "Quantization", "SeededRandom", "TestSupport"]),
+            name: "QuantizationTests", dependencies: ["OnnxIR", "Quantization", "SeededRandom"]),
         .testTarget(
             name: "PassesTests",
             dependencies: [
                 "OnnxIR", "OnnxText", "OnnxIO", "Passes", "TensorFiles", "Calibration", "Quantization", "TestSupport",
             ]),
+        .testTarget(
+            name: "EvaluationTests", dependencies: ["OnnxIR", "OnnxText", "Calibration", "Evaluation", "TestSupport"]),
         .testTarget(name: "QdqcCLITests", dependencies: ["QdqcCLI", "TestSupport"]),
         // Cross-checks against onnx / onnxruntime through the Python venv (.venv).
         // Package.swift's dependencies against the imports.

@@ -52,6 +52,9 @@ public struct ChannelAbsMaxObserver: Observer {
         }
     }
 
+    /// The largest finite magnitude per channel so far (0 for a channel without one); empty before the first batch.
+    public var channelMaxima: [Float] { channelMaximum }
+
     /// The overall extremes as the range, with the per-channel maxima.
     public func result() throws -> TensorCalibration {
         TensorCalibration(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evaluation
 
 /// The CI gate: bars the quantized model must meet, checked before the output is written.
 struct AccuracyGateOptions: ParsableArguments {
@@ -30,17 +31,12 @@ struct AccuracyGateOptions: ParsableArguments {
         help: "Write the output model even when the accuracy gate fails (the exit status is still 3).")
     var keepOnFailure = false
 
-    /// Whether any bar is set.
-    var isActive: Bool { minSQNR != nil || maxDrop != nil }
+    /// The gate these flags set.
+    var settings: AccuracyGate {
+        AccuracyGate(minSQNR: minSQNR, maxDrop: maxDrop, metric: metric, keepOnFailure: keepOnFailure)
+    }
 
     mutating func validate() throws {
-        if maxDrop != nil, metric == nil { throw ValidationError("--max-drop needs --metric 'COMMAND {model}'") }
-        if metric != nil, maxDrop == nil { throw ValidationError("--metric is used by --max-drop; give both") }
-        if let metric, !metric.contains(MetricCommand.placeholder) {
-            throw ValidationError("--metric must contain \(MetricCommand.placeholder) where the model path goes")
-        }
-        if let minSQNR, !minSQNR.isFinite { throw ValidationError("--min-sqnr must be a finite number") }
-        if let maxDrop, !maxDrop.isFinite { throw ValidationError("--max-drop must be a finite number") }
-        if keepOnFailure, !isActive { throw ValidationError("--keep-on-failure needs --min-sqnr or --max-drop") }
+        if let problem = settings.problem { throw ValidationError(problem) }
     }
 }

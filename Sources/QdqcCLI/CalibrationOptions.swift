@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calibration
 import Passes
 
 /// The calibration flags: where samples come from, where the table goes, and the method's settings.

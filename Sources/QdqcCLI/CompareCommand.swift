@@ -1,11 +1,9 @@
 import ArgumentParser
+import Calibration
+import Evaluation
 import Foundation
 import ModelFiles
 import OnnxIO
-import OnnxIR
-import OnnxInterpreter
-import Passes
-import TensorFiles
 
 /// `qdqc compare FLOAT QUANT --data PATH`: per-tensor SQNR of a quantized model against its float model.
 struct CompareCommand: ParsableCommand {
@@ -65,31 +63,20 @@ struct CompareCommand: ParsableCommand {
         } catch {
             throw CLIError(path: floatModel, error)
         }
-        let dataset: SampleDataset
+        let samples: CalibrationSamples
         do {
-            let inputNames = float.graph.inputs.filter { !$0.isConstant }.map(\.name)
-            dataset = try SampleDataset.open(path: data, inputNames: inputNames, limit: samples)
+            samples = try CalibrationSamples(
+                model: float, source: CalibrationDataSource(origin: .files(path: data), sampleLimit: self.samples))
         } catch {
             throw CLIError(path: data, error)
         }
-        let validator = SampleValidator(graph: float.graph)
         let result: ModelComparison
         let progress = ProgressRenderer(quiet: quiet)
         do {
             defer { progress.finish() }
-            progress.update(ProgressUpdate(task: "compare", completed: 0, total: dataset.count))
+            let runner = CalibrationRunner(samples: samples, task: "compare", progress: progress.update)
             result = try comparator.compare(
-                sampleCount: dataset.count, floatModel: floatModel, quantizedModel: quantizedModel, data: data,
-                sample: { index in
-                    let sample = try dataset.sample(at: index)
-                    try validator.validate(sample)
-                    var arrays: [String: NDArray] = [:]
-                    for (name, tensor) in sample.inputs { arrays[name] = try NDArray(tensor: tensor) }
-                    return (sample.name, arrays)
-                },
-                progress: { done in
-                    progress.update(ProgressUpdate(task: "compare", completed: done, total: dataset.count))
-                })
+                runner: runner, floatModel: floatModel, quantizedModel: quantizedModel, data: data)
         } catch {
             throw CLIError(path: data, error)
         }

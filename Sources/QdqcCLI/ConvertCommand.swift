@@ -1,5 +1,8 @@
 import ArgumentParser
+import Evaluation
+import Foundation
 import ModelFiles
+import OnnxIO
 import Passes
 
 /// `qdqc convert MODEL -o OUT`: reads a model, runs a pipeline, writes the result.
@@ -106,8 +109,24 @@ struct ConvertCommand: ParsableCommand {
             }
             return
         }
-        let verdict = try ConversionAudit(report: reportOptions, gate: gate).run(
-            command: self, quantized: loaded, pipeline: pipeline, pipelineReport: report, context: context)
+        let audit = ConversionAudit(
+            reportPath: reportOptions.path, evalData: reportOptions.evalData, evalSamples: reportOptions.evalSamples,
+            gate: gate.settings)
+        let verdict = try audit.run(
+            AuditedConversion(
+                inputPath: model, outputPath: output, quantized: loaded,
+                readFloat: { try ModelFile.read(path: modelPath) },
+                writeQuantized: { [self] path in _ = try modelOutput(at: path).write(loaded) }, pipeline: pipeline,
+                pipelineReport: report, session: context.session, calibrationData: context.calibrationData,
+                commandLine: Array(CommandLine.arguments.dropFirst()), qdqcVersion: QdqcVersion.current))
+        if !quiet, let evaluation = verdict.evaluation {
+            for output in evaluation.outputs {
+                StandardError.write(
+                    "accuracy: output '\(output.output)': SQNR \(String(format: "%.2f", output.sqnr)) dB, cosine "
+                        + "\(String(format: "%.6f", output.cosine)), max abs error "
+                        + "\(String(format: "%.4g", output.maxAbsError)) (\(evaluation.source))\n")
+            }
+        }
         guard verdict.writeOutput else { return try verdict.finish(outputWritten: false) }
         let notes: [String]
         do {

@@ -1,5 +1,5 @@
+import Calibration
 import Foundation
-import Passes
 
 /// Draws `ProgressUpdate`s on standard error: a redrawn bar on a terminal, a few plain lines otherwise.
 ///

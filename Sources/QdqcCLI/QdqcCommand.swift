@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evaluation
 import Foundation
 
 /// The `qdqc` command: converts float ONNX models into explicitly quantized ones.
@@ -22,6 +23,9 @@ public struct QdqcCommand: ParsableCommand {
         ],
         defaultSubcommand: ConvertCommand.self)
 
+    /// The documented exit status of a failed accuracy gate (docs/cli.md): distinct from 1 (error) and 64 (usage).
+    static let accuracyGateFailedStatus: Int32 = 3
+
     /// Creates the command (argument parsing fills subcommands, not this type).
     public init() {}
 
@@ -38,7 +42,7 @@ public struct QdqcCommand: ParsableCommand {
             return ExitCode.success.rawValue
         } catch let failure as AccuracyGateFailure {
             StandardError.write("error: \(CLIError.oneLine(failure.description))\n")
-            return AccuracyGateFailure.exitStatus
+            return accuracyGateFailedStatus
         } catch {
             return report(error)
         }

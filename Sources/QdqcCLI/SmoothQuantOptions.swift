@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calibration
 import Passes
 
 /// `--smooth-quant[=ALPHA|auto]`: adds SmoothQuant before calibration.

@@ -67,7 +67,9 @@ struct PackageManifest {
                     }
                 }
             }
-            let isC = kind == "systemLibrary" || name.hasPrefix("C")
+            // C modules are named `C` + an UpperCamel name (CBLAS, COnnxProto); Calibration is not one.
+            let isCName = name.hasPrefix("C") && (name.dropFirst().first?.isUppercase ?? false)
+            let isC = kind == "systemLibrary" || isCName
             targets.append(Target(name: name, kind: kind, folder: folder, dependencies: dependencies, isC: isC))
         }
     }

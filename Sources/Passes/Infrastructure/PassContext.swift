@@ -1,3 +1,5 @@
+import Calibration
+
 /// What a pass may use besides the model while it runs.
 public struct PassContext {
     /// Receives remarks: one-line notes a user may want to see (the CLI prints them unless `--quiet`).

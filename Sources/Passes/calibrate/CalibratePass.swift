@@ -77,8 +77,13 @@ public struct CalibratePass: Pass {
         }
         let observers = try ObserverSet(configuration: configuration)
         for tensor in watched { try observers.watch(tensor) }
-        try CalibrationRunner.observe(
-            model: model, samples: samples, observers: observers, context: context, task: Self.argument)
+        if samples.isRandom {
+            context.remark(
+                "\(Self.argument): calibrating on \(samples.count) random samples (--calib-random); "
+                    + "the scales are meaningless for accuracy")
+        }
+        let runner = CalibrationRunner(samples: samples, task: Self.argument, progress: context.progress)
+        try runner.observe(model: model, observers: observers)
         // Tensors that never reached an observer (not floating point at run time) get no entry,
         // so no later pass quantizes them with a meaningless [0, 0] range.
         let results = try observers.results().filter { $0.value.counts.batches > 0 }

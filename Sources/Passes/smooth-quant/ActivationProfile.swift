@@ -1,15 +1,16 @@
+import Calibration
 import SeededRandom
 
 /// What calibration saw of one activation: per-channel magnitudes and a bounded sample of its rows.
 ///
-/// A row is the vector of all channels at one position (one token, one pixel). At most
-/// `rowLimit` rows are kept, chosen uniformly over everything seen (reservoir sampling with a
-/// fixed seed), so memory is bounded whatever the number of samples.
+/// A row is the vector of all channels at one position (one token, one pixel). The magnitudes
+/// come from Calibration's `ChannelAbsMaxObserver`; at most `rowLimit` rows are kept, chosen
+/// uniformly over everything seen (reservoir sampling with a fixed seed), so memory is bounded
+/// whatever the number of samples.
 struct ActivationProfile {
     /// The channel axis, counted from the end (-1 for the last axis).
     let axisFromEnd: Int
-    /// The largest finite magnitude seen per channel; empty until the first batch.
-    private(set) var channelAbsMax: [Float] = []
+    private var magnitudes: ChannelAbsMaxObserver
     /// The kept rows, row-major (`rowCount` rows of `channels` values).
     private(set) var rows: [Float] = []
     /// The number of rows kept.
@@ -22,39 +23,28 @@ struct ActivationProfile {
     /// A profile of channels on `axisFromEnd`, keeping up to `rowLimit` rows.
     init(axisFromEnd: Int, rowLimit: Int, seed: UInt64) {
         self.axisFromEnd = axisFromEnd
+        magnitudes = ChannelAbsMaxObserver(axis: axisFromEnd)
         self.rowLimit = max(0, rowLimit)
         self.random = SplitMix64(seed: seed)
     }
 
+    /// The largest finite magnitude seen per channel; empty until the first batch.
+    var channelAbsMax: [Float] { magnitudes.channelMaxima }
+
     /// The number of channels, 0 before the first batch.
     var channels: Int { channelAbsMax.count }
 
-    /// Adds one produced tensor; throws when its channel count differs from earlier ones.
-    mutating func observe(_ values: UnsafeBufferPointer<Float>, shape: [Int], tensor: String) throws {
+    /// Adds one produced tensor; throws when its shape lacks the channel axis or its channel count differs from earlier ones.
+    mutating func observe(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
+        try magnitudes.observe(values, shape: shape)
+        guard rowLimit > 0 else { return }
         let axis = shape.count + axisFromEnd
-        guard axis >= 0, axis < shape.count else {
-            throw SmoothQuantError.channelMismatch(tensor: tensor, expected: channels, observed: 0)
-        }
         let channelCount = shape[axis]
-        if channelAbsMax.isEmpty {
-            channelAbsMax = Array(repeating: 0, count: channelCount)
-        } else if channelCount != channels {
-            throw SmoothQuantError.channelMismatch(tensor: tensor, expected: channels, observed: channelCount)
-        }
         let outer = shape[..<axis].reduce(1, *)
         let inner = shape[(axis + 1)...].reduce(1, *)
-        guard channelCount > 0, outer * channelCount * inner == values.count else { return }
+        guard channelCount > 0 else { return }
         for block in 0..<outer {
             let base = block * channelCount * inner
-            for channel in 0..<channelCount {
-                var largest = channelAbsMax[channel]
-                let start = base + channel * inner
-                for value in values[start..<(start + inner)] where value.isFinite && abs(value) > largest {
-                    largest = abs(value)
-                }
-                channelAbsMax[channel] = largest
-            }
-            guard rowLimit > 0 else { continue }
             for position in 0..<inner {
                 keepRow(values, base: base, stride: inner, offset: position)
             }

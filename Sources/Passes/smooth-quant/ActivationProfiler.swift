@@ -1,11 +1,11 @@
+import Calibration
 import OnnxIR
-import OnnxInterpreter
 
 /// Runs the model over the calibration samples and profiles the activations `smooth-quant` smooths.
 ///
-/// Streaming like `CalibrationRunner`: one sample at a time, each watched tensor folded into
-/// its profile while the interpreter holds it. Its own loop because the alpha search needs
-/// rows of the activations, which an `ObserverSet` does not keep.
+/// Goes through `CalibrationRunner` like `calibrate`: one sample at a time, each watched float32
+/// tensor folded into its profile while the interpreter holds it. Profiles rather than an
+/// `ObserverSet` because the alpha search also needs rows of the activations.
 struct ActivationProfiler {
     /// Channel axis (from the end) per watched activation.
     let watched: [String: Int]
@@ -28,22 +28,11 @@ struct ActivationProfiler {
             profiles[name] = ActivationProfile(
                 axisFromEnd: watched[name] ?? -1, rowLimit: rowLimit, seed: 0x5EED_0000 &+ UInt64(index))
         }
-        let interpreter = try Interpreter(model: model)
-        for index in 0..<samples.count {
-            let sample = try samples.inputs(at: index)
-            do {
-                _ = try interpreter.run(sample.arrays) { observed in
-                    guard observed.depth == 0, profiles[observed.name] != nil else { return }
-                    let array = observed.array
-                    guard array.dataType == .float else { return }
-                    try array.withFloats { values in
-                        try profiles[observed.name]?.observe(values, shape: array.shape, tensor: observed.name)
-                    }
-                }
-            } catch let error as InterpreterError {
-                throw CalibrationRunError.sampleFailed(sample: sample.name, source: sample.source, reason: "\(error)")
-            }
-            context.progress(ProgressUpdate(task: "smooth-quant", completed: index + 1, total: samples.count))
+        let runner = CalibrationRunner(samples: samples, task: SmoothQuantPass.argument, progress: context.progress)
+        try runner.run(model: model, watching: { profiles[$0] != nil }) { observed in
+            let array = observed.array
+            guard array.dataType == .float else { return }
+            try array.withFloats { values in try profiles[observed.name]?.observe(values, shape: array.shape) }
         }
         return profiles
     }

@@ -72,7 +72,9 @@ public struct SmoothQuantPass: Pass {
                 throw SmoothQuantError.channelMismatch(
                     tensor: name, expected: group.channels, observed: profile.channels)
             }
-            let weightMax = weightMaxima(group)
+            // Each layer's weight is decoded once, for its maxima and for the search.
+            let weights = group.targets.map { $0.currentWeight() }
+            let weightMax = weightMaxima(group, weights: weights)
             var record = SmoothingRecord(activation: name, layers: group.layerNames, alpha: nil, folding: .none)
             let chosen: Double
             switch alpha {
@@ -80,7 +82,8 @@ public struct SmoothQuantPass: Pass {
                 chosen = value
             case .auto:
                 guard let product else { continue }
-                let outcome = try search(group, profile: profile, weightMax: weightMax, product: product)
+                let outcome = try search(
+                    group, weights: weights, profile: profile, weightMax: weightMax, product: product)
                 record.errorWithoutSmoothing = outcome.errorWithoutSmoothing
                 record.errorWithSmoothing = outcome.errorWithSmoothing
                 guard let best = outcome.alpha else {
@@ -123,12 +126,14 @@ public struct SmoothQuantPass: Pass {
         return PassResult(changed: statistics.changed, statistics: statistics.counters)
     }
 
+    /// `weights`: each target's current weight, decoded (`SmoothingTarget.currentWeight`).
     private func search(
-        _ group: SmoothingGroup, profile: ActivationProfile, weightMax: [Float], product: MatrixProduct
+        _ group: SmoothingGroup, weights decoded: [(shape: [Int], values: [Float])?], profile: ActivationProfile,
+        weightMax: [Float], product: MatrixProduct
     ) throws -> AlphaSearch.Outcome {
         var matrices: [[Float]] = []
-        for target in group.targets {
-            guard let matrix = target.weightMatrix() else { continue }
+        for (target, weight) in zip(group.targets, decoded) {
+            guard let weight, let matrix = target.weightMatrix(weight.values) else { continue }
             matrices.append(matrix)
         }
         let outputs = group.targets.reduce(0) { $0 + $1.outputs }
@@ -149,14 +154,11 @@ public struct SmoothQuantPass: Pass {
         return try search.run(candidates: SmoothQuantAlpha.candidates)
     }
 
-    /// The largest magnitude per input channel over the current weights of all layers of `group`.
-    private func weightMaxima(_ group: SmoothingGroup) -> [Float] {
+    /// The largest magnitude per input channel over `weights`, the current weights of all layers of `group`.
+    private func weightMaxima(_ group: SmoothingGroup, weights: [(shape: [Int], values: [Float])?]) -> [Float] {
         var maxima = [Float](repeating: 0, count: group.channels)
-        for target in group.targets {
-            guard let weight = target.weight, let tensor = ConstantData.tensor(of: weight),
-                let values = ConstantData.floats(tensor)
-            else { continue }
-            let shape = tensor.dims.map(Int.init)
+        for (target, weight) in zip(group.targets, weights) {
+            guard let (shape, values) = weight else { continue }
             let rows = ChannelScaling.absMax(values, shape: shape, axis: shape.count + target.weightAxisFromEnd)
             for (index, value) in rows.enumerated() where index < maxima.count {
                 maxima[index] = max(maxima[index], value)

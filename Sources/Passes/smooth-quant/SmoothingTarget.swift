@@ -93,11 +93,16 @@ struct SmoothingTarget {
             SmoothingTarget(node: node, kind: kind, weightShape: shape, channels: channels, outputs: outputs))
     }
 
-    /// The current weight as a `[K, N]` row-major matrix (input channels first).
-    func weightMatrix() -> [Float]? {
-        guard let weight, let tensor = ConstantData.tensor(of: weight), let values = ConstantData.floats(tensor),
-            values.count == channels * outputs
+    /// The current weight, decoded: its shape and row-major values; nil when it is not a readable float32 constant.
+    func currentWeight() -> (shape: [Int], values: [Float])? {
+        guard let weight, let tensor = ConstantData.tensor(of: weight), let values = ConstantData.floats(tensor)
         else { return nil }
+        return (tensor.dims.map(Int.init), values)
+    }
+
+    /// `values`, the weight's (`currentWeight`), as a `[K, N]` row-major matrix (input channels first).
+    func weightMatrix(_ values: [Float]) -> [Float]? {
+        guard values.count == channels * outputs else { return nil }
         switch kind {
         case .matMul, .gemm(transB: false): return values
         case .gemm(transB: true), .conv:

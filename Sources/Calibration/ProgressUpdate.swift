@@ -1,4 +1,4 @@
-/// How far a long-running pass has come, for a progress bar or a log line.
+/// How far a long-running task (calibration, profiling, comparison) has come, for a progress bar or a log line.
 public struct ProgressUpdate: Sendable, Equatable {
     /// What is being done, e.g. "calibrate".
     public var task: String

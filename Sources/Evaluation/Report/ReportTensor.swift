@@ -1,3 +1,5 @@
+import Passes
+
 /// One tensor the quantizing passes considered, from `PipelineSession.quantizationDecisions`.
 public struct ReportTensor: Sendable, Equatable, Codable {
     /// The tensor's name in the input graph.

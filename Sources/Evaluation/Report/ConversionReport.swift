@@ -1,3 +1,5 @@
+import Passes
+
 /// What `qdqc convert --report FILE.json` writes (schema: schemas/report.schema.json).
 ///
 /// Everything but the fields named `seconds` is a function of the input model, the data and the

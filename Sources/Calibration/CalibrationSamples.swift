@@ -48,7 +48,7 @@ public struct CalibrationSamples {
     }
 
     /// Sample `index` as interpreter inputs, with its name and file for messages; checked against the model.
-    public func inputs(at index: Int) throws -> (name: String, source: String, arrays: [String: NDArray]) {
+    public func inputs(at index: Int) throws -> CalibrationSample {
         switch backing {
         case .dataset(let dataset, let validator):
             let sample = try dataset.sample(at: index)
@@ -62,9 +62,10 @@ public struct CalibrationSamples {
                         sample: sample.name, source: sample.source, reason: "input '\(name)': \(error)")
                 }
             }
-            return (sample.name, sample.source, arrays)
+            return CalibrationSample(name: sample.name, source: sample.source, arrays: arrays)
         case .random(let maker, _):
-            return ("random-\(index)", sourceDescription, try maker.sample(index: index))
+            return CalibrationSample(
+                name: "random-\(index)", source: sourceDescription, arrays: try maker.sample(index: index))
         }
     }
 }

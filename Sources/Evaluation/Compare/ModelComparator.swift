@@ -1,3 +1,4 @@
+import Calibration
 import OnnxIR
 import OnnxInterpreter
 
@@ -51,26 +52,26 @@ public struct ModelComparator {
         quantizedInterpreter = try Interpreter(model: quantized, name: quantizedName)
     }
 
-    /// Runs `sampleCount` samples through both models and returns the per-tensor errors.
+    /// Runs the samples `indices` of `runner` (all of them when nil) through both models and returns the
+    /// per-tensor errors.
     ///
-    /// `sample(i)` gives sample i's name and inputs by name; each model receives the inputs it declares.
-    /// Weights are compared on every sample like activations, as ONNX Runtime's qdq_loss_debug does for
-    /// Constant-node weights; their SQNR is the same as on one sample unless the noise is exactly zero.
+    /// Each model receives the sample inputs it declares. Weights are compared on every sample like
+    /// activations, as ONNX Runtime's qdq_loss_debug does for Constant-node weights; their SQNR is the same
+    /// as on one sample unless the noise is exactly zero.
     public func compare(
-        sampleCount: Int, floatModel: String, quantizedModel: String, data: String,
-        sample: (Int) throws -> (name: String, inputs: [String: NDArray]),
-        progress: (Int) -> Void = { _ in }
+        runner: CalibrationRunner, indices: Range<Int>? = nil, floatModel: String, quantizedModel: String,
+        data: String
     ) throws -> ModelComparison {
-        guard sampleCount > 0 else { throw CompareError.noSamples(source: data) }
+        let indices = indices ?? 0..<runner.samples.count
+        guard !indices.isEmpty else { throw CompareError.noSamples(source: data) }
         var accumulators = [ErrorAccumulator](repeating: ErrorAccumulator(), count: pairs.count)
         var ownNoise = [ErrorAccumulator?](repeating: nil, count: pairs.count)
         for (index, pair) in pairs.enumerated() where pair.preQuantizedName != nil {
             ownNoise[index] = ErrorAccumulator()
         }
-        for sampleIndex in 0..<sampleCount {
-            let (name, inputs) = try sample(sampleIndex)
-            try compareSample(name: name, inputs: inputs, accumulators: &accumulators, ownNoise: &ownNoise)
-            progress(sampleIndex + 1)
+        try runner.forEachSample(in: indices) { sample in
+            try compareSample(
+                name: sample.name, inputs: sample.arrays, accumulators: &accumulators, ownNoise: &ownNoise)
         }
         var rows: [TensorComparison] = []
         for (index, pair) in pairs.enumerated() where accumulators[index].sampleCount > 0 {
@@ -84,7 +85,7 @@ public struct ModelComparator {
                     samples: sums.sampleCount, elements: sums.elementCount, nonFiniteElements: sums.nonFiniteCount))
         }
         return ModelComparison(
-            floatModel: floatModel, quantizedModel: quantizedModel, data: data, samples: sampleCount,
+            floatModel: floatModel, quantizedModel: quantizedModel, data: data, samples: indices.count,
             unmatchedDequantizeNodes: unmatchedDequantizeNodes, tensors: rows)
     }
 

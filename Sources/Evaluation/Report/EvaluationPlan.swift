@@ -1,3 +1,4 @@
+import Calibration
 import OnnxIR
 import OnnxInterpreter
 
@@ -79,14 +80,9 @@ public struct EvaluationPlan {
     {
         let comparator = try ModelComparator(
             float: float, floatName: floatName, quantized: quantized, quantizedName: quantizedName, outputsOnly: true)
-        let first = self.first
-        let samples = self.samples
         let result = try comparator.compare(
-            sampleCount: end - first, floatModel: floatName, quantizedModel: quantizedName, data: data,
-            sample: { index in
-                let sample = try samples.inputs(at: first + index)
-                return (sample.name, sample.arrays)
-            })
+            runner: CalibrationRunner(samples: samples, task: "evaluate"), indices: first..<end,
+            floatModel: floatName, quantizedModel: quantizedName, data: data)
         let outputs = float.graph.outputs.compactMap { output in
             result.outputs.first { $0.tensor == output.name }.map(ReportOutputAccuracy.init(row:))
         }

@@ -1,3 +1,5 @@
+import Passes
+
 /// One pass of the pipeline as it ran.
 public struct ReportPass: Sendable, Equatable, Codable {
     /// 1-based position in the pipeline.

@@ -1,0 +1,115 @@
+import OnnxIR
+import OnnxInterpreter
+
+/// Runs calibration samples through the interpreter: the one sample loop of qdqc.
+///
+/// Streaming: each sample is read, run and dropped before the next, and each watched tensor is
+/// handed over while the interpreter still holds it, so memory depends on what the caller keeps
+/// per tensor, never on the number of samples. `calibrate` feeds an `ObserverSet` with
+/// `observe(model:observers:)`, `smooth-quant` profiles activations with `run(model:watching:visit:)`,
+/// and comparing a float model with its quantized version runs both models per sample with
+/// `forEachSample(in:_:)`. Progress goes to the callback under `task`: zero before the first sample
+/// (so a progress bar appears before a slow one), then one more after every sample.
+public struct CalibrationRunner {
+    /// The samples run.
+    public let samples: CalibrationSamples
+    /// What progress updates are reported under, e.g. `calibrate`.
+    public let task: String
+    private let progress: (ProgressUpdate) -> Void
+
+    /// A runner over `samples` reporting progress under `task` to `progress`.
+    public init(samples: CalibrationSamples, task: String, progress: @escaping (ProgressUpdate) -> Void = { _ in }) {
+        self.samples = samples
+        self.task = task
+        self.progress = progress
+    }
+
+    /// Runs `model` over the samples and feeds every float tensor `observers` watches.
+    ///
+    /// When the observers need each tensor's magnitude in advance (entropy on the `known-range`
+    /// grid: `ObserverConfiguration.needsKnownRange`), a first min/max pass over the same
+    /// samples gives it, then the tensors waiting for it (`tensorsAwaitingKnownRange`) are
+    /// watched with it and a second pass runs; progress counts samples over both passes.
+    public func observe(model: Model, observers: ObserverSet) throws {
+        let interpreter = try Interpreter(model: model)
+        let awaiting = observers.tensorsAwaitingKnownRange
+        let passes = awaiting.isEmpty ? 1 : 2
+        var counter = ProgressCounter(task: task, total: samples.count * passes, report: progress)
+        if !awaiting.isEmpty {
+            let extremes = try ObserverSet(configuration: .minMax(MinMaxOptions()))
+            for tensor in awaiting { try extremes.watch(tensor) }
+            try run(interpreter, counter: &counter, watching: extremes.isWatching) { try Self.feed($0, to: extremes) }
+            let ranges = try extremes.results()
+            for tensor in awaiting {
+                // A tensor the model never produced (or never finitely) gets the documented [0, 0] range.
+                try observers.watch(tensor, knownAbsMax: ranges[tensor]?.range.absMax ?? 0)
+            }
+        }
+        try run(interpreter, counter: &counter, watching: observers.isWatching) { try Self.feed($0, to: observers) }
+    }
+
+    /// Runs `model` over the samples and hands `visit` every main-graph tensor `watching` accepts, as it is produced.
+    ///
+    /// A failing run, or an observer error thrown by `visit`, becomes `CalibrationRunError.sampleFailed` naming the sample.
+    public func run(
+        model: Model, watching: @escaping (String) -> Bool, visit: @escaping (ObservedTensor) throws -> Void
+    ) throws {
+        let interpreter = try Interpreter(model: model)
+        var counter = ProgressCounter(task: task, total: samples.count, report: progress)
+        try run(interpreter, counter: &counter, watching: watching, visit: visit)
+    }
+
+    /// Calls `body` with each sample of `indices` (all samples when nil) in order, reporting progress after each.
+    public func forEachSample(
+        in indices: Range<Int>? = nil,
+        _ body: (_ sample: CalibrationSample) throws -> Void
+    ) throws {
+        let indices = indices ?? 0..<samples.count
+        var counter = ProgressCounter(task: task, total: indices.count, report: progress)
+        try loop(over: indices, counter: &counter, body)
+    }
+
+    /// The sample loop itself: every other entry point comes through here.
+    private func loop(
+        over indices: Range<Int>, counter: inout ProgressCounter,
+        _ body: (_ sample: CalibrationSample) throws -> Void
+    ) throws {
+        for index in indices {
+            try body(try samples.inputs(at: index))
+            counter.advance()
+        }
+    }
+
+    private func run(
+        _ interpreter: Interpreter, counter: inout ProgressCounter, watching: @escaping (String) -> Bool,
+        visit: @escaping (ObservedTensor) throws -> Void
+    ) throws {
+        try loop(over: 0..<samples.count, counter: &counter) { sample in
+            do {
+                _ = try interpreter.run(sample.arrays) { observed in
+                    guard observed.depth == 0, watching(observed.name) else { return }
+                    try visit(observed)
+                }
+            } catch let error as CalibrationError {
+                throw CalibrationRunError.sampleFailed(
+                    sample: sample.name, source: sample.source, reason: error.description)
+            } catch let error as InterpreterError {
+                throw CalibrationRunError.sampleFailed(sample: sample.name, source: sample.source, reason: "\(error)")
+            }
+        }
+    }
+
+    /// Hands one produced tensor to its observers; tensors that are not floating point are not calibrated.
+    private static func feed(_ observed: ObservedTensor, to observers: ObserverSet) throws {
+        let array = observed.array
+        switch array.dataType {
+        case .float:
+            try array.withFloats { try observers.observe(observed.name, values: $0, shape: array.shape) }
+        case .float16, .bfloat16, .double:
+            let values = try array.floatValues()
+            try values.withUnsafeBufferPointer { try observers.observe(observed.name, values: $0, shape: array.shape) }
+        default:
+            return
+        }
+    }
+}

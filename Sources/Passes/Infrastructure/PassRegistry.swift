@@ -4,20 +4,25 @@
 /// purpose); nothing is registered globally.
 public struct PassRegistry {
     /// Every pass qdqc ships, in the order `list-passes` and the docs show them.
-    public static let builtinPassTypes: [any Pass.Type] = [
-        EliminateDeadCodePass.self,
-        TopologicalSortPass.self,
-        InferShapesPass.self,
-        FoldConstantsPass.self,
-        FoldBatchNormPass.self,
-        EliminateIdentityPass.self,
-        FuseLayerNormPass.self,
-        SmoothQuantPass.self,
-        UpgradeOpsetPass.self,
-        CalibratePass.self,
-        InsertQDQPass.self,
-        CleanupQDQPass.self,
-    ]
+    ///
+    /// Computed, not stored: metatypes are not Sendable, and a list built on each use needs no
+    /// shared state.
+    public static var builtinPassTypes: [any Pass.Type] {
+        [
+            EliminateDeadCodePass.self,
+            TopologicalSortPass.self,
+            InferShapesPass.self,
+            FoldConstantsPass.self,
+            FoldBatchNormPass.self,
+            EliminateIdentityPass.self,
+            FuseLayerNormPass.self,
+            SmoothQuantPass.self,
+            UpgradeOpsetPass.self,
+            CalibratePass.self,
+            InsertQDQPass.self,
+            CleanupQDQPass.self,
+        ]
+    }
 
     /// The passes this registry knows, in order.
     public let passTypes: [any Pass.Type]

@@ -1,3 +1,4 @@
+import OnnxInterpreter
 import Quantization
 
 /// Chooses alpha for one activation by the W8A8 output error of its layers on captured rows.
@@ -23,8 +24,6 @@ struct AlphaSearch {
     let outputs: Int
     /// The largest weight magnitude per input channel over all layers.
     let weightMax: [Float]
-    /// The products' engine.
-    let product: MatrixProduct
 
     /// The outcome: the best alpha (nil: leave unsmoothed) and the errors without and with it.
     struct Outcome {
@@ -38,7 +37,7 @@ struct AlphaSearch {
 
     /// Tries every candidate.
     func run(candidates: [Double]) throws -> Outcome {
-        let reference = try product.multiply(rows, weights, rows: rowCount, inner: channels, columns: outputs)
+        let reference = try Blas.multiply(rows, weights, rows: rowCount, inner: channels, columns: outputs)
         let referenceEnergy = reference.reduce(0.0) { $0 + Double($1) * Double($1) }
         let unsmoothed = try error(
             scales: [Float](repeating: 1, count: channels), reference: reference, energy: referenceEnergy)
@@ -69,7 +68,7 @@ struct AlphaSearch {
             tensor: "smoothed weight")
         let codes = try WeightQuantizer.quantizedData(values: scaledWeights, params: params, tensor: "smoothed weight")
         let quantizedWeights = try Dequantizer.dequantize(data: codes, params: params, tensor: "smoothed weight")
-        let result = try product.multiply(
+        let result = try Blas.multiply(
             quantizedRows, quantizedWeights, rows: rowCount, inner: channels, columns: outputs)
         var squared = 0.0
         for (have, want) in zip(result, reference) {

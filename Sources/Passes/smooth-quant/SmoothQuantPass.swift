@@ -59,7 +59,6 @@ public struct SmoothQuantPass: Pass {
         for group in groups { watched[group.activation.name] = group.axisFromEnd }
         let profiler = ActivationProfiler(watched: watched, rowLimit: alpha == .auto ? rowLimit : 0)
         let profiles = try profiler.profile(model: model, source: source, context: context)
-        let product = alpha == .auto ? MatrixProduct() : nil
         let smoother = Smoother(graph: model.graph, opset: model.opsetVersion(for: ""))
         for group in groups {
             let name = group.activation.name
@@ -81,9 +80,7 @@ public struct SmoothQuantPass: Pass {
             case .fixed(let value):
                 chosen = value
             case .auto:
-                guard let product else { continue }
-                let outcome = try search(
-                    group, weights: weights, profile: profile, weightMax: weightMax, product: product)
+                let outcome = try search(group, weights: weights, profile: profile, weightMax: weightMax)
                 record.errorWithoutSmoothing = outcome.errorWithoutSmoothing
                 record.errorWithSmoothing = outcome.errorWithSmoothing
                 guard let best = outcome.alpha else {
@@ -129,7 +126,7 @@ public struct SmoothQuantPass: Pass {
     /// `weights`: each target's current weight, decoded (`SmoothingTarget.currentWeight`).
     private func search(
         _ group: SmoothingGroup, weights decoded: [(shape: [Int], values: [Float])?], profile: ActivationProfile,
-        weightMax: [Float], product: MatrixProduct
+        weightMax: [Float]
     ) throws -> AlphaSearch.Outcome {
         var matrices: [[Float]] = []
         for (target, weight) in zip(group.targets, decoded) {
@@ -149,8 +146,7 @@ public struct SmoothQuantPass: Pass {
         }
         let search = AlphaSearch(
             rows: profile.rows, rowCount: profile.rowCount, channels: group.channels,
-            activationMax: profile.channelAbsMax, weights: weights, outputs: outputs, weightMax: weightMax,
-            product: product)
+            activationMax: profile.channelAbsMax, weights: weights, outputs: outputs, weightMax: weightMax)
         return try search.run(candidates: SmoothQuantAlpha.candidates)
     }
 

@@ -82,7 +82,9 @@ def main():
         parser.error("give --base REVISION or --base-binary PATH")
     scratch = tempfile.mkdtemp(prefix="qdqc-identical-")
     try:
-        base = args.base_binary or build_base(args.base, scratch)
+        # Absolute paths: the conversions run inside a scratch folder.
+        base_binary = os.path.abspath(args.base_binary or build_base(args.base, scratch))
+        new_binary = os.path.abspath(args.new_binary)
         root = models_root()
         names = args.models or sorted(n for n in os.listdir(root) if os.path.isfile(os.path.join(root, n, "model.onnx")))
         workdir = os.path.join(scratch, "run")
@@ -90,8 +92,8 @@ def main():
         differences = 0
         for name in names:
             for label, arguments in CONFIGURATIONS.items():
-                old = run(base, os.path.join(root, name), arguments, workdir)
-                new = run(args.new_binary, os.path.join(root, name), arguments, workdir)
+                old = run(base_binary, os.path.join(root, name), arguments, workdir)
+                new = run(new_binary, os.path.join(root, name), arguments, workdir)
                 problems = []
                 if old[0] != new[0]:
                     problems.append(f"exit {old[0]} vs {new[0]} ({old[1] or new[1]})")

@@ -61,8 +61,9 @@ let package = Package(
                 "OnnxIR", "OnnxIO", "TensorFiles", "OnnxInterpreter", "Quantization", "SeededRandom",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        // Quantization math: formats, scales and zero points, weight quantization and packing.
-        .target(name: "Quantization", dependencies: ["OnnxIR"]),
+        // Quantization math: formats, scales and zero points, weight quantization and packing, and the
+        // weight algorithms on one matrix (RTN, GPTQ, AWQ search), which multiply through the interpreter's BLAS.
+        .target(name: "Quantization", dependencies: ["OnnxIR", "OnnxInterpreter"]),
         // A seeded random generator, so random inputs and samples repeat on every machine.
         .target(name: "SeededRandom"),
         // Pass protocol, manager, registry, pipelines, instrumentation and the passes.

@@ -12,6 +12,7 @@ struct ConvertCommand: ParsableCommand {
         abstract: "Run a pass pipeline on a model and write the result (the default command).",
         discussion: """
             Without --passes the default pipeline runs: \(DefaultPipeline.text)
+            With --activations none (weight-only): \(DefaultPipeline.weightOnlyText)
             The output is written atomically; on any error no output file is left behind.
             """)
 
@@ -78,6 +79,10 @@ struct ConvertCommand: ParsableCommand {
                 ("--min-sqnr", gate.minSQNR != nil), ("--max-drop", gate.maxDrop != nil),
             ]
             if let flag = needing.first(where: \.1)?.0 { throw ValidationError("\(flag) needs -o/--output") }
+        }
+        if let method = quantization.weightMethod, method != "rtn", calibration.dataSource == nil {
+            throw ValidationError(
+                "--weight-method \(method) measures the layers' inputs: give --calib-data (or --calib-random)")
         }
         _ = try mergedPipeline()
     }
@@ -168,7 +173,9 @@ struct ConvertCommand: ParsableCommand {
         return pipeline
     }
 
-    private var pipelineText: String { passes ?? DefaultPipeline.text }
+    private var pipelineText: String {
+        passes ?? (quantization.isWeightOnly ? DefaultPipeline.weightOnlyText : DefaultPipeline.text)
+    }
 
     /// The output path; `validate()` makes sure it is given whenever the report or the gate needs it.
     var output: String { outputPath ?? "" }

@@ -17,7 +17,8 @@ struct QuantizationOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Activation format: int8, uint8, int16, uint16 or float8e4m3fn (default: the target's).",
+            "Activation format: int8, uint8, int16, uint16 or float8e4m3fn (default: the target's); "
+                + "none keeps activations in float (weight-only quantization, the quantize-weights pass).",
             valueName: "format"))
     var activations: String?
 
@@ -26,6 +27,16 @@ struct QuantizationOptions: ParsableArguments {
             "Weight format: int8, uint8, int16, uint16, int4, uint4 or float8e4m3fn (default: the target's).",
             valueName: "format"))
     var weights: String?
+
+    @Option(
+        name: .customLong("weight-method"),
+        help: ArgumentHelp(
+            "Weight-only algorithm: rtn (no data), awq or gptq (both need --calib-data); needs --activations none.",
+            valueName: "method"))
+    var weightMethod: String?
+
+    @Flag(help: "Weight-only: symmetric (--symmetric-weights) or asymmetric (--asymmetric-weights) weight grids.")
+    var weightSymmetry: WeightSymmetryFlag?
 
     @Flag(
         exclusivity: .exclusive,
@@ -59,13 +70,42 @@ struct QuantizationOptions: ParsableArguments {
             valueName: "file.json"))
     var quantConfig: String?
 
+    /// Whether activations stay in float: `--activations none` (weight-only quantization).
+    var isWeightOnly: Bool { activations == Self.noActivations }
+
+    /// The `--activations` value that keeps activations in float.
+    static let noActivations = "none"
+
     mutating func validate() throws {
+        if let weightMethod, !["rtn", "awq", "gptq"].contains(weightMethod) {
+            throw ValidationError("--weight-method '\(weightMethod)' is unknown (known: rtn, awq, gptq)")
+        }
+        if !isWeightOnly {
+            if weightMethod != nil {
+                throw ValidationError(
+                    "--weight-method needs --activations none: weight-only algorithms with quantized activations "
+                        + "are not supported yet")
+            }
+            if weightSymmetry != nil {
+                throw ValidationError("--symmetric-weights/--asymmetric-weights need --activations none")
+            }
+        } else {
+            let unsupported = [
+                ("--per-tensor", granularity == .perTensor),
+                ("--symmetric-activations/--asymmetric-activations", activationSymmetry != nil),
+                ("--quant-config", quantConfig != nil), ("--exclude-op-types", excludeOpTypes != nil),
+            ]
+            if let flag = unsupported.first(where: \.1)?.0 {
+                throw ValidationError("\(flag) does not apply to weight-only quantization (--activations none)")
+            }
+        }
         if let target, QuantizationTarget.named(target) == nil {
             let names = QuantizationTarget.all.map(\.name).joined(separator: ", ")
             throw ValidationError("--target '\(target)' is unknown (known: \(names))")
         }
         for (flag, value) in [("--activations", activations), ("--weights", weights)] {
-            if let value, QuantFormat(rawValue: value) == nil {
+            if let value, QuantFormat(rawValue: value) == nil, !(flag == "--activations" && value == Self.noActivations)
+            {
                 let names = QuantFormat.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("\(flag) '\(value)' is not a format (formats: \(names))")
             }
@@ -93,10 +133,37 @@ struct QuantizationOptions: ParsableArguments {
         return settings
     }
 
-    /// Sets the flags as options of the pipeline's `insert-qdq` elements (and `--target` on `cleanup-qdq`).
+    /// The `quantize-weights` options the flags set (weight-only runs).
+    var weightOnlyOptions: [(String, String)] {
+        var settings: [(String, String)] = []
+        if let weightMethod { settings.append(("method", weightMethod)) }
+        if let target { settings.append(("target", target)) }
+        if let weights { settings.append(("format", weights)) }
+        if let blockSize { settings.append(("block-size", String(blockSize))) }
+        if granularity == .perChannel, blockSize == nil { settings.append(("block-size", "0")) }
+        if let weightSymmetry { settings.append(("symmetric", weightSymmetry == .symmetricWeights ? "true" : "false")) }
+        if let excludeNodes { settings.append(("exclude-nodes", excludeNodes)) }
+        return settings
+    }
+
+    /// Sets the flags as options of the pipeline's `insert-qdq` elements (and `--target` on `cleanup-qdq`), or,
+    /// with `--activations none`, of its `quantize-weights` elements.
     ///
-    /// The opset the formats need is `insert-qdq`'s business (`Pipeline.raiseOpsetForInsertQDQ`).
+    /// The opset the formats need is the passes' business (`Pipeline.raiseOpsetForInsertQDQ`).
     func apply(to pipeline: inout Pipeline) throws {
+        if isWeightOnly {
+            guard pipeline.contains(pass: QuantizeWeightsPass.argument),
+                !pipeline.contains(pass: InsertQDQPass.argument)
+            else {
+                throw ValidationError(
+                    "--activations none needs a pipeline with quantize-weights and without insert-qdq "
+                        + "(the default without --passes)")
+            }
+            for (key, value) in weightOnlyOptions {
+                pipeline.setOption(key, to: value, forPass: QuantizeWeightsPass.argument)
+            }
+            return
+        }
         let settings = insertOptions
         guard !settings.isEmpty else { return }
         guard pipeline.contains(pass: InsertQDQPass.argument) else {

@@ -69,6 +69,12 @@ import Testing
         #expect(try Pipeline.parse(DefaultPipeline.text).description == DefaultPipeline.text)
     }
 
+    @Test func weightOnlyPipelineConstantMatchesTheRecipeFile() throws {
+        let file = try Repository.read(Repository.pipelinesDirectory.appendingPathComponent("weight-only.pipeline"))
+        #expect(try Pipeline.parse(file).description == DefaultPipeline.weightOnlyText)
+        #expect(try Pipeline.parse(DefaultPipeline.weightOnlyText).description == DefaultPipeline.weightOnlyText)
+    }
+
     @Test func cleanupRecipeIsDeadCodeThenSort() throws {
         let file = try Repository.read(Repository.pipelinesDirectory.appendingPathComponent("cleanup.pipeline"))
         #expect(try Pipeline.parse(file).description == "eliminate-dead-code,topological-sort")

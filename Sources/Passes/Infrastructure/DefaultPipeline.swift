@@ -1,9 +1,14 @@
-/// The pipeline `qdqc` runs when `--passes` is not given.
+/// The pipelines `qdqc` runs when `--passes` is not given.
 ///
-/// The text is compiled in so the binary needs no data files; a test checks it
-/// against `passes/pipelines/default.pipeline`, the copy users read.
+/// The texts are compiled in so the binary needs no data files; a test checks each against its file in
+/// `passes/pipelines/`, the copies users read.
 public enum DefaultPipeline {
     /// The canonical pipeline text.
     public static let text =
         "infer-shapes,fold-constants,fold-batchnorm,eliminate-identity,fuse-layernorm,eliminate-dead-code,upgrade-opset,calibrate,insert-qdq,cleanup-qdq"
+
+    /// The weight-only pipeline (`--activations none`, `passes/pipelines/weight-only.pipeline`): the same
+    /// preparation, then `quantize-weights` instead of calibration and Q/DQ insertion.
+    public static let weightOnlyText =
+        "infer-shapes,fold-constants,fold-batchnorm,eliminate-identity,fuse-layernorm,eliminate-dead-code,upgrade-opset,quantize-weights"
 }

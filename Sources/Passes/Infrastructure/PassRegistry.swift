@@ -17,6 +17,7 @@ public struct PassRegistry {
             EliminateIdentityPass.self,
             FuseLayerNormPass.self,
             SmoothQuantPass.self,
+            QuantizeWeightsPass.self,
             UpgradeOpsetPass.self,
             CalibratePass.self,
             InsertQDQPass.self,

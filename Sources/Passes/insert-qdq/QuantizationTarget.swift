@@ -53,6 +53,12 @@ public struct QuantizationTarget: Sendable {
     public var fusingConsumers: Set<String>
     /// Ops whose output QuantizeLinear is fused into their kernel (`cleanup-qdq` keeps pairs after them).
     public var fusingProducers: Set<String>
+    /// Whether weight-only low-bit weights may have zero points (asymmetric grids).
+    public var allowsAsymmetricWeights: Bool
+    /// Whether weight scales may be negative (`LowBitGrid.SymmetricRule.extreme`).
+    public var allowsNegativeWeightScales: Bool
+    /// The symmetric grid rule `quantize-weights` uses unless told otherwise.
+    public var lowBitScaleRule: LowBitGrid.SymmetricRule
 
     /// Creates a target.
     public init(
@@ -63,7 +69,9 @@ public struct QuantizationTarget: Sendable {
         quantizesGraphOutputs: Bool, dequantizesForAllConsumers: Bool, quantizesBiasToInt32: Bool,
         raisesWeightScalesForBias: Bool, rangeNarrowingActivations: Set<String>,
         fixedOutputRanges: [String: CalibrationRange], keepsMatrixVectorProductsInFloat: Bool,
-        smallConvolutionWork: Int, fusingConsumers: Set<String>, fusingProducers: Set<String>
+        smallConvolutionWork: Int, fusingConsumers: Set<String>, fusingProducers: Set<String>,
+        allowsAsymmetricWeights: Bool = false, allowsNegativeWeightScales: Bool = false,
+        lowBitScaleRule: LowBitGrid.SymmetricRule = .full
     ) {
         self.name = name
         self.summary = summary
@@ -86,6 +94,9 @@ public struct QuantizationTarget: Sendable {
         self.smallConvolutionWork = smallConvolutionWork
         self.fusingConsumers = fusingConsumers
         self.fusingProducers = fusingProducers
+        self.allowsAsymmetricWeights = allowsAsymmetricWeights
+        self.allowsNegativeWeightScales = allowsNegativeWeightScales
+        self.lowBitScaleRule = lowBitScaleRule
     }
 
     /// Every built-in target, the default first.

@@ -26,7 +26,10 @@ extension QuantizationTarget {
         keepsMatrixVectorProductsInFloat: false,
         smallConvolutionWork: 0,
         fusingConsumers: Set(onnxRuntimePlacements.keys),
-        fusingProducers: Set(onnxRuntimePlacements.keys))
+        fusingProducers: Set(onnxRuntimePlacements.keys),
+        allowsAsymmetricWeights: true,
+        allowsNegativeWeightScales: true,
+        lowBitScaleRule: .extreme)
 
     /// ONNX Runtime's QDQ registry, without the normalization ops no CPU kernel fuses.
     private static let onnxRuntimePlacements: [String: OpPlacement] = {

@@ -39,5 +39,8 @@ extension QuantizationTarget {
             "Conv", "ConvTranspose", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool",
             "GlobalMaxPool", "Add", "Concat",
         ],
-        fusingProducers: [])
+        fusingProducers: [],
+        allowsAsymmetricWeights: false,
+        allowsNegativeWeightScales: false,
+        lowBitScaleRule: .full)
 }

@@ -1,0 +1,100 @@
+import OnnxInterpreter
+import SeededRandom
+
+/// What weight algorithms need to know about one layer input (channels on the last axis), gathered one
+/// batch at a time in memory that does not grow with the number of samples.
+///
+/// - per-channel mean magnitude `mean|x|` over every row (AWQ's salience),
+/// - up to `rowLimit` rows sampled uniformly from all rows seen (reservoir sampling, fixed seed), on which
+///   AWQ judges candidate scales and clips,
+/// - with `gram`, `XᵀX` over every row in double precision (GPTQ's Hessian, up to the factor 2/n), shared
+///   by every layer reading the input.
+///
+/// A row is one position (one token); non-finite elements count as 0.
+public struct LayerInputStatistics {
+    /// Input channels (the last dimension), 0 before the first batch.
+    public private(set) var channels = 0
+    /// Rows seen.
+    public private(set) var rowsSeen = 0
+    /// `Σ|x|` per channel.
+    private var magnitudeSums: [Double] = []
+    /// The kept rows, row-major `[rowCount, channels]`.
+    public private(set) var rows: [Float] = []
+    /// Rows kept.
+    public private(set) var rowCount = 0
+    /// `XᵀX`, row-major `[channels, channels]`; empty unless requested.
+    public private(set) var gram: [Double] = []
+    private let rowLimit: Int
+    private let wantsGram: Bool
+    private var random: SplitMix64
+
+    /// Statistics keeping up to `rowLimit` rows, and `XᵀX` when `gram`; `seed` fixes the row sample.
+    public init(rowLimit: Int, gram: Bool, seed: UInt64) {
+        self.rowLimit = max(0, rowLimit)
+        wantsGram = gram
+        random = SplitMix64(seed: seed)
+    }
+
+    /// Mean magnitude per channel over every row seen.
+    public var meanMagnitude: [Float] {
+        magnitudeSums.map { rowsSeen > 0 ? Float($0 / Double(rowsSeen)) : 0 }
+    }
+
+    /// Adds one batch, its shape `[..., channels]`; the channel count must not change between batches.
+    public mutating func observe(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
+        try ObservationShape.validate(shape, count: values.count)
+        guard let last = shape.last, last > 0 else {
+            throw CalibrationError.badBatch(reason: "shape \(shape) has no channels on its last axis")
+        }
+        if channels == 0 {
+            channels = last
+            magnitudeSums = [Double](repeating: 0, count: last)
+            if wantsGram { gram = [Double](repeating: 0, count: last * last) }
+        } else if channels != last {
+            throw CalibrationError.badBatch(
+                reason: "shape \(shape) has \(last) channels, earlier batches had \(channels)")
+        }
+        let batchRows = values.count / channels
+        guard batchRows > 0 else { return }
+        var batch = [Double](repeating: 0, count: batchRows * channels)
+        for index in 0..<batch.count {
+            let value = values[index]
+            batch[index] = value.isFinite ? Double(value) : 0
+        }
+        for row in 0..<batchRows {
+            for channel in 0..<channels { magnitudeSums[channel] += abs(batch[row * channels + channel]) }
+            keep(row: row, of: batch)
+        }
+        if wantsGram { try accumulateGram(batch, rows: batchRows) }
+    }
+
+    /// Reservoir step for one row.
+    private mutating func keep(row: Int, of batch: [Double]) {
+        rowsSeen += 1
+        guard rowLimit > 0 else { return }
+        let slot: Int
+        if rowCount < rowLimit {
+            slot = rowCount
+            rowCount += 1
+            rows.append(contentsOf: repeatElement(0, count: channels))
+        } else {
+            let pick = random.below(rowsSeen)
+            guard pick < rowLimit else { return }
+            slot = pick
+        }
+        for channel in 0..<channels { rows[slot * channels + channel] = Float(batch[row * channels + channel]) }
+    }
+
+    /// `gram += batchᵀ · batch`.
+    private mutating func accumulateGram(_ batch: [Double], rows batchRows: Int) throws {
+        let channels = self.channels
+        try batch.withUnsafeBufferPointer { x in
+            try gram.withUnsafeMutableBufferPointer { g in
+                guard let x = x.baseAddress, let g = g.baseAddress else { return }
+                try Blas.dgemm(
+                    transposeA: true, transposeB: false, m: channels, n: channels, k: batchRows, alpha: 1, a: x,
+                    lda: channels, b: x, ldb: channels, beta: 1, c: g, ldc: channels)
+            }
+        }
+    }
+}

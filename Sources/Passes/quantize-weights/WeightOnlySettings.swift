@@ -1,0 +1,112 @@
+import Foundation
+import Quantization
+
+/// The options of `quantize-weights`, checked: method, grid, block size, which layers, and the
+/// settings of GPTQ and AWQ.
+struct WeightOnlySettings {
+    /// The weight algorithm.
+    enum Method: String, CaseIterable {
+        /// Round to nearest: no data needed.
+        case rtn
+        /// Activation-aware scaling and clipping (needs calibration data).
+        case awq
+        /// Hessian-based error compensation (needs calibration data).
+        case gptq
+    }
+
+    var method: Method
+    var grid: LowBitGrid
+    /// Rows per block along the reduction axis; 0 means one step per output channel.
+    var blockSize: Int
+    var target: QuantizationTarget
+    var excludedNodes: NSRegularExpression?
+    var opTypes: Set<String>
+    var quantizesGather: Bool
+    var actOrder: Bool
+    var damp: Double
+    var lazyBlock: Int
+    var sequential: Bool
+    var scaleGrid: Int
+    var clips: Bool
+    var maxShrink: Float
+    var rowLimit: Int
+
+    /// The grid's opset needs: int4/uint4 and blocks need 21, per-channel 8-bit 13.
+    var requiredOpset: Int {
+        grid.format.minimumOpset(for: blockSize == 0 ? .perChannel(axis: 0) : .perBlock(axis: 0, blockSize: blockSize))
+    }
+
+    init(options: [String: String]) throws {
+        let reader = try PassOptionReader(options, for: QuantizeWeightsPass.self)
+        let pass = QuantizeWeightsPass.argument
+        func invalid(_ option: String, _ value: String, _ expected: String) -> PassError {
+            .invalidOptionValue(pass: pass, option: option, value: value, expected: expected)
+        }
+        method = Method(rawValue: try reader.choice("method", in: Method.allCases.map(\.rawValue))) ?? .rtn
+        let targetName = try reader.choice("target", in: QuantizationTarget.all.map(\.name))
+        target = QuantizationTarget.named(targetName) ?? .tensorRT
+        let formatName = try reader.string("format")
+        guard let format = QuantFormat(rawValue: formatName), format.integerRange() != nil else {
+            throw invalid("format", formatName, "an integer format: int4, uint4, int8, uint8, int16 or uint16")
+        }
+        guard target.weightFormats.contains(format) else {
+            throw invalid(
+                "format", formatName,
+                "a weight format target \(target.name) takes: "
+                    + target.weightFormats.map(\.rawValue).joined(separator: ", "))
+        }
+        let symmetryText = try reader.choice("symmetric", in: ["auto", "true", "false"])
+        let symmetric = symmetryText == "auto" ? format.isSigned : symmetryText == "true"
+        if !symmetric && !target.allowsAsymmetricWeights {
+            throw invalid("symmetric", symmetryText, "true: target \(target.name) takes no weight zero points")
+        }
+        let ruleText = try reader.choice("scale-rule", in: ["auto"] + LowBitGrid.SymmetricRule.allCases.map(\.rawValue))
+        let rule = LowBitGrid.SymmetricRule(rawValue: ruleText) ?? target.lowBitScaleRule
+        if rule == .extreme && !target.allowsNegativeWeightScales {
+            throw invalid("scale-rule", ruleText, "full or restricted: target \(target.name) needs positive scales")
+        }
+        grid = try LowBitGrid(format: format, symmetric: symmetric, rule: rule)
+        blockSize = try reader.int("block-size")
+        guard blockSize >= 0 else {
+            throw invalid("block-size", String(blockSize), "0 (per channel) or a positive integer")
+        }
+        let pattern = try reader.string("exclude-nodes")
+        if pattern.isEmpty {
+            excludedNodes = nil
+        } else {
+            do {
+                excludedNodes = try NSRegularExpression(pattern: pattern)
+            } catch {
+                throw invalid("exclude-nodes", pattern, "a valid regular expression")
+            }
+        }
+        let ops = try reader.string("ops").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        guard !ops.isEmpty, ops.allSatisfy({ ["MatMul", "Gemm"].contains($0) }) else {
+            throw invalid("ops", ops.joined(separator: ","), "MatMul, Gemm or MatMul,Gemm")
+        }
+        opTypes = Set(ops)
+        quantizesGather = try reader.bool("gather")
+        actOrder = try reader.bool("act-order")
+        damp = try reader.double("damp")
+        guard damp >= 0, damp < 1 else { throw invalid("damp", String(damp), "a fraction in [0, 1)") }
+        lazyBlock = try reader.int("lazy-block")
+        guard lazyBlock > 0 else { throw invalid("lazy-block", String(lazyBlock), "a positive integer") }
+        sequential = try reader.bool("sequential")
+        scaleGrid = try reader.int("awq-grid")
+        guard scaleGrid > 0 else { throw invalid("awq-grid", String(scaleGrid), "a positive integer") }
+        clips = try reader.bool("clip")
+        maxShrink = Float(try reader.double("max-shrink"))
+        guard maxShrink >= 0, maxShrink < 1 else { throw invalid("max-shrink", String(maxShrink), "a value in [0, 1)") }
+        rowLimit = try reader.int("rows")
+        guard rowLimit > 0 else { throw invalid("rows", String(rowLimit), "a positive integer") }
+    }
+
+    /// Whether `name` is excluded by `exclude-nodes`.
+    func isExcluded(_ name: String) -> Bool {
+        guard let excludedNodes else { return false }
+        return excludedNodes.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
+    }
+
+    /// Rows per block for a weight with `rows` input channels.
+    func rowsPerBlock(_ rows: Int) -> Int { blockSize == 0 ? rows : blockSize }
+}

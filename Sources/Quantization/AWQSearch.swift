@@ -21,14 +21,21 @@ public struct AWQSearch: Sendable {
     public var clipGrid: Int
     /// The largest range shrink tried, in [0, 1).
     public var maxShrink: Float
+    /// Divide by the weights' per-channel salience too: `s = mean|x|^ratio / (mean|ŵ|^(1−ratio) + 1e-4)`,
+    /// with `ŵ` the weights normalised by their block's largest magnitude (AutoAWQ's `duo_scaling`).
+    public var duoScaling: Bool
 
     /// The settings (the reference's defaults: 20 ratios, 20 clip steps up to a shrink of 0.5).
-    public init(blockSize: Int, grid: LowBitGrid, scaleGrid: Int = 20, clipGrid: Int = 20, maxShrink: Float = 0.5) {
+    public init(
+        blockSize: Int, grid: LowBitGrid, scaleGrid: Int = 20, clipGrid: Int = 20, maxShrink: Float = 0.5,
+        duoScaling: Bool = false
+    ) {
         self.blockSize = blockSize
         self.grid = grid
         self.scaleGrid = scaleGrid
         self.clipGrid = clipGrid
         self.maxShrink = maxShrink
+        self.duoScaling = duoScaling
     }
 
     /// The outcome of the scale search.
@@ -60,10 +67,11 @@ public struct AWQSearch: Sendable {
         let reference = try weights.map {
             try Blas.multiply(rows, $0.values, rows: rowCount, inner: channels, columns: $0.columns)
         }
+        let weightSalience = duoScaling ? normalizedWeightMagnitude(weights, channels: channels) : nil
         var best: ScaleChoice?
         for step in 0..<max(1, scaleGrid) {
             let ratio = Float(step) / Float(max(1, scaleGrid))
-            let candidate = Self.factors(meanMagnitude: meanMagnitude, ratio: ratio)
+            let candidate = Self.factors(meanMagnitude: meanMagnitude, weightMagnitude: weightSalience, ratio: ratio)
             var error = 0.0
             var count = 0
             for (weight, target) in zip(weights, reference) {
@@ -164,9 +172,38 @@ public struct AWQSearch: Sendable {
         return errors
     }
 
-    /// `s = max(m^ratio, 1e-4) / sqrt(max(s)·min(s))`.
-    static func factors(meanMagnitude: [Float], ratio: Float) -> [Float] {
-        var factors = meanMagnitude.map { Swift.max(powf(Swift.max($0, 0), ratio), 1e-4) }
+    /// Per input channel, the mean over every output of `|w| / max|w|` of its block: how much of its block's
+    /// range the channel's weights use.
+    func normalizedWeightMagnitude(_ weights: [(values: [Float], columns: Int)], channels: Int) -> [Float] {
+        var sums = [Double](repeating: 0, count: channels)
+        var outputs = 0
+        for weight in weights {
+            let columns = weight.columns
+            outputs += columns
+            var start = 0
+            while start < channels {
+                let end = Swift.min(channels, start + blockSize)
+                for column in 0..<columns {
+                    var largest: Float = 0
+                    for row in start..<end { largest = Swift.max(largest, abs(weight.values[row * columns + column])) }
+                    for row in start..<end {
+                        sums[row] += Double(abs(weight.values[row * columns + column]) / (largest + 1e-6))
+                    }
+                }
+                start = end
+            }
+        }
+        return sums.map { Float($0 / Double(Swift.max(1, outputs))) }
+    }
+
+    /// `s = max(m^ratio, 1e-4)` (or `max(m^ratio / (w^(1−ratio) + 1e-4), 1e-4)` with weight salience `w`),
+    /// divided by `sqrt(max(s)·min(s))`.
+    static func factors(meanMagnitude: [Float], weightMagnitude: [Float]? = nil, ratio: Float) -> [Float] {
+        var factors = meanMagnitude.enumerated().map { channel, magnitude in
+            let activation = powf(Swift.max(magnitude, 0), ratio)
+            guard let weightMagnitude else { return Swift.max(activation, 1e-4) }
+            return Swift.max(activation / (powf(weightMagnitude[channel], 1 - ratio) + 1e-4), 1e-4)
+        }
         guard let largest = factors.max(), let smallest = factors.min() else { return factors }
         let norm = (largest * smallest).squareRoot()
         if norm > 0, norm.isFinite { factors = factors.map { $0 / norm } }

@@ -37,7 +37,9 @@ struct AWQScaler {
             }
             guard !weights.isEmpty else { continue }
             let blockSize = settings.rowsPerBlock(group.channels)
-            let search = AWQSearch(blockSize: blockSize, grid: settings.grid, scaleGrid: settings.scaleGrid)
+            let search = AWQSearch(
+                blockSize: blockSize, grid: settings.grid, scaleGrid: settings.scaleGrid,
+                duoScaling: settings.duoScaling)
             let choice = try search.scales(
                 rows: input.rows, rowCount: input.rowCount, meanMagnitude: input.meanMagnitude, weights: weights,
                 tensor: group.activation.name)

@@ -60,11 +60,17 @@ public struct QuantizeWeightsPass: Pass {
             name: "awq-grid", valueSyntax: "<integer>", defaultValue: "20",
             summary: "AWQ: scale exponents tried (0, 1/n, ...)."),
         PassOption(
+            name: "awq-duo", valueSyntax: "<bool>", defaultValue: "false",
+            summary: "AWQ: divide the factors by the weights' normalised per-channel magnitude too (AutoAWQ)."),
+        PassOption(
             name: "clip", valueSyntax: "<bool>", defaultValue: "true",
             summary: "AWQ: search a clipping ratio per block and output channel."),
         PassOption(
             name: "max-shrink", valueSyntax: "<float>", defaultValue: "0.5",
             summary: "AWQ: the largest range shrink the clip search tries."),
+        PassOption(
+            name: "clip-grid", valueSyntax: "<integer>", defaultValue: "20",
+            summary: "AWQ: the clip search tries shrinks 1 - i/n for this n."),
         PassOption(
             name: "rows", valueSyntax: "<integer>", defaultValue: "512",
             summary: "AWQ: input rows (tokens) kept per layer input to judge scales and clips."),
@@ -180,7 +186,7 @@ public struct QuantizeWeightsPass: Pass {
                     }
                     let search = AWQSearch(
                         blockSize: blockSize, grid: settings.grid, scaleGrid: settings.scaleGrid,
-                        maxShrink: settings.maxShrink)
+                        clipGrid: settings.clipGrid, maxShrink: settings.maxShrink)
                     let clip = try search.clipRatios(
                         rows: rows, rowCount: input.rowCount, weight: values, channels: layout.rows,
                         columns: layout.columns, tensor: job.weight.name)

@@ -28,7 +28,9 @@ struct WeightOnlySettings {
     var sequential: Bool
     var scaleGrid: Int
     var clips: Bool
+    var duoScaling: Bool
     var maxShrink: Float
+    var clipGrid: Int
     var rowLimit: Int
 
     /// The grid's opset needs: int4/uint4 and blocks need 21, per-channel 8-bit 13.
@@ -95,8 +97,11 @@ struct WeightOnlySettings {
         scaleGrid = try reader.int("awq-grid")
         guard scaleGrid > 0 else { throw invalid("awq-grid", String(scaleGrid), "a positive integer") }
         clips = try reader.bool("clip")
+        duoScaling = try reader.bool("awq-duo")
         maxShrink = Float(try reader.double("max-shrink"))
         guard maxShrink >= 0, maxShrink < 1 else { throw invalid("max-shrink", String(maxShrink), "a value in [0, 1)") }
+        clipGrid = try reader.int("clip-grid")
+        guard clipGrid > 0 else { throw invalid("clip-grid", String(clipGrid), "a positive integer") }
         rowLimit = try reader.int("rows")
         guard rowLimit > 0 else { throw invalid("rows", String(rowLimit), "a positive integer") }
     }

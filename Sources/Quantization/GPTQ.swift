@@ -80,10 +80,22 @@ public struct GPTQ: Sendable {
                 let source = order[i]
                 let block = source / blockSize
                 if !fixedSteps.contains(block) {
-                    // Rows are in stored order here, so the block's rows are i..<i+blockSize.
+                    // Rows are in stored order here, so the block's rows are i..<i+blockSize. Rows past
+                    // the lazy block still owe the errors of rows start..<i: settle them first, so the
+                    // step is the one the paper's unbatched algorithm would see.
                     let members = blockRows(block, rows: rows).map { positionOf[$0] }
                     let current = members.flatMap { row in
-                        (0..<columns).map { Float(permuted[row * columns + $0]) }
+                        (0..<columns).map { column in
+                            var value = permuted[row * columns + column]
+                            if row >= end {
+                                for earlier in start..<i {
+                                    value -=
+                                        inverseFactor[earlier * rows + row]
+                                        * errors[(earlier - start) * columns + column]
+                                }
+                            }
+                            return Float(value)
+                        }
                     }
                     setSteps(of: block, from: current, rows: nil, count: members.count, into: &matrix)
                     fixedSteps.insert(block)

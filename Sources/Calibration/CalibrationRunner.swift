@@ -51,10 +51,12 @@ public struct CalibrationRunner {
     /// Runs `model` over the samples and hands `visit` every main-graph tensor `watching` accepts, as it is produced.
     ///
     /// A failing run, or an observer error thrown by `visit`, becomes `CalibrationRunError.sampleFailed` naming the sample.
+    /// With `computing`, only the nodes those values need run.
     public func run(
-        model: Model, watching: @escaping (String) -> Bool, visit: @escaping (ObservedTensor) throws -> Void
+        model: Model, computing: [String]? = nil, watching: @escaping (String) -> Bool,
+        visit: @escaping (ObservedTensor) throws -> Void
     ) throws {
-        let interpreter = try Interpreter(model: model)
+        let interpreter = try Interpreter(model: model, computing: computing)
         var counter = ProgressCounter(task: task, total: samples.count, report: progress)
         try run(interpreter, counter: &counter, watching: watching, visit: visit)
     }

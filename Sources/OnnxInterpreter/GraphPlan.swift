@@ -19,13 +19,15 @@ final class GraphPlan {
     let captures: [(id: ObjectIdentifier, slot: Int)]
     /// The schedule.
     let steps: [PlanStep]
-    /// Slot of each graph output.
+    /// Slot of each graph output (or of each requested value, for a plan pruned to some values).
     let outputSlots: [Int]
+    /// The values `outputSlots` hold.
+    let outputs: [Value]
 
     /// Creates a plan; `GraphPlanner` computes the parts.
     init(
         graph: Graph, depth: Int, slotIndex: [ObjectIdentifier: Int], constantSlots: [NDArray?], inputSlots: [Int],
-        captures: [(id: ObjectIdentifier, slot: Int)], steps: [PlanStep], outputSlots: [Int]
+        captures: [(id: ObjectIdentifier, slot: Int)], steps: [PlanStep], outputSlots: [Int], outputs: [Value]
     ) {
         self.graph = graph
         self.depth = depth
@@ -35,6 +37,7 @@ final class GraphPlan {
         self.captures = captures
         self.steps = steps
         self.outputSlots = outputSlots
+        self.outputs = outputs
     }
 
     /// Runs the graph: `arguments` fill the inputs in order (nil keeps an input's initializer).
@@ -65,7 +68,7 @@ final class GraphPlan {
         for (index, slot) in outputSlots.enumerated() {
             guard let array = frame.slots[slot] else {
                 throw InterpreterError.invalidGraph(
-                    graph: graph.displayName, reason: "output '\(graph.outputs[index].name)' was not produced")
+                    graph: graph.displayName, reason: "output '\(outputs[index].name)' was not produced")
             }
             results.append(array)
         }

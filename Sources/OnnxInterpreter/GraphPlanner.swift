@@ -50,13 +50,18 @@ final class GraphPlanner {
     }
 
     /// Plans `graph`, which may use the values in `outerVisible` from the graphs around it.
-    func plan(graph: Graph, depth: Int, outerVisible: Set<ObjectIdentifier>) throws -> GraphPlan {
+    /// With `targets`, only the nodes those values need are scheduled, and they are the plan's outputs.
+    func plan(graph: Graph, depth: Int, outerVisible: Set<ObjectIdentifier>, targets: [Value]? = nil) throws
+        -> GraphPlan
+    {
         let defined = graph.definedValues()
         var slotIndex: [ObjectIdentifier: Int] = [:]
         for value in defined { slotIndex[ObjectIdentifier(value)] = slotIndex.count }
         let localIDs = Set(slotIndex.keys)
 
-        let order = try schedule(graph)
+        var order = try schedule(graph)
+        let outputs = targets ?? graph.outputs
+        if targets != nil { order = Self.nodes(in: order, needing: outputs) }
         var effectiveInputs: [[Value]] = []
         var captures: [(id: ObjectIdentifier, slot: Int)] = []
         for node in order {
@@ -85,11 +90,11 @@ final class GraphPlanner {
 
         let visible = outerVisible.union(localIDs)
         let steps = try buildSteps(
-            order: order, effectiveInputs: effectiveInputs, graph: graph, slotIndex: slotIndex, depth: depth,
-            visible: visible)
+            order: order, effectiveInputs: effectiveInputs, graph: graph, outputs: outputs, slotIndex: slotIndex,
+            depth: depth, visible: visible)
         let inputSlots = graph.inputs.compactMap { slotIndex[ObjectIdentifier($0)] }
         var outputSlots: [Int] = []
-        for output in graph.outputs {
+        for output in outputs {
             guard let slot = slotIndex[ObjectIdentifier(output)] else {
                 if outerVisible.contains(ObjectIdentifier(output)) {
                     let slot = slotIndex.count
@@ -106,18 +111,18 @@ final class GraphPlanner {
         }
         return GraphPlan(
             graph: graph, depth: depth, slotIndex: slotIndex, constantSlots: constantSlots, inputSlots: inputSlots,
-            captures: captures, steps: steps, outputSlots: outputSlots)
+            captures: captures, steps: steps, outputSlots: outputSlots, outputs: outputs)
     }
 
     private func buildSteps(
-        order: [Node], effectiveInputs: [[Value]], graph: Graph, slotIndex: [ObjectIdentifier: Int], depth: Int,
-        visible: Set<ObjectIdentifier>
+        order: [Node], effectiveInputs: [[Value]], graph: Graph, outputs: [Value], slotIndex: [ObjectIdentifier: Int],
+        depth: Int, visible: Set<ObjectIdentifier>
     ) throws -> [PlanStep] {
         var lastUse: [Int: Int] = [:]
         for (stepIndex, used) in effectiveInputs.enumerated() {
             for value in used { if let slot = slotIndex[ObjectIdentifier(value)] { lastUse[slot] = stepIndex } }
         }
-        let kept = Set(graph.outputs.compactMap { slotIndex[ObjectIdentifier($0)] })
+        let kept = Set(outputs.compactMap { slotIndex[ObjectIdentifier($0)] })
         var steps: [PlanStep] = []
         steps.reserveCapacity(order.count)
         for (stepIndex, node) in order.enumerated() {
@@ -200,6 +205,22 @@ final class GraphPlanner {
     }
 
     /// Orders the nodes so each comes after the producers of its inputs, keeping file order where it can.
+    /// The nodes of `order` that `targets` depend on, in the same order.
+    private static func nodes(in order: [Node], needing targets: [Value]) -> [Node] {
+        var needed = Set(targets.map(ObjectIdentifier.init))
+        var kept: [Node] = []
+        for node in order.reversed() {
+            guard node.outputs.contains(where: { $0.map { needed.contains(ObjectIdentifier($0)) } ?? false }) else {
+                continue
+            }
+            kept.append(node)
+            for input in node.inputs.compactMap({ $0 }) + node.subgraphs.flatMap({ freeValues(of: $0) }) {
+                needed.insert(ObjectIdentifier(input))
+            }
+        }
+        return kept.reversed()
+    }
+
     private func schedule(_ graph: Graph) throws -> [Node] {
         let nodes = graph.nodes
         var producerIndex: [ObjectIdentifier: Int] = [:]

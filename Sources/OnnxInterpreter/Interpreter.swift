@@ -15,20 +15,35 @@ public final class Interpreter: @unchecked Sendable {
     private let requiredInputs: [Value]
 
     /// Plans `model`; `name` (for messages) defaults to the main graph's name.
-    public init(model: Model, name: String? = nil) throws {
+    ///
+    /// With `computing`, only the nodes those main-graph values need run, and `run` returns them instead of
+    /// the graph outputs (a weight algorithm measuring the inputs of one wave of layers needs no more).
+    public init(model: Model, name: String? = nil, computing: [String]? = nil) throws {
         AllocatorTuning.apply()
         self.model = model
         self.modelName = name ?? model.graph.name ?? "model"
         let planner = GraphPlanner(model: model, modelName: modelName)
-        self.plan = try planner.plan(graph: model.graph, depth: 0, outerVisible: [])
+        var targets: [Value]?
+        if let computing {
+            let byName = Dictionary(
+                model.graph.definedValues().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            targets = try computing.map { name in
+                guard let value = byName[name] else {
+                    throw InterpreterError.invalidGraph(
+                        graph: model.graph.displayName, reason: "no value '\(name)' to compute")
+                }
+                return value
+            }
+        }
+        self.plan = try planner.plan(graph: model.graph, depth: 0, outerVisible: [], targets: targets)
         self.requiredInputs = model.graph.inputs.filter { $0.initializer == nil }
     }
 
     /// Names of the inputs a run needs (graph inputs without an initializer), in graph order.
     public var inputNames: [String] { requiredInputs.map(\.name) }
 
-    /// Names of the graph outputs, in graph order.
-    public var outputNames: [String] { model.graph.outputs.map(\.name) }
+    /// Names of the values `run` returns: the graph outputs in graph order, or the values given as `computing`.
+    public var outputNames: [String] { plan.outputs.map(\.name) }
 
     /// The operators this interpreter implements, as `domain:OpType` ("" domain written as `ai.onnx`).
     public static var supportedOperators: [String] { KernelRegistry.operatorNames }
@@ -58,7 +73,7 @@ public final class Interpreter: @unchecked Sendable {
         }
         let results = try plan.run(arguments: arguments, parent: nil, observer: observer)
         var outputs: [String: NDArray] = [:]
-        for (value, array) in zip(graph.outputs, results) { outputs[value.name] = array }
+        for (value, array) in zip(plan.outputs, results) { outputs[value.name] = array }
         return outputs
     }
 

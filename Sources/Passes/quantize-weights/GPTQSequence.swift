@@ -27,7 +27,7 @@ struct GPTQSequence {
                 ? [:]
                 : try collector.collect(
                     model: model, activations: Array(activations), source: source, context: context,
-                    task: "\(QuantizeWeightsPass.argument) (wave \(number + 1)/\(levels.count))")
+                    task: "\(QuantizeWeightsPass.argument) (wave \(number + 1)/\(levels.count))", pruned: true)
             for index in wave.indices {
                 wave[index].statisticsInput = wave[index].sharedActivation?.name
                 guard

@@ -11,8 +11,10 @@ struct LayerInputCollector {
     let gram: Bool
 
     /// Statistics for every value named in `activations`; inputs never produced as float32 have no rows.
+    /// With `pruned`, only the nodes those values need run (GPTQ's waves).
     func collect(
-        model: Model, activations: [String], source: CalibrationDataSource, context: PassContext, task: String
+        model: Model, activations: [String], source: CalibrationDataSource, context: PassContext, task: String,
+        pruned: Bool = false
     ) throws -> [String: LayerInputStatistics] {
         let samples = try CalibrationSamples(model: model, source: source)
         if samples.isRandom {
@@ -26,7 +28,8 @@ struct LayerInputCollector {
             statistics[name] = LayerInputStatistics(rowLimit: rowLimit, gram: gram, seed: 0xA3C0_0000 &+ UInt64(index))
         }
         let runner = CalibrationRunner(samples: samples, task: task, progress: context.progress)
-        try runner.run(model: model, watching: { statistics[$0] != nil }) { observed in
+        let computing = pruned ? activations.sorted() : nil
+        try runner.run(model: model, computing: computing, watching: { statistics[$0] != nil }) { observed in
             let array = observed.array
             guard array.dataType == .float else { return }
             try array.withFloats { values in try statistics[observed.name]?.observe(values, shape: array.shape) }

@@ -177,9 +177,14 @@ import Testing
         #expect(passing.standardError.contains("accuracy: perplexity: float "), "\(passing.standardError)")
 
         // compare prints the same numbers for the written model, under the per-tensor table.
-        let compare = try Qdqc.run(
-            ["compare", fixture.model, output.path, "--data", fixture.data, "--perplexity", "input_ids", "--quiet"])
+        let page = fixture.scratch.file("compare.html")
+        let compare = try Qdqc.run([
+            "compare", fixture.model, output.path, "--data", fixture.data, "--perplexity", "input_ids", "--quiet",
+            "--html", page.path,
+        ])
         try #require(compare.succeeded, "\(compare.summary)")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        #expect(html.contains("<strong>perplexity: float \(String(format: "%.2f", float)), quantized"))
         let last = compare.standardOutput.split(separator: "\n").last.map(String.init) ?? ""
         #expect(
             last.hasPrefix(

@@ -183,6 +183,28 @@ import Testing
             try failure([0, 1, 2], settings: PerplexitySettings(tokens: "input_ids", logits: "scores"), float: flat)
                 == "eval/0003.npz: logits 'scores' of f.onnx have shape [1, 3], expected [batch, seq, vocabulary] "
                 + "(name the logits output with --logits)")
+        var meter = try PerplexityMeter(
+            settings: PerplexitySettings(tokens: "input_ids"), float: model, floatName: "f.onnx", quantized: model,
+            quantizedName: "q.onnx")
+        #expect(throws: PerplexityError.missingTokens(name: "input_ids", file: "eval/0004.npz")) {
+            try meter.add(
+                sample: CalibrationSample(name: "0004", source: "eval/0004.npz", arrays: [:]),
+                floatOutputs: ["logits": good], quantizedOutputs: ["logits": good])
+        }
+        #expect(throws: PerplexityError.noSamples) { try meter.result() }
+        for (arrays, message) in [
+            (["input_ids": try NDArray(floats: [0, 1, 2], shape: [1, 3])], "are float, not integers"),
+            (["input_ids": try NDArray(int64s: [0, 1, 2], shape: [3])], "have shape [3], expected [batch, seq]"),
+        ] {
+            do {
+                try meter.add(
+                    sample: CalibrationSample(name: "0005", source: "eval/0005.npz", arrays: arrays),
+                    floatOutputs: ["logits": good], quantizedOutputs: ["logits": good])
+                Issue.record("no error for \(message)")
+            } catch let error as PerplexityError {
+                #expect(error.description == "eval/0005.npz: token ids 'input_ids' \(message)")
+            }
+        }
         let broken = try NDArray(floats: [Float](repeating: .nan, count: 12), shape: [1, 3, 4])
         #expect(try failure([0, 1, 2], quantized: broken).contains("logits 'logits' of q.onnx give a NaN"))
         for message in [try failure([0, 4, 1]), try failure([0, 1, 2], quantized: wide)] {

@@ -6,6 +6,8 @@ public enum PerplexityError: Error, CustomStringConvertible, Equatable {
     case notAnOutput(name: String, model: String, outputs: [String])
     /// No floating-point graph output to take the logits from.
     case noFloatOutput(model: String)
+    /// A sample lacks the token ids.
+    case missingTokens(name: String, file: String)
     /// The token-id input is declared, or given, with an element type that is not an integer.
     case tokensNotIntegers(name: String, file: String, type: String)
     /// The token ids are not `[batch, seq]`.
@@ -37,6 +39,8 @@ public enum PerplexityError: Error, CustomStringConvertible, Equatable {
             return "\(model): --logits '\(name)' is not an output of the model (its outputs: \(Self.list(outputs)))"
         case .noFloatOutput(let model):
             return "\(model): no floating-point graph output to read the logits from (name one with --logits)"
+        case .missingTokens(let name, let file):
+            return "\(file): holds no token ids '\(name)'"
         case .tokensNotIntegers(let name, let file, let type):
             return "\(file): token ids '\(name)' are \(type), not integers"
         case .tokensShape(let name, let file, let shape):

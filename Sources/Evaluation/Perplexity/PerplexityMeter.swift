@@ -68,8 +68,7 @@ public struct PerplexityMeter {
     ) throws {
         let file = sample.source
         guard let tokenArray = sample.arrays[settings.tokens] else {
-            throw PerplexityError.notAnInput(
-                name: settings.tokens, model: file, inputs: sample.arrays.keys.sorted())
+            throw PerplexityError.missingTokens(name: settings.tokens, file: file)
         }
         let tokens = try Self.tokenIDs(tokenArray, name: settings.tokens, file: file)
         guard tokenArray.rank == 2 else {

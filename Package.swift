@@ -108,7 +108,8 @@ let package = Package(
                 "OnnxIR", "OnnxText", "OnnxIO", "Passes", "TensorFiles", "Calibration", "Quantization", "TestSupport",
             ]),
         .testTarget(
-            name: "EvaluationTests", dependencies: ["OnnxIR", "OnnxText", "Calibration", "Evaluation", "TestSupport"]),
+            name: "EvaluationTests",
+            dependencies: ["OnnxIR", "OnnxText", "OnnxInterpreter", "Calibration", "Evaluation", "TestSupport"]),
         .testTarget(name: "QdqcCLITests", dependencies: ["QdqcCLI", "TestSupport"]),
         // Cross-checks against onnx / onnxruntime through the Python venv (.venv).
         // Package.swift's dependencies against the imports.

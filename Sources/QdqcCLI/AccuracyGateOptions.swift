@@ -26,6 +26,17 @@ struct AccuracyGateOptions: ParsableArguments {
             valueName: "command"))
     var metric: String?
 
+    @Option(
+        name: .customLong("max-perplexity-increase"),
+        help: ArgumentHelp(
+            "With --perplexity: fail (exit status 3, no output) when the quantized model's perplexity is more "
+                + "than X above the float model's, relative (0.05 = 5%).",
+            valueName: "x"))
+    var maxPerplexityIncrease: Double?
+
+    /// `--perplexity`, `--prompt-tokens`, `--logits`: what the perplexity bar (and the report) measure.
+    @OptionGroup var perplexity: PerplexityOptions
+
     @Flag(
         name: .customLong("keep-on-failure"),
         help: "Write the output model even when the accuracy gate fails (the exit status is still 3).")
@@ -33,10 +44,15 @@ struct AccuracyGateOptions: ParsableArguments {
 
     /// The gate these flags set.
     var settings: AccuracyGate {
-        AccuracyGate(minSQNR: minSQNR, maxDrop: maxDrop, metric: metric, keepOnFailure: keepOnFailure)
+        AccuracyGate(
+            minSQNR: minSQNR, maxDrop: maxDrop, metric: metric, maxPerplexityIncrease: maxPerplexityIncrease,
+            keepOnFailure: keepOnFailure)
     }
 
     mutating func validate() throws {
         if let problem = settings.problem { throw ValidationError(problem) }
+        if maxPerplexityIncrease != nil, perplexity.tokens == nil {
+            throw ValidationError("--max-perplexity-increase needs --perplexity INPUT (the token-id input)")
+        }
     }
 }

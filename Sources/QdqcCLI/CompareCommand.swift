@@ -16,7 +16,9 @@ struct CompareCommand: ParsableCommand {
             per-tensor SQNR in dB (worst first), cosine similarity and maximum absolute error. Works on any \
             QDQ model, including ONNX Runtime's quantize_static output (its _QuantizeLinear_Input, \
             _DequantizeLinear_Output and _quantized names are understood). --json prints the same as JSON; \
-            --html FILE writes a self-contained page with SQNR along graph depth. See docs/report.md.
+            --html FILE writes a self-contained page with SQNR along graph depth. With --perplexity INPUT it \
+            also prints both models' next-token perplexity over the token ids of INPUT and its relative \
+            increase. See docs/report.md.
             """)
 
     @Argument(help: ArgumentHelp("The float model (.onnx or .onnxtxt).", valueName: "float"))
@@ -46,6 +48,8 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Print nothing but the result and errors (no progress).")
     var quiet = false
 
+    @OptionGroup var perplexity: PerplexityOptions
+
     mutating func validate() throws {
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
         if let top, top < 1 { throw ValidationError("--top must be at least 1") }
@@ -55,9 +59,18 @@ struct CompareCommand: ParsableCommand {
         let float = try ModelFile.read(path: floatModel)
         let quantized = try ModelFile.read(path: quantizedModel)
         let comparator: ModelComparator
+        var meter: PerplexityMeter?
         do {
             comparator = try ModelComparator(
                 float: float, floatName: floatModel, quantized: quantized, quantizedName: quantizedModel)
+            meter = try perplexity.settings.map {
+                try PerplexityMeter(
+                    settings: $0, float: float, floatName: floatModel, quantized: quantized,
+                    quantizedName: quantizedModel)
+            }
+        } catch let error as PerplexityError {
+            // Names the model file itself.
+            throw error
         } catch let error as CompareError {
             throw CLIError(path: quantizedModel, error)
         } catch {
@@ -70,13 +83,20 @@ struct CompareCommand: ParsableCommand {
         } catch {
             throw CLIError(path: data, error)
         }
-        let result: ModelComparison
+        var result: ModelComparison
         let progress = ProgressRenderer(quiet: quiet)
         do {
             defer { progress.finish() }
             let runner = CalibrationRunner(samples: samples, task: "compare", progress: progress.update)
             result = try comparator.compare(
-                runner: runner, floatModel: floatModel, quantizedModel: quantizedModel, data: data)
+                runner: runner, floatModel: floatModel, quantizedModel: quantizedModel, data: data
+            ) { sample, floatOutputs, quantizedOutputs in
+                try meter?.add(sample: sample, floatOutputs: floatOutputs, quantizedOutputs: quantizedOutputs)
+            }
+            result.perplexity = try meter?.result()
+        } catch let error as PerplexityError {
+            // Names the tensor and the data file or model itself.
+            throw error
         } catch {
             throw CLIError(path: data, error)
         }

@@ -77,6 +77,7 @@ struct ConvertCommand: ParsableCommand {
             let needing = [
                 ("--external-data", externalData != nil), ("--report", reportOptions.path != nil),
                 ("--min-sqnr", gate.minSQNR != nil), ("--max-drop", gate.maxDrop != nil),
+                ("--perplexity", gate.perplexity.tokens != nil),
             ]
             if let flag = needing.first(where: \.1)?.0 { throw ValidationError("\(flag) needs -o/--output") }
         }
@@ -116,7 +117,7 @@ struct ConvertCommand: ParsableCommand {
         }
         let audit = ConversionAudit(
             reportPath: reportOptions.path, evalData: reportOptions.evalData, evalSamples: reportOptions.evalSamples,
-            gate: gate.settings)
+            gate: gate.settings, perplexity: gate.perplexity.settings)
         let verdict = try audit.run(
             AuditedConversion(
                 inputPath: model, outputPath: output, quantized: loaded,
@@ -130,6 +131,9 @@ struct ConvertCommand: ParsableCommand {
                     "accuracy: output '\(output.output)': SQNR \(String(format: "%.2f", output.sqnr)) dB, cosine "
                         + "\(String(format: "%.6f", output.cosine)), max abs error "
                         + "\(String(format: "%.4g", output.maxAbsError)) (\(evaluation.source))\n")
+            }
+            if let perplexity = evaluation.perplexity {
+                StandardError.write("accuracy: \(perplexity.summary) (\(evaluation.source))\n")
             }
         }
         guard verdict.writeOutput else { return try verdict.finish(outputWritten: false) }

@@ -14,7 +14,8 @@ public struct QdqcCommand: ParsableCommand {
         abstract: "Turn a float ONNX model into an explicitly quantized (QuantizeLinear/DequantizeLinear) one.",
         discussion: """
             Without a subcommand, qdqc runs 'convert': qdqc MODEL -o OUT [--passes PIPELINE].
-            Exit status: 0 success, 1 error, 3 accuracy gate failed (--min-sqnr, --max-drop), 64 usage error.
+            Exit status: 0 success, 1 error, 3 accuracy gate failed (--min-sqnr, --max-drop, \
+            --max-perplexity-increase), 64 usage error.
             """,
         version: QdqcVersion.current,
         subcommands: [

@@ -44,6 +44,9 @@ public struct ComparisonHTML {
             <span><i class="sw" style="background:#d62728"></i>graph output</span></div>
 
             """
+        if let perplexity = result.perplexity {
+            html += "<p class=\"meta\"><strong>\(Self.escape(perplexity.summary))</strong></p>\n"
+        }
         html += chart
         html += table
         html += "</body></html>\n"

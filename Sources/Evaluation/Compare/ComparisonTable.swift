@@ -13,7 +13,7 @@ public struct ComparisonTable {
         self.limit = limit
     }
 
-    /// The table with a header line and a closing summary.
+    /// The table with a header line and a closing summary; the perplexity line, when measured, comes last.
     public var text: String {
         var lines: [String] = []
         lines.append(
@@ -45,6 +45,8 @@ public struct ComparisonTable {
                 "note: \(result.unmatchedDequantizeNodes.count) DequantizeLinear node(s) have no float counterpart: "
                     + names + more)
         }
+        // Last, where a long table's reader lands: the one number people ask about for a language model.
+        if let perplexity = result.perplexity { lines.append(perplexity.summary) }
         return lines.joined(separator: "\n") + "\n"
     }
 

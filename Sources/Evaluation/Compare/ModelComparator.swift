@@ -57,10 +57,14 @@ public struct ModelComparator {
     ///
     /// Each model receives the sample inputs it declares. Weights are compared on every sample like
     /// activations, as ONNX Runtime's qdq_loss_debug does for Constant-node weights; their SQNR is the same
-    /// as on one sample unless the noise is exactly zero.
+    /// as on one sample unless the noise is exactly zero. `visitOutputs` gets each sample with both models'
+    /// graph outputs (perplexity is measured there), so the models run once for everything measured.
     public func compare(
         runner: CalibrationRunner, indices: Range<Int>? = nil, floatModel: String, quantizedModel: String,
-        data: String
+        data: String,
+        visitOutputs: (
+            _ sample: CalibrationSample, _ float: [String: NDArray], _ quantized: [String: NDArray]
+        ) throws -> Void = { _, _, _ in }
     ) throws -> ModelComparison {
         let indices = indices ?? 0..<runner.samples.count
         guard !indices.isEmpty else { throw CompareError.noSamples(source: data) }
@@ -70,8 +74,9 @@ public struct ModelComparator {
             ownNoise[index] = ErrorAccumulator()
         }
         try runner.forEachSample(in: indices) { sample in
-            try compareSample(
+            let (float, quantized) = try compareSample(
                 name: sample.name, inputs: sample.arrays, accumulators: &accumulators, ownNoise: &ownNoise)
+            try visitOutputs(sample, float, quantized)
         }
         var rows: [TensorComparison] = []
         for (index, pair) in pairs.enumerated() where accumulators[index].sampleCount > 0 {
@@ -89,16 +94,17 @@ public struct ModelComparator {
             unmatchedDequantizeNodes: unmatchedDequantizeNodes, tensors: rows)
     }
 
+    /// Runs one sample through both models, folding the matched tensors into the sums; returns both models' outputs.
     private func compareSample(
         name sampleName: String, inputs: [String: NDArray], accumulators: inout [ErrorAccumulator],
         ownNoise: inout [ErrorAccumulator?]
-    ) throws {
+    ) throws -> (float: [String: NDArray], quantized: [String: NDArray]) {
         let wantedFloat = floatIndex
         let wantedQuantized = quantizedIndices
         let wantedPre = preQuantizedIndices
         var floatCopies = initializerCopies
         let floatModelName = floatName
-        _ = try floatInterpreter.run(Self.inputs(inputs, for: floatInterpreter)) { observed in
+        let floatOutputs = try floatInterpreter.run(Self.inputs(inputs, for: floatInterpreter)) { observed in
             guard observed.depth == 0, let index = wantedFloat[observed.name], floatCopies[index] == nil else { return }
             floatCopies[index] = try Self.floats(of: observed.array, tensor: observed.name, model: floatModelName)
         }
@@ -112,7 +118,8 @@ public struct ModelComparator {
         }
         let quantizedModelName = quantizedName
         let pairs = self.pairs
-        _ = try quantizedInterpreter.run(Self.inputs(inputs, for: quantizedInterpreter)) { observed in
+        let quantizedInputs = Self.inputs(inputs, for: quantizedInterpreter)
+        let quantizedOutputs = try quantizedInterpreter.run(quantizedInputs) { observed in
             guard observed.depth == 0 else { return }
             if let indices = wantedPre[observed.name] {
                 let copy = try Self.floats(of: observed.array, tensor: observed.name, model: quantizedModelName)
@@ -133,6 +140,7 @@ public struct ModelComparator {
                 }
             }
         }
+        return (floatOutputs, quantizedOutputs)
     }
 
     private var floatName: String { floatInterpreter.modelName }

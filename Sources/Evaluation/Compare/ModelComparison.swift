@@ -12,11 +12,13 @@ public struct ModelComparison: Sendable, Equatable, Codable {
     public var unmatchedDequantizeNodes: [String]
     /// The rows, sorted by SQNR ascending (ties by position, then name), so the worst comes first.
     public var tensors: [TensorComparison]
+    /// Both models' next-token perplexity (`--perplexity`); nil when not measured.
+    public var perplexity: PerplexityComparison?
 
     /// Creates a result; `tensors` are sorted worst first.
     public init(
         floatModel: String, quantizedModel: String, data: String, samples: Int, unmatchedDequantizeNodes: [String],
-        tensors: [TensorComparison]
+        tensors: [TensorComparison], perplexity: PerplexityComparison? = nil
     ) {
         self.floatModel = floatModel
         self.quantizedModel = quantizedModel
@@ -24,6 +26,7 @@ public struct ModelComparison: Sendable, Equatable, Codable {
         self.samples = samples
         self.unmatchedDequantizeNodes = unmatchedDequantizeNodes
         self.tensors = tensors.sorted(by: Self.worseFirst)
+        self.perplexity = perplexity
     }
 
     /// The graph-output rows, in the same worst-first order.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The bars a quantized model must meet before it is written (`--min-sqnr`, `--max-drop` with
-/// `--metric`), and the checks that compare measurements with them.
+/// `--metric`, `--max-perplexity-increase`), and the checks that compare measurements with them.
 public struct AccuracyGate: Sendable, Equatable {
     /// The lowest SQNR in dB every graph output may have; nil sets no bar.
     public var minSQNR: Double?
@@ -9,19 +9,26 @@ public struct AccuracyGate: Sendable, Equatable {
     public var maxDrop: Double?
     /// The shell command that prints a number for the model at `MetricCommand.placeholder`.
     public var metric: String?
+    /// The largest relative increase of next-token perplexity allowed (0.05: 5% above the float model's);
+    /// nil sets no bar. Measured as `ConversionAudit.perplexity` says.
+    public var maxPerplexityIncrease: Double?
     /// Whether the output is written even when a check fails.
     public var keepOnFailure: Bool
 
     /// Creates the gate; without bars it checks nothing.
-    public init(minSQNR: Double? = nil, maxDrop: Double? = nil, metric: String? = nil, keepOnFailure: Bool = false) {
+    public init(
+        minSQNR: Double? = nil, maxDrop: Double? = nil, metric: String? = nil, maxPerplexityIncrease: Double? = nil,
+        keepOnFailure: Bool = false
+    ) {
         self.minSQNR = minSQNR
         self.maxDrop = maxDrop
         self.metric = metric
+        self.maxPerplexityIncrease = maxPerplexityIncrease
         self.keepOnFailure = keepOnFailure
     }
 
     /// Whether any bar is set.
-    public var isActive: Bool { minSQNR != nil || maxDrop != nil }
+    public var isActive: Bool { minSQNR != nil || maxDrop != nil || maxPerplexityIncrease != nil }
 
     /// What is wrong with these settings as the user gave them (flag names in the text); nil when nothing is.
     public var problem: String? {
@@ -32,7 +39,12 @@ public struct AccuracyGate: Sendable, Equatable {
         }
         if let minSQNR, !minSQNR.isFinite { return "--min-sqnr must be a finite number" }
         if let maxDrop, !maxDrop.isFinite { return "--max-drop must be a finite number" }
-        if keepOnFailure, !isActive { return "--keep-on-failure needs --min-sqnr or --max-drop" }
+        if let maxPerplexityIncrease, !(maxPerplexityIncrease.isFinite && maxPerplexityIncrease >= 0) {
+            return "--max-perplexity-increase must be a finite number at least 0 (0.05 allows 5% more)"
+        }
+        if keepOnFailure, !isActive {
+            return "--keep-on-failure needs --min-sqnr, --max-drop or --max-perplexity-increase"
+        }
         return nil
     }
 
@@ -47,6 +59,19 @@ public struct AccuracyGate: Sendable, Equatable {
             ReportGateCheck(
                 check: "min-sqnr", subject: output.output, value: output.sqnr, bar: bar, passed: output.sqnr >= bar)
         }
+    }
+
+    /// The `max-perplexity-increase` check on `evaluation`'s perplexity; nil without a bar.
+    ///
+    /// A bar without samples to measure on is an error; so is one without perplexity settings (a caller's slip).
+    public func perplexityCheck(_ evaluation: ReportEvaluation?) throws -> ReportGateCheck? {
+        guard let bar = maxPerplexityIncrease else { return nil }
+        guard let evaluation else { throw ConversionAuditError.noPerplexityData }
+        guard let perplexity = evaluation.perplexity else { throw ConversionAuditError.perplexityNotMeasured }
+        return ReportGateCheck(
+            check: "max-perplexity-increase", subject: perplexity.tokens, value: perplexity.relativeIncrease, bar: bar,
+            passed: perplexity.relativeIncrease <= bar, floatMetric: perplexity.float,
+            quantizedMetric: perplexity.quantized)
     }
 
     /// The `max-drop` check: the metric on `floatPath` and on the quantized model, which `writeQuantized`
@@ -90,6 +115,12 @@ public struct AccuracyGate: Sendable, Equatable {
     private static func describe(_ check: ReportGateCheck) -> String {
         if check.check == "min-sqnr" {
             return "output '\(check.subject)' SQNR \(String(format: "%.2f", check.value)) dB < --min-sqnr "
+                + "\(String(format: "%g", check.bar))"
+        }
+        if check.check == "max-perplexity-increase" {
+            return "perplexity '\(check.subject)' rose by \(String(format: "%.2f", check.value * 100))% (float "
+                + "\(String(format: "%.2f", check.floatMetric ?? .nan)), quantized "
+                + "\(String(format: "%.2f", check.quantizedMetric ?? .nan))) > --max-perplexity-increase "
                 + "\(String(format: "%g", check.bar))"
         }
         return "metric dropped by \(String(format: "%g", check.value)) (float \(check.floatMetric ?? .nan), "

@@ -13,22 +13,31 @@ public struct ConversionAudit {
     public var evalSamples: Int?
     /// The bars the quantized model must meet.
     public var gate: AccuracyGate
+    /// Next-token perplexity to measure on the same samples (`--perplexity`); nil measures none.
+    public var perplexity: PerplexitySettings?
 
     /// Creates the audit.
-    public init(reportPath: String?, evalData: String?, evalSamples: Int?, gate: AccuracyGate) {
+    public init(
+        reportPath: String?, evalData: String?, evalSamples: Int?, gate: AccuracyGate,
+        perplexity: PerplexitySettings? = nil
+    ) {
         self.reportPath = reportPath
         self.evalData = evalData
         self.evalSamples = evalSamples
         self.gate = gate
+        self.perplexity = perplexity
     }
 
-    /// Measures `conversion`, checks the gate and prepares the report; does nothing without a report or a bar.
+    /// Measures `conversion`, checks the gate and prepares the report; does nothing without a report, a bar
+    /// or perplexity to measure.
     public func run(_ conversion: AuditedConversion) throws -> AuditVerdict {
-        guard reportPath != nil || gate.isActive else {
+        guard reportPath != nil || gate.isActive || perplexity != nil else {
             return AuditVerdict(writeOutput: true, evaluation: nil, failure: nil, report: nil, reportPath: nil)
         }
         let evaluation = try evaluate(conversion)
+        if perplexity != nil, evaluation == nil { throw ConversionAuditError.noPerplexityData }
         var checks = try gate.sqnrChecks(evaluation, model: conversion.inputPath)
+        if let check = try gate.perplexityCheck(evaluation) { checks.append(check) }
         if let check = try gate.dropCheck(
             floatPath: conversion.inputPath, outputPath: conversion.outputPath,
             writeQuantized: conversion.writeQuantized)
@@ -68,7 +77,10 @@ public struct ConversionAudit {
         do {
             return try plan.evaluate(
                 float: float, floatName: conversion.inputPath, quantized: conversion.quantized,
-                quantizedName: conversion.outputPath)
+                quantizedName: conversion.outputPath, perplexity: perplexity)
+        } catch let error as PerplexityError {
+            // Already one line naming the tensor and the model or data file.
+            throw ConversionAuditError.perplexityFailed(reason: error.description)
         } catch {
             throw ConversionAuditError.measuringFailed(data: plan.data, reason: "\(error)")
         }

@@ -2,8 +2,14 @@
 public enum ConversionAuditError: Error, CustomStringConvertible, Equatable {
     /// `--min-sqnr` without samples to measure on.
     case noEvaluationData
+    /// `--perplexity` (and `--max-perplexity-increase`) without samples to measure on.
+    case noPerplexityData
+    /// `--max-perplexity-increase` without `--perplexity`, so nothing measured perplexity.
+    case perplexityNotMeasured
     /// `--min-sqnr`, but no graph output of `model` could be compared.
     case noComparableOutput(model: String)
+    /// Perplexity could not be measured (the reason names the tensor and the model or data file).
+    case perplexityFailed(reason: String)
     /// Running the evaluation samples through both models failed.
     case measuringFailed(data: String, reason: String)
     /// The `--metric` command could not run or did not print a number.
@@ -16,8 +22,14 @@ public enum ConversionAuditError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .noEvaluationData:
             return "--min-sqnr: needs samples to measure on: give --eval-data or --calib-data"
+        case .noPerplexityData:
+            return "--perplexity: needs samples to measure on: give --eval-data or --calib-data"
+        case .perplexityNotMeasured:
+            return "--max-perplexity-increase needs --perplexity INPUT (the token-id input)"
         case .noComparableOutput(let model):
             return "\(model): no graph output could be compared for --min-sqnr"
+        case .perplexityFailed(let reason):
+            return reason
         case .measuringFailed(let data, let reason):
             return "\(data): measuring accuracy: \(reason)"
         case .metricFailed(let reason):

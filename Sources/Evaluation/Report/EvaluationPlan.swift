@@ -74,19 +74,29 @@ public struct EvaluationPlan {
         self.samples = samples
     }
 
-    /// Runs the plan's samples through both models and measures every graph output.
-    public func evaluate(float: Model, floatName: String, quantized: Model, quantizedName: String) throws
-        -> ReportEvaluation
-    {
+    /// Runs the plan's samples through both models and measures every graph output, and with `perplexity`
+    /// both models' next-token perplexity in the same run.
+    public func evaluate(
+        float: Model, floatName: String, quantized: Model, quantizedName: String,
+        perplexity: PerplexitySettings? = nil
+    ) throws -> ReportEvaluation {
         let comparator = try ModelComparator(
             float: float, floatName: floatName, quantized: quantized, quantizedName: quantizedName, outputsOnly: true)
+        var meter = try perplexity.map {
+            try PerplexityMeter(
+                settings: $0, float: float, floatName: floatName, quantized: quantized, quantizedName: quantizedName)
+        }
         let result = try comparator.compare(
             runner: CalibrationRunner(samples: samples, task: "evaluate"), indices: first..<end,
-            floatModel: floatName, quantizedModel: quantizedName, data: data)
+            floatModel: floatName, quantizedModel: quantizedName, data: data
+        ) { sample, floatOutputs, quantizedOutputs in
+            try meter?.add(sample: sample, floatOutputs: floatOutputs, quantizedOutputs: quantizedOutputs)
+        }
         let outputs = float.graph.outputs.compactMap { output in
             result.outputs.first { $0.tensor == output.name }.map(ReportOutputAccuracy.init(row:))
         }
         return ReportEvaluation(
-            source: source, data: data, firstSample: first, endSample: end, note: note, outputs: outputs)
+            source: source, data: data, firstSample: first, endSample: end, note: note, outputs: outputs,
+            perplexity: try meter?.result())
     }
 }

@@ -12,10 +12,13 @@ public struct ReportEvaluation: Sendable, Equatable, Codable {
     public var note: String
     /// Per graph output: SQNR, cosine similarity and maximum absolute error.
     public var outputs: [ReportOutputAccuracy]
+    /// Both models' next-token perplexity on the same samples (`--perplexity`); nil when not measured.
+    public var perplexity: PerplexityComparison?
 
     /// Creates the entry.
     public init(
-        source: String, data: String, firstSample: Int, endSample: Int, note: String, outputs: [ReportOutputAccuracy]
+        source: String, data: String, firstSample: Int, endSample: Int, note: String, outputs: [ReportOutputAccuracy],
+        perplexity: PerplexityComparison? = nil
     ) {
         self.source = source
         self.data = data
@@ -23,5 +26,6 @@ public struct ReportEvaluation: Sendable, Equatable, Codable {
         self.endSample = endSample
         self.note = note
         self.outputs = outputs
+        self.perplexity = perplexity
     }
 }

@@ -35,6 +35,25 @@ public struct LayerInputStatistics {
         random = SplitMix64(seed: seed)
     }
 
+    /// The kept rows, each divided by its root mean square (a row of zeros stays zero), so that a squared
+    /// error summed over them weighs every token alike rather than the few with massive activations.
+    public var rowsOfUnitScale: [Float] {
+        guard channels > 0 else { return [] }
+        var scaled = rows
+        for row in 0..<rowCount {
+            var sum = 0.0
+            for channel in 0..<channels {
+                sum += Double(rows[row * channels + channel]) * Double(rows[row * channels + channel])
+            }
+            let rms = (sum / Double(channels)).squareRoot()
+            guard rms > 0, rms.isFinite else { continue }
+            for channel in 0..<channels {
+                scaled[row * channels + channel] = Float(Double(rows[row * channels + channel]) / rms)
+            }
+        }
+        return scaled
+    }
+
     /// Mean magnitude per channel over every row seen.
     public var meanMagnitude: [Float] {
         magnitudeSums.map { rowsSeen > 0 ? Float($0 / Double(rowsSeen)) : 0 }

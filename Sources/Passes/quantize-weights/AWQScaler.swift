@@ -41,7 +41,8 @@ struct AWQScaler {
                 blockSize: blockSize, grid: settings.grid, scaleGrid: settings.scaleGrid,
                 duoScaling: settings.duoScaling)
             let choice = try search.scales(
-                rows: input.rows, rowCount: input.rowCount, meanMagnitude: input.meanMagnitude, weights: weights,
+                rows: settings.searchRows(input), rowCount: input.rowCount, meanMagnitude: input.meanMagnitude,
+                weights: weights,
                 tensor: group.activation.name)
             guard choice.ratio > 0, choice.scales.contains(where: { $0 != 1 }),
                 let outcome = try smoother.apply(group, scales: choice.scales)

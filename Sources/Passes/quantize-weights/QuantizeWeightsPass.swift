@@ -63,6 +63,9 @@ public struct QuantizeWeightsPass: Pass {
             name: "awq-duo", valueSyntax: "<bool>", defaultValue: "false",
             summary: "AWQ: divide the factors by the weights' normalised per-channel magnitude too (AutoAWQ)."),
         PassOption(
+            name: "balance-rows", valueSyntax: "<bool>", defaultValue: "false",
+            summary: "AWQ: scale each sampled row to unit RMS, so attention-sink tokens do not dominate the error."),
+        PassOption(
             name: "clip", valueSyntax: "<bool>", defaultValue: "true",
             summary: "AWQ: search a clipping ratio per block and output channel."),
         PassOption(
@@ -175,7 +178,7 @@ public struct QuantizeWeightsPass: Pass {
                 remarkFallback(job, context: context, counters: &counters)
             case .awq:
                 if settings.clips, let input, input.rowCount > 0, input.channels == layout.rows {
-                    var rows = input.rows
+                    var rows = settings.searchRows(input)
                     if let factors = job.layers.lazy.compactMap({ rowScales[ObjectIdentifier($0.node)] }).first {
                         // The layer now reads x / s: judge clips on the rows it will see.
                         for row in 0..<input.rowCount {

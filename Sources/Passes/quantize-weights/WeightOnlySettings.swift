@@ -1,3 +1,4 @@
+import Calibration
 import Foundation
 import Quantization
 
@@ -29,6 +30,7 @@ struct WeightOnlySettings {
     var scaleGrid: Int
     var clips: Bool
     var duoScaling: Bool
+    var balancesRows: Bool
     var maxShrink: Float
     var clipGrid: Int
     var rowLimit: Int
@@ -98,6 +100,7 @@ struct WeightOnlySettings {
         guard scaleGrid > 0 else { throw invalid("awq-grid", String(scaleGrid), "a positive integer") }
         clips = try reader.bool("clip")
         duoScaling = try reader.bool("awq-duo")
+        balancesRows = try reader.bool("balance-rows")
         maxShrink = Float(try reader.double("max-shrink"))
         guard maxShrink >= 0, maxShrink < 1 else { throw invalid("max-shrink", String(maxShrink), "a value in [0, 1)") }
         clipGrid = try reader.int("clip-grid")
@@ -110,6 +113,11 @@ struct WeightOnlySettings {
     func isExcluded(_ name: String) -> Bool {
         guard let excludedNodes else { return false }
         return excludedNodes.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
+    }
+
+    /// The AWQ sample rows of `input` as the searches use them (each scaled to unit RMS with `balance-rows`).
+    func searchRows(_ input: LayerInputStatistics) -> [Float] {
+        balancesRows ? input.rowsOfUnitScale : input.rows
     }
 
     /// Rows per block for a weight with `rows` input channels.

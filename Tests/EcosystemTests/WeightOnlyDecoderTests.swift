@@ -38,10 +38,10 @@ import Testing
         let counts = (result["optimized_op_counts"] as? [String: Int]) ?? [:]
         #expect(counts["MatMulNBits"] == Self.fusableMatMuls[model], "\(model) \(method): optimized ops \(counts)")
         let outputs = folder.file("outputs")
-        let sample = folder.file("calib/0000.npz").path
-        let interpreted = try Qdqc.run(["run", output, "--data", sample, "-o", outputs.path, "--quiet"])
+        let interpreted = try Qdqc.run(["run", output, "--data", calib, "--all", "-o", outputs.path, "--quiet"])
         try #require(interpreted.succeeded, "qdqc run failed:\n\(interpreted.summary)")
-        let agree = try Python.runScript("compare_run_outputs.py", [output, outputs.path, sample])
+        let samples = (0..<4).map { folder.file("calib/000\($0).npz").path }
+        let agree = try Python.runScript("compare_run_outputs.py", [output, outputs.path] + samples)
         #expect(agree.succeeded, "qdqc run disagrees with ONNX Runtime:\n\(agree.summary)")
     }
 

@@ -16,6 +16,10 @@ def main() -> int:
     model, out_dir, samples = sys.argv[1], sys.argv[2], sys.argv[3:]
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2
+    # ORT fuses an int4 DequantizeLinear -> MatMul pair into MatMulNBits and by default runs it at
+    # accuracy level 4, which quantizes the activations to int8 inside the kernel: not what the graph says.
+    # Level 0 keeps float activations, the ONNX semantics qdqc's interpreter implements.
+    options.add_session_config_entry("session.qdq_matmulnbits_accuracy_level", "0")
     session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
     names = [output.name for output in session.get_outputs()]
     problems = []

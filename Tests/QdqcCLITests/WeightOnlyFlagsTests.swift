@@ -72,7 +72,7 @@ import Testing
 
     @Test(arguments: [
         (["--block-size", "0"], "--block-size must be at least 1"),
-        (["--block-size", "-4"], "--block-size must be at least 1"),
+        (["--block-size=-4"], "--block-size must be at least 1"),
         (["--weights", "uint4", "--target", "tensorrt"], "a weight format target tensorrt takes"),
         (["--asymmetric-weights", "--target", "tensorrt"], "target tensorrt takes no weight zero points"),
         (["--weight-method", "gptq"], "--weight-method gptq measures the layers' inputs: give --calib-data"),

@@ -19,9 +19,19 @@ public struct LowBitGrid: Hashable, Sendable {
     /// Scale and zero point of one block.
     public struct Step: Hashable, Sendable {
         /// The step between codes; never zero (a block of zeros gets 1), negative only under `.extreme`.
-        public var scale: Float
+        public let scale: Float
         /// The code of real 0.
-        public var zeroPoint: Int
+        public let zeroPoint: Int
+        /// `1 / scale` in float32: values are multiplied by it, as ONNX Runtime's quantizer does, so a value
+        /// whose quotient lands exactly on a half rounds the same way in both.
+        public let reciprocal: Float
+
+        /// A step of `scale` and `zeroPoint`.
+        public init(scale: Float, zeroPoint: Int) {
+            self.scale = scale
+            self.zeroPoint = zeroPoint
+            reciprocal = 1 / scale
+        }
     }
 
     /// The integer format (int4, uint4, int8, uint8, ...).
@@ -82,10 +92,11 @@ public struct LowBitGrid: Hashable, Sendable {
         return Step(scale: scale, zeroPoint: Int(Swift.min(Swift.max(zeroPoint, Float(qmin)), Float(qmax))))
     }
 
-    /// The code of `value` under `step`: `clamp(round(value / scale + zeroPoint))`, half away from zero.
+    /// The code of `value` under `step`: `clamp(round(value · (1/scale)) + zeroPoint)`, half away from zero
+    /// (rounded before the zero point is added, as ONNX Runtime's quantizer does: it decides ties).
     @inline(__always)
     public func code(_ value: Float, _ step: Step) -> Int {
-        let shifted = (value / step.scale + Float(step.zeroPoint)).rounded(.toNearestOrAwayFromZero)
+        let shifted = (value * step.reciprocal).rounded(.toNearestOrAwayFromZero) + Float(step.zeroPoint)
         guard shifted == shifted else { return step.zeroPoint }
         return Int(Swift.min(Swift.max(shifted, Float(qmin)), Float(qmax)))
     }
@@ -97,15 +108,16 @@ public struct LowBitGrid: Hashable, Sendable {
     }
 }
 
-/// The extremes of one block of weights: minimum, maximum and the element of largest magnitude.
+/// The extremes of one block of weights: its minimum and maximum.
 public struct BlockExtremes: Hashable, Sendable {
     /// The smallest value (0 for an empty block).
     public var minimum: Float = 0
     /// The largest value.
     public var maximum: Float = 0
-    /// The first element of largest magnitude, with its sign.
-    public var extreme: Float = 0
     private var isEmpty = true
+
+    /// The end of larger magnitude, with its sign; the minimum when both are as large (ONNX Runtime's choice).
+    public var extreme: Float { maximum.magnitude > minimum.magnitude ? maximum : minimum }
 
     /// Extremes of no value.
     public init() {}
@@ -116,13 +128,10 @@ public struct BlockExtremes: Hashable, Sendable {
         if isEmpty {
             minimum = value
             maximum = value
-            extreme = value
             isEmpty = false
             return
         }
         minimum = Swift.min(minimum, value)
         maximum = Swift.max(maximum, value)
-        // Strictly greater: the first of equal magnitudes wins, as in ONNX Runtime's scan.
-        if value.magnitude > extreme.magnitude { extreme = value }
     }
 }

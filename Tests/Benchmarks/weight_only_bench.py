@@ -188,8 +188,10 @@ def configurations(args) -> list[dict]:
                         if method not in wanted:
                             continue
                         config = {"method": method, "block": block, "sym": scheme == "sym", "head": head == "with"}
-                        if method == "ort-hqq" and config["sym"]:
-                            continue  # HQQ is asymmetric only: its one row per block/head is under "asym"
+                        if method == "ort-hqq" and (config["sym"] or any(
+                                c["method"] == method and c["block"] == block and c["head"] == config["head"]
+                                for c in configs)):
+                            continue  # HQQ is asymmetric only: one row per block and LM head choice
                         for expanded in expand(config):
                             if expanded not in configs:
                                 configs.append(expanded)

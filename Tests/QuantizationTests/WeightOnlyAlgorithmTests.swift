@@ -70,13 +70,19 @@ import Testing
         """
 
     /// qdqc's RTN is ONNX Runtime's RTN, code for code and scale for scale (symmetric int4 with the
-    /// `extreme` rule, asymmetric uint4), except for an all-zero block, where ORT writes scale 0 and qdqc 1.
+    /// `extreme` rule, asymmetric uint4), ties included, except for an all-zero block, where ORT writes
+    /// scale 0 and qdqc 1.
     @Test(arguments: [true, false])
     func roundToNearestMatchesOnnxRuntime(symmetric: Bool) throws {
         let rows = 200
         let columns = 24
         var weight = Self.weight(rows: rows, columns: columns, seed: symmetric ? 11 : 12)
         for row in 0..<32 { weight[row * columns + 5] = 0 }  // one all-zero block
+        // A block whose ends have equal magnitude (ORT takes the negative end) and whose values sit exactly
+        // on halves of the step (multiples of 0.125 with step 0.25).
+        for row in 32..<64 { weight[row * columns + 3] = Float(row - 48) * 0.125 }
+        weight[32 * columns + 3] = -2
+        weight[63 * columns + 3] = 2
         let grid = try LowBitGrid(format: symmetric ? .int4 : .uint4, symmetric: symmetric, rule: .extreme)
         let ours = try LowBitMatrix.roundToNearest(
             weight, rows: rows, columns: columns, blockSize: 32, grid: grid, tensor: "W")
@@ -84,7 +90,8 @@ import Testing
             Self.ortRTN,
             input: RTNCase(weight: weight, rows: rows, columns: columns, blockSize: 32, symmetric: symmetric),
             as: RTNAnswer.self)
-        #expect(ours.codes.map(Int.init) == ort.codes)
+        let differing = zip(ours.codes.map(Int.init), ort.codes).filter { $0 != $1 }.count
+        #expect(differing == 0 && ours.codes.count == ort.codes.count, "\(differing) codes differ from ORT's")
         let zeroBlock = 5  // block 0 of column 5
         for (index, step) in ours.steps.enumerated() {
             if index == zeroBlock {
@@ -124,12 +131,12 @@ import Testing
         def rnd(x): return np.sign(x) * np.floor(np.abs(x) + 0.5)
         def step(block):
             b = block.astype(np.float32)
-            idx = np.argmax(np.abs(b), axis=0)
-            m = b[idx, np.arange(b.shape[1])]
+            mx, mn = b.max(axis=0), b.min(axis=0)
+            m = np.where(np.abs(mx) > np.abs(mn), mx, mn)
             s = (m / np.float32(-8)).astype(np.float32)
             return np.where(s == 0, np.float32(1), s)
         def code(v, s):
-            return np.clip(rnd((v.astype(np.float32) / s).astype(np.float32)), -8, 7)
+            return np.clip(rnd((v.astype(np.float32) * (np.float32(1) / s)).astype(np.float32)), -8, 7)
         dead = np.diag(H) == 0
         H[dead, dead] = 1
         W[dead, :] = 0
@@ -220,11 +227,11 @@ import Testing
             out = np.zeros_like(w)
             for b in range(0, w.shape[0], B):
                 blk = w[b:b + B]
-                idx = np.argmax(np.abs(blk), axis=0)
-                m = blk[idx, np.arange(w.shape[1])] * np.float32(clip)
+                mx, mn = blk.max(axis=0), blk.min(axis=0)
+                m = np.where(np.abs(mx) > np.abs(mn), mx, mn) * np.float32(clip)
                 s = (m / np.float32(-8)).astype(np.float32)
                 s = np.where(s == 0, np.float32(1), s)
-                out[b:b + B] = np.clip(rnd(blk / s), -8, 7) * s
+                out[b:b + B] = np.clip(rnd(blk * (np.float32(1) / s)), -8, 7) * s
             return out
         ref = X.astype(np.float64) @ W.astype(np.float64)
         mean = np.abs(X.astype(np.float64)).mean(axis=0).astype(np.float32)

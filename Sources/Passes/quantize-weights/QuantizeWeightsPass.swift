@@ -69,6 +69,9 @@ public struct QuantizeWeightsPass: Pass {
             name: "clip", valueSyntax: "<bool>", defaultValue: "true",
             summary: "AWQ: search a clipping ratio per block and output channel."),
         PassOption(
+            name: "clip-skip", valueSyntax: "<regex>", defaultValue: "",
+            summary: "AWQ: layers whose node name matches skip the clip search (e.g. q_proj|k_proj)."),
+        PassOption(
             name: "max-shrink", valueSyntax: "<float>", defaultValue: "0.5",
             summary: "AWQ: the largest range shrink the clip search tries."),
         PassOption(
@@ -177,7 +180,8 @@ public struct QuantizeWeightsPass: Pass {
                 }
                 remarkFallback(job, context: context, counters: &counters)
             case .awq:
-                if settings.clips, let input, input.rowCount > 0, input.channels == layout.rows {
+                let skipsClip = job.layers.contains { settings.skipsClip($0.node.name ?? $0.node.displayName) }
+                if settings.clips, !skipsClip, let input, input.rowCount > 0, input.channels == layout.rows {
                     var rows = settings.searchRows(input)
                     if let factors = job.layers.lazy.compactMap({ rowScales[ObjectIdentifier($0.node)] }).first {
                         // The layer now reads x / s: judge clips on the rows it will see.
@@ -198,7 +202,7 @@ public struct QuantizeWeightsPass: Pass {
                         values, rows: layout.rows, columns: layout.columns, blockSize: blockSize, grid: settings.grid,
                         clip: clip, tensor: job.weight.name)
                 }
-                if settings.clips { remarkFallback(job, context: context, counters: &counters) }
+                if settings.clips && !skipsClip { remarkFallback(job, context: context, counters: &counters) }
             case .rtn:
                 break
             }

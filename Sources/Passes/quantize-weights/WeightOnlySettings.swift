@@ -21,6 +21,7 @@ struct WeightOnlySettings {
     var blockSize: Int
     var target: QuantizationTarget
     var excludedNodes: NSRegularExpression?
+    var clipSkippedNodes: NSRegularExpression?
     var opTypes: Set<String>
     var quantizesGather: Bool
     var actOrder: Bool
@@ -84,6 +85,16 @@ struct WeightOnlySettings {
                 throw invalid("exclude-nodes", pattern, "a valid regular expression")
             }
         }
+        let skipPattern = try reader.string("clip-skip")
+        if skipPattern.isEmpty {
+            clipSkippedNodes = nil
+        } else {
+            do {
+                clipSkippedNodes = try NSRegularExpression(pattern: skipPattern)
+            } catch {
+                throw invalid("clip-skip", skipPattern, "a valid regular expression")
+            }
+        }
         let ops = try reader.string("ops").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         guard !ops.isEmpty, ops.allSatisfy({ ["MatMul", "Gemm"].contains($0) }) else {
             throw invalid("ops", ops.joined(separator: ","), "MatMul, Gemm or MatMul,Gemm")
@@ -110,9 +121,14 @@ struct WeightOnlySettings {
     }
 
     /// Whether `name` is excluded by `exclude-nodes`.
-    func isExcluded(_ name: String) -> Bool {
-        guard let excludedNodes else { return false }
-        return excludedNodes.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
+    func isExcluded(_ name: String) -> Bool { Self.matches(excludedNodes, name) }
+
+    /// Whether AWQ's clip search skips the layer `name` (`clip-skip`).
+    func skipsClip(_ name: String) -> Bool { Self.matches(clipSkippedNodes, name) }
+
+    private static func matches(_ expression: NSRegularExpression?, _ name: String) -> Bool {
+        guard let expression else { return false }
+        return expression.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
     }
 
     /// The AWQ sample rows of `input` as the searches use them (each scaled to unit RMS with `balance-rows`).

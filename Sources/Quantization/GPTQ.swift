@@ -46,29 +46,37 @@ public struct GPTQ: Sendable {
         guard damp >= 0, damp.isFinite, lazyBlock > 0 else {
             throw QuantizationError.invalidParameters(tensor: tensor, reason: "damp \(damp), lazy block \(lazyBlock)")
         }
-        var weight = values.map(Double.init)
+        // Dead inputs (never non-zero) get weight 0. Working copies are made once, in processing order:
+        // for an LM head the weight is the largest buffer of the pass.
         var h = hessian
+        var dead = [Bool](repeating: false, count: rows)
         for row in 0..<rows where h[row * rows + row] == 0 {
             h[row * rows + row] = 1
-            for column in 0..<columns { weight[row * columns + column] = 0 }
+            dead[row] = true
         }
         let order = processingOrder(hessian: h, rows: rows)
         var matrix = LowBitMatrix(rows: rows, columns: columns, blockSize: blockSize, grid: grid)
         var fixedSteps = Set<Int>()
         if actOrder {
-            let original = weight.map(Float.init)
             for block in 0..<matrix.blockCount {
-                setSteps(of: block, from: original, rows: Array(blockRows(block, rows: rows)), into: &matrix)
+                let members = blockRows(block, rows: rows)
+                var slice = [Float](repeating: 0, count: members.count * columns)
+                for (offset, row) in members.enumerated() where !dead[row] {
+                    for column in 0..<columns { slice[offset * columns + column] = values[row * columns + column] }
+                }
+                setSteps(of: block, from: slice, rows: nil, count: members.count, into: &matrix)
                 fixedSteps.insert(block)
             }
         }
-        // Permute the working copies into processing order.
         var permuted = [Double](repeating: 0, count: rows * columns)
         var hp = [Double](repeating: 0, count: rows * rows)
         for (i, source) in order.enumerated() {
-            for column in 0..<columns { permuted[i * columns + column] = weight[source * columns + column] }
+            if !dead[source] {
+                for column in 0..<columns { permuted[i * columns + column] = Double(values[source * columns + column]) }
+            }
             for (j, other) in order.enumerated() { hp[i * rows + j] = h[source * rows + other] }
         }
+        h = []
         let inverseFactor = try dampedInverseFactor(hp, rows: rows, tensor: tensor)
         var positionOf = [Int](repeating: 0, count: rows)
         for (i, source) in order.enumerated() { positionOf[source] = i }

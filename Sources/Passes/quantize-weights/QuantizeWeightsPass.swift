@@ -143,13 +143,17 @@ public struct QuantizeWeightsPass: Pass {
             for index in jobs.indices { jobs[index].statisticsInput = jobs[index].sharedActivation?.name }
         }
         let writer = LowBitWeightWriter(graph: model.graph)
+        // Each input's statistics (a K×K matrix for GPTQ) go as soon as its last layer is quantized.
+        var remainingReaders: [String: Int] = [:]
+        for job in jobs { if let input = job.statisticsInput { remainingReaders[input, default: 0] += 1 } }
         for job in jobs {
-            guard
-                let matrix = quantize(
-                    job, statistics: statisticsByInput, rowScales: rowScales, counters: &statistics, context: context)
-            else {
-                continue
+            let quantized = quantize(
+                job, statistics: statisticsByInput, rowScales: rowScales, counters: &statistics, context: context)
+            if let input = job.statisticsInput {
+                remainingReaders[input, default: 1] -= 1
+                if remainingReaders[input] == 0 { statisticsByInput[input] = nil }
             }
+            guard let matrix = quantized else { continue }
             try writer.replace(job, with: matrix)
             statistics.quantized += 1
         }

@@ -24,11 +24,14 @@ public struct AWQSearch: Sendable {
     /// Divide by the weights' per-channel salience too: `s = mean|x|^ratio / (mean|ŵ|^(1−ratio) + 1e-4)`,
     /// with `ŵ` the weights normalised by their block's largest magnitude (AutoAWQ's `duo_scaling`).
     public var duoScaling: Bool
+    /// Under the `extreme` grid, also try anchoring each block's other end on the highest code (the step
+    /// then has the other sign), with the same shrinks: a search over both anchors of the grid.
+    public var triesOppositeEnd: Bool
 
     /// The settings (the reference's defaults: 20 ratios, 20 clip steps up to a shrink of 0.5).
     public init(
         blockSize: Int, grid: LowBitGrid, scaleGrid: Int = 20, clipGrid: Int = 20, maxShrink: Float = 0.5,
-        duoScaling: Bool = false
+        duoScaling: Bool = false, triesOppositeEnd: Bool = false
     ) {
         self.blockSize = blockSize
         self.grid = grid
@@ -36,6 +39,7 @@ public struct AWQSearch: Sendable {
         self.clipGrid = clipGrid
         self.maxShrink = maxShrink
         self.duoScaling = duoScaling
+        self.triesOppositeEnd = triesOppositeEnd
     }
 
     /// The outcome of the scale search.
@@ -119,8 +123,9 @@ public struct AWQSearch: Sendable {
             for row in 0..<channels {
                 for column in 0..<width { slice[row * width + column] = weight[row * columns + first + column] }
             }
-            for step in 0..<steps {
-                let ratio = 1 - Float(step) / Float(max(1, clipGrid))
+            let shrinks = (0..<steps).map { 1 - Float($0) / Float(max(1, clipGrid)) }
+            let anchors = triesOppositeEnd && grid.symmetric && grid.rule == .extreme ? [1, -1] : [Float(1)]
+            for ratio in anchors.flatMap({ sign in shrinks.map { sign * $0 } }) {
                 let quantized = try LowBitMatrix.roundToNearest(
                     slice, rows: channels, columns: width, blockSize: blockSize, grid: grid,
                     clip: [Float](repeating: ratio, count: blocks * width), tensor: tensor)

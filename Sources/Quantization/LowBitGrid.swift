@@ -61,19 +61,27 @@ public struct LowBitGrid: Hashable, Sendable {
     /// The zero point of a symmetric grid: 0 for signed formats, the middle code (8 for uint4) otherwise.
     public var symmetricZeroPoint: Int { format.isSigned ? 0 : (qmax + 1) / 2 }
 
-    /// The step for a block whose values are `values` (strided), with its range shrunk by `clip` (in (0, 1]).
+    /// The step for a block with these extremes, its range shrunk by `clip` (in (0, 1]).
     ///
     /// Asymmetric: the range is widened to include 0, `scale = (hi − lo) / (qmax − qmin)` in float32 and
     /// `zeroPoint = round(qmin − lo / scale)`. A block whose scale would be 0 gets scale 1 and the zero
     /// point of real 0 (ONNX Runtime writes scale 0; both dequantize the block to zeros).
+    /// A negative `clip` anchors, under the `extreme` rule, the other end on qmax instead; other grids take
+    /// its magnitude.
     public func step(for extremes: BlockExtremes, clip: Float = 1) -> Step {
+        if clip < 0 && !(symmetric && rule == .extreme) { return step(for: extremes, clip: -clip) }
         if symmetric {
             let zeroPoint = symmetricZeroPoint
             let low = Float(qmin - zeroPoint)
             let high = Float(qmax - zeroPoint)
             var scale: Float
             switch rule {
-            case .extreme: scale = (extremes.extreme * clip) / low
+            case .extreme:
+                // A negative clip anchors the other end on qmax instead (a candidate AWQ's step search tries).
+                scale =
+                    clip < 0
+                    ? (extremes.opposite * -clip) / high
+                    : (extremes.extreme * clip) / low
             case .full:
                 scale = Swift.max(
                     Swift.max(extremes.maximum, 0) * clip / high, Swift.min(extremes.minimum, 0) * clip / low)
@@ -118,6 +126,9 @@ public struct BlockExtremes: Hashable, Sendable {
 
     /// The end of larger magnitude, with its sign; the minimum when both are as large (ONNX Runtime's choice).
     public var extreme: Float { maximum.magnitude > minimum.magnitude ? maximum : minimum }
+
+    /// The other end.
+    public var opposite: Float { maximum.magnitude > minimum.magnitude ? minimum : maximum }
 
     /// Extremes of no value.
     public init() {}

@@ -75,6 +75,9 @@ public struct QuantizeWeightsPass: Pass {
             name: "max-shrink", valueSyntax: "<float>", defaultValue: "0.5",
             summary: "AWQ: the largest range shrink the clip search tries."),
         PassOption(
+            name: "clip-both-ends", valueSyntax: "<bool>", defaultValue: "false",
+            summary: "AWQ, extreme grid: the clip search also tries anchoring the block's other end on qmax."),
+        PassOption(
             name: "clip-grid", valueSyntax: "<integer>", defaultValue: "20",
             summary: "AWQ: the clip search tries shrinks 1 - i/n for this n."),
         PassOption(
@@ -197,7 +200,8 @@ public struct QuantizeWeightsPass: Pass {
                     }
                     let search = AWQSearch(
                         blockSize: blockSize, grid: settings.grid, scaleGrid: settings.scaleGrid,
-                        clipGrid: settings.clipGrid, maxShrink: settings.maxShrink)
+                        clipGrid: settings.clipGrid, maxShrink: settings.maxShrink,
+                        triesOppositeEnd: settings.clipsBothEnds)
                     let clip = try search.clipRatios(
                         rows: rows, rowCount: input.rowCount, weight: values, channels: layout.rows,
                         columns: layout.columns, tensor: job.weight.name)

@@ -34,6 +34,7 @@ struct WeightOnlySettings {
     var balancesRows: Bool
     var maxShrink: Float
     var clipGrid: Int
+    var clipsBothEnds: Bool
     var rowLimit: Int
 
     /// The grid's opset needs: int4/uint4 and blocks need 21, per-channel 8-bit 13.
@@ -114,6 +115,7 @@ struct WeightOnlySettings {
         balancesRows = try reader.bool("balance-rows")
         maxShrink = Float(try reader.double("max-shrink"))
         guard maxShrink >= 0, maxShrink < 1 else { throw invalid("max-shrink", String(maxShrink), "a value in [0, 1)") }
+        clipsBothEnds = try reader.bool("clip-both-ends")
         clipGrid = try reader.int("clip-grid")
         guard clipGrid > 0 else { throw invalid("clip-grid", String(clipGrid), "a positive integer") }
         rowLimit = try reader.int("rows")

@@ -60,7 +60,7 @@ public struct QuantizeWeightsPass: Pass {
             name: "awq-grid", valueSyntax: "<integer>", defaultValue: "20",
             summary: "AWQ: scale exponents tried (0, 1/n, ...)."),
         PassOption(
-            name: "awq-duo", valueSyntax: "<bool>", defaultValue: "false",
+            name: "awq-duo", valueSyntax: "<bool>", defaultValue: "true",
             summary: "AWQ: divide the factors by the weights' normalised per-channel magnitude too (AutoAWQ)."),
         PassOption(
             name: "balance-rows", valueSyntax: "<bool>", defaultValue: "false",

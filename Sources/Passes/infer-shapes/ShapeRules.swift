@@ -9,11 +9,8 @@ enum ShapeRules {
     /// A rule: the node's view in, the outputs' signatures out.
     typealias Rule = @Sendable (ShapeRuleContext) throws -> [TensorSignature?]
 
-    /// The largest rank a rule derives from a declared length (a shape input typed `int64[k]`).
-    ///
-    /// Files may declare any length; one entry per declared element would let a 100-byte model ask
-    /// for terabytes. ONNX sets no rank limit, and no engine runs tensors anywhere near this rank.
-    static let maximumRank = 1024
+    /// The largest rank a rule derives from a declared length (`InferShapesPass.maximumRank`).
+    static var maximumRank: Int { InferShapesPass.maximumRank }
 
     /// The rule for `opType` in the default domain, if there is one.
     static func rule(for opType: String) -> Rule? { table[opType] }

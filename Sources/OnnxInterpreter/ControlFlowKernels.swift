@@ -54,6 +54,11 @@ enum ControlFlowKernels {
                 if tripLimit == nil && condition == nil {
                     throw KernelError.invalid("Loop without a trip count or condition would never end")
                 }
+                guard iteration < Interpreter.maximumLoopIterations else {
+                    throw KernelError.invalid(
+                        "Loop stopped after \(iteration) iterations, the interpreter's limit"
+                            + (tripLimit.map { " (trip count \($0))" } ?? ""))
+                }
                 let arguments: [NDArray?] =
                     [
                         try NDArray(int64s: [Int64(iteration)], shape: []),

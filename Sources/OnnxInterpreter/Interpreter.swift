@@ -14,6 +14,12 @@ public final class Interpreter: @unchecked Sendable {
     private let plan: GraphPlan
     private let requiredInputs: [Value]
 
+    /// The most iterations one run of a `Loop` node may take; more is an error naming the node.
+    ///
+    /// A trip count or a condition comes from the model or its inputs: `2^62` or a body that always
+    /// says "go on" would otherwise run for ever. Real loops (decoders, NMS) take thousands at most.
+    public static let maximumLoopIterations = 1 << 20
+
     /// Plans `model`; `name` (for messages) defaults to the main graph's name.
     public init(model: Model, name: String? = nil) throws {
         AllocatorTuning.apply()

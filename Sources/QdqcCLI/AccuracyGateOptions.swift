@@ -5,14 +5,17 @@ import Evaluation
 struct AccuracyGateOptions: ParsableArguments {
     @Option(
         name: .customLong("min-sqnr"),
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Fail (exit status 3, no output) unless every graph output's SQNR against the float model is at "
                 + "least DB decibels on the evaluation samples.",
             valueName: "db"))
     var minSQNR: Double?
 
+    // Unconditional, so a negative bar (`--max-drop -1`) is read as a number, not as a flag.
     @Option(
         name: .customLong("max-drop"),
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Fail (exit status 3, no output) when --metric's value drops by more than X (float minus quantized).",
             valueName: "x"))
@@ -26,6 +29,12 @@ struct AccuracyGateOptions: ParsableArguments {
             valueName: "command"))
     var metric: String?
 
+    @Option(
+        name: .customLong("metric-timeout"),
+        help: ArgumentHelp(
+            "Stop --metric and fail when one run takes longer than SECONDS (default 3600).", valueName: "seconds"))
+    var metricTimeout: Double = MetricCommand.defaultTimeout
+
     @Flag(
         name: .customLong("keep-on-failure"),
         help: "Write the output model even when the accuracy gate fails (the exit status is still 3).")
@@ -33,7 +42,9 @@ struct AccuracyGateOptions: ParsableArguments {
 
     /// The gate these flags set.
     var settings: AccuracyGate {
-        AccuracyGate(minSQNR: minSQNR, maxDrop: maxDrop, metric: metric, keepOnFailure: keepOnFailure)
+        AccuracyGate(
+            minSQNR: minSQNR, maxDrop: maxDrop, metric: metric, keepOnFailure: keepOnFailure,
+            metricTimeout: metricTimeout)
     }
 
     mutating func validate() throws {

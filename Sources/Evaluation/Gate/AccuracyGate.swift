@@ -11,13 +11,19 @@ public struct AccuracyGate: Sendable, Equatable {
     public var metric: String?
     /// Whether the output is written even when a check fails.
     public var keepOnFailure: Bool
+    /// Seconds one run of `metric` may take (`--metric-timeout`).
+    public var metricTimeout: Double
 
     /// Creates the gate; without bars it checks nothing.
-    public init(minSQNR: Double? = nil, maxDrop: Double? = nil, metric: String? = nil, keepOnFailure: Bool = false) {
+    public init(
+        minSQNR: Double? = nil, maxDrop: Double? = nil, metric: String? = nil, keepOnFailure: Bool = false,
+        metricTimeout: Double = MetricCommand.defaultTimeout
+    ) {
         self.minSQNR = minSQNR
         self.maxDrop = maxDrop
         self.metric = metric
         self.keepOnFailure = keepOnFailure
+        self.metricTimeout = metricTimeout
     }
 
     /// Whether any bar is set.
@@ -32,6 +38,9 @@ public struct AccuracyGate: Sendable, Equatable {
         }
         if let minSQNR, !minSQNR.isFinite { return "--min-sqnr must be a finite number" }
         if let maxDrop, !maxDrop.isFinite { return "--max-drop must be a finite number" }
+        if !(metricTimeout > 0 && metricTimeout <= 1e9) {
+            return "--metric-timeout must be a number of seconds above 0"
+        }
         if keepOnFailure, !isActive { return "--keep-on-failure needs --min-sqnr or --max-drop" }
         return nil
     }
@@ -55,7 +64,7 @@ public struct AccuracyGate: Sendable, Equatable {
         -> ReportGateCheck?
     {
         guard let bar = maxDrop, let template = metric else { return nil }
-        let metric = MetricCommand(template: template)
+        let metric = MetricCommand(template: template, timeout: metricTimeout)
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("qdqc-metric-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
         do {

@@ -1,8 +1,8 @@
 /// Checks the rules every model qdqc reads or writes must keep.
 ///
 /// Single definition per graph, inputs defined before use (in the graph or the
-/// graphs around it), defined outputs, an opset import for every domain, and use
-/// lists that match the nodes' inputs. Throws the first problem, naming it.
+/// graphs around it), defined outputs, an opset import for every domain, use
+/// lists that match the nodes' inputs, and initializers whose data fits their dims. Throws the first problem, naming it.
 public struct Verifier {
     /// Whether node domains must appear in the model's (or function's) opset imports.
     public var checkOpsetImports: Bool
@@ -54,6 +54,11 @@ public struct Verifier {
                 guard graphInputs.contains(ObjectIdentifier(value)) && value.isConstant else {
                     throw IRError.duplicateDefinition(name: value.name, graph: graph.displayName)
                 }
+            }
+        }
+        for value in graph.initializers {
+            if let tensor = value.initializer, let problem = TensorCheck.problem(tensor) {
+                throw IRError.invalidTensor(tensor: value.name, reason: problem)
             }
         }
         let later = Set(graph.nodes.flatMap { $0.outputs.compactMap { $0.map(ObjectIdentifier.init) } })

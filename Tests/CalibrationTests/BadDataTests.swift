@@ -94,7 +94,7 @@ import Testing
     @Test func aFixedRangeHistogramBinsEveryValueOfAnExtremeRange() throws {
         for (lower, upper): (Float, Float) in [(-1e-38, 0), (-3.4e38, 3.4e38), (-.greatestFiniteMagnitude, 0)] {
             var histogram = try FixedRangeHistogram(lower: lower, upper: upper, bins: 64, countsMagnitudes: false)
-            #expect(histogram.edges.allSatisfy(\.isFinite), "[\(lower), \(upper)]")
+            #expect(histogram.edges.allSatisfy { $0.isFinite }, "[\(lower), \(upper)]")
             [lower, upper, 0, lower / 2].withUnsafeBufferPointer { histogram.add($0) }
             #expect(histogram.counts.reduce(0, +) == 4)
             #expect(histogram.counts.first ?? 0 >= 1 && histogram.counts.last ?? 0 >= 1)

@@ -140,4 +140,23 @@ import Testing
         let negative = header() + "g (float[4] x) => (y, z)\n <int64[2] sp = {6, -2}>\n{\n y, z = Split (x, sp)\n}"
         #expect(throws: ShapeInferenceError.self) { try run(negative) }
     }
+
+    @Test func aWrongDeclaredIntermediateShapeGivesWayToInferenceWithARemark() throws {
+        // An exporter wrote value_info for 'h' that contradicts the operators (the OCR model of issue 16).
+        let text =
+            header() + "g (float[2,3] a) => (float[2,3] y)\n <float[1,seqlen] h>\n{\n h = Relu (a)\n y = Relu (h)\n}"
+        let model = try TextParser.parseModel(text)
+        var remarks: [String] = []
+        _ = try InferShapesPass(options: [:]).run(on: model, context: PassContext(remark: { remarks.append($0) }))
+        #expect(model.graph.valueInfo.first { $0.name == "h" }?.type == .tensor(.float, Shape(static: [2, 3])))
+        #expect(
+            remarks == [
+                "infer-shapes: value 'h' is declared float[1,seqlen] but inferred float[2,3]; the declaration is a "
+                    + "hint, the inferred shape is kept"
+            ])
+        // A different element type is not a hint gone wrong: still an error.
+        let wrongType =
+            header() + "g (float[2,3] a) => (float[2,3] y)\n <int64[2,3] h>\n{\n h = Relu (a)\n y = Relu (h)\n}"
+        #expect(throws: ShapeInferenceError.self) { try run(wrongType) }
+    }
 }

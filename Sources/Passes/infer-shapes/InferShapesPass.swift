@@ -30,6 +30,7 @@ public struct InferShapesPass: Pass {
     public func run(on model: Model, context: PassContext) throws -> PassResult {
         let inference = ShapeInference(opset: model.opsetVersion(for: "") ?? Self.latestKnownOpset)
         try inference.infer(model.graph)
+        for remark in inference.remarks { context.remark("infer-shapes: \(remark)") }
         return PassResult(
             changed: inference.typedValues > 0,
             statistics: [

@@ -39,6 +39,7 @@ enum ControlFlowKernels {
             throw KernelError.invalidAttribute("the node has more outputs than the body produces")
         }
         let scanTypes = body.graph.outputs.suffix(scanCount).map { $0.elementType ?? .float }
+        let iterationLimit = context.planner.loopIterationLimit
         return { call in
             let tripLimit = try call.optionalInput(0).map { try IntegerReading.scalar(of: $0, name: call.inputName(0)) }
             var condition = try call.optionalInput(1).map { array -> Bool in
@@ -54,10 +55,10 @@ enum ControlFlowKernels {
                 if tripLimit == nil && condition == nil {
                     throw KernelError.invalid("Loop without a trip count or condition would never end")
                 }
-                guard iteration < Interpreter.maximumLoopIterations else {
+                guard iteration < iterationLimit else {
                     throw KernelError.invalid(
                         "Loop stopped after \(iteration) iterations, the interpreter's limit"
-                            + (tripLimit.map { " (trip count \($0))" } ?? ""))
+                            + (tripLimit.map { " (trip count \($0))" } ?? " (its condition never turned false)"))
                 }
                 let arguments: [NDArray?] =
                     [

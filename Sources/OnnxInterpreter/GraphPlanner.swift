@@ -12,12 +12,14 @@ final class GraphPlanner {
     let bindings: [String: Attribute]
     /// How many function calls deep this planner is.
     private let functionDepth: Int
+    /// The most iterations one run of a `Loop` node may take.
+    let loopIterationLimit: Int
 
     /// Functions may call functions, but a deeper chain than this is taken to be recursion.
     static let maximumFunctionDepth = 32
 
     /// Creates a planner for the graphs of `model`.
-    convenience init(model: Model, modelName: String) {
+    convenience init(model: Model, modelName: String, loopIterationLimit: Int) {
         var functions: [String: Function] = [:]
         for function in model.functions {
             let domain = OpsetImport.isDefaultDomain(function.domain ?? "") ? "" : function.domain ?? ""
@@ -25,13 +27,14 @@ final class GraphPlanner {
         }
         self.init(
             versions: Self.versions(model.opsetImports, over: [:]), modelName: modelName, functions: functions,
-            bindings: [:], functionDepth: 0)
+            bindings: [:], functionDepth: 0, loopIterationLimit: loopIterationLimit)
     }
 
     private init(
         versions: [String: Int], modelName: String, functions: [String: Function], bindings: [String: Attribute],
-        functionDepth: Int
+        functionDepth: Int, loopIterationLimit: Int
     ) {
+        self.loopIterationLimit = loopIterationLimit
         self.opsetVersions = versions
         self.modelName = modelName
         self.functions = functions
@@ -190,7 +193,8 @@ final class GraphPlanner {
         }
         let planner = GraphPlanner(
             versions: Self.versions(function.opsetImports, over: opsetVersions), modelName: modelName,
-            functions: functions, bindings: callerBindings, functionDepth: functionDepth + 1)
+            functions: functions, bindings: callerBindings, functionDepth: functionDepth + 1,
+            loopIterationLimit: loopIterationLimit)
         let plan = try planner.plan(graph: function.body, depth: depth + 1, outerVisible: [])
         guard plan.captures.isEmpty else {
             throw InterpreterError.invalidGraph(

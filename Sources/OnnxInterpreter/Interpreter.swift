@@ -14,18 +14,19 @@ public final class Interpreter: @unchecked Sendable {
     private let plan: GraphPlan
     private let requiredInputs: [Value]
 
-    /// The most iterations one run of a `Loop` node may take; more is an error naming the node.
+    /// The default of `loopIterationLimit`: the most iterations one run of a `Loop` node may take.
     ///
     /// A trip count or a condition comes from the model or its inputs: `2^62` or a body that always
     /// says "go on" would otherwise run for ever. Real loops (decoders, NMS) take thousands at most.
     public static let maximumLoopIterations = 1 << 20
 
-    /// Plans `model`; `name` (for messages) defaults to the main graph's name.
-    public init(model: Model, name: String? = nil) throws {
+    /// Plans `model`; `name` (for messages) defaults to the main graph's name. One run of a `Loop`
+    /// node may take at most `loopIterationLimit` iterations; more is an error naming the node.
+    public init(model: Model, name: String? = nil, loopIterationLimit: Int = Interpreter.maximumLoopIterations) throws {
         AllocatorTuning.apply()
         self.model = model
         self.modelName = name ?? model.graph.name ?? "model"
-        let planner = GraphPlanner(model: model, modelName: modelName)
+        let planner = GraphPlanner(model: model, modelName: modelName, loopIterationLimit: loopIterationLimit)
         self.plan = try planner.plan(graph: model.graph, depth: 0, outerVisible: [])
         self.requiredInputs = model.graph.inputs.filter { $0.initializer == nil }
     }

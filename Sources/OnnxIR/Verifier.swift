@@ -75,6 +75,14 @@ public struct Verifier {
                     throw IRError.inconsistentUses(value: input.name, reason: "missing use by '\(node.displayName)'")
                 }
             }
+            if node.attributes.count > 1 {
+                // ONNX's checker refuses a repeated attribute; which of the two an engine reads is anyone's guess.
+                var seen = Set<String>()
+                for attribute in node.attributes where !seen.insert(attribute.name).inserted {
+                    throw IRError.invalidModel(
+                        "node '\(node.displayName)' has attribute '\(attribute.name)' more than once")
+                }
+            }
             if checkOpsetImports {
                 let domain = normalize(node.domain)
                 if !imported.contains(domain) && !functionDomains.contains(node.domain) {

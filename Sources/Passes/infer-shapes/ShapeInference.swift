@@ -139,7 +139,8 @@ final class ShapeInference {
         value.type = merged
         typedValues += 1
         let isNodeOutput = value.producer != nil
-        let isGraphOutput = graph.outputs.contains { $0 === value }
+        // The value's own output slots, not a scan of the graph's outputs per value (n² for n outputs).
+        let isGraphOutput = value.isGraphOutput && value.graph === graph
         if isNodeOutput, !isGraphOutput, annotated.insert(ObjectIdentifier(value)).inserted {
             graph.valueInfo.append(value)
         }

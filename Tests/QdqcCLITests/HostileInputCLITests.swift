@@ -172,6 +172,23 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(30))
         #expect(!workspace.exists("out.onnx"))
     }
+
+    @Test func helpForAnUnknownCommandIsAUsageError() throws {
+        try expectRejected(["help", "nosuch"], ["unknown command 'nosuch'"], status: 64)
+        #expect(try Qdqc.run(["help", "print"]).status == 0)
+    }
+
+    @Test func anErrorQuotingAHugeNameStaysShort() throws {
+        let workspace = try TemporaryDirectory(prefix: "qdqc-hostile")
+        defer { workspace.remove() }
+        let name = String(repeating: "n", count: 100_000)
+        let text = Self.header() + "g (float[2] x) => (float[2] y) {\n y = Add (x, \(name))\n}"
+        let model = try workspace.write(Data(text.utf8), to: "long.onnxtxt")
+        let outcome = try Qdqc.run([model, "--passes", ""])
+        #expect(outcome.status == 1 && outcome.errorLines.count == 1, "\(outcome.standardError.prefix(300))")
+        #expect(outcome.standardError.utf8.count < 2200)
+        #expect(outcome.standardError.contains("more characters cut"))
+    }
 }
 
 /// Named pipes for tests, each opened for writing (and so released) if qdqc still waits on it after a while.

@@ -42,3 +42,42 @@ import Testing
         #expect(read > 0)
     }
 }
+
+/// qdqc writes only models it can read back.
+@Suite struct NestingLimitTests {
+    /// A model whose main graph holds `depth` If nodes nested in each other's then-branch.
+    private static func nestedIfs(_ depth: Int) throws -> Model {
+        func level(_ remaining: Int, outer: GraphBuilder?) throws -> GraphBuilder {
+            let builder = GraphBuilder(name: "g\(remaining)", outer: outer)
+            if outer == nil { builder.addInput(name: "c", type: .tensor(.bool, Shape(static: []))) }
+            if remaining == 0 {
+                try builder.addNode(
+                    opType: "Not", domain: nil, name: "leaf", inputNames: ["c"], outputNames: ["o0"], attributes: [])
+                builder.addOutput(name: "o0", type: .tensor(.bool, Shape(static: [])))
+                return builder
+            }
+            let inner = try level(remaining - 1, outer: builder)
+            let otherwise = GraphBuilder(name: "e\(remaining)", outer: builder)
+            otherwise.addOutput(name: "c", type: nil)
+            try builder.addNode(
+                opType: "If", domain: nil, name: "if\(remaining)", inputNames: ["c"], outputNames: ["o\(remaining)"],
+                attributes: [
+                    Attribute("then_branch", .graph(try inner.finish())),
+                    Attribute("else_branch", .graph(try otherwise.finish())),
+                ])
+            builder.addOutput(name: "o\(remaining)", type: nil)
+            return builder
+        }
+        let main = try level(depth, outer: nil)
+        return Model(graph: try main.finish(), irVersion: 8, opsetImports: [OpsetImport(domain: "", version: 17)])
+    }
+
+    @Test func aModelTooDeepToReadBackIsNotWritten() throws {
+        let shallow = try ModelWriter.serialize(try Self.nestedIfs(20))
+        _ = try ModelReader.read(data: shallow, path: "shallow.onnx", baseDirectory: nil)
+        // 50 nested Ifs: qdqc used to write this and then refuse to read it.
+        let error = #expect(throws: OnnxIOError.self) { try ModelWriter.serialize(try Self.nestedIfs(50)) }
+        #expect(
+            error?.description.contains("nest more than 100 protobuf levels") == true, "\(String(describing: error))")
+    }
+}

@@ -87,10 +87,10 @@ let package = Package(
         ),
         .executableTarget(name: "qdqc", dependencies: ["QdqcCLI"]),
         .testTarget(name: "OnnxIRTests", dependencies: ["OnnxIR", "OnnxText"]),
-        .testTarget(name: "OnnxIOTests", dependencies: ["OnnxIR", "OnnxIO"]),
-        .testTarget(name: "OnnxTextTests", dependencies: ["OnnxIR", "OnnxText"]),
+        .testTarget(name: "OnnxIOTests", dependencies: ["OnnxIR", "OnnxIO", "TestSupport"]),
+        .testTarget(name: "OnnxTextTests", dependencies: ["OnnxIR", "OnnxText", "TestSupport"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["OnnxIR", "OnnxText", "ModelFiles", "TestSupport"]),
-        .testTarget(name: "TensorFilesTests", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles"]),
+        .testTarget(name: "TensorFilesTests", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "TestSupport"]),
         .testTarget(
             name: "OnnxInterpreterTests",
             dependencies: ["OnnxIR", "OnnxIO", "OnnxInterpreter", "TensorFiles", "TestSupport"]),

@@ -78,6 +78,9 @@ public struct CalibrationTable: Equatable, Sendable {
 
     /// Reads the table at `path`.
     public static func read(path: String) throws -> CalibrationTable {
+        if let problem = RegularFile.problem(atPath: path) {
+            throw CalibrationError.table(path: path, reason: "cannot read: \(problem)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CalibrationError.table(path: path, reason: "cannot read the file")
         }

@@ -35,8 +35,18 @@ public struct FixedRangeHistogram: Equatable, Sendable {
     }
 
     /// numpy's float32 `linspace(first, last, bins + 1)`: each product and sum rounded to float32.
+    ///
+    /// A range wider than `Float.greatestFiniteMagnitude` (`[-3.4e38, 3.4e38]`) overflows the float32
+    /// step to infinity and the first edge to NaN; such a range, where numpy's float32 arithmetic has
+    /// nothing sensible to copy, takes its edges from double arithmetic instead.
     private static func linspace(from first: Float, to last: Float, bins: Int) -> [Float] {
         let step = (last - first) / Float(bins)
+        guard step.isFinite else {
+            let wideStep = (Double(last) - Double(first)) / Double(bins)
+            var edges = (0...bins).map { Float(Double(first) + Double($0) * wideStep) }
+            edges[bins] = last
+            return edges
+        }
         var edges = (0...bins).map { index -> Float in
             let offset = Float(index) * step
             return offset + first
@@ -51,9 +61,12 @@ public struct FixedRangeHistogram: Equatable, Sendable {
     /// Counts the finite values of `values`.
     mutating func add(_ values: UnsafeBufferPointer<Float>) {
         guard let first = edges.first, let last = edges.last else { return }
-        // The guess may be one bin off; comparing with the float32 edges settles it as numpy does.
-        let scale = Float(Double(bins) / (Double(last) - Double(first)))
-        let highest = Float(bins - 1)
+        // The guess may be one bin off; comparing with the float32 edges settles it as numpy does. It is
+        // computed in double: in float32 a range near 1e-38 makes the scale infinite and a range near
+        // 3.4e38 makes `value - first` infinite, and their product NaN, which no Int can hold.
+        let width = Double(last) - Double(first)
+        let scale = width > 0 && (Double(bins) / width).isFinite ? Double(bins) / width : 0
+        let highest = Double(bins - 1)
         let magnitudes = countsMagnitudes
         var outside: UInt64 = 0
         edges.withUnsafeBufferPointer { edges in
@@ -61,7 +74,7 @@ public struct FixedRangeHistogram: Equatable, Sendable {
                 for raw in values where raw.isFinite {
                     let value = magnitudes ? abs(raw) : raw
                     if value < first || value > last { outside &+= 1 }
-                    var index = Int(min(max((value - first) * scale, 0), highest))
+                    var index = Int(min(max((Double(value) - Double(first)) * scale, 0), highest))
                     while index > 0 && value < edges[index] { index -= 1 }
                     while index < counts.count - 1 && value >= edges[index + 1] { index += 1 }
                     counts[index] &+= 1

@@ -30,11 +30,10 @@ public enum ModelFile {
 
     /// Parses ONNX text and binds its external-data references (dump sidecars) relative to the file.
     private static func readText(path: String) throws -> Model {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ModelFileError(path: path, message: "no such file")
+        // Checked before reading: a named pipe would block, a device never end.
+        if let problem = RegularFile.problem(atPath: path) {
+            throw ModelFileError(path: path, message: problem == .folder ? "is a directory, not a model" : "\(problem)")
         }
-        guard !isDirectory.boolValue else { throw ModelFileError(path: path, message: "is a directory, not a model") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(path: path, message: "cannot read the file")
         }

@@ -16,7 +16,17 @@ public enum AtomicFile {
     }
 
     /// Lets `body` write a temporary path, then renames it to `path`; if `body` throws, the temporary file is removed.
+    ///
+    /// A `path` that names a folder, device, pipe or socket (symbolic links followed) is refused: renaming
+    /// over it would replace, say, `/dev/null` with a regular file.
     public static func write(to path: String, _ body: (String) throws -> Void) throws {
+        switch RegularFile.problem(atPath: path) {
+        case nil, .missing?, .unreadable?:
+            break
+        case let problem?:
+            throw OnnxIOError(
+                path: path, reason: .system(operation: "write", message: "\(problem); only regular files are written"))
+        }
         let temporary = TemporaryFile(destination: path)
         do {
             try body(temporary.path)

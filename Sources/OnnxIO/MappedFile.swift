@@ -21,7 +21,8 @@ final class MappedFile: @unchecked Sendable {
     ///   the mapping is read-only and populated up front.
     init(path: String, readOnce: Bool = false) throws {
         self.path = path
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so a named pipe opens at once and is refused below instead of waiting for a writer.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
             let code = errno
             if code == ENOENT { throw OnnxIOError(path: path, reason: .fileNotFound) }
@@ -32,8 +33,8 @@ final class MappedFile: @unchecked Sendable {
         guard fstat(descriptor, &status) == 0 else {
             throw SystemError.error(path: path, operation: "stat", code: errno)
         }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw OnnxIOError(path: path, reason: .system(operation: "open", message: "not a regular file"))
+        if let problem = RegularFile.problem(mode: status.st_mode) {
+            throw OnnxIOError(path: path, reason: .system(operation: "open", message: "\(problem)"))
         }
         size = Int(status.st_size)
         guard size > 0 else {

@@ -47,6 +47,14 @@ final class ProtoEncoder {
             try model.functions.map(functionProto))
         (proto.pointee.n_configuration, proto.pointee.configuration) = arena.pointerArray(
             model.configurations.map(configurationProto))
+        // What qdqc writes must read back: the reader refuses nesting past `WireDepthCheck.limit`.
+        guard MessageDepth.isWithinLimit(UnsafePointer(ProtoMessage.header(proto)), limit: WireDepthCheck.limit) else {
+            throw OnnxIOError(
+                path: errorPath,
+                reason: .invalidModel(
+                    "graphs and types nest more than \(WireDepthCheck.limit) protobuf levels deep, which no reader "
+                        + "(qdqc's, or protobuf's by default) accepts"))
+        }
         return proto
     }
 

@@ -136,6 +136,30 @@ public final class Graph {
         removeInitializerUnchecked(value)
     }
 
+    /// Removes initializers that nothing uses any more, all or none: a failure leaves the graph unchanged.
+    ///
+    /// One pass over the graph's lists for the whole batch; removing them one at a time scans the
+    /// lists once per initializer, which made dropping n unused initializers take n² steps.
+    public func removeInitializers(_ values: [Value]) throws {
+        var removed = Set<ObjectIdentifier>()
+        for value in values {
+            guard value.ownerGraph === self, value.isConstant, removed.insert(ObjectIdentifier(value)).inserted else {
+                throw IRError.valueNotInGraph(value: value.name)
+            }
+            try checkUnused(value, removing: [], what: "initializer")
+        }
+        guard !removed.isEmpty else { return }
+        let inputSet = Set(inputs.map(ObjectIdentifier.init))
+        initializers.removeAll { removed.contains(ObjectIdentifier($0)) }
+        sparseInitializers.removeAll { removed.contains(ObjectIdentifier($0)) }
+        valueInfo.removeAll { removed.contains(ObjectIdentifier($0)) }
+        for value in values {
+            value.initializer = nil
+            value.sparseInitializer = nil
+            if !inputSet.contains(ObjectIdentifier(value)) { root.nameTable?.removeValue(value.name) }
+        }
+    }
+
     func removeInitializerUnchecked(_ value: Value) {
         initializers.removeAll { $0 === value }
         sparseInitializers.removeAll { $0 === value }

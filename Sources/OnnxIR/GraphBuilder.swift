@@ -9,6 +9,10 @@ public final class GraphBuilder {
     public let graph: Graph
     private let outer: GraphBuilder?
     private var locals: [String: Value] = [:]
+    /// Inputs gathered until `finish()`: appending to `Graph.inputs` one at a time revisits every earlier
+    /// input (its observer), which made reading a graph with n inputs take n² steps.
+    private var inputs: [Value] = []
+    private var inputIdentifiers = Set<ObjectIdentifier>()
     private var pendingInputs: [(node: Node, names: [String])] = []
     private var pendingOutputs: [(name: String, type: ValueType?, docString: String?, metadata: [KeyValue])] = []
     private var pendingValueInfo: [(name: String, type: ValueType?, docString: String?, metadata: [KeyValue])] = []
@@ -27,7 +31,9 @@ public final class GraphBuilder {
         let value = Value(name: name, type: type)
         value.docString = docString
         value.metadataProps = metadata
-        graph.inputs.append(value)
+        value.ownerGraph = graph
+        inputs.append(value)
+        inputIdentifiers.insert(ObjectIdentifier(value))
         locals[name] = value
         return value
     }
@@ -36,7 +42,7 @@ public final class GraphBuilder {
     @discardableResult
     public func addInitializer(_ tensor: Tensor) -> Value {
         let name = tensor.name ?? ""
-        if let input = locals[name], graph.inputs.contains(where: { $0 === input }), input.initializer == nil {
+        if let input = locals[name], inputIdentifiers.contains(ObjectIdentifier(input)), input.initializer == nil {
             input.initializer = tensor
             graph.registerInitializer(input)
             return input
@@ -51,7 +57,7 @@ public final class GraphBuilder {
     public func addSparseInitializer(_ sparse: SparseTensor) -> Value {
         let name = sparse.name ?? ""
         let value: Value
-        if let input = locals[name], graph.inputs.contains(where: { $0 === input }) {
+        if let input = locals[name], inputIdentifiers.contains(ObjectIdentifier(input)) {
             value = input
         } else {
             value = Value(name: name)
@@ -101,6 +107,10 @@ public final class GraphBuilder {
 
     /// Resolves every name and returns the graph; an undefined name throws, naming node and value.
     public func finish() throws -> Graph {
+        if !inputs.isEmpty {
+            graph.inputs += inputs
+            inputs.removeAll()
+        }
         for (node, names) in pendingInputs {
             var values: [Value?] = []
             values.reserveCapacity(names.count)
@@ -124,6 +134,8 @@ public final class GraphBuilder {
             graph.valueInfo.append(value)
         }
         pendingValueInfo.removeAll()
+        var outputs: [Value] = []
+        outputs.reserveCapacity(pendingOutputs.count)
         for output in pendingOutputs {
             guard let value = resolve(output.name) else {
                 throw IRError.undefinedOutput(name: output.name, graph: graph.displayName)
@@ -131,8 +143,10 @@ public final class GraphBuilder {
             if output.type != nil || value.type == nil { value.type = output.type }
             if output.docString != nil { value.docString = output.docString }
             if !output.metadata.isEmpty { value.metadataProps = output.metadata }
-            graph.outputs.append(value)
+            outputs.append(value)
         }
+        // One assignment: each change of `Graph.outputs` revisits every slot (its observer).
+        graph.outputs += outputs
         pendingOutputs.removeAll()
         return graph
     }

@@ -1,8 +1,8 @@
 /// Checks the rules every model qdqc reads or writes must keep.
 ///
 /// Single definition per graph, inputs defined before use (in the graph or the
-/// graphs around it), defined outputs, an opset import for every domain, and use
-/// lists that match the nodes' inputs. Throws the first problem, naming it.
+/// graphs around it), defined outputs, an opset import for every domain, use
+/// lists that match the nodes' inputs, and initializers whose data fits their dims. Throws the first problem, naming it.
 public struct Verifier {
     /// Whether node domains must appear in the model's (or function's) opset imports.
     public var checkOpsetImports: Bool
@@ -32,27 +32,55 @@ public struct Verifier {
         graph: Graph, visible outerVisible: Set<ObjectIdentifier>, imported: Set<String>,
         functionDomains: Set<String>
     ) throws {
-        var visible = outerVisible
+        var uses = UseIndex()
+        try verify(
+            graph: graph, scope: VisibleValues(outer: nil, initial: outerVisible), imported: imported,
+            functionDomains: functionDomains, uses: &uses)
+    }
+
+    private func verify(
+        graph: Graph, scope outer: VisibleValues, imported: Set<String>, functionDomains: Set<String>,
+        uses: inout UseIndex
+    ) throws {
+        let visible = VisibleValues(outer: outer)
         var names = Set<String>()
+        var inputs: Set<ObjectIdentifier>?
         for value in graph.inputs + graph.initializers + graph.sparseInitializers {
-            if visible.insert(ObjectIdentifier(value)).inserted {
-                guard names.insert(value.name).inserted || isInputInitializerPair(value, graph) else {
+            if !outer.contains(value) && visible.insert(value) {
+                if names.insert(value.name).inserted { continue }
+                // A value both input and initializer (old models) is one definition; build the set once.
+                let graphInputs = inputs ?? Set(graph.inputs.map(ObjectIdentifier.init))
+                inputs = graphInputs
+                guard graphInputs.contains(ObjectIdentifier(value)) && value.isConstant else {
                     throw IRError.duplicateDefinition(name: value.name, graph: graph.displayName)
                 }
+            }
+        }
+        for value in graph.initializers {
+            if let tensor = value.initializer, let problem = TensorCheck.problem(tensor) {
+                throw IRError.invalidTensor(tensor: value.name, reason: problem)
             }
         }
         let later = Set(graph.nodes.flatMap { $0.outputs.compactMap { $0.map(ObjectIdentifier.init) } })
         for node in graph.nodes {
             for (index, input) in node.inputs.enumerated() {
                 guard let input else { continue }
-                if !visible.contains(ObjectIdentifier(input)) {
+                if !visible.contains(input) {
                     if later.contains(ObjectIdentifier(input)) {
                         throw IRError.notTopologicallySorted(node: node.displayName, value: input.name)
                     }
                     throw IRError.undefinedValue(name: input.name, node: node.displayName)
                 }
-                guard input.uses.contains(where: { $0.node === node && $0.inputIndex == index }) else {
+                guard uses.contains(input, node: node, inputIndex: index) else {
                     throw IRError.inconsistentUses(value: input.name, reason: "missing use by '\(node.displayName)'")
+                }
+            }
+            if node.attributes.count > 1 {
+                // ONNX's checker refuses a repeated attribute; which of the two an engine reads is anyone's guess.
+                var seen = Set<String>()
+                for attribute in node.attributes where !seen.insert(attribute.name).inserted {
+                    throw IRError.invalidModel(
+                        "node '\(node.displayName)' has attribute '\(attribute.name)' more than once")
                 }
             }
             if checkOpsetImports {
@@ -62,22 +90,19 @@ public struct Verifier {
                 }
             }
             for subgraph in node.subgraphs {
-                try verify(graph: subgraph, visible: visible, imported: imported, functionDomains: functionDomains)
+                try verify(
+                    graph: subgraph, scope: visible, imported: imported, functionDomains: functionDomains, uses: &uses)
             }
             for output in node.outputs.compactMap({ $0 }) {
                 guard names.insert(output.name).inserted else {
                     throw IRError.duplicateDefinition(name: output.name, graph: graph.displayName)
                 }
-                visible.insert(ObjectIdentifier(output))
+                visible.insert(output)
             }
         }
-        for output in graph.outputs where !visible.contains(ObjectIdentifier(output)) {
+        for output in graph.outputs where !visible.contains(output) {
             throw IRError.undefinedOutput(name: output.name, graph: graph.displayName)
         }
-    }
-
-    private func isInputInitializerPair(_ value: Value, _ graph: Graph) -> Bool {
-        graph.inputs.contains { $0 === value } && value.isConstant
     }
 
     private func normalize(_ domain: String) -> String { OpsetImport.isDefaultDomain(domain) ? "" : domain }

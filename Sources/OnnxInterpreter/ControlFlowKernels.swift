@@ -39,6 +39,7 @@ enum ControlFlowKernels {
             throw KernelError.invalidAttribute("the node has more outputs than the body produces")
         }
         let scanTypes = body.graph.outputs.suffix(scanCount).map { $0.elementType ?? .float }
+        let iterationLimit = context.planner.loopIterationLimit
         return { call in
             let tripLimit = try call.optionalInput(0).map { try IntegerReading.scalar(of: $0, name: call.inputName(0)) }
             var condition = try call.optionalInput(1).map { array -> Bool in
@@ -53,6 +54,11 @@ enum ControlFlowKernels {
             while (tripLimit.map { iteration < $0 } ?? true) && (condition ?? true) {
                 if tripLimit == nil && condition == nil {
                     throw KernelError.invalid("Loop without a trip count or condition would never end")
+                }
+                guard iteration < iterationLimit else {
+                    throw KernelError.invalid(
+                        "Loop stopped after \(iteration) iterations, the interpreter's limit"
+                            + (tripLimit.map { " (trip count \($0))" } ?? " (its condition never turned false)"))
                 }
                 let arguments: [NDArray?] =
                     [

@@ -14,15 +14,25 @@ public final class Interpreter: @unchecked Sendable {
     private let plan: GraphPlan
     private let requiredInputs: [Value]
 
-    /// Plans `model`; `name` (for messages) defaults to the main graph's name.
+    /// The default of `loopIterationLimit`: the most iterations one run of a `Loop` node may take.
+    ///
+    /// A trip count or a condition comes from the model or its inputs: `2^62` or a body that always
+    /// says "go on" would otherwise run for ever. Real loops (decoders, NMS) take thousands at most.
+    public static let maximumLoopIterations = 1 << 20
+
+    /// Plans `model`; `name` (for messages) defaults to the main graph's name. One run of a `Loop`
+    /// node may take at most `loopIterationLimit` iterations; more is an error naming the node.
     ///
     /// With `computing`, only the nodes those main-graph values need run, and `run` returns them instead of
     /// the graph outputs (a weight algorithm measuring the inputs of one wave of layers needs no more).
-    public init(model: Model, name: String? = nil, computing: [String]? = nil) throws {
+    public init(
+        model: Model, name: String? = nil, computing: [String]? = nil,
+        loopIterationLimit: Int = Interpreter.maximumLoopIterations
+    ) throws {
         AllocatorTuning.apply()
         self.model = model
         self.modelName = name ?? model.graph.name ?? "model"
-        let planner = GraphPlanner(model: model, modelName: modelName)
+        let planner = GraphPlanner(model: model, modelName: modelName, loopIterationLimit: loopIterationLimit)
         var targets: [Value]?
         if let computing {
             let byName = Dictionary(
@@ -55,7 +65,9 @@ public final class Interpreter: @unchecked Sendable {
     /// declaration, is an error naming it.
     public func run(_ inputs: [String: NDArray], observer: TensorObserver? = nil) throws -> [String: NDArray] {
         let graph = model.graph
-        for name in inputs.keys where !graph.inputs.contains(where: { $0.name == name }) {
+        // A set, so a model with n inputs is checked in n steps rather than n².
+        let inputNames = Set(graph.inputs.map(\.name))
+        for name in inputs.keys where !inputNames.contains(name) {
             throw InterpreterError.unknownInput(name: name, model: modelName)
         }
         var arguments: [NDArray?] = []

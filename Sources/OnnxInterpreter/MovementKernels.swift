@@ -97,6 +97,12 @@ enum MovementKernels {
         return output
     }
 
+    /// `a + b`, or nil when the sum overflows.
+    private static func adding(_ a: Int, _ b: Int) -> Int? {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : sum
+    }
+
     private static func split(_ context: NodeContext) throws -> Kernel {
         let axis = try context.int("axis", default: 0)
         let attributeSplit = context.opsetVersion < 13 ? try context.ints("split") : nil
@@ -108,7 +114,11 @@ enum MovementKernels {
             let size = input.shape[normalized]
             var sizes = context.opsetVersion < 13 ? attributeSplit : try call.integers(1)
             if sizes == nil, let numOutputs {
-                guard numOutputs > 0 else { throw KernelError.invalidAttribute("num_outputs must be positive") }
+                // Bounded by the node's outputs before anything is sized from it.
+                guard numOutputs > 0, numOutputs <= outputCount else {
+                    throw KernelError.invalidAttribute(
+                        "num_outputs \(numOutputs) is not in 1...\(outputCount) (the node's outputs)")
+                }
                 let chunk = (size + numOutputs - 1) / numOutputs
                 sizes = (0..<numOutputs).map { max(0, min(chunk, size - $0 * chunk)) }
             }
@@ -118,8 +128,9 @@ enum MovementKernels {
                 }
                 sizes = [Int](repeating: size / outputCount, count: outputCount)
             }
+            // Sizes come from the model: a sum past Int.max must be an error, not a trap.
             guard let parts = sizes, parts.count == outputCount, parts.allSatisfy({ $0 >= 0 }),
-                parts.reduce(0, +) == size
+                parts.reduce(0 as Int?, { total, part in total.flatMap { Self.adding($0, part) } }) == size
             else {
                 throw KernelError.invalid(
                     "split sizes \(sizes ?? []) do not cover axis size \(size) with \(outputCount) outputs")

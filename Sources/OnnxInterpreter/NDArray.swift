@@ -28,14 +28,14 @@ public struct NDArray: CustomStringConvertible {
     public init(zerosOf dataType: DataType, shape: [Int]) throws {
         let count = try Self.elementCount(of: shape)
         let bytes = try Self.byteCount(of: dataType, count: count)
-        self.init(dataType: dataType, shape: shape, count: count, buffer: ArrayBuffer(zeroedByteCount: bytes))
+        self.init(dataType: dataType, shape: shape, count: count, buffer: try Self.buffer(bytes, zeroed: true, shape))
     }
 
     /// Creates an array whose elements the caller fills in before anyone reads them.
     static func uninitialized(_ dataType: DataType, shape: [Int]) throws -> NDArray {
         let count = try elementCount(of: shape)
         let bytes = try byteCount(of: dataType, count: count)
-        return NDArray(dataType: dataType, shape: shape, count: count, buffer: ArrayBuffer(byteCount: bytes))
+        return NDArray(dataType: dataType, shape: shape, count: count, buffer: try buffer(bytes, zeroed: false, shape))
     }
 
     /// Creates an array of the elements of a `Tensor`, sharing raw and external bytes rather than copying them.
@@ -65,9 +65,11 @@ public struct NDArray: CustomStringConvertible {
                 reason: "holds \(data.count) bytes, but \(tensor.dataType) \(shape) needs \(expected)")
         }
         let alignment = max(1, (tensor.dataType.bitWidth ?? 8) / 8)
-        self.init(
-            dataType: tensor.dataType, shape: shape, count: count,
-            buffer: ArrayBuffer(sharing: data, alignment: alignment))
+        guard let buffer = ArrayBuffer(sharing: data, alignment: alignment) else {
+            throw InterpreterError.unsupportedTensor(
+                name: tensor.name ?? "", reason: "cannot allocate \(data.count) bytes for a copy")
+        }
+        self.init(dataType: tensor.dataType, shape: shape, count: count, buffer: buffer)
     }
 
     /// Creates a float32 array.
@@ -92,7 +94,7 @@ public struct NDArray: CustomStringConvertible {
             throw InterpreterError.unsupportedTensor(
                 name: "", reason: "\(values.count) values of \(T.self) do not fill \(dataType) \(shape)")
         }
-        let buffer = ArrayBuffer(byteCount: bytes)
+        let buffer = try Self.buffer(bytes, zeroed: false, shape)
         values.withUnsafeBytes { source in
             if let base = source.baseAddress, bytes > 0 { buffer.pointer.copyMemory(from: base, byteCount: bytes) }
         }
@@ -195,6 +197,15 @@ public struct NDArray: CustomStringConvertible {
             total = product
         }
         return total
+    }
+
+    /// A buffer of `bytes` bytes for an array of `shape`; an error, not a trap, when malloc refuses.
+    private static func buffer(_ bytes: Int, zeroed: Bool, _ shape: [Int]) throws -> ArrayBuffer {
+        guard let buffer = zeroed ? ArrayBuffer(zeroedByteCount: bytes) : ArrayBuffer(byteCount: bytes) else {
+            throw InterpreterError.unsupportedTensor(
+                name: "", reason: "cannot allocate \(bytes) bytes for shape \(shape)")
+        }
+        return buffer
     }
 
     /// Bytes needed for `count` elements, refusing types without a byte form and sizes beyond physical memory.

@@ -170,9 +170,12 @@ extension ModelTextParser {
             range = SubByteElements.valueRange(of: type, bits: packedBits)
         } else if bits == 32 {
             range = Int64(Int32.min)...Int64(Int32.max)
+        } else if type == .int8 || type == .int16 {
+            range = -(1 << (bits - 1))...((1 << (bits - 1)) - 1)
         } else {
-            // Signed or unsigned patterns of the width: onnx writes float16 and uint8 unsigned, int8 signed.
-            range = -(1 << (bits - 1))...((1 << bits) - 1)
+            // Unsigned integers and the bit patterns of float16, bfloat16 and float8, as onnx writes them:
+            // `uint8 {-1}` or `int8 {200}` is out of range, not a silently wrapped value.
+            range = 0...((1 << bits) - 1)
         }
         let values = try parseValues(name) { cursor in
             let token = try cursor.numberToken("an integer")

@@ -5,14 +5,17 @@ import Evaluation
 struct AccuracyGateOptions: ParsableArguments {
     @Option(
         name: .customLong("min-sqnr"),
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Fail (exit status 3, no output) unless every graph output's SQNR against the float model is at "
                 + "least DB decibels on the evaluation samples.",
             valueName: "db"))
     var minSQNR: Double?
 
+    // Unconditional, so a negative bar (`--max-drop -1`) is read as a number, not as a flag.
     @Option(
         name: .customLong("max-drop"),
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Fail (exit status 3, no output) when --metric's value drops by more than X (float minus quantized).",
             valueName: "x"))
@@ -37,6 +40,12 @@ struct AccuracyGateOptions: ParsableArguments {
     /// `--perplexity`, `--prompt-tokens`, `--logits`: what the perplexity bar (and the report) measure.
     @OptionGroup var perplexity: PerplexityOptions
 
+    @Option(
+        name: .customLong("metric-timeout"),
+        help: ArgumentHelp(
+            "Stop --metric and fail when one run takes longer than SECONDS (default 3600).", valueName: "seconds"))
+    var metricTimeout: Double = MetricCommand.defaultTimeout
+
     @Flag(
         name: .customLong("keep-on-failure"),
         help: "Write the output model even when the accuracy gate fails (the exit status is still 3).")
@@ -46,7 +55,7 @@ struct AccuracyGateOptions: ParsableArguments {
     var settings: AccuracyGate {
         AccuracyGate(
             minSQNR: minSQNR, maxDrop: maxDrop, metric: metric, maxPerplexityIncrease: maxPerplexityIncrease,
-            keepOnFailure: keepOnFailure)
+            keepOnFailure: keepOnFailure, metricTimeout: metricTimeout)
     }
 
     mutating func validate() throws {

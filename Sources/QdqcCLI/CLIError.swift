@@ -16,9 +16,16 @@ struct CLIError: Error, CustomStringConvertible {
         description = "\(path): \(Self.oneLine(message))"
     }
 
-    /// Joins the lines of `text` so an error always stays on one line.
+    /// The longest error line printed; a longer message is cut, saying how much was left out.
+    static let maximumLength = 2000
+
+    /// Joins the lines of `text` so an error always stays on one line, cut to `maximumLength` characters.
+    ///
+    /// Messages quote names and values from the input, which a hostile file can make megabytes long.
     static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        let line = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .joined(separator: " ")
+        guard line.count > maximumLength else { return line }
+        return String(line.prefix(maximumLength)) + "... (\(line.count - maximumLength) more characters cut)"
     }
 }

@@ -62,6 +62,8 @@ struct ConvertCommand: ParsableCommand {
     var quiet = false
 
     mutating func validate() throws {
+        if outputPath?.isEmpty == true { throw ValidationError("-o/--output must not be empty") }
+        if reportOptions.path?.isEmpty == true { throw ValidationError("--report must not be empty") }
         if let externalData, let problem = RelativePath.problem(with: externalData) {
             throw ValidationError("--external-data '\(externalData)' \(problem)")
         }
@@ -90,6 +92,8 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         let pipeline = try mergedPipeline()
+        // Every file this run writes, checked before any work: nothing is written unless all can be.
+        for path in [outputPath, reportOptions.path].compactMap({ $0 }) { try OutputDestination.check(path) }
         let loaded = try ModelFile.read(path: model)
         let manager = try PassManager(pipeline: pipeline, options: instrumentation.managerOptions)
         let modelPath = model

@@ -37,6 +37,16 @@ public struct QdqcCommand: ParsableCommand {
 
     /// Parses `arguments`, runs the chosen subcommand, prints any error, and returns the exit status.
     public static func run(arguments: [String]) -> Int32 {
+        // ArgumentParser answers `help <unknown>` with the root help and status 0; a typo is a usage error.
+        if arguments.count > 1, arguments[0] == "help", !arguments[1].hasPrefix("-") {
+            let names = configuration.subcommands.map { $0._commandName }
+            if !names.contains(arguments[1]) {
+                StandardError.write(
+                    "error: help: unknown command '\(CLIError.oneLine(arguments[1]))' (commands: "
+                        + names.joined(separator: ", ") + ")\n")
+                return ExitCode.validationFailure.rawValue
+            }
+        }
         do {
             var command = try parseAsRoot(SmoothQuantOptions.attachingDefaultAlpha(to: arguments))
             try command.run()

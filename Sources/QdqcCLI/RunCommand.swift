@@ -54,6 +54,8 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Before any work, so a missing folder is one line about OUT rather than a Foundation error dump.
+        try OutputDestination.checkFolder(of: output)
         let loaded = try ModelFile.read(path: model)
         let interpreter: Interpreter
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import OnnxIO
 
 #if canImport(Glibc)
     import Glibc
@@ -20,7 +21,8 @@ final class FileReader {
     /// Opens `path` for reading.
     init(path: String) throws {
         self.path = path
-        descriptor = open(path, O_RDONLY)
+        // Non-blocking, so a named pipe opens at once and is refused below instead of waiting for a writer.
+        descriptor = open(path, O_RDONLY | O_NONBLOCK)
         guard descriptor >= 0 else {
             throw TensorFileError(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
         }
@@ -29,9 +31,9 @@ final class FileReader {
             close(descriptor)
             throw TensorFileError(path: path, reason: "cannot stat: \(String(cString: strerror(errno)))")
         }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
+        if let problem = RegularFile.problem(mode: status.st_mode) {
             close(descriptor)
-            throw TensorFileError(path: path, reason: "not a regular file")
+            throw TensorFileError(path: path, reason: "\(problem)")
         }
         size = Int(status.st_size)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import OnnxIO
 import OnnxIR
 import ZIPFoundation
 
@@ -22,11 +23,12 @@ public final class NpzReader: @unchecked Sendable {
     /// Opens the archive at `path` and lists its arrays.
     public init(path: String) throws {
         self.path = path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw TensorFileError(path: path, reason: "cannot open: no such file")
+        // Checked before the zip reader opens it: a named pipe would block, a device never end.
+        switch RegularFile.problem(atPath: path) {
+        case nil: break
+        case .folder?: throw TensorFileError(path: path, reason: "is a folder, not an .npz file")
+        case let problem?: throw TensorFileError(path: path, reason: "cannot open: \(problem)")
         }
-        guard !isDirectory.boolValue else { throw TensorFileError(path: path, reason: "is a folder, not an .npz file") }
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {

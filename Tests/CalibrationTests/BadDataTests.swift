@@ -1,6 +1,7 @@
-import Calibration
 import Quantization
 import Testing
+
+@testable import Calibration
 
 /// NaN, infinities, constant and empty tensors: a documented, finite result or a clear error for every method.
 @Suite struct BadDataTests {
@@ -70,6 +71,34 @@ import Testing
         let result = try wrong.result()
         #expect(result.histogram?.outOfRange == 2)
         try expectSafe(result, "entropy with values beyond the known range")
+    }
+
+    /// Ranges at the ends of float32 used to trap ("Float value cannot be converted to Int"): a range near
+    /// 1e-38 made the bin scale infinite, one near 3.4e38 made `value - lower` infinite.
+    @Test(arguments: [EntropyVariant.onnxRuntime, .tensorRT])
+    func knownRangeEntropyTakesRangesAtTheEndsOfFloat32(variant: EntropyVariant) throws {
+        let extremes: [[Float]] = [
+            [0, 0, 0, -1e-38], [1e-45, 0, 0, 0], [3.4e38, -3.4e38, 0, 1], [3.4e38, 3.3e38, 0, 1],
+            [-.greatestFiniteMagnitude, .greatestFiniteMagnitude], [.leastNonzeroMagnitude, -.leastNonzeroMagnitude],
+        ]
+        for values in extremes {
+            let absMax = values.map(abs).max() ?? 0
+            var observer = try EntropyObserver(options: EntropyOptions(variant: variant), knownAbsMax: absMax)
+            try Feed.batch(&observer, values)
+            let result = try observer.result()
+            #expect(result.range.isFinite && result.range.min <= result.range.max, "\(values): \(result.range)")
+            #expect(result.histogram?.outOfRange == 0, "\(values)")
+        }
+    }
+
+    @Test func aFixedRangeHistogramBinsEveryValueOfAnExtremeRange() throws {
+        for (lower, upper): (Float, Float) in [(-1e-38, 0), (-3.4e38, 3.4e38), (-.greatestFiniteMagnitude, 0)] {
+            var histogram = try FixedRangeHistogram(lower: lower, upper: upper, bins: 64, countsMagnitudes: false)
+            #expect(histogram.edges.allSatisfy { $0.isFinite }, "[\(lower), \(upper)]")
+            [lower, upper, 0, lower / 2].withUnsafeBufferPointer { histogram.add($0) }
+            #expect(histogram.counts.reduce(0, +) == 4)
+            #expect(histogram.counts.first ?? 0 >= 1 && histogram.counts.last ?? 0 >= 1)
+        }
     }
 
     @Test func shapesThatDoNotFitAreErrors() throws {

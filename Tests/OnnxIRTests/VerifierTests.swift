@@ -1,3 +1,4 @@
+import Foundation
 import OnnxIR
 import Testing
 
@@ -95,5 +96,50 @@ private func model(_ build: (GraphBuilder) throws -> Void) throws -> Model {
         #expect(m.graph.initializers.count == 1)
         #expect(m.graph.inputs[0] === m.graph.initializers[0])
         try Verifier().verify(m)
+    }
+
+    @Test func aRepeatedAttributeIsRejected() throws {
+        let m = try model { builder in
+            builder.addInput(name: "x", type: nil)
+            try builder.addNode(
+                opType: "Concat", domain: nil, name: "cat", inputNames: ["x", "x"], outputNames: ["y"],
+                attributes: [Attribute("axis", .int(0)), Attribute("axis", .int(1))])
+            builder.addOutput(name: "y", type: nil)
+        }
+        #expect(throws: IRError.invalidModel("node 'cat' has attribute 'axis' more than once")) {
+            try Verifier().verify(m)
+        }
+    }
+
+    @Test func anInitializerWhoseDataDoesNotFitItsDimsIsRejected() throws {
+        let cases: [(Tensor, String)] = [
+            (
+                Tensor(name: "w", dataType: .float, dims: [4], storage: .raw(Data([0, 0, 0, 0]))),
+                "raw_data holds 4 bytes"
+            ),
+            (Tensor(name: "w", dataType: .float, dims: [1 << 40], storage: .floats([1])), "float_data holds 1 entries"),
+            (Tensor(name: "w", dataType: .float, dims: [-2], storage: .raw(Data())), "dimension -2 is negative"),
+            (Tensor(name: "w", dataType: .undefined, dims: [1], storage: .raw(Data([0]))), "data_type is 0"),
+            (Tensor(name: "w", dataType: .int64, dims: [3], storage: .none), "has no data for its 3 elements"),
+            (Tensor(name: "w", dataType: .int4, dims: [3], storage: .int32s([0x21, 0x03, 0])), "int32_data holds 3"),
+        ]
+        for (tensor, fragment) in cases {
+            let m = try model { builder in
+                builder.addInitializer(tensor)
+                builder.addOutput(name: "w", type: nil)
+            }
+            do {
+                try Verifier().verify(m)
+                Issue.record("accepted: \(fragment)")
+            } catch let error as IRError {
+                #expect("\(error)".hasPrefix("tensor 'w': ") && "\(error)".contains(fragment), "\(error)")
+            }
+        }
+        // Sub-byte types pack two elements to an int32_data entry.
+        let packed = try model { builder in
+            builder.addInitializer(Tensor(name: "w", dataType: .int4, dims: [3], storage: .int32s([0x21, 0x03])))
+            builder.addOutput(name: "w", type: nil)
+        }
+        try Verifier().verify(packed)
     }
 }

@@ -5,12 +5,12 @@ import Testing
 
 /// Buffers come from plain malloc (see `ArrayBuffer.allocateAligned`) yet start on a cache line.
 @Suite struct ArrayBufferTests {
-    @Test func allocatedBuffersStartOnA64ByteBoundaryAndHoldTheirBytes() {
+    @Test func allocatedBuffersStartOnA64ByteBoundaryAndHoldTheirBytes() throws {
         // Odd sizes make malloc hand out blocks at every 16-byte offset.
         var buffers: [ArrayBuffer] = []
         for size in [0, 1, 3, 17, 63, 64, 65, 1000, 4099, 1 << 20, (3 << 20) + 5] {
             for zeroed in [false, true] {
-                let buffer = zeroed ? ArrayBuffer(zeroedByteCount: size) : ArrayBuffer(byteCount: size)
+                let buffer = try #require(zeroed ? ArrayBuffer(zeroedByteCount: size) : ArrayBuffer(byteCount: size))
                 #expect(Int(bitPattern: buffer.pointer) % ArrayBuffer.alignment == 0, "\(size) bytes")
                 #expect(buffer.byteCount == size)
                 if zeroed {
@@ -23,9 +23,16 @@ import Testing
             }
         }
         // One byte into a malloc'ed block: never aligned for Float, so the bytes are copied.
-        let copied = ArrayBuffer(sharing: Data(repeating: 7, count: 101).dropFirst(), alignment: 4)
+        let copied = try #require(ArrayBuffer(sharing: Data(repeating: 7, count: 101).dropFirst(), alignment: 4))
         #expect(Int(bitPattern: copied.pointer) % ArrayBuffer.alignment == 0)
         #expect(!copied.isShared)
         #expect(UnsafeRawBufferPointer(start: copied.pointer, count: 100).allSatisfy { $0 == 7 })
+    }
+
+    @Test func memoryThatCannotBeHadIsNilNotATrap() {
+        // A size no machine has: malloc refuses, and the interpreter turns nil into an error naming the tensor.
+        #expect(ArrayBuffer(byteCount: Int.max / 2) == nil)
+        #expect(ArrayBuffer(byteCount: Int.max) == nil)
+        #expect(ArrayBuffer(zeroedByteCount: Int.max - 10) == nil)
     }
 }

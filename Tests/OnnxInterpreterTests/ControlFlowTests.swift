@@ -66,6 +66,37 @@ import Testing
         #expect(try outputs["history"]?.floatValues() == [2, 20, 3, 30, 4, 40])
     }
 
+    @Test func aLoopThatWouldRunForEverStopsAtTheIterationLimit() throws {
+        // Trip count 2^62 used to run for ever in `run` and calibration.
+        let model = try model { builder in
+            builder.addInitializer(Tensor.int64s([1 << 62], dims: [], name: "trips"))
+            builder.addInitializer(Tensor(name: "go", dataType: .bool, dims: [], storage: .raw(.init([1]))))
+            let body = GraphBuilder(name: "body", outer: builder)
+            body.addInput(name: "i", type: .tensor(.int64, Shape(static: [])))
+            body.addInput(name: "c", type: .tensor(.bool, Shape(static: [])))
+            body.addInput(name: "v", type: .tensor(.float, Shape(static: [2])))
+            try body.addNode(
+                opType: "Identity", domain: nil, name: "keep_going", inputNames: ["c"], outputNames: ["c_next"],
+                attributes: [])
+            try body.addNode(
+                opType: "Identity", domain: nil, name: "same", inputNames: ["v"], outputNames: ["v_next"],
+                attributes: [])
+            body.addOutput(name: "c_next", type: nil)
+            body.addOutput(name: "v_next", type: nil)
+            try builder.addNode(
+                opType: "Loop", domain: nil, name: "endless", inputNames: ["trips", "go", "x"], outputNames: ["final"],
+                attributes: [Attribute("body", .graph(try body.finish()))])
+            builder.addOutput(name: "final", type: nil)
+        }
+        // The default limit takes a while in a debug build; a smaller one shows the same stop.
+        let error = #expect(throws: InterpreterError.self) {
+            try Interpreter(model: model, loopIterationLimit: 1000).run(["x": Arrays.f([1, 10], [2])])
+        }
+        let message = error.map { "\($0)" } ?? ""
+        #expect(message.contains("endless") && message.contains("stopped after 1000 iterations"), "\(message)")
+        #expect(Interpreter.maximumLoopIterations == 1 << 20)
+    }
+
     @Test func scanRunsOverTheSequenceAxis() throws {
         let model = try model { builder in
             builder.addInput(name: "sequence", type: .tensor(.float, Shape(static: [3, 2])))

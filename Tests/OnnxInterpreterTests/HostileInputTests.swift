@@ -55,4 +55,22 @@ import Testing
         let text = Tensor(name: "s", dataType: .string, dims: [1], storage: .strings([[65]]))
         #expect(throws: InterpreterError.self) { try NDArray(tensor: text) }
     }
+
+    @Test func splitSizesPastInt64AreErrors() throws {
+        let x = try Arrays.f([1, 2, 3, 4], [4])
+        let half = Int64(1) << 62
+        // 2^62 + 2^62 overflows Int64: the sum used to trap.
+        #expect(throws: InterpreterError.self) {
+            try SingleNode.run("Split", [x, Arrays.i64([half, half], [2])], outputs: 2)
+        }
+        #expect(throws: InterpreterError.self) {
+            try SingleNode.run("Split", [x, Arrays.i64([Int64.max, 1], [2])], outputs: 2)
+        }
+        // A num_outputs far above the node's outputs used to size an array from it.
+        #expect(throws: InterpreterError.self) {
+            try SingleNode.run("Split", [x], attributes: [.int("num_outputs", Int(huge))], outputs: 2, opset: 18)
+        }
+        let parts = try SingleNode.run("Split", [x, Arrays.i64([1, 3], [2])], outputs: 2)
+        #expect(try parts.map { try $0.floatValues() } == [[1], [2, 3, 4]])
+    }
 }

@@ -136,4 +136,25 @@ import Testing
             cut += 97
         }
     }
+
+    @Test(arguments: [("uint8", "-1"), ("uint8", "256"), ("int8", "200"), ("int8", "-129"), ("int16", "40000")])
+    func anIntegerLiteralOutOfItsTypesRangeIsAnError(type: String, literal: String) throws {
+        // These used to be stored as wrapped bit patterns (`uint8 {-1}` became 255).
+        let text =
+            "<ir_version: 8, opset_import: [\"\" : 17]>\ng (float x) => (float y)\n <\(type)[1] q = {\(literal)}>\n"
+            + "{\n y = Relu (x)\n}"
+        let error = #expect(throws: TextParseError.self) { try TextParser.parseModel(text) }
+        #expect(
+            error?.description.contains("\(literal) is out of range for \(type)") == true,
+            "\(String(describing: error))")
+    }
+
+    @Test func integerLiteralsAtTheEndsOfTheirRangesAreKept() throws {
+        let text =
+            "<ir_version: 8, opset_import: [\"\" : 17]>\ng (float x) => (float y)\n"
+            + " <uint8[2] u = {0, 255}, int8[2] s = {-128, 127}>\n{\n y = Relu (x)\n}"
+        let model = try TextParser.parseModel(text)
+        #expect(
+            try model.graph.initializers.map { try $0.initializer?.rawBytes() } == [Data([0, 255]), Data([128, 127])])
+    }
 }

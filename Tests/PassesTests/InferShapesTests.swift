@@ -95,4 +95,68 @@ import Testing
         let (model, _) = try run(text)
         #expect(model.graph.outputs.first?.type == .tensor(.float16, Shape(static: [2])))
     }
+
+    @Test(arguments: [
+        "y = Reshape (x, s)", "y = Expand (x, s)", "y = ConstantOfShape (s)",
+    ])
+    func aHugeDeclaredShapeInputIsAnErrorNotAnAllocation(node: String) throws {
+        // The shape input's declared length is the output's rank: 2^62 (and 2^31) used to be allocated.
+        for length in ["4611686018427387904", "2147483648"] {
+            let text = header() + "g (float[4] x, int64[\(length)] s) => (y) {\n \(node)\n}"
+            do {
+                _ = try run(text)
+                Issue.record("\(node) with int64[\(length)] was accepted")
+            } catch let error as ShapeInferenceError {
+                #expect(error.description.contains("shape input 's' is declared with \(length) elements"))
+            }
+        }
+        // An initializer's dims declare its length the same way, whatever data it holds.
+        let initializer = header() + "g (float[4] x) => (y)\n <int64[2] s = {2, 2}>\n{\n \(node)\n}"
+        let model = try TextParser.parseModel(initializer)
+        if let shape = model.graph.initializers.first {
+            shape.initializer?.dims = [Int64(1) << 62]
+            shape.type = .tensor(.int64, Shape(static: [Int64(1) << 62]))
+        }
+        #expect(throws: ShapeInferenceError.self) {
+            try InferShapesPass(options: [:]).run(on: model, context: PassContext())
+        }
+    }
+
+    @Test func aDeclaredRankUpToTheLimitIsKept() throws {
+        let text = header() + "g (float[4] x, int64[\(InferShapesPass.maximumRank)] s) => (y) {\n y = Reshape (x, s)\n}"
+        let (model, _) = try run(text)
+        #expect(model.graph.outputs.first?.shape?.rank == InferShapesPass.maximumRank)
+    }
+
+    @Test func splitSizesPastInt64AreAnError() throws {
+        let sizes = "int64[2] sp = {4611686018427387904, 4611686018427387904}"
+        let text = header() + "g (float[4] x) => (y, z)\n <\(sizes)>\n{\n y, z = Split (x, sp)\n}"
+        do {
+            _ = try run(text)
+            Issue.record("split sizes adding up past Int64 were accepted")
+        } catch let error as ShapeInferenceError {
+            #expect(error.description.hasSuffix("does not add up to 4"))
+        }
+        let negative = header() + "g (float[4] x) => (y, z)\n <int64[2] sp = {6, -2}>\n{\n y, z = Split (x, sp)\n}"
+        #expect(throws: ShapeInferenceError.self) { try run(negative) }
+    }
+
+    @Test func aWrongDeclaredIntermediateShapeGivesWayToInferenceWithARemark() throws {
+        // An exporter wrote value_info for 'h' that contradicts the operators (the OCR model of issue 16).
+        let text =
+            header() + "g (float[2,3] a) => (float[2,3] y)\n <float[1,seqlen] h>\n{\n h = Relu (a)\n y = Relu (h)\n}"
+        let model = try TextParser.parseModel(text)
+        var remarks: [String] = []
+        _ = try InferShapesPass(options: [:]).run(on: model, context: PassContext(remark: { remarks.append($0) }))
+        #expect(model.graph.valueInfo.first { $0.name == "h" }?.type == .tensor(.float, Shape(static: [2, 3])))
+        #expect(
+            remarks == [
+                "infer-shapes: value 'h' is declared float[1,seqlen] but inferred float[2,3]; the declaration is a "
+                    + "hint, the inferred shape is kept"
+            ])
+        // A different element type is not a hint gone wrong: still an error.
+        let wrongType =
+            header() + "g (float[2,3] a) => (float[2,3] y)\n <int64[2,3] h>\n{\n h = Relu (a)\n y = Relu (h)\n}"
+        #expect(throws: ShapeInferenceError.self) { try run(wrongType) }
+    }
 }

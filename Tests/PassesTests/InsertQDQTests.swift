@@ -76,6 +76,19 @@ import Testing
         #expect(ortSession.quantizationDecisions.contains { $0.tensor == "b" && $0.format == "int32" })
     }
 
+    @Test func aGraphInputThatIsAlsoAGraphOutputKeepsItsName() throws {
+        // ort quantizes graph outputs by renaming the float value; for a graph input that renamed the
+        // model's input ('x' became 'x_float'), so users' feeds no longer matched.
+        let text = Self.convModel.replacingOccurrences(
+            of: "=> (float[1,2,4,4] y)", with: "=> (float[1,2,4,4] y, float[1,1,4,4] x)")
+        let (model, _) = try Self.run(
+            text, pipeline: "insert-qdq{target=ort}", ranges: ["x": (-1, 2), "c": (-3, 3), "y": (0, 3)])
+        #expect(model.graph.inputs.map(\.name) == ["x"])
+        #expect(model.graph.outputs.map(\.name) == ["y", "x"])
+        #expect(model.graph.outputs[1] === model.graph.inputs[0])
+        try Verifier().verify(model)
+    }
+
     @Test func aTensorWithoutCalibrationIsAnErrorNamingIt() throws {
         #expect {
             try Self.run(Self.convModel, pipeline: "insert-qdq{target=ort}", ranges: ["x": (-1, 2)])

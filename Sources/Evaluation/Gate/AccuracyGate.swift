@@ -14,17 +14,20 @@ public struct AccuracyGate: Sendable, Equatable {
     public var maxPerplexityIncrease: Double?
     /// Whether the output is written even when a check fails.
     public var keepOnFailure: Bool
+    /// Seconds one run of `metric` may take (`--metric-timeout`).
+    public var metricTimeout: Double
 
     /// Creates the gate; without bars it checks nothing.
     public init(
         minSQNR: Double? = nil, maxDrop: Double? = nil, metric: String? = nil, maxPerplexityIncrease: Double? = nil,
-        keepOnFailure: Bool = false
+        keepOnFailure: Bool = false, metricTimeout: Double = MetricCommand.defaultTimeout
     ) {
         self.minSQNR = minSQNR
         self.maxDrop = maxDrop
         self.metric = metric
         self.maxPerplexityIncrease = maxPerplexityIncrease
         self.keepOnFailure = keepOnFailure
+        self.metricTimeout = metricTimeout
     }
 
     /// Whether any bar is set.
@@ -41,6 +44,9 @@ public struct AccuracyGate: Sendable, Equatable {
         if let maxDrop, !maxDrop.isFinite { return "--max-drop must be a finite number" }
         if let maxPerplexityIncrease, !(maxPerplexityIncrease.isFinite && maxPerplexityIncrease >= 0) {
             return "--max-perplexity-increase must be a finite number at least 0 (0.05 allows 5% more)"
+        }
+        if !(metricTimeout > 0 && metricTimeout <= 1e9) {
+            return "--metric-timeout must be a number of seconds above 0"
         }
         if keepOnFailure, !isActive {
             return "--keep-on-failure needs --min-sqnr, --max-drop or --max-perplexity-increase"
@@ -80,7 +86,7 @@ public struct AccuracyGate: Sendable, Equatable {
         -> ReportGateCheck?
     {
         guard let bar = maxDrop, let template = metric else { return nil }
-        let metric = MetricCommand(template: template)
+        let metric = MetricCommand(template: template, timeout: metricTimeout)
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("qdqc-metric-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
         do {

@@ -47,14 +47,18 @@ struct DeadCodeSweep {
     }
 
     private mutating func removeUnreadInitializers(of graph: Graph) throws {
-        for value in graph.initializers + graph.sparseInitializers {
+        let inputs = Set(graph.inputs.map(ObjectIdentifier.init))
+        var unread: [Value] = []
+        var seen = Set<ObjectIdentifier>()
+        for value in graph.initializers + graph.sparseInitializers where seen.insert(ObjectIdentifier(value)).inserted {
             let isKept =
-                graph.inputs.contains { $0 === value } || value.isAnyGraphOutput || protectedNames.contains(value.name)
-                || value.hasUses
-            if isKept { continue }
-            try graph.removeInitializer(value)
-            removedInitializers += 1
+                inputs.contains(ObjectIdentifier(value)) || value.isAnyGraphOutput
+                || protectedNames.contains(value.name) || value.hasUses
+            if !isKept { unread.append(value) }
         }
+        // In one batch: removing them one by one rescans the graph's lists each time.
+        try graph.removeInitializers(unread)
+        removedInitializers += unread.count
     }
 
     /// Tells about nodes kept only because they have no outputs, once per run.

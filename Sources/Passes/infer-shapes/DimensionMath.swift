@@ -14,6 +14,17 @@ enum DimensionMath {
         }
     }
 
+    /// The sum of `sizes`, or nil when it overflows `Int64` (sizes read from a file may add up to anything).
+    static func checkedSum(_ sizes: [Int64]) -> Int64? {
+        var total: Int64 = 0
+        for size in sizes {
+            let (sum, overflow) = total.addingReportingOverflow(size)
+            if overflow { return nil }
+            total = sum
+        }
+        return total
+    }
+
     /// Numpy broadcasting of two dimensions; nil when two known sizes cannot broadcast.
     ///
     /// A known size other than 1 wins over a symbol or an unknown (the only

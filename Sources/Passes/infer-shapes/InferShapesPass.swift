@@ -14,6 +14,13 @@ public struct InferShapesPass: Pass {
     public static let summary =
         "Infers element types and shapes (symbolic dimensions by name) and records them in value_info."
 
+    /// The largest rank inferred from a declared length (a shape input typed `int64[k]`); a larger `k` is an
+    /// error naming the input (docs/threat-model.md).
+    ///
+    /// Files may declare any length, and one entry per declared element would let a 100-byte model ask
+    /// for terabytes. ONNX sets no rank limit; no engine runs tensors anywhere near this rank.
+    public static let maximumRank = 1024
+
     /// Creates the pass; it takes no options.
     public init(options: [String: String]) throws {
         _ = try PassOptionReader(options, for: Self.self)
@@ -23,6 +30,7 @@ public struct InferShapesPass: Pass {
     public func run(on model: Model, context: PassContext) throws -> PassResult {
         let inference = ShapeInference(opset: model.opsetVersion(for: "") ?? Self.latestKnownOpset)
         try inference.infer(model.graph)
+        for remark in inference.remarks { context.remark("infer-shapes: \(remark)") }
         return PassResult(
             changed: inference.typedValues > 0,
             statistics: [

@@ -7,6 +7,8 @@ import OnnxIR
 final class ShapeInference {
     /// Values whose type this run set or made more precise.
     private(set) var typedValues = 0
+    /// What the run has to tell: declared intermediate shapes it replaced.
+    private(set) var remarks: [String] = []
     private let opset: Int64
     private var contents: [ObjectIdentifier: [Dimension]] = [:]
 
@@ -123,15 +125,37 @@ final class ShapeInference {
         guard !inferred.isEmpty else { return }
         let existing = value.type
         if let existing, TensorSignature(existing) == nil { return }
-        guard let merged = try TypeMerge.merge(declared: existing, inferred: inferred, value: value, node: node) else {
-            return
+        let merged: ValueType?
+        do {
+            merged = try TypeMerge.merge(declared: existing, inferred: inferred, value: value, node: node)
+        } catch let conflict as ShapeInferenceError {
+            guard let replaced = Self.replacingHint(existing, of: value, with: inferred) else { throw conflict }
+            // A declared intermediate shape is a hint an exporter may have got wrong (ONNX Runtime runs such
+            // models); the rules follow the operators' definitions, so they win, and the user is told.
+            remarks.append(conflict.message + "; the declaration is a hint, the inferred shape is kept")
+            merged = replaced
         }
+        guard let merged else { return }
         value.type = merged
         typedValues += 1
         let isNodeOutput = value.producer != nil
-        let isGraphOutput = graph.outputs.contains { $0 === value }
+        // The value's own output slots, not a scan of the graph's outputs per value (n² for n outputs).
+        let isGraphOutput = value.isGraphOutput && value.graph === graph
         if isNodeOutput, !isGraphOutput, annotated.insert(ObjectIdentifier(value)).inserted {
             graph.valueInfo.append(value)
         }
+    }
+
+    /// The inferred type in place of `declared` when only the shape of an intermediate value (a node output
+    /// that is no graph's output) disagrees; nil when the conflict must stay an error.
+    private static func replacingHint(_ declared: ValueType?, of value: Value, with inferred: TensorSignature)
+        -> ValueType?
+    {
+        guard value.producer != nil, !value.isAnyGraphOutput, let dimensions = inferred.dimensions else { return nil }
+        let declaredType = TensorSignature(declared)?.elementType
+        if let declaredType, let inferredType = inferred.elementType, declaredType != inferredType { return nil }
+        return ValueType(
+            .tensor(elementType: declaredType ?? inferred.elementType, shape: Shape(dimensions)),
+            denotation: declared?.denotation)
     }
 }

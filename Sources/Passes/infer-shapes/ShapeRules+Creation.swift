@@ -23,7 +23,7 @@ extension ShapeRules {
         }
         table["ConstantOfShape"] = { context in
             let type = context.node.attribute("value")?.tensor?.dataType ?? .float
-            return [TensorSignature(type, context.contents(0) ?? unknownDimensions(fromShapeInput: 0, context))]
+            return [TensorSignature(type, try context.contents(0) ?? unknownDimensions(fromShapeInput: 0, context))]
         }
         table["Range"] = { context in [TensorSignature(context.elementType(0), [try rangeLength(context)])] }
         table["EyeLike"] = { context in

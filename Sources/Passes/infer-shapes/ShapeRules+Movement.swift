@@ -18,16 +18,24 @@ extension ShapeRules {
     }
 
     /// The rank a shape-like input (a 1-D tensor of `k` elements) implies, with every size unknown.
-    static func unknownDimensions(fromShapeInput index: Int, _ context: ShapeRuleContext) -> [Dimension]? {
+    ///
+    /// `k` comes from the input's declared type, which a file may set to anything: a rank above
+    /// `maximumRank` (or a negative `k`) is an error naming the input, never an allocation of `k` entries.
+    static func unknownDimensions(fromShapeInput index: Int, _ context: ShapeRuleContext) throws -> [Dimension]? {
         guard let dimensions = context.dimensions(index), dimensions.count == 1, let count = dimensions[0].value else {
             return nil
+        }
+        guard count >= 0, count <= Int64(maximumRank) else {
+            let name = context.node.inputs[index]?.name ?? "input \(index)"
+            throw context.fail(
+                "shape input '\(name)' is declared with \(count) elements, a rank outside 0...\(maximumRank)")
         }
         return Array(repeating: .unknown, count: Int(count))
     }
 
     private static func reshape(_ context: ShapeRuleContext) throws -> [Dimension]? {
         let input = context.dimensions(0)
-        guard let target = context.contents(1) else { return unknownDimensions(fromShapeInput: 1, context) }
+        guard let target = context.contents(1) else { return try unknownDimensions(fromShapeInput: 1, context) }
         let allowZero = try context.int("allowzero", default: 0) != 0
         var output: [Dimension] = []
         var inferredAxis: Int?
@@ -127,7 +135,9 @@ extension ShapeRules {
             guard given.count == count else {
                 throw context.fail("split has \(given.count) entries for \(count) outputs")
             }
-            if let size = input[axis].value, given.reduce(0, +) != size {
+            guard given.allSatisfy({ $0 >= 0 }) else { throw context.fail("split \(given) has a negative size") }
+            // Sizes come from the file: added with overflow checks, a sum past Int64 is simply wrong.
+            if let size = input[axis].value, DimensionMath.checkedSum(given) != size {
                 throw context.fail("split \(given) does not add up to \(size)")
             }
             sizes = given.map { .known($0) }
@@ -166,7 +176,7 @@ extension ShapeRules {
 
     private static func expand(_ context: ShapeRuleContext) throws -> [Dimension]? {
         guard let input = context.dimensions(0),
-            let target = context.contents(1) ?? unknownDimensions(fromShapeInput: 1, context)
+            let target = try context.contents(1) ?? unknownDimensions(fromShapeInput: 1, context)
         else { return nil }
         guard let result = DimensionMath.broadcast([input, target]) else {
             throw context.fail(

@@ -34,10 +34,15 @@ extension ShapeRules {
                 "weight \(ShapeRuleContext.text(w)) and input \(ShapeRuleContext.text(x)) differ in rank")
         }
         let group = try context.int("group", default: 1)
-        if let w, let channels = x[1].value, let perGroup = w[1].value, channels != perGroup * group {
-            throw context.fail(
-                "input has \(channels) channels but weight \(ShapeRuleContext.text(w)) with group \(group) expects "
-                    + "\(perGroup * group)")
+        guard group > 0 else { throw context.fail("group \(group) must be positive") }
+        if let w, let channels = x[1].value, let perGroup = w[1].value {
+            // Both numbers come from the file: their product may overflow.
+            let (expected, overflow) = perGroup.multipliedReportingOverflow(by: group)
+            if overflow || channels != expected {
+                throw context.fail(
+                    "input has \(channels) channels but weight \(ShapeRuleContext.text(w)) with group \(group) does "
+                        + "not fit it")
+            }
         }
         let kernel = try kernelShape(context, spatialRank: x.count - 2, weight: w.map { Array($0.dropFirst(2)) })
         let spatial = try windowOutputs(context, input: Array(x.dropFirst(2)), kernel: kernel, ceilMode: false)
@@ -55,6 +60,7 @@ extension ShapeRules {
                 "weight \(ShapeRuleContext.text(w)) and input \(ShapeRuleContext.text(x)) differ in rank")
         }
         let group = try context.int("group", default: 1)
+        guard group > 0 else { throw context.fail("group \(group) must be positive") }
         let channels = w.map { DimensionMath.multiply($0[1], .known(group)) } ?? .unknown
         if let outputShape = try context.ints("output_shape") {
             guard outputShape.count >= rank else { throw context.fail("output_shape has fewer than \(rank) entries") }

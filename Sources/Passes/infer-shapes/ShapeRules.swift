@@ -9,6 +9,9 @@ enum ShapeRules {
     /// A rule: the node's view in, the outputs' signatures out.
     typealias Rule = @Sendable (ShapeRuleContext) throws -> [TensorSignature?]
 
+    /// The largest rank a rule derives from a declared length (`InferShapesPass.maximumRank`).
+    static var maximumRank: Int { InferShapesPass.maximumRank }
+
     /// The rule for `opType` in the default domain, if there is one.
     static func rule(for opType: String) -> Rule? { table[opType] }
 

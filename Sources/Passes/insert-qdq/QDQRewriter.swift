@@ -139,7 +139,8 @@ struct QDQRewriter {
         rewrite.insert(dequantize, after: quantize)
         if mark.allUses {
             // The DequantizeLinear takes over the graph output's name, so the model's interface keeps its names.
-            let movesOutput = value.isGraphOutput && target.quantizesGraphOutputs
+            // A graph input that is also an output stays as it is: renaming it would change what users feed.
+            let movesOutput = value.isGraphOutput && target.quantizesGraphOutputs && value.producer != nil
             rewrite.replaceAllUses(
                 of: value, with: dequantized, graphOutputs: movesOutput ? .rewire : .leave, except: [quantize])
             if movesOutput {

@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import OnnxIO
 import Quantization
 
 /// A quantization config file (`--quant-config`, schema `schemas/quantization-config.schema.json`):
@@ -15,6 +16,9 @@ public struct QuantizationConfig: Sendable, Equatable {
 
     /// Reads and validates the file at `path`.
     public static func read(path: String) throws -> QuantizationConfig {
+        if let problem = RegularFile.problem(atPath: path) {
+            throw InsertQDQError("quantization config '\(path)': cannot read: \(problem)")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -657,11 +657,12 @@ def report(float_record, records, identity, environment, latency_load, args, fmt
                          f"{i['zero_blocks']} / {i['other_scale_blocks']} of {i['blocks']} "
                          f"| {i['int_elements_differing']} ({i['int_elements_differing_outside']}; "
                          f"{i['half_way_outside']}) of {i['int_elements']} | {notes} |")
-        lines += ["", "Where the two definitions differ: for a block whose extremes tie (max = −min) ORT takes the "
-                  "negative end (scale = min/−8 > 0) and qdqc the positive one; ORT rounds w·(1/scale), the float32 "
-                  "reciprocal, half away from zero, where qdqc rounds w/scale: at w/scale = k+0.5 exactly (frequent "
-                  "in weights that were float16) ORT's product falls just short of the half and rounds toward zero, "
-                  "qdqc's away from zero; ORT writes scale 0 for an all-zero block where qdqc writes 1."]
+        if any(i["sign_flipped_blocks"] or i["zero_blocks"] or i["half_way_outside"] for i in identity):
+            lines += ["", "ORT's rule: scale = (the end of larger magnitude, the minimum on a tie max = −min)/−8 "
+                      "(symmetric), codes = roundf(w·(1/scale)) with the float32 reciprocal, half away from zero, "
+                      "scale 0 for an all-zero block. A sign-flipped scale is a tie taken at the other end; an "
+                      "integer at w/scale = k+0.5 exactly (frequent in weights that were float16) differs when "
+                      "w/scale is rounded instead of w·(1/scale), which falls just short of the half."]
     return lines
 
 

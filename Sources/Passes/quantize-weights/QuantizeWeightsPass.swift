@@ -78,7 +78,7 @@ public struct QuantizeWeightsPass: Pass {
             name: "clip-both-ends", valueSyntax: "<bool>", defaultValue: "false",
             summary: "AWQ, extreme grid: the clip search also tries anchoring the block's other end on qmax."),
         PassOption(
-            name: "clip-grid", valueSyntax: "<integer>", defaultValue: "20",
+            name: "clip-grid", valueSyntax: "<integer>", defaultValue: "40",
             summary: "AWQ: the clip search tries shrinks 1 - i/n for this n."),
         PassOption(
             name: "rows", valueSyntax: "<integer>", defaultValue: "512",

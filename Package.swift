@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "Passes",
             dependencies: [
-                "OnnxIR", "OnnxText", "OnnxIO", "OnnxInterpreter", "Calibration", "Quantization", "SeededRandom",
+                "OnnxIR", "OnnxText", "OnnxIO", "OnnxInterpreter", "Calibration", "Quantization",
                 "ModelFiles",
             ]
         ),

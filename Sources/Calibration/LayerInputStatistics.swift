@@ -1,5 +1,4 @@
 import OnnxInterpreter
-import SeededRandom
 
 /// What weight algorithms need to know about one layer input (channels on the last axis), gathered one
 /// batch at a time in memory that does not grow with the number of samples.
@@ -14,25 +13,24 @@ import SeededRandom
 public struct LayerInputStatistics {
     /// Input channels (the last dimension), 0 before the first batch.
     public private(set) var channels = 0
-    /// Rows seen.
-    public private(set) var rowsSeen = 0
     /// `Σ|x|` per channel.
     private var magnitudeSums: [Double] = []
-    /// The kept rows, row-major `[rowCount, channels]`.
-    public private(set) var rows: [Float] = []
-    /// Rows kept.
-    public private(set) var rowCount = 0
+    private var reservoir: RowReservoir
     /// `XᵀX`, row-major `[channels, channels]`; empty unless requested.
     public private(set) var gram: [Double] = []
-    private let rowLimit: Int
     private let wantsGram: Bool
-    private var random: SplitMix64
+
+    /// Rows seen.
+    public var rowsSeen: Int { reservoir.seen }
+    /// The kept rows, row-major `[rowCount, channels]`.
+    public var rows: [Float] { reservoir.rows }
+    /// Rows kept.
+    public var rowCount: Int { reservoir.count }
 
     /// Statistics keeping up to `rowLimit` rows, and `XᵀX` when `gram`; `seed` fixes the row sample.
     public init(rowLimit: Int, gram: Bool, seed: UInt64) {
-        self.rowLimit = max(0, rowLimit)
+        reservoir = RowReservoir(limit: rowLimit, seed: seed)
         wantsGram = gram
-        random = SplitMix64(seed: seed)
     }
 
     /// The kept rows, each divided by its root mean square (a row of zeros stays zero), so that a squared
@@ -81,27 +79,11 @@ public struct LayerInputStatistics {
             batch[index] = value.isFinite ? Double(value) : 0
         }
         for row in 0..<batchRows {
-            for channel in 0..<channels { magnitudeSums[channel] += abs(batch[row * channels + channel]) }
-            keep(row: row, of: batch)
+            let start = row * channels
+            for channel in 0..<channels { magnitudeSums[channel] += abs(batch[start + channel]) }
+            reservoir.offer(channels: channels) { Float(batch[start + $0]) }
         }
         if wantsGram { try accumulateGram(batch, rows: batchRows) }
-    }
-
-    /// Reservoir step for one row.
-    private mutating func keep(row: Int, of batch: [Double]) {
-        rowsSeen += 1
-        guard rowLimit > 0 else { return }
-        let slot: Int
-        if rowCount < rowLimit {
-            slot = rowCount
-            rowCount += 1
-            rows.append(contentsOf: repeatElement(0, count: channels))
-        } else {
-            let pick = random.below(rowsSeen)
-            guard pick < rowLimit else { return }
-            slot = pick
-        }
-        for channel in 0..<channels { rows[slot * channels + channel] = Float(batch[row * channels + channel]) }
     }
 
     /// `gram += batchᵀ · batch`.

@@ -64,7 +64,7 @@ public struct GPTQ: Sendable {
                 for (offset, row) in members.enumerated() where !dead[row] {
                     for column in 0..<columns { slice[offset * columns + column] = values[row * columns + column] }
                 }
-                setSteps(of: block, from: slice, rows: nil, count: members.count, into: &matrix)
+                setSteps(of: block, from: slice, count: members.count, into: &matrix)
                 fixedSteps.insert(block)
             }
         }
@@ -105,7 +105,7 @@ public struct GPTQ: Sendable {
                             return Float(value)
                         }
                     }
-                    setSteps(of: block, from: current, rows: nil, count: members.count, into: &matrix)
+                    setSteps(of: block, from: current, count: members.count, into: &matrix)
                     fixedSteps.insert(block)
                 }
                 let diagonal = inverseFactor[i * rows + i]
@@ -166,16 +166,10 @@ public struct GPTQ: Sendable {
         block * blockSize..<min(rows, (block + 1) * blockSize)
     }
 
-    /// Sets the steps of `block` from values: `source` rows `rows` (row-major `[*, columns]`), or, with
-    /// `rows` nil, the first `count` rows of `source`.
-    private func setSteps(
-        of block: Int, from source: [Float], rows: [Int]?, count: Int = 0, into matrix: inout LowBitMatrix
-    ) {
+    /// Sets the steps of `block` from the first `count` rows of `source` (row-major `[count, columns]`).
+    private func setSteps(of block: Int, from source: [Float], count: Int, into matrix: inout LowBitMatrix) {
         let columns = matrix.columns
-        let rowList = rows ?? Array(0..<count)
-        for column in 0..<columns {
-            var extremes = BlockExtremes()
-            for row in rowList { extremes.add(source[row * columns + column]) }
+        for (column, extremes) in LowBitMatrix.blockExtremes(source, columns: columns, rows: 0..<count).enumerated() {
             matrix.steps[block * columns + column] = grid.step(for: extremes)
         }
     }

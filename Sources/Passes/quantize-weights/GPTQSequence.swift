@@ -7,7 +7,7 @@ import OnnxIR
 /// A wave is the set of layers at one depth: a layer's depth is one more than the deepest quantized
 /// layer its input depends on (Q, K and V of one block share a wave; the output projection follows).
 struct GPTQSequence {
-    /// The pass, whose `quantize` rounds each weight.
+    /// The pass, whose `write` quantizes each wave.
     let pass: QuantizeWeightsPass
 
     /// Quantizes every job, wave by wave.
@@ -16,27 +16,20 @@ struct GPTQSequence {
         context: PassContext
     ) throws {
         let depths = Self.depths(of: jobs)
-        let writer = LowBitWeightWriter(graph: model.graph)
         let collector = LayerInputCollector(rowLimit: 0, gram: true)
         let levels = Set(depths).sorted()
         for (number, level) in levels.enumerated() {
             var wave = jobs.indices.filter { depths[$0] == level }.map { jobs[$0] }
             let activations = Set(wave.compactMap { $0.sharedActivation?.name })
-            let statistics =
+            var statistics =
                 activations.isEmpty
                 ? [:]
                 : try collector.collect(
                     model: model, activations: Array(activations), source: source, context: context,
                     task: "\(QuantizeWeightsPass.argument) (wave \(number + 1)/\(levels.count))", pruned: true)
-            for index in wave.indices {
-                wave[index].statisticsInput = wave[index].sharedActivation?.name
-                guard
-                    let matrix = pass.quantize(
-                        wave[index], statistics: statistics, rowScales: [:], counters: &counters, context: context)
-                else { continue }
-                try writer.replace(wave[index], with: matrix)
-                counters.quantized += 1
-            }
+            for index in wave.indices { wave[index].statisticsInput = wave[index].sharedActivation?.name }
+            try pass.write(
+                wave, statistics: &statistics, rowScales: [:], into: model.graph, counters: &counters, context: context)
         }
         counters.counters["gptq-waves"] = levels.count
     }

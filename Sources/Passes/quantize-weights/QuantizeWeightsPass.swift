@@ -145,23 +145,35 @@ public struct QuantizeWeightsPass: Pass {
                 model: model, activations: Array(activations), source: source, context: context, task: Self.argument)
             for index in jobs.indices { jobs[index].statisticsInput = jobs[index].sharedActivation?.name }
         }
-        let writer = LowBitWeightWriter(graph: model.graph)
-        // Each input's statistics (a K×K matrix for GPTQ) go as soon as its last layer is quantized.
+        try write(
+            jobs, statistics: &statisticsByInput, rowScales: rowScales, into: model.graph, counters: &statistics,
+            context: context)
+        return PassResult(
+            changed: statistics.quantized > 0 || statistics.awqScaled > 0, statistics: statistics.counters)
+    }
+
+    /// Quantizes `jobs` and puts each result into `graph`; a weight that must stay in float is remarked.
+    ///
+    /// Each input's statistics (a K×K matrix for GPTQ) leave `statistics` as soon as its last layer is quantized.
+    func write(
+        _ jobs: [WeightOnlyJob], statistics: inout [String: LayerInputStatistics],
+        rowScales: [ObjectIdentifier: [Float]], into graph: Graph, counters: inout WeightOnlyStatistics,
+        context: PassContext
+    ) throws {
+        let writer = LowBitWeightWriter(graph: graph)
         var remainingReaders: [String: Int] = [:]
         for job in jobs { if let input = job.statisticsInput { remainingReaders[input, default: 0] += 1 } }
         for job in jobs {
             let quantized = quantize(
-                job, statistics: statisticsByInput, rowScales: rowScales, counters: &statistics, context: context)
+                job, statistics: statistics, rowScales: rowScales, counters: &counters, context: context)
             if let input = job.statisticsInput {
                 remainingReaders[input, default: 1] -= 1
-                if remainingReaders[input] == 0 { statisticsByInput[input] = nil }
+                if remainingReaders[input] == 0 { statistics[input] = nil }
             }
             guard let matrix = quantized else { continue }
             try writer.replace(job, with: matrix)
-            statistics.quantized += 1
+            counters.quantized += 1
         }
-        return PassResult(
-            changed: statistics.quantized > 0 || statistics.awqScaled > 0, statistics: statistics.counters)
     }
 
     /// The job's matrix quantized by the pass's method; nil (with a remark) when it must stay in float.

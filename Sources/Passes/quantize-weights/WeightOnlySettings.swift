@@ -76,26 +76,8 @@ struct WeightOnlySettings {
         guard blockSize >= 0 else {
             throw invalid("block-size", String(blockSize), "0 (per channel) or a positive integer")
         }
-        let pattern = try reader.string("exclude-nodes")
-        if pattern.isEmpty {
-            excludedNodes = nil
-        } else {
-            do {
-                excludedNodes = try NSRegularExpression(pattern: pattern)
-            } catch {
-                throw invalid("exclude-nodes", pattern, "a valid regular expression")
-            }
-        }
-        let skipPattern = try reader.string("clip-skip")
-        if skipPattern.isEmpty {
-            clipSkippedNodes = nil
-        } else {
-            do {
-                clipSkippedNodes = try NSRegularExpression(pattern: skipPattern)
-            } catch {
-                throw invalid("clip-skip", skipPattern, "a valid regular expression")
-            }
-        }
+        excludedNodes = try Self.expression(reader, "exclude-nodes")
+        clipSkippedNodes = try Self.expression(reader, "clip-skip")
         let ops = try reader.string("ops").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         guard !ops.isEmpty, ops.allSatisfy({ ["MatMul", "Gemm"].contains($0) }) else {
             throw invalid("ops", ops.joined(separator: ","), "MatMul, Gemm or MatMul,Gemm")
@@ -127,6 +109,19 @@ struct WeightOnlySettings {
 
     /// Whether AWQ's clip search skips the layer `name` (`clip-skip`).
     func skipsClip(_ name: String) -> Bool { Self.matches(clipSkippedNodes, name) }
+
+    /// The regular expression an option holds, nil when it is empty.
+    private static func expression(_ reader: PassOptionReader, _ option: String) throws -> NSRegularExpression? {
+        let pattern = try reader.string(option)
+        guard !pattern.isEmpty else { return nil }
+        do {
+            return try NSRegularExpression(pattern: pattern)
+        } catch {
+            throw PassError.invalidOptionValue(
+                pass: QuantizeWeightsPass.argument, option: option, value: pattern,
+                expected: "a valid regular expression")
+        }
+    }
 
     private static func matches(_ expression: NSRegularExpression?, _ name: String) -> Bool {
         guard let expression else { return false }

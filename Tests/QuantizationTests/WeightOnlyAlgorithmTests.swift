@@ -296,6 +296,78 @@ import Testing
         }
     }
 
+    /// The block-by-block refinement (`clipSweeps`) only moves a block's clip when the whole output error
+    /// drops, so it never ends above the independent per-block choice, and on correlated inputs it ends below.
+    @Test func clipSweepsLowerTheWholeOutputError() throws {
+        let (count, channels, columns) = (96, 128, 24)
+        let x = Self.inputs(count: count, channels: channels, seed: 41)
+        let weight = Self.weight(rows: channels, columns: columns, seed: 42)
+        let grid = try LowBitGrid(format: .int4, symmetric: true, rule: .extreme)
+        func error(sweeps: Int) throws -> Double {
+            let search = AWQSearch(blockSize: 32, grid: grid, clipGrid: 40, clipSweeps: sweeps)
+            let clip = try search.clipRatios(
+                rows: x, rowCount: count, weight: weight, channels: channels, columns: columns, tensor: "W")
+            let quantized = try LowBitMatrix.roundToNearest(
+                weight, rows: channels, columns: columns, blockSize: 32, grid: grid, clip: clip, tensor: "W")
+            return Self.outputError(x, count: count, weight, quantized.dequantized(), rows: channels, columns: columns)
+        }
+        let independent = try error(sweeps: 0)
+        let once = try error(sweeps: 1)
+        let twice = try error(sweeps: 2)
+        #expect(once < independent)
+        #expect(twice <= once * (1 + 1e-6))
+    }
+
+    /// A layer producing logits: each block's clip minimises the error weighted by the float softmax
+    /// (`p + 1/columns`), checked by brute force over the candidates with the softmax computed here.
+    @Test func logitClipSearchWeighsErrorsBySoftmax() throws {
+        let (count, channels, columns) = (24, 64, 40)
+        let x = Self.inputs(count: count, channels: channels, seed: 51)
+        let weight = Self.weight(rows: channels, columns: columns, seed: 52).map { $0 * 4 }
+        let grid = try LowBitGrid(format: .int4, symmetric: true, rule: .extreme)
+        let search = AWQSearch(blockSize: 32, grid: grid, clipGrid: 20)
+        let clip = try search.clipRatios(
+            rows: x, rowCount: count, weight: weight, channels: channels, columns: columns, logits: true, tensor: "W")
+        var probability = [Double](repeating: 0, count: count * columns)
+        for row in 0..<count {
+            let logits = (0..<columns).map { column in
+                (0..<channels).reduce(0.0) {
+                    $0 + Double(x[row * channels + $1]) * Double(weight[$1 * columns + column])
+                }
+            }
+            let top = logits.max() ?? 0
+            let sum = logits.reduce(0.0) { $0 + exp($1 - top) }
+            for column in 0..<columns { probability[row * columns + column] = exp(logits[column] - top) / sum }
+        }
+        let plain = try search.clipRatios(
+            rows: x, rowCount: count, weight: weight, channels: channels, columns: columns, tensor: "W")
+        #expect(plain != clip, "the softmax weighting changed no clip: the test shows nothing")
+        for block in 0..<2 {
+            for column in 0..<columns {
+                var errors: [Float: Double] = [:]
+                for step in 0..<10 {
+                    let ratio = 1 - Float(step) / 20
+                    let quantized = try LowBitMatrix.roundToNearest(
+                        weight, rows: channels, columns: columns, blockSize: 32, grid: grid,
+                        clip: [Float](repeating: ratio, count: 2 * columns), tensor: "W"
+                    ).dequantized()
+                    errors[ratio] = (0..<count).reduce(0.0) { sum, row in
+                        let difference = (block * 32..<(block + 1) * 32).reduce(0.0) { inner, channel in
+                            let index = channel * columns + column
+                            return inner + Double(x[row * channels + channel])
+                                * Double(quantized[index] - weight[index])
+                        }
+                        let weightOfError = probability[row * columns + column] + 1 / Double(columns)
+                        return sum + weightOfError * difference * difference
+                    }
+                }
+                let chosen = clip[block * columns + column]
+                let best = errors.values.min() ?? 0
+                #expect((errors[chosen] ?? .infinity) <= best * (1 + 1e-4) + 1e-12, "block \(block) column \(column)")
+            }
+        }
+    }
+
     /// Squared output error `‖X·W − X·Q‖²` over the rows.
     static func outputError(
         _ x: [Float], count: Int, _ weight: [Float], _ quantized: [Float], rows: Int, columns: Int

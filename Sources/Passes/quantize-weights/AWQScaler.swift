@@ -7,6 +7,8 @@ import Quantization
 /// times `s`, `1/s` folded into the producer or an inserted Mul; see `Smoother`).
 struct AWQScaler {
     let settings: WeightOnlySettings
+    /// The layers producing logits (`WeightOnlySettings.logitLayers`).
+    let logitLayers: Set<ObjectIdentifier>
 
     /// Scales the graph; returns the factors applied per layer node, so clip search can see `x / s`.
     func scale(
@@ -42,7 +44,7 @@ struct AWQScaler {
                 duoScaling: settings.duoScaling)
             let choice = try search.scales(
                 rows: settings.searchRows(input), rowCount: input.rowCount, meanMagnitude: input.meanMagnitude,
-                weights: weights,
+                weights: weights, logits: group.targets.map { logitLayers.contains(ObjectIdentifier($0.node)) },
                 tensor: group.activation.name)
             guard choice.ratio > 0, choice.scales.contains(where: { $0 != 1 }),
                 let outcome = try smoother.apply(group, scales: choice.scales)

@@ -72,11 +72,18 @@ public struct QuantizeWeightsPass: Pass {
             name: "clip-skip", valueSyntax: "<regex>", defaultValue: "",
             summary: "AWQ: layers whose node name matches skip the clip search (e.g. q_proj|k_proj)."),
         PassOption(
+            name: "logits", valueSyntax: "auto|none|<regex>", defaultValue: "auto",
+            summary: "AWQ: graph outputs holding logits (auto: names containing 'logit'); the layers producing "
+                + "them are judged by their softmax, not by squared error."),
+        PassOption(
             name: "max-shrink", valueSyntax: "<float>", defaultValue: "0.5",
             summary: "AWQ: the largest range shrink the clip search tries."),
         PassOption(
             name: "clip-both-ends", valueSyntax: "<bool>", defaultValue: "false",
             summary: "AWQ, extreme grid: the clip search also tries anchoring the block's other end on qmax."),
+        PassOption(
+            name: "clip-sweeps", valueSyntax: "<integer>", defaultValue: "2",
+            summary: "AWQ: passes choosing each block's clip again for the whole output error (blocks add up)."),
         PassOption(
             name: "clip-grid", valueSyntax: "<integer>", defaultValue: "40",
             summary: "AWQ: the clip search tries shrinks 1 - i/n for this n."),
@@ -112,6 +119,7 @@ public struct QuantizeWeightsPass: Pass {
             return PassResult(changed: false, statistics: statistics.counters)
         }
         var rowScales: [ObjectIdentifier: [Float]] = [:]
+        var logitLayers = Set<ObjectIdentifier>()
         var statisticsByInput: [String: LayerInputStatistics] = [:]
         switch settings.method {
         case .rtn:
@@ -121,7 +129,8 @@ public struct QuantizeWeightsPass: Pass {
             let activations = Set(jobs.compactMap { $0.sharedActivation?.name })
             statisticsByInput = try LayerInputCollector(rowLimit: settings.rowLimit, gram: false).collect(
                 model: model, activations: Array(activations), source: source, context: context, task: Self.argument)
-            rowScales = try AWQScaler(settings: settings).scale(
+            logitLayers = settings.logitLayers(in: model.graph)
+            rowScales = try AWQScaler(settings: settings, logitLayers: logitLayers).scale(
                 model: model, jobs: jobs, statistics: statisticsByInput, counters: &statistics, context: context)
             // Scaling replaced weights by scaled copies: find the layers again.
             var ignored = WeightOnlyStatistics()
@@ -146,8 +155,8 @@ public struct QuantizeWeightsPass: Pass {
             for index in jobs.indices { jobs[index].statisticsInput = jobs[index].sharedActivation?.name }
         }
         try write(
-            jobs, statistics: &statisticsByInput, rowScales: rowScales, into: model.graph, counters: &statistics,
-            context: context)
+            jobs, statistics: &statisticsByInput, rowScales: rowScales, logitLayers: logitLayers, into: model.graph,
+            counters: &statistics, context: context)
         return PassResult(
             changed: statistics.quantized > 0 || statistics.awqScaled > 0, statistics: statistics.counters)
     }
@@ -157,15 +166,17 @@ public struct QuantizeWeightsPass: Pass {
     /// Each input's statistics (a K×K matrix for GPTQ) leave `statistics` as soon as its last layer is quantized.
     func write(
         _ jobs: [WeightOnlyJob], statistics: inout [String: LayerInputStatistics],
-        rowScales: [ObjectIdentifier: [Float]], into graph: Graph, counters: inout WeightOnlyStatistics,
-        context: PassContext
+        rowScales: [ObjectIdentifier: [Float]], logitLayers: Set<ObjectIdentifier> = [], into graph: Graph,
+        counters: inout WeightOnlyStatistics, context: PassContext
     ) throws {
         let writer = LowBitWeightWriter(graph: graph)
         var remainingReaders: [String: Int] = [:]
         for job in jobs { if let input = job.statisticsInput { remainingReaders[input, default: 0] += 1 } }
         for job in jobs {
             let quantized = quantize(
-                job, statistics: statistics, rowScales: rowScales, counters: &counters, context: context)
+                job, statistics: statistics, rowScales: rowScales,
+                producesLogits: job.layers.contains { logitLayers.contains(ObjectIdentifier($0.node)) },
+                counters: &counters, context: context)
             if let input = job.statisticsInput {
                 remainingReaders[input, default: 1] -= 1
                 if remainingReaders[input] == 0 { statistics[input] = nil }
@@ -179,7 +190,7 @@ public struct QuantizeWeightsPass: Pass {
     /// The job's matrix quantized by the pass's method; nil (with a remark) when it must stay in float.
     func quantize(
         _ job: WeightOnlyJob, statistics: [String: LayerInputStatistics], rowScales: [ObjectIdentifier: [Float]],
-        counters: inout WeightOnlyStatistics, context: PassContext
+        producesLogits: Bool = false, counters: inout WeightOnlyStatistics, context: PassContext
     ) -> LowBitMatrix? {
         let layout = job.layout
         let blockSize = settings.rowsPerBlock(layout.rows)
@@ -213,10 +224,10 @@ public struct QuantizeWeightsPass: Pass {
                     let search = AWQSearch(
                         blockSize: blockSize, grid: settings.grid, scaleGrid: settings.scaleGrid,
                         clipGrid: settings.clipGrid, maxShrink: settings.maxShrink,
-                        triesOppositeEnd: settings.clipsBothEnds)
+                        triesOppositeEnd: settings.clipsBothEnds, clipSweeps: settings.clipSweeps)
                     let clip = try search.clipRatios(
                         rows: rows, rowCount: input.rowCount, weight: values, channels: layout.rows,
-                        columns: layout.columns, tensor: job.weight.name)
+                        columns: layout.columns, logits: producesLogits, tensor: job.weight.name)
                     counters.clipped += 1
                     return try LowBitMatrix.roundToNearest(
                         values, rows: layout.rows, columns: layout.columns, blockSize: blockSize, grid: settings.grid,

@@ -1,5 +1,6 @@
 import Calibration
 import Foundation
+import OnnxIR
 import Quantization
 
 /// The options of `quantize-weights`, checked: method, grid, block size, which layers, and the
@@ -22,6 +23,8 @@ struct WeightOnlySettings {
     var target: QuantizationTarget
     var excludedNodes: NSRegularExpression?
     var clipSkippedNodes: NSRegularExpression?
+    /// Graph outputs holding logits, whose AWQ errors are weighed by their softmax; nil for none.
+    var logitOutputs: NSRegularExpression?
     var opTypes: Set<String>
     var quantizesGather: Bool
     var actOrder: Bool
@@ -35,6 +38,7 @@ struct WeightOnlySettings {
     var maxShrink: Float
     var clipGrid: Int
     var clipsBothEnds: Bool
+    var clipSweeps: Int
     var rowLimit: Int
 
     /// The grid's opset needs: int4/uint4 and blocks need 21, per-channel 8-bit 13.
@@ -78,6 +82,11 @@ struct WeightOnlySettings {
         }
         excludedNodes = try Self.expression(reader, "exclude-nodes")
         clipSkippedNodes = try Self.expression(reader, "clip-skip")
+        switch try reader.string("logits") {
+        case "auto": logitOutputs = try NSRegularExpression(pattern: "logit", options: .caseInsensitive)
+        case "none": logitOutputs = nil
+        default: logitOutputs = try Self.expression(reader, "logits")
+        }
         let ops = try reader.string("ops").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         guard !ops.isEmpty, ops.allSatisfy({ ["MatMul", "Gemm"].contains($0) }) else {
             throw invalid("ops", ops.joined(separator: ","), "MatMul, Gemm or MatMul,Gemm")
@@ -98,6 +107,8 @@ struct WeightOnlySettings {
         maxShrink = Float(try reader.double("max-shrink"))
         guard maxShrink >= 0, maxShrink < 1 else { throw invalid("max-shrink", String(maxShrink), "a value in [0, 1)") }
         clipsBothEnds = try reader.bool("clip-both-ends")
+        clipSweeps = try reader.int("clip-sweeps")
+        guard clipSweeps >= 0 else { throw invalid("clip-sweeps", String(clipSweeps), "0 or a positive integer") }
         clipGrid = try reader.int("clip-grid")
         guard clipGrid > 0 else { throw invalid("clip-grid", String(clipGrid), "a positive integer") }
         rowLimit = try reader.int("rows")
@@ -109,6 +120,16 @@ struct WeightOnlySettings {
 
     /// Whether AWQ's clip search skips the layer `name` (`clip-skip`).
     func skipsClip(_ name: String) -> Bool { Self.matches(clipSkippedNodes, name) }
+
+    /// The layers whose output is a graph output `logits` selects: AWQ judges them by their effect on the
+    /// softmax (`AWQSearch.softmaxWeights`).
+    func logitLayers(in graph: Graph) -> Set<ObjectIdentifier> {
+        var layers = Set<ObjectIdentifier>()
+        for output in graph.outputs where Self.matches(logitOutputs, output.name) {
+            if let producer = output.producer { layers.insert(ObjectIdentifier(producer)) }
+        }
+        return layers
+    }
 
     /// The regular expression an option holds, nil when it is empty.
     private static func expression(_ reader: PassOptionReader, _ option: String) throws -> NSRegularExpression? {

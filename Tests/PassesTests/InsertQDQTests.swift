@@ -76,6 +76,30 @@ import Testing
         #expect(ortSession.quantizationDecisions.contains { $0.tensor == "b" && $0.format == "int32" })
     }
 
+    /// A MatMul's constant right operand of rank 3 or more (attention memory baked into a decoder) is quantized
+    /// per tensor for every target: ONNX Runtime's fused MatMulIntegerToFloat refuses a per-column scale on it.
+    @Test(arguments: ["tensorrt", "ort"])
+    func aBatchedConstantMatMulOperandIsQuantizedPerTensor(target: String) throws {
+        let text = """
+            <ir_version: 8, opset_import: ["" : 17]>
+            batched (float[2,3,4] x) => (float[2,3,2] y) {
+               y = MatMul (x, m)
+            }
+            """
+        let values = (0..<16).map { String(Float($0 - 8) / 8) }.joined(separator: ", ")
+        let withConstant = text.replacingOccurrences(
+            of: "batched (float[2,3,4] x) => (float[2,3,2] y) {",
+            with: "batched (float[2,3,4] x) => (float[2,3,2] y)\n<float[2,4,2] m = {\(values)}>\n{")
+        let (model, session) = try Self.run(
+            withConstant, pipeline: "insert-qdq{target=\(target)}", ranges: ["x": (-1, 2), "y": (-3, 3)])
+        let scale = try #require(Self.initializer(model, "m_scale"))
+        #expect(scale.dims.reduce(1, *) == 1)
+        let dequantize = try #require(
+            model.graph.nodes.first { $0.opType == "DequantizeLinear" && $0.inputs[0]?.name == "m_quantized" })
+        #expect(dequantize.attribute("axis") == nil)
+        #expect(session.quantizationDecisions.contains { $0.tensor == "m" && $0.quantized })
+    }
+
     @Test func aGraphInputThatIsAlsoAGraphOutputKeepsItsName() throws {
         // ort quantizes graph outputs by renaming the float value; for a graph input that renamed the
         // model's input ('x' became 'x_float'), so users' feeds no longer matched.

@@ -213,7 +213,7 @@ struct QDQPlanner {
         if entry?.quantize == false { return skip(value, "quantization config: quantize false") }
         let format = entry?.format ?? settings.weightFormat
         let rank = tensor.dims.count
-        let granularity: QuantGranularity
+        var granularity: QuantGranularity
         if let layout = try? layoutRule.layout(for: node, weightRank: rank) {
             if let blockSize = settings.blockSize {
                 granularity = layout.perBlock(blockSize: blockSize)
@@ -223,8 +223,15 @@ struct QDQPlanner {
         } else {
             granularity = .perTensor
         }
-        let perChannel = granularity != .perTensor
         var weightRule = "\(rule): weight input \(index)"
+        if node.opType == "MatMul", rank > 2, case .perChannel = granularity {
+            // ONNX Runtime fuses DequantizeLinear → MatMul into MatMulIntegerToFloat, which takes one scale per
+            // column only for a 2-D B; a 1-D per-axis scale on a [..., K, N] constant (attention memory
+            // baked into a decoder) fails at inference. Such an operand is one tensor, not a layer's weight.
+            granularity = .perTensor
+            weightRule += " (a constant of rank \(rank), not a 2-D weight: per tensor)"
+        }
+        let perChannel = granularity != .perTensor
         var reduceRange = settings.reduceRange && format.bitWidth == 8 && !format.isFloat8
         if reduceRange && Self.isDepthwiseConvolution(node, weightDims: tensor.dims) {
             reduceRange = false

@@ -143,6 +143,31 @@ import Testing
         #expect(Self.initializer(model, "b") != nil)
     }
 
+    /// A Softmax input whose range reaches an additive attention mask (-1e9) stays float: one scale over
+    /// [-1e9, 5] maps every real score to one code. The same range elsewhere is quantized.
+    @Test(arguments: ["tensorrt", "ort"])
+    func aMaskedSoftmaxInputStaysFloat(target: String) throws {
+        let text = """
+            <ir_version: 8, opset_import: ["" : 17]>
+            masked (float[2,4] x, float[2,4] mask) => (float[2,4] y, float[2,4] z) {
+               s = MatMul (x, w)
+               m = Add (s, mask)
+               y = Softmax <axis = -1> (m)
+               z = MatMul (m, w)
+            }
+            """
+        let values = (0..<16).map { String(Float($0 - 8) / 8) }.joined(separator: ", ")
+        let model = text.replacingOccurrences(
+            of: "(float[2,4] y, float[2,4] z) {", with: "(float[2,4] y, float[2,4] z)\n<float[4,4] w = {\(values)}>\n{")
+        let ranges: [String: (Float, Float)] = [
+            "x": (-1, 1), "mask": (-1e9, 0), "s": (-5, 5), "m": (-1e9, 5), "y": (0, 1), "z": (-3, 3),
+        ]
+        let (_, session) = try Self.run(model, pipeline: "insert-qdq{target=\(target)}", ranges: ranges)
+        let decision = try #require(session.quantizationDecisions.first { $0.tensor == "m" })
+        #expect(!decision.quantized && decision.rule.contains("mask"), "\(decision.rule)")
+        #expect(session.quantizationDecisions.contains { $0.tensor == "x" && $0.quantized })
+    }
+
     @Test func reduceRangeIsAnOnnxRuntimeOption() throws {
         let (full, _) = try Self.run(
             Self.convModel, pipeline: "insert-qdq{target=ort,reduce-range=false}",

@@ -355,13 +355,25 @@ struct QDQPlanner {
     /// not data: any scale covering them maps every ordinary value to the zero point.
     static let largestQuantizableMagnitude: Float = 1e30
 
+    /// A Softmax input whose calibrated minimum lies below this holds an additive mask (`-1e9`, `-10000`, float16's
+    /// lowest): its entries vanish in the softmax, and a scale covering them leaves the real scores one or two
+    /// codes (the whisper decoder's W8A8 perplexity went from 118 to 30,000).
+    static let softmaxMaskThreshold: Float = -1e4
+
     /// Why `value`'s calibrated range cannot be quantized per tensor, or nil (config overrides always can).
     private func unquantizableRange(_ value: Value) -> String? {
         let entry = settings.config.tensors[value.name]
-        guard entry?.range == nil, entry?.scale == nil, let range = table?.tensors[value.name]?.range,
-            range.absMax > Self.largestQuantizableMagnitude
-        else { return nil }
-        return "calibrated range [\(range.min), \(range.max)] holds sentinel values (beyond 1e30): left float"
+        guard entry?.range == nil, entry?.scale == nil, let range = table?.tensors[value.name]?.range else {
+            return nil
+        }
+        if range.absMax > Self.largestQuantizableMagnitude {
+            return "calibrated range [\(range.min), \(range.max)] holds sentinel values (beyond 1e30): left float"
+        }
+        if range.min < Self.softmaxMaskThreshold, value.uses.contains(where: { $0.node.opType == "Softmax" }) {
+            return "calibrated range [\(range.min), \(range.max)] of a Softmax input reaches below -1e4, an additive "
+                + "mask whose entries vanish in the softmax: left float"
+        }
+        return nil
     }
 
     private mutating func skip(_ value: Value, _ rule: String) {

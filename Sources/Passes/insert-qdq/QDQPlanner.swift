@@ -358,7 +358,7 @@ struct QDQPlanner {
     /// A Softmax input whose calibrated minimum lies below this holds an additive mask (`-1e9`, `-10000`, float16's
     /// lowest): its entries vanish in the softmax, and a scale covering them leaves the real scores one or two
     /// codes (the whisper decoder's W8A8 perplexity went from 118 to 30,000).
-    static let softmaxMaskThreshold: Float = -1e4
+    static let softmaxMaskThreshold: Float = -1e3
 
     /// Why `value`'s calibrated range cannot be quantized per tensor, or nil (config overrides always can).
     private func unquantizableRange(_ value: Value) -> String? {
@@ -370,7 +370,7 @@ struct QDQPlanner {
             return "calibrated range [\(range.min), \(range.max)] holds sentinel values (beyond 1e30): left float"
         }
         if range.min < Self.softmaxMaskThreshold, value.uses.contains(where: { $0.node.opType == "Softmax" }) {
-            return "calibrated range [\(range.min), \(range.max)] of a Softmax input reaches below -1e4, an additive "
+            return "calibrated range [\(range.min), \(range.max)] of a Softmax input reaches below -1000, an additive "
                 + "mask whose entries vanish in the softmax: left float"
         }
         return nil

@@ -13,6 +13,7 @@ struct ConvertCommand: ParsableCommand {
         discussion: """
             Without --passes the default pipeline runs: \(DefaultPipeline.text)
             With --activations none (weight-only): \(DefaultPipeline.weightOnlyText)
+            With --activation-scales dynamic-per-token or dynamic-per-tensor: \(DefaultPipeline.dynamicText)
             The output is written atomically; on any error no output file is left behind.
             """)
 
@@ -182,7 +183,10 @@ struct ConvertCommand: ParsableCommand {
     }
 
     private var pipelineText: String {
-        passes ?? (quantization.isWeightOnly ? DefaultPipeline.weightOnlyText : DefaultPipeline.text)
+        passes
+            ?? (quantization.isWeightOnly
+                ? DefaultPipeline.weightOnlyText
+                : quantization.isDynamic ? DefaultPipeline.dynamicText : DefaultPipeline.text)
     }
 
     /// The output path; `validate()` makes sure it is given whenever the report or the gate needs it.

@@ -23,6 +23,14 @@ struct QuantizationOptions: ParsableArguments {
     var activations: String?
 
     @Option(
+        name: .customLong("activation-scales"),
+        help: ArgumentHelp(
+            "static (calibrated, the default), dynamic-per-tensor or dynamic-per-token (computed in the graph at "
+                + "run time for each MatMul/Gemm input: the dynamic-qdq pass; no calibration needed).",
+            valueName: "mode"))
+    var activationScales: String?
+
+    @Option(
         help: ArgumentHelp(
             "Weight format: int8, uint8, int16, uint16, int4, uint4 or float8e4m3fn (default: the target's).",
             valueName: "format"))
@@ -73,6 +81,12 @@ struct QuantizationOptions: ParsableArguments {
     /// Whether activations stay in float: `--activations none` (weight-only quantization).
     var isWeightOnly: Bool { activations == Self.noActivations }
 
+    /// Whether activation scales are computed at run time: `--activation-scales dynamic-*`.
+    var isDynamic: Bool { activationScales?.hasPrefix("dynamic-") ?? false }
+
+    /// The `--activation-scales` values.
+    static let activationScaleModes = ["static", "dynamic-per-tensor", "dynamic-per-token"]
+
     /// The `--activations` value that keeps activations in float.
     static let noActivations = "none"
 
@@ -80,7 +94,31 @@ struct QuantizationOptions: ParsableArguments {
         if let weightMethod, !["rtn", "awq", "gptq"].contains(weightMethod) {
             throw ValidationError("--weight-method '\(weightMethod)' is unknown (known: rtn, awq, gptq)")
         }
-        if !isWeightOnly {
+        if let activationScales, !Self.activationScaleModes.contains(activationScales) {
+            throw ValidationError(
+                "--activation-scales '\(activationScales)' is unknown (known: "
+                    + Self.activationScaleModes.joined(separator: ", ") + ")")
+        }
+        if isDynamic {
+            if isWeightOnly { throw ValidationError("--activation-scales \(activationScales ?? "") needs activations") }
+            if let activations, !["int8", "uint8", "float8e4m3fn"].contains(activations) {
+                throw ValidationError(
+                    "--activations \(activations) cannot be quantized dynamically (int8, uint8 per tensor, float8e4m3fn)"
+                )
+            }
+            if activations == "uint8" && activationScales == "dynamic-per-token" {
+                throw ValidationError(
+                    "--activations uint8 is per tensor only (DynamicQuantizeLinear): use int8 with dynamic-per-token")
+            }
+            let unsupported = [
+                ("--symmetric-activations/--asymmetric-activations", activationSymmetry != nil),
+                ("--quant-config", quantConfig != nil), ("--exclude-op-types", excludeOpTypes != nil),
+                ("--per-tensor", granularity == .perTensor),
+            ]
+            if let flag = unsupported.first(where: \.1)?.0 {
+                throw ValidationError("\(flag) does not apply to dynamic activation scales")
+            }
+        } else if !isWeightOnly {
             if weightMethod != nil {
                 throw ValidationError(
                     "--weight-method needs --activations none: weight-only algorithms with quantized activations "
@@ -146,11 +184,32 @@ struct QuantizationOptions: ParsableArguments {
         return settings
     }
 
+    /// The `dynamic-qdq` options the flags set.
+    var dynamicOptions: [(String, String)] {
+        var settings = [("granularity", activationScales == "dynamic-per-tensor" ? "tensor" : "token")]
+        if let activations { settings.append(("format", activations)) }
+        if let excludeNodes { settings.append(("exclude-nodes", excludeNodes)) }
+        return settings
+    }
+
     /// Sets the flags as options of the pipeline's `insert-qdq` elements (and `--target` on `cleanup-qdq`), or,
     /// with `--activations none`, of its `quantize-weights` elements.
     ///
     /// The opset the formats need is the passes' business (`Pipeline.raiseOpsetForInsertQDQ`).
     func apply(to pipeline: inout Pipeline) throws {
+        if isDynamic {
+            guard pipeline.contains(pass: DynamicQDQPass.argument), !pipeline.contains(pass: InsertQDQPass.argument)
+            else {
+                throw ValidationError(
+                    "--activation-scales dynamic-* needs a pipeline with dynamic-qdq and without insert-qdq "
+                        + "(the default without --passes)")
+            }
+            for (key, value) in weightOnlyOptions {
+                pipeline.setOption(key, to: value, forPass: QuantizeWeightsPass.argument)
+            }
+            for (key, value) in dynamicOptions { pipeline.setOption(key, to: value, forPass: DynamicQDQPass.argument) }
+            return
+        }
         if isWeightOnly {
             guard pipeline.contains(pass: QuantizeWeightsPass.argument),
                 !pipeline.contains(pass: InsertQDQPass.argument)

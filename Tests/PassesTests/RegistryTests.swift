@@ -73,6 +73,8 @@ import Testing
         let file = try Repository.read(Repository.pipelinesDirectory.appendingPathComponent("weight-only.pipeline"))
         #expect(try Pipeline.parse(file).description == DefaultPipeline.weightOnlyText)
         #expect(try Pipeline.parse(DefaultPipeline.weightOnlyText).description == DefaultPipeline.weightOnlyText)
+        let dynamic = try Repository.read(Repository.pipelinesDirectory.appendingPathComponent("dynamic.pipeline"))
+        #expect(try Pipeline.parse(dynamic).description == DefaultPipeline.dynamicText)
     }
 
     @Test func cleanupRecipeIsDeadCodeThenSort() throws {

@@ -1,8 +1,12 @@
 """Compares qdqc's `run` outputs with ONNX Runtime's on the same samples.
 
-usage: compare_run_outputs.py MODEL OUT_DIR SAMPLE.npz...
+usage: compare_run_outputs.py [--min-sqnr DB] MODEL OUT_DIR SAMPLE.npz...
 For each sample S, OUT_DIR/<stem of S>.npz holds qdqc's outputs. Every output must
 agree with ONNX Runtime's within rtol 1e-3 / atol 1e-4 (|a - b| <= atol + rtol * |b|).
+With --min-sqnr, float outputs must instead agree to DB decibels (SQNR of qdqc's output
+against ONNX Runtime's): for models that quantize at run time, where a one-ulp difference in a
+computed scale (LayerNormalization's last bit differs between implementations) moves a value
+across a rounding boundary now and then, and one code's step then reaches the output.
 Prints one line per problem and exits 1 if there is any.
 """
 import os
@@ -13,7 +17,11 @@ import onnxruntime as ort
 
 
 def main() -> int:
-    model, out_dir, samples = sys.argv[1], sys.argv[2], sys.argv[3:]
+    arguments = sys.argv[1:]
+    min_sqnr = None
+    if arguments[:1] == ["--min-sqnr"]:
+        min_sqnr, arguments = float(arguments[1]), arguments[2:]
+    model, out_dir, samples = arguments[0], arguments[1], arguments[2:]
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2
     # ORT fuses an int4 DequantizeLinear -> MatMul pair into MatMulNBits and by default runs it at
@@ -36,7 +44,13 @@ def main() -> int:
             if have.shape != want.shape or have.dtype != want.dtype:
                 problems.append(f"{stem}: {name!r} is {have.dtype}{list(have.shape)}, ORT gives {want.dtype}{list(want.shape)}")
                 continue
-            if want.dtype.kind == "f":
+            if want.dtype.kind == "f" and min_sqnr is not None:
+                noise = float(np.sum((have.astype(np.float64) - want) ** 2))
+                signal = float(np.sum(want.astype(np.float64) ** 2))
+                sqnr = 10 * np.log10(signal / noise) if noise > 0 else float("inf")
+                if not sqnr >= min_sqnr:
+                    problems.append(f"{stem}: {name!r}: SQNR {sqnr:.1f} dB against ONNX Runtime, below {min_sqnr}")
+            elif want.dtype.kind == "f":
                 bad = ~(np.abs(have - want) <= 1e-4 + 1e-3 * np.abs(want))
                 if bad.any():
                     worst = float(np.max(np.abs(have - want)))

@@ -7,6 +7,11 @@ public enum DefaultPipeline {
     public static let text =
         "infer-shapes,fold-constants,fold-batchnorm,eliminate-identity,fuse-layernorm,eliminate-dead-code,upgrade-opset,calibrate,insert-qdq,cleanup-qdq"
 
+    /// The dynamic-activation pipeline (`--activation-scales dynamic-*`, `passes/pipelines/dynamic.pipeline`):
+    /// the same preparation, per-channel int8 weights by `quantize-weights`, then `dynamic-qdq`; no calibration.
+    public static let dynamicText =
+        "infer-shapes,fold-constants,fold-batchnorm,eliminate-identity,fuse-layernorm,eliminate-dead-code,upgrade-opset,quantize-weights{format=int8,block-size=0,scale-rule=restricted},dynamic-qdq"
+
     /// The weight-only pipeline (`--activations none`, `passes/pipelines/weight-only.pipeline`): the same
     /// preparation, then `quantize-weights` instead of calibration and Q/DQ insertion.
     public static let weightOnlyText =

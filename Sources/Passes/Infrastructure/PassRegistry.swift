@@ -18,6 +18,7 @@ public struct PassRegistry {
             FuseLayerNormPass.self,
             SmoothQuantPass.self,
             QuantizeWeightsPass.self,
+            DynamicQDQPass.self,
             UpgradeOpsetPass.self,
             CalibratePass.self,
             InsertQDQPass.self,

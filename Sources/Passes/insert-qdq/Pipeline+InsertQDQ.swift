@@ -10,6 +10,7 @@ extension Pipeline {
             switch try registry.makePass(element) {
             case let pass as InsertQDQPass: required = max(required, pass.requiredOpset)
             case let pass as QuantizeWeightsPass: required = max(required, pass.requiredOpset)
+            case let pass as DynamicQDQPass: required = max(required, pass.requiredOpset)
             default: continue
             }
         }

@@ -13,7 +13,8 @@ extension Pipeline {
             passArgument: SmoothQuantPass.argument, options: [PipelineOption(key: "alpha", value: value)])
         let anchor =
             elements.firstIndex { $0.passArgument == "calibrate" }
-            ?? elements.firstIndex { $0.passArgument == "insert-qdq" } ?? elements.endIndex
+            ?? elements.firstIndex { $0.passArgument == "insert-qdq" }
+            ?? elements.firstIndex { $0.passArgument == "quantize-weights" } ?? elements.endIndex
         elements.insert(element, at: anchor)
     }
 }

@@ -1,0 +1,220 @@
+import Foundation
+import OnnxIR
+import Quantization
+
+/// Dynamic activation quantization in standard ops: the activation input of every MatMul/Gemm layer (a
+/// constant weight, or one a DequantizeLinear reads) gets a QuantizeLinear/DequantizeLinear pair whose scale
+/// the graph computes at run time from the tensor itself: per token (one scale per row, `max|x|/qmax` over
+/// the last axis, a blocked pair with `block_size` = the row length) or per tensor. No calibration needed.
+///
+/// Enters no subgraph: layers inside If/Loop/Scan bodies keep float activations.
+public struct DynamicQDQPass: Pass {
+    /// `dynamic-qdq`.
+    public static let argument = "dynamic-qdq"
+    /// One line for `list-passes`.
+    public static let summary =
+        "Dynamic activation quantization of MatMul/Gemm inputs (per token or per tensor), scales computed in the graph."
+    /// The options.
+    public static let options = [
+        PassOption(
+            name: "granularity", valueSyntax: "token|tensor", defaultValue: "token",
+            summary: "One scale per row of the last axis (token) or one per tensor, computed for every input."),
+        PassOption(
+            name: "format", valueSyntax: "int8|uint8|float8e4m3fn", defaultValue: "int8",
+            summary: "int8 and float8e4m3fn are symmetric (max|x|/qmax); uint8 (per tensor only) is "
+                + "DynamicQuantizeLinear's asymmetric range."),
+        PassOption(
+            name: "ops", valueSyntax: "MatMul,Gemm", defaultValue: "MatMul,Gemm", summary: "Which op types."),
+        PassOption(
+            name: "exclude-nodes", valueSyntax: "<regex>", defaultValue: "",
+            summary: "Layers whose node name matches keep a float input."),
+    ]
+
+    /// Per token or per tensor.
+    enum Granularity: String, CaseIterable {
+        case token
+        case tensor
+    }
+
+    let granularity: Granularity
+    let format: QuantFormat
+    let opTypes: Set<String>
+    let excludedNodes: NSRegularExpression?
+
+    /// The opset the pass needs: `output_dtype` and `block_size` of QuantizeLinear (21); uint8 per tensor
+    /// (DynamicQuantizeLinear) needs 11.
+    public var requiredOpset: Int { format == .uint8 ? 11 : 21 }
+
+    /// Creates the pass; a bad option value is an error naming it.
+    public init(options: [String: String]) throws {
+        let reader = try PassOptionReader(options, for: Self.self)
+        func invalid(_ option: String, _ value: String, _ expected: String) -> PassError {
+            .invalidOptionValue(pass: Self.argument, option: option, value: value, expected: expected)
+        }
+        granularity =
+            Granularity(rawValue: try reader.choice("granularity", in: Granularity.allCases.map(\.rawValue)))
+            ?? .token
+        let formatName = try reader.choice("format", in: ["int8", "uint8", "float8e4m3fn"])
+        format = QuantFormat(rawValue: formatName) ?? .int8
+        if format == .uint8 && granularity == .token {
+            throw invalid(
+                "format", formatName,
+                "int8 or float8e4m3fn with granularity=token (a uint8 zero point per row cannot be computed "
+                    + "by QuantizeLinear; uint8 is per tensor, DynamicQuantizeLinear)")
+        }
+        let ops = try reader.string("ops").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !ops.isEmpty, ops.allSatisfy({ ["MatMul", "Gemm"].contains($0) }) else {
+            throw invalid("ops", ops.joined(separator: ","), "MatMul, Gemm or MatMul,Gemm")
+        }
+        opTypes = Set(ops)
+        let pattern = try reader.string("exclude-nodes")
+        if pattern.isEmpty {
+            excludedNodes = nil
+        } else {
+            do {
+                excludedNodes = try NSRegularExpression(pattern: pattern)
+            } catch {
+                throw invalid("exclude-nodes", pattern, "a valid regular expression")
+            }
+        }
+    }
+
+    /// Puts a dynamic pair on each layer input of the main graph.
+    public func run(on model: Model, context: PassContext) throws -> PassResult {
+        let opset = model.opsetVersion(for: "") ?? 1
+        guard opset >= Int64(requiredOpset) else {
+            throw DynamicQDQError(
+                "dynamic-qdq: \(format.rawValue) dynamic quantization needs opset \(requiredOpset) but the model has "
+                    + "opset \(opset); add 'upgrade-opset{to=\(requiredOpset)}' before dynamic-qdq in the pipeline")
+        }
+        let graph = model.graph
+        var inputs: [Value] = []
+        var readers: [ObjectIdentifier: [(node: Node, index: Int)]] = [:]
+        var counters = ["quantized-inputs": 0, "layers": 0, "excluded": 0, "skipped": 0]
+        for node in graph.nodes where isLayer(node) {
+            guard let input = node.inputs[0] else { continue }
+            let name = node.name ?? node.displayName
+            if let excludedNodes,
+                excludedNodes.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
+            {
+                counters["excluded", default: 0] += 1
+                continue
+            }
+            if let reason = unquantizable(input) {
+                counters["skipped", default: 0] += 1
+                context.remark("dynamic-qdq: '\(node.displayName)' keeps a float input '\(input.name)': \(reason)")
+                continue
+            }
+            if readers[ObjectIdentifier(input)] == nil { inputs.append(input) }
+            readers[ObjectIdentifier(input), default: []].append((node, 0))
+            counters["layers", default: 0] += 1
+        }
+        for input in inputs {
+            try insertPair(on: input, readers: readers[ObjectIdentifier(input)] ?? [], in: graph)
+            counters["quantized-inputs", default: 0] += 1
+        }
+        return PassResult(changed: !inputs.isEmpty, statistics: counters)
+    }
+
+    /// A MatMul or Gemm (`transA=0`) of the default domain whose right operand is a constant or a
+    /// DequantizeLinear of one, and whose left operand is not.
+    private func isLayer(_ node: Node) -> Bool {
+        guard OpsetImport.isDefaultDomain(node.domain), opTypes.contains(node.opType), node.inputs.count >= 2,
+            let input = node.inputs[0], let weight = node.inputs[1], !ConstantData.isConstant(input)
+        else { return false }
+        if node.opType == "Gemm", node.attribute("transA")?.int ?? 0 != 0 { return false }
+        if ConstantData.isConstant(weight) { return true }
+        guard let producer = weight.producer, producer.opType == "DequantizeLinear",
+            let data = producer.inputs.first ?? nil
+        else { return false }
+        return ConstantData.isConstant(data)
+    }
+
+    /// Why `input` cannot take a pair, or nil.
+    private func unquantizable(_ input: Value) -> String? {
+        if let type = input.elementType, type != .float { return "it is \(type), not float32" }
+        if input.producer?.opType == "DequantizeLinear" { return "it is already dequantized" }
+        guard granularity == .token else { return nil }
+        guard let last = input.shape?.dimensions.last, case .known(let size) = last.kind, size > 0 else {
+            return "per-token scales need the row length (the last dimension) known; run infer-shapes first"
+        }
+        return nil
+    }
+
+    /// `x → Q(x, s) → DQ(·, s)` with `s` computed from `x`, read by `readers`.
+    private func insertPair(on value: Value, readers: [(node: Node, index: Int)], in graph: Graph) throws {
+        let base = value.name
+        var rewrite = GraphRewrite()
+        var nodes: [Node] = []
+        func add(
+            _ opType: String, _ inputs: [Value?], _ suffix: String, _ attributes: [Attribute] = [], outputs: Int = 1
+        )
+            -> [Value]
+        {
+            let names = (0..<outputs).map {
+                graph.uniqueName(base + suffix + (outputs > 1 ? "_\($0)" : ""), avoidingNodeNames: true)
+            }
+            let node = Node(
+                opType: opType, name: graph.uniqueName(base + suffix + "_" + opType, avoidingNodeNames: true),
+                inputs: inputs, outputNames: names, attributes: attributes)
+            nodes.append(node)
+            return node.outputs.compactMap { $0 }
+        }
+        let quantized: Value
+        let dequantizeInputs: [Value]
+        var pairAttributes: [Attribute] = []
+        if format == .uint8 {
+            let outputs = add("DynamicQuantizeLinear", [value], "_dynamic", outputs: 3)
+            quantized = outputs[0]
+            dequantizeInputs = [outputs[1], outputs[2]]
+        } else {
+            let largest = format.float8Codec?.maxFinite ?? Float(format.integerRange(.restricted)?.upperBound ?? 127)
+            let magnitude = add("Abs", [value], "_abs")[0]
+            let maximum: Value
+            if granularity == .token, let last = value.shape?.dimensions.last, case .known(let size) = last.kind {
+                let axes = rewrite.addInitializer(
+                    .int64s([-1], dims: [1]), name: graph.uniqueName(base + "_last_axis", avoidingNodeNames: true))
+                maximum = add("ReduceMax", [magnitude, axes], "_absmax", [Attribute("keepdims", .int(1))])[0]
+                pairAttributes = [Attribute("axis", .int(-1)), Attribute("block_size", .int(size))]
+            } else {
+                maximum = add("ReduceMax", [magnitude], "_absmax", [Attribute("keepdims", .int(0))])[0]
+            }
+            let divisor = rewrite.addInitializer(
+                .floats([largest], dims: []), name: graph.uniqueName(base + "_qmax", avoidingNodeNames: true))
+            // A row of zeros would give scale 0, which QuantizeLinear divides by.
+            let floor = rewrite.addInitializer(
+                .floats([Float.leastNormalMagnitude], dims: []),
+                name: graph.uniqueName(base + "_smallest_scale", avoidingNodeNames: true))
+            let raw = add("Div", [maximum, divisor], "_raw_scale")[0]
+            let scale = add("Max", [raw, floor], "_scale")[0]
+            quantized =
+                add(
+                    "QuantizeLinear", [value, scale], "_quantized",
+                    pairAttributes + [Attribute("output_dtype", .int(Int64(format.dataType.rawValue)))])[0]
+            dequantizeInputs = [scale]
+        }
+        quantized.type = .tensor(format.dataType, value.shape)
+        let dequantized = add("DequantizeLinear", [quantized] + dequantizeInputs, "_dequantized", pairAttributes)[0]
+        dequantized.type = .tensor(.float, value.shape)
+        var anchor: Node?
+        if let producer = value.producer, producer.graph === graph { anchor = producer }
+        for node in nodes {
+            if let previous = anchor {
+                rewrite.insert(node, after: previous)
+            } else if let first = graph.nodes.first {
+                rewrite.insert(node, before: first)
+            } else {
+                rewrite.append(node)
+            }
+            anchor = node
+        }
+        for reader in readers { rewrite.redirect(reader.node, input: reader.index, to: dequantized) }
+        try graph.apply(rewrite)
+    }
+}
+
+/// A model `dynamic-qdq` cannot work on; the message names the pass and what to do.
+struct DynamicQDQError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

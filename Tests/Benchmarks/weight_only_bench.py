@@ -302,7 +302,7 @@ def evaluate(path: str, samples, scratch: str) -> dict:
     return {"perplexity": float(np.exp(nll_sum / count)), "tokens": count,
             "matmulnbits": counts.get("MatMulNBits", 0), "dequantize_linear": counts.get("DequantizeLinear", 0),
             "matmul": counts.get("MatMul", 0) + counts.get("FusedMatMul", 0),
-            "size_mib": size_mib(path), "eval_seconds": time.perf_counter() - start}
+            "size_mib": size_mib(path), "eval_seconds": time.perf_counter() - start, "op_counts": counts}
 
 
 def latencies_ms(paths: list[str], sample, runs: int, warmup: int = 2) -> list[float]:

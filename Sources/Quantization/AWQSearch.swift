@@ -202,16 +202,9 @@ public struct AWQSearch: Sendable {
             ).dequantized()
             for index in difference.indices { difference[index] -= part[index] }
             var product = [Float](repeating: 0, count: rowCount * width)
-            try rows.withUnsafeBufferPointer { x in
-                try difference.withUnsafeBufferPointer { d in
-                    try product.withUnsafeMutableBufferPointer { p in
-                        guard let x = x.baseAddress, let d = d.baseAddress, let p = p.baseAddress else { return }
-                        try Blas.sgemm(
-                            transposeA: false, transposeB: false, m: rowCount, n: width, k: count, alpha: 1,
-                            a: x + start, lda: channels, b: d, ldb: width, beta: 0, c: p, ldc: width)
-                    }
-                }
-            }
+            try Self.multiplyBlock(
+                rows: rows, rowCount: rowCount, channels: channels, start: start, count: count, by: difference,
+                firstRow: 0, columns: width, into: &product)
             return product
         }
         var total = [Float](repeating: 0, count: rowCount * width)
@@ -266,17 +259,9 @@ public struct AWQSearch: Sendable {
         for block in 0..<blocks {
             let start = block * blockSize
             let count = min(channels, start + blockSize) - start
-            try rows.withUnsafeBufferPointer { x in
-                try difference.withUnsafeBufferPointer { d in
-                    try product.withUnsafeMutableBufferPointer { p in
-                        guard let x = x.baseAddress, let d = d.baseAddress, let p = p.baseAddress else { return }
-                        try Blas.sgemm(
-                            transposeA: false, transposeB: false, m: rowCount, n: columns, k: count, alpha: 1,
-                            a: x + start, lda: channels, b: d + start * columns, ldb: columns, beta: 0, c: p,
-                            ldc: columns)
-                    }
-                }
-            }
+            try Self.multiplyBlock(
+                rows: rows, rowCount: rowCount, channels: channels, start: start, count: count, by: difference,
+                firstRow: start, columns: columns, into: &product)
             for row in 0..<rowCount {
                 for column in 0..<columns {
                     let value = Double(product[row * columns + column])
@@ -333,6 +318,25 @@ public struct AWQSearch: Sendable {
             for column in 0..<columns { scaled[row * columns + column] *= factor }
         }
         return scaled
+    }
+
+    /// `product = X[:, start..<start+count] · D[firstRow..<firstRow+count, :]`, with `X` the `[rowCount, channels]`
+    /// rows and `D` a `[*, columns]` matrix: one block's share of a layer's output.
+    private static func multiplyBlock(
+        rows: [Float], rowCount: Int, channels: Int, start: Int, count: Int, by matrix: [Float], firstRow: Int,
+        columns: Int, into product: inout [Float]
+    ) throws {
+        try rows.withUnsafeBufferPointer { x in
+            try matrix.withUnsafeBufferPointer { d in
+                try product.withUnsafeMutableBufferPointer { p in
+                    guard let x = x.baseAddress, let d = d.baseAddress, let p = p.baseAddress else { return }
+                    try Blas.sgemm(
+                        transposeA: false, transposeB: false, m: rowCount, n: columns, k: count, alpha: 1,
+                        a: x + start, lda: channels, b: d + firstRow * columns, ldb: columns, beta: 0, c: p,
+                        ldc: columns)
+                }
+            }
+        }
     }
 
     /// Per row and column of a layer's float `logits` (`[rowCount, columns]`, possibly a chunk of the

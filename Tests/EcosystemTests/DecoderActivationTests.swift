@@ -49,14 +49,8 @@ import Testing
             quantized: output, float: float, samples: calib, limit: 4, level: "all")
         let sqnr = (result["sqnr_db"] as? [String: Double])?.values.first ?? -.infinity
         #expect(sqnr > mode.sqnr, "\(model) \(mode): logits SQNR \(sqnr) dB against float")
-        let outputs = folder.file("outputs")
-        let interpreted = try Qdqc.run(["run", output, "--data", calib, "--all", "-o", outputs.path, "--quiet"])
-        try #require(interpreted.succeeded, "qdqc run failed:\n\(interpreted.summary)")
-        let samples = (0..<4).map { folder.file("calib/000\($0).npz").path }
         // Scales computed at run time carry LayerNormalization's last-bit differences into an occasional code.
-        let agree = try Python.runScript(
-            "compare_run_outputs.py", ["--min-sqnr", "30", output, outputs.path] + samples)
-        #expect(agree.succeeded, "qdqc run disagrees with ONNX Runtime:\n\(agree.summary)")
+        try WeightOnlyDecoderTests.expectInterpreterAgrees(model: output, folder: folder, minimumSQNR: 30)
     }
 
     /// Without calibration data, and with the flags that do not apply refused in one line.

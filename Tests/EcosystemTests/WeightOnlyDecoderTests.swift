@@ -37,11 +37,19 @@ import Testing
         #expect(sqnr > 10, "\(model) \(method): logits SQNR \(sqnr) dB against float")
         let counts = (result["optimized_op_counts"] as? [String: Int]) ?? [:]
         #expect(counts["MatMulNBits"] == Self.fusableMatMuls[model], "\(model) \(method): optimized ops \(counts)")
+        try Self.expectInterpreterAgrees(model: output, folder: folder)
+    }
+
+    /// `qdqc run` on the four calibration samples of `folder` gives ONNX Runtime's outputs: element by element,
+    /// or, with `minimumSQNR`, to that many decibels.
+    static func expectInterpreterAgrees(model: String, folder: TemporaryDirectory, minimumSQNR: Double? = nil) throws {
         let outputs = folder.file("outputs")
-        let interpreted = try Qdqc.run(["run", output, "--data", calib, "--all", "-o", outputs.path, "--quiet"])
+        let calib = folder.file("calib").path
+        let interpreted = try Qdqc.run(["run", model, "--data", calib, "--all", "-o", outputs.path, "--quiet"])
         try #require(interpreted.succeeded, "qdqc run failed:\n\(interpreted.summary)")
         let samples = (0..<4).map { folder.file("calib/000\($0).npz").path }
-        let agree = try Python.runScript("compare_run_outputs.py", [output, outputs.path] + samples)
+        let tolerance = minimumSQNR.map { ["--min-sqnr", String($0)] } ?? []
+        let agree = try Python.runScript("compare_run_outputs.py", tolerance + [model, outputs.path] + samples)
         #expect(agree.succeeded, "qdqc run disagrees with ONNX Runtime:\n\(agree.summary)")
     }
 

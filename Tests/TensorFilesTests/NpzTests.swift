@@ -135,6 +135,37 @@ import Testing
         }
     }
 
+    /// numpy's archive with its central directory record widened to zip64 (sizes and offset all ones, the
+    /// values in a zip64 extra field), as archives over 4 GiB have it.
+    static let zip64Script = #"""
+        import sys, struct, numpy as np
+        out = sys.argv[1]
+        np.savez_compressed(f'{out}/plain.npz', x=np.arange(4, dtype='<f4'))
+        d = bytearray(open(f'{out}/plain.npz', 'rb').read())
+        assert b'PK\x06\x06' not in d
+        c = d.index(b'PK\x01\x02')
+        nl, el, cl = struct.unpack('<HHH', d[c + 28:c + 34])
+        csize, usize = struct.unpack('<II', d[c + 20:c + 28])
+        offset = struct.unpack('<I', d[c + 42:c + 46])[0]
+        extra = struct.pack('<HHQQQ', 1, 24, usize, csize, offset)
+        record = (d[c:c + 20] + struct.pack('<II', 0xFFFFFFFF, 0xFFFFFFFF) + d[c + 28:c + 30]
+                  + struct.pack('<H', len(extra)) + d[c + 32:c + 42] + struct.pack('<I', 0xFFFFFFFF)
+                  + d[c + 46:c + 46 + nl] + extra + d[c + 46 + nl + el:c + 46 + nl + el + cl])
+        old_length = 46 + nl + el + cl
+        d = d[:c] + record + d[c + old_length:]
+        e = d.rindex(b'PK\x05\x06')
+        size = struct.unpack('<I', d[e + 12:e + 16])[0] + len(record) - old_length
+        d[e + 12:e + 16] = struct.pack('<I', size)
+        open(f'{out}/zip64.npz', 'wb').write(bytes(d))
+        """#
+
+    @Test func readsSizesAndOffsetsFromAZip64ExtraField() throws {
+        let scratch = try ScratchFolder()
+        try Python.run(Self.zip64Script, [scratch.path])
+        let values = try NpzReader(path: scratch.file("zip64.npz")).tensor(named: "x").floatValues()
+        #expect(values == [0, 1, 2, 3])
+    }
+
     @Test func unknownMemberNamesTheArchiveAndItsArrays() throws {
         let scratch = try ScratchFolder()
         try Python.run(Self.fixtureScript, [scratch.path])

@@ -11,15 +11,19 @@ import Testing
         ["--weights", "mxfp8e4m3"], ["--weights", "mxfp8e5m2"], ["--weights", "mxint8"],
         ["--weights", "int2", "--block-size", "16", "--target", "ort"],
         ["--weights", "uint4", "--weight-zero-point", "minval", "--block-size", "16", "--target", "ort"],
+        ["--weights", "nvfp4", "--weight-method", "gptq", "--calib-data", "CALIB"],
+        ["--weights", "mxfp4", "--weight-method", "awq", "--calib-data", "CALIB"],
+        ["--weights", "int2", "--block-size", "16", "--weight-method", "gptq", "--calib-data", "CALIB"],
     ])
-    func writtenModelMatchesTheReference(format: [String]) throws {
-        let name = format[1] + (format.contains("minval") ? "-minval" : "")
+    func writtenModelMatchesTheReference(format arguments: [String]) throws {
+        let name = arguments.filter { !$0.hasPrefix("-") && $0 != "CALIB" }.joined(separator: "-")
         let folder = try TemporaryDirectory(prefix: "block-format-\(name)")
         defer { folder.remove() }
         try WeightOnlyDecoderTests.makeDecoders(in: folder)
         let float = folder.file("llama.onnx").path
         let output = folder.file("llama.\(name).onnx").path
         let calib = folder.file("calib").path
+        let format = arguments.map { $0 == "CALIB" ? calib : $0 }
         let run = try Qdqc.run([float, "-o", output, "--activations", "none", "--quiet"] + format)
         try #require(run.succeeded, "qdqc failed:\n\(run.summary)")
         let outputs = folder.file("outputs")

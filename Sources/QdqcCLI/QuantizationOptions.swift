@@ -126,7 +126,7 @@ struct QuantizationOptions: ParsableArguments {
                 !(flag == "--activations" && value == Self.noActivations),
                 !(flag == "--weights" && isWeightOnly)
             {
-                let names = QuantFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                let names = QuantFormat.qdqFormats.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("\(flag) '\(value)' is not a format (formats: \(names))")
             }
         }

@@ -27,6 +27,10 @@ public enum QuantFormat: String, CaseIterable, Hashable, Sendable {
     /// 4-bit float E2M1 (FP4, max 6, no infinity or NaN), two per byte (opset 23).
     case float4e2m1
 
+    /// The formats of QuantizeLinear/DequantizeLinear pairs (insert-qdq, calibration, per-tensor configs):
+    /// every case but the weight-only element types int2, uint2 and float4e2m1 (see `WeightFormat`).
+    public static let qdqFormats: [QuantFormat] = allCases.filter { ![.int2, .uint2, .float4e2m1].contains($0) }
+
     /// The ONNX element type.
     public var dataType: DataType {
         switch self {

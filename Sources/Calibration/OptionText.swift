@@ -46,7 +46,7 @@ struct OptionText {
     func mseOptions() throws -> MSEOptions {
         let defaults = MSEOptions()
         let format = try choice(
-            "format", QuantFormat.allCases.map(\.rawValue), default: defaults.scheme.format.rawValue)
+            "format", QuantFormat.qdqFormats.map(\.rawValue), default: defaults.scheme.format.rawValue)
         let rangeKind = try choice(
             "integer-range", IntegerRangeKind.allCases.map(\.rawValue), default: defaults.scheme.rangeKind.rawValue)
         let scheme = QuantScheme(

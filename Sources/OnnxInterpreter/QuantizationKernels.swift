@@ -126,7 +126,8 @@ enum QuantizationKernels {
         if let zeroPoint, zeroPoint.shape != scale.shape && !(zeroPoint.count == 1 && scale.count == 1) {
             throw KernelError.invalid("zero point shape \(zeroPoint.shape) differs from scale shape \(scale.shape)")
         }
-        let divisionType = precision ?? scale.dataType
+        // E8M0 scales are powers of two: the division is exact in float32.
+        let divisionType = precision ?? (scale.dataType == .float8e8m0 ? .float : scale.dataType)
         if x.dataType == .float, divisionType == .float, layout.mode != .blocked,
             let fast = try FastQuantization.quantize(
                 x, scale: scale, zeroPoint: zeroPoint, target: target, layout: layout)
@@ -195,8 +196,11 @@ enum QuantizationKernels {
                 throw KernelError.invalid("zero point shape \(zeroPoint.shape) differs from scale shape \(scale.shape)")
             }
         }
-        guard [.float, .float16, .bfloat16].contains(scale.dataType) else {
+        guard [.float, .float16, .bfloat16, .float8e8m0].contains(scale.dataType) else {
             throw KernelError.unsupportedType("scale of type \(scale.dataType)")
+        }
+        if scale.dataType == .float8e8m0, outputType == nil {
+            throw KernelError.invalid("a float8e8m0 scale needs output_dtype (float, float16 or bfloat16)")
         }
         if scale.dataType == .float, (outputType ?? .float) == .float, layout.mode != .blocked,
             let fast = try FastQuantization.dequantize(

@@ -32,9 +32,19 @@ struct QuantizationOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Weight format: int8, uint8, int16, uint16, int4, uint4 or float8e4m3fn (default: the target's).",
+            "Weight format: int8, uint8, int16, uint16, int4, uint4 or float8e4m3fn (default: the target's); "
+                + "with --activations none also int2, uint2, float4e2m1, nvfp4, mxfp4, mxfp8e4m3, mxfp8e5m2, mxint8 "
+                + "(docs/quantization-formats.md).",
             valueName: "format"))
     var weights: String?
+
+    @Option(
+        name: .customLong("weight-zero-point"),
+        help: ArgumentHelp(
+            "Weight-only, asymmetric integer weights: integer (a zero point per block) or minval (a float minimum "
+                + "per block, DequantizeLinear then a blocked Add); needs --activations none.",
+            valueName: "integer|minval"))
+    var weightZeroPoint: String?
 
     @Option(
         name: .customLong("weight-method"),
@@ -127,6 +137,7 @@ struct QuantizationOptions: ParsableArguments {
             if weightSymmetry != nil {
                 throw ValidationError("--symmetric-weights/--asymmetric-weights need --activations none")
             }
+            if weightZeroPoint != nil { throw ValidationError("--weight-zero-point needs --activations none") }
         } else {
             let unsupported = [
                 ("--per-tensor", granularity == .perTensor),
@@ -141,10 +152,19 @@ struct QuantizationOptions: ParsableArguments {
             let names = QuantizationTarget.all.map(\.name).joined(separator: ", ")
             throw ValidationError("--target '\(target)' is unknown (known: \(names))")
         }
+        if let weightZeroPoint, !["integer", "minval"].contains(weightZeroPoint) {
+            throw ValidationError("--weight-zero-point '\(weightZeroPoint)' is unknown (known: integer, minval)")
+        }
         for (flag, value) in [("--activations", activations), ("--weights", weights)] {
-            if let value, QuantFormat(rawValue: value) == nil, !(flag == "--activations" && value == Self.noActivations)
+            if flag == "--weights", isWeightOnly, let value, WeightFormat(rawValue: value) == nil {
+                let names = WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--weights '\(value)' is not a weight-only format (formats: \(names))")
+            }
+            if let value, QuantFormat(rawValue: value) == nil,
+                !(flag == "--activations" && value == Self.noActivations),
+                !(flag == "--weights" && isWeightOnly)
             {
-                let names = QuantFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                let names = QuantFormat.qdqFormats.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("\(flag) '\(value)' is not a format (formats: \(names))")
             }
         }
@@ -180,6 +200,7 @@ struct QuantizationOptions: ParsableArguments {
         if let blockSize { settings.append(("block-size", String(blockSize))) }
         if granularity == .perChannel, blockSize == nil { settings.append(("block-size", "0")) }
         if let weightSymmetry { settings.append(("symmetric", weightSymmetry == .symmetricWeights ? "true" : "false")) }
+        if let weightZeroPoint { settings.append(("zero-point", weightZeroPoint)) }
         if let excludeNodes { settings.append(("exclude-nodes", excludeNodes)) }
         return settings
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ModelFiles
+import OnnxIO
 import OnnxIR
 import OnnxInterpreter
 import TensorFiles
@@ -14,8 +15,11 @@ struct RunCommand: ParsableCommand {
             The sample comes from --data (a .npz keyed by input name, a folder of such files, a folder of \
             per-sample folders of .npy files, or an ONNX test-data folder with input_K.pb files) or from \
             --input NAME=FILE pairs (.npy or TensorProto .pb). Outputs go to OUT.npz, or to a folder of \
-            <output>.npy files when OUT does not end in .npz. Written atomically.
-            With --all, every sample of --data runs and OUT is a folder with one <sample>.npz per sample.
+            <output>.npy files when OUT does not end in .npz, or, with --pb or when an output has a type \
+            numpy cannot hold (int4, int2, float8, float4, bfloat16), to a folder of TensorProto files \
+            output_0.pb, output_1.pb ... in graph order (ONNX's test-data layout). Written atomically.
+            With --all, every sample of --data runs and OUT is a folder with one <sample>.npz per sample \
+            (a <sample> folder of output_K.pb files under --pb or for such types).
             """)
 
     @Argument(help: ArgumentHelp("The model to run (.onnx or .onnxtxt).", valueName: "model"))
@@ -42,6 +46,9 @@ struct RunCommand: ParsableCommand {
         help: ArgumentHelp("Where to write the outputs: OUT.npz or a folder of .npy files.", valueName: "out"))
     var output: String
 
+    @Flag(name: .customLong("pb"), help: "Write TensorProto files output_K.pb into the folder OUT (any ONNX type).")
+    var protobuf = false
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -51,6 +58,9 @@ struct RunCommand: ParsableCommand {
         if sample != nil && data == nil { throw ValidationError("--sample selects a sample of --data") }
         if all && data == nil { throw ValidationError("--all runs every sample of --data") }
         if all && sample != nil { throw ValidationError("give --all or --sample, not both") }
+        if protobuf && output.lowercased().hasSuffix(".npz") {
+            throw ValidationError("--pb writes a folder of output_K.pb files; -o must not end in .npz")
+        }
     }
 
     func run() throws {
@@ -88,7 +98,14 @@ struct RunCommand: ParsableCommand {
                     let chosen = try validatedSample(at: index, of: dataset, model: loaded)
                     let named = try outputs(of: interpreter, on: chosen)
                     let stem = NpyFolderWriter.fileStem(for: chosen.name)
-                    try NpzWriter.write(named, to: (folder as NSString).appendingPathComponent(stem + ".npz"))
+                    if needsProtobuf(named) {
+                        let sampleFolder = (folder as NSString).appendingPathComponent(stem)
+                        try FileManager.default.createDirectory(
+                            atPath: sampleFolder, withIntermediateDirectories: false)
+                        try Self.writeProtobufs(named, into: sampleFolder)
+                    } else {
+                        try NpzWriter.write(named, to: (folder as NSString).appendingPathComponent(stem + ".npz"))
+                    }
                 }
             }
         }
@@ -165,10 +182,34 @@ struct RunCommand: ParsableCommand {
 
     /// Writes one sample's outputs to OUT.npz or to a folder of `.npy` files.
     private func writeOutputs(_ tensors: [(name: String, tensor: Tensor)], to path: String) throws {
-        if path.lowercased().hasSuffix(".npz") {
+        if needsProtobuf(tensors) {
+            if path.lowercased().hasSuffix(".npz"),
+                let odd = tensors.first(where: { !NpyFile.canStore($0.tensor.dataType) })
+            {
+                throw CLIError(
+                    path: path,
+                    message: "output '\(odd.name)' is \(odd.tensor.dataType), which numpy cannot store: give a folder "
+                        + "as -o to get TensorProto files output_K.pb")
+            }
+            try writeFolder { folder in try Self.writeProtobufs(tensors, into: folder) }
+        } else if path.lowercased().hasSuffix(".npz") {
             try NpzWriter.write(tensors, to: path)
         } else {
             try writeFolder { folder in _ = try NpyFolderWriter.write(tensors, to: folder) }
+        }
+    }
+
+    /// Whether the outputs go to `.pb` files: asked for, or a type numpy has no dtype for.
+    private func needsProtobuf(_ tensors: [(name: String, tensor: Tensor)]) -> Bool {
+        protobuf || tensors.contains { !NpyFile.canStore($0.tensor.dataType) }
+    }
+
+    /// Writes `output_K.pb` for each output in graph order, named as the graph names it (ONNX's test-data layout).
+    private static func writeProtobufs(_ tensors: [(name: String, tensor: Tensor)], into folder: String) throws {
+        for (index, entry) in tensors.enumerated() {
+            var tensor = entry.tensor
+            tensor.name = entry.name
+            try TensorProtoFile.write(tensor, to: (folder as NSString).appendingPathComponent("output_\(index).pb"))
         }
     }
 

@@ -120,6 +120,13 @@ public struct AWQSearch: Sendable {
         rows: [Float], rowCount: Int, weight: [Float], channels: Int, columns: Int, logits: Bool = false,
         tensor: String
     ) throws -> [Float] {
+        if grid.tensorScale == 0 {
+            // Column chunks must share the tensor scale the whole weight will get (NVFP4).
+            var fitted = self
+            fitted.grid = grid.fitted(to: weight)
+            return try fitted.clipRatios(
+                rows: rows, rowCount: rowCount, weight: weight, channels: channels, columns: columns, tensor: tensor)
+        }
         try LowBitMatrix.check(weight, rows: channels, columns: columns, blockSize: blockSize, tensor: tensor)
         guard rowCount > 0, rows.count == rowCount * channels else {
             throw QuantizationError.invalidTensor(tensor: tensor, reason: "AWQ rows do not have \(channels) channels")

@@ -22,7 +22,11 @@ struct CodeReader {
     /// The code of element `index`: the signed or unsigned integer value, or the float8 bit pattern.
     func code(at index: Int) -> Int {
         switch format.bitWidth {
+        case 2:
+            let crumb = Int((bytes[index >> 2] >> UInt8((index & 3) * 2)) & 0x03)
+            return format.isSigned && crumb >= 2 ? crumb - 4 : crumb
         case 4:
+            if format == .float4e2m1 { return Int((bytes[index >> 1] >> UInt8((index & 1) * 4)) & 0x0F) }
             let nibble = Int((bytes[index >> 1] >> UInt8((index & 1) * 4)) & 0x0F)
             return format.isSigned && nibble >= 8 ? nibble - 16 : nibble
         case 16:

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Packs quantized codes into ONNX `raw_data`: little-endian, 4-bit values two per byte, low nibble first.
+/// Packs quantized codes into ONNX `raw_data`: little-endian, 4-bit values two per byte, low nibble first,
+/// 2-bit values four per byte, lowest bits first.
 ///
 /// A code is the integer value for integer formats and the bit pattern for 8-bit floats.
 struct CodeWriter {
@@ -19,6 +20,10 @@ struct CodeWriter {
     @inline(__always)
     mutating func set(_ index: Int, code: Int) {
         switch format.bitWidth {
+        case 2:
+            let crumb = UInt8(truncatingIfNeeded: code) & 0x03
+            let shift = UInt8((index & 3) * 2)
+            bytes[index >> 2] = (bytes[index >> 2] & ~(0x03 << shift)) | (crumb << shift)
         case 4:
             let nibble = UInt8(truncatingIfNeeded: code) & 0x0F
             let shift = UInt8((index & 1) * 4)

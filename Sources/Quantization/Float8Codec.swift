@@ -1,4 +1,5 @@
-/// Conversion between float32 and one 8-bit float format, rounding to nearest even.
+/// Conversion between float32 and one 8-bit float format (or the 4-bit E2M1 of FP4, whose sign bit is bit 3),
+/// rounding to nearest even.
 ///
 /// Matches ONNX's reference (`onnx.numpy_helper.saturate_cast`, i.e. a clip to the finite range followed
 /// by ml_dtypes' round-to-nearest-even cast) bit for bit, NaN codes included.
@@ -19,24 +20,34 @@ public struct Float8Codec: Hashable, Sendable {
     public let maxFiniteCode: UInt8
     /// The code of +infinity, if the format has one.
     public let infinityCode: UInt8?
+    /// Whether the format has NaN codes (E2M1 has none: NaN saturates like an overflow).
+    public let hasNaN: Bool
+
+    /// The sign bit: 0x80 for the 8-bit formats, 0x08 for E2M1.
+    public var signBit: UInt8 { UInt8(1 << (exponentBits + mantissaBits)) }
 
     /// E4M3FN: 4 exponent bits, bias 7, no infinity, NaN is S.1111.111, max 448.
     public static let e4m3fn = Float8Codec(
         exponentBits: 4, mantissaBits: 3, exponentBias: 7, hasInfinity: false, maxFinite: 448,
-        nanCode: 0x7F, maxFiniteCode: 0x7E, infinityCode: nil)
+        nanCode: 0x7F, maxFiniteCode: 0x7E, infinityCode: nil, hasNaN: true)
 
     /// E5M2: 5 exponent bits, bias 15, IEEE-like infinities and NaNs, max 57344.
     public static let e5m2 = Float8Codec(
         exponentBits: 5, mantissaBits: 2, exponentBias: 15, hasInfinity: true, maxFinite: 57344,
-        nanCode: 0x7E, maxFiniteCode: 0x7B, infinityCode: 0x7C)
+        nanCode: 0x7E, maxFiniteCode: 0x7B, infinityCode: 0x7C, hasNaN: true)
+
+    /// E2M1 (FP4, ONNX's float4e2m1): 2 exponent bits, bias 1, no infinity and no NaN, max 6.
+    public static let e2m1 = Float8Codec(
+        exponentBits: 2, mantissaBits: 1, exponentBias: 1, hasInfinity: false, maxFinite: 6,
+        nanCode: 0x7, maxFiniteCode: 0x7, infinityCode: nil, hasNaN: false)
 
     /// The code of `value`, rounded to nearest even.
     ///
     /// With `saturate` (QuantizeLinear's default) a value beyond the finite range, infinities included,
     /// becomes ±`maxFinite`; without it, it becomes NaN (E4M3FN) or ±infinity (E5M2). NaN stays NaN.
     public func encode(_ value: Float, saturate: Bool = true) -> UInt8 {
-        let sign: UInt8 = value.sign == .minus ? 0x80 : 0
-        if value.isNaN { return sign | nanCode }
+        let sign: UInt8 = value.sign == .minus ? signBit : 0
+        if value.isNaN { return sign | (hasNaN ? nanCode : maxFiniteCode) }
         let magnitude = Double(value.magnitude)
         if magnitude.isInfinite { return sign | overflowCode(saturate: saturate) }
         let rounded = roundToGrid(magnitude)
@@ -46,10 +57,10 @@ public struct Float8Codec: Hashable, Sendable {
 
     /// The value of `code` as a float32 (exact: every 8-bit float is a float32).
     public func decode(_ code: UInt8) -> Float {
-        let negative = code & 0x80 != 0
-        let bits = code & 0x7F
+        let negative = code & signBit != 0
+        let bits = code & (signBit - 1)
         let magnitude: Float
-        if bits == nanCode || (hasInfinity && bits > (infinityCode ?? 0x7F)) {
+        if hasNaN && (bits == nanCode || (hasInfinity && bits > (infinityCode ?? 0x7F))) {
             magnitude = .nan
         } else if let infinityCode, bits == infinityCode {
             magnitude = .infinity
@@ -67,7 +78,7 @@ public struct Float8Codec: Hashable, Sendable {
     }
 
     private func overflowCode(saturate: Bool) -> UInt8 {
-        if saturate { return maxFiniteCode }
+        if saturate || !hasNaN { return maxFiniteCode }
         return infinityCode ?? nanCode
     }
 

@@ -38,6 +38,12 @@ public struct GPTQ: Sendable {
     public func quantize(
         _ values: [Float], rows: Int, columns: Int, hessian: [Double], tensor: String
     ) throws -> LowBitMatrix {
+        if grid.tensorScale == 0 {
+            // A two-level grid (NVFP4) takes its tensor scale from the whole weight before any block is rounded.
+            var fitted = self
+            fitted.grid = grid.fitted(to: values)
+            return try fitted.quantize(values, rows: rows, columns: columns, hessian: hessian, tensor: tensor)
+        }
         try LowBitMatrix.check(values, rows: rows, columns: columns, blockSize: blockSize, tensor: tensor)
         guard hessian.count == rows * rows, hessian.allSatisfy(\.isFinite) else {
             throw QuantizationError.invalidTensor(

@@ -57,6 +57,7 @@ public struct LowBitMatrix: Sendable {
         tensor: String
     ) throws -> LowBitMatrix {
         try check(values, rows: rows, columns: columns, blockSize: blockSize, tensor: tensor)
+        let grid = grid.fitted(to: values)
         var matrix = LowBitMatrix(rows: rows, columns: columns, blockSize: blockSize, grid: grid)
         for block in 0..<matrix.blockCount {
             let range = block * blockSize..<min(rows, (block + 1) * blockSize)
@@ -102,11 +103,14 @@ public struct LowBitMatrix: Sendable {
     /// `transposed` writes `[columns, rows]` (Gemm with `transB=1`): blocks then run along axis 1.
     /// `shape` is the original weight's shape (leading 1s of an N-D MatMul operand are kept). One step per
     /// column (`blockSize == rows`) is written per axis (opset 13 form) unless `blockedPerChannel`.
-    /// The zero point is left out when it is 0 everywhere.
+    /// The zero point is left out when it is 0 everywhere. Scales are float32, FP8 E4M3 codes under a float32
+    /// tensor scale (NVFP4) or E8M0 codes (MX), as the grid stores them; minval grids add their minimums in
+    /// the blocked shape with a block axis of 1 inserted after the reduction axis (`[.., blocks, 1, N]`).
     public func initializers(
         name: String, shape: [Int], transposed: Bool, blockedPerChannel: Bool = false
     ) -> DequantizedWeightTensors {
-        let perChannel = blockSize >= rows && !blockedPerChannel
+        // NVFP4 and MX are block formats by definition: one block per column stays a blocked DequantizeLinear.
+        let perChannel = blockSize >= rows && !blockedPerChannel && grid.scaleEncoding == .float32
         var writer = CodeWriter(format: grid.format, count: codes.count)
         var index = 0
         if transposed {
@@ -124,12 +128,16 @@ public struct LowBitMatrix: Sendable {
         }
         let blocks = blockCount
         var scales = [Float](repeating: 0, count: steps.count)
+        var scaleCodes = [UInt8](repeating: 0, count: steps.count)
+        var offsets = [Float](repeating: 0, count: steps.count)
         var zeroPoints = CodeWriter(format: grid.format, count: steps.count)
         for block in 0..<blocks {
             for column in 0..<columns {
                 let step = steps[block * columns + column]
                 let position = transposed ? column * blocks + block : block * columns + column
                 scales[position] = step.scale
+                scaleCodes[position] = step.scaleCode
+                offsets[position] = step.offset
                 zeroPoints.set(position, code: step.zeroPoint)
             }
         }
@@ -148,8 +156,26 @@ public struct LowBitMatrix: Sendable {
         let weight = Tensor(
             name: name + "_quantized", dataType: grid.format.dataType, dims: shape.map(Int64.init),
             storage: .raw(writer.data))
-        let scale = Tensor.floats(scales, dims: dims, name: name + "_scale")
-        let hasZeroPoint = steps.contains { $0.zeroPoint != 0 }
+        let scale: Tensor
+        var tensorScale: Tensor?
+        switch grid.scaleEncoding {
+        case .float32:
+            scale = Tensor.floats(scales, dims: dims, name: name + "_scale")
+        case .float8e4m3(let value):
+            scale = Tensor(
+                name: name + "_block_scale", dataType: .float8e4m3fn, dims: dims, storage: .raw(Data(scaleCodes)))
+            tensorScale = Tensor.floats([value], dims: [], name: name + "_tensor_scale")
+        case .powerOfTwo:
+            scale = Tensor(name: name + "_scale", dataType: .float8e8m0, dims: dims, storage: .raw(Data(scaleCodes)))
+        }
+        var minimum: Tensor?
+        if grid.usesMinimum {
+            var minimumDims = perChannel ? shape.map(Int64.init) : dims
+            if perChannel { minimumDims[reductionAxis] = 1 }
+            minimumDims.insert(1, at: reductionAxis + 1)
+            minimum = Tensor.floats(offsets, dims: minimumDims, name: name + "_minimum")
+        }
+        let hasZeroPoint = !grid.format.isFloat && steps.contains { $0.zeroPoint != 0 }
         let zeroPoint =
             hasZeroPoint
             ? Tensor(
@@ -157,7 +183,7 @@ public struct LowBitMatrix: Sendable {
             : nil
         return DequantizedWeightTensors(
             weight: weight, scale: scale, zeroPoint: zeroPoint, axis: perChannel ? channelAxis : reductionAxis,
-            blockSize: perChannel ? nil : blockSize)
+            blockSize: perChannel ? nil : blockSize, tensorScale: tensorScale, minimum: minimum)
     }
 }
 
@@ -173,4 +199,8 @@ public struct DequantizedWeightTensors: Sendable {
     public var axis: Int
     /// The `block_size` attribute, nil per channel.
     public var blockSize: Int?
+    /// NVFP4's float32 scalar that the FP8 block scales are dequantized with; nil otherwise.
+    public var tensorScale: Tensor?
+    /// The minval form's float minimums, `[.., blocks, 1, N]` (or `[.., N, blocks, 1]` transposed); nil otherwise.
+    public var minimum: Tensor?
 }

@@ -55,6 +55,9 @@ public enum NpyFile {
         }
     }
 
+    /// Whether numpy has a dtype for `type` (not int4, int2, the float8 and float4 families, bfloat16...).
+    public static func canStore(_ type: DataType) -> Bool { NumpyDType.descr(for: type) != nil }
+
     /// The bytes of a `.npy` file holding `tensor`.
     public static func encode(_ tensor: Tensor) throws -> Data {
         var (data, payload) = try encodedParts(tensor, path: tensor.name ?? "<tensor>")

@@ -77,7 +77,7 @@ import Testing
         (["--asymmetric-weights", "--target", "tensorrt"], "target tensorrt takes no weight zero points"),
         (["--weight-method", "gptq"], "--weight-method gptq measures the layers' inputs: give --calib-data"),
         (["--weight-method", "bogus"], "--weight-method 'bogus' is unknown"),
-        (["--weights", "float8e4m3fn", "--target", "ort"], "an integer format"),
+        (["--weights", "float8e4m3fn", "--target", "ort"], "not a weight-only format"),
     ])
     func badWeightOnlyFlagsAreOneLineUsageErrors(flags: [String], message: String) throws {
         let workspace = try TemporaryDirectory(prefix: "qdqc-weight-only")

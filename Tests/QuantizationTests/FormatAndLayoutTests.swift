@@ -7,7 +7,8 @@ import Testing
     @Test func formatsMapToOnnxTypesAndBack() {
         let expected: [QuantFormat: DataType] = [
             .int8: .int8, .uint8: .uint8, .int16: .int16, .uint16: .uint16, .int4: .int4, .uint4: .uint4,
-            .float8e4m3fn: .float8e4m3fn, .float8e5m2: .float8e5m2,
+            .float8e4m3fn: .float8e4m3fn, .float8e5m2: .float8e5m2, .int2: .int2, .uint2: .uint2,
+            .float4e2m1: .float4e2m1,
         ]
         for format in QuantFormat.allCases {
             #expect(format.dataType == expected[format])
@@ -33,6 +34,11 @@ import Testing
         #expect(QuantFormat.int4.integerRange(.reduced) == -4...3)
         #expect(QuantFormat.uint4.integerRange() == 0...15)
         #expect(QuantFormat.float8e4m3fn.integerRange() == nil)
+        #expect(QuantFormat.int2.integerRange() == -2...1)
+        #expect(QuantFormat.uint2.integerRange() == 0...3)
+        #expect(QuantFormat.float4e2m1.integerRange() == nil)
+        #expect(QuantFormat.float4e2m1.minimumOpset(for: .perChannel(axis: 0)) == 23)
+        #expect(QuantFormat.int2.minimumOpset(for: .perBlock(axis: 0, blockSize: 8)) == 25)
     }
 
     @Test func schemeConventions() {

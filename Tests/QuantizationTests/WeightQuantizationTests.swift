@@ -127,7 +127,7 @@ import Testing
         var quantized: [QuantizedWeight] = []
         var weights: [Tensor] = []
         for (layoutIndex, layout) in Self.layouts.enumerated() {
-            for format in QuantFormat.allCases {
+            for format in QuantFormat.qdqFormats {
                 for symmetric in format.isFloat8 ? [true] : [false, true] {
                     let values = Self.weight(
                         shape: layout.shape, channelAxis: layout.channelAxis,
@@ -197,7 +197,7 @@ import Testing
         // The reference converts x / scale to int32 before clipping, so quotients stay below 2^31 here;
         // `hugeValuesSaturate` covers the rest.
         let values = (-600...600).map { Float($0) * 0.25 } + [2e8, -2e8, 0.7499999, -0.7499999]
-        for format in QuantFormat.allCases {
+        for format in QuantFormat.qdqFormats {
             let range = format.integerRange()
             let zeroPoints =
                 range.map { [0, $0.lowerBound, $0.upperBound, ($0.lowerBound + $0.upperBound) / 2] } ?? [0]
@@ -227,7 +227,7 @@ import Testing
 
     @Test func hugeValuesSaturate() throws {
         let values: [Float] = [1e30, -1e30, .infinity, -.infinity, .greatestFiniteMagnitude]
-        for format in QuantFormat.allCases {
+        for format in QuantFormat.qdqFormats {
             let params = try QuantParamSet(
                 format: format, granularity: .perTensor, tensorShape: [values.count], scales: [1e-30], zeroPoints: [0],
                 tensor: "w")
@@ -260,7 +260,7 @@ import Testing
     @Test func allZeroChannelKeepsAValidScale() throws {
         let values: [Float] = [0, 0, 0, 1, -2, 0.5]
         let tensor = Tensor.floats(values, dims: [2, 3], name: "fc.weight")
-        for format in QuantFormat.allCases {
+        for format in QuantFormat.qdqFormats {
             for symmetric in [false, true] {
                 let result = try WeightQuantizer.quantize(
                     tensor, scheme: QuantScheme(format: format, symmetric: symmetric), granularity: .perChannel(axis: 0)

@@ -128,7 +128,7 @@ struct InsertQDQSettings {
     ) throws -> QuantFormat {
         if text.isEmpty || text == "default" { return allowed[0] }
         guard let format = QuantFormat(rawValue: text) else {
-            let names = QuantFormat.allCases.map(\.rawValue).joined(separator: ", ")
+            let names = QuantFormat.qdqFormats.map(\.rawValue).joined(separator: ", ")
             throw InsertQDQError("insert-qdq: \(what) format '\(text)' is unknown (formats: \(names))")
         }
         guard allowed.contains(format) else {

@@ -106,7 +106,7 @@ extension QuantizationConfig {
                     guard let text = try? fields.decode(String.self, forKey: key),
                         let format = QuantFormat(rawValue: text)
                     else {
-                        let names = QuantFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                        let names = QuantFormat.qdqFormats.map(\.rawValue).joined(separator: ", ")
                         throw fail("'format' must be one of \(names)")
                     }
                     result.format = format

@@ -20,11 +20,19 @@ public struct QuantizeWeightsPass: Pass {
             name: "method", valueSyntax: "rtn|awq|gptq", defaultValue: "rtn",
             summary: "Round to nearest (no data), AWQ or GPTQ (both need calibration data)."),
         PassOption(
-            name: "format", valueSyntax: "int4|uint4|int8|uint8|int16|uint16", defaultValue: "int4",
-            summary: "The weights' element type."),
+            name: "format",
+            valueSyntax:
+                "int4|uint4|int8|uint8|int16|uint16|int2|uint2|float4e2m1|nvfp4|mxfp4|mxfp8e4m3|mxfp8e5m2|mxint8",
+            defaultValue: "int4",
+            summary: "The weights' format: element type and scale rule (docs/quantization-formats.md)."),
         PassOption(
-            name: "block-size", valueSyntax: "<integer>", defaultValue: "128",
-            summary: "Weights per block along the reduction axis (opset 21); 0 = one scale per output channel."),
+            name: "block-size", valueSyntax: "auto|<integer>", defaultValue: "auto",
+            summary: "Weights per block along the reduction axis (opset 21); 0 = one scale per output channel; "
+                + "auto = 16 for nvfp4, 32 for MX formats, 128 otherwise."),
+        PassOption(
+            name: "zero-point", valueSyntax: "integer|minval", defaultValue: "integer",
+            summary: "Asymmetric integer grids: an integer zero point, or minval (a float minimum per block, "
+                + "written as DequantizeLinear then a blocked Add)."),
         PassOption(
             name: "symmetric", valueSyntax: "auto|true|false", defaultValue: "auto",
             summary: "Zero point fixed at the middle (auto: signed formats symmetric, unsigned asymmetric)."),
@@ -99,7 +107,7 @@ public struct QuantizeWeightsPass: Pass {
         settings = try WeightOnlySettings(options: options)
     }
 
-    /// The opset the output needs (21 for 4-bit or blocked weights).
+    /// The opset the output needs (21 for 4-bit or blocked weights, 23 FP4/NVFP4, 24 MX, 25 int2).
     public var requiredOpset: Int { settings.requiredOpset }
 
     /// Quantizes every eligible weight of the main graph.
@@ -107,7 +115,7 @@ public struct QuantizeWeightsPass: Pass {
         let opset = model.opsetVersion(for: "") ?? 1
         guard opset >= Int64(requiredOpset) else {
             throw QuantizeWeightsError(
-                "quantize-weights: \(settings.grid.format) weights need opset \(requiredOpset) but the model has opset "
+                "quantize-weights: \(settings.format.rawValue) weights need opset \(requiredOpset) but the model has opset "
                     + "\(opset); add 'upgrade-opset{to=\(requiredOpset)}' before quantize-weights in the pipeline")
         }
         var statistics = WeightOnlyStatistics()
@@ -195,6 +203,11 @@ public struct QuantizeWeightsPass: Pass {
         let layout = job.layout
         let blockSize = settings.rowsPerBlock(layout.rows)
         do {
+            if settings.grid.usesMinimum && layout.rows % blockSize != 0 {
+                // The minimums are added through a [blocks, block, N] reshape, which needs whole blocks.
+                throw QuantizeWeightsError(
+                    "zero-point=minval needs whole blocks, and \(layout.rows) rows are not a multiple of \(blockSize)")
+            }
             let values = try job.matrix()
             let input = job.statisticsInput.flatMap { statistics[$0] }
             switch settings.method {

@@ -17,6 +17,8 @@ struct WeightOnlySettings {
     }
 
     var method: Method
+    /// The format's name (`format=`).
+    var format: WeightFormat
     var grid: LowBitGrid
     /// Rows per block along the reduction axis; 0 means one step per output channel.
     var blockSize: Int
@@ -41,10 +43,9 @@ struct WeightOnlySettings {
     var clipSweeps: Int
     var rowLimit: Int
 
-    /// The grid's opset needs: int4/uint4 and blocks need 21, per-channel 8-bit 13.
-    var requiredOpset: Int {
-        grid.format.minimumOpset(for: blockSize == 0 ? .perChannel(axis: 0) : .perBlock(axis: 0, blockSize: blockSize))
-    }
+    /// The format's opset needs: int4/uint4 and blocks need 21, per-channel 8-bit 13, float4e2m1 and NVFP4 23,
+    /// MX 24, int2/uint2 25.
+    var requiredOpset: Int { format.minimumOpset(blocked: blockSize != 0) }
 
     init(options: [String: String]) throws {
         let reader = try PassOptionReader(options, for: QuantizeWeightsPass.self)
@@ -56,29 +57,55 @@ struct WeightOnlySettings {
         let targetName = try reader.choice("target", in: QuantizationTarget.all.map(\.name))
         target = QuantizationTarget.named(targetName) ?? .tensorRT
         let formatName = try reader.string("format")
-        guard let format = QuantFormat(rawValue: formatName), format.integerRange() != nil else {
-            throw invalid("format", formatName, "an integer format: int4, uint4, int8, uint8, int16 or uint16")
+        guard let format = WeightFormat(rawValue: formatName) else {
+            throw invalid("format", formatName, WeightFormat.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        guard target.weightFormats.contains(format) else {
+        self.format = format
+        if !format.isTargetIndependent && !target.weightFormats.contains(format.integerFormat ?? .int4) {
             throw invalid(
                 "format", formatName,
                 "a weight format target \(target.name) takes: "
                     + target.weightFormats.map(\.rawValue).joined(separator: ", "))
         }
+        let zeroPointText = try reader.choice("zero-point", in: ["integer", "minval"])
+        let usesMinimum = zeroPointText == "minval"
         let symmetryText = try reader.choice("symmetric", in: ["auto", "true", "false"])
-        let symmetric = symmetryText == "auto" ? format.isSigned : symmetryText == "true"
-        if !symmetric && !target.allowsAsymmetricWeights {
-            throw invalid("symmetric", symmetryText, "true: target \(target.name) takes no weight zero points")
-        }
         let ruleText = try reader.choice("scale-rule", in: ["auto"] + LowBitGrid.SymmetricRule.allCases.map(\.rawValue))
-        let rule = LowBitGrid.SymmetricRule(rawValue: ruleText) ?? target.lowBitScaleRule
-        if rule == .extreme && !target.allowsNegativeWeightScales {
-            throw invalid("scale-rule", ruleText, "full or restricted: target \(target.name) needs positive scales")
+        if let fixed = format.fixedGrid {
+            if symmetryText == "false" {
+                throw invalid("symmetric", symmetryText, "auto or true: \(formatName) scales are symmetric")
+            }
+            if usesMinimum {
+                throw invalid("zero-point", zeroPointText, "integer: the minval form needs an integer format")
+            }
+            grid = fixed
+        } else {
+            let integer = format.integerFormat ?? .int4
+            let symmetric = usesMinimum ? false : symmetryText == "auto" ? integer.isSigned : symmetryText == "true"
+            if usesMinimum && symmetryText == "true" {
+                throw invalid("symmetric", symmetryText, "auto or false: zero-point=minval is asymmetric")
+            }
+            if !symmetric && !target.allowsAsymmetricWeights {
+                throw invalid("symmetric", symmetryText, "true: target \(target.name) takes no weight zero points")
+            }
+            let rule = LowBitGrid.SymmetricRule(rawValue: ruleText) ?? target.lowBitScaleRule
+            if rule == .extreme && !target.allowsNegativeWeightScales {
+                throw invalid("scale-rule", ruleText, "full or restricted: target \(target.name) needs positive scales")
+            }
+            grid = try LowBitGrid(format: integer, symmetric: symmetric, rule: rule, usesMinimum: usesMinimum)
         }
-        grid = try LowBitGrid(format: format, symmetric: symmetric, rule: rule)
-        blockSize = try reader.int("block-size")
-        guard blockSize >= 0 else {
-            throw invalid("block-size", String(blockSize), "0 (per channel) or a positive integer")
+        let blockText = try reader.string("block-size")
+        if blockText == "auto" {
+            blockSize = format.defaultBlockSize
+        } else {
+            guard let value = Int(blockText), value >= 0 else {
+                throw invalid("block-size", blockText, "auto, 0 (per channel) or a positive integer")
+            }
+            blockSize = value
+        }
+        if let required = format.requiredBlockSize, blockSize != required {
+            throw invalid(
+                "block-size", blockText, "\(required) (or auto): \(formatName) blocks are \(required) by definition")
         }
         excludedNodes = try Self.expression(reader, "exclude-nodes")
         clipSkippedNodes = try Self.expression(reader, "clip-skip")

@@ -91,6 +91,10 @@ struct QuantizationOptions: ParsableArguments {
     /// Whether activations stay in float: `--activations none` (weight-only quantization).
     var isWeightOnly: Bool { activations == Self.noActivations }
 
+    /// Whether `quantize-weights` writes the weights (weight-only and dynamic runs), so that every weight format
+    /// it knows (NVFP4, MX, int2, ...) may be named.
+    var writesWeightsByQuantizeWeights: Bool { isWeightOnly || isDynamic }
+
     /// Whether activation scales are computed at run time: `--activation-scales dynamic-*`.
     var isDynamic: Bool { activationScales?.hasPrefix("dynamic-") ?? false }
 
@@ -156,13 +160,13 @@ struct QuantizationOptions: ParsableArguments {
             throw ValidationError("--weight-zero-point '\(weightZeroPoint)' is unknown (known: integer, minval)")
         }
         for (flag, value) in [("--activations", activations), ("--weights", weights)] {
-            if flag == "--weights", isWeightOnly, let value, WeightFormat(rawValue: value) == nil {
+            if flag == "--weights", writesWeightsByQuantizeWeights, let value, WeightFormat(rawValue: value) == nil {
                 let names = WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("--weights '\(value)' is not a weight-only format (formats: \(names))")
             }
             if let value, QuantFormat(rawValue: value) == nil,
                 !(flag == "--activations" && value == Self.noActivations),
-                !(flag == "--weights" && isWeightOnly)
+                !(flag == "--weights" && writesWeightsByQuantizeWeights)
             {
                 let names = QuantFormat.qdqFormats.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("\(flag) '\(value)' is not a format (formats: \(names))")

@@ -76,3 +76,29 @@ import Testing
         }
     }
 }
+
+/// W+A with the block formats: NVFP4 and MXFP4 weights (quantize-weights) under per-token int8 activations
+/// (dynamic-qdq). No runtime in the venv executes FP4, so the written model is checked by `onnx.checker`
+/// and qdqc's interpreter against `onnx.reference`.
+@Suite struct BlockFormatActivationTests {
+    @Test(arguments: ["nvfp4", "mxfp4"])
+    func blockFormatWeightsWithDynamicActivations(weights: String) throws {
+        let folder = try TemporaryDirectory(prefix: "w-\(weights)-a8")
+        defer { folder.remove() }
+        try WeightOnlyDecoderTests.makeDecoders(in: folder)
+        let output = folder.file("llama.\(weights).onnx").path
+        let run = try Qdqc.run([
+            folder.file("llama.onnx").path, "-o", output, "--activation-scales", "dynamic-per-token",
+            "--weights", weights, "--quiet",
+        ])
+        try #require(run.succeeded, "qdqc failed:\n\(run.summary)")
+        let outputs = folder.file("outputs")
+        let interpreted = try Qdqc.run([
+            "run", output, "--data", folder.file("calib").path, "--all", "-o", outputs.path, "--quiet",
+        ])
+        try #require(interpreted.succeeded, "qdqc run failed:\n\(interpreted.summary)")
+        let samples = (0..<2).map { folder.file("calib/000\($0).npz").path }
+        let agree = try Python.runScript("reference_run_check.py", [output, outputs.path] + samples)
+        #expect(agree.succeeded, "qdqc run disagrees with onnx.reference:\n\(agree.summary)")
+    }
+}

@@ -99,7 +99,10 @@ struct QuantizationOptions: ParsableArguments {
     var isDynamic: Bool { activationScales?.hasPrefix("dynamic-") ?? false }
 
     /// The `--activation-scales` values.
-    static let activationScaleModes = ["static", "dynamic-per-tensor", "dynamic-per-token"]
+    static let activationScaleModes = ["static", "dynamic-per-tensor", "dynamic-per-token", "dynamic-per-block"]
+
+    /// The `--activations` formats of `--activation-scales dynamic-per-block` (OCP Microscaling, blocks of 32).
+    static let microscalingFormats = ["mxfp8e4m3", "mxfp8e5m2", "mxfp4", "mxint8"]
 
     /// The `--activations` value that keeps activations in float.
     static let noActivations = "none"
@@ -115,10 +118,16 @@ struct QuantizationOptions: ParsableArguments {
         }
         if isDynamic {
             if isWeightOnly { throw ValidationError("--activation-scales \(activationScales ?? "") needs activations") }
-            if let activations, !["int8", "uint8", "float8e4m3fn"].contains(activations) {
+            if activationScales == "dynamic-per-block" {
+                guard let activations, Self.microscalingFormats.contains(activations) else {
+                    throw ValidationError(
+                        "--activation-scales dynamic-per-block needs --activations "
+                            + Self.microscalingFormats.joined(separator: "|") + " (blocks of 32, OCP Microscaling)")
+                }
+            } else if let activations, !["int8", "uint8", "float8e4m3fn"].contains(activations) {
                 throw ValidationError(
-                    "--activations \(activations) cannot be quantized dynamically (int8, uint8 per tensor, float8e4m3fn)"
-                )
+                    "--activations \(activations) cannot be quantized dynamically per token or per tensor "
+                        + "(int8, uint8 per tensor, float8e4m3fn; the MX formats with dynamic-per-block)")
             }
             if activations == "uint8" && activationScales == "dynamic-per-token" {
                 throw ValidationError(
@@ -160,6 +169,7 @@ struct QuantizationOptions: ParsableArguments {
             throw ValidationError("--weight-zero-point '\(weightZeroPoint)' is unknown (known: integer, minval)")
         }
         for (flag, value) in [("--activations", activations), ("--weights", weights)] {
+            if flag == "--activations", isDynamic, let value, Self.microscalingFormats.contains(value) { continue }
             if flag == "--weights", writesWeightsByQuantizeWeights, let value, WeightFormat(rawValue: value) == nil {
                 let names = WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("--weights '\(value)' is not a weight-only format (formats: \(names))")
@@ -211,7 +221,8 @@ struct QuantizationOptions: ParsableArguments {
 
     /// The `dynamic-qdq` options the flags set.
     var dynamicOptions: [(String, String)] {
-        var settings = [("granularity", activationScales == "dynamic-per-tensor" ? "tensor" : "token")]
+        let granularity = ["dynamic-per-tensor": "tensor", "dynamic-per-block": "block"][activationScales ?? ""]
+        var settings = [("granularity", granularity ?? "token")]
         if let activations { settings.append(("format", activations)) }
         if let excludeNodes { settings.append(("exclude-nodes", excludeNodes)) }
         return settings

@@ -101,4 +101,29 @@ import Testing
         let agree = try Python.runScript("reference_run_check.py", [output, outputs.path] + samples)
         #expect(agree.succeeded, "qdqc run disagrees with onnx.reference:\n\(agree.summary)")
     }
+
+    /// MX activations (`--activation-scales dynamic-per-block`): a power-of-two float8e8m0 scale per 32 elements
+    /// computed in the graph (the Llama-style decoder's rows of 80 end in a short block). Checked by
+    /// `onnx.checker` and against `onnx.reference`.
+    @Test(arguments: ["gpt", "llama"], ["mxfp8e4m3", "mxfp8e5m2", "mxfp4", "mxint8"])
+    func microscalingActivations(model: String, format: String) throws {
+        let folder = try TemporaryDirectory(prefix: "mx-\(model)-\(format)")
+        defer { folder.remove() }
+        try WeightOnlyDecoderTests.makeDecoders(in: folder)
+        let output = folder.file("\(model).\(format).onnx").path
+        let run = try Qdqc.run([
+            folder.file("\(model).onnx").path, "-o", output, "--activation-scales", "dynamic-per-block",
+            "--activations", format, "--pass-statistics",
+        ])
+        try #require(run.succeeded, "qdqc failed:\n\(run.summary)")
+        #expect(!run.standardError.contains("keeps a float input"), "\(run.standardError)")
+        let outputs = folder.file("outputs")
+        let interpreted = try Qdqc.run([
+            "run", output, "--data", folder.file("calib").path, "--all", "-o", outputs.path, "--quiet",
+        ])
+        try #require(interpreted.succeeded, "qdqc run failed:\n\(interpreted.summary)")
+        let samples = (0..<2).map { folder.file("calib/000\($0).npz").path }
+        let agree = try Python.runScript("reference_run_check.py", [output, outputs.path] + samples)
+        #expect(agree.succeeded, "qdqc run disagrees with onnx.reference:\n\(agree.summary)")
+    }
 }

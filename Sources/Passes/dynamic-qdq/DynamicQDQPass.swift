@@ -17,12 +17,15 @@ public struct DynamicQDQPass: Pass {
     /// The options.
     public static let options = [
         PassOption(
-            name: "granularity", valueSyntax: "token|tensor", defaultValue: "token",
-            summary: "One scale per row of the last axis (token) or one per tensor, computed for every input."),
+            name: "granularity", valueSyntax: "token|tensor|block", defaultValue: "token",
+            summary: "One scale per row of the last axis (token), one per tensor, or one per 32 elements of the last "
+                + "axis (block: the MX formats)."),
         PassOption(
-            name: "format", valueSyntax: "int8|uint8|float8e4m3fn", defaultValue: "int8",
+            name: "format", valueSyntax: "int8|uint8|float8e4m3fn|mxfp8e4m3|mxfp8e5m2|mxfp4|mxint8",
+            defaultValue: "int8",
             summary: "int8 and float8e4m3fn are symmetric (max|x|/qmax); uint8 (per tensor only) is "
-                + "DynamicQuantizeLinear's asymmetric range."),
+                + "DynamicQuantizeLinear's asymmetric range; the MX formats (granularity=block) take a "
+                + "power-of-two float8e8m0 scale per block of 32."),
         PassOption(
             name: "ops", valueSyntax: "MatMul,Gemm", defaultValue: "MatMul,Gemm", summary: "Which op types."),
         PassOption(
@@ -34,16 +37,22 @@ public struct DynamicQDQPass: Pass {
     enum Granularity: String, CaseIterable {
         case token
         case tensor
+        case block
     }
+
+    /// The block of the MX formats (OCP Microscaling).
+    static let mxBlockSize = 32
 
     let granularity: Granularity
     let format: QuantFormat
+    /// The MX grid (element type, shared-exponent rule) when `format` names an MX format.
+    let microscaling: LowBitGrid?
     let opTypes: Set<String>
     let excludedNodes: NSRegularExpression?
 
     /// The opset the pass needs: `output_dtype` and `block_size` of QuantizeLinear (21); uint8 per tensor
     /// (DynamicQuantizeLinear) needs 11.
-    public var requiredOpset: Int { format == .uint8 ? 11 : 21 }
+    public var requiredOpset: Int { microscaling != nil ? 24 : format == .uint8 ? 11 : 21 }
 
     /// Creates the pass; a bad option value is an error naming it.
     public init(options: [String: String]) throws {
@@ -54,8 +63,15 @@ public struct DynamicQDQPass: Pass {
         granularity =
             Granularity(rawValue: try reader.choice("granularity", in: Granularity.allCases.map(\.rawValue)))
             ?? .token
-        let formatName = try reader.choice("format", in: ["int8", "uint8", "float8e4m3fn"])
-        format = QuantFormat(rawValue: formatName) ?? .int8
+        let mxNames = [WeightFormat.mxfp8e4m3, .mxfp8e5m2, .mxfp4, .mxint8].map(\.rawValue)
+        let formatName = try reader.choice("format", in: ["int8", "uint8", "float8e4m3fn"] + mxNames)
+        microscaling = WeightFormat(rawValue: formatName).flatMap { mxNames.contains($0.rawValue) ? $0.fixedGrid : nil }
+        format = microscaling?.format ?? QuantFormat(rawValue: formatName) ?? .int8
+        if (microscaling != nil) != (granularity == .block) {
+            throw invalid(
+                microscaling == nil ? "granularity" : "format", microscaling == nil ? "block" : formatName,
+                "the MX formats (mxfp8e4m3, mxfp8e5m2, mxfp4, mxint8) with granularity=block, and only them")
+        }
         if format == .uint8 && granularity == .token {
             throw invalid(
                 "format", formatName,
@@ -134,9 +150,9 @@ public struct DynamicQDQPass: Pass {
     private func unquantizable(_ input: Value) -> String? {
         if let type = input.elementType, type != .float { return "it is \(type), not float32" }
         if input.producer?.opType == "DequantizeLinear" { return "it is already dequantized" }
-        guard granularity == .token else { return nil }
+        guard granularity != .tensor else { return nil }
         guard let last = input.shape?.dimensions.last, case .known(let size) = last.kind, size > 0 else {
-            return "per-token scales need the row length (the last dimension) known; run infer-shapes first"
+            return "per-\(granularity) scales need the last dimension known; run infer-shapes first"
         }
         return nil
     }
@@ -163,10 +179,58 @@ public struct DynamicQDQPass: Pass {
         let quantized: Value
         let dequantizeInputs: [Value]
         var pairAttributes: [Attribute] = []
+        var dequantizeAttributes: [Attribute] = []
         if format == .uint8 {
             let outputs = add("DynamicQuantizeLinear", [value], "_dynamic", outputs: 3)
             quantized = outputs[0]
             dequantizeInputs = [outputs[1], outputs[2]]
+        } else if let microscaling,
+            case .powerOfTwo(let elementMaxExponent, let elementShift) = microscaling.scaleEncoding,
+            let rank = value.shape?.rank
+        {
+            // OCP MX: scale = 2^(floor(log2 max|x_block|) − emax), stored as float8e8m0. Dividing by 2^emax is
+            // exact, and Cast to float8e8m0 with round_mode=down takes the floor of the exponent.
+            var magnitude = add("Abs", [value], "_abs")[0]
+            if let last = value.shape?.dimensions.last, case .known(let size) = last.kind,
+                size % Int64(Self.mxBlockSize) != 0
+            {
+                // A last block shorter than 32 (ONNX allows it): zeros pad it for the maximum, not the values.
+                let padding = Int64(Self.mxBlockSize) - size % Int64(Self.mxBlockSize)
+                let pads = rewrite.addInitializer(
+                    .int64s([Int64](repeating: 0, count: 2 * rank - 1) + [padding], dims: [Int64(2 * rank)]),
+                    name: graph.uniqueName(base + "_block_padding", avoidingNodeNames: true))
+                magnitude = add("Pad", [magnitude, pads], "_padded")[0]
+            }
+            let blocked = rewrite.addInitializer(
+                .int64s(
+                    [Int64](repeating: 0, count: rank - 1) + [-1, Int64(Self.mxBlockSize)], dims: [Int64(rank + 1)]),
+                name: graph.uniqueName(base + "_block_shape", avoidingNodeNames: true))
+            let blocks = add("Reshape", [magnitude, blocked], "_blocks")[0]
+            let axes = rewrite.addInitializer(
+                .int64s([-1], dims: [1]), name: graph.uniqueName(base + "_last_axis", avoidingNodeNames: true))
+            let maximum = add("ReduceMax", [blocks, axes], "_absmax", [Attribute("keepdims", .int(0))])[0]
+            // A block of zeros has no exponent; any scale quantizes it to zeros.
+            let floor = rewrite.addInitializer(
+                .floats([Float.leastNormalMagnitude], dims: []),
+                name: graph.uniqueName(base + "_smallest_max", avoidingNodeNames: true))
+            let positive = add("Max", [maximum, floor], "_positive_absmax")[0]
+            let power = rewrite.addInitializer(
+                .floats([Float(sign: .plus, exponent: elementMaxExponent + elementShift, significand: 1)], dims: []),
+                name: graph.uniqueName(base + "_element_range", avoidingNodeNames: true))
+            let ratio = add("Div", [positive, power], "_raw_scale")[0]
+            let scale = add(
+                "Cast", [ratio], "_scale",
+                [
+                    Attribute("to", .int(Int64(DataType.float8e8m0.rawValue))),
+                    Attribute("round_mode", .string(Array("down".utf8))),
+                ])[0]
+            pairAttributes = [Attribute("axis", .int(-1)), Attribute("block_size", .int(Int64(Self.mxBlockSize)))]
+            quantized =
+                add(
+                    "QuantizeLinear", [value, scale], "_quantized",
+                    pairAttributes + [Attribute("output_dtype", .int(Int64(format.dataType.rawValue)))])[0]
+            dequantizeInputs = [scale]
+            dequantizeAttributes = [Attribute("output_dtype", .int(Int64(DataType.float.rawValue)))]
         } else {
             let largest = format.float8Codec?.maxFinite ?? Float(format.integerRange(.restricted)?.upperBound ?? 127)
             let magnitude = add("Abs", [value], "_abs")[0]
@@ -194,7 +258,9 @@ public struct DynamicQDQPass: Pass {
             dequantizeInputs = [scale]
         }
         quantized.type = .tensor(format.dataType, value.shape)
-        let dequantized = add("DequantizeLinear", [quantized] + dequantizeInputs, "_dequantized", pairAttributes)[0]
+        let dequantized = add(
+            "DequantizeLinear", [quantized] + dequantizeInputs, "_dequantized", pairAttributes + dequantizeAttributes)[
+                0]
         dequantized.type = .tensor(.float, value.shape)
         var anchor: Node?
         if let producer = value.producer, producer.graph === graph { anchor = producer }

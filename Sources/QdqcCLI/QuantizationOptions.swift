@@ -101,8 +101,8 @@ struct QuantizationOptions: ParsableArguments {
     /// The `--activation-scales` values.
     static let activationScaleModes = ["static", "dynamic-per-tensor", "dynamic-per-token", "dynamic-per-block"]
 
-    /// The `--activations` formats of `--activation-scales dynamic-per-block` (OCP Microscaling, blocks of 32).
-    static let microscalingFormats = ["mxfp8e4m3", "mxfp8e5m2", "mxfp4", "mxint8"]
+    /// The `--activations` formats of `--activation-scales dynamic-per-block` (OCP Microscaling in blocks of 32, NVFP4 in 16).
+    static let blockActivationFormats = ["mxfp8e4m3", "mxfp8e5m2", "mxfp4", "mxint8", "nvfp4"]
 
     /// The `--activations` value that keeps activations in float.
     static let noActivations = "none"
@@ -119,10 +119,11 @@ struct QuantizationOptions: ParsableArguments {
         if isDynamic {
             if isWeightOnly { throw ValidationError("--activation-scales \(activationScales ?? "") needs activations") }
             if activationScales == "dynamic-per-block" {
-                guard let activations, Self.microscalingFormats.contains(activations) else {
+                guard let activations, Self.blockActivationFormats.contains(activations) else {
                     throw ValidationError(
                         "--activation-scales dynamic-per-block needs --activations "
-                            + Self.microscalingFormats.joined(separator: "|") + " (blocks of 32, OCP Microscaling)")
+                            + Self.blockActivationFormats.joined(separator: "|")
+                            + " (MX in blocks of 32, NVFP4 in blocks of 16)")
                 }
             } else if let activations, !["int8", "uint8", "float8e4m3fn"].contains(activations) {
                 throw ValidationError(
@@ -169,7 +170,7 @@ struct QuantizationOptions: ParsableArguments {
             throw ValidationError("--weight-zero-point '\(weightZeroPoint)' is unknown (known: integer, minval)")
         }
         for (flag, value) in [("--activations", activations), ("--weights", weights)] {
-            if flag == "--activations", isDynamic, let value, Self.microscalingFormats.contains(value) { continue }
+            if flag == "--activations", isDynamic, let value, Self.blockActivationFormats.contains(value) { continue }
             if flag == "--weights", writesWeightsByQuantizeWeights, let value, WeightFormat(rawValue: value) == nil {
                 let names = WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("--weights '\(value)' is not a weight-only format (formats: \(names))")

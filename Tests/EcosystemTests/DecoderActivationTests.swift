@@ -102,10 +102,10 @@ import Testing
         #expect(agree.succeeded, "qdqc run disagrees with onnx.reference:\n\(agree.summary)")
     }
 
-    /// MX activations (`--activation-scales dynamic-per-block`): a power-of-two float8e8m0 scale per 32 elements
-    /// computed in the graph (the Llama-style decoder's rows of 80 end in a short block). Checked by
+    /// MX and NVFP4 activations (`--activation-scales dynamic-per-block`): a power-of-two float8e8m0 scale per 32
+    /// elements, or FP8 scales per 16 under a tensor scale, computed in the graph (the Llama-style decoder's rows of 80 end in a short block). Checked by
     /// `onnx.checker` and against `onnx.reference`.
-    @Test(arguments: ["gpt", "llama"], ["mxfp8e4m3", "mxfp8e5m2", "mxfp4", "mxint8"])
+    @Test(arguments: ["gpt", "llama"], ["mxfp8e4m3", "mxfp8e5m2", "mxfp4", "mxint8", "nvfp4"])
     func microscalingActivations(model: String, format: String) throws {
         let folder = try TemporaryDirectory(prefix: "mx-\(model)-\(format)")
         defer { folder.remove() }

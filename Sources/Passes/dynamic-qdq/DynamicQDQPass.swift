@@ -19,13 +19,13 @@ public struct DynamicQDQPass: Pass {
         PassOption(
             name: "granularity", valueSyntax: "token|tensor|block", defaultValue: "token",
             summary: "One scale per row of the last axis (token), one per tensor, or one per 32 elements of the last "
-                + "axis (block: the MX formats)."),
+                + "axis (block: the MX formats, and 16 for nvfp4)."),
         PassOption(
-            name: "format", valueSyntax: "int8|uint8|float8e4m3fn|mxfp8e4m3|mxfp8e5m2|mxfp4|mxint8",
+            name: "format", valueSyntax: "int8|uint8|float8e4m3fn|mxfp8e4m3|mxfp8e5m2|mxfp4|mxint8|nvfp4",
             defaultValue: "int8",
             summary: "int8 and float8e4m3fn are symmetric (max|x|/qmax); uint8 (per tensor only) is "
                 + "DynamicQuantizeLinear's asymmetric range; the MX formats (granularity=block) take a "
-                + "power-of-two float8e8m0 scale per block of 32."),
+                + "power-of-two float8e8m0 scale per block of 32, nvfp4 an FP8 scale per 16 under a tensor scale."),
         PassOption(
             name: "ops", valueSyntax: "MatMul,Gemm", defaultValue: "MatMul,Gemm", summary: "Which op types."),
         PassOption(
@@ -47,12 +47,17 @@ public struct DynamicQDQPass: Pass {
     let format: QuantFormat
     /// The MX grid (element type, shared-exponent rule) when `format` names an MX format.
     let microscaling: LowBitGrid?
+    /// Whether `format` is NVFP4: E2M1 values in blocks of 16, FP8 E4M3 block scales under a float32 tensor scale.
+    let nvfp4: Bool
+
+    /// Elements per scale of the block formats: 16 for NVFP4, 32 for MX.
+    var blockSize: Int { nvfp4 ? 16 : Self.mxBlockSize }
     let opTypes: Set<String>
     let excludedNodes: NSRegularExpression?
 
     /// The opset the pass needs: `output_dtype` and `block_size` of QuantizeLinear (21); uint8 per tensor
     /// (DynamicQuantizeLinear) needs 11.
-    public var requiredOpset: Int { microscaling != nil ? 24 : format == .uint8 ? 11 : 21 }
+    public var requiredOpset: Int { microscaling != nil ? 24 : nvfp4 ? 23 : format == .uint8 ? 11 : 21 }
 
     /// Creates the pass; a bad option value is an error naming it.
     public init(options: [String: String]) throws {
@@ -64,13 +69,15 @@ public struct DynamicQDQPass: Pass {
             Granularity(rawValue: try reader.choice("granularity", in: Granularity.allCases.map(\.rawValue)))
             ?? .token
         let mxNames = [WeightFormat.mxfp8e4m3, .mxfp8e5m2, .mxfp4, .mxint8].map(\.rawValue)
-        let formatName = try reader.choice("format", in: ["int8", "uint8", "float8e4m3fn"] + mxNames)
+        let formatName = try reader.choice("format", in: ["int8", "uint8", "float8e4m3fn"] + mxNames + ["nvfp4"])
         microscaling = WeightFormat(rawValue: formatName).flatMap { mxNames.contains($0.rawValue) ? $0.fixedGrid : nil }
-        format = microscaling?.format ?? QuantFormat(rawValue: formatName) ?? .int8
-        if (microscaling != nil) != (granularity == .block) {
+        nvfp4 = formatName == WeightFormat.nvfp4.rawValue
+        format = nvfp4 ? .float4e2m1 : microscaling?.format ?? QuantFormat(rawValue: formatName) ?? .int8
+        if (microscaling != nil || nvfp4) != (granularity == .block) {
+            let blockFormat = microscaling != nil || nvfp4
             throw invalid(
-                microscaling == nil ? "granularity" : "format", microscaling == nil ? "block" : formatName,
-                "the MX formats (mxfp8e4m3, mxfp8e5m2, mxfp4, mxint8) with granularity=block, and only them")
+                blockFormat ? "format" : "granularity", blockFormat ? formatName : "block",
+                "the block formats (mxfp8e4m3, mxfp8e5m2, mxfp4, mxint8, nvfp4) with granularity=block, and only them")
         }
         if format == .uint8 && granularity == .token {
             throw invalid(
@@ -184,53 +191,74 @@ public struct DynamicQDQPass: Pass {
             let outputs = add("DynamicQuantizeLinear", [value], "_dynamic", outputs: 3)
             quantized = outputs[0]
             dequantizeInputs = [outputs[1], outputs[2]]
-        } else if let microscaling,
-            case .powerOfTwo(let elementMaxExponent, let elementShift) = microscaling.scaleEncoding,
-            let rank = value.shape?.rank
-        {
-            // OCP MX: scale = 2^(floor(log2 max|x_block|) − emax), stored as float8e8m0. Dividing by 2^emax is
-            // exact, and Cast to float8e8m0 with round_mode=down takes the floor of the exponent.
-            var magnitude = add("Abs", [value], "_abs")[0]
+        } else if granularity == .block, let rank = value.shape?.rank {
+            let magnitude = add("Abs", [value], "_abs")[0]
+            var padded = magnitude
             if let last = value.shape?.dimensions.last, case .known(let size) = last.kind,
-                size % Int64(Self.mxBlockSize) != 0
+                size % Int64(blockSize) != 0
             {
-                // A last block shorter than 32 (ONNX allows it): zeros pad it for the maximum, not the values.
-                let padding = Int64(Self.mxBlockSize) - size % Int64(Self.mxBlockSize)
+                // A last block shorter than the others (ONNX allows it): zeros pad it for the maximum, not the values.
+                let padding = Int64(blockSize) - size % Int64(blockSize)
                 let pads = rewrite.addInitializer(
                     .int64s([Int64](repeating: 0, count: 2 * rank - 1) + [padding], dims: [Int64(2 * rank)]),
                     name: graph.uniqueName(base + "_block_padding", avoidingNodeNames: true))
-                magnitude = add("Pad", [magnitude, pads], "_padded")[0]
+                padded = add("Pad", [magnitude, pads], "_padded")[0]
             }
             let blocked = rewrite.addInitializer(
-                .int64s(
-                    [Int64](repeating: 0, count: rank - 1) + [-1, Int64(Self.mxBlockSize)], dims: [Int64(rank + 1)]),
+                .int64s([Int64](repeating: 0, count: rank - 1) + [-1, Int64(blockSize)], dims: [Int64(rank + 1)]),
                 name: graph.uniqueName(base + "_block_shape", avoidingNodeNames: true))
-            let blocks = add("Reshape", [magnitude, blocked], "_blocks")[0]
+            let blocks = add("Reshape", [padded, blocked], "_blocks")[0]
             let axes = rewrite.addInitializer(
                 .int64s([-1], dims: [1]), name: graph.uniqueName(base + "_last_axis", avoidingNodeNames: true))
             let maximum = add("ReduceMax", [blocks, axes], "_absmax", [Attribute("keepdims", .int(0))])[0]
-            // A block of zeros has no exponent; any scale quantizes it to zeros.
             let floor = rewrite.addInitializer(
                 .floats([Float.leastNormalMagnitude], dims: []),
-                name: graph.uniqueName(base + "_smallest_max", avoidingNodeNames: true))
-            let positive = add("Max", [maximum, floor], "_positive_absmax")[0]
-            let power = rewrite.addInitializer(
-                .floats([Float(sign: .plus, exponent: elementMaxExponent + elementShift, significand: 1)], dims: []),
-                name: graph.uniqueName(base + "_element_range", avoidingNodeNames: true))
-            let ratio = add("Div", [positive, power], "_raw_scale")[0]
-            let scale = add(
-                "Cast", [ratio], "_scale",
-                [
-                    Attribute("to", .int(Int64(DataType.float8e8m0.rawValue))),
-                    Attribute("round_mode", .string(Array("down".utf8))),
-                ])[0]
-            pairAttributes = [Attribute("axis", .int(-1)), Attribute("block_size", .int(Int64(Self.mxBlockSize)))]
+                name: graph.uniqueName(base + "_smallest", avoidingNodeNames: true))
+            func constant(_ value: Float, _ suffix: String) -> Value {
+                rewrite.addInitializer(
+                    .floats([value], dims: []), name: graph.uniqueName(base + suffix, avoidingNodeNames: true))
+            }
+            let scale: Value
+            if nvfp4 {
+                // NVFP4 (ModelOpt's rule): tensor scale amax/(6·448); each block's scale (amax_block/6) stored
+                // as FP8 E4M3 relative to it, read back through DequantizeLinear; a block of zeros gets the
+                // smallest normal scale instead of 0, which QuantizeLinear would divide by.
+                let tensorMaximum = add("ReduceMax", [magnitude], "_tensor_absmax", [Attribute("keepdims", .int(0))])[0]
+                let tensorRaw = add("Div", [tensorMaximum, constant(6 * 448, "_fp4_fp8_range")], "_raw_tensor_scale")[0]
+                let tensorScale = add("Max", [tensorRaw, floor], "_tensor_scale")[0]
+                let blockRaw = add("Div", [maximum, constant(6, "_fp4_range")], "_raw_block_scale")[0]
+                let codes = add(
+                    "QuantizeLinear", [blockRaw, tensorScale], "_block_scale_fp8",
+                    [Attribute("output_dtype", .int(Int64(DataType.float8e4m3fn.rawValue)))])[0]
+                let blockScale = add("DequantizeLinear", [codes, tensorScale], "_block_scale")[0]
+                scale = add("Max", [blockScale, floor], "_scale")[0]
+            } else if let microscaling,
+                case .powerOfTwo(let elementMaxExponent, let elementShift) = microscaling.scaleEncoding
+            {
+                // OCP MX: scale = 2^(floor(log2 max|x_block|) − emax), stored as float8e8m0. Dividing by 2^emax is
+                // exact, and Cast to float8e8m0 with round_mode=down takes the floor of the exponent.
+                // A block of zeros has no exponent; any scale quantizes it to zeros.
+                let positive = add("Max", [maximum, floor], "_positive_absmax")[0]
+                let power = constant(
+                    Float(sign: .plus, exponent: elementMaxExponent + elementShift, significand: 1), "_element_range")
+                let ratio = add("Div", [positive, power], "_raw_scale")[0]
+                scale =
+                    add(
+                        "Cast", [ratio], "_scale",
+                        [
+                            Attribute("to", .int(Int64(DataType.float8e8m0.rawValue))),
+                            Attribute("round_mode", .string(Array("down".utf8))),
+                        ])[0]
+                dequantizeAttributes = [Attribute("output_dtype", .int(Int64(DataType.float.rawValue)))]
+            } else {
+                throw DynamicQDQError("dynamic-qdq: \(format.rawValue) has no block scale rule")
+            }
+            pairAttributes = [Attribute("axis", .int(-1)), Attribute("block_size", .int(Int64(blockSize)))]
             quantized =
                 add(
                     "QuantizeLinear", [value, scale], "_quantized",
                     pairAttributes + [Attribute("output_dtype", .int(Int64(format.dataType.rawValue)))])[0]
             dequantizeInputs = [scale]
-            dequantizeAttributes = [Attribute("output_dtype", .int(Int64(DataType.float.rawValue)))]
         } else {
             let largest = format.float8Codec?.maxFinite ?? Float(format.integerRange(.restricted)?.upperBound ?? 127)
             let magnitude = add("Abs", [value], "_abs")[0]

@@ -5,7 +5,9 @@ import Quantization
 /// Dynamic activation quantization in standard ops: the activation input of every MatMul/Gemm layer (a
 /// constant weight, or one a DequantizeLinear reads) gets a QuantizeLinear/DequantizeLinear pair whose scale
 /// the graph computes at run time from the tensor itself: per token (one scale per row, `max|x|/qmax` over
-/// the last axis, a blocked pair with `block_size` = the row length) or per tensor. No calibration needed.
+/// the last axis, a blocked pair with `block_size` = the row length), per tensor, or per block of the last axis
+/// in the MX formats (float8e8m0 power-of-two scales per 32) and NVFP4 (FP8 scales per 16 under a tensor
+/// scale). No calibration needed.
 ///
 /// Enters no subgraph: layers inside If/Loop/Scan bodies keep float activations.
 public struct DynamicQDQPass: Pass {
@@ -13,7 +15,7 @@ public struct DynamicQDQPass: Pass {
     public static let argument = "dynamic-qdq"
     /// One line for `list-passes`.
     public static let summary =
-        "Dynamic activation quantization of MatMul/Gemm inputs (per token or per tensor), scales computed in the graph."
+        "Dynamic activation quantization of MatMul/Gemm inputs (per token, tensor or block), scales computed in the graph."
     /// The options.
     public static let options = [
         PassOption(
@@ -33,7 +35,7 @@ public struct DynamicQDQPass: Pass {
             summary: "Layers whose node name matches keep a float input."),
     ]
 
-    /// Per token or per tensor.
+    /// Which elements share a scale: a row of the last axis, the whole tensor, or a block of the last axis.
     enum Granularity: String, CaseIterable {
         case token
         case tensor
@@ -52,11 +54,12 @@ public struct DynamicQDQPass: Pass {
 
     /// Elements per scale of the block formats: 16 for NVFP4, 32 for MX.
     var blockSize: Int { nvfp4 ? 16 : Self.mxBlockSize }
+
     let opTypes: Set<String>
     let excludedNodes: NSRegularExpression?
 
     /// The opset the pass needs: `output_dtype` and `block_size` of QuantizeLinear (21); uint8 per tensor
-    /// (DynamicQuantizeLinear) needs 11.
+    /// (DynamicQuantizeLinear) 11; float4e2m1 values (NVFP4) 23; float8e8m0 scales (MX) 24.
     public var requiredOpset: Int { microscaling != nil ? 24 : nvfp4 ? 23 : format == .uint8 ? 11 : 21 }
 
     /// Creates the pass; a bad option value is an error naming it.

@@ -230,33 +230,27 @@ struct QuantizationOptions: ParsableArguments {
     }
 
     /// Sets the flags as options of the pipeline's `insert-qdq` elements (and `--target` on `cleanup-qdq`), or,
-    /// with `--activations none`, of its `quantize-weights` elements.
+    /// with `--activations none` or `--activation-scales dynamic-*`, of its `quantize-weights` (and
+    /// `dynamic-qdq`) elements.
     ///
     /// The opset the formats need is the passes' business (`Pipeline.raiseOpsetForInsertQDQ`).
     func apply(to pipeline: inout Pipeline) throws {
-        if isDynamic {
-            guard pipeline.contains(pass: DynamicQDQPass.argument), !pipeline.contains(pass: InsertQDQPass.argument)
-            else {
+        if writesWeightsByQuantizeWeights {
+            let (flag, pass) =
+                isDynamic
+                ? ("--activation-scales dynamic-*", DynamicQDQPass.argument)
+                : ("--activations none", QuantizeWeightsPass.argument)
+            guard pipeline.contains(pass: pass), !pipeline.contains(pass: InsertQDQPass.argument) else {
                 throw ValidationError(
-                    "--activation-scales dynamic-* needs a pipeline with dynamic-qdq and without insert-qdq "
-                        + "(the default without --passes)")
+                    "\(flag) needs a pipeline with \(pass) and without insert-qdq (the default without --passes)")
             }
             for (key, value) in weightOnlyOptions {
                 pipeline.setOption(key, to: value, forPass: QuantizeWeightsPass.argument)
             }
-            for (key, value) in dynamicOptions { pipeline.setOption(key, to: value, forPass: DynamicQDQPass.argument) }
-            return
-        }
-        if isWeightOnly {
-            guard pipeline.contains(pass: QuantizeWeightsPass.argument),
-                !pipeline.contains(pass: InsertQDQPass.argument)
-            else {
-                throw ValidationError(
-                    "--activations none needs a pipeline with quantize-weights and without insert-qdq "
-                        + "(the default without --passes)")
-            }
-            for (key, value) in weightOnlyOptions {
-                pipeline.setOption(key, to: value, forPass: QuantizeWeightsPass.argument)
+            if isDynamic {
+                for (key, value) in dynamicOptions {
+                    pipeline.setOption(key, to: value, forPass: DynamicQDQPass.argument)
+                }
             }
             return
         }

@@ -26,12 +26,7 @@ import Testing
         let format = arguments.map { $0 == "CALIB" ? calib : $0 }
         let run = try Qdqc.run([float, "-o", output, "--activations", "none", "--quiet"] + format)
         try #require(run.succeeded, "qdqc failed:\n\(run.summary)")
-        let outputs = folder.file("outputs")
-        let interpreted = try Qdqc.run(["run", output, "--data", calib, "--all", "-o", outputs.path, "--quiet"])
-        try #require(interpreted.succeeded, "qdqc run failed:\n\(interpreted.summary)")
-        let samples = (0..<2).map { folder.file("calib/000\($0).npz").path }
-        let agree = try Python.runScript("reference_run_check.py", [output, outputs.path] + samples)
-        #expect(agree.succeeded, "\(name): \(agree.summary)")
+        try WeightOnlyDecoderTests.expectInterpreterAgrees(model: output, folder: folder, oracle: .onnxReference)
     }
 
     @Test(arguments: [

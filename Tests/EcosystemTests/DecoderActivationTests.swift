@@ -50,7 +50,8 @@ import Testing
         let sqnr = (result["sqnr_db"] as? [String: Double])?.values.first ?? -.infinity
         #expect(sqnr > mode.sqnr, "\(model) \(mode): logits SQNR \(sqnr) dB against float")
         // Scales computed at run time carry LayerNormalization's last-bit differences into an occasional code.
-        try WeightOnlyDecoderTests.expectInterpreterAgrees(model: output, folder: folder, minimumSQNR: 30)
+        try WeightOnlyDecoderTests.expectInterpreterAgrees(
+            model: output, folder: folder, oracle: .onnxRuntime(minimumSQNR: 30))
     }
 
     /// Without calibration data, and with the flags that do not apply refused in one line.
@@ -92,19 +93,12 @@ import Testing
             "--weights", weights, "--quiet",
         ])
         try #require(run.succeeded, "qdqc failed:\n\(run.summary)")
-        let outputs = folder.file("outputs")
-        let interpreted = try Qdqc.run([
-            "run", output, "--data", folder.file("calib").path, "--all", "-o", outputs.path, "--quiet",
-        ])
-        try #require(interpreted.succeeded, "qdqc run failed:\n\(interpreted.summary)")
-        let samples = (0..<2).map { folder.file("calib/000\($0).npz").path }
-        let agree = try Python.runScript("reference_run_check.py", [output, outputs.path] + samples)
-        #expect(agree.succeeded, "qdqc run disagrees with onnx.reference:\n\(agree.summary)")
+        try WeightOnlyDecoderTests.expectInterpreterAgrees(model: output, folder: folder, oracle: .onnxReference)
     }
 
-    /// MX and NVFP4 activations (`--activation-scales dynamic-per-block`): a power-of-two float8e8m0 scale per 32
-    /// elements, or FP8 scales per 16 under a tensor scale, computed in the graph (the Llama-style decoder's rows of 80 end in a short block). Checked by
-    /// `onnx.checker` and against `onnx.reference`.
+    /// MX and NVFP4 activations (`--activation-scales dynamic-per-block`): a power-of-two float8e8m0 scale per
+    /// 32 elements, or FP8 scales per 16 under a tensor scale, computed in the graph (the Llama-style
+    /// decoder's rows of 80 end in a short block). Checked by `onnx.checker` and against `onnx.reference`.
     @Test(arguments: ["gpt", "llama"], ["mxfp8e4m3", "mxfp8e5m2", "mxfp4", "mxint8", "nvfp4"])
     func microscalingActivations(model: String, format: String) throws {
         let folder = try TemporaryDirectory(prefix: "mx-\(model)-\(format)")
@@ -117,13 +111,6 @@ import Testing
         ])
         try #require(run.succeeded, "qdqc failed:\n\(run.summary)")
         #expect(!run.standardError.contains("keeps a float input"), "\(run.standardError)")
-        let outputs = folder.file("outputs")
-        let interpreted = try Qdqc.run([
-            "run", output, "--data", folder.file("calib").path, "--all", "-o", outputs.path, "--quiet",
-        ])
-        try #require(interpreted.succeeded, "qdqc run failed:\n\(interpreted.summary)")
-        let samples = (0..<2).map { folder.file("calib/000\($0).npz").path }
-        let agree = try Python.runScript("reference_run_check.py", [output, outputs.path] + samples)
-        #expect(agree.succeeded, "qdqc run disagrees with onnx.reference:\n\(agree.summary)")
+        try WeightOnlyDecoderTests.expectInterpreterAgrees(model: output, folder: folder, oracle: .onnxReference)
     }
 }

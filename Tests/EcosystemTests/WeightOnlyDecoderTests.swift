@@ -40,17 +40,34 @@ import Testing
         try Self.expectInterpreterAgrees(model: output, folder: folder)
     }
 
-    /// `qdqc run` on the four calibration samples of `folder` gives ONNX Runtime's outputs: element by element,
-    /// or, with `minimumSQNR`, to that many decibels.
-    static func expectInterpreterAgrees(model: String, folder: TemporaryDirectory, minimumSQNR: Double? = nil) throws {
+    /// What `qdqc run`'s outputs are held to.
+    enum Oracle {
+        /// ONNX Runtime on four samples, element by element or, with a minimum SQNR, to that many decibels.
+        case onnxRuntime(minimumSQNR: Double?)
+        /// `onnx.checker` and `onnx.reference` on two samples, for types no runtime in the venv executes.
+        case onnxReference
+    }
+
+    /// `qdqc run` on the calibration samples of `folder` gives what `oracle` computes for `model`
+    /// (`compare_run_outputs.py`).
+    static func expectInterpreterAgrees(
+        model: String, folder: TemporaryDirectory, oracle: Oracle = .onnxRuntime(minimumSQNR: nil)
+    ) throws {
         let outputs = folder.file("outputs")
         let calib = folder.file("calib").path
         let interpreted = try Qdqc.run(["run", model, "--data", calib, "--all", "-o", outputs.path, "--quiet"])
         try #require(interpreted.succeeded, "qdqc run failed:\n\(interpreted.summary)")
-        let samples = (0..<4).map { folder.file("calib/000\($0).npz").path }
-        let tolerance = minimumSQNR.map { ["--min-sqnr", String($0)] } ?? []
-        let agree = try Python.runScript("compare_run_outputs.py", tolerance + [model, outputs.path] + samples)
-        #expect(agree.succeeded, "qdqc run disagrees with ONNX Runtime:\n\(agree.summary)")
+        let options: [String]
+        let sampleCount: Int
+        switch oracle {
+        case .onnxRuntime(let minimumSQNR):
+            (options, sampleCount) = (minimumSQNR.map { ["--min-sqnr", String($0)] } ?? [], 4)
+        case .onnxReference:
+            (options, sampleCount) = (["--reference"], 2)
+        }
+        let samples = (0..<sampleCount).map { folder.file("calib/000\($0).npz").path }
+        let agree = try Python.runScript("compare_run_outputs.py", options + [model, outputs.path] + samples)
+        #expect(agree.succeeded, "\(model): qdqc run disagrees with \(oracle):\n\(agree.summary)")
     }
 
     /// GPTQ and AWQ beat RTN on the Llama-style decoder (same grid, same blocks), measured in ONNX Runtime.

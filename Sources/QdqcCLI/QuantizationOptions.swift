@@ -82,6 +82,14 @@ struct QuantizationOptions: ParsableArguments {
     var excludeOpTypes: String?
 
     @Option(
+        name: .customLong("causal-attention"),
+        help: ArgumentHelp(
+            "The products Q·Kᵀ and P·V of a decoder's causal self-attention: float (default; what decoder engines "
+                + "run them in) or quantize.",
+            valueName: "float|quantize"))
+    var causalAttention: String?
+
+    @Option(
         name: .customLong("quant-config"),
         help: ArgumentHelp(
             "Per-tensor overrides of format, range or scale (schemas/quantization-config.schema.json).",
@@ -137,7 +145,7 @@ struct QuantizationOptions: ParsableArguments {
             let unsupported = [
                 ("--symmetric-activations/--asymmetric-activations", activationSymmetry != nil),
                 ("--quant-config", quantConfig != nil), ("--exclude-op-types", excludeOpTypes != nil),
-                ("--per-tensor", granularity == .perTensor),
+                ("--per-tensor", granularity == .perTensor), ("--causal-attention", causalAttention != nil),
             ]
             if let flag = unsupported.first(where: \.1)?.0 {
                 throw ValidationError("\(flag) does not apply to dynamic activation scales")
@@ -157,6 +165,7 @@ struct QuantizationOptions: ParsableArguments {
                 ("--per-tensor", granularity == .perTensor),
                 ("--symmetric-activations/--asymmetric-activations", activationSymmetry != nil),
                 ("--quant-config", quantConfig != nil), ("--exclude-op-types", excludeOpTypes != nil),
+                ("--causal-attention", causalAttention != nil),
             ]
             if let flag = unsupported.first(where: \.1)?.0 {
                 throw ValidationError("\(flag) does not apply to weight-only quantization (--activations none)")
@@ -183,6 +192,9 @@ struct QuantizationOptions: ParsableArguments {
                 throw ValidationError("\(flag) '\(value)' is not a format (formats: \(names))")
             }
         }
+        if let causalAttention, !["float", "quantize"].contains(causalAttention) {
+            throw ValidationError("--causal-attention '\(causalAttention)' is unknown (float or quantize)")
+        }
         if let blockSize, blockSize < 1 { throw ValidationError("--block-size must be at least 1") }
         if blockSize != nil, granularity == .perTensor {
             throw ValidationError("--block-size and --per-tensor exclude each other")
@@ -202,6 +214,7 @@ struct QuantizationOptions: ParsableArguments {
         }
         if let excludeNodes { settings.append(("exclude-nodes", excludeNodes)) }
         if let excludeOpTypes { settings.append(("exclude-op-types", excludeOpTypes)) }
+        if let causalAttention { settings.append(("causal-attention", causalAttention)) }
         if let quantConfig { settings.append(("config", quantConfig)) }
         return settings
     }

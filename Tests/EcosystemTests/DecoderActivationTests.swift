@@ -1,4 +1,6 @@
 import Foundation
+import OnnxIO
+import OnnxIR
 import TestSupport
 import Testing
 
@@ -21,6 +23,41 @@ import Testing
             quantized: output, float: float, samples: calib, limit: 4, level: "all")
         let sqnr = (result["sqnr_db"] as? [String: Double])?.values.first ?? -.infinity
         #expect(sqnr > 15, "\(model) \(target): logits SQNR \(sqnr) dB against float")
+    }
+
+    /// The products of the causal self-attention (Q·Kᵀ and P·V, MatMuls of two activations) stay float by
+    /// default and get pairs with `--causal-attention quantize`; the projections are quantized either way.
+    @Test(arguments: ["gpt", "llama"], ["float", "quantize"])
+    func causalAttentionProducts(model: String, choice: String) throws {
+        let folder = try TemporaryDirectory(prefix: "causal-\(model)-\(choice)")
+        defer { folder.remove() }
+        try WeightOnlyDecoderTests.makeDecoders(in: folder)
+        let output = folder.file("\(model).w8a8.onnx").path
+        var arguments = [folder.file("\(model).onnx").path, "-o", output, "--calib-data", folder.file("calib").path]
+        if choice == "quantize" { arguments += ["--causal-attention", "quantize"] }
+        let run = try Qdqc.run(arguments + ["--quiet"])
+        try #require(run.succeeded, "qdqc failed:\n\(run.summary)")
+        let graph = try ModelReader.read(path: output).graph
+        let dequantized = { (value: Value?) in value?.producer?.opType == "DequantizeLinear" }
+        // What a MatMul input is before its QuantizeLinear/DequantizeLinear pair, if it has one.
+        let source = { (value: Value?) -> Value? in
+            guard dequantized(value), let quantized = value?.producer?.inputs.first ?? nil else { return value }
+            if quantized.isConstant { return quantized }
+            return quantized.producer?.opType == "QuantizeLinear" ? quantized.producer?.inputs.first ?? nil : quantized
+        }
+        let products = graph.nodes.filter { node in
+            node.opType == "MatMul" && node.inputs.allSatisfy { source($0).map { !$0.isConstant } ?? false }
+        }
+        #expect(products.count == 4, "\(model): two layers, two products each: \(products.map(\.displayName))")
+        for product in products {
+            let quantized = product.inputs.allSatisfy { dequantized($0) }
+            #expect(quantized == (choice == "quantize"), "\(model) \(choice): '\(product.displayName)'")
+        }
+        let projections = graph.nodes.filter { node in node.opType == "MatMul" && !products.contains { $0 === node } }
+        #expect(!projections.isEmpty)
+        for projection in projections {
+            #expect(projection.inputs.allSatisfy { dequantized($0) }, "\(model): '\(projection.displayName)'")
+        }
     }
 }
 

@@ -46,6 +46,10 @@ public struct InsertQDQPass: Pass {
             name: "exclude-op-types", valueSyntax: "<A,B,...>", defaultValue: "",
             summary: "Op types that stay in float (quote the list in a pipeline: \"Add,Mul\")."),
         PassOption(
+            name: "causal-attention", valueSyntax: "float|quantize", defaultValue: "float",
+            summary: "The products Q·Kᵀ and P·V of a self-attention with a position-derived (causal) mask: "
+                + "float (what decoder engines run them in) or quantize."),
+        PassOption(
             name: "config", valueSyntax: "<file.json>", defaultValue: "",
             summary: "Per-tensor overrides (schemas/quantization-config.schema.json)."),
         PassOption(

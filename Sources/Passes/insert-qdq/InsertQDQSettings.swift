@@ -24,6 +24,8 @@ struct InsertQDQSettings {
     let excludedNodesPattern: String
     /// Op types that stay in float.
     let excludedOpTypes: Set<String>
+    /// Whether the two products of a causal (decoder) self-attention are quantized.
+    let quantizesCausalAttention: Bool
     /// Per-tensor overrides.
     let config: QuantizationConfig
     /// Where the overrides came from, for messages.
@@ -77,6 +79,12 @@ struct InsertQDQSettings {
             try reader.string("exclude-op-types").split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces)
             }.filter { !$0.isEmpty })
+        switch try reader.string("causal-attention") {
+        case "float": quantizesCausalAttention = false
+        case "quantize": quantizesCausalAttention = true
+        case let other:
+            throw InsertQDQError("insert-qdq: causal-attention must be float or quantize, not '\(other)'")
+        }
         let table = try reader.string("table")
         tablePath = table.isEmpty ? nil : table
         let path = try reader.string("config")

@@ -33,12 +33,14 @@ struct QDQPlanner {
 
     /// The mean/variance arithmetic of decomposed normalizations, which stays float for every target.
     private let normalizationStatistics: NormalizationStatistics
+    private let causalAttention: CausalAttention
 
     init(graph: Graph, settings: InsertQDQSettings, table: CalibrationTable?) {
         self.graph = graph
         self.settings = settings
         self.table = table
         self.normalizationStatistics = NormalizationStatistics(graph: graph)
+        self.causalAttention = CausalAttention(graph: graph)
     }
 
     /// Visits every node, then resolves every parameter; throws on missing calibration or bad parameters.
@@ -191,6 +193,10 @@ struct QDQPlanner {
         let rule = "\(target.name): \(node.opType) '\(node.displayName)'"
         if normalizationStatistics.contains(node) {
             return "\(rule): computes a normalization statistic (mean, variance, deviation), which stays float"
+        }
+        if !settings.quantizesCausalAttention, causalAttention.contains(node) {
+            return "\(rule): a product of a causal (decoder) self-attention, which stays float "
+                + "(causal-attention=quantize to quantize it)"
         }
         if target.keepsMatrixVectorProductsInFloat, node.opType == "MatMul", let left = node.inputs.first ?? nil,
             let sizes = left.shape?.staticSizes, sizes.dropLast().reduce(1, *) == 1

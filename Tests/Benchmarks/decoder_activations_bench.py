@@ -22,7 +22,11 @@ Configurations (--configs picks some):
 - qdqc-tensor:  --activation-scales dynamic-per-tensor --activations uint8 --target ort;
 - qdqc-fp8-token: --activation-scales dynamic-per-token --activations float8e4m3fn;
 - qdqc-static-ort / qdqc-static-trt: the calibrated default pipeline, --target ort / tensorrt;
-- qdqc-static-sq: the same for ort with --smooth-quant.
+- qdqc-static-sq: the same for ort with --smooth-quant;
+- qdqc-static-trt-sq: --target tensorrt --smooth-quant --calib-method mse (alpha 0.5);
+- qdqc-static-trt-sq65: the same with --smooth-quant=0.65;
+- qdqc-fp8-static: --target tensorrt --activations float8e4m3fn --weights float8e4m3fn (calibrated per-tensor
+                   activation scales, per-channel FP8 weights).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ sys.path.insert(0, HERE)
 import weight_only_bench as shared  # noqa: E402  (perplexity, sessions, latency, sizes)
 
 CONFIGS = ["ort-dynamic", "ort-static", "qdqc-token", "qdqc-tensor", "qdqc-fp8-token", "qdqc-static-ort",
-           "qdqc-static-trt", "qdqc-static-sq"]
+           "qdqc-static-trt", "qdqc-static-sq", "qdqc-static-trt-sq", "qdqc-static-trt-sq65", "qdqc-fp8-static"]
 # The kernels ONNX Runtime runs a (quantized) MatMul with, in its optimized graph.
 MATMUL_KERNELS = ["MatMul", "FusedMatMul", "MatMulIntegerToFloat", "DynamicQuantizeMatMul", "QLinearMatMul",
                   "MatMulInteger", "MatMulNBits", "QuantizeLinear", "DequantizeLinear"]
@@ -54,6 +58,11 @@ QDQC_FLAGS = {
     "qdqc-static-ort": ["--target", "ort", "--calib-data", "{calib}"],
     "qdqc-static-trt": ["--target", "tensorrt", "--calib-data", "{calib}"],
     "qdqc-static-sq": ["--target", "ort", "--calib-data", "{calib}", "--smooth-quant"],
+    "qdqc-static-trt-sq": ["--target", "tensorrt", "--calib-data", "{calib}", "--smooth-quant", "--calib-method", "mse"],
+    "qdqc-static-trt-sq65": ["--target", "tensorrt", "--calib-data", "{calib}", "--smooth-quant=0.65",
+                             "--calib-method", "mse"],
+    "qdqc-fp8-static": ["--target", "tensorrt", "--calib-data", "{calib}", "--activations", "float8e4m3fn",
+                        "--weights", "float8e4m3fn"],
 }
 
 

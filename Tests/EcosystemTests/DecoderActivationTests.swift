@@ -25,6 +25,28 @@ import Testing
         #expect(sqnr > 15, "\(model) \(target): logits SQNR \(sqnr) dB against float")
     }
 
+    /// SmoothQuant folds every factor on both decoders (pre-LN LayerNormalization and written-out RMSNorm
+    /// before Q/K/V and the MLP, the SiLU-gated product into the up projection, grouped-query attention's
+    /// output into the value projection): the quantized model has exactly the float model's Mul nodes.
+    @Test(arguments: ["gpt", "llama"])
+    func smoothQuantAddsNoMulToADecoder(model: String) throws {
+        let folder = try TemporaryDirectory(prefix: "sq-\(model)")
+        defer { folder.remove() }
+        try WeightOnlyDecoderTests.makeDecoders(in: folder)
+        let float = folder.file("\(model).onnx").path
+        let output = folder.file("\(model).sq.onnx").path
+        let run = try Qdqc.run([float, "-o", output, "--calib-data", folder.file("calib").path, "--smooth-quant"])
+        try #require(run.succeeded, "qdqc failed:\n\(run.summary)")
+        #expect(!run.standardError.contains("inserted a Mul"), "\(run.standardError)")
+        let muls = { (path: String) in try ModelReader.read(path: path).graph.nodes.filter { $0.opType == "Mul" }.count
+        }
+        #expect(try muls(output) == muls(float))
+        let result = try QuantizedModelTests.check(
+            quantized: output, float: float, samples: folder.file("calib").path, limit: 4, level: "all")
+        let sqnr = (result["sqnr_db"] as? [String: Double])?.values.first ?? -.infinity
+        #expect(sqnr > 15, "\(model): logits SQNR \(sqnr) dB against float")
+    }
+
     /// The products of the causal self-attention (Q·Kᵀ and P·V, MatMuls of two activations) stay float by
     /// default and get pairs with `--causal-attention quantize`; the projections are quantized either way.
     @Test(arguments: ["gpt", "llama"], ["float", "quantize"])

@@ -91,6 +91,16 @@ import Testing
         #expect(!remarks.contains { $0.contains("inserted a Mul") })
     }
 
+    @Test func groupedQueryAttentionTiesTheCopiedChannelsAndFoldsIntoTheValueProjection() throws {
+        let (model, result, remarks, session) = try run([:], onCase: "gqa-value", inferShapes: true)
+        #expect(result.statistics["inserted-muls"] == 0)
+        #expect(result.statistics["tied-activations"] == 1)
+        #expect(!model.graph.nodes.contains { $0.opType == "Mul" })
+        let merged = try #require(session.smoothing.first { $0.activation == "merged" })
+        #expect(merged.folding == .producerWeights)
+        #expect(!remarks.contains { $0.contains("inserted a Mul") })
+    }
+
     @Test func withoutShapesTheAttentionOutputGetsAMulAndARemarkSayingWhy() throws {
         let (model, result, remarks, _) = try run([:], onCase: "attention-value")
         #expect(result.statistics["inserted-muls"] == 1)
@@ -132,12 +142,36 @@ import Testing
         #expect(remarks.contains { $0.contains("multiplies two activations") && $0.contains("rows") })
     }
 
-    @Test func aReshapeThatSplitsTheScaledAxisDifferentlyStopsThereWithAMul() throws {
+    @Test func aReshapeThatRegroupsTheScaledAxisKeepsEachElementInPlace() throws {
+        // [2, 4] -> [4, 2]: the factors of the 2 output channels repeat over the input's flat order, so they
+        // widen the Add's constant to [2, 4] and end in the first MatMul's weight columns.
         let (model, result, remarks) = try runInline(
             """
             <ir_version: 8, opset_import: ["" : 17]>
-            split (float[2,4] x) => (float[4,3] y)
-               <float[2,3] w = {1, -2, 0.5, 3, -1, 0.25}, float[4] c = {1, 2, 3, 4}, int64[2] shape = {4, 2}>
+            split (float[2,3] x) => (float[4,3] y)
+               <float[3,4] w0 = {1, 0.5, -1, 2, 0.25, -0.5, 1, 1.5, -2, 1, 0.5, -0.25},
+                float[2,3] w = {1, -2, 0.5, 3, -1, 0.25}, float[4] c = {1, 2, 3, 4}, int64[2] shape = {4, 2}>
+            {
+               h = MatMul (x, w0)
+               shifted = Add (h, c)
+               folded = Reshape (shifted, shape)
+               y = MatMul (folded, w)
+            }
+            """)
+        // The only Mul is the first layer's, whose input is a graph input.
+        #expect(result.statistics["inserted-muls"] == 1)
+        #expect(result.statistics["folded-through-layout"] == 1)
+        #expect(model.graph.nodes.filter { $0.opType == "Mul" }.map { $0.inputs.first??.name } == ["x"])
+        #expect(!remarks.contains { $0.contains("reading 'folded'") })
+    }
+
+    @Test func aReshapeToSizesThatCannotBeMatchedStopsThereWithAMul() throws {
+        // [N, 4] -> [?, 2]: nothing says where the 2 output channels come from.
+        let (model, result, remarks) = try runInline(
+            """
+            <ir_version: 8, opset_import: ["" : 17]>
+            split (float[N,4] x) => (float[M,3] y)
+               <float[2,3] w = {1, -2, 0.5, 3, -1, 0.25}, float[4] c = {1, 2, 3, 4}, int64[2] shape = {-1, 2}>
             {
                shifted = Add (x, c)
                folded = Reshape (shifted, shape)
@@ -146,7 +180,7 @@ import Testing
             """)
         #expect(result.statistics["inserted-muls"] == 1)
         #expect(model.graph.nodes.filter { $0.opType == "Mul" }.count == 1)
-        #expect(remarks.contains { $0.contains("does not keep the scaled axes as one trailing block") })
+        #expect(remarks.contains { $0.contains("shapes around") || $0.contains("regroups the scaled axes") })
     }
 
     @Test func aGraphOutputLayerNormalizationIsCopiedRatherThanMultiplied() throws {

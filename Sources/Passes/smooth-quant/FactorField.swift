@@ -1,6 +1,30 @@
 import OnnxIR
 import OnnxInterpreter
 
+/// A dimension as the layout rules read it: a known size, a symbolic name, or nothing known.
+enum LayoutSize: Equatable {
+    case known(Int)
+    case symbol(String)
+    case unknown
+
+    /// The sizes of `shape`'s dimensions.
+    ///
+    /// A plain loop: Swift 6.3.1's release optimizer aborts ("Found ownership error") on closures over
+    /// `shape.dimensions` in this module (docs/architecture.md).
+    static func of(_ shape: Shape) -> [LayoutSize] {
+        var sizes: [LayoutSize] = []
+        sizes.reserveCapacity(shape.rank)
+        for dimension in shape.dimensions {
+            switch dimension.kind {
+            case .known(let size): sizes.append(.known(Int(size)))
+            case .symbolic(let name): sizes.append(.symbol(name))
+            case .unknown: sizes.append(.unknown)
+            }
+        }
+        return sizes
+    }
+}
+
 /// Factors a value must be multiplied by, element by element, written as a small tensor that
 /// broadcasts against the value (aligned to its last axis, NumPy-style).
 ///
@@ -81,36 +105,156 @@ struct FactorField: Equatable {
         return FactorField(shape: inputShape, factors: factors, reciprocals: reciprocals).trimmed
     }
 
-    /// The field on the input of a Reshape from `inputShape` to `outputShape` (static sizes, nil where
-    /// unknown); nil when the axes the field varies along are not a trailing block of both shapes
-    /// with the same size (which keeps each element's place inside the block).
-    func beforeReshape(from inputShape: [Int?], to outputShape: [Int?]) -> FactorField? {
+    /// The field on the input of a Reshape from `inputShape` to `outputShape`; nil when an element's factor
+    /// cannot be followed back to its place in the input.
+    ///
+    /// The shapes are matched from the last axis: axes of known size form groups holding as many elements on
+    /// both sides (`[.., 2, 2, seq, 20]` ↔ `[.., 4, seq, 20]` gives the groups `20 ↔ 20` and `2·2 ↔ 4`), the
+    /// same symbolic dimension on both sides matches itself, and size-1 axes match nothing. Each group keeps
+    /// the row-major order of its elements, so the field may vary inside any group; along an axis that is
+    /// matched only by name, and along the axes left of a part that cannot be matched, it must be constant.
+    func beforeReshape(from inputShape: [LayoutSize], to outputShape: [LayoutSize]) -> FactorField? {
         guard let full = padded(toRank: outputShape.count) else { return nil }
-        let first = full.shape.firstIndex { $0 != 1 } ?? full.shape.count
-        var block: [Int] = []
-        var blockSize = 1
-        for size in outputShape[first...] {
-            // Checked one size at a time, so no product of sizes from a file can overflow.
-            guard let size, size > 0, size <= Self.maximumElements / blockSize else { return nil }
-            block.append(size)
-            blockSize *= size
+        var inputField = [Int](repeating: 1, count: inputShape.count)
+        var expandedOutput = [Int](repeating: 1, count: outputShape.count)
+        var output = outputShape.count - 1
+        var input = inputShape.count - 1
+        while output >= 0 || input >= 0 {
+            if output >= 0, outputShape[output] == .known(1) {
+                output -= 1
+                continue
+            }
+            if input >= 0, inputShape[input] == .known(1) {
+                input -= 1
+                continue
+            }
+            guard output >= 0, input >= 0 else { break }
+            switch (outputShape[output], inputShape[input]) {
+            case (.known(let outputSize), .known(let inputSize)):
+                guard outputSize > 0, inputSize > 0 else { return nil }
+                let lastOutput = output
+                let lastInput = input
+                var outputProduct = outputSize
+                var inputProduct = inputSize
+                while outputProduct != inputProduct {
+                    if outputProduct < inputProduct {
+                        output -= 1
+                        guard output >= 0, case .known(let size) = outputShape[output], size > 0,
+                            outputProduct <= Self.maximumElements / size
+                        else { return nil }
+                        outputProduct *= size
+                    } else {
+                        input -= 1
+                        guard input >= 0, case .known(let size) = inputShape[input], size > 0,
+                            inputProduct <= Self.maximumElements / size
+                        else { return nil }
+                        inputProduct *= size
+                    }
+                }
+                if full.shape[output...lastOutput].contains(where: { $0 != 1 }) {
+                    for axis in output...lastOutput {
+                        if case .known(let size) = outputShape[axis] { expandedOutput[axis] = size }
+                    }
+                    for axis in input...lastInput {
+                        if case .known(let size) = inputShape[axis] { inputField[axis] = size }
+                    }
+                }
+                output -= 1
+                input -= 1
+            case (.symbol(let outputName), .symbol(let inputName)) where outputName == inputName:
+                guard full.shape[output] == 1 else { return nil }
+                output -= 1
+                input -= 1
+            default:
+                // Nothing left of here can be matched: the factors must not vary there.
+                guard full.shape[...output].allSatisfy({ $0 == 1 }) else { return nil }
+                output = -1
+            }
         }
-        var inputBlock: [Int] = []
-        var product = 1
-        var axis = inputShape.count - 1
-        while product < blockSize {
-            guard axis >= 0, let size = inputShape[axis], size > 0, size <= Self.maximumElements else { return nil }
-            product *= size
-            inputBlock.insert(size, at: 0)
-            axis -= 1
-        }
-        guard product == blockSize else { return nil }
-        guard
-            let expanded = FactorField(
-                shape: Array(full.shape[first...]), factors: full.factors, reciprocals: full.reciprocals
-            ).expanded(to: block)
+        if output >= 0, full.shape[...output].contains(where: { $0 != 1 }) { return nil }
+        guard expandedOutput.reduce(1, *) <= Self.maximumElements, let expanded = full.expanded(to: expandedOutput)
         else { return nil }
-        return FactorField(shape: inputBlock, factors: expanded.factors, reciprocals: expanded.reciprocals).trimmed
+        // Each group keeps its elements' order and the groups keep theirs: the values stay as they are.
+        return FactorField(shape: inputField, factors: expanded.factors, reciprocals: expanded.reciprocals)
+            .withoutConstantAxes
+    }
+
+    /// The field with size 1 along every axis it does not vary along (a regrouped field may repeat itself
+    /// along an axis: `[f0, f1]` on `[4, 2]` is `[f0, f1, f0, f1]` on `[2, 4]`, constant along the rows).
+    var withoutConstantAxes: FactorField {
+        var field = self
+        for axis in field.shape.indices where field.shape[axis] > 1 {
+            var kept = field.shape
+            kept[axis] = 1
+            let strides = Self.strides(field.shape)
+            var factors: [Float] = []
+            var reciprocals: [Float] = []
+            var constant = true
+            var index = [Int](repeating: 0, count: kept.count)
+            for _ in 0..<kept.reduce(1, *) {
+                let base = zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }
+                for step in 1..<field.shape[axis]
+                where field.factors[base + step * strides[axis]] != field.factors[base] {
+                    constant = false
+                }
+                factors.append(field.factors[base])
+                reciprocals.append(field.reciprocals[base])
+                RowMajorIndex.advance(&index, shape: kept)
+            }
+            if constant { field = FactorField(shape: kept, factors: factors, reciprocals: reciprocals) }
+        }
+        return field.trimmed
+    }
+
+    /// The field on the input of an `Expand` (or any broadcast) from `inputShape` to `outputShape`; nil when
+    /// the factors vary along an axis the broadcast creates or stretches (those values are copies of one
+    /// input element, which can take only one factor).
+    func beforeExpand(from inputShape: [LayoutSize], to outputShape: [LayoutSize]) -> FactorField? {
+        guard let collapsed = collapsingBroadcastAxes(from: inputShape, to: outputShape),
+            collapsed.isConstantAlongCollapsedAxes
+        else { return nil }
+        return collapsed.field
+    }
+
+    /// The channels that must share one factor so that the field passes an `Expand` from `inputShape` to
+    /// `outputShape`, for a field whose factors are channel numbers (`0, 1, ...`): each class lists the
+    /// channels one input element is copied to. Only classes of two or more channels are listed.
+    func broadcastClasses(from inputShape: [LayoutSize], to outputShape: [LayoutSize]) -> [[Int]] {
+        guard let collapsed = collapsingBroadcastAxes(from: inputShape, to: outputShape) else { return [] }
+        return collapsed.classes.filter { $0.count > 1 }
+    }
+
+    /// The field padded to the output's rank and gathered onto the input's elements: for each input
+    /// element, the factors of the output elements it is copied to.
+    private func collapsingBroadcastAxes(from inputShape: [LayoutSize], to outputShape: [LayoutSize]) -> (
+        field: FactorField, classes: [[Int]], isConstantAlongCollapsedAxes: Bool
+    )? {
+        let rank = outputShape.count
+        guard inputShape.count <= rank, let full = padded(toRank: rank) else { return nil }
+        let offset = rank - inputShape.count
+        var kept = [Int](repeating: 1, count: rank)
+        for axis in 0..<rank where full.shape[axis] != 1 {
+            let inputAxis = axis - offset
+            let isBroadcast = inputAxis < 0 || (inputShape[inputAxis] == .known(1) && outputShape[axis] != .known(1))
+            if !isBroadcast { kept[axis] = full.shape[axis] }
+        }
+        var groups = [[Int]](repeating: [], count: kept.reduce(1, *))
+        var factors = [Float](repeating: 1, count: groups.count)
+        var reciprocals = factors
+        let keptStrides = Self.broadcastStrides(kept)
+        var index = [Int](repeating: 0, count: rank)
+        for flat in 0..<full.factors.count {
+            var target = 0
+            for axis in 0..<rank { target += index[axis] * keptStrides[axis] }
+            groups[target].append(flat)
+            factors[target] = full.factors[flat]
+            reciprocals[target] = full.reciprocals[flat]
+            RowMajorIndex.advance(&index, shape: full.shape)
+        }
+        let constant = groups.allSatisfy { group in group.allSatisfy { full.factors[$0] == full.factors[group[0]] } }
+        let classes = groups.map { group in group.map { Int(full.factors[$0]) } }
+        let field = FactorField(shape: Array(kept[offset...]), factors: factors, reciprocals: reciprocals)
+        return (field.trimmed, classes, constant)
     }
 
     /// The field on the right operand `B` of a `MatMul` of output rank `outputRank` whose output it is

@@ -8,8 +8,8 @@ import OnnxIR
 /// constant weights (their output channels and bias), an Add or Sub of a constant, which passes
 /// the factors on to its other operand's producer, and a Mul of two activations, which passes them
 /// on to one of them. The factors also travel back through data movement with known shapes: a
-/// Reshape that keeps the scaled axes as one trailing block, a Transpose (permuting them), and a
-/// MatMul of two activations whose right operand they reach (attention's `softmax · V`) when they
+/// Reshape whose groups of axes keep the scaled elements in place, a Transpose (permuting them), an
+/// Expand whose copies all take the same factors (grouped-query attention), and a MatMul of two activations whose right operand they reach (attention's `softmax · V`) when they
 /// vary only along its batch and column axes. A Cast of bools to float (a one-hot encoding) takes
 /// them by becoming `Where(condition, 1/s, 0)`. Every value in between must have no other reader.
 struct ScaleAbsorber {
@@ -98,20 +98,32 @@ struct ScaleAbsorber {
                     SmoothingRefusal("the factors do not fit the permutation of '\(producer.displayName)'"))
             }
             return follow(input, through: producer, field: before, depth: depth)
-        case "Reshape":
+        case "Reshape", "Unsqueeze", "Squeeze", "Flatten":
             guard let input = producer.inputs.first ?? nil, let inputShape = input.shape, let outputShape = value.shape
             else {
                 return .failure(SmoothingRefusal("the shapes around '\(producer.displayName)' are not known"))
             }
-            guard
-                let before = field.beforeReshape(
-                    from: Self.sizes(inputShape),
-                    to: Self.sizes(outputShape))
+            guard let before = field.beforeReshape(from: LayoutSize.of(inputShape), to: LayoutSize.of(outputShape))
             else {
                 return .failure(
                     SmoothingRefusal(
-                        "'\(producer.displayName)' does not keep the scaled axes as one trailing block of known "
-                            + "sizes (\(inputShape) to \(outputShape))"))
+                        "'\(producer.displayName)' regroups the scaled axes in a way that cannot be followed back "
+                            + "(\(inputShape) to \(outputShape))"))
+            }
+            return follow(input, through: producer, field: before, depth: depth)
+        case "Expand":
+            // Grouped-query attention copies each key/value head to several query heads: the copies can take
+            // the factors only when all of them get the same ones (the pass ties those channels first).
+            guard let input = producer.inputs.first ?? nil, let inputShape = input.shape, let outputShape = value.shape
+            else {
+                return .failure(SmoothingRefusal("the shapes around '\(producer.displayName)' are not known"))
+            }
+            let sizes = (from: LayoutSize.of(inputShape), to: LayoutSize.of(outputShape))
+            guard let before = field.beforeExpand(from: sizes.from, to: sizes.to) else {
+                return .failure(
+                    SmoothingRefusal(
+                        "'\(producer.displayName)' copies one value to channels with different factors",
+                        ties: field.broadcastClasses(from: sizes.from, to: sizes.to)))
             }
             return follow(input, through: producer, field: before, depth: depth)
         case "Cast":
@@ -201,7 +213,10 @@ struct ScaleAbsorber {
     /// Whether `value` may take `field`: one reader, no graph output, and a known shape (if any) that
     /// the field fits without widening it (widening would contradict its declared type).
     private func isPrivate(_ value: Value, field: FactorField) -> Bool {
-        guard value.uses.count == 1, !value.isGraphOutput, !ConstantData.isConstant(value),
+        // Shape and Size read only the shape, which the factors leave as it is (exporters take the shape of the
+        // key/value heads to expand them).
+        let readers = value.uses.filter { !["Shape", "Size"].contains($0.node.opType) }
+        guard readers.count == 1, !value.isGraphOutput, !ConstantData.isConstant(value),
             !value.isAnyGraphOutput
         else { return false }
         guard let shape = value.shape else { return true }

@@ -73,14 +73,19 @@ public struct SmoothQuantPass: Pass {
             }
             // Each layer's weight is decoded once, for its maxima and for the search.
             let weights = group.targets.map { $0.currentWeight() }
-            let weightMax = weightMaxima(group, weights: weights)
+            // Channels an Expand copies from one value get one factor, from their pooled maxima.
+            let ties = smoother.channelTies(for: group)
+            let weightMax = Self.pooled(weightMaxima(group, weights: weights), over: ties)
+            let activationMax = Self.pooled(profile.channelAbsMax, over: ties)
+            if !ties.isEmpty { statistics.counters["tied-activations", default: 0] += 1 }
             var record = SmoothingRecord(activation: name, layers: group.layerNames, alpha: nil, folding: .none)
             let chosen: Double
             switch alpha {
             case .fixed(let value):
                 chosen = value
             case .auto:
-                let outcome = try search(group, weights: weights, profile: profile, weightMax: weightMax)
+                let outcome = try search(
+                    group, weights: weights, profile: profile, activationMax: activationMax, weightMax: weightMax)
                 record.errorWithoutSmoothing = outcome.errorWithoutSmoothing
                 record.errorWithSmoothing = outcome.errorWithSmoothing
                 guard let best = outcome.alpha else {
@@ -91,8 +96,7 @@ public struct SmoothQuantPass: Pass {
                 chosen = best
                 statistics.counters["alpha-percent:" + name] = Int((best * 100).rounded())
             }
-            let scales = SmoothingScales.compute(
-                activationMax: profile.channelAbsMax, weightMax: weightMax, alpha: chosen)
+            let scales = SmoothingScales.compute(activationMax: activationMax, weightMax: weightMax, alpha: chosen)
             // All factors 1 (dead or balanced channels) would only add nodes that change nothing.
             guard scales.contains(where: { $0 != 1 }), let applied = try smoother.apply(group, scales: scales) else {
                 context.session.smoothing.append(record)
@@ -126,7 +130,7 @@ public struct SmoothQuantPass: Pass {
     /// `weights`: each target's current weight, decoded (`SmoothingTarget.currentWeight`).
     private func search(
         _ group: SmoothingGroup, weights decoded: [(shape: [Int], values: [Float])?], profile: ActivationProfile,
-        weightMax: [Float]
+        activationMax: [Float], weightMax: [Float]
     ) throws -> AlphaSearch.Outcome {
         var matrices: [[Float]] = []
         for (target, weight) in zip(group.targets, decoded) {
@@ -146,7 +150,7 @@ public struct SmoothQuantPass: Pass {
         }
         let search = AlphaSearch(
             rows: profile.rows, rowCount: profile.rowCount, channels: group.channels,
-            activationMax: profile.channelAbsMax, weights: weights, outputs: outputs, weightMax: weightMax)
+            activationMax: activationMax, weights: weights, outputs: outputs, weightMax: weightMax)
         return try search.run(candidates: SmoothQuantAlpha.candidates)
     }
 
@@ -161,6 +165,16 @@ public struct SmoothQuantPass: Pass {
             }
         }
         return maxima
+    }
+
+    /// `maxima` with every channel of a class raised to the class's largest value.
+    static func pooled(_ maxima: [Float], over classes: [[Int]]) -> [Float] {
+        var result = maxima
+        for members in classes where members.allSatisfy({ $0 >= 0 && $0 < maxima.count }) {
+            let largest = members.map { maxima[$0] }.max() ?? 0
+            for member in members { result[member] = largest }
+        }
+        return result
     }
 
     private func quoted(_ names: [String]) -> String {

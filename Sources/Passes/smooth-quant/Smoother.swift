@@ -26,6 +26,18 @@ struct Smoother {
         var castToWhere = false
     }
 
+    /// The channels of `group`'s activation that must share one factor for `1/s` to reach a producer: those
+    /// an `Expand` on the way copies from one value (grouped-query attention's key/value heads). Empty when
+    /// nothing ties them.
+    func channelTies(for group: SmoothingGroup) -> [[Int]] {
+        let channels = (0..<group.channels).map(Float.init)
+        let field = FactorField(channel: channels, reciprocals: channels, axisFromEnd: group.axisFromEnd)
+        guard
+            case .failure(let refusal) = ScaleAbsorber(graph: graph, opset: opset).plan(group.activation, field: field)
+        else { return [] }
+        return refusal.ties
+    }
+
     /// Rewrites the graph for `group` with factors `scales`; throws only on an IR inconsistency.
     func apply(_ group: SmoothingGroup, scales: [Float]) throws -> Outcome? {
         let inverse = scales.map { 1 / $0 }

@@ -75,7 +75,8 @@ public final class OperatorProfile {
                     + padded(Self.fixed(row.seconds * 1000, digits: 1), 10)
                     + padded(Self.fixed(share, digits: 1) + "%", 8))
         }
-        lines.append(padded("total", width, left: true) + padded("", 10) + padded(Self.fixed(total * 1000, digits: 1), 10))
+        lines.append(
+            padded("total", width, left: true) + padded("", 10) + padded(Self.fixed(total * 1000, digits: 1), 10))
         return lines.joined(separator: "\n") + "\n"
     }
 

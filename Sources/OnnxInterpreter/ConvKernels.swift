@@ -352,6 +352,12 @@ enum ConvKernels {
                 gathered
                 ? UnsafeMutablePointer<Float>.allocate(capacity: max(kernelWidth * height * outWidth, 1)) : nil
             defer { scratch?.deallocate() }
+            let tapSources = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: kernelHeight * kernelWidth)
+            let tapWeights = UnsafeMutablePointer<Float>.allocate(capacity: kernelHeight * kernelWidth)
+            defer {
+                tapSources.deallocate()
+                tapWeights.deallocate()
+            }
             for channel in range {
                 let plane = input + channel * height * width
                 let target = output + channel * outHeight * outWidth
@@ -397,31 +403,30 @@ enum ConvKernels {
                     }
                     // Interior columns: eight at a time in a register across all taps, in the same tap
                     // order and with the same operations as the edges, so the sums are bit for bit the same.
+                    // The row's taps inside the image are listed first, so the register loop is branch-free.
+                    var taps = 0
+                    for tapH in 0..<kernelHeight {
+                        let inRow = outRow * strideH + tapH * dilationH - padTop
+                        if inRow < 0 || inRow >= height { continue }
+                        for tapW in 0..<kernelWidth {
+                            tapSources[taps] = source(tapW, inRow)
+                            tapWeights[taps] = channelWeights[tapH * kernelWidth + tapW]
+                            taps += 1
+                        }
+                    }
                     var column = interior.lowerBound
                     while column + 8 <= interior.upperBound {
                         var sum = UnsafeRawPointer(line + column).loadUnaligned(as: SIMD8<Float>.self)
-                        for tapH in 0..<kernelHeight {
-                            let inRow = outRow * strideH + tapH * dilationH - padTop
-                            if inRow < 0 || inRow >= height { continue }
-                            for tapW in 0..<kernelWidth {
-                                let weight = SIMD8<Float>(repeating: channelWeights[tapH * kernelWidth + tapW])
-                                let values = UnsafeRawPointer(source(tapW, inRow) + column).loadUnaligned(
-                                    as: SIMD8<Float>.self)
-                                sum = sum + weight * values
-                            }
+                        for tap in 0..<taps {
+                            let values = UnsafeRawPointer(tapSources[tap] + column).loadUnaligned(as: SIMD8<Float>.self)
+                            sum = sum + SIMD8(repeating: tapWeights[tap]) * values
                         }
                         UnsafeMutableRawPointer(line + column).storeBytes(of: sum, as: SIMD8<Float>.self)
                         column += 8
                     }
                     for rest in column..<interior.upperBound {
                         var sum = line[rest]
-                        for tapH in 0..<kernelHeight {
-                            let inRow = outRow * strideH + tapH * dilationH - padTop
-                            if inRow < 0 || inRow >= height { continue }
-                            for tapW in 0..<kernelWidth {
-                                sum += channelWeights[tapH * kernelWidth + tapW] * source(tapW, inRow)[rest]
-                            }
-                        }
+                        for tap in 0..<taps { sum += tapWeights[tap] * tapSources[tap][rest] }
                         line[rest] = sum
                     }
                 }

@@ -204,6 +204,26 @@ import Testing
         #expect(try ints.elements(as: Int32.self) == [11])
     }
 
+    /// A batch of products runs one whole product per thread; alone, a product this large is split
+    /// over the threads by rows. Every element must come out the same either way, bit for bit.
+    @Test func batchedMatMulMatchesEachProductAlone() throws {
+        let (batch, m, k, n) = (3, 128, 64, 96)
+        let a = Self.noise(batch * m * k, seed: 6)
+        let b = Self.noise(batch * k * n, seed: 7)
+        let all = try SingleNode.run1("MatMul", [Arrays.f(a, [batch, m, k]), Arrays.f(b, [batch, k, n])])
+        var alone: [Float] = []
+        for index in 0..<batch {
+            alone += try SingleNode.run1(
+                "MatMul",
+                [
+                    Arrays.f(Array(a[(index * m * k)..<((index + 1) * m * k)]), [m, k]),
+                    Arrays.f(Array(b[(index * k * n)..<((index + 1) * k * n)]), [k, n]),
+                ]
+            ).floatValues()
+        }
+        #expect(try all.floatValues().map(\.bitPattern) == alone.map(\.bitPattern))
+    }
+
     @Test func gemmWithTransposesAndBroadcastBias() throws {
         let a = try Arrays.f([1, 2, 3, 4], [2, 2])
         let b = try Arrays.f([1, 0, 1, 1], [2, 2])

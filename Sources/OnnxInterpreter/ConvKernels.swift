@@ -286,7 +286,7 @@ enum ConvKernels {
                     for outRow in outputRows {
                         let inRow = outRow * strideH + tapH * dilationH - padTop
                         let inside = first < last && inRow >= 0 && inRow < height
-                        target[(outRow - outputRows.lowerBound)] =
+                        target[outRow - outputRows.lowerBound] =
                             inside ? plane[inRow * width + columnOffset + first * strideW] : 0
                     }
                     continue
@@ -392,7 +392,7 @@ enum ConvKernels {
                             let (first, last, _) = columnRanges[tapW]
                             let weight = channelWeights[tapH * kernelWidth + tapW]
                             let pointer = source(tapW, inRow)
-                            // Strides, not ranges: a tap wholly outside the image has first >= last.
+                            // Strides, not ranges: the bounds may cross (a tap wholly inside the interior, or outside the image).
                             for column in stride(from: first, to: min(last, interior.lowerBound), by: 1) {
                                 line[column] += weight * pointer[column]
                             }

@@ -37,9 +37,12 @@ public enum Blas {
     }
 
     /// Single precision; dimensions above Int32.max are refused rather than truncated.
+    ///
+    /// `splitting: false` keeps the product on the calling thread, for callers that already run
+    /// several products at once (a batch of attention heads).
     public static func sgemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
-        b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, splitting: Bool = true
     ) throws {
         guard m > 0, n > 0 else { return }
         try checkSizes(m, n, k, lda, ldb, ldc)
@@ -65,7 +68,7 @@ public enum Blas {
         }
         let orderA = transposeA ? CblasTrans : CblasNoTrans
         let orderB = transposeB ? CblasTrans : CblasNoTrans
-        split(m: m, n: n, k: k) { rows, columns in
+        split(m: m, n: n, k: k, allowed: splitting) { rows, columns in
             let pa = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
             let pb = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
             cblas_sgemm(
@@ -101,9 +104,11 @@ public enum Blas {
 
     /// Calls `body` on blocks of the output: the whole of it for small products, else one block
     /// per worker, cut along the longer side.
-    private static func split(m: Int, n: Int, k: Int, _ body: (Range<Int>, Range<Int>) -> Void) {
+    private static func split(
+        m: Int, n: Int, k: Int, allowed: Bool = true, _ body: (Range<Int>, Range<Int>) -> Void
+    ) {
         let workers = Parallel.workers
-        guard workers > 1, m * n * k >= parallelThreshold, max(m, n) >= 2 * workers else {
+        guard allowed, workers > 1, m * n * k >= parallelThreshold, max(m, n) >= 2 * workers else {
             body(0..<m, 0..<n)
             return
         }

@@ -280,6 +280,17 @@ enum ConvKernels {
                 let columnOffset = tapW * dilationW - padLeft
                 let (first, last) = validRange(
                     offset: columnOffset, stride: strideW, outputs: outWidth, inputs: width)
+                if outWidth == 1 {
+                    // A column image ([H, 1], as a 1-D convolution over H exports): one element per
+                    // output row, where the general loop would make three calls per element.
+                    for outRow in outputRows {
+                        let inRow = outRow * strideH + tapH * dilationH - padTop
+                        let inside = first < last && inRow >= 0 && inRow < height
+                        target[outRow - outputRows.lowerBound] =
+                            inside ? plane[inRow * width + columnOffset + first * strideW] : 0
+                    }
+                    continue
+                }
                 for outRow in outputRows {
                     let inRow = outRow * strideH + tapH * dilationH - padTop
                     let line = target + (outRow - outputRows.lowerBound) * outWidth
@@ -332,11 +343,21 @@ enum ConvKernels {
             let (first, last) = validRange(offset: columnOffset, stride: strideW, outputs: outWidth, inputs: width)
             return (first, last, columnOffset)
         }
+        // The output columns every column tap reads inside the image (all of them for gathered planes,
+        // whose outside columns are zeros in the scratch).
+        let interiorStart = columnRanges.map(\.0).max() ?? 0
+        let interior = interiorStart..<max(interiorStart, columnRanges.map(\.1).min() ?? 0)
         Parallel.forChunks(channels, cost: outHeight * outWidth * kernelHeight * kernelWidth) { range in
             let scratch =
                 gathered
                 ? UnsafeMutablePointer<Float>.allocate(capacity: max(kernelWidth * height * outWidth, 1)) : nil
             defer { scratch?.deallocate() }
+            let tapSources = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: kernelHeight * kernelWidth)
+            let tapWeights = UnsafeMutablePointer<Float>.allocate(capacity: kernelHeight * kernelWidth)
+            defer {
+                tapSources.deallocate()
+                tapWeights.deallocate()
+            }
             for channel in range {
                 let plane = input + channel * height * width
                 let target = output + channel * outHeight * outWidth
@@ -357,20 +378,56 @@ enum ConvKernels {
                 // Output row by output row, every tap, so the row being summed stays in L1 even
                 // when the plane does not.
                 let channelWeights = weights + channel * kernelHeight * kernelWidth
+                @inline(__always) func source(_ tapW: Int, _ inRow: Int) -> UnsafePointer<Float> {
+                    scratch.map { UnsafePointer($0 + (tapW * height + inRow) * outWidth) }
+                        ?? plane + inRow * width + columnRanges[tapW].2
+                }
                 for outRow in 0..<outHeight {
                     let line = target + outRow * outWidth
+                    // Edge columns, where some column taps fall outside the image: tap by tap.
                     for tapH in 0..<kernelHeight {
                         let inRow = outRow * strideH + tapH * dilationH - padTop
                         if inRow < 0 || inRow >= height { continue }
                         for tapW in 0..<kernelWidth {
-                            let (first, last, columnOffset) = columnRanges[tapW]
-                            if first >= last { continue }
+                            let (first, last, _) = columnRanges[tapW]
                             let weight = channelWeights[tapH * kernelWidth + tapW]
-                            let source =
-                                scratch.map { UnsafePointer($0 + (tapW * height + inRow) * outWidth) }
-                                ?? plane + inRow * width + columnOffset
-                            for column in first..<last { line[column] += weight * source[column] }
+                            let pointer = source(tapW, inRow)
+                            // Strides, not ranges: the bounds may cross (a tap wholly inside the interior, or outside the image).
+                            for column in stride(from: first, to: min(last, interior.lowerBound), by: 1) {
+                                line[column] += weight * pointer[column]
+                            }
+                            for column in stride(from: max(first, interior.upperBound), to: last, by: 1) {
+                                line[column] += weight * pointer[column]
+                            }
                         }
+                    }
+                    // Interior columns: eight at a time in a register across all taps, in the same tap
+                    // order and with the same operations as the edges, so the sums are bit for bit the same.
+                    // The row's taps inside the image are listed first, so the register loop is branch-free.
+                    var taps = 0
+                    for tapH in 0..<kernelHeight {
+                        let inRow = outRow * strideH + tapH * dilationH - padTop
+                        if inRow < 0 || inRow >= height { continue }
+                        for tapW in 0..<kernelWidth {
+                            tapSources[taps] = source(tapW, inRow)
+                            tapWeights[taps] = channelWeights[tapH * kernelWidth + tapW]
+                            taps += 1
+                        }
+                    }
+                    var column = interior.lowerBound
+                    while column + 8 <= interior.upperBound {
+                        var sum = UnsafeRawPointer(line + column).loadUnaligned(as: SIMD8<Float>.self)
+                        for tap in 0..<taps {
+                            let values = UnsafeRawPointer(tapSources[tap] + column).loadUnaligned(as: SIMD8<Float>.self)
+                            sum = sum + SIMD8(repeating: tapWeights[tap]) * values
+                        }
+                        UnsafeMutableRawPointer(line + column).storeBytes(of: sum, as: SIMD8<Float>.self)
+                        column += 8
+                    }
+                    for rest in column..<interior.upperBound {
+                        var sum = line[rest]
+                        for tap in 0..<taps { sum += tapWeights[tap] * tapSources[tap][rest] }
+                        line[rest] = sum
                     }
                 }
             }

@@ -75,13 +75,31 @@ enum LinearAlgebraKernels {
     ) throws {
         switch a.dataType {
         case .float:
-            for (offsetA, offsetB, offsetC) in offsets {
-                try Blas.sgemm(
-                    transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1,
-                    a: a.pointer(Float.self) + offsetA,
-                    lda: k, b: b.pointer(Float.self) + offsetB, ldb: n, beta: 0, c: c.pointer(Float.self) + offsetC,
-                    ldc: n)
+            // A batch of products (attention heads) is split over the threads by whole products: one
+            // split per product paid a hand-off each and packed the shared operand once per thread.
+            let perThread = offsets.count >= Parallel.workers
+            let (pa, pb, pc) = (a.pointer(Float.self), b.pointer(Float.self), c.pointer(Float.self))
+            // One slot per product, so threads that fail write disjoint places.
+            let failures = UnsafeMutableBufferPointer<Error?>.allocate(capacity: offsets.count)
+            failures.initialize(repeating: nil)
+            defer {
+                failures.deinitialize()
+                failures.deallocate()
             }
+            Parallel.forChunks(perThread ? offsets.count : 1, cost: perThread ? max(m * n * k, 1) : 0) { range in
+                for index in perThread ? range : offsets.indices {
+                    let (offsetA, offsetB, offsetC) = offsets[index]
+                    do {
+                        try Blas.sgemm(
+                            transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: pa + offsetA, lda: k,
+                            b: pb + offsetB, ldb: n, beta: 0, c: pc + offsetC, ldc: n, splitting: !perThread)
+                    } catch {
+                        failures[index] = error
+                        return
+                    }
+                }
+            }
+            if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
         case .double:
             for (offsetA, offsetB, offsetC) in offsets {
                 try Blas.dgemm(

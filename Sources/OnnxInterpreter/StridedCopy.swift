@@ -105,12 +105,16 @@ enum StridedCopy {
                 var columnStart = 0
                 if T.self == UInt32.self {
                     // 4x4 blocks through registers: four contiguous source loads, four contiguous stores.
+                    // Columns outside, rows inside: the tile's rows of one source column are two
+                    // cache lines, used up before the next column (rows outside touched a new line
+                    // per column, and the lines of wide images fell out of L1 before their next use).
                     let source32 = UnsafeRawPointer(source)
                     let target32 = UnsafeMutableRawPointer(target)
-                    var row = rowStart
-                    while row + 4 <= rowEnd {
-                        var column = 0
-                        while column + 4 <= width {
+                    let fullRows = rowStart + (rowEnd - rowStart) / 4 * 4
+                    var column = 0
+                    while column + 4 <= width {
+                        var row = rowStart
+                        while row < fullRows {
                             @inline(__always) func load(_ offset: Int) -> SIMD4<UInt32> {
                                 source32.loadUnaligned(
                                     fromByteOffset: (row + (column + offset) * columnStep) * 4, as: SIMD4<UInt32>.self)
@@ -121,16 +125,14 @@ enum StridedCopy {
                                     of: SIMD4(c0[lane], c1[lane], c2[lane], c3[lane]),
                                     toByteOffset: ((row + lane) * width + column) * 4, as: SIMD4<UInt32>.self)
                             }
-                            column += 4
+                            row += 4
                         }
-                        for tail in column..<width {
-                            for lane in 0..<4 {
-                                target[(row + lane) * width + tail] = source[row + lane + tail * columnStep]
-                            }
-                        }
-                        row += 4
+                        column += 4
                     }
-                    for rest in row..<rowEnd {
+                    for tail in column..<width {
+                        for row in rowStart..<fullRows { target[row * width + tail] = source[row + tail * columnStep] }
+                    }
+                    for rest in fullRows..<rowEnd {
                         for column in 0..<width { target[rest * width + column] = source[rest + column * columnStep] }
                     }
                     continue

@@ -20,11 +20,21 @@ enum OutputDestination {
         try checkFolder(of: path)
     }
 
+    /// The folder `path` would be created in: `.` for a bare name, `/` at the root.
+    ///
+    /// Not `NSString.deletingLastPathComponent`, which traps on a one-character name (`-o x`) in
+    /// swift-corelibs-foundation 6.3.
+    static func folder(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+    }
+
     /// Throws a `CLIError` naming `path` when the folder it would be created in does not exist.
     static func checkFolder(of path: String) throws {
         guard !path.isEmpty else { throw CLIError(path: "''", message: "an empty path cannot be written") }
-        var folder = (path as NSString).deletingLastPathComponent
-        if folder.isEmpty { folder = "." }
+        let folder = folder(of: path)
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
             throw CLIError(path: path, message: "folder '\(folder)' does not exist")

@@ -52,6 +52,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    @Flag(help: "Print the wall time each operator type took over all runs to standard error (even with --quiet).")
+    var profile = false
+
     mutating func validate() throws {
         if data == nil && inputs.isEmpty { throw ValidationError("give the sample with --data or --input NAME=FILE") }
         if data != nil && !inputs.isEmpty { throw ValidationError("give --data or --input, not both") }
@@ -74,12 +77,14 @@ struct RunCommand: ParsableCommand {
             throw CLIError(path: model, error)
         }
         let dataset = try openDataset(model: loaded)
+        let operatorProfile = profile ? OperatorProfile() : nil
+        defer { if let operatorProfile { StandardError.write(operatorProfile.table) } }
         if all {
-            try runAll(dataset, interpreter: interpreter, model: loaded)
+            try runAll(dataset, interpreter: interpreter, model: loaded, profile: operatorProfile)
             return
         }
         let chosen = try validatedSample(at: try sampleIndex(in: dataset), of: dataset, model: loaded)
-        let named = try outputs(of: interpreter, on: chosen)
+        let named = try outputs(of: interpreter, on: chosen, profile: operatorProfile)
         try write { try writeOutputs(named, to: output) }
         if !quiet {
             for (name, tensor) in named {
@@ -90,13 +95,15 @@ struct RunCommand: ParsableCommand {
     }
 
     /// Runs every sample, writing `<sample>.npz` files into a staging folder renamed to OUT at the end.
-    private func runAll(_ dataset: SampleDataset, interpreter: Interpreter, model loaded: Model) throws {
+    private func runAll(
+        _ dataset: SampleDataset, interpreter: Interpreter, model loaded: Model, profile: OperatorProfile?
+    ) throws {
         let start = Date()
         try write {
             try writeFolder { folder in
                 for index in 0..<dataset.count {
                     let chosen = try validatedSample(at: index, of: dataset, model: loaded)
-                    let named = try outputs(of: interpreter, on: chosen)
+                    let named = try outputs(of: interpreter, on: chosen, profile: profile)
                     let stem = NpyFolderWriter.fileStem(for: chosen.name)
                     if needsProtobuf(named) {
                         let sampleFolder = (folder as NSString).appendingPathComponent(stem)
@@ -116,11 +123,14 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    /// Runs one sample and returns the graph outputs in graph order.
-    private func outputs(of interpreter: Interpreter, on chosen: Sample) throws -> [(name: String, tensor: Tensor)] {
+    /// Runs one sample and returns the graph outputs in graph order; `profile` times its nodes.
+    private func outputs(of interpreter: Interpreter, on chosen: Sample, profile: OperatorProfile?) throws -> [(
+        name: String, tensor: Tensor
+    )] {
         let results: [String: NDArray]
         do {
-            results = try interpreter.run(tensors: chosen.inputs)
+            profile?.start()
+            results = try interpreter.run(tensors: chosen.inputs, observer: profile?.observer)
         } catch {
             throw CLIError(path: model, message: "sample '\(chosen.name)': \(error)")
         }

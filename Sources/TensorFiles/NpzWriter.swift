@@ -25,6 +25,7 @@ public enum NpzWriter {
                 if FileManager.default.fileExists(atPath: temporaryPath) {
                     try FileManager.default.removeItem(atPath: temporaryPath)
                 }
+                if compression == .stored, try writeStored(arrays, to: temporaryPath, path: path) { return }
                 let archive: Archive
                 do {
                     archive = try Archive(url: URL(fileURLWithPath: temporaryPath), accessMode: .create)
@@ -44,6 +45,39 @@ public enum NpzWriter {
         try write(
             arrays.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) }, to: path,
             compression: compression)
+    }
+
+    /// Writes a stored archive without ZIPFoundation (see `StoredZipWriter`); false, with nothing
+    /// left at `temporaryPath`, when the arrays need zip64.
+    private static func writeStored(_ arrays: [(name: String, tensor: Tensor)], to temporaryPath: String, path: String)
+        throws -> Bool
+    {
+        var writer: StoredZipWriter
+        do {
+            writer = try StoredZipWriter(path: temporaryPath)
+        } catch {
+            throw TensorFileError(path: path, reason: "cannot create the archive (\(error))")
+        }
+        for (name, tensor) in arrays {
+            let (header, payload) = try NpyFile.encodedParts(tensor, path: "\(path):\(name).npy")
+            let added: Bool
+            do {
+                added = try writer.add(name: name + ".npy", parts: [header, payload])
+            } catch {
+                throw TensorFileError(path: path, reason: "cannot write member '\(name).npy' (\(error))")
+            }
+            if !added {
+                try? writer.finish()
+                try FileManager.default.removeItem(atPath: temporaryPath)
+                return false
+            }
+        }
+        do {
+            try writer.finish()
+        } catch {
+            throw TensorFileError(path: path, reason: "cannot finish the archive (\(error))")
+        }
+        return true
     }
 
     private static func addMember(

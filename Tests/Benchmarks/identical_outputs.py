@@ -4,9 +4,11 @@
 Runs the qdqc of a base revision and the qdqc of the work tree on every model of
 ../shared/models with the four configurations users run most (the default pipeline and
 --target ort, each with and without --smooth-quant=auto), each time with a report, and
-compares the outputs byte for byte. Reports are compared after removing only the fields
+compares the outputs byte for byte: the quantized model, the calibration table
+(--calib-table) and the report. Reports are compared after removing only the fields
 that are wall times (`seconds` of each pass and `verifierSeconds`); everything else,
-key order and formatting included, must be the same bytes.
+key order and formatting included, must be the same bytes. Then `qdqc run --all` on
+each model's eval/ samples: the interpreter's outputs, byte for byte.
 
     python3 Tests/Benchmarks/identical_outputs.py --base de27090            # builds the base
     python3 Tests/Benchmarks/identical_outputs.py --base-binary OLD --new-binary NEW
@@ -56,19 +58,37 @@ def without_timings(report_bytes):
 
 
 def run(binary, model_dir, arguments, workdir):
-    """Runs one conversion in `workdir` and returns (exit status, stderr, model bytes, report text)."""
-    for name in ("model.q.onnx", "report.json"):
+    """Runs one conversion in `workdir`; returns (exit status, stderr, model bytes, report text, table bytes)."""
+    for name in ("model.q.onnx", "report.json", "table.json"):
         path = os.path.join(workdir, name)
         if os.path.exists(path):
             os.remove(path)
     command = [binary, os.path.join(model_dir, "model.onnx"), "-o", "model.q.onnx",
-               "--calib-data", os.path.join(model_dir, "calib"), "--report", "report.json"] + arguments
+               "--calib-data", os.path.join(model_dir, "calib"), "--report", "report.json",
+               "--calib-table", "table.json"] + arguments
     result = subprocess.run(command, cwd=workdir, capture_output=True)
     model = open(os.path.join(workdir, "model.q.onnx"), "rb").read() if os.path.exists(
         os.path.join(workdir, "model.q.onnx")) else None
     report = without_timings(open(os.path.join(workdir, "report.json"), "rb").read()) if os.path.exists(
         os.path.join(workdir, "report.json")) else None
-    return result.returncode, result.stderr.decode("utf-8", "replace").strip(), model, report
+    table_path = os.path.join(workdir, "table.json")
+    table = open(table_path, "rb").read() if os.path.exists(table_path) else None
+    return result.returncode, result.stderr.decode("utf-8", "replace").strip(), model, report, table
+
+
+def run_outputs(binary, model_dir, workdir):
+    """Runs every eval/ sample through `qdqc run --all`; returns (exit status, {file: bytes})."""
+    out = os.path.join(workdir, "outputs")
+    shutil.rmtree(out, ignore_errors=True)
+    command = [binary, "run", os.path.join(model_dir, "model.onnx"), "--data", os.path.join(model_dir, "eval"),
+               "--all", "-o", out, "--quiet"]
+    status = subprocess.run(command, cwd=workdir, capture_output=True).returncode
+    files = {}
+    for folder, _, names in os.walk(out):
+        for name in names:
+            path = os.path.join(folder, name)
+            files[os.path.relpath(path, out)] = open(path, "rb").read()
+    return status, files
 
 
 def main():
@@ -77,6 +97,8 @@ def main():
     parser.add_argument("--base-binary", help="an already built qdqc to compare against")
     parser.add_argument("--new-binary", default=os.path.join(ROOT, ".build", "release", "qdqc"))
     parser.add_argument("--models", nargs="*", help="model folder names (default: all)")
+    parser.add_argument("--configurations", nargs="*", choices=sorted(CONFIGURATIONS),
+                        help="conversion configurations to compare (default: all four)")
     args = parser.parse_args()
     if not (args.base or args.base_binary):
         parser.error("give --base REVISION or --base-binary PATH")
@@ -92,6 +114,8 @@ def main():
         differences = 0
         for name in names:
             for label, arguments in CONFIGURATIONS.items():
+                if args.configurations and label not in args.configurations:
+                    continue
                 old = run(base_binary, os.path.join(root, name), arguments, workdir)
                 new = run(new_binary, os.path.join(root, name), arguments, workdir)
                 problems = []
@@ -101,12 +125,26 @@ def main():
                     problems.append("models differ")
                 if old[3] != new[3]:
                     problems.append("reports differ")
+                if old[4] != new[4]:
+                    problems.append("calibration tables differ")
                 if old[2] is None:
                     problems.append(f"no model written ({old[1]})")
                 verdict = "identical" if not problems else "; ".join(problems)
                 differences += bool(problems)
                 print(f"{name:22} {label:20} {verdict}", flush=True)
-        print(f"{len(names) * len(CONFIGURATIONS) - differences} identical, {differences} different")
+            old_status, old_files = run_outputs(base_binary, os.path.join(root, name), workdir)
+            new_status, new_files = run_outputs(new_binary, os.path.join(root, name), workdir)
+            problems = []
+            if old_status != new_status or old_status != 0:
+                problems.append(f"exit {old_status} vs {new_status}")
+            if old_files != new_files:
+                problems.append(f"{sum(old_files.get(k) != new_files.get(k) for k in set(old_files) | set(new_files))}"
+                                f" of {len(old_files)} output files differ")
+            verdict = "identical" if not problems else "; ".join(problems)
+            differences += bool(problems)
+            print(f"{name:22} {'run eval/':20} {verdict}", flush=True)
+        checks = len(names) * (len(args.configurations or CONFIGURATIONS) + 1)
+        print(f"{checks - differences} identical, {differences} different")
         return 1 if differences else 0
     finally:
         if args.base and not args.base_binary:

@@ -6,6 +6,7 @@ usage (from the repository root, after `bash .ci/setup`):
     swift build -c release --product qdqc
     .venv/bin/python Tests/Benchmarks/interpreter_bench.py [--qdqc .build/release/qdqc]
         [--models DIR] [--samples N] [--reps 3] [--only NAME,NAME]
+        [--extra NAME=MODEL.onnx:SAMPLE_DIR ...]
 
 For every model in DIR (default ../shared/models beside the repository), side by
 side in one run and in alternating order:
@@ -16,6 +17,10 @@ side in one run and in alternating order:
         intra_op_num_threads=2 (the machine has 2 cores) and runs the same samples,
         reading each .npz with numpy; timed inside the child from session creation
         to the last output (the `import onnxruntime` is not counted, which favours ORT).
+
+--extra adds a model outside DIR with its own sample folder, e.g. the whisper decoder:
+`--extra whisper_decoder=/tmp/llm/whisper_base_decoder_lm/model_prefill.onnx:/tmp/llm/whisper_base_decoder_lm/eval`.
+Paths may be relative to the current directory.
 
 Each side gets one untimed warm-up run, then --reps timed runs; medians are
 reported with the ratio qdqc / ORT, each side's CPU time (user + system: the
@@ -80,23 +85,35 @@ def main():
     parser.add_argument("--samples", type=int, default=128)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--only", default="")
+    parser.add_argument("--extra", action="append", default=[], metavar="NAME=MODEL:SAMPLES")
     args = parser.parse_args()
     if not os.path.isdir(args.models):
         args.models = "/work/shared/models"
+    # The samples are linked from a scratch folder, where a relative link target would dangle.
+    args.models = os.path.abspath(args.models)
     names = sorted(n for n in os.listdir(args.models) if os.path.isfile(os.path.join(args.models, n, "model.onnx")))
+    models = {n: (os.path.join(args.models, n, "model.onnx"), os.path.join(args.models, n, "calib")) for n in names}
+    for extra in args.extra:
+        name, _, paths = extra.partition("=")
+        model_path, _, samples = paths.rpartition(":")
+        if not name or not model_path or not samples:
+            parser.error(f"--extra {extra!r}: expected NAME=MODEL.onnx:SAMPLE_DIR")
+        names.append(name)
+        models[name] = (os.path.abspath(model_path), os.path.abspath(samples))
     if args.only:
         names = [n for n in names if n in args.only.split(",")]
     scratch = tempfile.mkdtemp(prefix="qdqc-interp-bench-")
     rows = []
     try:
         for name in names:
-            model = os.path.join(args.models, name, "model.onnx")
-            calib = os.path.join(args.models, name, "calib")
+            model, calib = models[name]
             subset = os.path.join(scratch, name + "-calib")
             os.makedirs(subset)
             for sample in sorted(f for f in os.listdir(calib) if f.endswith(".npz"))[: args.samples]:
                 os.symlink(os.path.join(calib, sample), os.path.join(subset, sample))
             count = len(os.listdir(subset))
+            if count == 0:
+                raise SystemExit(f"{name}: no .npz samples in {calib}")
 
             def qdqc_once():
                 out = os.path.join(scratch, name + "-out")

@@ -73,6 +73,76 @@ import Testing
         #expect(try y.floatValues() == expected)
     }
 
+    /// Non-integer values in [-1, 1), so a sum taken in another order would differ in its last bits.
+    static func noise(_ count: Int, seed: UInt64) -> [Float] {
+        var state = seed
+        return (0..<count).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int(state >> 40) - (1 << 23)) / Float(1 << 23)
+        }
+    }
+
+    /// The depthwise kernel sums interior columns in registers and edge columns tap by tap; both must
+    /// give exactly the bias-then-taps sum of a direct loop, bit for bit.
+    @Test(arguments: [(1, [0, 0, 0, 0], 21), (1, [1, 2, 1, 2], 37), (2, [2, 1, 0, 3], 29)])
+    func depthwiseIsBitIdenticalToADirectLoop(dilation: Int, pads: [Int], width: Int) throws {
+        let (channels, height, kernel) = (3, 6, 3)
+        let input = Self.noise(channels * height * width, seed: 1)
+        let weights = Self.noise(channels * kernel * kernel, seed: 2)
+        let bias = Self.noise(channels, seed: 3)
+        let y = try SingleNode.run1(
+            "Conv",
+            [
+                Arrays.f(input, [1, channels, height, width]), Arrays.f(weights, [channels, 1, kernel, kernel]),
+                Arrays.f(bias, [channels]),
+            ],
+            attributes: [.int("group", channels), .ints("dilations", [dilation, dilation]), .ints("pads", pads)])
+        let span = (kernel - 1) * dilation + 1
+        let (outHeight, outWidth) = (height + pads[0] + pads[2] - span + 1, width + pads[1] + pads[3] - span + 1)
+        var expected: [Float] = []
+        for channel in 0..<channels {
+            for row in 0..<outHeight {
+                for column in 0..<outWidth {
+                    var sum = bias[channel]
+                    for tapH in 0..<kernel {
+                        for tapW in 0..<kernel {
+                            let r = row + tapH * dilation - pads[0]
+                            let c = column + tapW * dilation - pads[1]
+                            guard r >= 0, r < height, c >= 0, c < width else { continue }
+                            sum +=
+                                weights[(channel * kernel + tapH) * kernel + tapW]
+                                * input[(channel * height + r) * width + c]
+                        }
+                    }
+                    expected.append(sum)
+                }
+            }
+        }
+        #expect(y.shape == [1, channels, outHeight, outWidth])
+        #expect(try y.floatValues().map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
+    /// A column image ([H, 1], kernel [k, 1]) has its own im2col loop; laid out as a row image
+    /// ([1, H], kernel [1, k]) the same numbers take the general one, and the results must agree bit for bit.
+    @Test func columnImageConvolutionMatchesTheRowImageOne() throws {
+        let (channels, filters, length) = (4, 5, 300)
+        let input = Self.noise(channels * length, seed: 4)
+        let weights = Self.noise(filters * channels * 5, seed: 5)
+        func conv(column: Bool) throws -> [UInt32] {
+            let shape = column ? [length, 1] : [1, length]
+            let kernel = column ? [5, 1] : [1, 5]
+            let pick = { (along: [Int], across: [Int]) in column ? along + across : across + along }
+            let y = try SingleNode.run1(
+                "Conv", [Arrays.f(input, [1, channels] + shape), Arrays.f(weights, [filters, channels] + kernel)],
+                attributes: [
+                    .ints("strides", pick([2], [1])), .ints("dilations", pick([3], [1])),
+                    .ints("pads", pick([4], [0]) + pick([1], [0])),
+                ])
+            return try y.floatValues().map(\.bitPattern)
+        }
+        #expect(try conv(column: true) == conv(column: false))
+    }
+
     @Test func batchedSmallImagesMatchOneImageAtATime() throws {
         let (batch, channels, filters, height, width) = (5, 4, 6, 3, 4)
         let input = (0..<(batch * channels * height * width)).map { Float(($0 * 13) % 17) - 8 }
@@ -132,6 +202,26 @@ import Testing
         #expect(try vector.floatValues() == [4, 6, 12, 14])
         let ints = try SingleNode.run1("MatMul", [Arrays.i32([1, 2], [1, 2]), Arrays.i32([3, 4], [2, 1])])
         #expect(try ints.elements(as: Int32.self) == [11])
+    }
+
+    /// A batch of products runs one whole product per thread; alone, a product this large is split
+    /// over the threads by rows. Every element must come out the same either way, bit for bit.
+    @Test func batchedMatMulMatchesEachProductAlone() throws {
+        let (batch, m, k, n) = (3, 128, 64, 96)
+        let a = Self.noise(batch * m * k, seed: 6)
+        let b = Self.noise(batch * k * n, seed: 7)
+        let all = try SingleNode.run1("MatMul", [Arrays.f(a, [batch, m, k]), Arrays.f(b, [batch, k, n])])
+        var alone: [Float] = []
+        for index in 0..<batch {
+            alone += try SingleNode.run1(
+                "MatMul",
+                [
+                    Arrays.f(Array(a[(index * m * k)..<((index + 1) * m * k)]), [m, k]),
+                    Arrays.f(Array(b[(index * k * n)..<((index + 1) * k * n)]), [k, n]),
+                ]
+            ).floatValues()
+        }
+        #expect(try all.floatValues().map(\.bitPattern) == alone.map(\.bitPattern))
     }
 
     @Test func gemmWithTransposesAndBroadcastBias() throws {

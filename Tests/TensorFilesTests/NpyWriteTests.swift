@@ -29,8 +29,11 @@ import Testing
 
     /// Checks each `<name>.npy` (and the two archives) against `<name>.bin` and `<name>.json`.
     static let checkScript = #"""
-        import sys, json, numpy as np
+        import sys, json, zipfile, numpy as np
         folder = sys.argv[1]
+        for archive in ('stored', 'deflated'):
+            with zipfile.ZipFile(f'{folder}/{archive}.npz') as members:
+                assert members.testzip() is None, archive  # every member's CRC-32 and size
         expected = json.load(open(f'{folder}/expected.json'))
         stored = np.load(f'{folder}/stored.npz')
         deflated = np.load(f'{folder}/deflated.npz')

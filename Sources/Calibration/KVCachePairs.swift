@@ -47,7 +47,9 @@ public enum CachePairing {
             guard matches.count == 1, let present = matches.first else {
                 throw KVCacheError(
                     "cache input '\(input.name)' has "
-                        + (matches.isEmpty ? "no present output to pair with" : "several present outputs (\(matches.joined(separator: ", ")))")
+                        + (matches.isEmpty
+                            ? "no present output to pair with"
+                            : "several present outputs (\(matches.joined(separator: ", ")))")
                         + " (expected one graph output named like '\(Self.expectedPresent(input.name))'; give the "
                         + "pairs as PAST:PRESENT,...)")
             }
@@ -71,7 +73,9 @@ public enum CachePairing {
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw KVCacheError("cache pair '\(item)' is not PAST:PRESENT")
             }
-            guard inputs.contains(parts[0]) else { throw KVCacheError("cache input '\(parts[0])' is not a graph input") }
+            guard inputs.contains(parts[0]) else {
+                throw KVCacheError("cache input '\(parts[0])' is not a graph input")
+            }
             guard outputs.contains(parts[1]) else {
                 throw KVCacheError("cache output '\(parts[1])' is not a graph output")
             }

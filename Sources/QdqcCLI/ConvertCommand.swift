@@ -93,7 +93,8 @@ struct ConvertCommand: ParsableCommand {
                 "--weight-method \(method) measures the layers' inputs: give --calib-data (or --calib-random)")
         }
         if quantization.keepsFloat, kvCache.format == nil {
-            throw ValidationError("--activations none --weights none quantize nothing: add --kv-cache int8|float8e4m3fn")
+            throw ValidationError(
+                "--activations none --weights none quantize nothing: add --kv-cache int8|float8e4m3fn")
         }
         _ = try mergedPipeline()
     }
@@ -191,10 +192,9 @@ struct ConvertCommand: ParsableCommand {
     }
 
     private var pipelineText: String {
-        passes
-            ?? (quantization.keepsFloat
-                ? DefaultPipeline.floatText
-                : quantization.isWeightOnly
+        if passes == nil, quantization.keepsFloat { return DefaultPipeline.floatText }
+        return passes
+            ?? (quantization.isWeightOnly
                 ? DefaultPipeline.weightOnlyText
                 : quantization.isDynamic ? DefaultPipeline.dynamicText : DefaultPipeline.text)
     }

@@ -119,10 +119,13 @@ struct QuantizationOptions: ParsableArguments {
             }
             let weightFlags = [
                 ("--weight-method", weightMethod != nil), ("--block-size", blockSize != nil),
-                ("--weight-zero-point", weightZeroPoint != nil), ("--symmetric-weights/--asymmetric-weights", weightSymmetry != nil),
+                ("--weight-zero-point", weightZeroPoint != nil),
+                ("--symmetric-weights/--asymmetric-weights", weightSymmetry != nil),
                 ("--per-channel/--per-tensor", granularity != nil), ("--target", target != nil),
             ]
-            if let flag = weightFlags.first(where: \.1)?.0 { throw ValidationError("\(flag) does not apply to --weights none") }
+            if let flag = weightFlags.first(where: \.1)?.0 {
+                throw ValidationError("\(flag) does not apply to --weights none")
+            }
             return
         }
         if let weightMethod, !["rtn", "awq", "gptq"].contains(weightMethod) {

@@ -90,7 +90,9 @@ struct RunCommand: ParsableCommand {
             if generate < 0 { throw ValidationError("--generate must be at least 0") }
             if all { throw ValidationError("--generate runs one sample; give --sample, not --all") }
             if protobuf { throw ValidationError("--generate writes OUT.npz; --pb does not apply") }
-            if !output.lowercased().hasSuffix(".npz") { throw ValidationError("--generate writes OUT.npz: -o must end in .npz") }
+            if !output.lowercased().hasSuffix(".npz") {
+                throw ValidationError("--generate writes OUT.npz: -o must end in .npz")
+            }
         } else if cachePairs != nil || suppressFrom != nil {
             throw ValidationError("--cache-pairs and --suppress-tokens-from apply to --generate")
         }
@@ -138,12 +140,14 @@ struct RunCommand: ParsableCommand {
     private func runGeneration(steps: Int, model loaded: Model, interpreter: Interpreter) throws {
         let pairs: [CachePair]
         do {
-            pairs = try cachePairs.map { try CachePairing.parse($0, graph: loaded.graph) } ?? CachePairing.pairs(of: loaded)
+            pairs =
+                try cachePairs.map { try CachePairing.parse($0, graph: loaded.graph) } ?? CachePairing.pairs(of: loaded)
         } catch {
             throw CLIError(path: model, error)
         }
         guard interpreter.outputNames.contains(logitsName) else {
-            throw CLIError(path: model, message: "no output '\(logitsName)' to take the next token from (give --logits NAME)")
+            throw CLIError(
+                path: model, message: "no output '\(logitsName)' to take the next token from (give --logits NAME)")
         }
         let pasts = Set(pairs.map(\.past))
         let dataset: SampleDataset
@@ -163,7 +167,8 @@ struct RunCommand: ParsableCommand {
         }
         let source = data ?? inputs.joined(separator: " ")
         guard let prompt = chosen.inputs["input_ids"], prompt.dims.count == 2 else {
-            throw CLIError(path: source, message: "sample '\(chosen.name)': no input_ids [batch, sequence] as the prompt")
+            throw CLIError(
+                path: source, message: "sample '\(chosen.name)': no input_ids [batch, sequence] as the prompt")
         }
         let batch = Int(prompt.dims[0])
         let promptLength = Int(prompt.dims[1])
@@ -214,7 +219,8 @@ struct RunCommand: ParsableCommand {
             for row in tokens {
                 StandardError.write("tokens: " + row.suffix(steps).map(String.init).joined(separator: " ") + "\n")
             }
-            StandardError.write("wrote \(output) (\(steps) tokens after a \(promptLength)-token prompt, sample '\(chosen.name)')\n")
+            StandardError.write(
+                "wrote \(output) (\(steps) tokens after a \(promptLength)-token prompt, sample '\(chosen.name)')\n")
         }
     }
 

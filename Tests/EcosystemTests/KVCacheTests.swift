@@ -46,7 +46,10 @@ import Testing
             let read = try Python.runCode(
                 "import sys, numpy as np; print(' '.join(map(str, np.load(sys.argv[1])['tokens'][0, 6:])))", [out])
             try #require(read.succeeded, "\(read.summary)")
-            all.append(read.standardOutput.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+            all.append(
+                read.standardOutput.split(separator: " ").compactMap {
+                    Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+                })
         }
         return all
     }
@@ -75,7 +78,9 @@ import Testing
         let interface = try Python.runScript("kv_cache_check.py", ["interface", output, format, granularity])
         #expect(interface.succeeded, "interface of \(output):\n\(interface.summary)")
         let expectedAxis = granularity == "tensor" ? "null" : granularity == "channel" ? "3" : "1"
-        #expect(interface.standardOutput.contains("\"present.0.key\": {\"axis\": \(expectedAxis)"), "\(interface.standardOutput)")
+        #expect(
+            interface.standardOutput.contains("\"present.0.key\": {\"axis\": \(expectedAxis)"),
+            "\(interface.standardOutput)")
         let floatTokens = try Self.greedy(float, prompts: prompts)
         let quantizedTokens = try Self.greedy(output, prompts: prompts)
         let interpreted = try Self.interpreterGreedy(output, prompts: prompts, folder: folder)
@@ -87,7 +92,9 @@ import Testing
         if format == "int8" {
             #expect(quantizedTokens == floatTokens, "\(quantizedTokens) vs float \(floatTokens)")
         } else {
-            #expect(agreeing.allSatisfy { $0 >= 4 }, "tokens equal to float's: \(agreeing) (\(quantizedTokens) vs \(floatTokens))")
+            #expect(
+                agreeing.allSatisfy { $0 >= 4 },
+                "tokens equal to float's: \(agreeing) (\(quantizedTokens) vs \(floatTokens))")
         }
     }
 
@@ -102,7 +109,10 @@ import Testing
         let prompts = try Self.prepare(folder)
         let output = folder.path("\(model)_kv.q.onnx")
         let run = try Qdqc.run(
-            [folder.path("\(model)_kv.onnx"), "-o", output, "--kv-cache", "int8", "--calib-data", folder.path("calib"), "--quiet"]
+            [
+                folder.path("\(model)_kv.onnx"), "-o", output, "--kv-cache", "int8", "--calib-data",
+                folder.path("calib"), "--quiet",
+            ]
                 + flags)
         try #require(run.succeeded, "qdqc failed:\n\(run.summary)")
         let interface = try Python.runScript("kv_cache_check.py", ["interface", output, "int8", "head"])
@@ -142,18 +152,41 @@ import Testing
         try #require(make.succeeded, "\(make.summary)")
         let calib = folder.path("calib")
         let cases: [(arguments: [String], names: String)] = [
-            ([renamed, "--kv-cache", "int8", "--activations", "none", "--weights", "none", "--calib-data", calib],
-             "'past_key_values.1.value'"),
-            ([gpt, "--kv-cache", "int8", "--kv-cache-pairs", "past_key_values.0.key:present.9.key", "--activations",
-              "none", "--weights", "none", "--calib-data", calib], "'present.9.key'"),
-            ([gpt, "--passes", "infer-shapes,quantize-kv-cache{head-axis=2,sequence-axis=1}", "--calib-data", calib],
-             "'past_key_values.0.key'"),
-            ([gpt, "--passes", "infer-shapes,quantize-kv-cache{granularity=tensor,sequence-axis=3,channel-axis=2}",
-              "--calib-data", calib], "'present.0.key'"),
-            ([gpt, "--passes", "infer-shapes,quantize-kv-cache{granularity=channel,channel-axis=4}",
-              "--calib-data", calib], "'past_key_values.0.key'"),
-            ([gpt, "--kv-cache", "int8", "--activations", "none", "--weights", "none", "--calib-data", long],
-             "'embed_positions"),
+            (
+                [renamed, "--kv-cache", "int8", "--activations", "none", "--weights", "none", "--calib-data", calib],
+                "'past_key_values.1.value'"
+            ),
+            (
+                [
+                    gpt, "--kv-cache", "int8", "--kv-cache-pairs", "past_key_values.0.key:present.9.key",
+                    "--activations",
+                    "none", "--weights", "none", "--calib-data", calib,
+                ], "'present.9.key'"
+            ),
+            (
+                [
+                    gpt, "--passes", "infer-shapes,quantize-kv-cache{head-axis=2,sequence-axis=1}", "--calib-data",
+                    calib,
+                ],
+                "'past_key_values.0.key'"
+            ),
+            (
+                [
+                    gpt, "--passes",
+                    "infer-shapes,quantize-kv-cache{granularity=tensor,sequence-axis=3,channel-axis=2}",
+                    "--calib-data", calib,
+                ], "'present.0.key'"
+            ),
+            (
+                [
+                    gpt, "--passes", "infer-shapes,quantize-kv-cache{granularity=channel,channel-axis=4}",
+                    "--calib-data", calib,
+                ], "'past_key_values.0.key'"
+            ),
+            (
+                [gpt, "--kv-cache", "int8", "--activations", "none", "--weights", "none", "--calib-data", long],
+                "'embed_positions"
+            ),
         ]
         for (index, item) in cases.enumerated() {
             let out = folder.path("bad\(index).onnx")

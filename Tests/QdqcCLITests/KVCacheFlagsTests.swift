@@ -57,10 +57,14 @@ import Testing
         let text = try String(contentsOfFile: workspace.path("out.onnxtxt"), encoding: .utf8)
         #expect(text.contains("int8[B,2,P,2] past_key_values_0_key"), "\(text)")
         #expect(text.contains("int8[B,2,S,2] present_0_value"), "\(text)")
-        #expect(text.contains("\"qdqc.kv_cache.pairs\": \"past_key_values_0_key:present_0_key,past_key_values_0_value:present_0_value\""), "\(text)")
+        #expect(
+            text.contains(
+                "\"qdqc.kv_cache.pairs\": \"past_key_values_0_key:present_0_key,past_key_values_0_value:present_0_value\""
+            ), "\(text)")
         // The generation loop runs on the quantized model in the interpreter.
         let generated = try Qdqc.run([
-            "run", workspace.path("out.onnxtxt"), "--input", "input_ids=" + calib + "/0000/input_ids.npy", "--generate", "3",
+            "run", workspace.path("out.onnxtxt"), "--input", "input_ids=" + calib + "/0000/input_ids.npy", "--generate",
+            "3",
             "-o", workspace.path("tokens.npz"),
         ])
         #expect(generated.status == 0, "\(generated.standardError)")
@@ -72,10 +76,14 @@ import Testing
         (["--weights", "none"], "--weights none needs --activations none"),
         (["--kv-cache", "int4", "--activations", "none", "--weights", "none"], "--kv-cache 'int4' is unknown"),
         (["--kv-cache-granularity", "head"], "need --kv-cache"),
-        (["--kv-cache", "int8", "--kv-cache-granularity", "row", "--activations", "none", "--weights", "none"],
-         "--kv-cache-granularity 'row'"),
-        (["--kv-cache", "int8", "--activations", "none", "--weights", "none", "--block-size", "32"],
-         "--block-size does not apply to --weights none"),
+        (
+            ["--kv-cache", "int8", "--kv-cache-granularity", "row", "--activations", "none", "--weights", "none"],
+            "--kv-cache-granularity 'row'"
+        ),
+        (
+            ["--kv-cache", "int8", "--activations", "none", "--weights", "none", "--block-size", "32"],
+            "--block-size does not apply to --weights none"
+        ),
     ])
     func usageErrors(flags: [String], message: String) throws {
         let workspace = try TemporaryDirectory(prefix: "qdqc-kv")

@@ -70,7 +70,8 @@ public struct QuantizeKVCachePass: Pass {
     public init(options: [String: String]) throws {
         let reader = try PassOptionReader(options, for: Self.self)
         format = QuantFormat(rawValue: try reader.choice("format", in: ["int8", "float8e4m3fn"])) ?? .int8
-        granularity = Granularity(rawValue: try reader.choice("granularity", in: Granularity.allCases.map(\.rawValue)))
+        granularity =
+            Granularity(rawValue: try reader.choice("granularity", in: Granularity.allCases.map(\.rawValue)))
             ?? .head
         let pairs = try reader.string("pairs")
         pairText = pairs.isEmpty ? nil : pairs
@@ -270,7 +271,8 @@ public struct QuantizeKVCachePass: Pass {
             name: graph.uniqueName(base + "_zero_point", avoidingNodeNames: true))
         let attributes = axis.map { [Attribute("axis", .int(Int64($0)))] } ?? []
         let dequantize = Node(
-            opType: "DequantizeLinear", name: graph.uniqueName(pair.past + "_DequantizeLinear", avoidingNodeNames: true),
+            opType: "DequantizeLinear",
+            name: graph.uniqueName(pair.past + "_DequantizeLinear", avoidingNodeNames: true),
             inputs: [past, scale, zeroPoint],
             outputNames: [graph.uniqueName(pair.past + "_dequantized", avoidingNodeNames: true)],
             attributes: attributes)

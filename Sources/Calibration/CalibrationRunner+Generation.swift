@@ -38,49 +38,56 @@ extension CalibrationRunner {
         model: Model, plan: GenerationPlan, visit: (_ outputs: [String: NDArray]) throws -> Void
     ) throws {
         let interpreter = try Interpreter(model: model)
-        let limit = PositionLimit.of(model.graph)
-        let pasts = Set(plan.pairs.map(\.past))
         try forEachSample { sample in
-            let inputs = sample.arrays.filter { !pasts.contains($0.key) }
-            guard
-                let tokens = inputs["input_ids"]
-                    ?? inputs.sorted(by: { $0.key < $1.key }).first(where: { $0.value.rank >= 2 })?.value
-            else {
-                throw KVCacheError(
-                    "\(sample.source): sample '\(sample.name)': no input of shape [batch, sequence] to generate from")
-            }
-            let length = tokens.shape[1]
-            if let limit, length > limit.positions {
-                throw KVCacheError(
-                    "\(sample.source): sample '\(sample.name)': \(length) tokens, more than the \(limit.positions) "
-                        + "positions of '\(limit.table)' (cut the calibration sequences to at most \(limit.positions))")
-            }
-            guard length > 0 else { return }
-            let prefill = min(length, max(1, plan.prefillLength ?? length / 2))
-            let session = try DecoderSession(
-                interpreter: interpreter, pairs: plan.pairs, batch: tokens.shape[0], sequenceAxis: plan.sequenceAxis)
-            var start = 0
-            while start < length {
-                let end = start == 0 ? prefill : start + 1
-                var step: [String: NDArray] = [:]
-                for (name, array) in inputs {
-                    if name == "attention_mask", array.rank == 2 {
-                        step[name] = try DecoderSession.columns(0..<end, of: array)
-                    } else if array.rank >= 2, array.shape[1] == length {
-                        step[name] = try DecoderSession.columns(start..<end, of: array)
-                    } else {
-                        step[name] = array
-                    }
+            try generateSteps(sample, interpreter: interpreter, plan: plan, observer: nil, visit: visit)
+        }
+    }
+
+    /// One sample's prefill and decode steps; `observer` sees every tensor of every step, `visit` every step's outputs.
+    func generateSteps(
+        _ sample: CalibrationSample, interpreter: Interpreter, plan: GenerationPlan, observer: TensorObserver?,
+        visit: (_ outputs: [String: NDArray]) throws -> Void
+    ) throws {
+        let pasts = Set(plan.pairs.map(\.past))
+        let inputs = sample.arrays.filter { !pasts.contains($0.key) }
+        guard
+            let tokens = inputs["input_ids"]
+                ?? inputs.sorted(by: { $0.key < $1.key }).first(where: { $0.value.rank >= 2 })?.value
+        else {
+            throw KVCacheError(
+                "\(sample.source): sample '\(sample.name)': no input of shape [batch, sequence] to generate from")
+        }
+        let length = tokens.shape[1]
+        if let limit = PositionLimit.of(interpreter.model.graph), length > limit.positions {
+            throw KVCacheError(
+                "\(sample.source): sample '\(sample.name)': \(length) tokens, more than the \(limit.positions) "
+                    + "positions of '\(limit.table)' (cut the calibration sequences to at most \(limit.positions))")
+        }
+        guard length > 0 else { return }
+        let prefill = min(length, max(1, plan.prefillLength ?? length / 2))
+        let session = try DecoderSession(
+            interpreter: interpreter, pairs: plan.pairs, batch: tokens.shape[0], sequenceAxis: plan.sequenceAxis)
+        var start = 0
+        while start < length {
+            let end = start == 0 ? prefill : start + 1
+            var step: [String: NDArray] = [:]
+            for (name, array) in inputs {
+                if name == "attention_mask", array.rank == 2 {
+                    step[name] = try DecoderSession.columns(0..<end, of: array)
+                } else if array.rank >= 2, array.shape[1] == length {
+                    step[name] = try DecoderSession.columns(start..<end, of: array)
+                } else {
+                    step[name] = array
                 }
-                do {
-                    try visit(try session.step(step, tokens: end - start))
-                } catch let error as InterpreterError {
-                    throw CalibrationRunError.sampleFailed(
-                        sample: sample.name, source: sample.source,
-                        reason: "generation step at position \(start): \(error)")
-                }
-                start = end
             }
+            do {
+                try visit(try session.step(step, tokens: end - start, observer: observer))
+            } catch let error as InterpreterError {
+                throw CalibrationRunError.sampleFailed(
+                    sample: sample.name, source: sample.source,
+                    reason: "generation step at position \(start): \(error)")
+            }
+            start = end
         }
     }
 }

@@ -15,6 +15,9 @@ public struct CalibrationSamples {
     private let backing: Backing
     /// Where the samples come from, for messages (a path, or `--calib-random`).
     public let sourceDescription: String
+    /// For a decoder with past whose samples give no cache: how `CalibrationRunner` runs them (a prefill, then one
+    /// token per step, `present` fed back as `past`); nil otherwise.
+    public let generation: GenerationPlan?
 
     /// Opens `source` for `model`; throws when it holds no sample or cannot be listed.
     ///
@@ -27,9 +30,11 @@ public struct CalibrationSamples {
             let fed = graph.inputs.filter { !supplied.contains($0.name) }
             let inputNames = fed.filter { $0.initializer == nil }.map(\.name)
             let dataset = try SampleDataset.open(path: path, inputNames: inputNames, limit: source.sampleLimit)
-            // The cache inputs of a decoder with past (past_key_values.N.*) may be left out of a sample: it then
-            // runs as a prefill, with an empty cache (length 0 on its symbolic axes).
-            let caches = Set(((try? CachePairing.infer(graph: graph)) ?? []).map(\.past))
+            // The cache inputs of a decoder with past (past_key_values.N.*) may be left out of a sample: the runner
+            // then generates (`generation`), and a sample handed out alone has an empty cache (length 0 on its
+            // symbolic axes), a prefill.
+            let pairs = supplied.isEmpty ? ((try? CachePairing.infer(graph: graph)) ?? []) : []
+            let caches = Set(pairs.map(\.past))
             var emptyCaches: [(name: String, type: DataType, dims: [Int?])] = []
             for value in fed where caches.contains(value.name) {
                 guard let type = value.elementType, let shape = value.shape else { continue }
@@ -43,10 +48,12 @@ public struct CalibrationSamples {
                     .map(InputSpec.init(value:)))
             backing = .dataset(dataset, validator, emptyCaches: emptyCaches)
             sourceDescription = path
+            generation = !pairs.isEmpty && emptyCaches.count == pairs.count ? GenerationPlan(pairs: pairs) : nil
         case .random(let seed, let sampleCount):
             let count = max(0, min(sampleCount, source.sampleLimit ?? sampleCount))
             backing = .random(try RandomSampleMaker(graph: graph, seed: seed, skipping: supplied), count: count)
             sourceDescription = "--calib-random"
+            generation = nil
         }
         guard count > 0 else { throw CalibrationRunError.noSamples(source: sourceDescription) }
     }
@@ -81,11 +88,13 @@ public struct CalibrationSamples {
                 }
             }
             let batch = arrays.values.first(where: { $0.rank > 0 })?.shape[0] ?? 1
+            var made: [String] = []
             for cache in emptyCaches where arrays[cache.name] == nil {
                 let dims = cache.dims.enumerated().map { axis, size in axis == 0 ? batch : max(0, size ?? 0) }
                 arrays[cache.name] = try NDArray(zerosOf: cache.type, shape: dims)
+                made.append(cache.name)
             }
-            return CalibrationSample(name: sample.name, source: sample.source, arrays: arrays)
+            return CalibrationSample(name: sample.name, source: sample.source, arrays: arrays, emptyCache: made)
         case .random(let maker, _):
             return CalibrationSample(
                 name: "random-\(index)", source: sourceDescription, arrays: try maker.sample(index: index))

@@ -101,15 +101,17 @@ def causal_mask(b, ids, cache=None):
     """[seq, past+seq] additive mask and the positions of the new tokens (past .. past+seq-1)."""
     shape = b.op("Shape", [ids])
     seq = b.op("Gather", [shape, b.const(np.array(1, dtype=np.int64))], axis=0)
-    if cache is not None:
-        start = b.op("Gather", [b.op("Shape", ["past_key_values.0.key"]), b.const(np.array(2, dtype=np.int64))], axis=0)
+    if cache is None:  # exactly the graph of the models without past
+        pos = b.op("Range", [b.const(np.array(0, dtype=np.int64)), seq, b.const(np.array(1, dtype=np.int64))])
+        row = b.op("Unsqueeze", [pos, b.const(np.array([1], dtype=np.int64))])
+        col = b.op("Unsqueeze", [pos, b.const(np.array([0], dtype=np.int64))])
     else:
-        start = b.const(np.array(0, dtype=np.int64))
-    end = b.op("Add", [start, seq])
-    pos = b.op("Range", [start, end, b.const(np.array(1, dtype=np.int64))])
-    keys = b.op("Range", [b.const(np.array(0, dtype=np.int64)), end, b.const(np.array(1, dtype=np.int64))])
-    row = b.op("Unsqueeze", [pos, b.const(np.array([1], dtype=np.int64))])
-    col = b.op("Unsqueeze", [keys, b.const(np.array([0], dtype=np.int64))])
+        start = b.op("Gather", [b.op("Shape", ["past_key_values.0.key"]), b.const(np.array(2, dtype=np.int64))], axis=0)
+        end = b.op("Add", [start, seq])
+        pos = b.op("Range", [start, end, b.const(np.array(1, dtype=np.int64))])
+        keys = b.op("Range", [b.const(np.array(0, dtype=np.int64)), end, b.const(np.array(1, dtype=np.int64))])
+        row = b.op("Unsqueeze", [pos, b.const(np.array([1], dtype=np.int64))])
+        col = b.op("Unsqueeze", [keys, b.const(np.array([0], dtype=np.int64))])
     future = b.op("Greater", [col, row])
     mask = b.op("Where", [future, b.const(np.array(-1e4, dtype=np.float32)), b.const(np.array(0, dtype=np.float32))])
     return mask, pos
@@ -127,10 +129,10 @@ def gpt(past=False):
         h = b.op("LayerNormalization", [x, b.const(np.ones(d, np.float32) * 1.5), b.const(np.zeros(d, np.float32))], axis=-1)
         q, k, v = (b.op("Add", [b.op("MatMul", [h, b.weight([d, d])], name=f"l{layer}.{p}_proj"),
                                 b.const(np.full(d, 0.01, np.float32))]) for p in "qkv")
-        k, v = heads(b, k, n, d // n), heads(b, v, n, d // n)
+        q, k, v = heads(b, q, n, d // n), heads(b, k, n, d // n), heads(b, v, n, d // n)
         if cache:
             k, v = cache.step(b, layer, "key", k, n, d // n), cache.step(b, layer, "value", v, n, d // n)
-        o = attention(b, heads(b, q, n, d // n), k, v, n, d // n, mask)
+        o = attention(b, q, k, v, n, d // n, mask)
         x = b.op("Add", [x, b.op("MatMul", [o, b.weight([d, d])], name=f"l{layer}.out_proj")])
         h = b.op("LayerNormalization", [x, b.const(np.ones(d, np.float32)), b.const(np.zeros(d, np.float32))], axis=-1)
         f = b.op("MatMul", [h, b.weight([d, 4 * d])], name=f"l{layer}.fc1")

@@ -26,6 +26,10 @@ public struct CalibrationRunner {
 
     /// Runs `model` over the samples and feeds every float tensor `observers` watches.
     ///
+    /// A decoder with past whose samples give only its other inputs (`input_ids`) runs the way it is used: per
+    /// sequence a prefill, then one token per step with `present` fed back as `past` (`samples.generation`), so
+    /// the cache inputs are observed with what they hold in use.
+    ///
     /// When the observers need each tensor's magnitude in advance (entropy on the `known-range`
     /// grid: `ObserverConfiguration.needsKnownRange`), a first min/max pass over the same
     /// samples gives it, then the tensors waiting for it (`tensorsAwaitingKnownRange`) are
@@ -38,14 +42,18 @@ public struct CalibrationRunner {
         if !awaiting.isEmpty {
             let extremes = try ObserverSet(configuration: .minMax(MinMaxOptions()))
             for tensor in awaiting { try extremes.watch(tensor) }
-            try run(interpreter, counter: &counter, watching: extremes.isWatching) { try Self.feed($0, to: extremes) }
+            try run(interpreter, counter: &counter, generating: true, watching: extremes.isWatching) {
+                try Self.feed($0, to: extremes)
+            }
             let ranges = try extremes.results()
             for tensor in awaiting {
                 // A tensor the model never produced (or never finitely) gets the documented [0, 0] range.
                 try observers.watch(tensor, knownAbsMax: ranges[tensor]?.range.absMax ?? 0)
             }
         }
-        try run(interpreter, counter: &counter, watching: observers.isWatching) { try Self.feed($0, to: observers) }
+        try run(interpreter, counter: &counter, generating: true, watching: observers.isWatching) {
+            try Self.feed($0, to: observers)
+        }
     }
 
     /// Runs `model` over the samples and hands `visit` every main-graph tensor `watching` accepts, as it is produced.
@@ -82,15 +90,26 @@ public struct CalibrationRunner {
         }
     }
 
+    /// With `generating`, a decoder with past whose samples give no cache runs by generation (`samples.generation`),
+    /// so the cache inputs are observed with real content; else each sample is one prefill with an empty cache
+    /// (the layers' inputs are the same: `smooth-quant`, AWQ and GPTQ need no more).
     private func run(
-        _ interpreter: Interpreter, counter: inout ProgressCounter, watching: @escaping (String) -> Bool,
+        _ interpreter: Interpreter, counter: inout ProgressCounter, generating: Bool = false,
+        watching: @escaping (String) -> Bool,
         visit: @escaping (ObservedTensor) throws -> Void
     ) throws {
         try loop(over: 0..<samples.count, counter: &counter) { sample in
             do {
-                _ = try interpreter.run(sample.arrays) { observed in
+                let observer: TensorObserver = { observed in
                     guard observed.depth == 0, watching(observed.name) else { return }
                     try visit(observed)
+                }
+                // A decoder with past whose sample gives no cache runs the way it is used: a prefill, then one
+                // token per step with the presents fed back, every step observed.
+                if generating, let plan = samples.generation, !sample.emptyCache.isEmpty {
+                    try generateSteps(sample, interpreter: interpreter, plan: plan, observer: observer) { _ in }
+                } else {
+                    _ = try interpreter.run(sample.arrays, observer: observer)
                 }
             } catch let error as CalibrationError {
                 throw CalibrationRunError.sampleFailed(

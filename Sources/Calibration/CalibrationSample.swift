@@ -9,10 +9,14 @@ public struct CalibrationSample {
     /// The model inputs by graph input name.
     public let arrays: [String: NDArray]
 
+    /// The cache inputs of a decoder with past the sample did not give, filled with an empty cache.
+    public let emptyCache: [String]
+
     /// Creates a sample.
-    public init(name: String, source: String, arrays: [String: NDArray]) {
+    public init(name: String, source: String, arrays: [String: NDArray], emptyCache: [String] = []) {
         self.name = name
         self.source = source
         self.arrays = arrays
+        self.emptyCache = emptyCache
     }
 }

@@ -20,9 +20,9 @@ struct RandomSampleMaker {
     private let seed: UInt64
 
     /// Plans the inputs of `graph`; throws for an input without a tensor type or with an unsupported element type.
-    init(graph: Graph, seed: UInt64) throws {
+    init(graph: Graph, seed: UInt64, skipping: Set<String> = []) throws {
         self.seed = seed
-        plans = try graph.inputs.filter { $0.initializer == nil }.map { value in
+        plans = try graph.inputs.filter { $0.initializer == nil && !skipping.contains($0.name) }.map { value in
             guard let elementType = value.elementType, let shape = value.shape else {
                 throw CalibrationRunError.unsupportedRandomInput(
                     name: value.name, reason: "the model does not declare its element type and rank")

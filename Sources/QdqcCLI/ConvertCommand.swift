@@ -14,6 +14,8 @@ struct ConvertCommand: ParsableCommand {
             Without --passes the default pipeline runs: \(DefaultPipeline.text)
             With --activations none (weight-only): \(DefaultPipeline.weightOnlyText)
             With --activation-scales dynamic-per-token or dynamic-per-tensor: \(DefaultPipeline.dynamicText)
+            With --activations none --weights none: \(DefaultPipeline.floatText)
+            --kv-cache appends quantize-kv-cache to whichever pipeline runs.
             The output is written atomically; on any error no output file is left behind.
             """)
 
@@ -59,6 +61,8 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var smoothQuant: SmoothQuantOptions
 
+    @OptionGroup var kvCache: KVCacheOptions
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -87,6 +91,10 @@ struct ConvertCommand: ParsableCommand {
         if let method = quantization.weightMethod, method != "rtn", calibration.dataSource == nil {
             throw ValidationError(
                 "--weight-method \(method) measures the layers' inputs: give --calib-data (or --calib-random)")
+        }
+        if quantization.keepsFloat, kvCache.format == nil {
+            throw ValidationError(
+                "--activations none --weights none quantize nothing: add --kv-cache int8|float8e4m3fn")
         }
         _ = try mergedPipeline()
     }
@@ -172,6 +180,7 @@ struct ConvertCommand: ParsableCommand {
         try calibration.apply(to: &pipeline)
         try smoothQuant.apply(to: &pipeline, calibrationData: calibration.dataSource)
         try quantization.apply(to: &pipeline)
+        try kvCache.apply(to: &pipeline, calibrationData: calibration.dataSource)
         do {
             try pipeline.raiseOpsetForInsertQDQ(registry: registry)
             _ = try registry.makePasses(pipeline)
@@ -183,7 +192,8 @@ struct ConvertCommand: ParsableCommand {
     }
 
     private var pipelineText: String {
-        passes
+        if passes == nil, quantization.keepsFloat { return DefaultPipeline.floatText }
+        return passes
             ?? (quantization.isWeightOnly
                 ? DefaultPipeline.weightOnlyText
                 : quantization.isDynamic ? DefaultPipeline.dynamicText : DefaultPipeline.text)

@@ -101,7 +101,10 @@ struct QuantizationOptions: ParsableArguments {
 
     /// Whether `quantize-weights` writes the weights (weight-only and dynamic runs), so that every weight format
     /// it knows (NVFP4, MX, int2, ...) may be named.
-    var writesWeightsByQuantizeWeights: Bool { isWeightOnly || isDynamic }
+    var writesWeightsByQuantizeWeights: Bool { (isWeightOnly || isDynamic) && !keepsFloat }
+
+    /// `--weights none --activations none`: nothing but the KV cache (`--kv-cache`) is quantized.
+    var keepsFloat: Bool { weights == Self.noActivations && isWeightOnly }
 
     /// Whether activation scales are computed at run time: `--activation-scales dynamic-*`.
     var isDynamic: Bool { activationScales?.hasPrefix("dynamic-") ?? false }
@@ -116,6 +119,23 @@ struct QuantizationOptions: ParsableArguments {
     static let noActivations = "none"
 
     mutating func validate() throws {
+        if weights == Self.noActivations {
+            guard isWeightOnly else {
+                throw ValidationError(
+                    "--weights none needs --activations none (a KV-cache-only run: --kv-cache int8 --activations "
+                        + "none --weights none); float weights with quantized activations are not supported yet")
+            }
+            let weightFlags = [
+                ("--weight-method", weightMethod != nil), ("--block-size", blockSize != nil),
+                ("--weight-zero-point", weightZeroPoint != nil),
+                ("--symmetric-weights/--asymmetric-weights", weightSymmetry != nil),
+                ("--per-channel/--per-tensor", granularity != nil), ("--target", target != nil),
+            ]
+            if let flag = weightFlags.first(where: \.1)?.0 {
+                throw ValidationError("\(flag) does not apply to --weights none")
+            }
+            return
+        }
         if let weightMethod, !["rtn", "awq", "gptq"].contains(weightMethod) {
             throw ValidationError("--weight-method '\(weightMethod)' is unknown (known: rtn, awq, gptq)")
         }
@@ -248,6 +268,7 @@ struct QuantizationOptions: ParsableArguments {
     ///
     /// The opset the formats need is the passes' business (`Pipeline.raiseOpsetForInsertQDQ`).
     func apply(to pipeline: inout Pipeline) throws {
+        if keepsFloat { return }
         if writesWeightsByQuantizeWeights {
             let (flag, pass) =
                 isDynamic

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calibration
 import Foundation
 import ModelFiles
 import OnnxIO
@@ -20,6 +21,10 @@ struct RunCommand: ParsableCommand {
             output_0.pb, output_1.pb ... in graph order (ONNX's test-data layout). Written atomically.
             With --all, every sample of --data runs and OUT is a folder with one <sample>.npz per sample \
             (a <sample> folder of output_K.pb files under --pb or for such types).
+            With --generate N on a decoder with past (past_key_values.N.* inputs, present.N.* outputs; a quantized \
+            cache included), the sample's input_ids are the prompt: one prefill step, then N greedy decode steps \
+            (argmax of the last logits), each feeding the presents back as pasts; OUT.npz gets 'tokens' \
+            int64[batch, prompt + N].
             """)
 
     @Argument(help: ArgumentHelp("The model to run (.onnx or .onnxtxt).", valueName: "model"))
@@ -49,6 +54,34 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("pb"), help: "Write TensorProto files output_K.pb into the folder OUT (any ONNX type).")
     var protobuf = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Greedy generation on a decoder with past: decode this many tokens after the prompt (the sample's "
+                + "input_ids), feeding present back as past; OUT.npz gets 'tokens'.",
+            valueName: "n"))
+    var generate: Int?
+
+    @Option(
+        name: .customLong("logits"),
+        help: ArgumentHelp("With --generate: the output holding the logits (default: logits).", valueName: "name"))
+    var logitsName = "logits"
+
+    @Option(
+        name: .customLong("suppress-tokens-from"),
+        help: ArgumentHelp(
+            "With --generate: never pick a token id at or above this one (e.g. the special tokens after a "
+                + "vocabulary's text tokens).",
+            valueName: "id"))
+    var suppressFrom: Int?
+
+    @Option(
+        name: .customLong("cache-pairs"),
+        help: ArgumentHelp(
+            "With --generate: the cache as PAST:PRESENT,... (default: the model's qdqc.kv_cache.pairs metadata, "
+                + "else inferred from the names).",
+            valueName: "pairs"))
+    var cachePairs: String?
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -56,6 +89,17 @@ struct RunCommand: ParsableCommand {
     var profile = false
 
     mutating func validate() throws {
+        if let generate {
+            if generate < 0 { throw ValidationError("--generate must be at least 0") }
+            if all { throw ValidationError("--generate runs one sample; give --sample, not --all") }
+            if protobuf { throw ValidationError("--generate writes OUT.npz; --pb does not apply") }
+            if !output.lowercased().hasSuffix(".npz") {
+                throw ValidationError("--generate writes OUT.npz: -o must end in .npz")
+            }
+        } else if cachePairs != nil || suppressFrom != nil {
+            throw ValidationError("--cache-pairs and --suppress-tokens-from apply to --generate")
+        }
+        if let suppressFrom, suppressFrom < 1 { throw ValidationError("--suppress-tokens-from must be at least 1") }
         if data == nil && inputs.isEmpty { throw ValidationError("give the sample with --data or --input NAME=FILE") }
         if data != nil && !inputs.isEmpty { throw ValidationError("give --data or --input, not both") }
         if sample != nil && data == nil { throw ValidationError("--sample selects a sample of --data") }
@@ -76,6 +120,9 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw CLIError(path: model, error)
         }
+        if let generate {
+            return try runGeneration(steps: generate, model: loaded, interpreter: interpreter)
+        }
         let dataset = try openDataset(model: loaded)
         let operatorProfile = profile ? OperatorProfile() : nil
         defer { if let operatorProfile { StandardError.write(operatorProfile.table) } }
@@ -91,6 +138,94 @@ struct RunCommand: ParsableCommand {
                 StandardError.write("\(name): \(tensor.dataType) \(tensor.dims)\n")
             }
             StandardError.write("wrote \(output) (sample '\(chosen.name)')\n")
+        }
+    }
+
+    /// The greedy loop of `--generate`: a prefill on the prompt, then one token per step.
+    private func runGeneration(steps: Int, model loaded: Model, interpreter: Interpreter) throws {
+        let pairs: [CachePair]
+        do {
+            pairs =
+                try cachePairs.map { try CachePairing.parse($0, graph: loaded.graph) } ?? CachePairing.pairs(of: loaded)
+        } catch {
+            throw CLIError(path: model, error)
+        }
+        guard interpreter.outputNames.contains(logitsName) else {
+            throw CLIError(
+                path: model, message: "no output '\(logitsName)' to take the next token from (give --logits NAME)")
+        }
+        let pasts = Set(pairs.map(\.past))
+        let dataset: SampleDataset
+        let chosen: Sample
+        do {
+            if let data {
+                let names = loaded.graph.inputs.filter { !$0.isConstant && !pasts.contains($0.name) }.map(\.name)
+                dataset = try SampleDataset.open(path: data, inputNames: names)
+            } else {
+                dataset = try SampleDataset.namedFiles(arguments: inputs)
+            }
+            chosen = try dataset.sample(at: try sampleIndex(in: dataset))
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError(path: data ?? inputs.first ?? model, error)
+        }
+        let source = data ?? inputs.joined(separator: " ")
+        guard let prompt = chosen.inputs["input_ids"], prompt.dims.count == 2 else {
+            throw CLIError(
+                path: source, message: "sample '\(chosen.name)': no input_ids [batch, sequence] as the prompt")
+        }
+        let batch = Int(prompt.dims[0])
+        let promptLength = Int(prompt.dims[1])
+        if let limit = PositionLimit.of(loaded.graph), promptLength + steps > limit.positions {
+            throw CLIError(
+                path: source,
+                message: "sample '\(chosen.name)': \(promptLength) prompt tokens + \(steps) generated exceed the "
+                    + "\(limit.positions) positions of '\(limit.table)'")
+        }
+        var tokens: [[Int64]]
+        do {
+            let ids = try NDArray(tensor: prompt)
+            let values = try ids.int64Values()
+            tokens = (0..<batch).map { Array(values[($0 * promptLength)..<(($0 + 1) * promptLength)]) }
+            let session = try DecoderSession(interpreter: interpreter, pairs: pairs, batch: batch)
+            var next = ids
+            var length = promptLength
+            for step in 0...steps {
+                let outputs = try session.step(["input_ids": next], tokens: length)
+                guard step < steps else { break }
+                guard let logits = outputs[logitsName], logits.rank == 3 else {
+                    throw KVCacheError("output '\(logitsName)' is not [batch, sequence, vocabulary]")
+                }
+                let vocabulary = min(logits.shape[2], suppressFrom ?? Int.max)
+                let stride = logits.shape[2]
+                let positions = logits.shape[1]
+                let scores = try logits.floatValues()
+                var chosenIDs: [Int64] = []
+                for row in 0..<batch {
+                    let base = (row * positions + positions - 1) * stride
+                    var best = 0
+                    for index in 1..<vocabulary where scores[base + index] > scores[base + best] { best = index }
+                    chosenIDs.append(Int64(best))
+                    tokens[row].append(Int64(best))
+                }
+                next = try NDArray(int64s: chosenIDs, shape: [batch, 1])
+                length = 1
+            }
+        } catch {
+            throw CLIError(path: model, message: "sample '\(chosen.name)': \(error)")
+        }
+        let flat = tokens.flatMap { $0 }
+        let tensor = Tensor(
+            dataType: .int64, dims: [Int64(batch), Int64(promptLength + steps)],
+            storage: .raw(flat.withUnsafeBytes { Data($0) }))
+        try write { try NpzWriter.write([(name: "tokens", tensor: tensor)], to: output) }
+        if !quiet {
+            for row in tokens {
+                StandardError.write("tokens: " + row.suffix(steps).map(String.init).joined(separator: " ") + "\n")
+            }
+            StandardError.write(
+                "wrote \(output) (\(steps) tokens after a \(promptLength)-token prompt, sample '\(chosen.name)')\n")
         }
     }
 

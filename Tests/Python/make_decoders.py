@@ -2,7 +2,8 @@
 
   python make_decoders.py OUT_DIR
 
-writes OUT_DIR/{gpt,llama}.onnx and OUT_DIR/calib/{0000..0003}.npz (int64 `input_ids` [1, 24]).
+writes OUT_DIR/{gpt,llama}.onnx, their with-past variants OUT_DIR/{gpt,llama}_kv.onnx, and
+OUT_DIR/calib/{0000..0003}.npz (int64 `input_ids` [1, 24]).
 
 - gpt: learned positions, pre-LN blocks with LayerNormalization, fused-free Q/K/V MatMuls with bias
   Adds reading one LayerNorm, causal softmax attention, exact GELU (Erf) MLP, and an LM head that is a
@@ -10,7 +11,11 @@ writes OUT_DIR/{gpt,llama}.onnx and OUT_DIR/calib/{0000..0003}.npz (int64 `input
 - llama: RMSNorm written out (Pow, ReduceMean, Add, Sqrt, Div, Mul), rotary embeddings computed in the
   graph from the sequence length, grouped-query attention (4 query heads, 2 key/value heads), a
   SiLU-gated MLP (down(SiLU(gate(x)) * up(x))), untied LM head; width 80, which no block size of 32 divides.
-Symbolic batch and sequence; opset 17.
+- *_kv: the same weights as a decoder with past: inputs `past_key_values.N.key|value` float32
+  [batch, kv_heads, past, head_dim] (past may be 0), outputs `present.N.key|value` (the past concatenated
+  with the new keys/values along axis 2, keys after rotary), positions (learned table of 64 rows in gpt,
+  rotary angles in llama) and the causal mask from the past length.
+Symbolic batch, sequence and past; opset 17.
 """
 import os
 import sys
@@ -47,12 +52,16 @@ class Builder:
         self.nodes.append(helper.make_node(op_type, inputs, [out], name=name or out, **attrs))
         return out
 
-    def model(self, name, output):
-        graph = helper.make_graph(
-            self.nodes, name,
-            [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"])],
-            [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["batch", "seq", VOCAB])],
-            self.inits)
+    def model(self, name, output, cache=None):
+        if cache:  # the with-past variants name their logits as exporters do
+            self.nodes[-1].output[0] = "logits"
+            output = "logits"
+        inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"])]
+        outputs = [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["batch", "seq", VOCAB])]
+        for past, present, nkv, dh in (cache.pairs if cache else []):
+            inputs.append(helper.make_tensor_value_info(past, TensorProto.FLOAT, ["batch", nkv, "past", dh]))
+            outputs.append(helper.make_tensor_value_info(present, TensorProto.FLOAT, ["batch", nkv, "total", dh]))
+        graph = helper.make_graph(self.nodes, name, inputs, outputs, self.inits)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
         model.ir_version = 8
         onnx.checker.check_model(model, full_check=True)
@@ -75,29 +84,55 @@ def attention(b, q, k, v, n, d, mask):
     return b.op("Reshape", [o, b.const(np.array([0, 0, n * d], dtype=np.int64))])
 
 
-def causal_mask(b, ids):
+class Cache:
+    """The past/present tensors of a with-past variant; `step` concatenates past and new along axis 2."""
+
+    def __init__(self):
+        self.pairs = []
+
+    def step(self, b, layer, kind, new, nkv, dh):
+        past, present = f"past_key_values.{layer}.{kind}", f"present.{layer}.{kind}"
+        self.pairs.append((past, present, nkv, dh))
+        b.nodes.append(helper.make_node("Concat", [past, new], [present], name=f"l{layer}.concat_{kind}", axis=2))
+        return present
+
+
+def causal_mask(b, ids, cache=None):
+    """[seq, past+seq] additive mask and the positions of the new tokens (past .. past+seq-1)."""
     shape = b.op("Shape", [ids])
     seq = b.op("Gather", [shape, b.const(np.array(1, dtype=np.int64))], axis=0)
-    pos = b.op("Range", [b.const(np.array(0, dtype=np.int64)), seq, b.const(np.array(1, dtype=np.int64))])
-    row = b.op("Unsqueeze", [pos, b.const(np.array([1], dtype=np.int64))])
-    col = b.op("Unsqueeze", [pos, b.const(np.array([0], dtype=np.int64))])
+    if cache is None:  # exactly the graph of the models without past
+        pos = b.op("Range", [b.const(np.array(0, dtype=np.int64)), seq, b.const(np.array(1, dtype=np.int64))])
+        row = b.op("Unsqueeze", [pos, b.const(np.array([1], dtype=np.int64))])
+        col = b.op("Unsqueeze", [pos, b.const(np.array([0], dtype=np.int64))])
+    else:
+        start = b.op("Gather", [b.op("Shape", ["past_key_values.0.key"]), b.const(np.array(2, dtype=np.int64))], axis=0)
+        end = b.op("Add", [start, seq])
+        pos = b.op("Range", [start, end, b.const(np.array(1, dtype=np.int64))])
+        keys = b.op("Range", [b.const(np.array(0, dtype=np.int64)), end, b.const(np.array(1, dtype=np.int64))])
+        row = b.op("Unsqueeze", [pos, b.const(np.array([1], dtype=np.int64))])
+        col = b.op("Unsqueeze", [keys, b.const(np.array([0], dtype=np.int64))])
     future = b.op("Greater", [col, row])
     mask = b.op("Where", [future, b.const(np.array(-1e4, dtype=np.float32)), b.const(np.array(0, dtype=np.float32))])
     return mask, pos
 
 
-def gpt():
+def gpt(past=False):
     b = Builder(1)
+    cache = Cache() if past else None
     d, n, layers = 64, 4, 2
     table = b.weight([VOCAB, d], 0.5, "embed_tokens")
-    mask, pos = causal_mask(b, "input_ids")
+    mask, pos = causal_mask(b, "input_ids", cache)
     x = b.op("Gather", [table, "input_ids"], axis=0)
     x = b.op("Add", [x, b.op("Gather", [b.weight([64, d], 0.1, "embed_positions"), pos], axis=0)])
     for layer in range(layers):
         h = b.op("LayerNormalization", [x, b.const(np.ones(d, np.float32) * 1.5), b.const(np.zeros(d, np.float32))], axis=-1)
         q, k, v = (b.op("Add", [b.op("MatMul", [h, b.weight([d, d])], name=f"l{layer}.{p}_proj"),
                                 b.const(np.full(d, 0.01, np.float32))]) for p in "qkv")
-        o = attention(b, heads(b, q, n, d // n), heads(b, k, n, d // n), heads(b, v, n, d // n), n, d // n, mask)
+        q, k, v = heads(b, q, n, d // n), heads(b, k, n, d // n), heads(b, v, n, d // n)
+        if cache:
+            k, v = cache.step(b, layer, "key", k, n, d // n), cache.step(b, layer, "value", v, n, d // n)
+        o = attention(b, q, k, v, n, d // n, mask)
         x = b.op("Add", [x, b.op("MatMul", [o, b.weight([d, d])], name=f"l{layer}.out_proj")])
         h = b.op("LayerNormalization", [x, b.const(np.ones(d, np.float32)), b.const(np.zeros(d, np.float32))], axis=-1)
         f = b.op("MatMul", [h, b.weight([d, 4 * d])], name=f"l{layer}.fc1")
@@ -108,7 +143,7 @@ def gpt():
     flat = b.op("Reshape", [h, b.const(np.array([-1, d], dtype=np.int64))])
     logits = b.op("Gemm", [flat, table], name="lm_head", transB=1)
     shape = b.op("Concat", [b.op("Shape", ["input_ids"]), b.const(np.array([VOCAB], dtype=np.int64))], axis=0)
-    return b.model("gpt", b.op("Reshape", [logits, shape]))
+    return b.model("gpt_kv" if past else "gpt", b.op("Reshape", [logits, shape]), cache)
 
 
 def rms_norm(b, x, d):
@@ -143,11 +178,12 @@ def repeat_kv(b, x, groups, nkv, dh):
     return b.op("Reshape", [e, b.const(np.array([0, nkv * groups, -1, dh], dtype=np.int64))])
 
 
-def llama():
+def llama(past=False):
     b = Builder(2)
+    cache = Cache() if past else None
     d, n, nkv, layers, hidden = 80, 4, 2, 2, 112
     dh = d // n
-    mask, pos = causal_mask(b, "input_ids")
+    mask, pos = causal_mask(b, "input_ids", cache)
     x = b.op("Gather", [b.weight([VOCAB, d], 0.5, "embed_tokens"), "input_ids"], axis=0)
     for layer in range(layers):
         h = rms_norm(b, x, d)
@@ -155,6 +191,8 @@ def llama():
         k = heads(b, b.op("MatMul", [h, b.weight([d, nkv * dh])], name=f"l{layer}.k_proj"), nkv, dh)
         v = heads(b, b.op("MatMul", [h, b.weight([d, nkv * dh])], name=f"l{layer}.v_proj"), nkv, dh)
         q, k = rotary(b, q, pos, dh), rotary(b, k, pos, dh)
+        if cache:
+            k, v = cache.step(b, layer, "key", k, nkv, dh), cache.step(b, layer, "value", v, nkv, dh)
         k, v = repeat_kv(b, k, n // nkv, nkv, dh), repeat_kv(b, v, n // nkv, nkv, dh)
         o = attention(b, q, k, v, n, dh, mask)
         x = b.op("Add", [x, b.op("MatMul", [o, b.weight([d, d])], name=f"l{layer}.o_proj")])
@@ -164,7 +202,7 @@ def llama():
         act = b.op("Mul", [gate, b.op("Sigmoid", [gate])])
         x = b.op("Add", [x, b.op("MatMul", [b.op("Mul", [act, up]), b.weight([hidden, d])], name=f"l{layer}.down_proj")])
     h = rms_norm(b, x, d)
-    return b.model("llama", b.op("MatMul", [h, b.weight([d, VOCAB])], name="lm_head"))
+    return b.model("llama_kv" if past else "llama", b.op("MatMul", [h, b.weight([d, VOCAB])], name="lm_head"), cache)
 
 
 def main():
@@ -172,6 +210,8 @@ def main():
     os.makedirs(os.path.join(out, "calib"), exist_ok=True)
     onnx.save(gpt(), os.path.join(out, "gpt.onnx"))
     onnx.save(llama(), os.path.join(out, "llama.onnx"))
+    onnx.save(gpt(past=True), os.path.join(out, "gpt_kv.onnx"))
+    onnx.save(llama(past=True), os.path.join(out, "llama_kv.onnx"))
     rng = np.random.default_rng(7)
     for i in range(4):
         np.savez(os.path.join(out, "calib", f"{i:04d}.npz"), input_ids=rng.integers(0, VOCAB, (1, T), dtype=np.int64))

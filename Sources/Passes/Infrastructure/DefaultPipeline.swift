@@ -16,4 +16,9 @@ public enum DefaultPipeline {
     /// preparation, then `quantize-weights` instead of calibration and Q/DQ insertion.
     public static let weightOnlyText =
         "infer-shapes,fold-constants,fold-batchnorm,eliminate-identity,fuse-layernorm,eliminate-dead-code,upgrade-opset,quantize-weights"
+
+    /// The pipeline of `--weights none --activations none` (`passes/pipelines/float.pipeline`): the preparation
+    /// only, so that `--kv-cache` (which appends `quantize-kv-cache`) quantizes nothing but the cache.
+    public static let floatText =
+        "infer-shapes,fold-constants,fold-batchnorm,eliminate-identity,fuse-layernorm,eliminate-dead-code,upgrade-opset"
 }

@@ -23,6 +23,7 @@ public struct PassRegistry {
             CalibratePass.self,
             InsertQDQPass.self,
             CleanupQDQPass.self,
+            QuantizeKVCachePass.self,
         ]
     }
 

@@ -16,6 +16,7 @@ extension Pipeline {
                     weightOnly = (pass.requiredOpset, pass.settings.format.rawValue)
                 }
             case let pass as DynamicQDQPass: required = max(required, pass.requiredOpset)
+            case let pass as QuantizeKVCachePass: required = max(required, pass.requiredOpset)
             default: continue
             }
         }

@@ -25,6 +25,7 @@ Configurations (--configs picks some):
 - qdqc-static-sq: the same for ort with --smooth-quant;
 - qdqc-static-trt-sq: --target tensorrt --smooth-quant --calib-method mse (alpha 0.5);
 - qdqc-static-trt-sq65: the same with --smooth-quant=0.65;
+- qdqc-static-trt-sqauto: the same with --smooth-quant=auto (alpha searched per layer);
 - qdqc-fp8-static: --target tensorrt --activations float8e4m3fn --weights float8e4m3fn (calibrated per-tensor
                    activation scales, per-channel FP8 weights).
 """
@@ -47,7 +48,7 @@ sys.path.insert(0, HERE)
 import weight_only_bench as shared  # noqa: E402  (perplexity, sessions, latency, sizes)
 
 CONFIGS = ["ort-dynamic", "ort-static", "qdqc-token", "qdqc-tensor", "qdqc-fp8-token", "qdqc-static-ort",
-           "qdqc-static-trt", "qdqc-static-sq", "qdqc-static-trt-sq", "qdqc-static-trt-sq65", "qdqc-fp8-static"]
+           "qdqc-static-trt", "qdqc-static-sq", "qdqc-static-trt-sq", "qdqc-static-trt-sq65", "qdqc-static-trt-sqauto", "qdqc-fp8-static"]
 # The kernels ONNX Runtime runs a (quantized) MatMul with, in its optimized graph.
 MATMUL_KERNELS = ["MatMul", "FusedMatMul", "MatMulIntegerToFloat", "DynamicQuantizeMatMul", "QLinearMatMul",
                   "MatMulInteger", "MatMulNBits", "QuantizeLinear", "DequantizeLinear"]
@@ -61,6 +62,8 @@ QDQC_FLAGS = {
     "qdqc-static-trt-sq": ["--target", "tensorrt", "--calib-data", "{calib}", "--smooth-quant", "--calib-method", "mse"],
     "qdqc-static-trt-sq65": ["--target", "tensorrt", "--calib-data", "{calib}", "--smooth-quant=0.65",
                              "--calib-method", "mse"],
+    "qdqc-static-trt-sqauto": ["--target", "tensorrt", "--calib-data", "{calib}", "--smooth-quant=auto",
+                               "--calib-method", "mse"],
     "qdqc-fp8-static": ["--target", "tensorrt", "--calib-data", "{calib}", "--activations", "float8e4m3fn",
                         "--weights", "float8e4m3fn"],
 }

@@ -45,6 +45,21 @@ import Testing
             quantized: output, float: float, samples: folder.file("calib").path, limit: 4, level: "all")
         let sqnr = (result["sqnr_db"] as? [String: Double])?.values.first ?? -.infinity
         #expect(sqnr > 15, "\(model): logits SQNR \(sqnr) dB against float")
+
+        // `qdqc compare` reports the tensors SmoothQuant divided by s apart, by their own quantization's SQNR.
+        let compare = try Qdqc.run(
+            ["compare", float, output, "--data", folder.file("calib").path, "--samples", "2", "--json", "--quiet"])
+        try #require(compare.succeeded, "\(compare.summary)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(compare.standardOutput.utf8)) as? [String: Any])
+        let rescaled = try #require(object["rescaledTensors"] as? [[String: Any]])
+        let compared = Set(((object["tensors"] as? [[String: Any]]) ?? []).compactMap { $0["tensor"] as? String })
+        #expect(!rescaled.isEmpty)
+        for row in rescaled {
+            let name = row["tensor"] as? String ?? ""
+            #expect(!compared.contains(name), "\(name) is both rescaled and compared")
+            #expect(row["ownQuantizationSQNR"] is Double, "\(name): no own SQNR")
+        }
     }
 
     /// The products of the causal self-attention (Q·Kᵀ and P·V, MatMuls of two activations) stay float by

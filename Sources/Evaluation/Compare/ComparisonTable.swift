@@ -45,6 +45,16 @@ public struct ComparisonTable {
                 "note: \(result.unmatchedDequantizeNodes.count) DequantizeLinear node(s) have no float counterpart: "
                     + names + more)
         }
+        if !result.rescaledTensors.isEmpty {
+            // Their SQNR against the float model would only measure SmoothQuant's division by s.
+            lines.append(
+                "note: \(result.rescaledTensors.count) tensor(s) hold values SmoothQuant divided by s; their own "
+                    + "quantization's SQNR, worst first:")
+            for row in result.rescaledTensors.prefix(limit ?? result.rescaledTensors.count) {
+                let own = row.ownQuantizationSQNR.map(Self.decibels) ?? "-"
+                lines.append("  " + pad(own, 7, right: true) + " dB  " + pad(row.opType, 18) + "  " + row.tensor)
+            }
+        }
         // Last, where a long table's reader lands: the one number people ask about for a language model.
         if let perplexity = result.perplexity { lines.append(perplexity.summary) }
         return lines.joined(separator: "\n") + "\n"

@@ -1,6 +1,7 @@
 import Calibration
 import OnnxIR
 import OnnxInterpreter
+import Passes
 
 /// Runs a float model and its quantized version on the same samples and measures, per matched
 /// tensor, how far the quantized values are from the float ones.
@@ -14,6 +15,8 @@ public struct ModelComparator {
     public let pairs: [TensorPair]
     /// DequantizeLinear nodes without a float counterpart.
     public let unmatchedDequantizeNodes: [String]
+    /// Tensors SmoothQuant divided by `s` (the quantized model's metadata says so), reported apart.
+    private let rescaled: Set<String>
     private let floatInterpreter: Interpreter
     private let quantizedInterpreter: Interpreter
     /// Pair index by float tensor name, pair indices by quantized and by pre-quantization tensor name.
@@ -28,6 +31,9 @@ public struct ModelComparator {
         throws
     {
         let matcher = TensorMatcher(float: float, quantized: quantized)
+        // A smoothed tensor holds the float values divided by s per channel: compared with the float model it
+        // would show that division as error.
+        rescaled = Set(SmoothQuantPass.rescaledValues(of: quantized))
         pairs = matcher.pairs(outputsOnly: outputsOnly)
         unmatchedDequantizeNodes = outputsOnly ? [] : matcher.unmatchedDequantizeNodes()
         guard !pairs.isEmpty else { throw CompareError.nothingMatched(quantizedModel: quantizedName) }
@@ -89,9 +95,11 @@ public struct ModelComparator {
                     ownQuantizationSQNR: ownNoise[index].flatMap { $0.sampleCount > 0 ? $0.sqnr : nil },
                     samples: sums.sampleCount, elements: sums.elementCount, nonFiniteElements: sums.nonFiniteCount))
         }
+        let isRescaled = { (row: TensorComparison) in row.kind != .output && rescaled.contains(row.tensor) }
         return ModelComparison(
             floatModel: floatModel, quantizedModel: quantizedModel, data: data, samples: indices.count,
-            unmatchedDequantizeNodes: unmatchedDequantizeNodes, tensors: rows)
+            unmatchedDequantizeNodes: unmatchedDequantizeNodes, rescaledTensors: rows.filter(isRescaled),
+            tensors: rows.filter { !isRescaled($0) })
     }
 
     /// Runs one sample through both models, folding the matched tensors into the sums; returns both models' outputs.

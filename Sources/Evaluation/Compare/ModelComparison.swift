@@ -10,6 +10,9 @@ public struct ModelComparison: Sendable, Equatable, Codable {
     public var samples: Int
     /// DequantizeLinear nodes of the quantized model whose float counterpart was not found.
     public var unmatchedDequantizeNodes: [String]
+    /// Tensors SmoothQuant divided by `s` (metadata `qdqc.smooth_quant.rescaled`): their SQNR against the float
+    /// model measures that division, so only their own quantization's SQNR means something. Worst own SQNR first.
+    public var rescaledTensors: [TensorComparison]
     /// The rows, sorted by SQNR ascending (ties by position, then name), so the worst comes first.
     public var tensors: [TensorComparison]
     /// Both models' next-token perplexity (`--perplexity`); nil when not measured.
@@ -18,13 +21,16 @@ public struct ModelComparison: Sendable, Equatable, Codable {
     /// Creates a result; `tensors` are sorted worst first.
     public init(
         floatModel: String, quantizedModel: String, data: String, samples: Int, unmatchedDequantizeNodes: [String],
-        tensors: [TensorComparison], perplexity: PerplexityComparison? = nil
+        rescaledTensors: [TensorComparison] = [], tensors: [TensorComparison], perplexity: PerplexityComparison? = nil
     ) {
         self.floatModel = floatModel
         self.quantizedModel = quantizedModel
         self.data = data
         self.samples = samples
         self.unmatchedDequantizeNodes = unmatchedDequantizeNodes
+        self.rescaledTensors = rescaledTensors.sorted {
+            ($0.ownQuantizationSQNR ?? .infinity, $0.position) < ($1.ownQuantizationSQNR ?? .infinity, $1.position)
+        }
         self.tensors = tensors.sorted(by: Self.worseFirst)
         self.perplexity = perplexity
     }

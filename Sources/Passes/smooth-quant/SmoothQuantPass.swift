@@ -60,6 +60,8 @@ public struct SmoothQuantPass: Pass {
         let profiler = ActivationProfiler(watched: watched, rowLimit: alpha == .auto ? rowLimit : 0)
         let profiles = try profiler.profile(model: model, source: source, context: context)
         let smoother = Smoother(graph: model.graph, opset: model.opsetVersion(for: ""))
+        var rescaled: [String] = []
+        defer { Self.record(rescaled: rescaled, in: model) }
         for group in groups {
             let name = group.activation.name
             guard let profile = profiles[name], profile.channels > 0 else {
@@ -102,6 +104,7 @@ public struct SmoothQuantPass: Pass {
                 context.session.smoothing.append(record)
                 continue
             }
+            rescaled += applied.rescaledValues
             record.alpha = chosen
             record.folding = applied.folding
             record.restoredReaders = applied.restoredReaders
@@ -165,6 +168,25 @@ public struct SmoothQuantPass: Pass {
             }
         }
         return maxima
+    }
+
+    /// The model metadata key listing the values smooth-quant divided by `s` in place (comma-separated): they
+    /// keep their names but no longer hold the float model's values, so `qdqc compare` leaves them out.
+    public static let rescaledMetadataKey = "qdqc.smooth_quant.rescaled"
+
+    /// Adds `rescaled` to the model's list of rescaled values.
+    private static func record(rescaled: [String], in model: Model) {
+        guard !rescaled.isEmpty else { return }
+        var names = rescaledValues(of: model)
+        for name in rescaled where !names.contains(name) { names.append(name) }
+        model.metadataProps.removeAll { $0.key == rescaledMetadataKey }
+        model.metadataProps.append(KeyValue(rescaledMetadataKey, names.joined(separator: ",")))
+    }
+
+    /// The values a model's metadata says smooth-quant rescaled.
+    public static func rescaledValues(of model: Model) -> [String] {
+        guard let entry = model.metadataProps.last(where: { $0.key == rescaledMetadataKey }) else { return [] }
+        return entry.value.split(separator: ",").map(String.init)
     }
 
     /// `maxima` with every channel of a class raised to the class's largest value.

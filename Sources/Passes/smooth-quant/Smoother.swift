@@ -24,6 +24,9 @@ struct Smoother {
         var crossedLayout = false
         /// Whether a bool-to-float Cast became a Where holding the factors.
         var castToWhere = false
+        /// Values that keep their name but now hold the float model's values divided by `s` (the activation
+        /// and what its producers compute on the way), so that no comparison reads them as error.
+        var rescaledValues: [String] = []
     }
 
     /// The channels of `group`'s activation that must share one factor for `1/s` to reach a producer: those
@@ -66,8 +69,10 @@ struct Smoother {
             outcome = Outcome(
                 folding: planned.folding, refusal: nil, crossedLayout: planned.crossesLayout,
                 castToWhere: planned.turnsCastIntoWhere)
+            let rescaled = planned.path.compactMap { $0.outputs.first??.name }
             if otherReaders.isEmpty && !isOutput {
                 for step in planned.steps { try step.apply(in: graph) }
+                outcome.rescaledValues = rescaled
             } else if planned.isCheapToCopy {
                 // The layers read a copy of the producer holding 1/s; everything else keeps the original,
                 // so no Mul is needed on either side.
@@ -81,6 +86,7 @@ struct Smoother {
                 ) { try graph.insert($0, after: producer) }
                 for use in otherReaders { use.node.setInput(use.inputIndex, restored) }
                 outcome.restoredReaders = otherReaders.count
+                outcome.rescaledValues = rescaled
             }
         case .failure(let refusal):
             guard let first = group.targets.first?.node else { return nil }

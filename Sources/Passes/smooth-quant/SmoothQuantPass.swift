@@ -171,7 +171,7 @@ public struct SmoothQuantPass: Pass {
     }
 
     /// The model metadata key listing the values smooth-quant divided by `s` in place (comma-separated): they
-    /// keep their names but no longer hold the float model's values, so `qdqc compare` leaves them out.
+    /// keep their names but no longer hold the float model's values, so `qdqc compare` reports them apart.
     public static let rescaledMetadataKey = "qdqc.smooth_quant.rescaled"
 
     /// Adds `rescaled` to the model's list of rescaled values.

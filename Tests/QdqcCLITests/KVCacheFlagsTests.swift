@@ -28,21 +28,8 @@ import Testing
         let calib = workspace.path("calib")
         let sample = URL(fileURLWithPath: calib).appendingPathComponent("0000")
         try FileManager.default.createDirectory(at: sample, withIntermediateDirectories: true)
-        try npy([1, 3, 0, 4, 2], shape: [1, 5]).write(to: sample.appendingPathComponent("input_ids.npy"))
+        try Int64Npy.data([1, 3, 0, 4, 2], shape: [1, 5]).write(to: sample.appendingPathComponent("input_ids.npy"))
         return (model, calib)
-    }
-
-    /// A version 1.0 `.npy` file of little-endian int64.
-    static func npy(_ values: [Int64], shape: [Int]) -> Data {
-        var header =
-            "{'descr': '<i8', 'fortran_order': False, 'shape': (\(shape.map(String.init).joined(separator: ", "))), }"
-        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
-        var data = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0])
-        let length = UInt16(header.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        data.append(Data(header.utf8))
-        for value in values { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
-        return data
     }
 
     @Test func cacheOnlyRunChangesTheInterfaceAndRecordsIt() throws {

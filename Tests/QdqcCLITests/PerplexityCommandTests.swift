@@ -56,22 +56,9 @@ import Testing
             for (index, tokens) in sequences.enumerated() {
                 let sample = folder.appendingPathComponent(String(format: "%04d", index))
                 try FileManager.default.createDirectory(at: sample, withIntermediateDirectories: true)
-                try npy(tokens, shape: [1, tokens.count]).write(to: sample.appendingPathComponent("input_ids.npy"))
+                try Int64Npy.data(tokens, shape: [1, tokens.count]).write(
+                    to: sample.appendingPathComponent("input_ids.npy"))
             }
-        }
-
-        /// A version 1.0 `.npy` file of little-endian int64.
-        static func npy(_ values: [Int64], shape: [Int]) -> Data {
-            var header =
-                "{'descr': '<i8', 'fortran_order': False, 'shape': (\(shape.map(String.init).joined(separator: ", "))), }"
-            // The magic (6), version (2), length (2) and header end on a multiple of 64 bytes, with a newline.
-            header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
-            var data = Data([0x93]) + Data("NUMPY".utf8) + Data([1, 0])
-            let length = UInt16(header.utf8.count)
-            data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-            data.append(Data(header.utf8))
-            for value in values { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
-            return data
         }
     }
 

@@ -41,72 +41,52 @@ struct CausalAttention {
 
     /// Walks back from a Softmax input to the scores MatMul and the mask applied on the way.
     private static func scoresAndMask(_ value: Value) -> (scores: Node, mask: Value)? {
+        guard let masking = unscaled(value).producer, OpsetImport.isDefaultDomain(masking.domain) else { return nil }
+        let inputs = masking.inputs
+        let candidates: [(scores: Value?, mask: Value?)]
+        switch masking.opType {
+        case "Add" where inputs.count == 2: candidates = [(inputs[0], inputs[1]), (inputs[1], inputs[0])]
+        case "Where" where inputs.count == 3: candidates = [(inputs[1], inputs[0]), (inputs[2], inputs[0])]
+        default: return nil
+        }
+        for (scores, mask) in candidates {
+            if let scores, let mask, let product = product(under: scores) { return (product, mask) }
+        }
+        return nil
+    }
+
+    /// The MatMul of two activations `value` comes from through Casts and scalings by a constant, if any.
+    private static func product(under value: Value) -> Node? {
+        guard let producer = unscaled(value).producer, isDefault(producer, ["MatMul"]),
+            producer.inputs.allSatisfy({ $0.map { !ConstantData.isConstant($0) } ?? false })
+        else { return nil }
+        return producer
+    }
+
+    /// `value` without the Casts and the scalings by a constant (`Mul`, `Div`) that produce it.
+    private static func unscaled(_ value: Value) -> Value {
         var current = value
-        var mask: Value?
         for _ in 0..<8 {
-            guard let producer = current.producer, OpsetImport.isDefaultDomain(producer.domain) else { return nil }
+            guard let producer = current.producer, OpsetImport.isDefaultDomain(producer.domain) else { break }
             let inputs = producer.inputs
             switch producer.opType {
-            case "MatMul":
-                guard let mask, inputs.count == 2,
-                    inputs.allSatisfy({ $0.map { !ConstantData.isConstant($0) } ?? false })
-                else { return nil }
-                return (producer, mask)
             case "Cast":
-                guard let next = inputs.first ?? nil else { return nil }
+                guard let next = inputs.first ?? nil else { return current }
                 current = next
             case "Mul", "Div":
-                guard inputs.count == 2, let left = inputs[0], let right = inputs[1] else { return nil }
+                guard inputs.count == 2, let left = inputs[0], let right = inputs[1] else { return current }
                 if ConstantData.isConstant(right) {
                     current = left
                 } else if producer.opType == "Mul", ConstantData.isConstant(left) {
                     current = right
                 } else {
-                    return nil
+                    return current
                 }
-            case "Add", "Where":
-                guard mask == nil, let (scores, applied) = maskedOperands(producer) else { return nil }
-                mask = applied
-                current = scores
             default:
-                return nil
+                return current
             }
         }
-        return nil
-    }
-
-    /// The operand that carries the scores and the mask applied to it, for an `Add` or a `Where`.
-    private static func maskedOperands(_ node: Node) -> (scores: Value, mask: Value)? {
-        let inputs = node.inputs
-        if node.opType == "Add", inputs.count == 2, let left = inputs[0], let right = inputs[1] {
-            if leadsToProduct(left) { return (left, right) }
-            if leadsToProduct(right) { return (right, left) }
-        }
-        if node.opType == "Where", inputs.count == 3, let condition = inputs[0], let left = inputs[1],
-            let right = inputs[2]
-        {
-            if leadsToProduct(left) { return (left, condition) }
-            if leadsToProduct(right) { return (right, condition) }
-        }
-        return nil
-    }
-
-    /// Whether `value` comes from a MatMul of two activations through scalings and casts.
-    private static func leadsToProduct(_ value: Value) -> Bool {
-        var current = value
-        for _ in 0..<8 {
-            guard let producer = current.producer, OpsetImport.isDefaultDomain(producer.domain) else { return false }
-            switch producer.opType {
-            case "MatMul":
-                return producer.inputs.allSatisfy { $0.map { !ConstantData.isConstant($0) } ?? false }
-            case "Cast", "Mul", "Div":
-                guard let next = producer.inputs.first ?? nil else { return false }
-                current = next
-            default:
-                return false
-            }
-        }
-        return false
+        return current
     }
 
     /// Whether a Range or Trilu lies among the nodes `mask` is computed from, without passing `scores`.

@@ -60,6 +60,7 @@ struct ConvertCommand: ParsableCommand {
     @OptionGroup var quantization: QuantizationOptions
 
     @OptionGroup var smoothQuant: SmoothQuantOptions
+    @OptionGroup var outlierChannels: OutlierChannelOptions
 
     @OptionGroup var kvCache: KVCacheOptions
 
@@ -179,6 +180,7 @@ struct ConvertCommand: ParsableCommand {
         }
         try calibration.apply(to: &pipeline)
         try smoothQuant.apply(to: &pipeline, calibrationData: calibration.dataSource)
+        try outlierChannels.apply(to: &pipeline, calibrationData: calibration.dataSource)
         try quantization.apply(to: &pipeline)
         try kvCache.apply(to: &pipeline, calibrationData: calibration.dataSource)
         do {

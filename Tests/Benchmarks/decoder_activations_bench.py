@@ -48,7 +48,8 @@ sys.path.insert(0, HERE)
 import weight_only_bench as shared  # noqa: E402  (perplexity, sessions, latency, sizes)
 
 CONFIGS = ["ort-dynamic", "ort-static", "qdqc-token", "qdqc-tensor", "qdqc-fp8-token", "qdqc-static-ort",
-           "qdqc-static-trt", "qdqc-static-sq", "qdqc-static-trt-sq", "qdqc-static-trt-sq65", "qdqc-static-trt-sqauto", "qdqc-fp8-static"]
+           "qdqc-static-trt", "qdqc-static-sq", "qdqc-static-trt-sq", "qdqc-static-trt-sq65", "qdqc-static-trt-sqauto", "qdqc-fp8-static",
+           "qdqc-static-trt-oc", "qdqc-fp8-static-oc"]
 # The kernels ONNX Runtime runs a (quantized) MatMul with, in its optimized graph.
 MATMUL_KERNELS = ["MatMul", "FusedMatMul", "MatMulIntegerToFloat", "DynamicQuantizeMatMul", "QLinearMatMul",
                   "MatMulInteger", "MatMulNBits", "QuantizeLinear", "DequantizeLinear"]
@@ -66,6 +67,9 @@ QDQC_FLAGS = {
                                "--calib-method", "mse"],
     "qdqc-fp8-static": ["--target", "tensorrt", "--calib-data", "{calib}", "--activations", "float8e4m3fn",
                         "--weights", "float8e4m3fn"],
+    "qdqc-static-trt-oc": ["--target", "tensorrt", "--calib-data", "{calib}", "--outlier-channels", "4"],
+    "qdqc-fp8-static-oc": ["--target", "tensorrt", "--calib-data", "{calib}", "--activations", "float8e4m3fn",
+                           "--weights", "float8e4m3fn", "--outlier-channels", "4"],
 }
 
 

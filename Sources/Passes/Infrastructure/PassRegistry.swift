@@ -17,6 +17,7 @@ public struct PassRegistry {
             EliminateIdentityPass.self,
             FuseLayerNormPass.self,
             SmoothQuantPass.self,
+            SplitOutlierChannelsPass.self,
             QuantizeWeightsPass.self,
             DynamicQDQPass.self,
             UpgradeOpsetPass.self,

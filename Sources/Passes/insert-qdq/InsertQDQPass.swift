@@ -79,7 +79,9 @@ public struct InsertQDQPass: Pass {
         }
         try checkConfigNames(graph)
         let table = try settings.tablePath.map(CalibrationTable.read(path:)) ?? context.session.calibrationTable
-        var planner = QDQPlanner(graph: graph, settings: settings, table: table)
+        var planner = QDQPlanner(
+            graph: graph, settings: settings, table: table,
+            floatNodes: Set(SplitOutlierChannelsPass.floatNodes(of: model)))
         try planner.plan()
         try checkOpset(model, planner)
         var rewriter = QDQRewriter(graph: graph, target: settings.target, calibrationMethod: table?.method.rawValue)

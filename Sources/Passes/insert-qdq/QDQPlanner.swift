@@ -11,6 +11,8 @@ struct QDQPlanner {
     let graph: Graph
     let settings: InsertQDQSettings
     let table: CalibrationTable?
+    /// Nodes an earlier pass needs in float (`split-outlier-channels`' exact side), by name.
+    let floatNodes: Set<String>
 
     private(set) var activations: [ActivationMark] = []
     private(set) var weights: [WeightMark] = []
@@ -35,10 +37,11 @@ struct QDQPlanner {
     private let normalizationStatistics: NormalizationStatistics
     private let causalAttention: CausalAttention
 
-    init(graph: Graph, settings: InsertQDQSettings, table: CalibrationTable?) {
+    init(graph: Graph, settings: InsertQDQSettings, table: CalibrationTable?, floatNodes: Set<String> = []) {
         self.graph = graph
         self.settings = settings
         self.table = table
+        self.floatNodes = floatNodes
         self.normalizationStatistics = NormalizationStatistics(graph: graph)
         self.causalAttention = CausalAttention(graph: graph)
     }
@@ -60,6 +63,13 @@ struct QDQPlanner {
         let isResidualAdd = node.opType == "Add" && target.quantizesResidualAddSide
         guard isResidualAdd || target.placements[node.opType] != nil else { return }
         if let reason = settings.exclusion(of: node) {
+            for value in node.inputs.compactMap({ $0 }) where isFloat(value) { skip(value, reason) }
+            return
+        }
+        if let name = node.name, floatNodes.contains(name) {
+            let reason =
+                "\(target.name): \(node.opType) '\(name)' computes outlier channels in float "
+                + "(\(SplitOutlierChannelsPass.argument))"
             for value in node.inputs.compactMap({ $0 }) where isFloat(value) { skip(value, reason) }
             return
         }

@@ -11,6 +11,8 @@ struct ActivationProfiler {
     let watched: [String: Int]
     /// Rows kept per activation for the alpha search (0 keeps none).
     let rowLimit: Int
+    /// The pass that profiles, for progress and remarks.
+    var task = SmoothQuantPass.argument
 
     /// Profiles every watched activation over the samples of `source`.
     func profile(model: Model, source: CalibrationDataSource, context: PassContext) throws -> [String:
@@ -19,8 +21,8 @@ struct ActivationProfiler {
         let samples = try CalibrationSamples(model: model, source: source)
         if samples.isRandom {
             context.remark(
-                "smooth-quant: measuring activations on \(samples.count) random samples (--calib-random); "
-                    + "the smoothing factors mean nothing for accuracy")
+                "\(task): measuring activations on \(samples.count) random samples (--calib-random); "
+                    + "what it measures means nothing for accuracy")
         }
         var profiles: [String: ActivationProfile] = [:]
         for (index, name) in watched.keys.sorted().enumerated() {
@@ -28,7 +30,7 @@ struct ActivationProfiler {
             profiles[name] = ActivationProfile(
                 axisFromEnd: watched[name] ?? -1, rowLimit: rowLimit, seed: 0x5EED_0000 &+ UInt64(index))
         }
-        let runner = CalibrationRunner(samples: samples, task: SmoothQuantPass.argument, progress: context.progress)
+        let runner = CalibrationRunner(samples: samples, task: task, progress: context.progress)
         try runner.run(model: model, watching: { profiles[$0] != nil }) { observed in
             let array = observed.array
             guard array.dataType == .float else { return }

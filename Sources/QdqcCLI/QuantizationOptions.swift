@@ -120,21 +120,17 @@ struct QuantizationOptions: ParsableArguments {
 
     mutating func validate() throws {
         if weights == Self.noActivations {
-            guard isWeightOnly else {
-                throw ValidationError(
-                    "--weights none needs --activations none (a KV-cache-only run: --kv-cache int8 --activations "
-                        + "none --weights none); float weights with quantized activations are not supported yet")
-            }
             let weightFlags = [
                 ("--weight-method", weightMethod != nil), ("--block-size", blockSize != nil),
                 ("--weight-zero-point", weightZeroPoint != nil),
                 ("--symmetric-weights/--asymmetric-weights", weightSymmetry != nil),
-                ("--per-channel/--per-tensor", granularity != nil), ("--target", target != nil),
+                ("--per-channel/--per-tensor", granularity != nil), ("--target", target != nil && isWeightOnly),
             ]
             if let flag = weightFlags.first(where: \.1)?.0 {
                 throw ValidationError("\(flag) does not apply to --weights none")
             }
-            return
+            // Float weights with quantized activations go on through the activation checks.
+            if isWeightOnly { return }
         }
         if let weightMethod, !["rtn", "awq", "gptq"].contains(weightMethod) {
             throw ValidationError("--weight-method '\(weightMethod)' is unknown (known: rtn, awq, gptq)")
@@ -200,6 +196,7 @@ struct QuantizationOptions: ParsableArguments {
         }
         for (flag, value) in [("--activations", activations), ("--weights", weights)] {
             if flag == "--activations", isDynamic, let value, Self.blockActivationFormats.contains(value) { continue }
+            if flag == "--weights", value == Self.noActivations { continue }
             if flag == "--weights", writesWeightsByQuantizeWeights, let value, WeightFormat(rawValue: value) == nil {
                 let names = WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ValidationError("--weights '\(value)' is not a weight-only format (formats: \(names))")
@@ -278,8 +275,13 @@ struct QuantizationOptions: ParsableArguments {
                 throw ValidationError(
                     "\(flag) needs a pipeline with \(pass) and without insert-qdq (the default without --passes)")
             }
-            for (key, value) in weightOnlyOptions {
-                pipeline.setOption(key, to: value, forPass: QuantizeWeightsPass.argument)
+            if weights == Self.noActivations {
+                // Dynamic activations over float weights: nothing for quantize-weights to do.
+                pipeline.elements.removeAll { $0.passArgument == QuantizeWeightsPass.argument }
+            } else {
+                for (key, value) in weightOnlyOptions {
+                    pipeline.setOption(key, to: value, forPass: QuantizeWeightsPass.argument)
+                }
             }
             if isDynamic {
                 for (key, value) in dynamicOptions {

@@ -49,7 +49,7 @@ import weight_only_bench as shared  # noqa: E402  (perplexity, sessions, latency
 
 CONFIGS = ["ort-dynamic", "ort-static", "qdqc-token", "qdqc-tensor", "qdqc-fp8-token", "qdqc-static-ort",
            "qdqc-static-trt", "qdqc-static-sq", "qdqc-static-trt-sq", "qdqc-static-trt-sq65", "qdqc-static-trt-sqauto", "qdqc-fp8-static",
-           "qdqc-static-trt-oc", "qdqc-fp8-static-oc"]
+           "qdqc-static-trt-oc", "qdqc-fp8-static-oc", "qdqc-fp8-static-oc3", "qdqc-a8-static-oc"]
 # The kernels ONNX Runtime runs a (quantized) MatMul with, in its optimized graph.
 MATMUL_KERNELS = ["MatMul", "FusedMatMul", "MatMulIntegerToFloat", "DynamicQuantizeMatMul", "QLinearMatMul",
                   "MatMulInteger", "MatMulNBits", "QuantizeLinear", "DequantizeLinear"]
@@ -70,6 +70,10 @@ QDQC_FLAGS = {
     "qdqc-static-trt-oc": ["--target", "tensorrt", "--calib-data", "{calib}", "--outlier-channels", "4"],
     "qdqc-fp8-static-oc": ["--target", "tensorrt", "--calib-data", "{calib}", "--activations", "float8e4m3fn",
                            "--weights", "float8e4m3fn", "--outlier-channels", "4"],
+    "qdqc-fp8-static-oc3": ["--target", "tensorrt", "--calib-data", "{calib}", "--activations", "float8e4m3fn",
+                            "--weights", "float8e4m3fn", "--outlier-channels", "3"],
+    "qdqc-a8-static-oc": ["--target", "tensorrt", "--calib-data", "{calib}", "--weights", "none",
+                          "--outlier-channels", "4"],
 }
 
 

@@ -129,6 +129,31 @@ import Testing
     }
 
     /// Without calibration data, and with the flags that do not apply refused in one line.
+    /// `--weights none` with quantized activations: every MatMul weight stays a float initializer (no
+    /// DequantizeLinear reads one), activations get pairs, and the model runs in ONNX Runtime.
+    @Test(arguments: [["--calib-data", "{calib}"], ["--activation-scales", "dynamic-per-token"]])
+    func floatWeightsWithQuantizedActivations(flags: [String]) throws {
+        let folder = try TemporaryDirectory(prefix: "float-weights")
+        defer { folder.remove() }
+        try WeightOnlyDecoderTests.makeDecoders(in: folder)
+        let float = folder.file("llama.onnx").path
+        let output = folder.file("llama.a8.onnx").path
+        let calib = folder.file("calib").path
+        let run = try Qdqc.run(
+            [float, "-o", output, "--weights", "none", "--quiet"] + flags.map { $0 == "{calib}" ? calib : $0 })
+        try #require(run.succeeded, "qdqc failed:\n\(run.summary)")
+        let graph = try ModelReader.read(path: output).graph
+        let dequantized = graph.nodes.filter { $0.opType == "DequantizeLinear" }
+        #expect(!dequantized.isEmpty, "no activation was quantized")
+        for node in dequantized {
+            #expect(node.inputs.first??.initializer == nil, "\(node.displayName) dequantizes a constant")
+        }
+        let result = try QuantizedModelTests.check(
+            quantized: output, float: float, samples: calib, limit: 4, level: "all")
+        let sqnr = (result["sqnr_db"] as? [String: Double])?.values.first ?? -.infinity
+        #expect(sqnr > 20, "\(flags): logits SQNR \(sqnr) dB against float")
+    }
+
     @Test func dynamicFlagsAreCheckedUpFront() throws {
         let folder = try TemporaryDirectory(prefix: "dynamic-flags")
         defer { folder.remove() }

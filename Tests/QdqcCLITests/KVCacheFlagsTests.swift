@@ -60,7 +60,7 @@ import Testing
 
     @Test(arguments: [
         (["--weights", "none", "--activations", "none"], "quantize nothing"),
-        (["--weights", "none"], "--weights none needs --activations none"),
+        (["--weights", "none", "--per-tensor"], "--per-channel/--per-tensor does not apply to --weights none"),
         (["--kv-cache", "int4", "--activations", "none", "--weights", "none"], "--kv-cache 'int4' is unknown"),
         (["--kv-cache-granularity", "head"], "need --kv-cache"),
         (

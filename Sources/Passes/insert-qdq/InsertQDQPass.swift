@@ -25,8 +25,8 @@ public struct InsertQDQPass: Pass {
             name: "activations", valueSyntax: "<format>|default", defaultValue: "default",
             summary: "Activation format: int8, uint8, int16, uint16, float8e4m3fn (the target's default otherwise)."),
         PassOption(
-            name: "weights", valueSyntax: "<format>|default", defaultValue: "default",
-            summary: "Weight format: int8, uint8, int16, uint16, int4, uint4, float8e4m3fn."),
+            name: "weights", valueSyntax: "<format>|none|default", defaultValue: "default",
+            summary: "Weight format: int8, uint8, int16, uint16, int4, uint4, float8e4m3fn; none keeps weights float."),
         PassOption(
             name: "per-channel", valueSyntax: "true|false|default", defaultValue: "default",
             summary: "Per-channel weight scales on the output-channel axis (default: the target's choice)."),

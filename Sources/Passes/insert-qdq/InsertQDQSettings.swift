@@ -8,8 +8,10 @@ struct InsertQDQSettings {
     let target: QuantizationTarget
     /// The activation format.
     let activationFormat: QuantFormat
-    /// The weight format.
+    /// The weight format (the target's default when `keepsWeightsFloat`, and then unused).
     let weightFormat: QuantFormat
+    /// `weights=none`: weights (and so biases) stay float; only activations get pairs.
+    let keepsWeightsFloat: Bool
     /// Whether activations are symmetric.
     let symmetricActivations: Bool
     /// Whether weights are per channel (ignored when `blockSize` is set).
@@ -45,8 +47,10 @@ struct InsertQDQSettings {
         self.target = target
         activationFormat = try Self.format(
             try reader.string("activations"), allowed: target.activationFormats, what: "activations", target: target)
+        let weightText = try reader.string("weights")
+        keepsWeightsFloat = weightText == "none"
         weightFormat = try Self.format(
-            try reader.string("weights"), allowed: target.weightFormats, what: "weights", target: target)
+            keepsWeightsFloat ? "default" : weightText, allowed: target.weightFormats, what: "weights", target: target)
         let symmetric = try Self.tristate(try reader.string("symmetric-activations"), option: "symmetric-activations")
         symmetricActivations = symmetric ?? (target.symmetricActivationsByDefault || activationFormat.isFloat8)
         if !symmetricActivations && !target.allowsAsymmetricActivations {

@@ -227,6 +227,9 @@ struct QDQPlanner {
     ) throws {
         let entry = settings.config.tensors[value.name]
         if entry?.quantize == false { return skip(value, "quantization config: quantize false") }
+        if settings.keepsWeightsFloat, entry?.format == nil {
+            return skip(value, "\(rule): weight input \(index) stays float (weights=none)")
+        }
         let format = entry?.format ?? settings.weightFormat
         let rank = tensor.dims.count
         var granularity: QuantGranularity

@@ -7,7 +7,7 @@ struct OutlierChannelOptions: ParsableArguments {
     @Option(
         name: .customLong("outlier-channels"),
         help: ArgumentHelp(
-            "Compute the input channels of each constant-weight MatMul whose calibrated max |x| exceeds RATIO × the "
+            "Compute the input channels of each constant-weight MatMul or Gemm whose calibrated max |x| exceeds RATIO × the "
                 + "median channel's in float, and quantize the rest (LLM.int8() decomposition; at most 20 % of the "
                 + "channels). Static activations only; needs --calib-data.",
             valueName: "ratio"))

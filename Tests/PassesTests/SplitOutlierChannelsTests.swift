@@ -59,6 +59,39 @@ import Testing
         }
     }
 
+    /// A Gemm with `transB` and `alpha` (and a bias): the float side takes the weight's columns, scaled by alpha.
+    @Test func aTransposedGemmKeepsItsProduct() throws {
+        let text = """
+            <ir_version: 8, opset_import: ["" : 17]>
+            gemm (float[N,8] x) => (float[N,3] y) <
+                float[3,8] w = {1, 0, 2, -1, 0.5, 1, 0, 3, 0, 1, 1, 0, -2, 0.5, 1, 1, 2, 2, 0, 1, 1, -1, 0.25, 0},
+                float[3] b = {0.5, -1, 2}>
+            {
+               y = Gemm <transB = 1, alpha = 0.5, beta = 2.0> (x, w, b)
+            }
+            """
+        let original = try TextParser.parseModel(text)
+        let split = try TextParser.parseModel(text)
+        let context = PassContext(
+            calibrationData: CalibrationDataSource(
+                origin: .files(path: Self.caseFolder.appendingPathComponent("calib").path)))
+        let result = try SplitOutlierChannelsPass(options: [:]).run(on: split, context: context)
+        try Verifier().verify(split)
+        #expect(result.statistics["outlier-channels"] == 1)
+        #expect(split.graph.nodes.map(\.opType) == ["Mul", "Gather", "Gemm", "MatMul", "Add"])
+        let values: [Float] = (0..<16).map { index in
+            let level = Float((index * 29) % 19 - 9)
+            return level * (index % 8 == 5 ? 5 : 0.5)
+        }
+        let input = try NDArray(floats: values, shape: [2, 8])
+        let want = try #require(try Interpreter(model: original).run(["x": input])["y"]).floatValues()
+        let got = try #require(try Interpreter(model: split).run(["x": input])["y"]).floatValues()
+        for (want, got) in zip(want, got) {
+            let tolerance: Float = 1e-4 * Swift.max(1, Swift.abs(want))
+            #expect(Swift.abs(want - got) <= tolerance, "\(want) vs \(got)")
+        }
+    }
+
     @Test func withoutCalibrationDataItIsAnError() throws {
         let model = try TextParser.parseModel(
             try Repository.read(Self.caseFolder.appendingPathComponent("input.onnxtxt")))

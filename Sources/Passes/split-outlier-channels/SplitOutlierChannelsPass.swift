@@ -2,12 +2,13 @@ import Calibration
 import Foundation
 import OnnxIR
 
-/// Keeps the few outlier input channels of each MatMul with a constant weight in float and quantizes
-/// the rest (the mixed-precision decomposition of LLM.int8(), written in standard ONNX ops).
+/// Keeps the few outlier input channels of each MatMul (or Gemm) with a constant weight in float and
+/// quantizes the rest (the mixed-precision decomposition of LLM.int8(), written in standard ONNX ops).
 ///
 /// Measured on the calibration samples: a channel of activation `A` is an outlier when its largest
 /// magnitude exceeds `ratio` times the median channel's (at most `max-fraction` of the channels, the
-/// largest first). Each such `A` of `[..., K]` read by `MatMul(A, W)` with `W` a constant `[K, N]` becomes
+/// largest first). Each such `A` of `[..., K]` read by `MatMul(A, W)` with `W` a constant `[K, N]` (or by a
+/// Gemm without `transA`, its `alpha` and `transB` applied to the float rows) becomes
 ///
 ///     Y = MatMul(Mul(A, mask), W with the outlier rows zeroed)        ← quantized by insert-qdq
 ///       + MatMul(Gather(A, outliers, axis=-1), W[outliers, :])        ← float
@@ -131,34 +132,86 @@ public struct SplitOutlierChannelsPass: Pass {
         return above.prefix(limit).sorted()
     }
 
-    /// A float activation read as the left operand of MatMuls whose right operand is a constant `[K, N]`.
+    /// A MatMul or Gemm reading the activation as its left operand, with a constant 2-D right operand.
+    struct Reader {
+        let node: Node
+        let weight: Tensor
+        /// Gemm's `transB`: the weight is `[N, K]`.
+        let transposed: Bool
+        /// Gemm's `alpha`, which the float product must apply too (1 for MatMul).
+        let alpha: Float
+        /// K, the activation's channels.
+        var channels: Int { Int(weight.dims[transposed ? 1 : 0]) }
+        /// N, the product's columns.
+        var columns: Int { Int(weight.dims[transposed ? 0 : 1]) }
+
+        /// The reader of `node` when it is a MatMul, or a Gemm without `transA`, with a constant float 2-D weight.
+        init?(_ node: Node) {
+            guard OpsetImport.isDefaultDomain(node.domain), ["MatMul", "Gemm"].contains(node.opType),
+                node.inputs.count >= 2, let weightValue = node.inputs[1],
+                let weight = ConstantData.tensor(of: weightValue), weight.dataType == .float, weight.dims.count == 2,
+                weight.dims.allSatisfy({ $0 > 0 })
+            else { return nil }
+            if node.opType == "Gemm" {
+                guard (node.attribute("transA")?.int ?? 0) == 0 else { return nil }
+                transposed = (node.attribute("transB")?.int ?? 0) != 0
+                alpha = node.attribute("alpha")?.float ?? 1
+            } else {
+                guard node.inputs.count == 2 else { return nil }
+                transposed = false
+                alpha = 1
+            }
+            self.node = node
+            self.weight = weight
+            guard channels > 1 else { return nil }
+        }
+
+        /// The weight with the outlier channels zeroed (same layout) and `alpha` × their rows as `[k, N]`.
+        func split(_ outliers: [Int]) throws -> (inliers: [Float], outliers: [Float]) {
+            guard let values = ConstantData.floats(weight) else {
+                throw SplitOutlierChannelsError(
+                    "\(SplitOutlierChannelsPass.argument): the weight of '\(node.displayName)' cannot be read")
+            }
+            var inliers = values
+            var rows: [Float] = []
+            rows.reserveCapacity(outliers.count * columns)
+            for channel in outliers {
+                for column in 0..<columns {
+                    let index = transposed ? column * channels + channel : channel * columns + column
+                    rows.append(alpha * values[index])
+                    inliers[index] = 0
+                }
+            }
+            return (inliers, rows)
+        }
+    }
+
+    /// A float activation read as the left operand of MatMuls (or Gemms) whose right operand is a constant.
     struct Candidate {
         let activation: Value
-        let readers: [(node: Node, weight: Tensor, columns: Int)]
-        var channels: Int { Int(readers[0].weight.dims[0]) }
+        let readers: [Reader]
+        var channels: Int { readers[0].channels }
     }
 
     /// The activations worth profiling, in graph order; every reader shares the same K.
     static func candidates(in graph: Graph) -> [Candidate] {
         var order: [Value] = []
-        var readers: [ObjectIdentifier: [(node: Node, weight: Tensor, columns: Int)]] = [:]
-        for node in graph.nodes where node.opType == "MatMul" && OpsetImport.isDefaultDomain(node.domain) {
-            guard node.inputs.count == 2, let activation = node.inputs[0], let weightValue = node.inputs[1],
-                activation.initializer == nil, ConstantData.tensor(of: activation) == nil,
-                activation.elementType == nil || activation.elementType == .float,
-                let weight = ConstantData.tensor(of: weightValue), weight.dataType == .float, weight.dims.count == 2,
-                weight.dims[0] > 1, weight.dims[1] > 0
+        var readers: [ObjectIdentifier: [Reader]] = [:]
+        for node in graph.nodes {
+            guard let reader = Reader(node), let activation = node.inputs[0], activation.initializer == nil,
+                ConstantData.tensor(of: activation) == nil,
+                activation.elementType == nil || activation.elementType == .float
             else { continue }
             if let rank = activation.shape?.rank, rank < 2 { continue }
-            if let last = activation.shape?.dimensions.last?.value, last != weight.dims[0] { continue }
+            if let last = activation.shape?.dimensions.last?.value, last != Int64(reader.channels) { continue }
             let key = ObjectIdentifier(activation)
             if readers[key] == nil { order.append(activation) }
-            readers[key, default: []].append((node, weight, Int(weight.dims[1])))
+            readers[key, default: []].append(reader)
         }
         return order.compactMap { activation in
-            guard let list = readers[ObjectIdentifier(activation)],
-                Set(list.map(\.weight.dims[0])).count == 1
-            else { return nil }
+            guard let list = readers[ObjectIdentifier(activation)], Set(list.map(\.channels)).count == 1 else {
+                return nil
+            }
             return Candidate(activation: activation, readers: list)
         }
     }
@@ -198,22 +251,15 @@ public struct SplitOutlierChannelsPass: Pass {
         var floatNodes = [masking, gathering]
         var sums: [(add: Node, product: Value)] = []
         for reader in candidate.readers {
-            guard let product = reader.node.outputs.first ?? nil, let values = ConstantData.floats(reader.weight) else {
-                throw SplitOutlierChannelsError("\(argument): MatMul '\(reader.node.displayName)' lost its output")
+            guard let product = reader.node.outputs.first ?? nil else {
+                throw SplitOutlierChannelsError("\(argument): '\(reader.node.displayName)' lost its output")
             }
-            let columns = reader.columns
-            var inlierWeight = values
-            var outlierWeight: [Float] = []
-            outlierWeight.reserveCapacity(outliers.count * columns)
-            for row in outliers {
-                outlierWeight += values[(row * columns)..<((row + 1) * columns)]
-                for column in 0..<columns { inlierWeight[row * columns + column] = 0 }
-            }
+            let (inlierWeight, outlierWeight) = try reader.split(outliers)
             let weightName = reader.node.inputs[1]?.name ?? base
             let inlierValue = rewrite.addInitializer(
-                .floats(inlierWeight, dims: reader.weight.dims), name: graph.uniqueName(weightName + "_inlier_rows"))
+                .floats(inlierWeight, dims: reader.weight.dims), name: graph.uniqueName(weightName + "_inliers"))
             let outlierValue = rewrite.addInitializer(
-                .floats(outlierWeight, dims: [Int64(outliers.count), Int64(columns)]),
+                .floats(outlierWeight, dims: [Int64(outliers.count), Int64(reader.columns)]),
                 name: graph.uniqueName(weightName + "_outlier_rows"))
             rewrite.redirect(reader.node, input: 0, to: inliers)
             rewrite.redirect(reader.node, input: 1, to: inlierValue)

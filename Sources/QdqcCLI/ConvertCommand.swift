@@ -61,6 +61,8 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var smoothQuant: SmoothQuantOptions
 
+    @OptionGroup var accuracyRecovery: AccuracyRecoveryOptions
+
     @OptionGroup var kvCache: KVCacheOptions
 
     @Flag(help: "Print nothing but errors.")
@@ -180,6 +182,7 @@ struct ConvertCommand: ParsableCommand {
         try calibration.apply(to: &pipeline)
         try smoothQuant.apply(to: &pipeline, calibrationData: calibration.dataSource)
         try quantization.apply(to: &pipeline)
+        try accuracyRecovery.apply(to: &pipeline, calibrationData: calibration.dataSource)
         try kvCache.apply(to: &pipeline, calibrationData: calibration.dataSource)
         do {
             try pipeline.raiseOpsetForInsertQDQ(registry: registry)

@@ -105,7 +105,9 @@ let package = Package(
         .testTarget(
             name: "PassesTests",
             dependencies: [
-                "OnnxIR", "OnnxText", "OnnxIO", "Passes", "TensorFiles", "Calibration", "Quantization", "TestSupport",
+                "OnnxIR", "OnnxText", "OnnxIO", "Passes", "TensorFiles", "Calibration", "Quantization",
+                "OnnxInterpreter",
+                "TestSupport",
             ]),
         .testTarget(
             name: "EvaluationTests",

@@ -13,7 +13,7 @@ struct LayerBias {
         /// Operand `operand` of an `Add` that reads the layer's output.
         case add(node: Node, operand: Int)
         /// No place for a bias: a MatMul not followed by an Add of a per-channel constant.
-        case none
+        case nowhere
     }
 
     /// The layer.
@@ -54,7 +54,7 @@ struct LayerBias {
             let values = (0..<channels).map { beta * Double(floats.count == 1 ? floats[0] : floats[$0]) }
             return .success(LayerBias(layer: node, location: .input, values: values, beta: beta))
         default:
-            return .success(LayerBias(layer: node, location: .none, values: zeros, beta: 1))
+            return .success(LayerBias(layer: node, location: .nowhere, values: zeros, beta: 1))
         }
     }
 
@@ -81,13 +81,14 @@ struct LayerBias {
             dims[channelIndex] == channels, dims.indices.allSatisfy({ $0 == channelIndex || dims[$0] == 1 })
         else { return .failure("the Add after it does not add one value per output channel (shape \(dims))") }
         return .success(
-            LayerBias(layer: layer.node, location: .add(node: add, operand: operand), values: floats.map(Double.init),
+            LayerBias(
+                layer: layer.node, location: .add(node: add, operand: operand), values: floats.map(Double.init),
                 beta: 1))
     }
 
     /// Whether the values can be written back (a MatMul without a following Add has nowhere to put them).
     var isWritable: Bool {
-        if case .none = location { return false }
+        if case .nowhere = location { return false }
         return true
     }
 
@@ -97,7 +98,7 @@ struct LayerBias {
         let index: Int
         let reader: Node
         switch location {
-        case .none: return
+        case .nowhere: return
         case .input:
             index = 2
             reader = layer

@@ -10,7 +10,8 @@ enum CorrectBiasError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .noCalibrationData:
-            return "correct-bias needs calibration samples to measure the layers' inputs (--calib-data or --calib-random)"
+            return
+                "correct-bias needs calibration samples to measure the layers' inputs (--calib-data or --calib-random)"
         case .inputShape(let tensor, let shape, let channels):
             return "correct-bias: input '\(tensor)' has shape \(shape), which does not carry \(channels) input channels"
         case .layersDiffer(let original, let quantized):

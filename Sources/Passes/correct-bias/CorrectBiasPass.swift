@@ -62,7 +62,8 @@ public struct CorrectBiasPass: Pass {
         for target in targets {
             guard let bias = target.correctedBias() else {
                 statistics["unobserved-layers", default: 0] += 1
-                context.remark("correct-bias: '\(target.layer.node.displayName)' never ran on a float32 input; left as is")
+                context.remark(
+                    "correct-bias: '\(target.layer.node.displayName)' never ran on a float32 input; left as is")
                 continue
             }
             try bias.write(suffix: "_corrected", in: model.graph)

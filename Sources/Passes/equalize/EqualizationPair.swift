@@ -12,7 +12,7 @@ struct EqualizationPair {
     let second: Node
 
     /// Why a chain of two layers was left alone; each case is one pass counter.
-    enum Refusal: String, CaseIterable {
+    enum Refusal: String, CaseIterable, Error {
         /// A value between the two layers is read by another node or is a graph output.
         case otherReaders = "skipped-other-readers"
         /// The activation between them is not positively homogeneous (Clip with an upper bound, HardSwish, ...).
@@ -21,6 +21,16 @@ struct EqualizationPair {
         case weights = "skipped-non-constant-weights"
         /// The first layer's output channels are not the second's input channels (grouping, shapes, transA).
         case channels = "skipped-channel-mismatches"
+
+        /// The remark for a chain refused before its layers were read.
+        var explanation: String {
+            switch self {
+            case .otherReaders: return "a value on the way to the next layer has other readers or is a graph output"
+            case .activation: return "the op before the next layer is not ReLU, LeakyReLU or Clip(x, 0) without a bound"
+            case .weights: return "a weight or bias is not a float32 constant"
+            case .channels: return "the channels of the two layers do not line up"
+            }
+        }
     }
 
     /// The activations through which channel scaling passes unchanged.
@@ -78,7 +88,8 @@ struct EqualizationPair {
             } else {
                 // An elementwise op that breaks the scaling, right before a layer, is a refused chain.
                 let next = output?.uses.map(\.node) ?? []
-                let feedsLayer = next.count == 1 && LinearLayer.isLayer(next[0]) && next[0].inputs.first ?? nil === output
+                let feedsLayer =
+                    next.count == 1 && LinearLayer.isLayer(next[0]) && next[0].inputs.first ?? nil === output
                 return feedsLayer && reader.inputs.count <= 3 && reader.outputs.count == 1 ? .failure(.activation) : nil
             }
             guard let output else { return nil }

@@ -1,4 +1,3 @@
-import Foundation
 import OnnxIR
 
 /// Cross-layer equalization (Nagel et al. 2019, "Data-Free Quantization"): per channel `i` between two layers,
@@ -53,7 +52,7 @@ public struct EqualizePass: Pass {
                 guard let problem = chains.add(pair) else { continue }
                 refusal = problem
             case .failure(let reason):
-                refusal = (reason, "see the pass README")
+                refusal = (reason, reason.explanation)
             }
             statistics[refusal.0.rawValue, default: 0] += 1
             context.remark("equalize: left the layers after '\(node.displayName)' alone: \(refusal.1)")

@@ -106,8 +106,7 @@ let package = Package(
             name: "PassesTests",
             dependencies: [
                 "OnnxIR", "OnnxText", "OnnxIO", "Passes", "TensorFiles", "Calibration", "Quantization",
-                "OnnxInterpreter",
-                "TestSupport",
+                "OnnxInterpreter", "TestSupport",
             ]),
         .testTarget(
             name: "EvaluationTests",

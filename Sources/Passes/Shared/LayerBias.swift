@@ -70,15 +70,14 @@ struct LayerBias {
         else { return .failure("the Add after it does not add a float32 constant") }
         let dims = tensor.dims
         let channels = Int64(layer.outputChannels)
-        let channelIndex: Int
+        // A convolution's output has the weight's rank and its channels on axis 1; the constant's axes align
+        // with the output's last ones. A matrix product's channels are its last axis.
+        var channelIndex = dims.count - 1
         if case .convolution = layer.layout {
-            // The output has the weight's rank; the constant's axes align with its last ones.
-            channelIndex = 1 - (layer.dims.count - dims.count)
-        } else {
-            channelIndex = dims.count - 1
+            channelIndex = dims.count <= layer.dims.count ? 1 - (layer.dims.count - dims.count) : -1
         }
-        guard dims.count <= (layer.node.opType == "Conv" ? layer.dims.count : dims.count), channelIndex >= 0,
-            dims[channelIndex] == channels, dims.indices.allSatisfy({ $0 == channelIndex || dims[$0] == 1 })
+        guard channelIndex >= 0, dims[channelIndex] == channels,
+            dims.indices.allSatisfy({ $0 == channelIndex || dims[$0] == 1 })
         else { return .failure("the Add after it does not add one value per output channel (shape \(dims))") }
         return .success(
             LayerBias(

@@ -30,6 +30,17 @@ import Testing
         #expect(!workspace.exists("out.onnx"))
     }
 
+    @Test func aBadEqualizeOptionIsAUsageError() throws {
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
+        let outcome = try Qdqc.run([input, "-o", workspace.path("out.onnx"), "--passes", "equalize{iterations=0}"])
+        #expect(outcome.status == 64, "\(outcome.standardError)")
+        #expect(outcome.errorLines.count == 1, "\(outcome.standardError)")
+        #expect(outcome.standardError.contains("iterations"), "\(outcome.standardError)")
+        #expect(!workspace.exists("out.onnx"))
+    }
+
     @Test func bothFlagsRunTheirPasses() throws {
         let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
         defer { workspace.remove() }

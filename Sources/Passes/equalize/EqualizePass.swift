@@ -6,8 +6,9 @@ import OnnxIR
 ///
 /// The float model computes the same function afterwards because the activation between the layers (if
 /// any) is positively homogeneous (`EqualizationPair`). Per-channel weight ranges that differ by orders of
-/// magnitude, as in depthwise convolutions after BatchNorm folding, become alike, which helps per-tensor
-/// weights most and per-channel weights through the activations between the layers.
+/// magnitude, as in depthwise convolutions after BatchNorm folding, become alike, which is what per-tensor
+/// weight scales need; with per-channel weight scales it mostly moves the spread into the activations
+/// between the layers, which can cost accuracy (docs/benchmarks.md).
 public struct EqualizePass: Pass {
     /// `equalize`.
     public static let argument = "equalize"

@@ -105,9 +105,8 @@ let package = Package(
         .testTarget(
             name: "PassesTests",
             dependencies: [
-                "OnnxIR", "OnnxText", "OnnxIO", "OnnxInterpreter", "Passes", "TensorFiles", "Calibration",
-                "Quantization",
-                "TestSupport",
+                "OnnxIR", "OnnxText", "OnnxIO", "Passes", "TensorFiles", "Calibration", "Quantization",
+                "OnnxInterpreter", "TestSupport",
             ]),
         .testTarget(
             name: "EvaluationTests",

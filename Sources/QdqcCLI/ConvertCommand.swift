@@ -62,6 +62,8 @@ struct ConvertCommand: ParsableCommand {
     @OptionGroup var smoothQuant: SmoothQuantOptions
     @OptionGroup var outlierChannels: OutlierChannelOptions
 
+    @OptionGroup var accuracyRecovery: AccuracyRecoveryOptions
+
     @OptionGroup var kvCache: KVCacheOptions
 
     @Flag(help: "Print nothing but errors.")
@@ -182,6 +184,7 @@ struct ConvertCommand: ParsableCommand {
         try smoothQuant.apply(to: &pipeline, calibrationData: calibration.dataSource)
         try outlierChannels.apply(to: &pipeline, calibrationData: calibration.dataSource)
         try quantization.apply(to: &pipeline)
+        try accuracyRecovery.apply(to: &pipeline, calibrationData: calibration.dataSource)
         try kvCache.apply(to: &pipeline, calibrationData: calibration.dataSource)
         do {
             try pipeline.raiseOpsetForInsertQDQ(registry: registry)

@@ -349,13 +349,14 @@ def write_markdown(path, results, args):
 
 
 def replace_section(path, text, heading, lines):
-    """Writes `text` to `path` with the section under `heading` (up to the next `## `) replaced by `lines`."""
+    """Writes `text` to `path` with the section under `heading` (up to the next `## `, or `### `: subsections
+    other scripts write, such as accuracy_bench.py's, are kept) replaced by `lines`."""
     start = text.find("\n" + heading + "\n")
     if start < 0:
         new = text.rstrip("\n") + "\n\n" + "\n".join(lines)
     else:
         start += 1
-        following = re.search(r"^## ", text[start + len(heading):], flags=re.MULTILINE)
+        following = re.search(r"^###? ", text[start + len(heading):], flags=re.MULTILINE)
         end = start + len(heading) + following.start() if following else len(text)
         new = text[:start] + "\n".join(lines) + ("\n" if following else "") + text[end:]
     with open(path, "w") as handle:

@@ -1,0 +1,62 @@
+import Foundation
+import OnnxIR
+import Testing
+
+@testable import OnnxInterpreter
+
+/// `VectorErf` against glibc's `erff` one element at a time: every result bit for bit.
+@Suite struct VectorErfTests {
+    /// Every 4099th float bit pattern (all ranges, both signs, NaN payloads, subnormals), the range
+    /// boundaries and their neighbours, and a dense sweep of [-7, 7] where the ranges meet.
+    static let inputs: [Float] = {
+        var values = stride(from: UInt64(0), to: 1 << 32, by: 4099).map { Float(bitPattern: UInt32($0)) }
+        let boundaries: [Float] = [
+            0, 0x1p-28, Float(bitPattern: 0x0400_0000), 0.84375, 1.25, 1 / 0.35, 6, .infinity,
+            .leastNonzeroMagnitude, .greatestFiniteMagnitude, .nan,
+        ]
+        for boundary in boundaries {
+            values += [boundary.nextDown, boundary, boundary.nextUp, -boundary.nextDown, -boundary, -boundary.nextUp]
+        }
+        values += (0..<400_000).map { -7 + 14 * Float($0) / 400_000 }
+        return values
+    }()
+
+    static func sameBits(_ a: [Float], _ b: [Float]) -> Int? {
+        zip(a, b).firstIndex { $0.bitPattern != $1.bitPattern && !($0.isNaN && $1.isNaN) }
+    }
+
+    @Test func matchesGlibcBitForBit() {
+        let inputs = Self.inputs
+        var output = [Float](repeating: 0, count: inputs.count)
+        inputs.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                VectorErf.apply(source.baseAddress!, target.baseAddress!, count: inputs.count)
+            }
+        }
+        let expected = inputs.map { Foundation.erf($0) }
+        let first = Self.sameBits(output, expected)
+        #expect(first == nil, "erf(\(first.map { inputs[$0] } ?? 0)): \(first.map { output[$0] } ?? 0)")
+    }
+
+    @Test func inPlaceAndShortTails() {
+        for count in [0, 1, 7, VectorErf.chunk - 1, VectorErf.chunk + 3] {
+            var values = (0..<count).map { Float($0) * 0.37 - 3 }
+            let expected = values.map { Foundation.erf($0) }
+            values.withUnsafeMutableBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                VectorErf.apply(base, base, count: count)
+            }
+            #expect(Self.sameBits(values, expected) == nil, "count \(count)")
+        }
+    }
+
+    @Test func erfAndGeluNodesMatchTheScalarFormulas() throws {
+        let values = (0..<300_000).map { -9 + 18 * Float($0) / 300_000 }
+        let x = try NDArray(floats: values, shape: [values.count])
+        let erf = try SingleNode.run1("Erf", [x]).floatValues()
+        #expect(Self.sameBits(erf, values.map { Foundation.erf($0) }) == nil)
+        let inverseRoot2 = 1 / Float(2).squareRoot()
+        let gelu = try SingleNode.run1("Gelu", [x]).floatValues()
+        #expect(Self.sameBits(gelu, values.map { $0 / 2 * (1 + Foundation.erf($0 * inverseRoot2)) }) == nil)
+    }
+}

@@ -21,10 +21,6 @@ import Testing
         return values
     }()
 
-    static func sameBits(_ a: [Float], _ b: [Float]) -> Int? {
-        zip(a, b).firstIndex { $0.bitPattern != $1.bitPattern && !($0.isNaN && $1.isNaN) }
-    }
-
     @Test func matchesGlibcBitForBit() {
         let inputs = Self.inputs
         var output = [Float](repeating: 0, count: inputs.count)
@@ -34,7 +30,7 @@ import Testing
             }
         }
         let expected = inputs.map { Foundation.erf($0) }
-        let first = Self.sameBits(output, expected)
+        let first = BitIdentity.firstDifference(output, expected)
         #expect(first == nil, "erf(\(first.map { inputs[$0] } ?? 0)): \(first.map { output[$0] } ?? 0)")
     }
 
@@ -46,7 +42,7 @@ import Testing
                 guard let base = buffer.baseAddress else { return }
                 VectorErf.apply(base, base, count: count)
             }
-            #expect(Self.sameBits(values, expected) == nil, "count \(count)")
+            #expect(BitIdentity.firstDifference(values, expected) == nil, "count \(count)")
         }
     }
 
@@ -54,9 +50,10 @@ import Testing
         let values = (0..<300_000).map { -9 + 18 * Float($0) / 300_000 }
         let x = try NDArray(floats: values, shape: [values.count])
         let erf = try SingleNode.run1("Erf", [x]).floatValues()
-        #expect(Self.sameBits(erf, values.map { Foundation.erf($0) }) == nil)
+        #expect(BitIdentity.firstDifference(erf, values.map { Foundation.erf($0) }) == nil)
         let inverseRoot2 = 1 / Float(2).squareRoot()
         let gelu = try SingleNode.run1("Gelu", [x]).floatValues()
-        #expect(Self.sameBits(gelu, values.map { $0 / 2 * (1 + Foundation.erf($0 * inverseRoot2)) }) == nil)
+        let expected = values.map { $0 / 2 * (1 + Foundation.erf($0 * inverseRoot2)) }
+        #expect(BitIdentity.firstDifference(gelu, expected) == nil)
     }
 }

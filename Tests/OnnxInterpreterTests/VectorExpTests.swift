@@ -18,10 +18,6 @@ import Testing
         return values
     }()
 
-    static func firstDifference(_ a: [Float], _ b: [Float]) -> Int? {
-        zip(a, b).firstIndex { $0.bitPattern != $1.bitPattern && !($0.isNaN && $1.isNaN) }
-    }
-
     @Test func matchesExpfBitForBit() {
         let inputs = Self.inputs
         var output = [Float](repeating: 0, count: inputs.count)
@@ -30,7 +26,7 @@ import Testing
                 VectorExp.apply(source.baseAddress!, target.baseAddress!, count: inputs.count)
             }
         }
-        let first = Self.firstDifference(output, inputs.map { Foundation.exp($0) })
+        let first = BitIdentity.firstDifference(output, inputs.map { Foundation.exp($0) })
         #expect(first == nil, "exp(\(first.map { inputs[$0] } ?? 0)): \(first.map { output[$0] } ?? 0)")
     }
 
@@ -42,7 +38,7 @@ import Testing
                 guard let base = buffer.baseAddress else { return }
                 VectorExp.apply(base, base, count: count)
             }
-            #expect(Self.firstDifference(values, expected) == nil, "count \(count)")
+            #expect(BitIdentity.firstDifference(values, expected) == nil, "count \(count)")
         }
     }
 
@@ -69,6 +65,6 @@ import Testing
             let inverse = 1 / total
             expected += exps.map { $0 * inverse }
         }
-        #expect(Self.firstDifference(y, expected) == nil)
+        #expect(BitIdentity.firstDifference(y, expected) == nil)
     }
 }

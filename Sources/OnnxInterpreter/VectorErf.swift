@@ -2,16 +2,17 @@ import Foundation
 
 /// glibc's `erff` over a buffer, with glibc's results bit for bit, in loops the compiler vectorizes.
 ///
-/// glibc (2.36, this machine's and the CI image's) computes `erff` with Sun's fdlibm algorithm in
-/// float arithmetic: a rational function of `x²` below |x| = 0.84375, one of `|x| - 1` up to
-/// 1.25, two `expf` calls up to 6 and ±1 beyond. One call per element, with branches on the range
-/// that mispredict on activations, was 8–16% of the transformers' run time (Gelu and Erf). Here
-/// both rational functions below 1.25 (the same float operations, in the same order) run over the
-/// whole chunk in a branch-free loop and each element takes its own range's value; the elements
-/// at or above 1.25 are packed together and get erfc's rational function and the two `expf`
-/// (through `VectorExp`, also glibc's results bit for bit) in loops of their own. NaN and
-/// infinities go to glibc's `erff`. `VectorErfTests` compares with `erff` over a dense grid; the
-/// exhaustive comparison (all 2^32 inputs) is recorded in docs/benchmarks.md.
+/// glibc (2.36 on this machine; the tests fail on a C library that differs) computes `erff` with
+/// Sun's fdlibm algorithm in float arithmetic: a rational function of `x²` below |x| = 0.84375,
+/// one of `|x| - 1` up to 1.25, two `expf` calls up to 6 and ±1 beyond. One call per element,
+/// with branches on the range that mispredict on activations, was 8–16% of the transformers' run
+/// time (Gelu and Erf). Here both rational functions below 1.25 (the same float operations, in
+/// the same order) run over the whole chunk in a branch-free loop and each element takes its own
+/// range's value; the elements at or above 1.25 are packed together and get erfc's rational
+/// function and the two `expf` (through `VectorExp`, also glibc's results bit for bit) in loops
+/// of their own. NaN and infinities go to glibc's `erff`. `VectorErfTests` compares with `erff`
+/// over a dense grid; the exhaustive comparison (all 2^32 inputs) is recorded in
+/// docs/benchmarks.md.
 enum VectorErf {
     /// Elements per pass; a pass's inputs are copied aside, so `source` may equal `target`.
     static let chunk = 512

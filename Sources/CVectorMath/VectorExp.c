@@ -2,7 +2,7 @@
 //
 // Softmax spent most of its time in one scalar expf call per element. This evaluates the same
 // algorithm on AVX2 lanes in double precision: x·32/ln2 = k + r, exp(x) = 2^(k/32) · p(r) with a
-// 32-entry table and a cubic, multiply-adds fused as glibc's FMA build fuses them. Any lane
+// 32-entry table and a cubic, with the multiply-adds glibc's FMA build can fuse fused. Any lane
 // whose double result lies within 2^-36 (relative) of a float rounding midpoint, where a
 // different fusing choice could round the other way, is recomputed by expf itself, as are
 // subnormal results, large or NaN inputs; lanes below log(2^-150) are +0, as glibc returns.

@@ -5,4 +5,16 @@ enum BitIdentity {
         guard a.count == b.count else { return min(a.count, b.count) }
         return a.indices.first { a[$0].bitPattern != b[$0].bitPattern && !(a[$0].isNaN && b[$0].isNaN) }
     }
+
+    /// Every 4099th float bit pattern (all ranges, both signs, NaN payloads, subnormals), each of
+    /// `edges` with its neighbours and their negations, and `count` evenly spaced values of `sweep`.
+    static func grid(edges: [Float], sweep: ClosedRange<Float>, count: Int) -> [Float] {
+        var values = stride(from: UInt64(0), to: 1 << 32, by: 4099).map { Float(bitPattern: UInt32($0)) }
+        for edge in edges {
+            values += [edge.nextDown, edge, edge.nextUp, -edge.nextDown, -edge, -edge.nextUp]
+        }
+        let width = sweep.upperBound - sweep.lowerBound
+        values += (0..<count).map { sweep.lowerBound + width * Float($0) / Float(count) }
+        return values
+    }
 }

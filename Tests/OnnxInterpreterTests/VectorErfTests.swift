@@ -8,18 +8,12 @@ import Testing
 @Suite struct VectorErfTests {
     /// Every 4099th float bit pattern (all ranges, both signs, NaN payloads, subnormals), the range
     /// boundaries and their neighbours, and a dense sweep of [-7, 7] where the ranges meet.
-    static let inputs: [Float] = {
-        var values = stride(from: UInt64(0), to: 1 << 32, by: 4099).map { Float(bitPattern: UInt32($0)) }
-        let boundaries: [Float] = [
+    static let inputs = BitIdentity.grid(
+        edges: [
             0, 0x1p-28, Float(bitPattern: 0x0400_0000), 0.84375, 1.25, 1 / 0.35, 6, .infinity,
             .leastNonzeroMagnitude, .greatestFiniteMagnitude, .nan,
-        ]
-        for boundary in boundaries {
-            values += [boundary.nextDown, boundary, boundary.nextUp, -boundary.nextDown, -boundary, -boundary.nextUp]
-        }
-        values += (0..<400_000).map { -7 + 14 * Float($0) / 400_000 }
-        return values
-    }()
+        ],
+        sweep: -7...7, count: 400_000)
 
     @Test func matchesGlibcBitForBit() {
         let inputs = Self.inputs

@@ -8,15 +8,8 @@ import Testing
 @Suite struct VectorExpTests {
     /// Every 4099th float bit pattern, the edges of the vectorized range and their neighbours, and
     /// a dense sweep of [-110, 90], which holds every input whose exp is neither 0 nor infinite.
-    static let inputs: [Float] = {
-        var values = stride(from: UInt64(0), to: 1 << 32, by: 4099).map { Float(bitPattern: UInt32($0)) }
-        let edges: [Float] = [0, -0x1.9fe368p6, -87, 88, 0x1.62e42ep6, .infinity, .nan, -1e9]
-        for edge in edges {
-            values += [edge.nextDown, edge, edge.nextUp, -edge.nextDown, -edge, -edge.nextUp]
-        }
-        values += (0..<600_000).map { -110 + 200 * Float($0) / 600_000 }
-        return values
-    }()
+    static let inputs = BitIdentity.grid(
+        edges: [0, -0x1.9fe368p6, -87, 88, 0x1.62e42ep6, .infinity, .nan, -1e9], sweep: -110...90, count: 600_000)
 
     @Test func matchesExpfBitForBit() {
         let inputs = Self.inputs

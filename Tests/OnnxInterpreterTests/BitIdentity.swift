@@ -17,4 +17,29 @@ enum BitIdentity {
         values += (0..<count).map { sweep.lowerBound + width * Float($0) / Float(count) }
         return values
     }
+
+    /// A buffer kernel: `target[i] = f(source[i])` for `i < count`.
+    typealias Kernel = (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+
+    /// The first input on which `kernel` differs in bits from `scalar` applied one element at a
+    /// time, described for a test failure, or nil; `inPlace` runs the kernel with `source` and
+    /// `target` the same buffer.
+    static func mismatch(
+        of kernel: Kernel, against scalar: (Float) -> Float, on inputs: [Float], inPlace: Bool = false
+    ) -> String? {
+        var output = inputs
+        output.withUnsafeMutableBufferPointer { target in
+            guard let base = target.baseAddress else { return }
+            if inPlace {
+                kernel(base, base, inputs.count)
+            } else {
+                inputs.withUnsafeBufferPointer { source in
+                    guard let from = source.baseAddress else { return }
+                    kernel(from, base, inputs.count)
+                }
+            }
+        }
+        guard let index = firstDifference(output, inputs.map(scalar)) else { return nil }
+        return "f(\(inputs[index])) = \(output[index]), expected \(scalar(inputs[index])) (of \(inputs.count))"
+    }
 }

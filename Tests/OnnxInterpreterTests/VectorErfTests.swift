@@ -17,26 +17,17 @@ import Testing
 
     @Test func matchesGlibcBitForBit() {
         let inputs = Self.inputs
-        var output = [Float](repeating: 0, count: inputs.count)
-        inputs.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                VectorErf.apply(source.baseAddress!, target.baseAddress!, count: inputs.count)
-            }
-        }
-        let expected = inputs.map { Foundation.erf($0) }
-        let first = BitIdentity.firstDifference(output, expected)
-        #expect(first == nil, "erf(\(first.map { inputs[$0] } ?? 0)): \(first.map { output[$0] } ?? 0)")
+        let mismatch = BitIdentity.mismatch(
+            of: { VectorErf.apply($0, $1, count: $2) }, against: { Foundation.erf($0) }, on: inputs)
+        #expect(mismatch == nil, "\(mismatch ?? "")")
     }
 
     @Test func inPlaceAndShortTails() {
         for count in [0, 1, 7, VectorErf.chunk - 1, VectorErf.chunk + 3] {
-            var values = (0..<count).map { Float($0) * 0.37 - 3 }
-            let expected = values.map { Foundation.erf($0) }
-            values.withUnsafeMutableBufferPointer { buffer in
-                guard let base = buffer.baseAddress else { return }
-                VectorErf.apply(base, base, count: count)
-            }
-            #expect(BitIdentity.firstDifference(values, expected) == nil, "count \(count)")
+            let values = (0..<count).map { Float($0) * 0.37 - 3 }
+            let mismatch = BitIdentity.mismatch(
+                of: { VectorErf.apply($0, $1, count: $2) }, against: { Foundation.erf($0) }, on: values, inPlace: true)
+            #expect(mismatch == nil, "count \(count): \(mismatch ?? "")")
         }
     }
 

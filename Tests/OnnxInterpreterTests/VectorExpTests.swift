@@ -13,25 +13,17 @@ import Testing
 
     @Test func matchesExpfBitForBit() {
         let inputs = Self.inputs
-        var output = [Float](repeating: 0, count: inputs.count)
-        inputs.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                VectorExp.apply(source.baseAddress!, target.baseAddress!, count: inputs.count)
-            }
-        }
-        let first = BitIdentity.firstDifference(output, inputs.map { Foundation.exp($0) })
-        #expect(first == nil, "exp(\(first.map { inputs[$0] } ?? 0)): \(first.map { output[$0] } ?? 0)")
+        let mismatch = BitIdentity.mismatch(
+            of: { VectorExp.apply($0, $1, count: $2) }, against: { Foundation.exp($0) }, on: inputs)
+        #expect(mismatch == nil, "\(mismatch ?? "")")
     }
 
     @Test func inPlaceAndShortTails() {
         for count in [0, 1, 7, 8, 9, 33] {
-            var values = (0..<count).map { Float($0) * 0.71 - 20 }
-            let expected = values.map { Foundation.exp($0) }
-            values.withUnsafeMutableBufferPointer { buffer in
-                guard let base = buffer.baseAddress else { return }
-                VectorExp.apply(base, base, count: count)
-            }
-            #expect(BitIdentity.firstDifference(values, expected) == nil, "count \(count)")
+            let values = (0..<count).map { Float($0) * 0.71 - 20 }
+            let mismatch = BitIdentity.mismatch(
+                of: { VectorExp.apply($0, $1, count: $2) }, against: { Foundation.exp($0) }, on: values, inPlace: true)
+            #expect(mismatch == nil, "count \(count): \(mismatch ?? "")")
         }
     }
 

@@ -38,6 +38,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // Vectorized libm functions with the C library's results bit for bit (AVX2 intrinsics).
+        .target(name: "CVectorMath"),
         // The IR: no C, no protobuf.
         .target(name: "OnnxIR"),
         // The only Swift module that touches COnnxProto: protobuf read/write, external data, atomic files.
@@ -52,7 +54,7 @@ let package = Package(
             dependencies: ["OnnxIR", "OnnxIO", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         // The reference interpreter.
-        .target(name: "OnnxInterpreter", dependencies: ["OnnxIR", "CBLAS"]),
+        .target(name: "OnnxInterpreter", dependencies: ["OnnxIR", "CBLAS", "CVectorMath"]),
         // Calibration: streaming observers, histograms, calibration tables, and the one sample loop
         // (samples from files or seeded random, run through the interpreter).
         .target(

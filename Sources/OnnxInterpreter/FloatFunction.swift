@@ -26,7 +26,42 @@ enum FloatFunction {
 
     /// Applies the function to every element: `output[i] = f(input[i])`, on both cores when large.
     func apply<T: FloatMath>(_ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, count: Int) {
+        if T.self == Float.self, applyVectorized(input, output, count: count) { return }
         Parallel.forChunks(count, cost: cost) { range in applyRange(input, output, range) }
+    }
+
+    /// Float `erf` and exact `gelu` through `VectorErf` (glibc's results, bit for bit); false for the rest.
+    private func applyVectorized<T: FloatMath>(
+        _ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, count: Int
+    ) -> Bool {
+        let source = UnsafeRawPointer(input).assumingMemoryBound(to: Float.self)
+        let target = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self)
+        switch self {
+        case .erf:
+            Parallel.forChunks(count, cost: cost) { range in
+                VectorErf.apply(source + range.lowerBound, target + range.lowerBound, count: range.count)
+            }
+        case .gelu(tanhApproximation: false):
+            let inverseRoot2 = 1 / Float.sqrt(2)
+            Parallel.forChunks(count, cost: cost) { range in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: VectorErf.chunk) { scratch in
+                    guard let erf = scratch.baseAddress else { return }
+                    var start = range.lowerBound
+                    while start < range.upperBound {
+                        let length = min(VectorErf.chunk, range.upperBound - start)
+                        for index in 0..<length { erf[index] = source[start + index] * inverseRoot2 }
+                        VectorErf.apply(erf, erf, count: length)
+                        for index in 0..<length {
+                            target[start + index] = source[start + index] / 2 * (1 + erf[index])
+                        }
+                        start += length
+                    }
+                }
+            }
+        default:
+            return false
+        }
+        return true
     }
 
     /// Applies the function to the elements in `range` on the calling thread.

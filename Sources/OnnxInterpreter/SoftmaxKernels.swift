@@ -86,6 +86,15 @@ enum SoftmaxKernels {
         case .softmax:
             if peak == -.infinity { peak = 0 }
             var total: Float = 0
+            if !half && stride == 1 {
+                // The same exp(x - peak) and the same running sum, with the exps vectorized.
+                for index in 0..<length { target[index] = source[index] - peak }
+                VectorExp.apply(target, target, count: length)
+                for index in 0..<length { total += target[index] }
+                let inverse = 1 / total
+                for index in 0..<length { target[index] *= inverse }
+                return
+            }
             for index in 0..<length {
                 let value = rounded(Foundation.exp(rounded(source[index * stride] - peak)))
                 target[index * stride] = value

@@ -6,7 +6,7 @@ usage (from the repository root, after `bash .ci/setup`):
     swift build -c release --product qdqc
     .venv/bin/python Tests/Benchmarks/interpreter_bench.py [--qdqc .build/release/qdqc]
         [--models DIR] [--samples N] [--reps 3] [--only NAME,NAME]
-        [--extra NAME=MODEL.onnx:SAMPLE_DIR ...]
+        [--extra NAME=MODEL.onnx:SAMPLE_DIR ...] [--ort-discards-outputs]
 
 For every model in DIR (default ../shared/models beside the repository), side by
 side in one run and in alternating order:
@@ -15,8 +15,12 @@ side in one run and in alternating order:
         (start-up, model load, reading every .npz, running, writing outputs);
 - ORT:  a fresh Python child that creates an InferenceSession with
         intra_op_num_threads=2 (the machine has 2 cores) and runs the same samples,
-        reading each .npz with numpy; timed inside the child from session creation
-        to the last output (the `import onnxruntime` is not counted, which favours ORT).
+        reading each .npz with numpy and writing each sample's outputs to
+        OUT/<sample>.npz with numpy.savez (stored, as qdqc writes them), so both sides do
+        the same work; timed inside the child from session creation to the last file
+        written (the `import onnxruntime` is not counted, which favours ORT).
+        --ort-discards-outputs drops the writing, as this benchmark did before 2026-12-06
+        22:30 (the whisper decoder's qdqc side writes 26 MB of logits per sample).
 
 --extra adds a model outside DIR with its own sample folder, e.g. the whisper decoder:
 `--extra whisper_decoder=/tmp/llm/whisper_base_decoder_lm/model_prefill.onnx:/tmp/llm/whisper_base_decoder_lm/eval`.
@@ -43,7 +47,7 @@ ORT_CHILD = """
 import sys, time, glob, os, resource
 import numpy as np
 import onnxruntime as ort
-model, folder, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+model, folder, limit, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 files = sorted(glob.glob(os.path.join(folder, '*.npz')))[:limit]
 before = resource.getrusage(resource.RUSAGE_SELF)
 start = time.perf_counter()
@@ -51,8 +55,11 @@ options = ort.SessionOptions()
 options.intra_op_num_threads = 2
 options.inter_op_num_threads = 1
 session = ort.InferenceSession(model, options, providers=['CPUExecutionProvider'])
+names = [o.name for o in session.get_outputs()]
 for path in files:
-    session.run(None, dict(np.load(path)))
+    results = session.run(None, dict(np.load(path)))
+    if out:
+        np.savez(os.path.join(out, os.path.basename(path)), **dict(zip(names, results)))
 elapsed = time.perf_counter() - start
 after = resource.getrusage(resource.RUSAGE_SELF)
 print(elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
@@ -86,6 +93,7 @@ def main():
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--only", default="")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME=MODEL:SAMPLES")
+    parser.add_argument("--ort-discards-outputs", action="store_true")
     args = parser.parse_args()
     if not os.path.isdir(args.models):
         args.models = "/work/shared/models"
@@ -122,7 +130,12 @@ def main():
                 return wall, rss, cpu
 
             def ort_once():
-                out, rss, _, _ = run_child([sys.executable, "-c", ORT_CHILD, model, subset, str(count)])
+                folder = ""
+                if not args.ort_discards_outputs:
+                    folder = os.path.join(scratch, name + "-ort-out")
+                    shutil.rmtree(folder, ignore_errors=True)
+                    os.makedirs(folder)
+                out, rss, _, _ = run_child([sys.executable, "-c", ORT_CHILD, model, subset, str(count), folder])
                 wall, cpu = (float(x) for x in out.strip().splitlines()[-1].split())
                 return wall, rss, cpu
 

@@ -33,8 +33,15 @@ import Testing
         let outcome = try Qdqc.run(["list-passes"])
         #expect(outcome.status == 0)
         let lines = outcome.standardOutput.split(separator: "\n").map(String.init)
-        #expect(lines.first?.hasPrefix("eliminate-dead-code  Removes nodes whose outputs nothing uses") == true)
-        #expect(lines.contains { $0.hasPrefix("topological-sort     Orders nodes") })
+        let passLines = lines.filter { !$0.hasPrefix(" ") }
+        let summaryColumn = { (line: String) -> Int? in
+            guard let gap = line.range(of: "  ") else { return nil }
+            return line[gap.lowerBound...].firstIndex { $0 != " " }.map { line.distance(from: line.startIndex, to: $0) }
+        }
+        #expect(lines.first?.hasPrefix("eliminate-dead-code ") == true)
+        #expect(lines.first?.contains(" Removes nodes whose outputs nothing uses") == true, "\(lines.first ?? "")")
+        #expect(passLines.contains { $0.hasPrefix("topological-sort ") && $0.contains(" Orders nodes") })
+        #expect(Set(passLines.map(summaryColumn)).count == 1, "the summaries do not start in one column")
         #expect(lines.contains { $0.hasPrefix("    initializers=true|false (default true)") })
     }
 

@@ -62,14 +62,7 @@ struct QDQPlanner {
     private mutating func visit(_ node: Node) throws {
         let isResidualAdd = node.opType == "Add" && target.quantizesResidualAddSide
         guard isResidualAdd || target.placements[node.opType] != nil else { return }
-        if let reason = settings.exclusion(of: node) {
-            for value in node.inputs.compactMap({ $0 }) where isFloat(value) { skip(value, reason) }
-            return
-        }
-        if let name = node.name, floatNodes.contains(name) {
-            let reason =
-                "\(target.name): \(node.opType) '\(name)' computes outlier channels in float "
-                + "(\(SplitOutlierChannelsPass.argument))"
+        if let reason = settings.exclusion(of: node) ?? floatNodeReason(node) {
             for value in node.inputs.compactMap({ $0 }) where isFloat(value) { skip(value, reason) }
             return
         }
@@ -196,6 +189,13 @@ struct QDQPlanner {
     private func isQuantizedConvolutionOutput(_ value: Value) -> Bool {
         guard let producer = value.producer, ["Conv", "ConvTranspose"].contains(producer.opType) else { return false }
         return quantizedNodes.contains(ObjectIdentifier(producer)) && value.uses.count == 1
+    }
+
+    /// Why `node` stays float because an earlier pass listed it (`split-outlier-channels`' exact side), or nil.
+    private func floatNodeReason(_ node: Node) -> String? {
+        guard let name = node.name, floatNodes.contains(name) else { return nil }
+        return "\(target.name): \(node.opType) '\(name)' computes outlier channels in float "
+            + "(\(SplitOutlierChannelsPass.argument))"
     }
 
     /// TensorRT keeps GEMV-shaped MatMuls and very small convolutions in float: int8 does not pay there.

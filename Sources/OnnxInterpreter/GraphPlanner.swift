@@ -14,12 +14,14 @@ final class GraphPlanner {
     private let functionDepth: Int
     /// The most iterations one run of a `Loop` node may take.
     let loopIterationLimit: Int
+    /// What the constant results of every graph this planner plans may hold together.
+    private let constantBudget: ConstantCacheBudget
 
     /// Functions may call functions, but a deeper chain than this is taken to be recursion.
     static let maximumFunctionDepth = 32
 
     /// Creates a planner for the graphs of `model`.
-    convenience init(model: Model, modelName: String, loopIterationLimit: Int) {
+    convenience init(model: Model, modelName: String, loopIterationLimit: Int, constantCacheBytes: Int) {
         var functions: [String: Function] = [:]
         for function in model.functions {
             let domain = OpsetImport.isDefaultDomain(function.domain ?? "") ? "" : function.domain ?? ""
@@ -27,14 +29,16 @@ final class GraphPlanner {
         }
         self.init(
             versions: Self.versions(model.opsetImports, over: [:]), modelName: modelName, functions: functions,
-            bindings: [:], functionDepth: 0, loopIterationLimit: loopIterationLimit)
+            bindings: [:], functionDepth: 0, loopIterationLimit: loopIterationLimit,
+            constantBudget: ConstantCacheBudget(bytes: constantCacheBytes))
     }
 
     private init(
         versions: [String: Int], modelName: String, functions: [String: Function], bindings: [String: Attribute],
-        functionDepth: Int, loopIterationLimit: Int
+        functionDepth: Int, loopIterationLimit: Int, constantBudget: ConstantCacheBudget
     ) {
         self.loopIterationLimit = loopIterationLimit
+        self.constantBudget = constantBudget
         self.opsetVersions = versions
         self.modelName = modelName
         self.functions = functions
@@ -92,10 +96,12 @@ final class GraphPlanner {
         }
 
         let visible = outerVisible.union(localIDs)
+        let inputSlots = graph.inputs.compactMap { slotIndex[ObjectIdentifier($0)] }
+        // A run may replace an initializer that is also a graph input, so only the others never change.
+        let fixedSlots = Set(constantSlots.indices.filter { constantSlots[$0] != nil }).subtracting(inputSlots)
         let steps = try buildSteps(
             order: order, effectiveInputs: effectiveInputs, graph: graph, outputs: outputs, slotIndex: slotIndex,
-            depth: depth, visible: visible)
-        let inputSlots = graph.inputs.compactMap { slotIndex[ObjectIdentifier($0)] }
+            depth: depth, visible: visible, fixedSlots: fixedSlots)
         var outputSlots: [Int] = []
         for output in outputs {
             guard let slot = slotIndex[ObjectIdentifier(output)] else {
@@ -119,7 +125,7 @@ final class GraphPlanner {
 
     private func buildSteps(
         order: [Node], effectiveInputs: [[Value]], graph: Graph, outputs: [Value], slotIndex: [ObjectIdentifier: Int],
-        depth: Int, visible: Set<ObjectIdentifier>
+        depth: Int, visible: Set<ObjectIdentifier>, fixedSlots: Set<Int>
     ) throws -> [PlanStep] {
         var lastUse: [Int: Int] = [:]
         for (stepIndex, used) in effectiveInputs.enumerated() {
@@ -129,8 +135,11 @@ final class GraphPlanner {
         var steps: [PlanStep] = []
         steps.reserveCapacity(order.count)
         for (stepIndex, node) in order.enumerated() {
-            let kernel = try buildKernel(for: node, depth: depth, visible: visible)
+            var kernel = try buildKernel(for: node, depth: depth, visible: visible)
             let inputSlots = node.inputs.map { $0.flatMap { slotIndex[ObjectIdentifier($0)] } }
+            if Self.dequantizesConstants(node, inputSlots: inputSlots, fixedSlots: fixedSlots) {
+                kernel = ConstantResultCache(budget: constantBudget).wrap(kernel)
+            }
             let outputSlots = node.outputs.map { $0.flatMap { slotIndex[ObjectIdentifier($0)] } }
             // Sets beside the ordered lists: a node with n inputs (a Concat of 20,000 values) took n² steps.
             var dying: [Int] = []
@@ -202,13 +211,24 @@ final class GraphPlanner {
         let planner = GraphPlanner(
             versions: Self.versions(function.opsetImports, over: opsetVersions), modelName: modelName,
             functions: functions, bindings: callerBindings, functionDepth: functionDepth + 1,
-            loopIterationLimit: loopIterationLimit)
+            loopIterationLimit: loopIterationLimit, constantBudget: constantBudget)
         let plan = try planner.plan(graph: function.body, depth: depth + 1, outerVisible: [])
         guard plan.captures.isEmpty else {
             throw InterpreterError.invalidGraph(
                 graph: function.name ?? "", reason: "a function body uses a value it does not define")
         }
         return { call in try plan.run(arguments: call.inputs, parent: nil, observer: call.observer) }
+    }
+
+    /// Whether `node` dequantizes values that never change: an initializer (a weight) with its scale and zero point.
+    ///
+    /// Only DequantizeLinear: other ops on constants were folded before a model gets here, while
+    /// a quantized model keeps its weights behind DequantizeLinear on purpose.
+    private static func dequantizesConstants(_ node: Node, inputSlots: [Int?], fixedSlots: Set<Int>) -> Bool {
+        guard node.opType == "DequantizeLinear", OpsetImport.isDefaultDomain(node.domain) else { return false }
+        return node.inputs.indices.allSatisfy { index in
+            node.inputs[index] == nil || inputSlots[index].map(fixedSlots.contains) == true
+        }
     }
 
     /// Orders the nodes so each comes after the producers of its inputs, keeping file order where it can.

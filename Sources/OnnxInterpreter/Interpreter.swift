@@ -20,19 +20,29 @@ public final class Interpreter: @unchecked Sendable {
     /// says "go on" would otherwise run for ever. Real loops (decoders, NMS) take thousands at most.
     public static let maximumLoopIterations = 1 << 20
 
+    /// The default of `constantCacheBytes`: how much dequantized weight data one interpreter keeps between runs.
+    public static let defaultConstantCacheBytes = 1 << 30
+
     /// Plans `model`; `name` (for messages) defaults to the main graph's name. One run of a `Loop`
     /// node may take at most `loopIterationLimit` iterations; more is an error naming the node.
     ///
     /// With `computing`, only the nodes those main-graph values need run, and `run` returns them instead of
     /// the graph outputs (a weight algorithm measuring the inputs of one wave of layers needs no more).
+    ///
+    /// The first run dequantizes each constant weight (DequantizeLinear of initializers) and later runs
+    /// reuse the float values, up to `constantCacheBytes` in all; past that, a weight is dequantized at
+    /// every run. The results are the same either way.
     public init(
         model: Model, name: String? = nil, computing: [String]? = nil,
-        loopIterationLimit: Int = Interpreter.maximumLoopIterations
+        loopIterationLimit: Int = Interpreter.maximumLoopIterations,
+        constantCacheBytes: Int = Interpreter.defaultConstantCacheBytes
     ) throws {
         AllocatorTuning.apply()
         self.model = model
         self.modelName = name ?? model.graph.name ?? "model"
-        let planner = GraphPlanner(model: model, modelName: modelName, loopIterationLimit: loopIterationLimit)
+        let planner = GraphPlanner(
+            model: model, modelName: modelName, loopIterationLimit: loopIterationLimit,
+            constantCacheBytes: constantCacheBytes)
         var targets: [Value]?
         if let computing {
             let byName = Dictionary(

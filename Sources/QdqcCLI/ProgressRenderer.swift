@@ -1,23 +1,33 @@
 import Calibration
 import Foundation
 
-/// Draws `ProgressUpdate`s on standard error: a redrawn bar on a terminal, a few plain lines otherwise.
+/// Draws `ProgressUpdate`s on standard error: a redrawn bar on a terminal, a few plain lines otherwise,
+/// or one JSON object per line for a program that draws its own bar (`QDQC_PROGRESS=json`).
 ///
 /// A class because the pass context's progress callback and the command share its state
 /// (last drawn time, start time). Called on the thread that runs the pipeline.
 final class ProgressRenderer {
     private let enabled: Bool
     private let isTerminal: Bool
+    private let writesJSON: Bool
     private let clock = ContinuousClock()
     private var started: ContinuousClock.Instant?
     private var lastDrawn: ContinuousClock.Instant?
     private var lastTenth = -1
     private var barOpen = false
 
-    /// A renderer that draws nothing when `quiet`; whether stderr is a terminal decides the style.
-    init(quiet: Bool, isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
+    /// The environment variable that asks for JSON lines, and the value that does.
+    static let formatVariable = ("QDQC_PROGRESS", "json")
+
+    /// A renderer that draws nothing when `quiet`; `QDQC_PROGRESS=json` in `environment` asks for JSON lines,
+    /// else whether stderr is a terminal decides the style.
+    init(
+        quiet: Bool, isTerminal: Bool = isatty(STDERR_FILENO) == 1,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         enabled = !quiet
-        self.isTerminal = isTerminal
+        writesJSON = environment[Self.formatVariable.0] == Self.formatVariable.1
+        self.isTerminal = isTerminal && !writesJSON
     }
 
     /// Shows one update (the callback for `PassContext.progress`).
@@ -30,6 +40,15 @@ final class ProgressRenderer {
             lastTenth = -1
         }
         let done = update.total.map { update.completed >= $0 } ?? false
+        if writesJSON {
+            // A wrapper's bar wants every step it can get, but not thousands a second.
+            guard done || update.completed == 0 || lastDrawn.map({ (now - $0).seconds >= 0.1 }) ?? true else {
+                return
+            }
+            lastDrawn = now
+            StandardError.write(Self.json(update) + "\n")
+            return
+        }
         if let line = text(for: update, now: now, done: done) {
             if isTerminal {
                 StandardError.write("\r\u{1B}[2K" + line + (done ? "\n" : ""))
@@ -90,6 +109,13 @@ final class ProgressRenderer {
             parts.append("in " + clockText(elapsed))
         }
         return parts.joined(separator: " ")
+    }
+
+    /// `{"progress":{"task":"calibrate","completed":12,"total":64}}` (`total` null when unknown).
+    static func json(_ update: ProgressUpdate) -> String {
+        let task = String(decoding: (try? JSONEncoder().encode(update.task)) ?? Data("\"\"".utf8), as: UTF8.self)
+        let total = update.total.map(String.init) ?? "null"
+        return "{\"progress\":{\"task\":\(task),\"completed\":\(update.completed),\"total\":\(total)}}"
     }
 
     /// `m:ss` (or `h:mm:ss`).

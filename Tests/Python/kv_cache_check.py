@@ -40,10 +40,12 @@ def pairs_of(model):
 
 
 class Loop:
-    def __init__(self, path, optimized=True):
+    def __init__(self, path, optimized=True, float_activations=False):
         self.model = onnx.load(path, load_external_data=False)
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        if float_activations:  # MatMulNBits keeps float activations (its default, level 4, makes them int8)
+            options.add_session_config_entry("session.qdq_matmulnbits_accuracy_level", "0")
         if not optimized:  # the graph as written: no fusion (MatMulNBits accumulates in another order)
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])

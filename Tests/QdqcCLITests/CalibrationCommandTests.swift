@@ -90,4 +90,11 @@ import Testing
         #expect(done == "calibrate: 64/64 samples (100%) 0.51/s in 2:05")
         #expect(ProgressRenderer.clockText(3725) == "1:02:05")
     }
+
+    @Test func progressAsJSONLinesForWrappers() throws {
+        let line = ProgressRenderer.json(ProgressUpdate(task: "calibrate \"x\"", completed: 3, total: nil))
+        #expect(line == #"{"progress":{"task":"calibrate \"x\"","completed":3,"total":null}}"#)
+        let parsed = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: [String: Any]]
+        #expect(parsed?["progress"]?["completed"] as? Int == 3)
+    }
 }

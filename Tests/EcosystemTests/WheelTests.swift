@@ -34,7 +34,9 @@ import Testing
         let wheels = try FileManager.default.contentsOfDirectory(
             at: try #require(folder), includingPropertiesForKeys: [.contentModificationDateKey]
         ).filter { $0.lastPathComponent.hasPrefix("qdqc-") && $0.pathExtension == "whl" }
-        let dated = try wheels.map { ($0, try $0.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) }
+        let dated = try wheels.map { wheel in
+            (wheel, try wheel.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate)
+        }
         return try #require(
             dated.max { ($0.1 ?? .distantPast) < ($1.1 ?? .distantPast) }?.0, "no qdqc-*.whl in \(folder?.path ?? "")")
     }

@@ -17,6 +17,7 @@ usage: wheel_check.py WHEEL LOCK EXAMPLES SCRATCH
 Prints one line per check; exits non-zero at the first failure.
 """
 
+import json
 import os
 import re
 import shutil
@@ -126,6 +127,14 @@ cli = hidden(["qdqc", os.path.join(EXAMPLES, "digits_cnn.onnx"), "-o", out, "--c
               os.path.join(EXAMPLES, "digits_cnn.calib"), "--quiet"])
 check(cli.returncode == 0 and os.path.getsize(out) > 0, f"the qdqc command quantizes the bundled model ({cli.stderr.strip()[-300:]})")
 check(hidden(["qdqc", "--version"]).stdout.strip() == os.path.basename(WHEEL).split("-")[1], "qdqc --version matches the wheel")
+environment["QDQC_PROGRESS"] = "json"
+progress = hidden(["qdqc", os.path.join(EXAMPLES, "digits_cnn.onnx"), "-o", out, "--calib-data",
+                   os.path.join(EXAMPLES, "digits_cnn.calib")])
+updates = [json.loads(line)["progress"] for line in progress.stderr.splitlines() if line.startswith('{"progress":')]
+finished = [u for u in updates if u["total"] and u["completed"] == u["total"]]
+check(progress.returncode == 0 and any(u["task"] and u["total"] == 32 for u in finished),
+      f"QDQC_PROGRESS=json reports calibrating the 32 samples as JSON lines ({updates[-3:]})")
+del environment["QDQC_PROGRESS"]
 
 API = r'''
 import glob, os, sys, tempfile

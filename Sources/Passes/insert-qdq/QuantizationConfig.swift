@@ -29,7 +29,18 @@ public struct QuantizationConfig: Sendable, Equatable {
     }
 
     /// Parses and validates JSON; errors name `path` and the offending key.
+    /// A document in ONNX Runtime's `TensorQuantOverrides` dialect (see `OnnxRuntimeOverrides.isDialect`) is read
+    /// as that.
     public init(jsonData: Data, path: String) throws {
+        if OnnxRuntimeOverrides.isDialect(of: jsonData) {
+            do {
+                self = try OnnxRuntimeOverrides.config(jsonData: jsonData)
+            } catch let invalid as OnnxRuntimeOverrides.Invalid {
+                throw InsertQDQError(
+                    "quantization config '\(path)' (ONNX Runtime TensorQuantOverrides): \(invalid.message)")
+            }
+            return
+        }
         do {
             self = try JSONDecoder().decode(File.self, from: jsonData).config
         } catch let invalid as Invalid {
@@ -132,16 +143,7 @@ extension QuantizationConfig {
             }
             if result.zeroPoint != nil && result.scale == nil { throw fail("'zero_point' needs 'scale'") }
             if result.scale != nil && result.range != nil { throw fail("give 'scale' or 'range', not both") }
-            if let format = result.format, let zeroPoint = result.zeroPoint {
-                if let range = format.integerRange() {
-                    guard range.contains(zeroPoint) else {
-                        throw fail(
-                            "zero point \(zeroPoint) is outside \(format) [\(range.lowerBound), \(range.upperBound)]")
-                    }
-                } else if zeroPoint != 0 {
-                    throw fail("zero point must be 0 for \(format)")
-                }
-            }
+            if let problem = result.zeroPointProblem { throw fail(problem) }
             return result
         }
     }

@@ -104,10 +104,11 @@ public struct CalibrationCache: Equatable, Sendable {
 
     // MARK: - Text
 
+    /// The lines that are not blank, numbered from 1 (`\r\n` is one line break, like `\n`).
     private static func lines(_ text: String) -> [(number: Int, text: Substring)] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
-            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
-            return trimmed.allSatisfy(\.isWhitespace) ? nil : (index + 1, trimmed)
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated().compactMap {
+            index, line in
+            line.allSatisfy(\.isWhitespace) ? nil : (number: index + 1, text: line)
         }
     }
 
@@ -132,7 +133,9 @@ public struct CalibrationCache: Equatable, Sendable {
             }
             let name = String(line.text[..<colon.lowerBound])
             let digits = line.text[colon.upperBound...]
-            guard !name.isEmpty, digits.count == 8, let bits = UInt32(digits, radix: 16) else {
+            guard !name.isEmpty, digits.count == 8, digits.allSatisfy(\.isHexDigit),
+                let bits = UInt32(digits, radix: 16)
+            else {
                 throw fail("expected '<tensor>: <8 hex digits>'")
             }
             let scale = Float(bitPattern: bits)
@@ -196,7 +199,7 @@ public struct CalibrationCache: Equatable, Sendable {
         var value = value
         if let array = value as? [String: Any], array["CLS"] as? String == "numpy.array" { value = array["data"] }
         if let list = value as? [Any], list.count == 1 { value = list[0] }
-        guard let number = value as? NSNumber, !(value is Bool), Float(number.doubleValue).isFinite else {
+        guard let number = value as? NSNumber, Float(number.doubleValue).isFinite else {
             throw CalibrationError.table(path: path, reason: "tensor '\(tensor)': '\(key)' must be a finite number")
         }
         return Float(number.doubleValue)

@@ -126,7 +126,7 @@ public struct InsertQDQPass: Pass {
             let fixed = [
                 ("range", entry.range != nil), ("scale", entry.scale != nil), ("symmetric", entry.symmetric != nil),
             ]
-            if let (key, _) = fixed.first(where: \.1) {
+            if let key = fixed.first(where: \.1)?.0 {
                 throw InsertQDQError(
                     "quantization config '\(path)': tensor '\(value.name)' is a constant: '\(key)' applies to "
                         + "activations only (a weight's parameters come from its values)")

@@ -98,10 +98,10 @@ enum OnnxRuntimeOverrides {
             guard let fields = try? list.nestedContainer(keyedBy: Key.self) else {
                 throw fail("index 0 must be an object")
             }
-            return try fields(fields, fail)
+            return try entry(fields, fail)
         }
 
-        private static func fields(_ fields: KeyedDecodingContainer<Key>, _ fail: (String) -> Invalid) throws
+        private static func entry(_ fields: KeyedDecodingContainer<Key>, _ fail: (String) -> Invalid) throws
             -> TensorOverride
         {
             var result = TensorOverride()
@@ -153,7 +153,7 @@ enum OnnxRuntimeOverrides {
             }
             if result.scale != nil {
                 let others = [("symmetric", result.symmetric != nil), ("rmin", rmin != nil), ("rmax", rmax != nil)]
-                if let (key, _) = others.first(where: \.1) { throw fail("'\(key)' is invalid with 'scale'") }
+                if let key = others.first(where: \.1)?.0 { throw fail("'\(key)' is invalid with 'scale'") }
             }
             switch (rmin, rmax) {
             case (let low?, let high?):

@@ -33,25 +33,11 @@ enum OnnxRuntimeOverrides {
     static func config(jsonData: Data) throws -> QuantizationConfig {
         do {
             return try JSONDecoder().decode(File.self, from: jsonData).config
-        } catch let invalid as Invalid {
+        } catch let invalid as ConfigProblem {
             throw invalid
         } catch {
-            throw Invalid(message: "not valid JSON")
+            throw ConfigProblem(message: "not valid JSON")
         }
-    }
-
-    /// What is wrong with the file, without its path.
-    struct Invalid: Error {
-        /// The message.
-        var message: String
-    }
-
-    /// Any member name.
-    private struct Key: CodingKey {
-        let stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 
     /// The document, either form.
@@ -59,18 +45,18 @@ enum OnnxRuntimeOverrides {
         var config = QuantizationConfig()
 
         init(from decoder: any Decoder) throws {
-            guard var root = try? decoder.container(keyedBy: Key.self) else {
-                throw Invalid(message: "the top level must be an object")
+            guard var root = try? decoder.container(keyedBy: ConfigKey.self) else {
+                throw ConfigProblem(message: "the top level must be an object")
             }
-            let wrapper = Key(stringValue: extraOptionsKey)
+            let wrapper = ConfigKey(stringValue: extraOptionsKey)
             if root.contains(wrapper) {
                 for key in root.allKeys.map(\.stringValue).sorted() where key != extraOptionsKey {
-                    throw Invalid(
+                    throw ConfigProblem(
                         message: "extra_options key '\(key)' is not read from a quantization config "
                             + "(only \(extraOptionsKey); qdqc's flags set the rest)")
                 }
-                guard let inner = try? root.nestedContainer(keyedBy: Key.self, forKey: wrapper) else {
-                    throw Invalid(message: "'\(extraOptionsKey)' must be an object keyed by tensor name")
+                guard let inner = try? root.nestedContainer(keyedBy: ConfigKey.self, forKey: wrapper) else {
+                    throw ConfigProblem(message: "'\(extraOptionsKey)' must be an object keyed by tensor name")
                 }
                 root = inner
             }
@@ -79,11 +65,11 @@ enum OnnxRuntimeOverrides {
             }
         }
 
-        private static func override(in entries: KeyedDecodingContainer<Key>, _ tensor: Key) throws
+        private static func override(in entries: KeyedDecodingContainer<ConfigKey>, _ tensor: ConfigKey) throws
             -> TensorOverride
         {
-            func fail(_ message: String) -> Invalid {
-                Invalid(message: "tensor '\(tensor.stringValue)': \(message)")
+            func fail(_ message: String) -> ConfigProblem {
+                ConfigProblem(message: "tensor '\(tensor.stringValue)': \(message)")
             }
             guard var list = try? entries.nestedUnkeyedContainer(forKey: tensor) else {
                 throw fail("must be a list of override objects")
@@ -95,19 +81,19 @@ enum OnnxRuntimeOverrides {
                     "\(count) per-channel overrides: qdqc cannot set per-channel parameters of a weight "
                         + "(only one object per tensor)")
             }
-            guard let fields = try? list.nestedContainer(keyedBy: Key.self) else {
+            guard let fields = try? list.nestedContainer(keyedBy: ConfigKey.self) else {
                 throw fail("index 0 must be an object")
             }
             return try entry(fields, fail)
         }
 
-        private static func entry(_ fields: KeyedDecodingContainer<Key>, _ fail: (String) -> Invalid) throws
+        private static func entry(_ fields: KeyedDecodingContainer<ConfigKey>, _ fail: (String) -> ConfigProblem) throws
             -> TensorOverride
         {
             var result = TensorOverride()
             var rmin: Float?
             var rmax: Float?
-            func number(_ key: Key) throws -> Float {
+            func number(_ key: ConfigKey) throws -> Float {
                 guard let value = try? fields.decode(Float.self, forKey: key), value.isFinite else {
                     throw fail("'\(key.stringValue)' must be a finite number")
                 }

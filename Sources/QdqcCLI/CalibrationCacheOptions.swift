@@ -47,7 +47,7 @@ struct CalibrationCacheOptions: ParsableArguments {
             throw CLIError(path: cache, error)
         }
         session.calibrationTable = CalibrationTable(
-            modelSHA256: "", method: .minmax, options: ["cache": .string(cache)], sampleCount: 0,
+            modelSHA256: "", method: .minMax, options: ["cache": .string(cache)], sampleCount: 0,
             qdqcVersion: QdqcVersion.current,
             tensors: ranges.mapValues { TensorCalibration(range: $0, observed: $0, counts: ValueCounts()) })
     }

@@ -73,7 +73,7 @@ import Testing
             ("x 1.0\ny\n", "c.cache:2: expected '<tensor> <value>'"),
             ("x 1.0\ny nan\n", "c.cache:2: tensor 'y': value nan is not finite"),
             ("{\"x\": {\"lowest\": 1}}", "c.cache: tensor 'x': 'highest' must be a finite number"),
-            ("{\"x\": {\"lowest\": 2, \"highest\": 1}}", "lowest 2.0 exceeds highest 1.0"),
+            ("{\"x\": {\"lowest\": 2, \"highest\": 1}}", "c.cache: tensor 'x': lowest 2.0 exceeds highest 1.0"),
             ("{\"x\": ", "c.cache: not a JSON object"),
             ("\u{0}\u{0}\u{0}\u{0}", "c.cache: flatbuffer: no TrtTable"),
         ]

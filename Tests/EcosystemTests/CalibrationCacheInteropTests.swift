@@ -35,7 +35,7 @@ import Testing
         let first = scratch.path("first.cache")
         let calibrated = try Qdqc.run([
             scratch.path("model.onnx"), "-o", scratch.path("a.onnx"), "--calib-data", scratch.path("calib"),
-            "--target", "tensorrt", "--write-trt-cache", first, "--quiet",
+            "--target", "ort", "--symmetric-activations", "--write-trt-cache", first, "--quiet",
         ])
         try #require(calibrated.succeeded, "\(calibrated.summary)")
         let text = try String(contentsOfFile: first, encoding: .utf8)
@@ -43,12 +43,13 @@ import Testing
 
         let second = scratch.path("second.cache")
         let reread = try Qdqc.run([
-            scratch.path("model.onnx"), "-o", scratch.path("b.onnx"), "--calib-cache", first, "--target", "tensorrt",
-            "--write-trt-cache", second, "--quiet",
+            scratch.path("model.onnx"), "-o", scratch.path("b.onnx"), "--calib-cache", first, "--target", "ort",
+            "--symmetric-activations", "--write-trt-cache", second, "--quiet",
         ])
         try #require(reread.succeeded, "\(reread.summary)")
         #expect(try String(contentsOfFile: second, encoding: .utf8) == text)
-        // The model quantized from the cache has the calibrated model's scales.
+        // Symmetric activations depend on amax alone, which the cache keeps up to the ulps that share its scale:
+        // here the model quantized from the cache has the calibrated model's scales.
         let same = try Python.runScript(
             "ort_calibration_cache.py", ["compare", scratch.url.path, scratch.path("b.onnx"), scratch.path("a.onnx")])
         #expect(same.succeeded, "\(same.summary)")

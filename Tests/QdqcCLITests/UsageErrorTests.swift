@@ -27,7 +27,7 @@ import Testing
         (["--calib-samples", "0"], "--calib-samples must be at least 1"),
         // CalibrationCacheOptions.
         (["--calib-cache", "c.json", "--calib-random"], "--calib-cache replaces calibration"),
-        (["--write-trt-cache", "t.cache", "--passes", ""], "--write-trt-cache needs ranges"),
+        (["--write-trt-cache", ""], "--write-trt-cache must not be empty"),
         // QuantizationOptions: the last two are rejected by insert-qdq itself.
         (["--target", "gpu"], "--target 'gpu' is unknown"),
         (["--activations", "int3"], "--activations 'int3' is not a format"),

@@ -24,11 +24,10 @@ import sys
 import numpy as np
 import onnx
 from onnx import TensorProto, numpy_helper
-from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.calibrate import CalibrationMethod, create_calibrator, save_tensors_data
 from onnxruntime.quantization.quant_utils import write_calibration_table
 
-from ort_overrides_roundtrip import Samples, make_model
+from ort_overrides_roundtrip import Samples, make_model, quantize_like_qdqc
 
 
 def make(folder, symmetric):
@@ -51,16 +50,7 @@ def make(folder, symmetric):
     os.makedirs(cache, exist_ok=True)
     write_calibration_table(tensors.data, dir=cache)
     save_tensors_data(tensors, os.path.join(cache, "tensors.json"))
-    quantize_static(
-        model_path,
-        os.path.join(folder, "ort.onnx"),
-        Samples(calib),
-        quant_format=QuantFormat.QDQ,
-        activation_type=QuantType.QUInt8,
-        weight_type=QuantType.QInt8,
-        per_channel=False,
-        extra_options={"CalibTensorRangeSymmetric": symmetric},
-    )
+    quantize_like_qdqc(folder, {"CalibTensorRangeSymmetric": symmetric})
 
 
 def activation_parameters(path):

@@ -98,15 +98,21 @@ def make(folder):
         np.savez(os.path.join(calib, f"s{index}.npz"), x=rng.normal(0, 1, (1, 2, 6, 6)).astype(np.float32))
     with open(os.path.join(folder, "overrides.json"), "w") as file:
         json.dump(OVERRIDES, file, indent=2)
+    quantize_like_qdqc(folder, {"TensorQuantOverrides": as_ort_objects(OVERRIDES)})
+
+
+def quantize_like_qdqc(folder, extra_options):
+    """quantize_static of FOLDER/model.onnx on FOLDER/calib into FOLDER/ort.onnx, set up as qdqc's
+    `--target ort --per-tensor`: QDQ, MinMax, QUInt8 activations, QInt8 weights, per tensor."""
     quantize_static(
         os.path.join(folder, "model.onnx"),
         os.path.join(folder, "ort.onnx"),
-        Samples(calib),
+        Samples(os.path.join(folder, "calib")),
         quant_format=QuantFormat.QDQ,
         activation_type=QuantType.QUInt8,
         weight_type=QuantType.QInt8,
         per_channel=False,
-        extra_options={"TensorQuantOverrides": as_ort_objects(OVERRIDES)},
+        extra_options=extra_options,
     )
 
 

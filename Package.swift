@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "EvaluationTests",
             dependencies: ["OnnxIR", "OnnxText", "OnnxInterpreter", "Calibration", "Evaluation", "TestSupport"]),
-        .testTarget(name: "QdqcCLITests", dependencies: ["QdqcCLI", "TestSupport"]),
+        .testTarget(name: "QdqcCLITests", dependencies: ["Calibration", "QdqcCLI", "TestSupport"]),
         // Cross-checks against onnx / onnxruntime through the Python venv (.venv).
         // Package.swift's dependencies against the imports.
         .testTarget(name: "PackageTests", dependencies: ["TestSupport"]),

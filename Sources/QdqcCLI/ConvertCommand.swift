@@ -57,6 +57,8 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var calibration: CalibrationOptions
 
+    @OptionGroup var calibrationCache: CalibrationCacheOptions
+
     @OptionGroup var quantization: QuantizationOptions
 
     @OptionGroup var smoothQuant: SmoothQuantOptions
@@ -99,6 +101,7 @@ struct ConvertCommand: ParsableCommand {
             throw ValidationError(
                 "--activations none --weights none quantize nothing: add --kv-cache int8|float8e4m3fn")
         }
+        try calibrationCache.validate(calibration: calibration)
         _ = try mergedPipeline()
     }
 
@@ -115,6 +118,7 @@ struct ConvertCommand: ParsableCommand {
             remark: { [quiet] message in
                 if !quiet { StandardError.write("remark: \(modelPath): \(message)\n") }
             }, progress: progress.update, calibrationData: calibration.dataSource)
+        try calibrationCache.load(into: context.session)
         let report: PipelineReport
         do {
             report = try manager.run(on: loaded, context: context)
@@ -123,6 +127,7 @@ struct ConvertCommand: ParsableCommand {
         } catch {
             throw CLIError(path: model, error)
         }
+        try calibrationCache.write(from: context.session)
         let changed = report.records.filter(\.changed).count
         guard outputPath != nil else {
             if !quiet {
@@ -181,6 +186,7 @@ struct ConvertCommand: ParsableCommand {
             throw ValidationError("--passes: \(error)")
         }
         try calibration.apply(to: &pipeline)
+        calibrationCache.apply(to: &pipeline)
         try smoothQuant.apply(to: &pipeline, calibrationData: calibration.dataSource)
         try outlierChannels.apply(to: &pipeline, calibrationData: calibration.dataSource)
         try quantization.apply(to: &pipeline)

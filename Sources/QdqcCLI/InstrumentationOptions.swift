@@ -21,6 +21,14 @@ struct InstrumentationOptions: ParsableArguments {
     var printIRTreeDirectory: String?
 
     @Option(
+        name: .customLong("print-ir-tree-format"),
+        help: ArgumentHelp(
+            "What --print-ir-tree-dir writes per dump: onnxtxt (text, the default), onnx (a loadable .onnx with "
+                + "a .onnx.data side file, for Netron) or both.",
+            valueName: "format"))
+    var printIRTreeFormat: String?
+
+    @Option(
         name: .customLong("reproducer"),
         help: ArgumentHelp(
             "When a pass fails, write the IR before it, the rest of the pipeline and the tables it needs to DIR; "
@@ -35,6 +43,16 @@ struct InstrumentationOptions: ParsableArguments {
     var passStatistics = false
 
     mutating func validate() throws {
+        if let printIRTreeFormat {
+            guard printIRTreeDirectory != nil else {
+                throw ValidationError("--print-ir-tree-format needs --print-ir-tree-dir")
+            }
+            guard IRDumpFormat(rawValue: printIRTreeFormat) != nil else {
+                throw ValidationError(
+                    "--print-ir-tree-format '\(printIRTreeFormat)': expected "
+                        + IRDumpFormat.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+        }
         for (flag, path) in [("--print-ir-tree-dir", printIRTreeDirectory), ("--reproducer", reproducerDirectory)] {
             guard let path else { continue }
             if path.isEmpty { throw ValidationError("\(flag) needs a folder, not ''") }
@@ -51,6 +69,6 @@ struct InstrumentationOptions: ParsableArguments {
             printIRAfterAll: printIRAfterAll, printIRAfterChange: printIRAfterChange,
             irTreeDirectory: printIRTreeDirectory, reproducerDirectory: reproducerDirectory, passTiming: passTiming,
             passStatistics: passStatistics,
-            diagnostics: .standardError)
+            diagnostics: .standardError, irTreeFormat: printIRTreeFormat.flatMap(IRDumpFormat.init) ?? .onnxtxt)
     }
 }

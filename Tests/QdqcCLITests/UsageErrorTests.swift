@@ -15,6 +15,8 @@ import Testing
         // InstrumentationOptions.
         (["--reproducer", ""], "--reproducer needs a folder"),
         (["--print-ir-tree-dir", ""], "--print-ir-tree-dir needs a folder"),
+        (["--print-ir-tree-format", "onnx"], "--print-ir-tree-format needs --print-ir-tree-dir"),
+        (["--print-ir-tree-dir", "d", "--print-ir-tree-format", "png"], "--print-ir-tree-format 'png': expected"),
         // ReportOptions.
         (["--eval-samples", "0"], "--eval-samples must be at least 1"),
         // AccuracyGateOptions.
@@ -23,6 +25,9 @@ import Testing
         (["--calib-method", "bogus"], "bogus"),
         (["--calib-option", "bins=many"], "bins"),
         (["--calib-samples", "0"], "--calib-samples must be at least 1"),
+        // CalibrationCacheOptions.
+        (["--calib-cache", "c.json", "--calib-random"], "--calib-cache replaces calibration"),
+        (["--write-trt-cache", ""], "--write-trt-cache must not be empty"),
         // QuantizationOptions: the last two are rejected by insert-qdq itself.
         (["--target", "gpu"], "--target 'gpu' is unknown"),
         (["--activations", "int3"], "--activations 'int3' is not a format"),

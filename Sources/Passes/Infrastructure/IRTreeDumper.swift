@@ -1,5 +1,6 @@
 import Foundation
 import ModelFiles
+import OnnxIO
 import OnnxIR
 
 /// Writes the numbered dumps of `--print-ir-tree-dir`.
@@ -12,6 +13,10 @@ struct IRTreeDumper {
     let directory: String
     let pipeline: Pipeline
     let largeTensorThreshold: Int
+    var format: IRDumpFormat = .onnxtxt
+
+    /// Tensors of at least this many bytes go to the `.onnx` dump's side file, as `--external-data` does by default.
+    static let protobufSideFileThreshold = 1024
 
     /// Creates the directory (and its parents) if needed.
     func prepare() throws {
@@ -44,6 +49,8 @@ struct IRTreeDumper {
     private var pipelineText: String { pipeline.isEmpty ? "(empty)" : pipeline.description }
 
     private func write(_ model: Model, stem: String, banner: [String]) throws {
+        if format.writesProtobuf { try writeProtobuf(model, stem: stem) }
+        guard format.writesText else { return }
         let sidecarName = stem + ".bin"
         let path = (directory as NSString).appendingPathComponent(stem + ".onnxtxt")
         let writer = TextModelFile(
@@ -53,6 +60,22 @@ struct IRTreeDumper {
             let lines = banner + (printed.sidecar == nil ? [] : ["# large tensors: \(sidecarName)"])
             try writer.write(printed, to: path, banner: lines)
         } catch let error as ModelFileError {
+            throw PassManagerError.dumpFailed(path: error.path, reason: error.message)
+        } catch {
+            throw PassManagerError.dumpFailed(path: path, reason: Self.oneLine("\(error)"))
+        }
+    }
+
+    /// `NN-<pass>.onnx`, loadable by ONNX and Netron: tensors of 1024 bytes or more in `NN-<pass>.onnx.data` (a
+    /// tensor that was external in the input is copied there too: a dump never refers outside its folder, which
+    /// ONNX's loader refuses).
+    private func writeProtobuf(_ model: Model, stem: String) throws {
+        let path = (directory as NSString).appendingPathComponent(stem + ".onnx")
+        let options = ModelWriteOptions(
+            externalDataFile: stem + ".onnx.data", externalDataThreshold: Self.protobufSideFileThreshold)
+        do {
+            try ModelWriter.write(model, to: path, options: options)
+        } catch let error as OnnxIOError {
             throw PassManagerError.dumpFailed(path: error.path, reason: error.message)
         } catch {
             throw PassManagerError.dumpFailed(path: path, reason: Self.oneLine("\(error)"))

@@ -29,7 +29,9 @@ public struct PassManager {
     @discardableResult
     public func run(on model: Model, context: PassContext = PassContext()) throws -> PipelineReport {
         let dumper = options.irTreeDirectory.map {
-            IRTreeDumper(directory: $0, pipeline: pipeline, largeTensorThreshold: options.largeTensorThreshold)
+            IRTreeDumper(
+                directory: $0, pipeline: pipeline, largeTensorThreshold: options.largeTensorThreshold,
+                format: options.irTreeFormat)
         }
         let reproducer = options.effectiveReproducerDirectory.map {
             ReproducerWriter(

@@ -8,6 +8,8 @@ public struct PassManagerOptions {
     public var printIRAfterChange: Bool
     /// Write numbered dumps (and a reproducer in `reproducer/` on failure) into this directory.
     public var irTreeDirectory: String?
+    /// What each dump in `irTreeDirectory` is written as.
+    public var irTreeFormat: IRDumpFormat
     /// On failure, write a reproducer into this directory (`ReproducerWriter`); nil writes one only with dumps.
     public var reproducerDirectory: String?
     /// Print a timing table to `diagnostics` after the pipeline.
@@ -29,7 +31,7 @@ public struct PassManagerOptions {
         printIRAfterAll: Bool = false, printIRAfterChange: Bool = false, irTreeDirectory: String? = nil,
         reproducerDirectory: String? = nil, passTiming: Bool = false, passStatistics: Bool = false,
         diagnostics: TextSink = .standardError,
-        largeTensorThreshold: Int = 64
+        largeTensorThreshold: Int = 64, irTreeFormat: IRDumpFormat = .onnxtxt
     ) {
         self.printIRAfterAll = printIRAfterAll
         self.printIRAfterChange = printIRAfterChange
@@ -39,5 +41,6 @@ public struct PassManagerOptions {
         self.passStatistics = passStatistics
         self.diagnostics = diagnostics
         self.largeTensorThreshold = largeTensorThreshold
+        self.irTreeFormat = irTreeFormat
     }
 }

@@ -120,6 +120,18 @@ public struct InsertQDQPass: Pass {
         if let unknown = settings.config.tensors.keys.sorted().first(where: { !known.contains($0) }) {
             throw InsertQDQError("quantization config '\(path)': tensor '\(unknown)' is not in the model")
         }
+        // A weight's parameters come from its values (ONNX Runtime's overrides may set them; qdqc's may not).
+        for value in graph.definedValues() where ConstantData.tensor(of: value) != nil {
+            guard let entry = settings.config.tensors[value.name] else { continue }
+            let fixed = [
+                ("range", entry.range != nil), ("scale", entry.scale != nil), ("symmetric", entry.symmetric != nil),
+            ]
+            if let key = fixed.first(where: \.1)?.0 {
+                throw InsertQDQError(
+                    "quantization config '\(path)': tensor '\(value.name)' is a constant: '\(key)' applies to "
+                        + "activations only (a weight's parameters come from its values)")
+            }
+        }
     }
 
     /// Refuses, naming the first pair that needs it, a model whose opset is too old for the planned pairs.

@@ -451,7 +451,7 @@ struct QDQPlanner {
             return params
         }
         let format = entry?.format ?? settings.activationFormat
-        let symmetric = settings.symmetricActivations || format.isFloat8
+        let symmetric = (entry?.symmetric ?? settings.symmetricActivations) || format.isFloat8
         let params: QuantParams
         do {
             if let scale = entry?.scale {

@@ -29,54 +29,51 @@ public struct QuantizationConfig: Sendable, Equatable {
     }
 
     /// Parses and validates JSON; errors name `path` and the offending key.
+    /// A document in ONNX Runtime's `TensorQuantOverrides` dialect (see `OnnxRuntimeOverrides.isDialect`) is read
+    /// as that.
     public init(jsonData: Data, path: String) throws {
+        if OnnxRuntimeOverrides.isDialect(of: jsonData) {
+            do {
+                self = try OnnxRuntimeOverrides.config(jsonData: jsonData)
+            } catch let invalid as ConfigProblem {
+                throw InsertQDQError(
+                    "quantization config '\(path)' (ONNX Runtime TensorQuantOverrides): \(invalid.message)")
+            }
+            return
+        }
         do {
             self = try JSONDecoder().decode(File.self, from: jsonData).config
-        } catch let invalid as Invalid {
+        } catch let invalid as ConfigProblem {
             throw InsertQDQError("quantization config '\(path)': \(invalid.message)")
         } catch {
-            // `File` turns every failure of its own into `Invalid`, so this is a syntax error.
+            // `File` turns every failure of its own into `ConfigProblem`, so this is a syntax error.
             throw InsertQDQError("quantization config '\(path)': not valid JSON")
         }
     }
 }
 
 extension QuantizationConfig {
-    /// What is wrong with a config file that is valid JSON, naming the tensor and key.
-    private struct Invalid: Error {
-        /// The message, without the file.
-        var message: String
-    }
-
-    /// Any member name: reading must see every key to refuse unknown ones.
-    private struct Key: CodingKey {
-        let stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     /// The file's layout, read member by member with the checks and messages of the format.
     private struct File: Decodable {
         var config = QuantizationConfig()
 
         init(from decoder: any Decoder) throws {
-            guard let root = try? decoder.container(keyedBy: Key.self) else {
-                throw Invalid(message: "the top level must be an object")
+            guard let root = try? decoder.container(keyedBy: ConfigKey.self) else {
+                throw ConfigProblem(message: "the top level must be an object")
             }
             for key in root.allKeys.map(\.stringValue).sorted() where !["$schema", "version", "tensors"].contains(key) {
-                throw Invalid(message: "unknown key '\(key)' (expected $schema, version, tensors)")
+                throw ConfigProblem(message: "unknown key '\(key)' (expected $schema, version, tensors)")
             }
-            let version = Key(stringValue: "version")
+            let version = ConfigKey(stringValue: "version")
             if root.contains(version) {
                 guard (try? root.decode(Double.self, forKey: version)) == 1 else {
-                    throw Invalid(message: "'version' must be 1")
+                    throw ConfigProblem(message: "'version' must be 1")
                 }
             }
-            let tensors = Key(stringValue: "tensors")
+            let tensors = ConfigKey(stringValue: "tensors")
             if root.contains(tensors) {
-                guard let entries = try? root.nestedContainer(keyedBy: Key.self, forKey: tensors) else {
-                    throw Invalid(message: "'tensors' must be an object keyed by tensor name")
+                guard let entries = try? root.nestedContainer(keyedBy: ConfigKey.self, forKey: tensors) else {
+                    throw ConfigProblem(message: "'tensors' must be an object keyed by tensor name")
                 }
                 // Sorted, so that of several bad entries the same one is reported every time.
                 for name in entries.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
@@ -85,13 +82,13 @@ extension QuantizationConfig {
             }
         }
 
-        private static func override(in entries: KeyedDecodingContainer<Key>, _ tensor: Key) throws
+        private static func override(in entries: KeyedDecodingContainer<ConfigKey>, _ tensor: ConfigKey) throws
             -> TensorOverride
         {
-            func fail(_ message: String) -> Invalid {
-                Invalid(message: "tensor '\(tensor.stringValue)': \(message)")
+            func fail(_ message: String) -> ConfigProblem {
+                ConfigProblem(message: "tensor '\(tensor.stringValue)': \(message)")
             }
-            guard let fields = try? entries.nestedContainer(keyedBy: Key.self, forKey: tensor) else {
+            guard let fields = try? entries.nestedContainer(keyedBy: ConfigKey.self, forKey: tensor) else {
                 throw fail("must be an object")
             }
             var result = TensorOverride()
@@ -132,16 +129,7 @@ extension QuantizationConfig {
             }
             if result.zeroPoint != nil && result.scale == nil { throw fail("'zero_point' needs 'scale'") }
             if result.scale != nil && result.range != nil { throw fail("give 'scale' or 'range', not both") }
-            if let format = result.format, let zeroPoint = result.zeroPoint {
-                if let range = format.integerRange() {
-                    guard range.contains(zeroPoint) else {
-                        throw fail(
-                            "zero point \(zeroPoint) is outside \(format) [\(range.lowerBound), \(range.upperBound)]")
-                    }
-                } else if zeroPoint != 0 {
-                    throw fail("zero point must be 0 for \(format)")
-                }
-            }
+            if let problem = result.zeroPointProblem { throw fail(problem) }
             return result
         }
     }

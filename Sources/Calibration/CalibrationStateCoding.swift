@@ -141,8 +141,8 @@ struct CalibrationStateCoding {
             }
         }
 
-        private static func trimmed(_ bins: [UInt64]) -> ArraySlice<UInt64> {
-            bins[..<((bins.lastIndex { $0 != 0 } ?? -1) + 1)]
+        private static func trimmed(_ bins: [UInt64]) -> [UInt64] {
+            Array(bins[..<((bins.lastIndex { $0 != 0 } ?? -1) + 1)])
         }
 
         init(from decoder: any Decoder) throws {
@@ -225,7 +225,8 @@ struct CalibrationStateCoding {
                     tensor.knownAbsMax = absMax
                 }
             } catch let error as CalibrationError {
-                throw CalibrationTableCoding.Failure(message: "\(reader.path("counts").dropLast("counts".count))\(error)")
+                let tensor = reader.path("counts").dropLast(".counts".count)
+                throw CalibrationTableCoding.Failure(message: "\(tensor): \(error)")
             }
             return tensor
         }

@@ -35,7 +35,9 @@ struct CalibrationStateCoding {
         }
         guard header.format == CalibrationState.formatName else {
             throw CalibrationTableCoding.Failure(
-                message: "format: expected \"\(CalibrationState.formatName)\", got \(header.format.map { "\"\($0)\"" } ?? "none")")
+                message:
+                    "format: expected \"\(CalibrationState.formatName)\", got \(header.format.map { "\"\($0)\"" } ?? "none")"
+            )
         }
         guard header.formatVersion == CalibrationState.formatVersion else {
             throw CalibrationTableCoding.Failure(
@@ -112,7 +114,9 @@ struct CalibrationStateCoding {
             }
         }
 
-        private static func encode(_ tensor: TensorCalibrationState, into container: inout KeyedEncodingContainer<FieldKey>)
+        private static func encode(
+            _ tensor: TensorCalibrationState, into container: inout KeyedEncodingContainer<FieldKey>
+        )
             throws
         {
             var counts = container.nestedContainer(keyedBy: FieldKey.self, forKey: "counts")
@@ -152,7 +156,8 @@ struct CalibrationStateCoding {
             try model.onlyKeys(["sha256"])
             let methodName = try root.string("method")
             guard let method = CalibrationMethod(rawValue: methodName) else {
-                throw CalibrationTableCoding.Failure(message: "state.method: unknown calibration method \"\(methodName)\"")
+                throw CalibrationTableCoding.Failure(
+                    message: "state.method: unknown calibration method \"\(methodName)\"")
             }
             let key = CalibrationRunKey(
                 modelSHA256: try CalibrationTableCoding.digest(model, "sha256"), method: method,
@@ -190,7 +195,8 @@ struct CalibrationStateCoding {
                 let range = try observed.range(minimum: "min", maximum: "max")
                 extremes = RunningExtremes(counts: counts, minimum: range.min, maximum: range.max)
             } else if reader.has("observed") {
-                throw CalibrationTableCoding.Failure(message: "\(reader.path("observed")): present without finite values")
+                throw CalibrationTableCoding.Failure(
+                    message: "\(reader.path("observed")): present without finite values")
             }
             var tensor = TensorCalibrationState(extremes: extremes)
             do {
@@ -204,7 +210,8 @@ struct CalibrationStateCoding {
                         zeros: try streaming.counter("zeros"))
                     guard histogram.total == UInt64(counts.finite) else {
                         throw CalibrationError.badBatch(
-                            reason: "the histogram holds \(histogram.total) values, counts.finite says \(counts.finite)")
+                            reason: "the histogram holds \(histogram.total) values, counts.finite says \(counts.finite)"
+                        )
                     }
                     tensor.streaming = histogram
                 }
@@ -216,7 +223,8 @@ struct CalibrationStateCoding {
                     var histogram = try FixedRangeHistogram(
                         lower: magnitudes ? 0 : -absMax, upper: absMax, bins: try known.integer("bins"),
                         countsMagnitudes: magnitudes)
-                    try histogram.restore(counts: try known.counters("counts"), outOfRange: try known.counter("outOfRange"))
+                    try histogram.restore(
+                        counts: try known.counters("counts"), outOfRange: try known.counter("outOfRange"))
                     guard histogram.counts.reduce(0, &+) == UInt64(counts.finite) else {
                         throw CalibrationError.badBatch(
                             reason: "the known-range histogram holds a different number of values than counts.finite")

@@ -42,14 +42,16 @@ public struct EntropyObserver: MergeableObserver {
         where mine.edges == saved.edges && mine.countsMagnitudes == saved.countsMagnitudes:
             knownRange = saved
         default:
-            throw CalibrationError.badBatch(reason: "the saved histogram does not fit the grid \(options.grid.rawValue)")
+            throw CalibrationError.badBatch(
+                reason: "the saved histogram does not fit the grid \(options.grid.rawValue)")
         }
     }
 
     /// The extremes, the histogram and the known magnitude.
     var state: TensorCalibrationState {
         TensorCalibrationState(
-            extremes: extremes, streaming: streaming, knownRange: knownRange, knownAbsMax: knownRange == nil ? nil : knownAbsMax)
+            extremes: extremes, streaming: streaming, knownRange: knownRange,
+            knownAbsMax: knownRange == nil ? nil : knownAbsMax)
     }
 
     /// Adds one batch.

@@ -97,7 +97,8 @@ public final class ObserverSet {
                 reason: "the \(configuration.method.rawValue) grid needs the tensor's range from a first min/max pass")
         }
         if let tensor = channelObservers.keys.min() {
-            throw CalibrationError.tensor(name: tensor, reason: "per-channel statistics are not part of a calibration state")
+            throw CalibrationError.tensor(
+                name: tensor, reason: "per-channel statistics are not part of a calibration state")
         }
         var states: [String: TensorCalibrationState] = [:]
         for (tensor, observer) in rangeObservers {

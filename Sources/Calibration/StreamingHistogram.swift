@@ -46,12 +46,15 @@ public struct StreamingHistogram: Equatable, Sendable {
     init(binsPerSide: Int, widthExponent: Int?, positive: [UInt64], negative: [UInt64], zeros: UInt64) throws {
         try self.init(binsPerSide: binsPerSide)
         guard positive.count <= binsPerSide, negative.count <= binsPerSide else {
-            throw CalibrationError.badBatch(reason: "more histogram bins than the \(binsPerSide) per side of its options")
+            throw CalibrationError.badBatch(
+                reason: "more histogram bins than the \(binsPerSide) per side of its options")
         }
         guard zeros <= positive.first ?? 0 else {
             throw CalibrationError.badBatch(reason: "more exact zeros than values in the first positive bin")
         }
-        if widthExponent == nil, positive.dropFirst().contains(where: { $0 != 0 }) || negative.contains(where: { $0 != 0 }) {
+        if widthExponent == nil,
+            positive.dropFirst().contains(where: { $0 != 0 }) || negative.contains(where: { $0 != 0 })
+        {
             throw CalibrationError.badBatch(reason: "non-zero values in a histogram without a bin width")
         }
         if let widthExponent, !(-1100...1100).contains(widthExponent) {

@@ -66,7 +66,8 @@ import Testing
         var generator = SplitMix64(seed: 9)
         for shardCount in [1, 2, 3, 7] {
             let parts = try (0..<shardCount).map { shard in
-                try part(configuration, all.enumerated().filter { $0.offset % shardCount == shard }.map(\.element), all: all)
+                try part(
+                    configuration, all.enumerated().filter { $0.offset % shardCount == shard }.map(\.element), all: all)
             }
             for _ in 0..<3 {
                 let order = generator.permutation(parts.count)
@@ -146,7 +147,8 @@ import Testing
         let folder = try TemporaryDirectory(prefix: "calibration-state")
         defer { folder.remove() }
         let all = Self.batches(count: 2, seed: 8)
-        let good = String(decoding: try part(.percentile(PercentileOptions()), all, all: all).jsonData(path: "p"), as: UTF8.self)
+        let good = String(
+            decoding: try part(.percentile(PercentileOptions()), all, all: all).jsonData(path: "p"), as: UTF8.self)
         let tampered = good.replacingOccurrences(of: "\"finite\" : 1024", with: "\"finite\" : 1025")
         #expect(tampered != good)
         let cases: [(String, String)] = [
@@ -154,7 +156,10 @@ import Testing
             (tampered, "checksum mismatch"),
             (good.replacingOccurrences(of: "\"formatVersion\" : 1", with: "\"formatVersion\" : 2"), "version 1, not 2"),
             (good.replacingOccurrences(of: "qdqc-calibration-state", with: "qdqc-calibration-table"), "format"),
-            (good.replacingOccurrences(of: "\"sampleCount\"", with: "\"extra\" : 1,\n    \"sampleCount\""), "unknown field"),
+            (
+                good.replacingOccurrences(of: "\"sampleCount\"", with: "\"extra\" : 1,\n    \"sampleCount\""),
+                "unknown field"
+            ),
         ]
         for (text, needle) in cases {
             let path = try folder.write(Data(text.utf8), to: "bad.json")

@@ -61,7 +61,9 @@ import Testing
         let scratch = try TemporaryDirectory(prefix: "qdqc-sharded-\(name)")
         defer { scratch.remove() }
         let all = try Self.shards(of: folder.appendingPathComponent("calib"), count: 1, in: scratch)[0]
-        let shardings = try [1, 2, 7].map { try Self.shards(of: folder.appendingPathComponent("calib"), count: $0, in: scratch) }
+        let shardings = try [1, 2, 7].map {
+            try Self.shards(of: folder.appendingPathComponent("calib"), count: $0, in: scratch)
+        }
         var generator = SeededMutator(seed: 23)
         // The minmax table merged over each sharding: the known range of the entropy parts of that sharding.
         var knownRanges: [Int: String] = [:]
@@ -72,8 +74,11 @@ import Testing
             for shards in shardings {
                 var parts = try shards.enumerated().map { index, shard -> String in
                     let part = scratch.path("\(method.name)-\(shards.count)-\(index).part.json")
-                    var arguments = ["calibrate", model, "--calib-data", shard, "-o", part] + Self.methodArguments(method)
-                    if method.name == "entropy" { arguments += ["--calib-known-range", try #require(knownRanges[shards.count])] }
+                    var arguments =
+                        ["calibrate", model, "--calib-data", shard, "-o", part] + Self.methodArguments(method)
+                    if method.name == "entropy" {
+                        arguments += ["--calib-known-range", try #require(knownRanges[shards.count])]
+                    }
                     try Self.run(arguments)
                     return part
                 }

@@ -39,7 +39,8 @@ import Testing
         let result = try Qdqc.run(["calib-merge", part, part, "-o", table])
         try #require(result.succeeded, "\(result.summary)")
         #expect(result.standardError.contains("2 parts, 4 samples"))
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: table))) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: table))) as? [String: Any]
         #expect(json?["format"] as? String == "qdqc-calibration-table")
         #expect(json?["sampleCount"] as? Int == 4)
     }
@@ -83,7 +84,8 @@ import Testing
             let path = try scratch.write(Data(content.utf8), to: name)
             try expectRefusal([good, path], file: path, needle, in: scratch)
         }
-        try expectRefusal([good, scratch.path("missing.json")], file: scratch.path("missing.json"), "cannot read", in: scratch)
+        try expectRefusal(
+            [good, scratch.path("missing.json")], file: scratch.path("missing.json"), "cannot read", in: scratch)
     }
 
     @Test func usageErrors() throws {
@@ -98,7 +100,10 @@ import Testing
                 ["calibrate", model, "-o", output, "--calib-data", calib, "--calib-option", "averaging=mean"],
                 "averaging"
             ),
-            (["calibrate", model, "-o", output, "--calib-data", calib, "--calib-known-range", "t.json"], "known-range"),
+            (
+                ["calibrate", model, "-o", output, "--calib-data", calib, "--calib-known-range", "t.json"],
+                "known-range"
+            ),
         ] {
             let result = try Qdqc.run(arguments)
             #expect(result.status == 64, "\(arguments): \(result.summary)")
@@ -116,7 +121,8 @@ import Testing
         let output = scratch.path("out.onnx")
         let other = try Qdqc.run([model, "-o", output, "--calib-table", table, "--calib-method", "percentile"])
         #expect(other.status == 1, "\(other.summary)")
-        #expect(other.errorLines.count == 1 && other.standardError.contains("error: \(table): "), "\(other.standardError)")
+        #expect(
+            other.errorLines.count == 1 && other.standardError.contains("error: \(table): "), "\(other.standardError)")
         #expect(other.standardError.contains("cannot be made again"))
         #expect(!scratch.exists("out.onnx"))
         let good = try Qdqc.run([model, "-o", output, "--calib-table", table])

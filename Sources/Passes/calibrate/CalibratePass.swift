@@ -76,7 +76,8 @@ public struct CalibratePass: Pass {
         if statePath != nil {
             guard tablePath == nil else {
                 throw PassError.invalidOptionValue(
-                    pass: Self.argument, option: "state", value: state, expected: "no table= beside it (a part is not a table)")
+                    pass: Self.argument, option: "state", value: state,
+                    expected: "no table= beside it (a part is not a table)")
             }
             try configuration.checkMergeable()
         }
@@ -123,7 +124,8 @@ public struct CalibratePass: Pass {
         // so no later pass quantizes them with a meaningless [0, 0] range.
         if let path = statePath {
             // The part keeps tensors with no batch too, so parts of one model always watch the same tensors.
-            let state = try CalibrationState(key: key, qdqcVersion: Self.tableWriterVersion, tensors: observers.states())
+            let state = try CalibrationState(
+                key: key, qdqcVersion: Self.tableWriterVersion, tensors: observers.states())
             try state.write(to: path)
             context.remark(
                 "calibrate: wrote calibration state \(path) (\(state.tensors.count) tensors, \(samples.count) samples)")
@@ -184,7 +186,8 @@ public struct CalibratePass: Pass {
         let table = try CalibrationTable.read(path: path)
         guard table.method == .minMax, table.options["averaging"] == .string(MinMaxAveraging.none.name) else {
             throw CalibrationError.table(
-                path: path, reason: "known-range needs a minmax table without averaging, this one is \(table.method.rawValue)")
+                path: path,
+                reason: "known-range needs a minmax table without averaging, this one is \(table.method.rawValue)")
         }
         guard table.modelSHA256 == modelSHA256 else {
             throw CalibrationError.table(path: path, reason: "made for another model (its sha256 differs)")

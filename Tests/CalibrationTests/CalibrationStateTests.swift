@@ -149,7 +149,7 @@ import Testing
         let all = Self.batches(count: 2, seed: 8)
         let good = String(
             decoding: try part(.percentile(PercentileOptions()), all, all: all).jsonData(path: "p"), as: UTF8.self)
-        let tampered = good.replacingOccurrences(of: "\"finite\" : 1024", with: "\"finite\" : 1025")
+        let tampered = good.replacingOccurrences(of: "\"batches\" : 2", with: "\"batches\" : 3")
         #expect(tampered != good)
         let cases: [(String, String)] = [
             (String(good.prefix(good.count / 2)), "not valid JSON"),

@@ -60,10 +60,10 @@ import Testing
         let model = folder.appendingPathComponent("model.onnx").path
         let scratch = try TemporaryDirectory(prefix: "qdqc-sharded-\(name)")
         defer { scratch.remove() }
-        let all = try Self.shards(of: folder.appendingPathComponent("calib"), count: 1, in: scratch)[0]
         let shardings = try [1, 2, 7].map {
             try Self.shards(of: folder.appendingPathComponent("calib"), count: $0, in: scratch)
         }
+        let all = shardings[0][0]
         var generator = SeededMutator(seed: 23)
         // The minmax table merged over each sharding: the known range of the entropy parts of that sharding.
         var knownRanges: [Int: String] = [:]

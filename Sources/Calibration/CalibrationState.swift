@@ -1,5 +1,4 @@
 import Foundation
-import OnnxIO
 
 /// A calibration run's mergeable state (a *part*): what every watched tensor's observer accumulated over some samples.
 ///
@@ -110,12 +109,7 @@ public struct CalibrationState: Equatable, Sendable {
 
     /// Reads the part at `path`: the format, version, checksum and every field are checked.
     public static func read(path: String) throws -> CalibrationState {
-        if let problem = RegularFile.problem(atPath: path) {
-            throw CalibrationError.table(path: path, reason: "cannot read: \(problem)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CalibrationError.table(path: path, reason: "cannot read the file")
-        }
+        let data = try CalibrationFile.contents(atPath: path)
         do {
             return try CalibrationStateCoding.decode(data)
         } catch let failure as CalibrationTableCoding.Failure {
@@ -127,11 +121,6 @@ public struct CalibrationState: Equatable, Sendable {
 
     /// Writes the part to `path` atomically (a temporary file renamed over it).
     public func write(to path: String) throws {
-        let data = try jsonData(path: path)
-        do {
-            try AtomicFile.write(data, to: path)
-        } catch let error as OnnxIOError {
-            throw CalibrationError.table(path: error.path, reason: error.message)
-        }
+        try CalibrationFile.write(try jsonData(path: path), to: path)
     }
 }

@@ -52,13 +52,10 @@ struct CalibrateCommand: ParsableCommand {
         try OutputDestination.check(outputPath)
         let loaded = try ModelFile.read(path: model)
         let manager = try PassManager(pipeline: try pipeline())
-        let modelPath = model
         let progress = ProgressRenderer(quiet: quiet)
         defer { progress.finish() }
-        let context = PassContext(
-            remark: { [quiet] message in
-                if !quiet { StandardError.write("remark: \(modelPath): \(message)\n") }
-            }, progress: progress.update, calibrationData: calibration.dataSource)
+        let context = PassContext.commandLine(
+            model: model, quiet: quiet, progress: progress, calibrationData: calibration.dataSource)
         do {
             _ = try manager.run(on: loaded, context: context)
         } catch CalibrationError.table(let path, let reason) {

@@ -78,13 +78,7 @@ public struct CalibrationTable: Equatable, Sendable {
 
     /// Reads the table at `path`.
     public static func read(path: String) throws -> CalibrationTable {
-        if let problem = RegularFile.problem(atPath: path) {
-            throw CalibrationError.table(path: path, reason: "cannot read: \(problem)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CalibrationError.table(path: path, reason: "cannot read the file")
-        }
-        return try CalibrationTable(jsonData: data, path: path)
+        try CalibrationTable(jsonData: try CalibrationFile.contents(atPath: path), path: path)
     }
 
     /// The table at `path` if it exists and matches `key`; nil if there is no file or it is for another run.
@@ -97,11 +91,6 @@ public struct CalibrationTable: Equatable, Sendable {
 
     /// Writes the table to `path` atomically: a temporary file in the same folder, renamed over `path`.
     public func write(to path: String) throws {
-        let data = try jsonData(path: path)
-        do {
-            try AtomicFile.write(data, to: path)
-        } catch let error as OnnxIOError {
-            throw CalibrationError.table(path: error.path, reason: error.message)
-        }
+        try CalibrationFile.write(try jsonData(path: path), to: path)
     }
 }

@@ -64,15 +64,7 @@ struct CalibrationTableCoding: Codable {
         try model.encode(table.modelSHA256, forKey: "sha256")
         try root.encode(table.method.rawValue, forKey: "method")
         var options = root.nestedContainer(keyedBy: FieldKey.self, forKey: "options")
-        for (name, value) in table.options {
-            let key = FieldKey(stringValue: name)
-            switch value {
-            case .bool(let flag): try options.encode(flag, forKey: key)
-            case .int(let number): try options.encode(number, forKey: key)
-            case .double(let number): try options.encodeFinite(number, forKey: key)
-            case .string(let text): try options.encode(text, forKey: key)
-            }
-        }
+        try Self.encode(table.options, into: &options)
         try root.encode(table.sampleCount, forKey: "sampleCount")
         try root.encode(table.qdqcVersion, forKey: "qdqcVersion")
         var tensors = root.nestedContainer(keyedBy: FieldKey.self, forKey: "tensors")
@@ -80,6 +72,30 @@ struct CalibrationTableCoding: Codable {
             var tensor = tensors.nestedContainer(keyedBy: FieldKey.self, forKey: FieldKey(stringValue: name))
             try Self.encode(calibration, into: &tensor)
         }
+    }
+
+    /// Writes options under their names, each with its JSON type.
+    static func encode(_ options: [String: OptionValue], into container: inout KeyedEncodingContainer<FieldKey>)
+        throws
+    {
+        for (name, value) in options {
+            let key = FieldKey(stringValue: name)
+            switch value {
+            case .bool(let flag): try container.encode(flag, forKey: key)
+            case .int(let number): try container.encode(number, forKey: key)
+            case .double(let number): try container.encodeFinite(number, forKey: key)
+            case .string(let text): try container.encode(text, forKey: key)
+            }
+        }
+    }
+
+    /// Writes the value counts.
+    static func encode(_ counts: ValueCounts, into container: inout KeyedEncodingContainer<FieldKey>) throws {
+        try container.encode(counts.batches, forKey: "batches")
+        try container.encode(counts.finite, forKey: "finite")
+        try container.encode(counts.nan, forKey: "nan")
+        try container.encode(counts.positiveInfinity, forKey: "positiveInfinity")
+        try container.encode(counts.negativeInfinity, forKey: "negativeInfinity")
     }
 
     private static func encode(_ calibration: TensorCalibration, into tensor: inout KeyedEncodingContainer<FieldKey>)
@@ -91,11 +107,7 @@ struct CalibrationTableCoding: Codable {
         try observed.encodeFinite(calibration.observed.min, forKey: "min")
         try observed.encodeFinite(calibration.observed.max, forKey: "max")
         var counts = tensor.nestedContainer(keyedBy: FieldKey.self, forKey: "counts")
-        try counts.encode(calibration.counts.batches, forKey: "batches")
-        try counts.encode(calibration.counts.finite, forKey: "finite")
-        try counts.encode(calibration.counts.nan, forKey: "nan")
-        try counts.encode(calibration.counts.positiveInfinity, forKey: "positiveInfinity")
-        try counts.encode(calibration.counts.negativeInfinity, forKey: "negativeInfinity")
+        try encode(calibration.counts, into: &counts)
         if let summary = calibration.histogram {
             var histogram = tensor.nestedContainer(keyedBy: FieldKey.self, forKey: "histogram")
             try histogram.encode(summary.grid.rawValue, forKey: "grid")
@@ -132,9 +144,7 @@ struct CalibrationTableCoding: Codable {
         }
         let model = try root.object("model")
         try model.onlyKeys(["sha256"])
-        let hash = try model.string("sha256")
-        guard hash.count == 64, hash.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
-        else { throw Failure(message: "model.sha256: expected 64 lowercase hex digits") }
+        let hash = try Self.digest(model, "sha256")
         let methodName = try root.string("method")
         guard let method = CalibrationMethod(rawValue: methodName) else {
             throw Failure(message: "method: unknown calibration method \"\(methodName)\"")
@@ -146,9 +156,17 @@ struct CalibrationTableCoding: Codable {
             tensors: try Self.decodeTensors(try root.object("tensors")))
     }
 
+    /// Member `name` as a SHA-256 digest: 64 lowercase hex digits.
+    static func digest(_ reader: FieldReader, _ name: String) throws -> String {
+        let hash = try reader.string(name)
+        guard hash.count == 64, hash.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+        else { throw Failure(message: "\(reader.path(name)): expected 64 lowercase hex digits") }
+        return hash
+    }
+
     /// Options keep the JSON type of their value; a number reads as `.int` when it is integral,
     /// which `OptionValue`'s equality treats as equal to the same `.double`.
-    private static func decodeOptions(_ reader: FieldReader) throws -> [String: OptionValue] {
+    static func decodeOptions(_ reader: FieldReader) throws -> [String: OptionValue] {
         var options: [String: OptionValue] = [:]
         for name in reader.names {
             if let flag = reader.decodeIfPossible(Bool.self, name) {
@@ -196,7 +214,7 @@ struct CalibrationTableCoding: Codable {
         return calibration
     }
 
-    private static func decodeCounts(_ reader: FieldReader) throws -> ValueCounts {
+    static func decodeCounts(_ reader: FieldReader) throws -> ValueCounts {
         try reader.onlyKeys(["batches", "finite", "nan", "positiveInfinity", "negativeInfinity"])
         return ValueCounts(
             batches: try reader.integer("batches", minimum: 0), finite: try reader.integer("finite", minimum: 0),
@@ -221,7 +239,7 @@ struct CalibrationTableCoding: Codable {
 extension KeyedEncodingContainer where Key == FieldKey {
     /// Encodes `value`, refusing NaN and infinities (JSON has none) with the member's full path;
     /// JSONEncoder's own refusal names only the last key.
-    fileprivate mutating func encodeFinite<Number: BinaryFloatingPoint & Encodable>(
+    mutating func encodeFinite<Number: BinaryFloatingPoint & Encodable>(
         _ value: Number, forKey key: FieldKey
     ) throws {
         guard value.isFinite else { throw notFinite(FieldKey.text(codingPath + [key])) }
@@ -229,7 +247,7 @@ extension KeyedEncodingContainer where Key == FieldKey {
     }
 
     /// Encodes `values`, refusing NaN and infinities with the path of the first one.
-    fileprivate mutating func encodeFinite(_ values: [Float], forKey key: FieldKey) throws {
+    mutating func encodeFinite(_ values: [Float], forKey key: FieldKey) throws {
         if let index = values.firstIndex(where: { !$0.isFinite }) {
             throw notFinite(FieldKey.text(codingPath + [key]) + "[\(index)]")
         }

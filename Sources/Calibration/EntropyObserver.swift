@@ -1,5 +1,5 @@
 /// The entropy method: the clipping threshold whose quantized histogram is closest, in KL divergence, to the original.
-public struct EntropyObserver: Observer {
+public struct EntropyObserver: MergeableObserver {
     /// The settings.
     public let options: EntropyOptions
     private var extremes = RunningExtremes()
@@ -7,6 +7,8 @@ public struct EntropyObserver: Observer {
     private var streaming: StreamingHistogram?
     /// The histogram with the `knownRange` grid.
     private var knownRange: FixedRangeHistogram?
+    /// The magnitude the known-range histogram spans.
+    private var knownAbsMax: Float?
 
     /// Creates an observer; with the `knownRange` grid, `knownAbsMax` (the largest finite
     /// magnitude the tensor will have, from an earlier min/max pass) is required.
@@ -22,10 +24,34 @@ public struct EntropyObserver: Observer {
                     method: CalibrationMethod.entropy.rawValue, option: "grid", value: options.grid.rawValue,
                     expected: "a known finite magnitude for the tensor (run a min/max pass first)")
             }
+            self.knownAbsMax = magnitude
             let magnitudes = options.variant == .tensorRT
             knownRange = try FixedRangeHistogram(
                 lower: magnitudes ? 0 : -magnitude, upper: magnitude, bins: options.bins, countsMagnitudes: magnitudes)
         }
+    }
+
+    /// An observer that continues from saved state, whose histogram must fit `options`.
+    init(options: EntropyOptions, state: TensorCalibrationState) throws {
+        try self.init(options: options, knownAbsMax: state.knownAbsMax)
+        extremes = state.extremes
+        switch (streaming, state.streaming, knownRange, state.knownRange) {
+        case (let mine?, let saved?, nil, nil) where mine.binsPerSide == saved.binsPerSide:
+            streaming = saved
+        case (nil, nil, let mine?, let saved?)
+        where mine.edges == saved.edges && mine.countsMagnitudes == saved.countsMagnitudes:
+            knownRange = saved
+        default:
+            throw CalibrationError.badBatch(
+                reason: "the saved histogram does not fit the grid \(options.grid.rawValue)")
+        }
+    }
+
+    /// The extremes, the histogram and the known magnitude.
+    var state: TensorCalibrationState {
+        TensorCalibrationState(
+            extremes: extremes, streaming: streaming, knownRange: knownRange,
+            knownAbsMax: knownRange == nil ? nil : knownAbsMax)
     }
 
     /// Adds one batch.

@@ -71,6 +71,18 @@ struct FieldReader {
         }
     }
 
+    /// Member `name` decoded as `type` through its own `init(from:)`, whose `Failure`s pass through unchanged.
+    func nested<Value: Decodable>(_ name: String, as type: Value.Type) throws -> Value {
+        let key = try key(name)
+        do {
+            return try container.decode(type, forKey: key)
+        } catch let failure as CalibrationTableCoding.Failure {
+            throw failure
+        } catch {
+            throw mismatch(name, "an object")
+        }
+    }
+
     /// Member `name` as a string.
     func string(_ name: String) throws -> String {
         try decode(String.self, name, expected: "a string")
@@ -91,6 +103,21 @@ struct FieldReader {
     /// Member `name` as a finite float32.
     func float(_ name: String) throws -> Float {
         try decode(Float.self, name, expected: "a finite float32 number")
+    }
+
+    /// Member `name` as a non-negative 64-bit counter.
+    func counter(_ name: String) throws -> UInt64 {
+        try decode(UInt64.self, name, expected: "an integer >= 0")
+    }
+
+    /// Member `name` as an array of non-negative 64-bit counters.
+    func counters(_ name: String) throws -> [UInt64] {
+        try decode([UInt64].self, name, expected: "an array of integers >= 0")
+    }
+
+    /// Member `name` as a boolean.
+    func bool(_ name: String) throws -> Bool {
+        try decode(Bool.self, name, expected: "true or false")
     }
 
     /// Member `name` as an array of finite float32 numbers.

@@ -34,6 +34,27 @@ public struct FixedRangeHistogram: Equatable, Sendable {
         self.counts = Array(repeating: 0, count: bins)
     }
 
+    /// Sets the counts from saved calibration state; throws when there are not `bins` of them.
+    mutating func restore(counts: [UInt64], outOfRange: UInt64) throws {
+        guard counts.count == bins else {
+            throw CalibrationError.badBatch(reason: "\(counts.count) histogram counts for \(bins) bins")
+        }
+        self.counts = counts
+        self.outOfRange = outOfRange
+    }
+
+    /// Adds the counts of another histogram over the same edges; throws when the edges differ.
+    mutating func merge(_ other: FixedRangeHistogram) throws {
+        guard other.edges == edges, other.countsMagnitudes == countsMagnitudes else {
+            throw CalibrationError.badBatch(
+                reason: "known-range histograms over different ranges ([\(edges.first ?? 0), \(edges.last ?? 0)] "
+                    + "and [\(other.edges.first ?? 0), \(other.edges.last ?? 0)]): the parts were made with "
+                    + "different known ranges")
+        }
+        for index in counts.indices { counts[index] &+= other.counts[index] }
+        outOfRange &+= other.outOfRange
+    }
+
     /// numpy's float32 `linspace(first, last, bins + 1)`: each product and sum rounded to float32.
     ///
     /// A range wider than `Float.greatestFiniteMagnitude` (`[-3.4e38, 3.4e38]`) overflows the float32

@@ -11,6 +11,18 @@ struct HistogramObservation {
         histogram = try StreamingHistogram(binsPerSide: binsPerSide)
     }
 
+    /// An observation restored from saved state (which must hold a streaming histogram).
+    init(state: TensorCalibrationState) throws {
+        guard let histogram = state.streaming else {
+            throw CalibrationError.badBatch(reason: "the saved state has no streaming histogram")
+        }
+        extremes = state.extremes
+        self.histogram = histogram
+    }
+
+    /// The extremes and the histogram, as saved state.
+    var state: TensorCalibrationState { TensorCalibrationState(extremes: extremes, streaming: histogram) }
+
     /// Adds one batch, after checking that `shape` describes it.
     mutating func add(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
         try ObservationShape.validate(shape, count: values.count)

@@ -1,5 +1,5 @@
 /// The MSE method: the clipping range that minimizes the quantization mean squared error for a scheme.
-public struct MSEObserver: Observer {
+public struct MSEObserver: MergeableObserver {
     /// The settings.
     public let options: MSEOptions
     private var observation: HistogramObservation
@@ -13,6 +13,15 @@ public struct MSEObserver: Observer {
 
     /// The histogram; public so tests and reports can see its size.
     public var histogram: StreamingHistogram { observation.histogram }
+
+    /// An observer that continues from saved state.
+    init(options: MSEOptions, state: TensorCalibrationState) throws {
+        try self.init(options: options)
+        observation = try HistogramObservation(state: state)
+    }
+
+    /// The extremes and the histogram.
+    var state: TensorCalibrationState { observation.state }
 
     /// Adds one batch.
     public mutating func observe(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {

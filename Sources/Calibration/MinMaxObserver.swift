@@ -1,5 +1,5 @@
 /// The min/max method: finite extremes over all batches, or their average over batches.
-public struct MinMaxObserver: Observer {
+public struct MinMaxObserver: MergeableObserver {
     /// The settings.
     public let options: MinMaxOptions
     private var extremes = RunningExtremes()
@@ -14,6 +14,17 @@ public struct MinMaxObserver: Observer {
         try options.validate()
         self.options = options
     }
+
+    /// An observer that continues from saved state; only `averaging=none` can be saved (see `state`).
+    init(options: MinMaxOptions, state: TensorCalibrationState) throws {
+        try self.init(options: options)
+        extremes = state.extremes
+    }
+
+    /// The extremes and counts. Averaged ranges are not part of it: an exponential average depends on the
+    /// batch order by definition, and a mean's floating-point sum on its order of summation, so
+    /// `ObserverConfiguration.checkMergeable()` refuses both before a run.
+    var state: TensorCalibrationState { TensorCalibrationState(extremes: extremes) }
 
     /// Adds one batch.
     public mutating func observe(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {

@@ -11,3 +11,9 @@ public protocol Observer {
     /// How many numbers (counters, extremes, accumulators) the observer keeps; independent of the batch count.
     var storedNumberCount: Int { get }
 }
+
+/// An observer whose accumulated values can be saved as a `TensorCalibrationState` and merged with other runs'.
+protocol MergeableObserver: Observer {
+    /// What the observer has accumulated so far.
+    var state: TensorCalibrationState { get }
+}

@@ -29,6 +29,34 @@ public enum ObserverConfiguration: Equatable, Sendable {
         }
     }
 
+    /// An observer that continues from `state` (saved by an observer of this configuration, perhaps merged).
+    func makeObserver(state: TensorCalibrationState) throws -> any Observer {
+        switch self {
+        case .minMax(let options): return try MinMaxObserver(options: options, state: state)
+        case .percentile(let options): return try PercentileObserver(options: options, state: state)
+        case .entropy(let options): return try EntropyObserver(options: options, state: state)
+        case .mse(let options): return try MSEObserver(options: options, state: state)
+        }
+    }
+
+    /// Throws unless this configuration's observers can save a state that merges exactly
+    /// (`TensorCalibrationState`): every method but min/max with averaging, whose result depends on
+    /// the order of the batches (exponential) or of a floating-point sum (mean).
+    public func checkMergeable() throws {
+        if case .minMax(let options) = self, options.averaging != MinMaxAveraging.none {
+            throw CalibrationError.invalidOption(
+                method: method.rawValue, option: "averaging", value: options.averaging.name,
+                expected: "none for a mergeable calibration state (an average over batches depends on their order)")
+        }
+    }
+
+    /// The configuration a table or state file names: its method and options (a random seed is not a method option).
+    public init(key: CalibrationRunKey) throws {
+        var options = key.options
+        options["random-seed"] = nil
+        try self.init(method: key.method.rawValue, options: options.mapValues(\.description))
+    }
+
     /// Whether observers need each tensor's magnitude before the first batch (entropy on a known range).
     public var needsKnownRange: Bool {
         if case .entropy(let options) = self { return options.grid == .knownRange }

@@ -85,6 +85,31 @@ public final class ObserverSet {
         return results
     }
 
+    /// Every watched tensor's saved state, to merge with other runs' (`CalibrationState`).
+    ///
+    /// Throws for a configuration that cannot be merged exactly, for a tensor still awaiting its known range,
+    /// and for per-channel observers, whose statistics no calibration state holds.
+    public func states() throws -> [String: TensorCalibrationState] {
+        try configuration.checkMergeable()
+        if let tensor = awaitingKnownRange.min() {
+            throw CalibrationError.tensor(
+                name: tensor,
+                reason: "the \(configuration.method.rawValue) grid needs the tensor's range from a first min/max pass")
+        }
+        if let tensor = channelObservers.keys.min() {
+            throw CalibrationError.tensor(
+                name: tensor, reason: "per-channel statistics are not part of a calibration state")
+        }
+        var states: [String: TensorCalibrationState] = [:]
+        for (tensor, observer) in rangeObservers {
+            guard let mergeable = observer as? any MergeableObserver else {
+                throw CalibrationError.tensor(name: tensor, reason: "its observer cannot save a calibration state")
+            }
+            states[tensor] = mergeable.state
+        }
+        return states
+    }
+
     /// The numbers all observers keep together; independent of the number of batches.
     public var storedNumberCount: Int {
         rangeObservers.values.reduce(0) { $0 + $1.storedNumberCount }

@@ -1,5 +1,5 @@
 /// The percentile method: a percentile of the values (or of their magnitudes) from a streaming histogram.
-public struct PercentileObserver: Observer {
+public struct PercentileObserver: MergeableObserver {
     /// The settings.
     public let options: PercentileOptions
     private var observation: HistogramObservation
@@ -13,6 +13,15 @@ public struct PercentileObserver: Observer {
 
     /// The histogram; public so tests and reports can see its size.
     public var histogram: StreamingHistogram { observation.histogram }
+
+    /// An observer that continues from saved state.
+    init(options: PercentileOptions, state: TensorCalibrationState) throws {
+        try self.init(options: options)
+        observation = try HistogramObservation(state: state)
+    }
+
+    /// The extremes and the histogram.
+    var state: TensorCalibrationState { observation.state }
 
     /// Adds one batch.
     public mutating func observe(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {

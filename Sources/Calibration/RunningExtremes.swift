@@ -7,6 +7,23 @@ struct RunningExtremes: Equatable {
     /// The largest finite value so far; -Inf when there is none.
     private(set) var maximum = -Float.infinity
 
+    /// Empty extremes: no value seen.
+    init() {}
+
+    /// Extremes restored from saved calibration state; `minimum`/`maximum` are ±Inf when `counts.finite` is 0.
+    init(counts: ValueCounts, minimum: Float, maximum: Float) {
+        self.counts = counts
+        self.minimum = minimum
+        self.maximum = maximum
+    }
+
+    /// Folds in the extremes of other batches: the same as having added their scans here, in any order.
+    mutating func merge(_ other: RunningExtremes) {
+        counts.add(other.counts)
+        minimum = min(minimum, other.minimum)
+        maximum = max(maximum, other.maximum)
+    }
+
     /// Adds one batch's scan.
     mutating func add(_ scan: BatchScan) {
         counts.add(scan.counts)

@@ -40,6 +40,66 @@ public struct StreamingHistogram: Equatable, Sendable {
         negative = Array(repeating: 0, count: binsPerSide)
     }
 
+    /// A histogram restored from saved calibration state: `positive` and `negative` may omit trailing empty bins.
+    ///
+    /// Throws with the reason when the parts do not describe a histogram this type could have built.
+    init(binsPerSide: Int, widthExponent: Int?, positive: [UInt64], negative: [UInt64], zeros: UInt64) throws {
+        try self.init(binsPerSide: binsPerSide)
+        guard positive.count <= binsPerSide, negative.count <= binsPerSide else {
+            throw CalibrationError.badBatch(
+                reason: "more histogram bins than the \(binsPerSide) per side of its options")
+        }
+        guard zeros <= positive.first ?? 0 else {
+            throw CalibrationError.badBatch(reason: "more exact zeros than values in the first positive bin")
+        }
+        if widthExponent == nil,
+            positive.dropFirst().contains(where: { $0 != 0 }) || negative.contains(where: { $0 != 0 })
+        {
+            throw CalibrationError.badBatch(reason: "non-zero values in a histogram without a bin width")
+        }
+        if let widthExponent, !(-1100...1100).contains(widthExponent) {
+            throw CalibrationError.badBatch(reason: "histogram width exponent \(widthExponent) is out of range")
+        }
+        self.widthExponent = widthExponent
+        self.positive.replaceSubrange(0..<positive.count, with: positive)
+        self.negative.replaceSubrange(0..<negative.count, with: negative)
+        self.zeros = zeros
+    }
+
+    /// Adds the counts of another histogram with the same bins per side.
+    ///
+    /// Both are first brought to the wider of the two power-of-two widths by merging adjacent bins, which
+    /// is exact (see the type's note), so the sum is the histogram of all the values of both, whichever
+    /// came first: merging is commutative and associative.
+    mutating func merge(_ other: StreamingHistogram) {
+        guard let theirs = other.widthExponent else {
+            positive[0] &+= other.positive[0]
+            zeros &+= other.zeros
+            return
+        }
+        var other = other
+        let width = max(widthExponent ?? theirs, theirs)
+        widen(to: width)
+        other.widen(to: width)
+        for index in 0..<binsPerSide {
+            positive[index] &+= other.positive[index]
+            negative[index] &+= other.negative[index]
+        }
+        zeros &+= other.zeros
+    }
+
+    /// Merges bins until the width exponent is `exponent` (never narrows); a histogram of zeros only just takes it.
+    private mutating func widen(to exponent: Int) {
+        guard let current = widthExponent else {
+            widthExponent = exponent
+            return
+        }
+        guard exponent > current else { return }
+        positive = Self.merge(positive, shift: exponent - current)
+        negative = Self.merge(negative, shift: exponent - current)
+        widthExponent = exponent
+    }
+
     /// The bin width `2^e`; 0 while only zeros were seen.
     public var binWidth: Double { widthExponent.map(Self.powerOfTwo) ?? 0 }
 
@@ -107,10 +167,7 @@ public struct StreamingHistogram: Equatable, Sendable {
             return
         }
         guard needed > current else { return }
-        let shift = needed - current
-        positive = Self.merge(positive, shift: shift)
-        negative = Self.merge(negative, shift: shift)
-        widthExponent = needed
+        widen(to: needed)
     }
 
     /// Bins of width `2^(e+shift)` from bins of width `2^e`: old bin `i` goes to `i >> shift`.

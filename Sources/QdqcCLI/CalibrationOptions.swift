@@ -31,7 +31,8 @@ struct CalibrationOptions: ParsableArguments {
         name: .customLong("calib-table"),
         help: ArgumentHelp(
             "Reuse this calibration table when it matches the model, method, options and sample count; "
-                + "otherwise calibrate and write it.",
+                + "otherwise calibrate and write it. Without --calib-data: use it as is (e.g. from calib-merge); "
+                + "it must match the model, method and options.",
             valueName: "file"))
     var table: String?
 
@@ -59,9 +60,6 @@ struct CalibrationOptions: ParsableArguments {
     mutating func validate() throws {
         if random, data != nil { throw ValidationError("--calib-data and --calib-random exclude each other") }
         if seed != nil, !random { throw ValidationError("--calib-seed needs --calib-random") }
-        if table != nil, data == nil, !random {
-            throw ValidationError("--calib-table needs the samples it is made from: --calib-data or --calib-random")
-        }
         if let samples, samples < 1 { throw ValidationError("--calib-samples must be at least 1") }
         if let percentile, !(percentile > 0 && percentile <= 100) {
             throw ValidationError("--calib-percentile must be in (0, 100]")
@@ -85,6 +83,8 @@ struct CalibrationOptions: ParsableArguments {
     /// Sets the method flags as options of the pipeline's `calibrate` passes (options written in the pipeline win).
     func apply(to pipeline: inout Pipeline) throws {
         var settings: [(String, String)] = []
+        // Without samples the table cannot be remade: the pass uses it as is (a table from `qdqc calib-merge`).
+        if let table, data == nil, !random { settings.append(("table", table)) }
         if let method { settings.append(("method", method)) }
         if let percentile { settings.append(("percentile", String(percentile))) }
         for option in methodOptions {
@@ -94,7 +94,8 @@ struct CalibrationOptions: ParsableArguments {
         guard !settings.isEmpty else { return }
         guard pipeline.contains(pass: CalibratePass.argument) else {
             throw ValidationError(
-                "--calib-method, --calib-percentile and --calib-option need a calibrate pass in the pipeline")
+                "--calib-method, --calib-percentile, --calib-option and --calib-table without --calib-data "
+                    + "need a calibrate pass in the pipeline")
         }
         for (key, value) in settings { pipeline.setOption(key, to: value, forPass: CalibratePass.argument) }
     }

@@ -114,10 +114,8 @@ struct ConvertCommand: ParsableCommand {
         let modelPath = model
         let progress = ProgressRenderer(quiet: quiet)
         defer { progress.finish() }
-        let context = PassContext(
-            remark: { [quiet] message in
-                if !quiet { StandardError.write("remark: \(modelPath): \(message)\n") }
-            }, progress: progress.update, calibrationData: calibration.dataSource)
+        let context = PassContext.commandLine(
+            model: model, quiet: quiet, progress: progress, calibrationData: calibration.dataSource)
         try calibrationCache.load(into: context.session)
         let report: PipelineReport
         do {

@@ -19,8 +19,8 @@ public struct QdqcCommand: ParsableCommand {
             """,
         version: QdqcVersion.current,
         subcommands: [
-            ConvertCommand.self, RunCommand.self, CompareCommand.self, PrintCommand.self, ListPassesCommand.self,
-            ListTargetsCommand.self,
+            ConvertCommand.self, CalibrateCommand.self, CalibMergeCommand.self, RunCommand.self, CompareCommand.self,
+            PrintCommand.self, ListPassesCommand.self, ListTargetsCommand.self,
         ],
         defaultSubcommand: ConvertCommand.self)
 

@@ -75,7 +75,7 @@ import Testing
             (["--passes", "calibrate", "--calib-data", calib, "--calib-option", "bins"], "NAME=VALUE"),
             (["--passes", "calibrate", "--calib-data", calib, "--calib-option", "bins=64"], "bins"),
             (["--passes", "calibrate", "--calib-data", calib, "--calib-method", "kl"], "kl"),
-            (["--passes", "calibrate", "--calib-table", "t.json"], "--calib-table needs"),
+            (["--passes", "calibrate", "--calib-table", "t.json"], "t.json: cannot read"),
         ] {
             let result = try Qdqc.run([model, "-o", output] + arguments)
             #expect(!result.succeeded, "\(arguments)")

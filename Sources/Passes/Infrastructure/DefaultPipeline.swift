@@ -7,6 +7,13 @@ public enum DefaultPipeline {
     public static let text =
         "infer-shapes,fold-constants,fold-batchnorm,eliminate-identity,fuse-layernorm,eliminate-dead-code,upgrade-opset,calibrate,insert-qdq,cleanup-qdq"
 
+    /// The default pipeline up to and including its `calibrate` pass: what `qdqc calibrate` runs, so that a
+    /// part's model hash is the one a later default conversion computes.
+    public static var calibrationText: String {
+        let passes = text.split(separator: ",")
+        return passes.prefix { $0 != "calibrate" }.joined(separator: ",") + ",calibrate"
+    }
+
     /// The dynamic-activation pipeline (`--activation-scales dynamic-*`, `passes/pipelines/dynamic.pipeline`):
     /// the same preparation, per-channel int8 weights by `quantize-weights`, then `dynamic-qdq`; no calibration.
     public static let dynamicText =

@@ -29,8 +29,16 @@ public struct CalibratePass: Pass {
             name: "table", valueSyntax: "<file.json>", defaultValue: "",
             summary: "Reuse this calibration table when it matches the run, else write it "
                 + "(schemas/calibration-table.schema.json); insert-qdq{table=...} reads it.")
+        let stateOption = PassOption(
+            name: "state", valueSyntax: "<file.json>", defaultValue: "",
+            summary: "Write this run's mergeable calibration state (a part for qdqc calib-merge; "
+                + "schemas/calibration-state.schema.json) instead of a table.")
+        let knownRangeOption = PassOption(
+            name: "known-range", valueSyntax: "<table.json>", defaultValue: "",
+            summary: "Entropy with grid=known-range: take each tensor's magnitude from this min/max table "
+                + "(merged over all shards) instead of a first pass.")
         let methodOptions = Set(CalibrationMethod.allCases.flatMap { ObserverConfiguration.optionNames(for: $0) })
-        return [methodOption, tableOption]
+        return [methodOption, tableOption, stateOption, knownRangeOption]
             + methodOptions.sorted().map { name in
                 let methods = CalibrationMethod.allCases.filter {
                     ObserverConfiguration.optionNames(for: $0).contains(name)
@@ -46,6 +54,10 @@ public struct CalibratePass: Pass {
     public let configuration: ObserverConfiguration
     /// The table to reuse or write; nil falls back to the calibration data's `tablePath`.
     public let tablePath: String?
+    /// Where to write the run's mergeable state (`CalibrationState`); nil writes none.
+    public let statePath: String?
+    /// The min/max table that gives entropy's known-range grid its magnitudes; nil runs a first pass.
+    public let knownRangePath: String?
 
     /// Creates the pass; an option the chosen method does not take is an error.
     public init(options: [String: String]) throws {
@@ -53,21 +65,41 @@ public struct CalibratePass: Pass {
         let method = try reader.choice("method", in: CalibrationMethod.allCases.map(\.rawValue))
         var methodOptions = options
         methodOptions["method"] = nil
-        methodOptions["table"] = nil
+        for name in ["table", "state", "known-range"] { methodOptions[name] = nil }
         let table = try reader.string("table")
         tablePath = table.isEmpty ? nil : table
+        let state = try reader.string("state")
+        statePath = state.isEmpty ? nil : state
+        let knownRange = try reader.string("known-range")
+        knownRangePath = knownRange.isEmpty ? nil : knownRange
         configuration = try ObserverConfiguration(method: method, options: methodOptions)
+        if statePath != nil {
+            guard tablePath == nil else {
+                throw PassError.invalidOptionValue(
+                    pass: Self.argument, option: "state", value: state,
+                    expected: "no table= beside it (a part is not a table)")
+            }
+            try configuration.checkMergeable()
+        }
+        if knownRangePath != nil, !configuration.needsKnownRange {
+            throw PassError.invalidOptionValue(
+                pass: Self.argument, option: "known-range", value: knownRange,
+                expected: "only with method=entropy and grid=known-range")
+        }
     }
 
     /// Calibrates (or reuses a matching table) and stores the table in the session.
     public func run(on model: Model, context: PassContext) throws -> PassResult {
         guard let source = context.calibrationData else {
-            throw CalibrationRunError.noCalibrationData(pass: Self.argument)
+            guard statePath == nil, let path = tablePath else {
+                throw CalibrationRunError.noCalibrationData(pass: Self.argument)
+            }
+            return try useTableWithoutSamples(at: path, model: model, context: context)
         }
         let watched = Self.activations(of: model.graph)
         let samples = try CalibrationSamples(model: model, source: source)
         let key = try runKey(model: model, source: source, sampleCount: samples.count)
-        let tablePath = self.tablePath ?? source.tablePath
+        let tablePath = statePath == nil ? self.tablePath ?? source.tablePath : nil
         if let path = tablePath, let table = try reusableTable(at: path, key: key, context: context) {
             context.session.calibrationTable = table
             context.remark(
@@ -76,7 +108,11 @@ public struct CalibratePass: Pass {
             return PassResult(changed: false, statistics: ["reused-table": 1, "tensors": table.tensors.count])
         }
         let observers = try ObserverSet(configuration: configuration)
-        for tensor in watched { try observers.watch(tensor) }
+        let magnitudes = try knownMagnitudes(modelSHA256: key.modelSHA256)
+        for tensor in watched {
+            // A tensor the min/max run never saw (or never finitely) gets magnitude 0, as after a first pass.
+            try observers.watch(tensor, knownAbsMax: magnitudes.map { $0[tensor] ?? 0 })
+        }
         if samples.isRandom {
             context.remark(
                 "\(Self.argument): calibrating on \(samples.count) random samples (--calib-random); "
@@ -86,6 +122,14 @@ public struct CalibratePass: Pass {
         try runner.observe(model: model, observers: observers)
         // Tensors that never reached an observer (not floating point at run time) get no entry,
         // so no later pass quantizes them with a meaningless [0, 0] range.
+        if let path = statePath {
+            // The part keeps tensors with no batch too, so parts of one model always watch the same tensors.
+            let state = try CalibrationState(
+                key: key, qdqcVersion: Self.tableWriterVersion, tensors: observers.states())
+            try state.write(to: path)
+            context.remark(
+                "calibrate: wrote calibration state \(path) (\(state.tensors.count) tensors, \(samples.count) samples)")
+        }
         let results = try observers.results().filter { $0.value.counts.batches > 0 }
         let withoutFinite = results.filter { !$0.value.hasFiniteValues }.keys.sorted()
         if let first = withoutFinite.first {
@@ -125,14 +169,51 @@ public struct CalibratePass: Pass {
     }
 
     /// The key a table must have to be reused: model bytes, method, options, sample count (and the random seed).
-    private func runKey(model: Model, source: CalibrationDataSource, sampleCount: Int) throws -> CalibrationRunKey {
+    private func runKey(model: Model, source: CalibrationDataSource?, sampleCount: Int) throws -> CalibrationRunKey {
         let digest = SHA256Digest.hex(of: try ModelWriter.serialize(model))
         var key = CalibrationRunKey(modelSHA256: digest, configuration: configuration, sampleCount: sampleCount)
-        if case .random(let seed, _) = source.origin {
+        if case .random(let seed, _)? = source?.origin {
             // Random samples are not the user's data: a table from them must not pass for one from a dataset.
             key.options["random-seed"] = .string(String(seed))
         }
         return key
+    }
+
+    /// Each tensor's largest finite magnitude from the `known-range` table, which must be a min/max table
+    /// (without averaging) of this model; nil without the option.
+    private func knownMagnitudes(modelSHA256: String) throws -> [String: Float]? {
+        guard let path = knownRangePath else { return nil }
+        let table = try CalibrationTable.read(path: path)
+        guard table.method == .minMax, table.options["averaging"] == .string(MinMaxAveraging.none.name) else {
+            throw CalibrationError.table(
+                path: path,
+                reason: "known-range needs a minmax table without averaging, this one is \(table.method.rawValue)")
+        }
+        guard table.modelSHA256 == modelSHA256 else {
+            throw CalibrationError.table(path: path, reason: "made for another model (its sha256 differs)")
+        }
+        return table.tensors.mapValues { $0.observed.absMax }
+    }
+
+    /// Without samples, `table=` names a table to use as is: it must be for this model, method and options
+    /// (any sample count: a table merged from shards is one), since nothing could replace it.
+    private func useTableWithoutSamples(at path: String, model: Model, context: PassContext) throws -> PassResult {
+        let table = try CalibrationTable.read(path: path)
+        var key = try runKey(model: model, source: nil, sampleCount: table.sampleCount)
+        key.options["random-seed"] = table.options["random-seed"]
+        guard table.matches(key) else {
+            let reason =
+                table.modelSHA256 != key.modelSHA256
+                ? "made for another model (or another preparation of it: its sha256 differs)"
+                : "made with method \(table.method.rawValue) and other options than this run's"
+            throw CalibrationError.table(
+                path: path, reason: "\(reason); without --calib-data it cannot be made again")
+        }
+        context.session.calibrationTable = table
+        context.remark(
+            "calibrate: using calibration table \(path) (\(table.method.rawValue), \(table.sampleCount) samples, "
+                + "\(table.tensors.count) tensors); no calibration data was given")
+        return PassResult(changed: false, statistics: ["reused-table": 1, "tensors": table.tensors.count])
     }
 
     /// The table at `path` when it was made by this run (same model bytes, so the same tensors); nil otherwise.

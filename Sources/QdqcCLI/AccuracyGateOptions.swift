@@ -75,7 +75,9 @@ struct AccuracyGateOptions: ParsableArguments {
     }
 
     mutating func validate() throws {
-        if maxWideFraction != nil, !mixedPrecision { throw ValidationError("--max-wide-fraction needs --mixed-precision") }
+        if maxWideFraction != nil, !mixedPrecision {
+            throw ValidationError("--max-wide-fraction needs --mixed-precision")
+        }
         if let problem = settings.problem { throw ValidationError(problem) }
         if maxPerplexityIncrease != nil, perplexity.tokens == nil {
             throw ValidationError("--max-perplexity-increase needs --perplexity INPUT (the token-id input)")

@@ -22,7 +22,8 @@ struct QDQGroup {
             guard let output = node.outputs.first ?? nil, let input = node.inputs.first ?? nil else { continue }
             let source: Value
             let isWeight: Bool
-            if let quantize = input.producer, TensorMatcher.isQuantize(quantize), let before = quantize.inputs.first ?? nil
+            if let quantize = input.producer, TensorMatcher.isQuantize(quantize),
+                let before = quantize.inputs.first ?? nil
             {
                 (source, isWeight) = (before, false)
             } else if input.isConstant {
@@ -35,7 +36,8 @@ struct QDQGroup {
             } else {
                 index[ObjectIdentifier(source)] = groups.count
                 groups.append(
-                    QDQGroup(source: source, isWeight: isWeight, nodes: [node], tensor: names[output.name] ?? source.name))
+                    QDQGroup(
+                        source: source, isWeight: isWeight, nodes: [node], tensor: names[output.name] ?? source.name))
             }
         }
         return groups

@@ -65,8 +65,14 @@ public struct SensitivityAnalysis {
     /// The number of tensors measured (those whose change reaches a graph output).
     public var tensorCount: Int { suffixes.compactMap { $0 }.count }
 
-    /// Runs samples `indices` of `runner` and returns every tensor's sensitivity, most sensitive first.
-    public func analyze(runner: CalibrationRunner, indices: Range<Int>, data: String) throws -> SensitivityReport {
+    /// The float model's names of the tensors measured, in graph order.
+    public var tensorNames: [String] { zip(switchable.sites, suffixes).filter { $0.1 != nil }.map(\.0.tensor) }
+
+    /// Runs samples `indices` of `runner` and returns the sensitivity of every tensor (of those in `only`, when
+    /// given), most sensitive first.
+    public func analyze(runner: CalibrationRunner, indices: Range<Int>, data: String, only: Set<String>? = nil)
+        throws -> SensitivityReport
+    {
         guard !indices.isEmpty else { throw CompareError.noSamples(source: data) }
         let start = Date()
         let sites = switchable.sites
@@ -78,7 +84,7 @@ public struct SensitivityAnalysis {
         var floatAloneSums = [[ErrorAccumulator]](repeating: [], count: sites.count)
         var ownNoise = [ErrorAccumulator](repeating: ErrorAccumulator(), count: sites.count)
         var skipped = switchable.skipped
-        var active = suffixes.map { $0 != nil }
+        var active = zip(sites, suffixes).map { site, suffix in suffix != nil && only?.contains(site.tensor) != false }
         for (index, site) in sites.enumerated() where suffixes[index] == nil {
             skipped.append(.init(tensor: site.tensor, reason: "reaches no graph output"))
         }
@@ -169,7 +175,9 @@ public struct SensitivityAnalysis {
         }
         return SensitivityReport(
             data: data, firstSample: indices.lowerBound, endSample: indices.upperBound,
-            outputs: outputNames.indices.map { ReportOutputSQNR(output: floatName(outputNames[$0]), sqnr: fullSQNR[$0]) },
+            outputs: outputNames.indices.map {
+                ReportOutputSQNR(output: floatName(outputNames[$0]), sqnr: fullSQNR[$0])
+            },
             tensors: tensors, skipped: skipped, layerMACs: layerMACs, seconds: Date().timeIntervalSince(start))
     }
 
@@ -226,7 +234,9 @@ public struct SensitivityAnalysis {
                 guard let x = reference[name], let array = outputs[name] else { continue }
                 let y = try Self.floats(array)
                 guard x.count == y.count else { continue }
-                x.withUnsafeBufferPointer { x in y.withUnsafeBufferPointer { y in sums[index].add(reference: x, quantized: y) } }
+                x.withUnsafeBufferPointer { x in
+                    y.withUnsafeBufferPointer { y in sums[index].add(reference: x, quantized: y) }
+                }
             }
         }
         return names.indices.map { ReportOutputSQNR(output: floatName(names[$0]), sqnr: sums[$0].sqnr) }
@@ -271,9 +281,12 @@ public struct SensitivityAnalysis {
             let y = try Self.floats(array)
             guard x.count == y.count else {
                 throw CompareError.unreadable(
-                    tensor: name, model: quantizedName, reason: "\(y.count) elements where the float run gave \(x.count)")
+                    tensor: name, model: quantizedName,
+                    reason: "\(y.count) elements where the float run gave \(x.count)")
             }
-            x.withUnsafeBufferPointer { x in y.withUnsafeBufferPointer { y in sums[index].add(reference: x, quantized: y) } }
+            x.withUnsafeBufferPointer { x in
+                y.withUnsafeBufferPointer { y in sums[index].add(reference: x, quantized: y) }
+            }
         }
     }
 

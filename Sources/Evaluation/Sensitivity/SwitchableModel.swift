@@ -44,13 +44,15 @@ struct SwitchableModel {
                 guard let weight = floatIndex.initializer(tensor), weight.dims == group.source.initializer?.dims
                 else {
                     skipped.append(
-                        .init(tensor: tensor, reason: "the float model has no initializer of this shape to compare with"))
+                        .init(
+                            tensor: tensor, reason: "the float model has no initializer of this shape to compare with"))
                     continue
                 }
                 floatSource = graph.addInitializer(weight, name: graph.uniqueName(tensor + "_sensitivity_float"))
                 floatWeight = try Self.floats(weight, tensor: tensor)
             }
-            let flag = Value(name: graph.uniqueName(tensor + "_sensitivity_on"), type: .tensor(.bool, Shape(static: [])))
+            let flag = Value(
+                name: graph.uniqueName(tensor + "_sensitivity_on"), type: .tensor(.bool, Shape(static: [])))
             flags.append(flag)
             graph.inputs.append(flag)
             var switches: [Node] = []

@@ -1,4 +1,5 @@
 import Calibration
+import OnnxIR
 
 /// The accuracy side of a conversion: measures the quantized model's outputs against the float model,
 /// checks the accuracy gate and prepares the report.
@@ -71,14 +72,7 @@ public struct ConversionAudit {
     /// `--mixed-precision`: raises the most sensitive tensors of `conversion.quantized` (in place) until the
     /// gate's bars hold on the evaluation samples or `--max-wide-fraction` stops it.
     private func raiseToTarget(_ conversion: AuditedConversion) throws -> MixedPrecisionReport {
-        let float = try conversion.readFloat()
-        let plan: EvaluationPlan?
-        do {
-            plan = try EvaluationPlan.make(
-                model: float, evalData: evalData, evalSamples: evalSamples, calibration: conversion.calibrationData)
-        } catch {
-            throw ConversionAuditError.file(path: evalData ?? "--calib-data", reason: "\(error)")
-        }
+        let (float, plan) = try floatModelAndPlan(conversion)
         guard let plan else { throw ConversionAuditError.noEvaluationData }
         let search = MixedPrecisionSearch(minSQNR: gate.minSQNR, maxWideFraction: gate.maxWideFraction)
         let gate = self.gate
@@ -101,16 +95,23 @@ public struct ConversionAudit {
         }
     }
 
-    /// Output accuracy on the evaluation plan's samples; nil when there is no data to measure on.
-    private func evaluate(_ conversion: AuditedConversion) throws -> ReportEvaluation? {
+    /// The float model, read again, and the samples to measure on (nil when there are none).
+    private func floatModelAndPlan(_ conversion: AuditedConversion) throws -> (Model, EvaluationPlan?) {
         let float = try conversion.readFloat()
-        let plan: EvaluationPlan?
         do {
-            plan = try EvaluationPlan.make(
-                model: float, evalData: evalData, evalSamples: evalSamples, calibration: conversion.calibrationData)
+            return (
+                float,
+                try EvaluationPlan.make(
+                    model: float, evalData: evalData, evalSamples: evalSamples, calibration: conversion.calibrationData)
+            )
         } catch {
             throw ConversionAuditError.file(path: evalData ?? "--calib-data", reason: "\(error)")
         }
+    }
+
+    /// Output accuracy on the evaluation plan's samples; nil when there is no data to measure on.
+    private func evaluate(_ conversion: AuditedConversion) throws -> ReportEvaluation? {
+        let (float, plan) = try floatModelAndPlan(conversion)
         guard let plan else {
             if sensitivity { throw ConversionAuditError.noSensitivityData }
             return nil

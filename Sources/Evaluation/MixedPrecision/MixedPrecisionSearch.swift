@@ -102,7 +102,7 @@ public struct MixedPrecisionSearch {
         let reached = meets(current) && metricHolds
         var lacking: String?
         if !reached {
-            let share = String(format: "%.1f%%", fraction(macs(wideLayers)) * 100)
+            let share = String(format: "%.2f%%", fraction(macs(wideLayers)) * 100)
             let bound = String(format: "%g%%", maxWideFraction * 100)
             let what =
                 meets(current)

@@ -22,7 +22,8 @@ public struct SensitivityTable {
                 + full.joined(separator: ", "),
             "worst output SQNR with the tensor quantized alone / with it alone float (gain over all quantized):",
             [
-                pad("alone dB", 8), pad("float dB", 8), pad("gain dB", 7), pad("own dB", 6), pad("kind", 10, left: true),
+                pad("alone dB", 8), pad("float dB", 8), pad("gain dB", 7), pad("own dB", 6),
+                pad("kind", 10, left: true),
                 pad("op type", 18, left: true), "tensor",
             ].joined(separator: "  "),
         ]

@@ -33,8 +33,17 @@ public struct MixedPrecisionSearch {
         let analysis = try SensitivityAnalysis(
             float: float, floatName: floatName, quantized: quantized, quantizedName: quantizedName)
         let runner = plan.runner(task: "mixed precision")
-        let sensitivity = try analysis.analyze(runner: runner, indices: plan.indices, data: plan.data)
         let references = SensitivityReferences()
+        // A model that already meets the SQNR bar (with no metric to run) needs no analysis.
+        let quantizedSQNR = try analysis.outputSQNR(
+            runner: runner, indices: plan.indices, floatTensors: [], references: references)
+        if metricPasses == nil, meets(quantizedSQNR) {
+            return MixedPrecisionReport(
+                format: "float", minSQNR: minSQNR, maxWideFraction: maxWideFraction, reached: true,
+                before: quantizedSQNR, after: quantizedSQNR, raised: [], overBound: [], wideMACs: 0, totalMACs: 0,
+                wideWeightBytes: 0, lacking: nil)
+        }
+        let sensitivity = try analysis.analyze(runner: runner, indices: plan.indices, data: plan.data)
         let layerMACs = sensitivity.layerMACs
         let total = sensitivity.totalMACs
         var remaining = sensitivity.tensors.filter { $0.gain >= Self.minimumGain }

@@ -112,7 +112,9 @@ let package = Package(
             ]),
         .testTarget(
             name: "EvaluationTests",
-            dependencies: ["OnnxIR", "OnnxText", "OnnxInterpreter", "Calibration", "Evaluation", "TestSupport"]),
+            dependencies: [
+                "OnnxIR", "OnnxText", "OnnxInterpreter", "Calibration", "Evaluation", "ModelFiles", "TestSupport",
+            ]),
         .testTarget(name: "QdqcCLITests", dependencies: ["Calibration", "QdqcCLI", "TestSupport"]),
         // Cross-checks against onnx / onnxruntime through the Python venv (.venv).
         // Package.swift's dependencies against the imports.

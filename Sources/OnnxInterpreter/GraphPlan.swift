@@ -40,9 +40,13 @@ final class GraphPlan {
         self.outputs = outputs
     }
 
-    /// Runs the graph: `arguments` fill the inputs in order (nil keeps an input's initializer).
-    func run(arguments: [NDArray?], parent: Frame?, observer: TensorObserver?) throws -> [NDArray] {
+    /// Runs the graph: `arguments` fill the inputs in order (nil keeps an input's initializer), and `seeds`
+    /// fill the slots of values the caller supplies instead of their producers (a plan with given values).
+    func run(
+        arguments: [NDArray?], parent: Frame?, observer: TensorObserver?, seeds: [(slot: Int, array: NDArray)] = []
+    ) throws -> [NDArray] {
         let frame = Frame(plan: self)
+        for seed in seeds { frame.slots[seed.slot] = seed.array }
         for (index, slot) in inputSlots.enumerated() where index < arguments.count {
             if let argument = arguments[index] { frame.slots[slot] = argument }
         }

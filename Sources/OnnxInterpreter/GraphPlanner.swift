@@ -57,10 +57,12 @@ final class GraphPlanner {
     }
 
     /// Plans `graph`, which may use the values in `outerVisible` from the graphs around it.
-    /// With `targets`, only the nodes those values need are scheduled, and they are the plan's outputs.
-    func plan(graph: Graph, depth: Int, outerVisible: Set<ObjectIdentifier>, targets: [Value]? = nil) throws
-        -> GraphPlan
-    {
+    /// With `targets`, only the nodes those values need are scheduled, and they are the plan's outputs;
+    /// the values in `given` then come from the caller, so their producers (and what only those need) do not run.
+    func plan(
+        graph: Graph, depth: Int, outerVisible: Set<ObjectIdentifier>, targets: [Value]? = nil,
+        given: Set<ObjectIdentifier> = []
+    ) throws -> GraphPlan {
         let defined = graph.definedValues()
         var slotIndex: [ObjectIdentifier: Int] = [:]
         for value in defined { slotIndex[ObjectIdentifier(value)] = slotIndex.count }
@@ -68,7 +70,7 @@ final class GraphPlanner {
 
         var order = try schedule(graph)
         let outputs = targets ?? graph.outputs
-        if targets != nil { order = Self.nodes(in: order, needing: outputs) }
+        if targets != nil { order = Self.nodes(in: order, needing: outputs, given: given) }
         var effectiveInputs: [[Value]] = []
         var captures: [(id: ObjectIdentifier, slot: Int)] = []
         for node in order {
@@ -232,16 +234,18 @@ final class GraphPlanner {
     }
 
     /// Orders the nodes so each comes after the producers of its inputs, keeping file order where it can.
-    /// The nodes of `order` that `targets` depend on, in the same order.
-    private static func nodes(in order: [Node], needing targets: [Value]) -> [Node] {
-        var needed = Set(targets.map(ObjectIdentifier.init))
+    /// The nodes of `order` that `targets` depend on, in the same order; a value in `given` is supplied, so
+    /// it needs nothing.
+    private static func nodes(in order: [Node], needing targets: [Value], given: Set<ObjectIdentifier>) -> [Node] {
+        var needed = Set(targets.map(ObjectIdentifier.init)).subtracting(given)
         var kept: [Node] = []
         for node in order.reversed() {
             guard node.outputs.contains(where: { $0.map { needed.contains(ObjectIdentifier($0)) } ?? false }) else {
                 continue
             }
             kept.append(node)
-            for input in node.inputs.compactMap({ $0 }) + node.subgraphs.flatMap({ freeValues(of: $0) }) {
+            for input in node.inputs.compactMap({ $0 }) + node.subgraphs.flatMap({ freeValues(of: $0) })
+            where !given.contains(ObjectIdentifier(input)) {
                 needed.insert(ObjectIdentifier(input))
             }
         }

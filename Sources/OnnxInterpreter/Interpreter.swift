@@ -13,6 +13,8 @@ public final class Interpreter: @unchecked Sendable {
     public let modelName: String
     private let plan: GraphPlan
     private let requiredInputs: [Value]
+    /// The frame slot of each value given by name at run time (`given`); a value the plan never reads has none.
+    private let givenSlots: [String: Int]
 
     /// The default of `loopIterationLimit`: the most iterations one run of a `Loop` node may take.
     ///
@@ -28,12 +30,15 @@ public final class Interpreter: @unchecked Sendable {
     ///
     /// With `computing`, only the nodes those main-graph values need run, and `run` returns them instead of
     /// the graph outputs (a weight algorithm measuring the inputs of one wave of layers needs no more).
+    /// With `given` as well, those main-graph values are passed to `run` by name like inputs, and the nodes that
+    /// only they need do not run: a caller holding one run's values recomputes just the part of the graph after
+    /// a change (sensitivity analysis runs the suffix after one tensor this way).
     ///
     /// The first run dequantizes each constant weight (DequantizeLinear of initializers) and later runs
     /// reuse the float values, up to `constantCacheBytes` in all; past that, a weight is dequantized at
     /// every run. The results are the same either way.
     public init(
-        model: Model, name: String? = nil, computing: [String]? = nil,
+        model: Model, name: String? = nil, computing: [String]? = nil, given: [String] = [],
         loopIterationLimit: Int = Interpreter.maximumLoopIterations,
         constantCacheBytes: Int = Interpreter.defaultConstantCacheBytes
     ) throws {
@@ -44,19 +49,28 @@ public final class Interpreter: @unchecked Sendable {
             model: model, modelName: modelName, loopIterationLimit: loopIterationLimit,
             constantCacheBytes: constantCacheBytes)
         var targets: [Value]?
-        if let computing {
+        var givenValues: [Value] = []
+        if computing != nil || !given.isEmpty {
             let byName = Dictionary(
                 model.graph.definedValues().map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-            targets = try computing.map { name in
+            let lookUp = { (name: String) throws -> Value in
                 guard let value = byName[name] else {
                     throw InterpreterError.invalidGraph(
                         graph: model.graph.displayName, reason: "no value '\(name)' to compute")
                 }
                 return value
             }
+            targets = try (computing ?? model.graph.outputs.map(\.name)).map(lookUp)
+            givenValues = try given.map(lookUp)
         }
-        self.plan = try planner.plan(graph: model.graph, depth: 0, outerVisible: [], targets: targets)
+        let plan = try planner.plan(
+            graph: model.graph, depth: 0, outerVisible: [], targets: targets,
+            given: Set(givenValues.map(ObjectIdentifier.init)))
+        self.plan = plan
         self.requiredInputs = model.graph.inputs.filter { $0.initializer == nil }
+        var givenSlots: [String: Int] = [:]
+        for value in givenValues { givenSlots[value.name] = plan.slotIndex[ObjectIdentifier(value)] }
+        self.givenSlots = givenSlots
     }
 
     /// Names of the inputs a run needs (graph inputs without an initializer), in graph order.
@@ -68,7 +82,8 @@ public final class Interpreter: @unchecked Sendable {
     /// The operators this interpreter implements, as `domain:OpType` ("" domain written as `ai.onnx`).
     public static var supportedOperators: [String] { KernelRegistry.operatorNames }
 
-    /// Runs the model on `inputs` (by graph input name) and returns every graph output by name.
+    /// Runs the model on `inputs` (by graph input name, and by name for the values planned as `given`) and
+    /// returns every graph output by name.
     ///
     /// `observer` sees each graph input and each tensor a node produces, as it is produced.
     /// A missing or unknown input, or one whose element type or shape breaks the graph's
@@ -77,8 +92,10 @@ public final class Interpreter: @unchecked Sendable {
         let graph = model.graph
         // A set, so a model with n inputs is checked in n steps rather than n².
         let inputNames = Set(graph.inputs.map(\.name))
-        for name in inputs.keys where !inputNames.contains(name) {
-            throw InterpreterError.unknownInput(name: name, model: modelName)
+        var seeds: [(slot: Int, array: NDArray)] = []
+        for (name, array) in inputs where !inputNames.contains(name) {
+            guard let slot = givenSlots[name] else { throw InterpreterError.unknownInput(name: name, model: modelName) }
+            seeds.append((slot, array))
         }
         var arguments: [NDArray?] = []
         arguments.reserveCapacity(graph.inputs.count)
@@ -93,7 +110,7 @@ public final class Interpreter: @unchecked Sendable {
             try check(array, against: value)
             arguments.append(array)
         }
-        let results = try plan.run(arguments: arguments, parent: nil, observer: observer)
+        let results = try plan.run(arguments: arguments, parent: nil, observer: observer, seeds: seeds)
         var outputs: [String: NDArray] = [:]
         for (value, array) in zip(plan.outputs, results) { outputs[value.name] = array }
         return outputs

@@ -51,14 +51,33 @@ struct AccuracyGateOptions: ParsableArguments {
         help: "Write the output model even when the accuracy gate fails (the exit status is still 3).")
     var keepOnFailure = false
 
+    @Flag(
+        name: .customLong("mixed-precision"),
+        help: ArgumentHelp(
+            "Turn --min-sqnr / --max-drop into a target: leave the most sensitive tensors in float, in order of "
+                + "gain per MAC, until the bars hold on the evaluation samples (bounded by --max-wide-fraction)."))
+    var mixedPrecision = false
+
+    @Option(
+        name: .customLong("max-wide-fraction"),
+        help: ArgumentHelp(
+            "With --mixed-precision: at most this fraction of the Conv/MatMul/Gemm MACs may run wide "
+                + "(default 0.1).",
+            valueName: "f"))
+    var maxWideFraction: Double?
+
     /// The gate these flags set.
     var settings: AccuracyGate {
         AccuracyGate(
             minSQNR: minSQNR, maxDrop: maxDrop, metric: metric, maxPerplexityIncrease: maxPerplexityIncrease,
-            keepOnFailure: keepOnFailure, metricTimeout: metricTimeout)
+            keepOnFailure: keepOnFailure, metricTimeout: metricTimeout, mixedPrecision: mixedPrecision,
+            maxWideFraction: maxWideFraction ?? AccuracyGate.defaultMaxWideFraction)
     }
 
     mutating func validate() throws {
+        if maxWideFraction != nil, !mixedPrecision {
+            throw ValidationError("--max-wide-fraction needs --mixed-precision")
+        }
         if let problem = settings.problem { throw ValidationError(problem) }
         if maxPerplexityIncrease != nil, perplexity.tokens == nil {
             throw ValidationError("--max-perplexity-increase needs --perplexity INPUT (the token-id input)")

@@ -16,7 +16,9 @@ struct CompareCommand: ParsableCommand {
             per-tensor SQNR in dB (worst first), cosine similarity and maximum absolute error. Works on any \
             QDQ model, including ONNX Runtime's quantize_static output (its _QuantizeLinear_Input, \
             _DequantizeLinear_Output and _quantized names are understood). --json prints the same as JSON; \
-            --html FILE writes a self-contained page with SQNR along graph depth. With --perplexity INPUT it \
+            --html FILE writes a self-contained page with SQNR along graph depth. --sensitivity adds, per \
+            quantized tensor, the worst output's SQNR with that tensor quantized alone and with it alone left \
+            float (table, JSON and HTML). With --perplexity INPUT it \
             also prints both models' next-token perplexity over the token ids of INPUT and its relative \
             increase. See docs/report.md.
             """)
@@ -49,6 +51,12 @@ struct CompareCommand: ParsableCommand {
     var quiet = false
 
     @OptionGroup var perplexity: PerplexityOptions
+
+    @Flag(
+        help: ArgumentHelp(
+            "Also measure each quantized tensor's effect on the outputs: the worst output's SQNR with the tensor "
+                + "quantized alone, and with it alone left float."))
+    var sensitivity = false
 
     mutating func validate() throws {
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
@@ -94,6 +102,14 @@ struct CompareCommand: ParsableCommand {
                 try meter?.add(sample: sample, floatOutputs: floatOutputs, quantizedOutputs: quantizedOutputs)
             }
             result.perplexity = try meter?.result()
+            if sensitivity {
+                let analysis = try SensitivityAnalysis(
+                    float: float, floatName: floatModel, quantized: quantized, quantizedName: quantizedModel)
+                let sensitivityRunner = CalibrationRunner(
+                    samples: samples, task: "sensitivity", progress: progress.update)
+                result.sensitivity = try analysis.analyze(
+                    runner: sensitivityRunner, indices: 0..<samples.count, data: data)
+            }
         } catch let error as PerplexityError {
             // Names the tensor and the data file or model itself.
             throw error

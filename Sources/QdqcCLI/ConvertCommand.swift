@@ -89,7 +89,7 @@ struct ConvertCommand: ParsableCommand {
             let needing = [
                 ("--external-data", externalData != nil), ("--report", reportOptions.path != nil),
                 ("--min-sqnr", gate.minSQNR != nil), ("--max-drop", gate.maxDrop != nil),
-                ("--perplexity", gate.perplexity.tokens != nil),
+                ("--perplexity", gate.perplexity.tokens != nil), ("--sensitivity", reportOptions.sensitivity),
             ]
             if let flag = needing.first(where: \.1)?.0 { throw ValidationError("\(flag) needs -o/--output") }
         }
@@ -136,7 +136,7 @@ struct ConvertCommand: ParsableCommand {
         }
         let audit = ConversionAudit(
             reportPath: reportOptions.path, evalData: reportOptions.evalData, evalSamples: reportOptions.evalSamples,
-            gate: gate.settings, perplexity: gate.perplexity.settings)
+            gate: gate.settings, perplexity: gate.perplexity.settings, sensitivity: reportOptions.sensitivity)
         let verdict = try audit.run(
             AuditedConversion(
                 inputPath: model, outputPath: output, quantized: loaded,
@@ -144,6 +144,9 @@ struct ConvertCommand: ParsableCommand {
                 writeQuantized: { [self] path in _ = try modelOutput(at: path).write(loaded) }, pipeline: pipeline,
                 pipelineReport: report, session: context.session, calibrationData: context.calibrationData,
                 commandLine: Array(CommandLine.arguments.dropFirst()), qdqcVersion: QdqcVersion.current))
+        if !quiet, let mixed = verdict.mixedPrecision {
+            for line in MixedPrecisionSummary(report: mixed).lines { StandardError.write("mixed precision: \(line)\n") }
+        }
         if !quiet, let evaluation = verdict.evaluation {
             for output in evaluation.outputs {
                 StandardError.write(
@@ -153,6 +156,12 @@ struct ConvertCommand: ParsableCommand {
             }
             if let perplexity = evaluation.perplexity {
                 StandardError.write("accuracy: \(perplexity.summary) (\(evaluation.source))\n")
+            }
+            if let sensitivity = evaluation.sensitivity {
+                // With a report to hold them all, standard error shows only the most sensitive tensors.
+                let table = SensitivityTable(
+                    report: sensitivity, limit: reportOptions.path == nil ? nil : Self.sensitivityRowsPrinted)
+                for line in table.text.split(separator: "\n") { StandardError.write("sensitivity: \(line)\n") }
             }
         }
         guard verdict.writeOutput else { return try verdict.finish(outputWritten: false) }
@@ -169,6 +178,9 @@ struct ConvertCommand: ParsableCommand {
         }
         try verdict.finish(outputWritten: true)
     }
+
+    /// How many tensors' sensitivity standard error shows when the report holds them all.
+    static let sensitivityRowsPrinted = 10
 
     /// The pipeline this run executes: `--passes` (or the default) with every flag merged in.
     ///

@@ -23,6 +23,12 @@ struct ReportOptions: ParsableArguments {
         help: ArgumentHelp("Measure on at most N samples (default: all of --eval-data, else 16).", valueName: "n"))
     var evalSamples: Int?
 
+    @Flag(
+        help: ArgumentHelp(
+            "Measure each quantized tensor's effect on the outputs on the evaluation samples (the tensor quantized "
+                + "alone, and left alone float); printed worst first and written to the report."))
+    var sensitivity = false
+
     mutating func validate() throws {
         if let evalSamples, evalSamples < 1 { throw ValidationError("--eval-samples must be at least 1") }
     }

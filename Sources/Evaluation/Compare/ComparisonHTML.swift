@@ -49,6 +49,7 @@ public struct ComparisonHTML {
         }
         html += chart
         html += table
+        if let sensitivity = result.sensitivity { html += Self.sensitivityTable(sensitivity) }
         html += "</body></html>\n"
         return html
     }
@@ -135,6 +136,35 @@ public struct ComparisonHTML {
             html += "<td>\(Self.escape(row.tensor))</td></tr>\n"
         }
         html += "</tbody></table>\n"
+        return html
+    }
+
+    /// The sensitivity analysis, most sensitive tensor first, with bars for both measures.
+    static func sensitivityTable(_ report: SensitivityReport) -> String {
+        let full = report.outputs.map { "'\($0.output)' \(ComparisonTable.decibels($0.sqnr)) dB" }
+        var html = "<h2 style=\"font-size:16px;margin-top:24px\">Sensitivity</h2>\n<p class=\"meta\">Samples "
+        html += "\(report.firstSample)..&lt;\(report.endSample) of \(escape(report.data)); all quantized: "
+        html += escape(full.joined(separator: ", ")) + ". For each quantized tensor: the worst graph output's SQNR "
+        html += "with only that tensor quantized (low: it hurts alone), and with only it left float (gain: what "
+        html += "leaving it float gives back). Most sensitive first.</p>\n"
+        html += "<table><thead><tr><th>alone dB</th><th>float dB</th><th>gain dB</th><th></th><th>own dB</th>"
+        html += "<th>kind</th><th>op type</th><th>node</th><th>tensor</th></tr></thead><tbody>\n"
+        let largestGain = max(report.tensors.map(\.gain).max() ?? 0, 1e-9)
+        for row in report.tensors {
+            let grade = row.quantizedAloneSQNR < 20 ? "bad" : row.quantizedAloneSQNR < 30 ? "warn" : "good"
+            let bar = Int((max(row.gain, 0) / largestGain * 120).rounded())
+            html += "<tr><td class=\"n \(grade)\">\(ComparisonTable.decibels(row.quantizedAloneSQNR))</td>"
+            html += "<td class=\"n\">\(ComparisonTable.decibels(row.floatAloneSQNR))</td>"
+            html += "<td class=\"n\">\(String(format: "%+.2f", row.gain))</td>"
+            html += "<td><i class=\"sw\" style=\"width:\(bar)px;background:#2ca02c\"></i></td>"
+            html += "<td class=\"n\">\(row.ownSQNR.map(ComparisonTable.decibels) ?? "-")</td>"
+            html += "<td>\(row.kind.rawValue)</td><td>\(escape(row.opType))</td><td>\(escape(row.node ?? "-"))</td>"
+            html += "<td>\(escape(row.tensor))</td></tr>\n"
+        }
+        html += "</tbody></table>\n"
+        for skipped in report.skipped {
+            html += "<p class=\"meta\">not measured: \(escape(skipped.tensor)): \(escape(skipped.reason))</p>\n"
+        }
         return html
     }
 

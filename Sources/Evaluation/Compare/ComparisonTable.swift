@@ -55,6 +55,10 @@ public struct ComparisonTable {
                 lines.append("  " + pad(own, 7, right: true) + " dB  " + pad(row.opType, 18) + "  " + row.tensor)
             }
         }
+        if let sensitivity = result.sensitivity {
+            lines.append("")
+            lines.append(String(SensitivityTable(report: sensitivity, limit: limit).text.dropLast()))
+        }
         // Last, where a long table's reader lands: the one number people ask about for a language model.
         if let perplexity = result.perplexity { lines.append(perplexity.summary) }
         return lines.joined(separator: "\n") + "\n"

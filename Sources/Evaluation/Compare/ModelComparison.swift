@@ -17,6 +17,8 @@ public struct ModelComparison: Sendable, Equatable, Codable {
     public var tensors: [TensorComparison]
     /// Both models' next-token perplexity (`--perplexity`); nil when not measured.
     public var perplexity: PerplexityComparison?
+    /// Each quantized tensor's effect on the outputs (`--sensitivity`); nil when not measured.
+    public var sensitivity: SensitivityReport?
 
     /// Creates a result; `tensors` are sorted worst first.
     public init(

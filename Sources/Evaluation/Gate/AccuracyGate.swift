@@ -16,11 +16,19 @@ public struct AccuracyGate: Sendable, Equatable {
     public var keepOnFailure: Bool
     /// Seconds one run of `metric` may take (`--metric-timeout`).
     public var metricTimeout: Double
+    /// Whether the bars are targets to reach by raising sensitive tensors to float (`--mixed-precision`).
+    public var mixedPrecision: Bool
+    /// With `mixedPrecision`: the largest fraction of compute-layer MACs that may run wide.
+    public var maxWideFraction: Double
+
+    /// The default of `maxWideFraction` (`--max-wide-fraction`).
+    public static let defaultMaxWideFraction = 0.1
 
     /// Creates the gate; without bars it checks nothing.
     public init(
         minSQNR: Double? = nil, maxDrop: Double? = nil, metric: String? = nil, maxPerplexityIncrease: Double? = nil,
-        keepOnFailure: Bool = false, metricTimeout: Double = MetricCommand.defaultTimeout
+        keepOnFailure: Bool = false, metricTimeout: Double = MetricCommand.defaultTimeout, mixedPrecision: Bool = false,
+        maxWideFraction: Double = AccuracyGate.defaultMaxWideFraction
     ) {
         self.minSQNR = minSQNR
         self.maxDrop = maxDrop
@@ -28,6 +36,8 @@ public struct AccuracyGate: Sendable, Equatable {
         self.maxPerplexityIncrease = maxPerplexityIncrease
         self.keepOnFailure = keepOnFailure
         self.metricTimeout = metricTimeout
+        self.mixedPrecision = mixedPrecision
+        self.maxWideFraction = maxWideFraction
     }
 
     /// Whether any bar is set.
@@ -47,6 +57,12 @@ public struct AccuracyGate: Sendable, Equatable {
         }
         if !(metricTimeout > 0 && metricTimeout <= 1e9) {
             return "--metric-timeout must be a number of seconds above 0"
+        }
+        if mixedPrecision, minSQNR == nil, maxDrop == nil {
+            return "--mixed-precision turns --min-sqnr or --max-drop into a target: give one of them"
+        }
+        if !(maxWideFraction >= 0 && maxWideFraction <= 1) {
+            return "--max-wide-fraction must be a number from 0 to 1 (0.1: 10% of the MACs)"
         }
         if keepOnFailure, !isActive {
             return "--keep-on-failure needs --min-sqnr, --max-drop or --max-perplexity-increase"

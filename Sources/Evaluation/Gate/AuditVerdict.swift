@@ -10,6 +10,8 @@ public struct AuditVerdict {
     public let failure: AccuracyGateFailure?
     let report: ConversionReport?
     let reportPath: String?
+    /// What `--mixed-precision` raised; nil without it.
+    public var mixedPrecision: MixedPrecisionReport? = nil
 
     /// Writes the report (recording whether the output was written), then throws a failed gate's `AccuracyGateFailure`.
     public func finish(outputWritten: Bool) throws {

@@ -1,4 +1,5 @@
 import Calibration
+import OnnxIR
 
 /// The accuracy side of a conversion: measures the quantized model's outputs against the float model,
 /// checks the accuracy gate and prepares the report.
@@ -15,25 +16,29 @@ public struct ConversionAudit {
     public var gate: AccuracyGate
     /// Next-token perplexity to measure on the same samples (`--perplexity`); nil measures none.
     public var perplexity: PerplexitySettings?
+    /// Whether to measure every quantized tensor's sensitivity on the same samples (`--sensitivity`).
+    public var sensitivity: Bool
 
     /// Creates the audit.
     public init(
         reportPath: String?, evalData: String?, evalSamples: Int?, gate: AccuracyGate,
-        perplexity: PerplexitySettings? = nil
+        perplexity: PerplexitySettings? = nil, sensitivity: Bool = false
     ) {
         self.reportPath = reportPath
         self.evalData = evalData
         self.evalSamples = evalSamples
         self.gate = gate
         self.perplexity = perplexity
+        self.sensitivity = sensitivity
     }
 
-    /// Measures `conversion`, checks the gate and prepares the report; does nothing without a report, a bar
-    /// or perplexity to measure.
+    /// Measures `conversion`, checks the gate and prepares the report; does nothing without a report, a bar,
+    /// perplexity or sensitivity to measure.
     public func run(_ conversion: AuditedConversion) throws -> AuditVerdict {
-        guard reportPath != nil || gate.isActive || perplexity != nil else {
+        guard reportPath != nil || gate.isActive || perplexity != nil || sensitivity else {
             return AuditVerdict(writeOutput: true, evaluation: nil, failure: nil, report: nil, reportPath: nil)
         }
+        let mixedPrecision = try gate.mixedPrecision ? raiseToTarget(conversion) : nil
         let evaluation = try evaluate(conversion)
         if perplexity != nil, evaluation == nil { throw ConversionAuditError.noPerplexityData }
         var checks = try gate.sqnrChecks(evaluation, model: conversion.inputPath)
@@ -57,27 +62,70 @@ public struct ConversionAudit {
                 tensors: conversion.session.quantizationDecisions.map(ReportTensor.init(decision:)),
                 smoothing: conversion.session.smoothing, evaluation: evaluation,
                 gate: gate.isActive ? ReportGate(checks: checks) : nil)
+            report?.mixedPrecision = mixedPrecision
         }
         return AuditVerdict(
             writeOutput: failure == nil || gate.keepOnFailure, evaluation: evaluation, failure: failure,
-            report: report, reportPath: reportPath)
+            report: report, reportPath: reportPath, mixedPrecision: mixedPrecision)
+    }
+
+    /// `--mixed-precision`: raises the most sensitive tensors of `conversion.quantized` (in place) until the
+    /// gate's bars hold on the evaluation samples or `--max-wide-fraction` stops it.
+    private func raiseToTarget(_ conversion: AuditedConversion) throws -> MixedPrecisionReport {
+        let (float, plan) = try floatModelAndPlan(conversion)
+        guard let plan else { throw ConversionAuditError.noEvaluationData }
+        let search = MixedPrecisionSearch(minSQNR: gate.minSQNR, maxWideFraction: gate.maxWideFraction)
+        let gate = self.gate
+        let metric: (() throws -> Bool)? =
+            gate.maxDrop == nil
+            ? nil
+            : {
+                try gate.dropCheck(
+                    floatPath: conversion.inputPath, outputPath: conversion.outputPath,
+                    writeQuantized: conversion.writeQuantized)?.passed ?? true
+            }
+        do {
+            return try search.run(
+                float: float, floatName: conversion.inputPath, quantized: conversion.quantized,
+                quantizedName: conversion.outputPath, plan: plan, metricPasses: metric)
+        } catch let error as ConversionAuditError {
+            throw error
+        } catch {
+            throw ConversionAuditError.measuringFailed(data: plan.data, reason: "--mixed-precision: \(error)")
+        }
+    }
+
+    /// The float model, read again, and the samples to measure on (nil when there are none).
+    private func floatModelAndPlan(_ conversion: AuditedConversion) throws -> (Model, EvaluationPlan?) {
+        let float = try conversion.readFloat()
+        do {
+            return (
+                float,
+                try EvaluationPlan.make(
+                    model: float, evalData: evalData, evalSamples: evalSamples, calibration: conversion.calibrationData)
+            )
+        } catch {
+            throw ConversionAuditError.file(path: evalData ?? "--calib-data", reason: "\(error)")
+        }
     }
 
     /// Output accuracy on the evaluation plan's samples; nil when there is no data to measure on.
     private func evaluate(_ conversion: AuditedConversion) throws -> ReportEvaluation? {
-        let float = try conversion.readFloat()
-        let plan: EvaluationPlan?
-        do {
-            plan = try EvaluationPlan.make(
-                model: float, evalData: evalData, evalSamples: evalSamples, calibration: conversion.calibrationData)
-        } catch {
-            throw ConversionAuditError.file(path: evalData ?? "--calib-data", reason: "\(error)")
+        let (float, plan) = try floatModelAndPlan(conversion)
+        guard let plan else {
+            if sensitivity { throw ConversionAuditError.noSensitivityData }
+            return nil
         }
-        guard let plan else { return nil }
         do {
-            return try plan.evaluate(
+            var evaluation = try plan.evaluate(
                 float: float, floatName: conversion.inputPath, quantized: conversion.quantized,
                 quantizedName: conversion.outputPath, perplexity: perplexity)
+            if sensitivity {
+                evaluation.sensitivity = try plan.sensitivity(
+                    float: float, floatName: conversion.inputPath, quantized: conversion.quantized,
+                    quantizedName: conversion.outputPath)
+            }
+            return evaluation
         } catch let error as PerplexityError {
             // Already one line naming the tensor and the model or data file.
             throw ConversionAuditError.perplexityFailed(reason: error.description)

@@ -4,6 +4,8 @@ public enum ConversionAuditError: Error, CustomStringConvertible, Equatable {
     case noEvaluationData
     /// `--perplexity` (and `--max-perplexity-increase`) without samples to measure on.
     case noPerplexityData
+    /// `--sensitivity` without samples to measure on.
+    case noSensitivityData
     /// `--max-perplexity-increase` without `--perplexity`, so nothing measured perplexity.
     case perplexityNotMeasured
     /// `--min-sqnr`, but no graph output of `model` could be compared.
@@ -24,6 +26,8 @@ public enum ConversionAuditError: Error, CustomStringConvertible, Equatable {
             return "--min-sqnr: needs samples to measure on: give --eval-data or --calib-data"
         case .noPerplexityData:
             return "--perplexity: needs samples to measure on: give --eval-data or --calib-data"
+        case .noSensitivityData:
+            return "--sensitivity: needs samples to measure on: give --eval-data or --calib-data"
         case .perplexityNotMeasured:
             return "--max-perplexity-increase needs --perplexity INPUT (the token-id input)"
         case .noComparableOutput(let model):

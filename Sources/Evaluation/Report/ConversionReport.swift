@@ -29,6 +29,8 @@ public struct ConversionReport: Sendable, Equatable, Codable {
     public var evaluation: ReportEvaluation?
     /// The CI gate's checks and verdict; nil when no bar was set.
     public var gate: ReportGate?
+    /// What `--mixed-precision` raised to reach the gate's bars; nil without it.
+    public var mixedPrecision: MixedPrecisionReport?
 
     /// Creates a report.
     public init(

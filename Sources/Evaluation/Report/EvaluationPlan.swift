@@ -74,6 +74,21 @@ public struct EvaluationPlan {
         self.samples = samples
     }
 
+    /// The sample indices the plan measures on.
+    var indices: Range<Int> { first..<end }
+
+    /// The sample loop over the plan's samples.
+    func runner(task: String) -> CalibrationRunner { CalibrationRunner(samples: samples, task: task) }
+
+    /// Every quantized tensor's sensitivity (`SensitivityAnalysis`), measured on the plan's samples.
+    public func sensitivity(float: Model, floatName: String, quantized: Model, quantizedName: String) throws
+        -> SensitivityReport
+    {
+        let analysis = try SensitivityAnalysis(
+            float: float, floatName: floatName, quantized: quantized, quantizedName: quantizedName)
+        return try analysis.analyze(runner: runner(task: "sensitivity"), indices: indices, data: data)
+    }
+
     /// Runs the plan's samples through both models and measures every graph output, and with `perplexity`
     /// both models' next-token perplexity in the same run.
     public func evaluate(

@@ -14,11 +14,13 @@ public struct ReportEvaluation: Sendable, Equatable, Codable {
     public var outputs: [ReportOutputAccuracy]
     /// Both models' next-token perplexity on the same samples (`--perplexity`); nil when not measured.
     public var perplexity: PerplexityComparison?
+    /// Every quantized tensor's effect on the outputs on the same samples (`--sensitivity`); nil when not measured.
+    public var sensitivity: SensitivityReport?
 
     /// Creates the entry.
     public init(
         source: String, data: String, firstSample: Int, endSample: Int, note: String, outputs: [ReportOutputAccuracy],
-        perplexity: PerplexityComparison? = nil
+        perplexity: PerplexityComparison? = nil, sensitivity: SensitivityReport? = nil
     ) {
         self.source = source
         self.data = data
@@ -27,5 +29,6 @@ public struct ReportEvaluation: Sendable, Equatable, Codable {
         self.note = note
         self.outputs = outputs
         self.perplexity = perplexity
+        self.sensitivity = sensitivity
     }
 }

@@ -1,0 +1,79 @@
+/// What `--mixed-precision` did: which tensors it left wide, why, what that costs, and whether the target held.
+public struct MixedPrecisionReport: Sendable, Equatable, Codable {
+    /// The wider format raised tensors get: `float` (their Q/DQ pair is removed).
+    public var format: String
+    /// The SQNR target in dB every graph output must reach (`--min-sqnr`); nil when only `--max-drop` was set.
+    public var minSQNR: Double?
+    /// The largest fraction of the compute layers' MACs allowed to run wide (`--max-wide-fraction`).
+    public var maxWideFraction: Double
+    /// Whether the model found meets every target on the evaluation samples.
+    public var reached: Bool
+    /// Each graph output's SQNR before anything was raised.
+    public var before: [ReportOutputSQNR]
+    /// Each graph output's SQNR of the model written (or that would have been).
+    public var after: [ReportOutputSQNR]
+    /// The tensors raised, in the order they were tried and kept.
+    public var raised: [RaisedTensor]
+    /// Tensors with a gain that were not raised because the bound would have been exceeded.
+    public var overBound: [String]
+    /// The MACs per sample of the compute layers that run wide (a raised tensor is one of their operands).
+    public var wideMACs: Int
+    /// The MACs per sample of all compute layers.
+    public var totalMACs: Int
+    /// `wideMACs / totalMACs` (0 without compute layers).
+    public var wideMACFraction: Double
+    /// The bytes the raised weights take in float.
+    public var wideWeightBytes: Int
+    /// What the best model found lacked, one sentence; nil when the targets were reached.
+    public var lacking: String?
+
+    /// Creates the report.
+    public init(
+        format: String, minSQNR: Double?, maxWideFraction: Double, reached: Bool, before: [ReportOutputSQNR],
+        after: [ReportOutputSQNR], raised: [RaisedTensor], overBound: [String], wideMACs: Int, totalMACs: Int,
+        wideWeightBytes: Int, lacking: String?
+    ) {
+        self.format = format
+        self.minSQNR = minSQNR
+        self.maxWideFraction = maxWideFraction
+        self.reached = reached
+        self.before = before
+        self.after = after
+        self.raised = raised
+        self.overBound = overBound
+        self.wideMACs = wideMACs
+        self.totalMACs = totalMACs
+        wideMACFraction = totalMACs > 0 ? Double(wideMACs) / Double(totalMACs) : 0
+        self.wideWeightBytes = wideWeightBytes
+        self.lacking = lacking
+    }
+}
+
+/// One tensor `--mixed-precision` left wide.
+public struct RaisedTensor: Sendable, Equatable, Codable {
+    /// The tensor's name in the float model.
+    public var tensor: String
+    /// Activation or weight.
+    public var kind: TensorPairKind
+    /// Why: its sensitivity gain in dB (worst output SQNR with it alone float, over all quantized).
+    public var gain: Double
+    /// The MACs per sample of the compute layers reading it.
+    public var macs: Int
+    /// The worst graph output's SQNR once it (and those before it) were raised.
+    public var worstSQNRAfter: Double
+    /// The fraction of all MACs running wide once it was raised.
+    public var wideMACFractionAfter: Double
+
+    /// Creates the entry.
+    public init(
+        tensor: String, kind: TensorPairKind, gain: Double, macs: Int, worstSQNRAfter: Double,
+        wideMACFractionAfter: Double
+    ) {
+        self.tensor = tensor
+        self.kind = kind
+        self.gain = gain
+        self.macs = macs
+        self.worstSQNRAfter = worstSQNRAfter
+        self.wideMACFractionAfter = wideMACFractionAfter
+    }
+}

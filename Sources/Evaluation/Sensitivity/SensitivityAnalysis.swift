@@ -1,0 +1,343 @@
+import Calibration
+import Foundation
+import OnnxIR
+import OnnxInterpreter
+
+/// Measures, for each quantized tensor of a QDQ model, what quantizing it alone does to the model's outputs,
+/// and what leaving it alone in float (everything else quantized) gives back.
+///
+/// Per sample the switchable copy of the quantized model (`SwitchableModel`) runs twice in full, all float and
+/// all quantized, keeping the values the suffixes read. Each tensor then costs two runs of only the part of the
+/// graph after it (`Interpreter(given:)`): from the all-float values with its switch on, and from the
+/// all-quantized values with its switch off. Outputs the tensor does not reach keep the full run's value.
+/// SQNR is measured against the float model's outputs, summed over all samples, as `qdqc compare` and the gate
+/// measure it.
+public struct SensitivityAnalysis {
+    /// One tensor's suffix: the plan that recomputes what follows its switches, and the values it takes.
+    private struct Suffix {
+        var interpreter: Interpreter
+        var given: [String]
+        var outputs: [String]
+    }
+
+    private let switchable: SwitchableModel
+    private let full: Interpreter
+    private let float: Interpreter
+    /// The float model's name of each graph output of the quantized model that has a counterpart.
+    private let floatOutputNames: [String: String]
+    private let suffixes: [Suffix?]
+    private let cached: Set<String>
+    private let dataInputs: Set<String>
+    private let quantizedName: String
+
+    /// Plans the analysis of `quantized` against `float` (which names the tensors and supplies float weights).
+    public init(float: Model, floatName: String, quantized: Model, quantizedName: String) throws {
+        switchable = try SwitchableModel(float: float, quantized: quantized, quantizedName: quantizedName)
+        self.quantizedName = quantizedName
+        let model = switchable.model
+        full = try Interpreter(model: model, name: quantizedName)
+        self.float = try Interpreter(model: float, name: floatName)
+        var floatOutputNames: [String: String] = [:]
+        for pair in TensorMatcher(float: float, quantized: quantized).pairs(outputsOnly: true) {
+            floatOutputNames[pair.quantizedName] = pair.floatName
+        }
+        self.floatOutputNames = floatOutputNames
+        let flags = Set(switchable.sites.map(\.flag))
+        dataInputs = Set(model.graph.inputs.filter { $0.initializer == nil && !flags.contains($0.name) }.map(\.name))
+        var suffixes: [Suffix?] = []
+        var cached = Set<String>()
+        for site in switchable.sites {
+            let (given, outputs) = Self.suffix(after: site.switches, in: model.graph)
+            guard !outputs.isEmpty else {
+                suffixes.append(nil)
+                continue
+            }
+            cached.formUnion(given)
+            suffixes.append(
+                Suffix(
+                    interpreter: try Interpreter(model: model, name: quantizedName, computing: outputs, given: given),
+                    given: given, outputs: outputs))
+        }
+        self.suffixes = suffixes
+        self.cached = cached
+    }
+
+    /// The number of tensors measured (those whose change reaches a graph output).
+    public var tensorCount: Int { suffixes.compactMap { $0 }.count }
+
+    /// The float model's names of the tensors measured, in graph order.
+    public var tensorNames: [String] { zip(switchable.sites, suffixes).filter { $0.1 != nil }.map(\.0.tensor) }
+
+    /// Runs samples `indices` of `runner` and returns the sensitivity of every tensor (of those in `only`, when
+    /// given), most sensitive first.
+    public func analyze(runner: CalibrationRunner, indices: Range<Int>, data: String, only: Set<String>? = nil)
+        throws -> SensitivityReport
+    {
+        guard !indices.isEmpty else { throw CompareError.noSamples(source: data) }
+        let start = Date()
+        let sites = switchable.sites
+        let on = try NDArray([true], dataType: .bool, shape: [])
+        let off = try NDArray([false], dataType: .bool, shape: [])
+        var outputNames: [String] = []
+        var fullSums: [ErrorAccumulator] = []
+        var aloneSums = [[ErrorAccumulator]](repeating: [], count: sites.count)
+        var floatAloneSums = [[ErrorAccumulator]](repeating: [], count: sites.count)
+        var ownNoise = [ErrorAccumulator](repeating: ErrorAccumulator(), count: sites.count)
+        var skipped = switchable.skipped
+        var active = zip(sites, suffixes).map { site, suffix in suffix != nil && only?.contains(site.tensor) != false }
+        for (index, site) in sites.enumerated() where suffixes[index] == nil {
+            skipped.append(.init(tensor: site.tensor, reason: "reaches no graph output"))
+        }
+        var first = true
+        var layerMACs: [String: Int] = [:]
+        var elements = [Int](repeating: 0, count: sites.count)
+        try runner.forEachSample(in: indices) { sample in
+            let inputs = sample.arrays.filter { dataInputs.contains($0.key) }
+            var floatInputs = inputs
+            var quantizedInputs = inputs
+            for site in sites {
+                floatInputs[site.flag] = off
+                quantizedInputs[site.flag] = on
+            }
+            let (floatOutputs, floatCache, shapes) = try run(full, floatInputs, recordShapes: first)
+            let (quantizedOutputs, quantizedCache, _) = try run(full, quantizedInputs)
+            let floatModelOutputs = try referenceOutputs(sample.arrays)
+            if first {
+                layerMACs = costs(shapes: shapes)
+                elements = sites.map { site in
+                    site.floatWeight?.count ?? shapes[site.floatSource].map { $0.reduce(1, *) } ?? 0
+                }
+                outputNames = full.outputNames.filter { floatModelOutputs[$0] != nil }
+                fullSums = Array(repeating: ErrorAccumulator(), count: outputNames.count)
+                for index in sites.indices {
+                    aloneSums[index] = fullSums
+                    floatAloneSums[index] = fullSums
+                }
+            }
+            let reference = outputNames.map { floatModelOutputs[$0]! }
+            try accumulate(&fullSums, reference: reference, outputs: quantizedOutputs, names: outputNames)
+            for (index, site) in sites.enumerated() where active[index] {
+                guard let suffix = suffixes[index] else { continue }
+                if site.kind == .activation || first {
+                    let source = try site.floatWeight ?? floatCache[site.floatSource].map(Self.floats) ?? []
+                    let dequantized = try floatCache[site.dequantized[0]].map(Self.floats) ?? []
+                    if source.count == dequantized.count, !source.isEmpty {
+                        source.withUnsafeBufferPointer { x in
+                            dequantized.withUnsafeBufferPointer { y in ownNoise[index].add(reference: x, quantized: y) }
+                        }
+                    }
+                }
+                // A float weight this far from its dequantized one is not its counterpart (a pass rescaled it).
+                if first, site.kind == .weight, ownNoise[index].sampleCount > 0,
+                    ownNoise[index].sqnr < Self.weightCounterpartSQNR
+                {
+                    active[index] = false
+                    skipped.append(
+                        .init(
+                            tensor: site.tensor,
+                            reason: "the float model's weight is not what was quantized (own SQNR "
+                                + "\(String(format: "%.1f", ownNoise[index].sqnr)) dB: rescaled by --equalize?)"))
+                    continue
+                }
+                var alone = floatInputs
+                alone[site.flag] = on
+                for name in suffix.given { alone[name] = floatCache[name] }
+                var outputs = floatOutputs
+                for (name, array) in try suffix.interpreter.run(alone) { outputs[name] = array }
+                try accumulate(&aloneSums[index], reference: reference, outputs: outputs, names: outputNames)
+                var floatAlone = quantizedInputs
+                floatAlone[site.flag] = off
+                for name in suffix.given { floatAlone[name] = quantizedCache[name] }
+                outputs = quantizedOutputs
+                for (name, array) in try suffix.interpreter.run(floatAlone) { outputs[name] = array }
+                try accumulate(&floatAloneSums[index], reference: reference, outputs: outputs, names: outputNames)
+            }
+            first = false
+        }
+        let fullSQNR = fullSums.map(\.sqnr)
+        let worstFull = fullSQNR.min() ?? .infinity
+        var tensors: [TensorSensitivity] = []
+        for (index, site) in sites.enumerated() where active[index] {
+            let outputs = outputNames.indices.map { output in
+                OutputSensitivity(
+                    output: floatName(outputNames[output]), quantizedAloneSQNR: aloneSums[index][output].sqnr,
+                    floatAloneSQNR: floatAloneSums[index][output].sqnr)
+            }
+            let floatAlone = outputs.map(\.floatAloneSQNR).min() ?? .infinity
+            let layers = readers[index].filter { layerMACs[$0] != nil }
+            tensors.append(
+                TensorSensitivity(
+                    tensor: site.tensor, kind: site.kind, node: site.node, opType: site.opType,
+                    position: site.position, ownSQNR: ownNoise[index].sampleCount > 0 ? ownNoise[index].sqnr : nil,
+                    quantizedAloneSQNR: outputs.map(\.quantizedAloneSQNR).min() ?? .infinity,
+                    floatAloneSQNR: floatAlone, gain: floatAlone - worstFull, outputs: outputs, layers: layers,
+                    macs: layers.reduce(0) { $0 + (layerMACs[$1] ?? 0) }, elements: elements[index]))
+        }
+        return SensitivityReport(
+            data: data, firstSample: indices.lowerBound, endSample: indices.upperBound,
+            outputs: outputNames.indices.map {
+                ReportOutputSQNR(output: floatName(outputNames[$0]), sqnr: fullSQNR[$0])
+            },
+            tensors: tensors, skipped: skipped, layerMACs: layerMACs, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The compute layers reading each site's switched values (display names).
+    private var readers: [[String]] {
+        switchable.sites.map { site in
+            var names: [String] = []
+            for choice in site.switches {
+                for use in choice.outputs[0]?.uses ?? [] where LayerCost.computeOps.contains(use.node.opType) {
+                    if !names.contains(use.node.displayName) { names.append(use.node.displayName) }
+                }
+            }
+            return names
+        }
+    }
+
+    /// Every compute layer's MACs per sample, from the first sample's shapes.
+    private func costs(shapes: [String: [Int]]) -> [String: Int] {
+        var macs: [String: Int] = [:]
+        for node in switchable.model.graph.nodes {
+            if let count = LayerCost.macs(of: node, shapes: shapes) { macs[node.displayName] = count }
+        }
+        return macs
+    }
+
+    /// Each graph output's SQNR over samples `indices` of `runner` with the tensors named in `floatTensors` left
+    /// float and every other measured tensor quantized (one run of the switchable model per sample, after the
+    /// all-float reference, which `references` keeps between calls).
+    public func outputSQNR(
+        runner: CalibrationRunner, indices: Range<Int>, floatTensors: Set<String>, references: SensitivityReferences
+    ) throws -> [ReportOutputSQNR] {
+        let on = try NDArray([true], dataType: .bool, shape: [])
+        let off = try NDArray([false], dataType: .bool, shape: [])
+        let sites = switchable.sites
+        var sums: [ErrorAccumulator] = []
+        var names: [String] = []
+        try runner.forEachSample(in: indices) { sample in
+            var inputs = sample.arrays.filter { dataInputs.contains($0.key) }
+            if references.outputs[sample.name] == nil {
+                var floats: [String: [Float]] = [:]
+                for (name, array) in try referenceOutputs(sample.arrays) {
+                    if let values = try? Self.floats(array) { floats[name] = values }
+                }
+                references.outputs[sample.name] = floats
+            }
+            let reference = references.outputs[sample.name] ?? [:]
+            if names.isEmpty {
+                names = full.outputNames.filter { reference[$0] != nil }
+                sums = Array(repeating: ErrorAccumulator(), count: names.count)
+            }
+            for site in sites { inputs[site.flag] = floatTensors.contains(site.tensor) ? off : on }
+            let outputs = try full.run(inputs)
+            for (index, name) in names.enumerated() {
+                guard let x = reference[name], let array = outputs[name] else { continue }
+                let y = try Self.floats(array)
+                guard x.count == y.count else { continue }
+                x.withUnsafeBufferPointer { x in
+                    y.withUnsafeBufferPointer { y in sums[index].add(reference: x, quantized: y) }
+                }
+            }
+        }
+        return names.indices.map { ReportOutputSQNR(output: floatName(names[$0]), sqnr: sums[$0].sqnr) }
+    }
+
+    /// The float model's outputs on `arrays`, keyed by the quantized model's names for them.
+    private func referenceOutputs(_ arrays: [String: NDArray]) throws -> [String: NDArray] {
+        let declared = Set(float.inputNames)
+        let outputs = try float.run(arrays.filter { declared.contains($0.key) })
+        var byQuantizedName: [String: NDArray] = [:]
+        for (quantizedName, floatName) in floatOutputNames { byQuantizedName[quantizedName] = outputs[floatName] }
+        return byQuantizedName
+    }
+
+    private func floatName(_ quantizedName: String) -> String { floatOutputNames[quantizedName] ?? quantizedName }
+
+    /// Below this own SQNR in dB a float weight is taken not to be the quantized weight's counterpart (int2
+    /// quantization still gives about 8 dB; a weight rescaled per channel by equalization gives about 0).
+    static let weightCounterpartSQNR = 3.0
+
+    /// Runs `interpreter` on `inputs`, keeping copies of the values some suffix will be given.
+    private func run(_ interpreter: Interpreter, _ inputs: [String: NDArray], recordShapes: Bool = false) throws
+        -> (outputs: [String: NDArray], cache: [String: NDArray], shapes: [String: [Int]])
+    {
+        var cache: [String: NDArray] = [:]
+        var shapes: [String: [Int]] = [:]
+        let wanted = cached
+        let outputs = try interpreter.run(inputs) { observed in
+            guard observed.depth == 0 else { return }
+            if wanted.contains(observed.name) { cache[observed.name] = observed.array }
+            if recordShapes { shapes[observed.name] = observed.array.shape }
+        }
+        return (outputs, cache, shapes)
+    }
+
+    private func accumulate(
+        _ sums: inout [ErrorAccumulator], reference: [NDArray], outputs: [String: NDArray], names: [String]
+    ) throws {
+        for (index, name) in names.enumerated() {
+            guard let array = outputs[name] else { continue }
+            let x = try Self.floats(reference[index])
+            let y = try Self.floats(array)
+            guard x.count == y.count else {
+                throw CompareError.unreadable(
+                    tensor: name, model: quantizedName,
+                    reason: "\(y.count) elements where the float run gave \(x.count)")
+            }
+            x.withUnsafeBufferPointer { x in
+                y.withUnsafeBufferPointer { y in sums[index].add(reference: x, quantized: y) }
+            }
+        }
+    }
+
+    private static func floats(_ array: NDArray) throws -> [Float] {
+        array.dataType == .float ? try array.withFloats { Array($0) } : try array.floatValues()
+    }
+
+    /// What the plan after `switches` is given (values it reads that it does not compute) and which graph
+    /// outputs it recomputes (those the switches reach).
+    static func suffix(after switches: [Node], in graph: Graph) -> (given: [String], outputs: [String]) {
+        var changed = Set<ObjectIdentifier>()
+        var inSuffix = Set<ObjectIdentifier>(switches.map(ObjectIdentifier.init))
+        for node in switches { for case let output? in node.outputs { changed.insert(ObjectIdentifier(output)) } }
+        // Repeat until nothing new is reached: one pass for a sorted graph, and safe for an unsorted one.
+        var grew = true
+        while grew {
+            grew = false
+            for node in graph.nodes where !inSuffix.contains(ObjectIdentifier(node)) {
+                guard reads(node).contains(where: { changed.contains(ObjectIdentifier($0)) }) else { continue }
+                inSuffix.insert(ObjectIdentifier(node))
+                for case let output? in node.outputs { changed.insert(ObjectIdentifier(output)) }
+                grew = true
+            }
+        }
+        let graphInputs = Set(graph.inputs.map(ObjectIdentifier.init))
+        var given: [String] = []
+        var seen = Set<ObjectIdentifier>()
+        for node in graph.nodes where inSuffix.contains(ObjectIdentifier(node)) {
+            for value in reads(node) {
+                let id = ObjectIdentifier(value)
+                guard !changed.contains(id), !value.isConstant, !graphInputs.contains(id), value.producer != nil,
+                    value.producer?.graph === graph, seen.insert(id).inserted
+                else { continue }
+                given.append(value.name)
+            }
+        }
+        let outputs = graph.outputs.filter { changed.contains(ObjectIdentifier($0)) }.map(\.name)
+        return (given, outputs)
+    }
+
+    /// The values `node` reads: its inputs and whatever the graphs inside it use from outside.
+    private static func reads(_ node: Node) -> [Value] {
+        var values = node.inputs.compactMap { $0 }
+        var pending = node.subgraphs
+        while let graph = pending.popLast() {
+            for inner in graph.nodes {
+                values += inner.inputs.compactMap { $0 }
+                pending += inner.subgraphs
+            }
+            values += graph.outputs
+        }
+        return values
+    }
+}

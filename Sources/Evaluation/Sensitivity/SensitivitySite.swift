@@ -1,0 +1,25 @@
+import OnnxIR
+
+/// One quantized tensor of a switchable model: its Q/DQ stand-ins, each behind a `Where` its flag input selects.
+struct SensitivitySite {
+    /// The float model's name for the tensor (as `qdqc compare` names it).
+    var tensor: String
+    /// Activation or weight.
+    var kind: TensorPairKind
+    /// The float model's node that produces it (for a weight: its first consumer), and that node's op type.
+    var node: String?
+    /// The producing (or first consuming) node's op type.
+    var opType: String
+    /// Topological position of that node in the float graph.
+    var position: Int
+    /// The boolean graph input: true reads the DequantizeLinear output, false the float value.
+    var flag: String
+    /// Each `Where` node choosing between the two (one per DequantizeLinear of the tensor).
+    var switches: [Node]
+    /// The float value before quantization (the QuantizeLinear input, or the float weight).
+    var floatSource: String
+    /// The dequantized values (the DequantizeLinear outputs, renamed).
+    var dequantized: [String]
+    /// The float weight's elements (nil for an activation), to measure the tensor's own quantization noise.
+    var floatWeight: [Float]?
+}

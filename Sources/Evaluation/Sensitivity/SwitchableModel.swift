@@ -1,0 +1,110 @@
+import Foundation
+import OnnxIO
+import OnnxIR
+import OnnxInterpreter
+import Passes
+
+/// A copy of a QDQ model in which every quantized tensor can be switched between its dequantized and its
+/// float value at run time, so one plan runs any mix of quantized and float tensors.
+///
+/// Each DequantizeLinear output `t` becomes `Where(flag, t_q, t_float)` under the name `t`, with `t_q` the
+/// renamed DequantizeLinear output and `t_float` the QuantizeLinear's input (an activation) or the float
+/// model's weight (a weight); `flag` is a boolean scalar graph input shared by the Q/DQ pairs of one tensor.
+/// Everything downstream keeps its name, so graph outputs still match the float model's.
+struct SwitchableModel {
+    /// The copy with the switches.
+    let model: Model
+    /// The switchable tensors, in the quantized graph's order.
+    let sites: [SensitivitySite]
+    /// Quantized tensors that cannot be switched, with the reason.
+    let skipped: [SkippedSensitivityTensor]
+
+    /// Builds the switchable copy of `quantized`; `float` supplies the float weights and the tensor names.
+    init(float: Model, quantized: Model, quantizedName: String) throws {
+        let copy = try ModelReader.read(
+            data: try ModelWriter.serialize(quantized), path: "\(quantizedName) (switchable copy)",
+            baseDirectory: nil)
+        let floatIndex = FloatGraphIndex(graph: float.graph)
+        let rescaled = Set(SmoothQuantPass.rescaledValues(of: quantized))
+        let graph = copy.graph
+        let groups = QDQGroup.groups(in: copy, float: float)
+        var sites: [SensitivitySite] = []
+        var skipped: [SkippedSensitivityTensor] = []
+        var flags: [Value] = []
+        for group in groups {
+            let first = group.nodes[0].outputs[0]!
+            let tensor = group.tensor
+            var floatSource = group.source
+            var floatWeight: [Float]?
+            if group.isWeight {
+                if rescaled.contains(tensor) {
+                    skipped.append(.init(tensor: tensor, reason: "rescaled by smooth-quant: no float counterpart"))
+                    continue
+                }
+                guard let weight = floatIndex.initializer(tensor), weight.dims == group.source.initializer?.dims
+                else {
+                    skipped.append(
+                        .init(
+                            tensor: tensor, reason: "the float model has no initializer of this shape to compare with"))
+                    continue
+                }
+                floatSource = graph.addInitializer(weight, name: graph.uniqueName(tensor + "_sensitivity_float"))
+                floatWeight = try Self.floats(weight, tensor: tensor)
+            }
+            let flag = Value(
+                name: graph.uniqueName(tensor + "_sensitivity_on"), type: .tensor(.bool, Shape(static: [])))
+            flags.append(flag)
+            graph.inputs.append(flag)
+            var switches: [Node] = []
+            var dequantized: [String] = []
+            for node in group.nodes {
+                let output = node.outputs[0]!
+                let original = output.name
+                try graph.rename(output, to: graph.uniqueName(original + "_sensitivity_q"))
+                dequantized.append(output.name)
+                let uses = output.uses
+                let wasOutput = graph.outputs.contains { $0 === output }
+                let choice = Node(
+                    opType: "Where", name: graph.uniqueName(original + "_sensitivity_switch", avoidingNodeNames: true),
+                    inputs: [flag, output, floatSource], outputNames: [original])
+                try graph.insert(choice, after: node)
+                for use in uses { use.node.setInput(use.inputIndex, choice.outputs[0]) }
+                if wasOutput {
+                    try graph.setOutputs(graph.outputs.map { $0 === output ? choice.outputs[0]! : $0 })
+                }
+                switches.append(choice)
+            }
+            let description = floatIndex.describe(tensor, quantizedName: first.name, preQuantizedName: nil)
+            sites.append(
+                SensitivitySite(
+                    tensor: tensor, kind: group.isWeight ? .weight : .activation, node: description.nodeName,
+                    opType: description.opType, position: description.position, flag: flag.name, switches: switches,
+                    floatSource: floatSource.name, dequantized: dequantized, floatWeight: floatWeight))
+        }
+        model = copy
+        self.sites = sites
+        self.skipped = skipped
+    }
+
+    private static func floats(_ tensor: Tensor, tensor name: String) throws -> [Float] {
+        do {
+            return try NDArray(tensor: tensor).floatValues()
+        } catch {
+            throw CompareError.unreadable(tensor: name, model: "float model", reason: "\(error)")
+        }
+    }
+}
+
+/// A quantized tensor sensitivity analysis leaves out, and why.
+public struct SkippedSensitivityTensor: Sendable, Equatable, Codable {
+    /// The tensor's name in the float model.
+    public var tensor: String
+    /// Why it is not measured.
+    public var reason: String
+
+    /// Creates the entry.
+    public init(tensor: String, reason: String) {
+        self.tensor = tensor
+        self.reason = reason
+    }
+}

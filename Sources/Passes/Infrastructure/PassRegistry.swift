@@ -11,6 +11,7 @@ public struct PassRegistry {
         [
             EliminateDeadCodePass.self,
             TopologicalSortPass.self,
+            ImportQDQPass.self,
             InferShapesPass.self,
             FoldConstantsPass.self,
             FoldBatchNormPass.self,

@@ -234,9 +234,12 @@ struct QDQImporter {
             guard let input = dequantizer.inputs.first ?? nil, let output = dequantizer.outputs.first ?? nil else {
                 return
             }
+            // ONNX Runtime names a quantized weight `<weight>_quantized`: the float constant gets `<weight>` back.
+            let suffix = "_quantized"
+            let original = input.name.hasSuffix(suffix) ? String(input.name.dropLast(suffix.count)) : output.name
             let name = try replaceByConstant(
                 values, shape: ConstantData.tensor(of: input)?.dims ?? [], readersOf: [dequantizer],
-                removing: [dequantizer], preferredName: output.name)
+                removing: [dequantizer], preferredName: original.isEmpty ? output.name : original)
             statistics["quantized-constants", default: 0] += 1
             if let params {
                 foreign.record(

@@ -441,7 +441,8 @@ struct QDQPlanner {
 
     private func isFloat(_ value: Value) -> Bool {
         if let type = value.elementType { return type == .float }
-        return table?.tensors[value.name] != nil
+        // A pair the model held quantized a float tensor, as a calibrated range shows one.
+        return table?.tensors[value.name] != nil || foreign[value.name] != nil
     }
 
     private func isConstant(_ value: Value) -> Bool { ConstantData.tensor(of: value) != nil }

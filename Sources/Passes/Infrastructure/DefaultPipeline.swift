@@ -3,10 +3,10 @@
 /// The texts are compiled in so the binary needs no data files; a test checks each against its file in
 /// `passes/pipelines/`, the copies users read.
 public enum DefaultPipeline {
-    /// The canonical pipeline text; `import-qdq` first, before constant folding would turn a model's quantized
+    /// The canonical pipeline text; `convert-qoperator` and `import-qdq` first, before constant folding would turn a model's quantized
     /// weights into anonymous float constants.
     public static let text =
-        "import-qdq,infer-shapes,fold-constants,fold-batchnorm,eliminate-identity,fuse-layernorm,eliminate-dead-code,upgrade-opset,calibrate,insert-qdq,cleanup-qdq"
+        "convert-qoperator,import-qdq,infer-shapes,fold-constants,fold-batchnorm,eliminate-identity,fuse-layernorm,eliminate-dead-code,upgrade-opset,calibrate,insert-qdq,cleanup-qdq"
 
     /// The dynamic-activation pipeline (`--activation-scales dynamic-*`, `passes/pipelines/dynamic.pipeline`):
     /// the same preparation, per-channel int8 weights by `quantize-weights`, then `dynamic-qdq`; no calibration.

@@ -11,6 +11,7 @@ public struct PassRegistry {
         [
             EliminateDeadCodePass.self,
             TopologicalSortPass.self,
+            ConvertQOperatorPass.self,
             ImportQDQPass.self,
             InferShapesPass.self,
             FoldConstantsPass.self,

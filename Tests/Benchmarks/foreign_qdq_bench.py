@@ -6,6 +6,7 @@ usage (from the repository root, after `bash .ci/setup`):
     swift build -c release --product qdqc
     .venv/bin/python Tests/Benchmarks/foreign_qdq_bench.py [--qdqc .build/release/qdqc (or $QDQC_BINARY)]
         [--models DIR] [--only NAME,NAME] [--calib-limit 64] [--eval-limit 32] [--markdown docs/benchmarks.md]
+        [--json OUT]
 
 For every model: ONNX Runtime's `quantize_static` (QDQ, per-channel int8 weights, int8 activations with
 zero point 0 so that TensorRT can take its pairs, MinMax on the first N calib/ samples, after
@@ -58,7 +59,10 @@ def measure(args):
             model = os.path.join(folder, "model.onnx")
             calib = os.path.join(folder, "calib")
             samples = qm.load_samples(os.path.join(folder, "eval"), args.eval_limit)
-            reference = qm.run_outputs(model, samples)
+            # As quantize_bench.py: a probability output's SQNR hangs on a few samples near the decision
+            # boundary, so the logits (the Softmax/Sigmoid input, under its float name) are measured too.
+            logits = qb.logit_tensors(model)
+            reference = qm.run_outputs(qb.with_outputs(model, logits, scratch, f"{name}-float"), samples)
             row = {"model": name}
             foreign = os.path.join(scratch, f"{name}.ort.onnx")
             try:
@@ -79,10 +83,10 @@ def measure(args):
                 rows.append(row)
                 print(f"{name}: {row['error']}", file=sys.stderr)
                 continue
-            ort_outputs = qm.run_outputs(foreign, samples)
-            trt_outputs = qm.run_outputs(converted, samples)
+            ort_outputs = qm.run_outputs(qb.with_outputs(foreign, logits, scratch, f"{name}-ort"), samples)
+            trt_outputs = qm.run_outputs(qb.with_outputs(converted, logits, scratch, f"{name}-trt"), samples)
             row["sqnr"] = {
-                output: (qm.sqnr_db(reference[output], ort_outputs[output]),
+                (f"logits {output}" if output in logits else output): (qm.sqnr_db(reference[output], ort_outputs[output]),
                          qm.sqnr_db(reference[output], trt_outputs[output]))
                 for output in reference if output in ort_outputs and output in trt_outputs
             }
@@ -117,12 +121,16 @@ def main(argv=None) -> int:
     parser.add_argument("--calib-limit", type=int, default=64)
     parser.add_argument("--eval-limit", type=int, default=32)
     parser.add_argument("--markdown")
+    parser.add_argument("--json", help="also write the rows as JSON to this file")
     args = parser.parse_args(argv)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     rows = measure(args)
     table = markdown_table(rows)
     print("\n".join(table))
     print(f"load at start: {load}")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump({"load": load, "rows": rows}, handle, indent=1)
     if args.markdown:
         with open(args.markdown) as handle:
             text = handle.read()

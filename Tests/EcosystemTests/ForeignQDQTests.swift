@@ -151,3 +151,37 @@ import Testing
         #expect(try TensorRTRules.violations(modelAt: tensorRT) == [])
     }
 }
+
+/// A shared model's `quantize_static` output (ONNX Runtime's QDQ placement) moved to TensorRT's: ORT's
+/// parameters are kept where a pair survives, and the logits lose at most 0.5 dB against ORT's own model.
+@Suite struct OnnxRuntimeQDQToTensorRTTests {
+    private static let sharedModelsMissing =
+        "no shared models folder (neither <repo>/../shared/models nor /work/shared/models); skipped"
+
+    @Test(
+        .enabled(if: RepositoryPaths.sharedModels != nil, Comment(rawValue: sharedModelsMissing)),
+        arguments: ["ppocr_mobile_v2_cls"])
+    func keepsOnnxRuntimeScalesAndItsAccuracy(name: String) throws {
+        let models = try #require(RepositoryPaths.sharedModels)
+        let folder = try TemporaryDirectory(prefix: "qdqc-ort-foreign")
+        defer { folder.remove() }
+        let json = folder.path("rows.json")
+        let bench = RepositoryPaths.root.appendingPathComponent("Tests/Benchmarks/foreign_qdq_bench.py").path
+        let run = try Python.runCode(
+            "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
+            [
+                bench, "--qdqc", try Qdqc.executable().path, "--models", models.path, "--only", name,
+                "--calib-limit", "16", "--eval-limit", "8", "--json", json,
+            ])
+        try #require(run.succeeded, "\(run.summary)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: json))
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let row = try #require((object?["rows"] as? [[String: Any]])?.first, "\(run.standardOutput)")
+        let kept = try #require(row["kept"] as? [String: Any], "\(row)")
+        #expect((kept["kept"] as? Int ?? 0) > 0, "\(kept)")
+        #expect((kept["changed"] as? [String])?.isEmpty == true, "\(kept)")
+        let sqnr = try #require(row["sqnr"] as? [String: [Double]], "\(row)")
+        let logits = try #require(sqnr.first { $0.key.hasPrefix("logits ") }?.value, "\(sqnr)")
+        #expect(logits[1] >= logits[0] - 0.5, "logits SQNR: ORT \(logits[0]) dB, qdqc tensorrt \(logits[1]) dB")
+    }
+}

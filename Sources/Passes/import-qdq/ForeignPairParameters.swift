@@ -27,7 +27,6 @@ struct ForeignPairParameters {
 
     /// Reads `node`'s parameters; throws naming the node when they are not constants qdqc can read.
     init(_ node: Node, inputType: DataType?) throws {
-        self.node = node
         let name = "\(node.opType) '\(node.displayName)'"
         guard node.inputs.count >= 2, let scaleValue = node.inputs[1],
             let scaleTensor = ConstantData.tensor(of: scaleValue)
@@ -35,34 +34,54 @@ struct ForeignPairParameters {
         guard let scales = ConstantData.floats(scaleTensor), !scales.isEmpty else {
             throw ImportQDQError("import-qdq: \(name): its scale is not a readable float32 tensor")
         }
+        let zeroTensor = try Self.zeroPointTensor(of: node, name: name)
+        let declared = node.attribute("output_dtype")?.int.flatMap { DataType(rawValue: Int32($0)) }
+        let defaultType = node.opType == "QuantizeLinear" ? (declared ?? .uint8) : (inputType ?? .uint8)
+        // One assignment of every property (the optimizer of Swift 6.3 crashed on a branching initializer here).
+        self.init(
+            node: node, scales: scales, scaleDims: scaleTensor.dims, dataType: zeroTensor?.dataType ?? defaultType,
+            zeroPoints: try zeroTensor.map { try Self.codes(of: $0, name: name) }
+                ?? Array(repeating: 0, count: scales.count),
+            zeroPointType: zeroTensor?.dataType, axis: Int(node.attribute("axis")?.int ?? 1),
+            blockSize: node.attribute("block_size")?.int.flatMap { $0 > 0 ? Int($0) : nil })
+    }
+
+    private init(
+        node: Node, scales: [Float], scaleDims: [Int64], dataType: DataType, zeroPoints: [Int],
+        zeroPointType: DataType?, axis: Int, blockSize: Int?
+    ) {
+        self.node = node
         self.scales = scales
-        scaleDims = scaleTensor.dims
-        axis = Int(node.attribute("axis")?.int ?? 1)
-        blockSize = node.attribute("block_size")?.int.flatMap { $0 > 0 ? Int($0) : nil }
-        if node.inputs.count > 2, let zeroValue = node.inputs[2] {
-            guard let zeroTensor = ConstantData.tensor(of: zeroValue) else {
-                throw ImportQDQError("import-qdq: \(name): its zero point is not a constant")
-            }
-            zeroPointType = zeroTensor.dataType
-            dataType = zeroTensor.dataType
-            if let format = QuantFormat(dataType: zeroTensor.dataType) {
-                do {
-                    zeroPoints = try Dequantizer.codes(of: zeroTensor, format: format)
-                } catch {
-                    throw ImportQDQError("import-qdq: \(name): cannot read its zero point: \(error)")
-                }
-            } else if let values = ConstantData.int64s(zeroTensor) {
-                zeroPoints = values.map { Int($0) }
-            } else {
-                throw ImportQDQError(
-                    "import-qdq: \(name): zero point of type \(zeroTensor.dataType) is not a quantized type")
-            }
-        } else {
-            zeroPointType = nil
-            let declared = node.attribute("output_dtype")?.int.flatMap { DataType(rawValue: Int32($0)) }
-            dataType = node.opType == "QuantizeLinear" ? (declared ?? .uint8) : (inputType ?? .uint8)
-            zeroPoints = Array(repeating: 0, count: scales.count)
+        self.scaleDims = scaleDims
+        self.dataType = dataType
+        self.zeroPoints = zeroPoints
+        self.zeroPointType = zeroPointType
+        self.axis = axis
+        self.blockSize = blockSize
+    }
+
+    /// The zero-point constant of `node`, nil when the input is absent.
+    private static func zeroPointTensor(of node: Node, name: String) throws -> Tensor? {
+        guard node.inputs.count > 2, let zeroValue = node.inputs[2] else { return nil }
+        guard let tensor = ConstantData.tensor(of: zeroValue) else {
+            throw ImportQDQError("import-qdq: \(name): its zero point is not a constant")
         }
+        return tensor
+    }
+
+    /// The zero points as codes (8-bit floats: bit patterns; int32 as values).
+    private static func codes(of tensor: Tensor, name: String) throws -> [Int] {
+        if let format = QuantFormat(dataType: tensor.dataType) {
+            do {
+                return try Dequantizer.codes(of: tensor, format: format)
+            } catch {
+                throw ImportQDQError("import-qdq: \(name): cannot read its zero point: \(error)")
+            }
+        }
+        guard let values = ConstantData.int64s(tensor) else {
+            throw ImportQDQError("import-qdq: \(name): zero point of type \(tensor.dataType) is not a quantized type")
+        }
+        return values.map { Int($0) }
     }
 
     /// The granularity the attributes and the scale's shape say.

@@ -26,7 +26,10 @@ struct ForeignPairParameters {
     let blockSize: Int?
 
     /// Reads `node`'s parameters; throws naming the node when they are not constants qdqc can read.
-    init(_ node: Node, inputType: DataType?) throws {
+    // Not optimized: Swift 6.3.1's CopyPropagation stops with an ownership error on this function in release
+    // builds (a compiler crash, not yet reported); it runs once per Q/DQ node, so speed does not matter.
+    @_optimize(none)
+    static func read(_ node: Node, inputType: DataType?) throws -> ForeignPairParameters {
         let name = "\(node.opType) '\(node.displayName)'"
         guard node.inputs.count >= 2, let scaleValue = node.inputs[1],
             let scaleTensor = ConstantData.tensor(of: scaleValue)
@@ -34,14 +37,16 @@ struct ForeignPairParameters {
         guard let scales = ConstantData.floats(scaleTensor), !scales.isEmpty else {
             throw ImportQDQError("import-qdq: \(name): its scale is not a readable float32 tensor")
         }
-        let zeroTensor = try Self.zeroPointTensor(of: node, name: name)
+        let zeroTensor = try zeroPointTensor(of: node, name: name)
         let declared = node.attribute("output_dtype")?.int.flatMap { DataType(rawValue: Int32($0)) }
-        let defaultType = node.opType == "QuantizeLinear" ? (declared ?? .uint8) : (inputType ?? .uint8)
-        // One assignment of every property (the optimizer of Swift 6.3 crashed on a branching initializer here).
-        self.init(
-            node: node, scales: scales, scaleDims: scaleTensor.dims, dataType: zeroTensor?.dataType ?? defaultType,
-            zeroPoints: try zeroTensor.map { try Self.codes(of: $0, name: name) }
-                ?? Array(repeating: 0, count: scales.count),
+        var dataType: DataType = node.opType == "QuantizeLinear" ? (declared ?? .uint8) : (inputType ?? .uint8)
+        var zeroPoints = [Int](repeating: 0, count: scales.count)
+        if let zeroTensor {
+            dataType = zeroTensor.dataType
+            zeroPoints = try codes(of: zeroTensor, name: name)
+        }
+        return ForeignPairParameters(
+            node: node, scales: scales, scaleDims: scaleTensor.dims, dataType: dataType, zeroPoints: zeroPoints,
             zeroPointType: zeroTensor?.dataType, axis: Int(node.attribute("axis")?.int ?? 1),
             blockSize: node.attribute("block_size")?.int.flatMap { $0 > 0 ? Int($0) : nil })
     }

@@ -62,7 +62,7 @@ struct QDQImporter {
         guard let input = quantizer.inputs.first ?? nil, let output = quantizer.outputs.first ?? nil else {
             throw ImportQDQError("import-qdq: \(name) has no input or no output")
         }
-        let params = try ForeignPairParameters(quantizer, inputType: input.elementType)
+        let params = try ForeignPairParameters.read(quantizer, inputType: input.elementType)
         if output.isAnyGraphOutput {
             throw ImportQDQError(
                 "import-qdq: \(name): its quantized output '\(output.name)' is a graph output, which qdqc cannot "
@@ -119,7 +119,7 @@ struct QDQImporter {
     /// A DequantizeLinear must undo its QuantizeLinear exactly: same type, scales and zero points.
     private func checkAgreement(_ dequantizer: Node, with params: ForeignPairParameters, quantizer: String) throws {
         let name = "DequantizeLinear '\(dequantizer.displayName)'"
-        let own = try ForeignPairParameters(dequantizer, inputType: params.dataType)
+        let own = try ForeignPairParameters.read(dequantizer, inputType: params.dataType)
         if let type = own.zeroPointType, type != params.dataType {
             throw ImportQDQError(
                 "import-qdq: \(name): its zero point is \(type) but \(quantizer) produces \(params.dataType) "
@@ -142,7 +142,7 @@ struct QDQImporter {
         guard let output = node.outputs.first ?? nil, !output.isAnyGraphOutput else {
             throw ImportQDQError("import-qdq: \(name): its output is a graph output")
         }
-        let params = try ForeignPairParameters(node, inputType: constant.dataType)
+        let params = try ForeignPairParameters.read(node, inputType: constant.dataType)
         if let type = params.zeroPointType, type != constant.dataType {
             throw ImportQDQError(
                 "import-qdq: \(name): its zero point is \(type) but its input '\(input.name)' is \(constant.dataType)"

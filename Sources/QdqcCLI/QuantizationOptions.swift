@@ -15,6 +15,12 @@ struct QuantizationOptions: ParsableArguments {
             valueName: "target"))
     var target: String?
 
+    @Flag(
+        help: ArgumentHelp(
+            "For a model that already holds Q/DQ pairs: drop their scales (and accept inconsistent pairs), so "
+                + "calibration decides every scale (the import-qdq pass's requantize option)."))
+    var requantize = false
+
     @Option(
         help: ArgumentHelp(
             "Activation format: int8, uint8, int16, uint16 or float8e4m3fn (default: the target's); "
@@ -265,6 +271,12 @@ struct QuantizationOptions: ParsableArguments {
     ///
     /// The opset the formats need is the passes' business (`Pipeline.raiseOpsetForInsertQDQ`).
     func apply(to pipeline: inout Pipeline) throws {
+        if requantize {
+            guard pipeline.contains(pass: ImportQDQPass.argument) else {
+                throw ValidationError("--requantize needs an import-qdq pass in the pipeline (the default has one)")
+            }
+            pipeline.setOption("requantize", to: "true", forPass: ImportQDQPass.argument)
+        }
         if keepsFloat { return }
         if writesWeightsByQuantizeWeights {
             let (flag, pass) =

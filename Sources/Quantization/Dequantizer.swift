@@ -30,3 +30,17 @@ public enum Dequantizer {
         return values
     }
 }
+
+extension Dequantizer {
+    /// The codes of a tensor of `format` (integers as their values, 8-bit floats as bit patterns), in row-major
+    /// order: what a zero-point initializer holds.
+    public static func codes(of tensor: Tensor, format: QuantFormat) throws -> [Int] {
+        let name = tensor.name ?? ""
+        guard tensor.dataType == format.dataType else {
+            throw QuantizationError.unsupportedDataType(tensor: name, dataType: tensor.dataType)
+        }
+        let count = TensorShapeCheck.elementCount(try TensorShapeCheck.shape(of: tensor))
+        let reader = try CodeReader(format: format, data: tensor.rawBytes(), count: count, tensor: name)
+        return (0..<count).map(reader.code(at:))
+    }
+}

@@ -3,9 +3,10 @@
 /// The texts are compiled in so the binary needs no data files; a test checks each against its file in
 /// `passes/pipelines/`, the copies users read.
 public enum DefaultPipeline {
-    /// The canonical pipeline text.
+    /// The canonical pipeline text; `convert-qoperator` and `import-qdq` first, before constant folding would turn a model's quantized
+    /// weights into anonymous float constants.
     public static let text =
-        "infer-shapes,fold-constants,fold-batchnorm,eliminate-identity,fuse-layernorm,eliminate-dead-code,upgrade-opset,calibrate,insert-qdq,cleanup-qdq"
+        "convert-qoperator,import-qdq,infer-shapes,fold-constants,fold-batchnorm,eliminate-identity,fuse-layernorm,eliminate-dead-code,upgrade-opset,calibrate,insert-qdq,cleanup-qdq"
 
     /// The default pipeline up to and including its `calibrate` pass: what `qdqc calibrate` runs, so that a
     /// part's model hash is the one a later default conversion computes.

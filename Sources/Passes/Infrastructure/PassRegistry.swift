@@ -11,6 +11,8 @@ public struct PassRegistry {
         [
             EliminateDeadCodePass.self,
             TopologicalSortPass.self,
+            ConvertQOperatorPass.self,
+            ImportQDQPass.self,
             InferShapesPass.self,
             FoldConstantsPass.self,
             FoldBatchNormPass.self,

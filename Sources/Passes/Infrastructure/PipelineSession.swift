@@ -14,6 +14,8 @@ public final class PipelineSession {
     public var calibrationTable: CalibrationTable?
     /// Per tensor, what `insert-qdq` did and why, in the order it decided.
     public var quantizationDecisions: [QuantizationDecision] = []
+    /// The pairs the input model already held, read by `import-qdq`; `insert-qdq` keeps their parameters.
+    public var foreignQuantization = ForeignQuantization()
     /// Per smoothed activation, what `smooth-quant` did (alpha, where `1/s` went), in graph order.
     public var smoothing: [SmoothingRecord] = []
 

@@ -54,7 +54,13 @@ public struct CleanupQDQPass: Pass {
         let target =
             self.target ?? context.session.quantizationTarget.flatMap(QuantizationTarget.named)
             ?? QuantizationTarget.tensorRT
-        var cleaner = QDQCleaner(graph: model.graph, target: target, dropsUnfusable: dropsUnfusable)
+        let foreign = context.session.foreignQuantization
+        var modelScales: [String: Float] = [:]
+        for (tensor, entry) in foreign.entries where !entry.isConstant && entry.params.scales.count == 1 {
+            modelScales[tensor] = entry.params.scales[0]
+        }
+        var cleaner = QDQCleaner(
+            graph: model.graph, target: target, dropsUnfusable: dropsUnfusable, modelScales: modelScales)
         try cleaner.run()
         let statistics = cleaner.statistics
         return PassResult(changed: statistics.values.contains { $0 > 0 }, statistics: statistics)

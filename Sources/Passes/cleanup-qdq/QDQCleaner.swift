@@ -6,6 +6,9 @@ struct QDQCleaner {
     let graph: Graph
     let target: QuantizationTarget
     let dropsUnfusable: Bool
+    /// The scales the input model's own pairs gave activations (`import-qdq`), by tensor: a QuantizeLinear
+    /// still using one keeps it (learned scales win over a shared one).
+    let modelScales: [String: Float]
     private(set) var statistics: [String: Int] = [
         "removed-activations": 0, "redundant-pairs": 0, "propagated-scales": 0, "dropped-pairs": 0,
         "removed-initializers": 0,
@@ -13,10 +16,11 @@ struct QDQCleaner {
     /// Constants read by nodes this cleaner removed or rewired; removed at the end if nothing reads them.
     private var orphanCandidates: [Value] = []
 
-    init(graph: Graph, target: QuantizationTarget, dropsUnfusable: Bool) {
+    init(graph: Graph, target: QuantizationTarget, dropsUnfusable: Bool, modelScales: [String: Float] = [:]) {
         self.graph = graph
         self.target = target
         self.dropsUnfusable = dropsUnfusable
+        self.modelScales = modelScales
     }
 
     /// Repeats every rewrite until none applies (each one removes a node or a scale difference, so this ends).
@@ -132,6 +136,7 @@ struct QDQCleaner {
             let output = quantize.outputs.first ?? nil, !output.isGraphOutput,
             output.uses.allSatisfy({ $0.node.opType == "DequantizeLinear" && $0.inputIndex == 0 })
         else { return false }
+        if let kept = modelScales[input.name], after.scales == [kept] { return false }
         for readers in output.uses where QDQParameters(readers.node) != after { return false }
         orphanCandidates.append(contentsOf: quantize.inputs.dropFirst().compactMap { $0 })
         let scale = dequantize.inputs[1]

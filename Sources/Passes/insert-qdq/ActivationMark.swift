@@ -23,4 +23,6 @@ struct ActivationMark {
     var source: Source
     /// The parameters, once resolved.
     var params: QuantParams?
+    /// The node of the input model whose parameters these are (`import-qdq`), when they were kept.
+    var keptFrom: String? = nil
 }

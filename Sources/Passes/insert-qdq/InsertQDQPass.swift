@@ -75,26 +75,36 @@ public struct InsertQDQPass: Pass {
         let graph = model.graph
         if let existing = graph.nodes.first(where: { ["QuantizeLinear", "DequantizeLinear"].contains($0.opType) }) {
             throw InsertQDQError(
-                "insert-qdq: the model is already quantized ('\(existing.displayName)' is a \(existing.opType))")
+                "insert-qdq: the model is already quantized ('\(existing.displayName)' is a \(existing.opType)): "
+                    + "run '\(ImportQDQPass.argument)' before it (the default pipeline does)")
         }
         try checkConfigNames(graph)
         let table = try settings.tablePath.map(CalibrationTable.read(path:)) ?? context.session.calibrationTable
         var planner = QDQPlanner(
             graph: graph, settings: settings, table: table,
-            floatNodes: Set(SplitOutlierChannelsPass.floatNodes(of: model)))
+            floatNodes: Set(SplitOutlierChannelsPass.floatNodes(of: model)),
+            foreign: context.session.foreignQuantization)
         try planner.plan()
         try checkOpset(model, planner)
         var rewriter = QDQRewriter(graph: graph, target: settings.target, calibrationMethod: table?.method.rawValue)
         try rewriter.apply(planner)
         raiseIRVersion(model, planner)
-        context.session.quantizationDecisions.append(contentsOf: rewriter.decisions)
+        let foreign = ForeignPairOutcome(
+            foreign: context.session.foreignQuantization, planner: planner, target: settings.target.name)
+        context.session.quantizationDecisions.append(contentsOf: foreign.amending(rewriter.decisions))
         context.session.quantizationTarget = settings.target.name
-        let statistics = [
+        if let line = foreign.summary { context.remark(line) }
+        var statistics = [
             "activation-pairs": planner.activations.count,
             "quantized-weights": planner.weights.count,
             "int32-biases": planner.biases.count,
             "float-tensors": planner.skipped.count,
         ]
+        if !context.session.foreignQuantization.isEmpty {
+            statistics["kept-model-pairs"] = foreign.kept.count
+            statistics["recalibrated-model-pairs"] = foreign.recalibrated.count
+            statistics["dropped-model-pairs"] = foreign.dropped.count
+        }
         context.remark(
             "insert-qdq (\(settings.target.name)): \(planner.activations.count) activation pairs, "
                 + "\(planner.weights.count) quantized weights, \(planner.biases.count) int32 biases, "

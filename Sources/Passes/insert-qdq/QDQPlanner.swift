@@ -13,6 +13,10 @@ struct QDQPlanner {
     let table: CalibrationTable?
     /// Nodes an earlier pass needs in float (`split-outlier-channels`' exact side), by name.
     let floatNodes: Set<String>
+    /// The parameters of the pairs the input model held (`import-qdq`): they win over calibration.
+    let foreign: ForeignQuantization
+    /// The model's pairs the target cannot take as they are, with why (their tensors are calibrated instead).
+    private(set) var rejectedForeign: [(tensor: String, reason: String)] = []
 
     private(set) var activations: [ActivationMark] = []
     private(set) var weights: [WeightMark] = []
@@ -37,11 +41,15 @@ struct QDQPlanner {
     private let normalizationStatistics: NormalizationStatistics
     private let causalAttention: CausalAttention
 
-    init(graph: Graph, settings: InsertQDQSettings, table: CalibrationTable?, floatNodes: Set<String> = []) {
+    init(
+        graph: Graph, settings: InsertQDQSettings, table: CalibrationTable?, floatNodes: Set<String> = [],
+        foreign: ForeignQuantization = ForeignQuantization()
+    ) {
         self.graph = graph
         self.settings = settings
         self.table = table
         self.floatNodes = floatNodes
+        self.foreign = foreign
         self.normalizationStatistics = NormalizationStatistics(graph: graph)
         self.causalAttention = CausalAttention(graph: graph)
     }
@@ -290,6 +298,13 @@ struct QDQPlanner {
         _ value: Value, tensor: Tensor, scheme: QuantScheme, granularity: QuantGranularity, use: (Node, Int),
         rule: String
     ) {
+        var scheme = scheme
+        var granularity = granularity
+        let kept = keptForeignParameters(of: value, shape: tensor.dims.map(Int.init))
+        if let kept {
+            scheme = QuantScheme(format: kept.params.format, symmetric: kept.params.zeroPointsAreZero)
+            granularity = kept.params.granularity
+        }
         let key = WeightKey(value: ObjectIdentifier(value), scheme: scheme, granularity: granularity)
         if let existing = weightIndex[key] {
             weights[existing].uses.append(use)
@@ -299,7 +314,7 @@ struct QDQPlanner {
         weights.append(
             WeightMark(
                 value: value, tensor: tensor, scheme: scheme, granularity: granularity, uses: [use], rule: rule,
-                params: nil))
+                params: kept?.params, keptFrom: kept?.node))
     }
 
     private mutating func planBias(node: Node, biasIndex: Int, weightIndex weightInput: Int?, rule: String) {
@@ -382,6 +397,7 @@ struct QDQPlanner {
     /// Why `value`'s calibrated range cannot be quantized per tensor, or nil (config overrides always can).
     private func unquantizableRange(_ value: Value) -> String? {
         let entry = settings.config.tensors[value.name]
+        if foreign[value.name] != nil, entry == nil { return nil }
         guard entry?.range == nil, entry?.scale == nil, let range = table?.tensors[value.name]?.range else {
             return nil
         }
@@ -425,7 +441,8 @@ struct QDQPlanner {
 
     private func isFloat(_ value: Value) -> Bool {
         if let type = value.elementType { return type == .float }
-        return table?.tensors[value.name] != nil
+        // A pair the model held quantized a float tensor, as a calibrated range shows one.
+        return table?.tensors[value.name] != nil || foreign[value.name] != nil
     }
 
     private func isConstant(_ value: Value) -> Bool { ConstantData.tensor(of: value) != nil }
@@ -443,6 +460,13 @@ struct QDQPlanner {
         let mark = activations[index]
         let name = mark.value.name
         let entry = settings.config.tensors[name]
+        if entry == nil, let kept = keptForeignParameters(of: mark.value, shape: []),
+            let params = kept.params.params(at: 0)
+        {
+            activations[index].params = params
+            activations[index].keptFrom = kept.node
+            return params
+        }
         if case .sameAs(let source) = mark.source, entry?.scale == nil, entry?.range == nil,
             let sourceIndex = activationIndex[ObjectIdentifier(source)], depth < activations.count
         {
@@ -508,14 +532,15 @@ struct QDQPlanner {
 
     private mutating func resolveWeightsAndBiases() throws {
         do {
-            for index in weights.indices {
+            for index in weights.indices where weights[index].params == nil {
                 var tensor = weights[index].tensor
                 tensor.name = weights[index].value.name
                 weights[index].params = try WeightQuantizer.parameters(
                     for: tensor, scheme: weights[index].scheme, granularity: weights[index].granularity)
             }
             guard target.raisesWeightScalesForBias else { return }
-            for bias in biases {
+            // The model's own weight scales are kept as they are, even where an int32 bias then clips.
+            for bias in biases where weights[bias.weight].keptFrom == nil {
                 guard let inputScale = activationParams(bias.input)?.scale, let params = weights[bias.weight].params,
                     let values = ConstantData.floats(bias.tensor)
                 else { continue }
@@ -529,6 +554,37 @@ struct QDQPlanner {
         } catch let error as QuantizationError {
             throw InsertQDQError("insert-qdq: \(error)")
         }
+    }
+
+    /// The input model's parameters for `value` (`import-qdq`) when the target can use them as they are; a
+    /// set it cannot use is noted in `rejectedForeign` and the tensor is calibrated instead.
+    private mutating func keptForeignParameters(of value: Value, shape: [Int]) -> ForeignQuantization.Entry? {
+        guard let entry = foreign[value.name] else { return nil }
+        let reason: String?
+        if entry.params.tensorShape != shape {
+            reason = "its parameters are for shape \(entry.params.tensorShape), the tensor now has \(shape)"
+        } else if target.scaleConvention == .tensorRT,
+            !entry.params.zeroPointsAreZero
+                || !entry.params.format.isSigned
+                    && !entry.params.format.isFloat
+        {
+            reason =
+                "\(target.name) takes only symmetric signed pairs (zero point 0), the model's is "
+                + "\(entry.params.format) with zero point \(entry.params.zeroPoints.first ?? 0)"
+        } else {
+            reason = nil
+        }
+        guard let reason else { return entry }
+        if !rejectedForeign.contains(where: { $0.tensor == value.name }) {
+            rejectedForeign.append(
+                (value.name, "the model's pair '\(entry.node)' is replaced by calibration: \(reason)"))
+        }
+        return nil
+    }
+
+    /// The tensors that got a pair or a quantized initializer, by name.
+    var plannedTensorNames: Set<String> {
+        Set(activations.map(\.value.name) + weights.map(\.value.name))
     }
 
     /// The resolved parameters of an activation, if it is marked.

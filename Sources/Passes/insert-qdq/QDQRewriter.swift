@@ -29,7 +29,8 @@ struct QDQRewriter {
             try rewriteBias(bias, inputScale: inputParams.scale, weightScales: weightParams.scales)
         }
         for mark in plan.activations {
-            try rewriteActivation(mark, range: mark.source.isOwnRange ? (try? plan.range(of: mark.value)) : nil)
+            let ownRange = mark.source.isOwnRange && mark.keptFrom == nil
+            try rewriteActivation(mark, range: ownRange ? (try? plan.range(of: mark.value)) : nil)
         }
         let quantized = Set(decisions.filter(\.quantized).map(\.tensor))
         for (tensor, rule) in plan.skipped where !quantized.contains(tensor) {
@@ -67,8 +68,9 @@ struct QDQRewriter {
         try graph.apply(rewrite)
         decisions.append(
             QuantizationDecision(
-                tensor: base, quantized: true, rule: mark.rule, format: params.format.rawValue, scales: params.scales,
-                zeroPoints: params.zeroPoints.map(Double.init), axis: params.axis, blockSize: params.blockSize))
+                tensor: base, quantized: true, rule: mark.rule + Self.keptNote(mark.keptFrom),
+                format: params.format.rawValue, scales: params.scales, zeroPoints: params.zeroPoints.map(Double.init),
+                axis: params.axis, blockSize: params.blockSize))
         return output
     }
 
@@ -154,9 +156,15 @@ struct QDQRewriter {
         try graph.apply(rewrite)
         decisions.append(
             QuantizationDecision(
-                tensor: base, quantized: true, rule: mark.rule, format: params.format.rawValue, scales: [params.scale],
-                zeroPoints: [Double(params.zeroPoint)], calibratedRange: range,
-                calibrationMethod: range == nil ? nil : calibrationMethod))
+                tensor: base, quantized: true, rule: mark.rule + Self.keptNote(mark.keptFrom),
+                format: params.format.rawValue, scales: [params.scale], zeroPoints: [Double(params.zeroPoint)],
+                calibratedRange: mark.keptFrom == nil ? range : nil,
+                calibrationMethod: range == nil || mark.keptFrom != nil ? nil : calibrationMethod))
+    }
+
+    /// What a decision's rule adds when the parameters are the input model's own.
+    static func keptNote(_ node: String?) -> String {
+        node.map { " (the model's own parameters, from '\($0)', kept)" } ?? ""
     }
 
     /// Adds to `rewrite` a DequantizeLinear of `inputs` placed before `anchor`; returns its output.

@@ -17,4 +17,6 @@ struct WeightMark {
     let rule: String
     /// The parameters, once computed (and raised for an int32 bias when the target wants it).
     var params: QuantParamSet?
+    /// The node of the input model whose parameters these are (`import-qdq`), when they were kept.
+    var keptFrom: String? = nil
 }

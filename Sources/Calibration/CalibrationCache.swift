@@ -1,5 +1,4 @@
 import Foundation
-import OnnxIO
 
 /// Activation ranges from another tool's calibration cache: ONNX Runtime's (`calibration.json`,
 /// `calibration.cache`, `calibration.flatbuffers`, or a `save_tensors_data` file) or TensorRT's; and TensorRT's
@@ -36,13 +35,7 @@ public struct CalibrationCache: Equatable, Sendable {
 
     /// Reads the cache at `path`; errors name the file (and the line of a text cache).
     public static func read(path: String) throws -> CalibrationCache {
-        if let problem = RegularFile.problem(atPath: path) {
-            throw CalibrationError.table(path: path, reason: "cannot read: \(problem)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CalibrationError.table(path: path, reason: "cannot read the file")
-        }
-        return try CalibrationCache(data: data, path: path)
+        try CalibrationCache(data: try CalibrationFile.contents(atPath: path), path: path)
     }
 
     /// Parses a cache; a text cache never holds a NUL byte, a flatbuffer always does (its offsets' high bytes).
@@ -95,11 +88,7 @@ public struct CalibrationCache: Equatable, Sendable {
         if let bad = ranges.first(where: { !$0.value.min.isFinite || !$0.value.max.isFinite }) {
             throw CalibrationError.table(path: path, reason: "tensor '\(bad.key)' has a non-finite range")
         }
-        do {
-            try AtomicFile.write(Data(tensorRTText(ranges: ranges).utf8), to: path)
-        } catch let error as OnnxIOError {
-            throw CalibrationError.table(path: error.path, reason: error.message)
-        }
+        try CalibrationFile.write(Data(tensorRTText(ranges: ranges).utf8), to: path)
     }
 
     // MARK: - Text

@@ -62,8 +62,7 @@ def locked_subset(lock, names, out):
 venv = os.path.join(SCRATCH, "venv")
 requirements = os.path.join(SCRATCH, "requirements.txt")
 check(locked_subset(LOCK, PACKAGES, requirements) == len(PACKAGES), f"the lock pins {sorted(PACKAGES)}")
-made = run([sys.executable if os.environ.get("WHEEL_CHECK_PYTHON") is None else os.environ["WHEEL_CHECK_PYTHON"],
-            "-m", "venv", venv])
+made = run([sys.executable, "-m", "venv", venv])
 check(made.returncode == 0, f"fresh venv {venv} ({made.stderr.strip()[-200:]})")
 pip = [os.path.join(venv, "bin", "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
 installed = run(pip + ["--require-hashes", "--no-deps", "--only-binary=:all:", "-r", requirements],

@@ -34,15 +34,20 @@ public struct CalibrationRunner {
     /// grid: `ObserverConfiguration.needsKnownRange`), a first min/max pass over the same
     /// samples gives it, then the tensors waiting for it (`tensorsAwaitingKnownRange`) are
     /// watched with it and a second pass runs; progress counts samples over both passes.
+    ///
+    /// Values inside If, Loop and Scan bodies are observed too, under their scoped names (`ScopedValueNames`,
+    /// e.g. `vad_if|then_branch|x`): an If branch on the samples that take it, a loop body's values over every
+    /// iteration. A body value no sample reached is never observed.
     public func observe(model: Model, observers: ObserverSet) throws {
         let interpreter = try Interpreter(model: model)
+        let names = try ScopedValueNames(graph: model.graph)
         let awaiting = observers.tensorsAwaitingKnownRange
         let passes = awaiting.isEmpty ? 1 : 2
         var counter = ProgressCounter(task: task, total: samples.count * passes, report: progress)
         if !awaiting.isEmpty {
             let extremes = try ObserverSet(configuration: .minMax(MinMaxOptions()))
             for tensor in awaiting { try extremes.watch(tensor) }
-            try run(interpreter, counter: &counter, generating: true, watching: extremes.isWatching) {
+            try run(interpreter, counter: &counter, generating: true, names: names, watching: extremes.isWatching) {
                 try Self.feed($0, to: extremes)
             }
             let ranges = try extremes.results()
@@ -51,7 +56,7 @@ public struct CalibrationRunner {
                 try observers.watch(tensor, knownAbsMax: ranges[tensor]?.range.absMax ?? 0)
             }
         }
-        try run(interpreter, counter: &counter, generating: true, watching: observers.isWatching) {
+        try run(interpreter, counter: &counter, generating: true, names: names, watching: observers.isWatching) {
             try Self.feed($0, to: observers)
         }
     }
@@ -93,16 +98,22 @@ public struct CalibrationRunner {
     /// With `generating`, a decoder with past whose samples give no cache runs by generation (`samples.generation`),
     /// so the cache inputs are observed with real content; else each sample is one prefill with an empty cache
     /// (the layers' inputs are the same: `smooth-quant`, AWQ and GPTQ need no more).
+    /// With `names`, body values are handed over too, as an `ObservedTensor` carrying their scoped name; without,
+    /// only main-graph values.
     private func run(
         _ interpreter: Interpreter, counter: inout ProgressCounter, generating: Bool = false,
-        watching: @escaping (String) -> Bool,
+        names: ScopedValueNames? = nil, watching: @escaping (String) -> Bool,
         visit: @escaping (ObservedTensor) throws -> Void
     ) throws {
         try loop(over: 0..<samples.count, counter: &counter) { sample in
             do {
                 let observer: TensorObserver = { observed in
-                    guard observed.depth == 0, watching(observed.name) else { return }
-                    try visit(observed)
+                    if observed.depth == 0 {
+                        guard watching(observed.name) else { return }
+                        try visit(observed)
+                    } else if let names, let scoped = names[observed.value], watching(scoped) {
+                        try visit(observed.renamed(scoped))
+                    }
                 }
                 // A decoder with past whose sample gives no cache runs the way it is used: a prefill, then one
                 // token per step with the presents fed back, every step observed.

@@ -13,4 +13,9 @@ public struct ObservedTensor {
     public let array: NDArray
     /// 0 for the main graph, 1 inside an If, Loop or Scan body of it, and so on.
     public let depth: Int
+
+    /// The same tensor shown under another name (a body value's scoped name, say).
+    public func renamed(_ newName: String) -> ObservedTensor {
+        ObservedTensor(name: newName, value: value, node: node, array: array, depth: depth)
+    }
 }

@@ -5,6 +5,7 @@ import Passes
 struct FailingPass: Pass {
     static let argument = "fail-on-purpose"
     static let summary = "Fails on purpose (tests only)."
+    static let subgraphReach = SubgraphReach.mainGraphOnly
     static let options = [
         PassOption(name: "mode", valueSyntax: "throw|break-ir", defaultValue: "throw", summary: "How to fail.")
     ]

@@ -22,20 +22,22 @@ struct PassesDocGenerator {
 
             """
         ]
-        for argument in registry.arguments {
-            let readme = try Repository.read(Repository.passesDirectory.appendingPathComponent("\(argument)/README.md"))
-            parts.append(section(from: readme, argument: argument))
+        for type in registry.passTypes {
+            let readme = try Repository.read(
+                Repository.passesDirectory.appendingPathComponent("\(type.argument)/README.md"))
+            parts.append(section(from: readme, argument: type.argument, reach: type.subgraphReach))
         }
         parts.append(try recipes())
         return parts.joined(separator: "\n")
     }
 
-    /// The README with its title made a second-level heading and every other heading one level deeper.
-    private func section(from readme: String, argument: String) -> String {
+    /// The README with its title made a second-level heading and every other heading one level deeper, and
+    /// under the title whether the pass enters If/Loop/Scan bodies.
+    private func section(from readme: String, argument: String, reach: SubgraphReach) -> String {
         var lines = readme.components(separatedBy: "\n")
         if lines.first == "# \(argument)" { lines.removeFirst() }
         let shifted = lines.map { $0.hasPrefix("#") ? "#" + $0 : $0 }
-        var text = "## \(argument)\n" + shifted.joined(separator: "\n")
+        var text = "## \(argument)\n\n" + reach.sentence + "\n" + shifted.joined(separator: "\n")
         if !text.hasSuffix("\n") { text += "\n" }
         return text
     }

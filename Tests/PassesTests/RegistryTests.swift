@@ -45,6 +45,19 @@ import Testing
         }
     }
 
+    /// Each pass states whether it enters If/Loop/Scan bodies, and docs/passes.md shows it under the pass.
+    @Test func everyPassStatesWhetherItEntersSubgraphs() throws {
+        let doc = try Repository.read(Repository.passesDoc)
+        for type in registry.passTypes {
+            #expect(SubgraphReach.allCases.contains(type.subgraphReach))
+            #expect(
+                doc.contains("## \(type.argument)\n\n\(type.subgraphReach.sentence)\n"),
+                "docs/passes.md does not say whether \(type.argument) enters subgraphs")
+        }
+        let entering = registry.passTypes.filter { $0.subgraphReach == .entersSubgraphs }.map(\.argument)
+        for argument in ["calibrate", "insert-qdq", "cleanup-qdq"] { #expect(entering.contains(argument)) }
+    }
+
     @Test func docsHaveOneSectionPerPassInRegistryOrder() throws {
         let doc = try Repository.read(Repository.passesDoc)
         let sections = doc.split(separator: "\n").filter { $0.hasPrefix("## ") }.map { String($0.dropFirst(3)) }

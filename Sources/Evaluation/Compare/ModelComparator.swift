@@ -25,6 +25,9 @@ public struct ModelComparator {
     private let preQuantizedIndices: [String: [Int]]
     /// The float values of the float model's initializers that are compared, decoded once.
     private let initializerCopies: [Int: [Float]]
+    /// Both models' scoped names of If/Loop/Scan body values (`ScopedValueNames`), to match body tensors.
+    private let floatScopes: ScopedValueNames?
+    private let quantizedScopes: ScopedValueNames?
 
     /// Plans both models; `outputsOnly` compares just the graph outputs (cheaper: nothing else is copied).
     public init(float: Model, floatName: String, quantized: Model, quantizedName: String, outputsOnly: Bool = false)
@@ -46,10 +49,12 @@ public struct ModelComparator {
             if let pre = pair.preQuantizedName { preQuantizedIndices[pre, default: []].append(index) }
         }
         var copies: [Int: [Float]] = [:]
-        for value in float.graph.initializers {
-            guard let tensor = value.initializer, let index = floatIndex[value.name] else { continue }
-            copies[index] = try Self.floats(of: try NDArray(tensor: tensor), tensor: value.name, model: floatName)
+        for (name, tensor) in FloatGraphIndex(graph: float.graph).initializers {
+            guard let index = floatIndex[name] else { continue }
+            copies[index] = try Self.floats(of: try NDArray(tensor: tensor), tensor: name, model: floatName)
         }
+        floatScopes = try? ScopedValueNames(graph: float.graph)
+        quantizedScopes = try? ScopedValueNames(graph: quantized.graph)
         self.floatIndex = floatIndex
         self.quantizedIndices = quantizedIndices
         self.preQuantizedIndices = preQuantizedIndices
@@ -110,11 +115,18 @@ public struct ModelComparator {
         let wantedFloat = floatIndex
         let wantedQuantized = quantizedIndices
         let wantedPre = preQuantizedIndices
-        var floatCopies = initializerCopies
+        // A body value comes once per iteration (or not at all, in a branch not taken): each model's k-th
+        // occurrence of a tensor is compared with the other's k-th, so the float copies wait in a queue.
+        var floatCopies = initializerCopies.mapValues { [$0] }
         let floatModelName = floatName
+        let floatScopes = self.floatScopes
+        let quantizedScopes = self.quantizedScopes
         let floatOutputs = try floatInterpreter.run(Self.inputs(inputs, for: floatInterpreter)) { observed in
-            guard observed.depth == 0, let index = wantedFloat[observed.name], floatCopies[index] == nil else { return }
-            floatCopies[index] = try Self.floats(of: observed.array, tensor: observed.name, model: floatModelName)
+            guard let name = Self.name(of: observed, scopes: floatScopes), let index = wantedFloat[name],
+                observed.depth > 0 || floatCopies[index] == nil
+            else { return }
+            floatCopies[index, default: []].append(
+                try Self.floats(of: observed.array, tensor: name, model: floatModelName))
         }
         var preCopies: [Int: [Float]] = [:]
         // The observer is an escaping closure, so it updates local copies written back after the run.
@@ -128,15 +140,17 @@ public struct ModelComparator {
         let pairs = self.pairs
         let quantizedInputs = Self.inputs(inputs, for: quantizedInterpreter)
         let quantizedOutputs = try quantizedInterpreter.run(quantizedInputs) { observed in
-            guard observed.depth == 0 else { return }
-            if let indices = wantedPre[observed.name] {
-                let copy = try Self.floats(of: observed.array, tensor: observed.name, model: quantizedModelName)
+            guard let name = Self.name(of: observed, scopes: quantizedScopes) else { return }
+            if let indices = wantedPre[name] {
+                let copy = try Self.floats(of: observed.array, tensor: name, model: quantizedModelName)
                 for index in indices { preCopies[index] = copy }
             }
-            guard let indices = wantedQuantized[observed.name] else { return }
-            let quantized = try Self.floats(of: observed.array, tensor: observed.name, model: quantizedModelName)
+            guard let indices = wantedQuantized[name] else { return }
+            let quantized = try Self.floats(of: observed.array, tensor: name, model: quantizedModelName)
             for index in indices {
-                if let reference = floatCopies.removeValue(forKey: index) {
+                if let reference = floatCopies[index]?.first {
+                    floatCopies[index]?.removeFirst()
+                    if floatCopies[index]?.isEmpty == true { floatCopies[index] = nil }
                     try Self.accumulate(
                         &sums[index], reference: reference, quantized: quantized, pair: pairs[index],
                         sample: sampleName)
@@ -149,6 +163,12 @@ public struct ModelComparator {
             }
         }
         return (floatOutputs, quantizedOutputs)
+    }
+
+    /// The name a tensor is matched under: its own in the main graph, its scoped name in a body, nil inside a
+    /// function body (not compared).
+    private static func name(of observed: ObservedTensor, scopes: ScopedValueNames?) -> String? {
+        observed.depth == 0 ? observed.name : scopes?[observed.value]
     }
 
     private var floatName: String { floatInterpreter.modelName }

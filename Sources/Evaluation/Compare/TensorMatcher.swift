@@ -31,7 +31,7 @@ public struct TensorMatcher {
         var pairs: [TensorPair] = []
         var matched: Set<String> = []
         if !outputsOnly {
-            for node in quantizedModel.graph.nodes where Self.isDequantize(node) {
+            for node in quantizedModel.graph.allNodes() where Self.isDequantize(node) {
                 guard let pair = pair(for: node, index: index), !matched.contains(pair.floatName) else { continue }
                 matched.insert(pair.floatName)
                 pairs.append(pair)
@@ -57,13 +57,39 @@ public struct TensorMatcher {
     /// Display names of the DequantizeLinear nodes whose float counterpart cannot be found.
     public func unmatchedDequantizeNodes() -> [String] {
         let index = FloatGraphIndex(graph: floatModel.graph)
-        return quantizedModel.graph.nodes.filter { Self.isDequantize($0) && pair(for: $0, index: index) == nil }
+        return quantizedModel.graph.allNodes().filter { Self.isDequantize($0) && pair(for: $0, index: index) == nil }
             .map(\.displayName)
     }
 
     /// The pair a DequantizeLinear node makes, or nil when its float counterpart cannot be found.
+    /// A DequantizeLinear in an If/Loop/Scan body stands for a tensor of the same body: every name tried is
+    /// prefixed with the body's path (`ScopedValueNames`), and the pair carries scoped names in both models.
     private func pair(for node: Node, index: FloatGraphIndex) -> TensorPair? {
         guard let output = node.outputs.first ?? nil, let source = node.inputs.first ?? nil else { return nil }
+        let scope = Self.scope(of: node)
+        guard var pair = plainPair(for: node, output: output, source: source, index: index, scope: scope) else {
+            return nil
+        }
+        pair.quantizedName = scope + pair.quantizedName
+        pair.preQuantizedName = pair.preQuantizedName.map { scope + $0 }
+        return pair
+    }
+
+    /// The body path of the graph `node` sits in ("" in the main graph), as `ScopedValueNames` writes it.
+    static func scope(of node: Node) -> String {
+        var prefix = ""
+        var graph = node.graph
+        while let body = graph, let holder = body.parentNode {
+            let attribute = holder.attributes.first { $0.subgraphs.contains { $0 === body } }?.name ?? "?"
+            prefix = ScopedValueNames.bodyPrefix(of: holder, attribute: attribute, outer: nil) + prefix
+            graph = holder.graph
+        }
+        return prefix
+    }
+
+    private func plainPair(for node: Node, output: Value, source: Value, index: FloatGraphIndex, scope: String)
+        -> TensorPair?
+    {
         var candidates: [String] = []
         var preQuantizedName: String?
         if let quantize = source.producer, Self.isQuantize(quantize), let before = quantize.inputs.first ?? nil {
@@ -77,7 +103,7 @@ public struct TensorMatcher {
         }
         candidates.append(output.name)
         candidates.append(contentsOf: Self.stripping(Self.dequantizedSuffixes, from: output.name))
-        guard let floatName = candidates.first(where: { index.contains($0) }) else { return nil }
+        guard let floatName = candidates.map({ scope + $0 }).first(where: { index.contains($0) }) else { return nil }
         return index.describe(floatName, quantizedName: output.name, preQuantizedName: preQuantizedName)
     }
 

@@ -13,6 +13,8 @@ public protocol Pass {
     static var summary: String { get }
     /// The options the pass accepts, in the order `list-passes` shows them.
     static var options: [PassOption] { get }
+    /// Whether the pass walks If/Loop/Scan bodies; deliberately without a default, so every pass states it.
+    static var subgraphReach: SubgraphReach { get }
 
     /// Creates the pass from parsed pipeline options, rejecting unknown names and bad values.
     init(options: [String: String]) throws

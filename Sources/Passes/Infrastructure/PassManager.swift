@@ -56,6 +56,14 @@ public struct PassManager {
                 throw failure.error(reason: "\(error)", brokeIR: false)
             }
             let passDuration = start.duration(to: clock.now)
+            if result.changed, type(of: pass).subgraphReach == .mainGraphOnly {
+                let bodyNodes = model.graph.allNodes().count - model.graph.nodes.count
+                if bodyNodes > 0 {
+                    context.remark(
+                        "\(type(of: pass).argument) works on the main graph only: the \(bodyNodes) nodes in "
+                            + "If/Loop/Scan bodies were left as they are")
+                }
+            }
             let verifyStart = clock.now
             do {
                 try Verifier().verify(model)

@@ -14,6 +14,8 @@ import OnnxIR
 public struct CalibratePass: Pass {
     /// `calibrate`.
     public static let argument = "calibrate"
+    /// Walks If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.entersSubgraphs
     /// One line for `list-passes`.
     public static let summary =
         "Runs the model on the calibration samples and records every float activation's range for insert-qdq."
@@ -96,7 +98,7 @@ public struct CalibratePass: Pass {
             }
             return try useTableWithoutSamples(at: path, model: model, context: context)
         }
-        let watched = Self.activations(of: model.graph)
+        let watched = try Self.activations(of: model.graph)
         let samples = try CalibrationSamples(model: model, source: source)
         let key = try runKey(model: model, source: source, sampleCount: samples.count)
         let tablePath = statePath == nil ? self.tablePath ?? source.tablePath : nil
@@ -131,6 +133,7 @@ public struct CalibratePass: Pass {
                 "calibrate: wrote calibration state \(path) (\(state.tensors.count) tensors, \(samples.count) samples)")
         }
         let results = try observers.results().filter { $0.value.counts.batches > 0 }
+        Self.remarkNeverRan(watched: watched, observed: Set(results.keys), context: context)
         let withoutFinite = results.filter { !$0.value.hasFiniteValues }.keys.sorted()
         if let first = withoutFinite.first {
             context.remark(
@@ -149,23 +152,43 @@ public struct CalibratePass: Pass {
     }
 
     /// Graph inputs and node outputs of the main graph that may be floating point, except constants.
-    static func activations(of graph: Graph) -> [String] {
+    /// The tensors calibration watches: float graph inputs and node outputs of the main graph and, under their
+    /// scoped names (`ScopedValueNames`), of every If/Loop/Scan body, nested ones included.
+    static func activations(of graph: Graph) throws -> [String] {
+        let scoped = try ScopedValueNames(graph: graph)
         var names: [String] = []
         var seen = Set<String>()
         let mayBeFloat = { (value: Value) -> Bool in
             guard let type = value.elementType else { return true }
             return [.float, .float16, .bfloat16, .double].contains(type)
         }
-        for value in graph.inputs
-        where value.initializer == nil && mayBeFloat(value) && seen.insert(value.name).inserted {
-            names.append(value.name)
-        }
-        for node in graph.nodes where !(node.domain == "" && node.opType == "Constant") {
-            for case let value? in node.outputs where !value.name.isEmpty && mayBeFloat(value) {
-                if seen.insert(value.name).inserted { names.append(value.name) }
+        func collect(_ graph: Graph) {
+            for value in graph.inputs where value.initializer == nil && mayBeFloat(value) {
+                let name = scoped.name(of: value)
+                if seen.insert(name).inserted { names.append(name) }
+            }
+            for node in graph.nodes {
+                if !(node.domain == "" && node.opType == "Constant") {
+                    for case let value? in node.outputs where !value.name.isEmpty && mayBeFloat(value) {
+                        let name = scoped.name(of: value)
+                        if seen.insert(name).inserted { names.append(name) }
+                    }
+                }
+                for body in node.subgraphs { collect(body) }
             }
         }
+        collect(graph)
         return names
+    }
+
+    /// Says which watched body values no sample reached (an If branch no sample took, a loop that never ran).
+    private static func remarkNeverRan(watched: [String], observed: Set<String>, context: PassContext) {
+        let missing = watched.filter { ScopedValueNames.isBodyValueName($0) && !observed.contains($0) }
+        guard !missing.isEmpty else { return }
+        let shown = missing.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+        context.remark(
+            "calibrate: \(missing.count) value(s) in If/Loop/Scan bodies never ran on the calibration samples "
+                + "(\(shown)\(missing.count > 5 ? ", ..." : "")); insert-qdq leaves them in float")
     }
 
     /// The key a table must have to be reused: model bytes, method, options, sample count (and the random seed).

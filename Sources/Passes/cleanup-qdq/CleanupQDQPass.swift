@@ -9,6 +9,8 @@ import Quantization
 public struct CleanupQDQPass: Pass {
     /// `cleanup-qdq`.
     public static let argument = "cleanup-qdq"
+    /// Walks If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.entersSubgraphs
     /// One line for `list-passes`.
     public static let summary =
         "Removes redundant Q/DQ pairs, shares scales across shape-only ops, drops pairs no consumer fuses, and "
@@ -59,10 +61,14 @@ public struct CleanupQDQPass: Pass {
         for (tensor, entry) in foreign.entries where !entry.isConstant && entry.params.scales.count == 1 {
             modelScales[tensor] = entry.params.scales[0]
         }
-        var cleaner = QDQCleaner(
-            graph: model.graph, target: target, dropsUnfusable: dropsUnfusable, modelScales: modelScales)
-        try cleaner.run()
-        let statistics = cleaner.statistics
+        // The main graph first, then every If/Loop/Scan body (nested ones included), each under the same rules.
+        var statistics: [String: Int] = [:]
+        for graph in [model.graph] + model.graph.allNodes().flatMap(\.subgraphs) {
+            var cleaner = QDQCleaner(
+                graph: graph, target: target, dropsUnfusable: dropsUnfusable, modelScales: modelScales)
+            try cleaner.run()
+            statistics.merge(cleaner.statistics, uniquingKeysWith: +)
+        }
         return PassResult(changed: statistics.values.contains { $0 > 0 }, statistics: statistics)
     }
 }

@@ -10,6 +10,8 @@ import Quantization
 public struct ConvertQOperatorPass: Pass {
     /// `convert-qoperator`.
     public static let argument = "convert-qoperator"
+    /// Does not walk If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.mainGraphOnly
     /// One line for `list-passes`.
     public static let summary =
         "Rewrites ONNX Runtime's QOperator ops (QLinearConv, QLinearMatMul, QGemm, QLinearAdd, ...) as "

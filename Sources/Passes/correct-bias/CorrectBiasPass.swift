@@ -14,6 +14,8 @@ import OnnxIR
 public struct CorrectBiasPass: Pass {
     /// `correct-bias`.
     public static let argument = "correct-bias"
+    /// Does not walk If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.mainGraphOnly
     /// One line for `list-passes`.
     public static let summary =
         "Bias correction: subtracts (W_q − W)·E[x] per output channel from Conv/Gemm/MatMul biases (run before insert-qdq, with its options; needs calibration data)."

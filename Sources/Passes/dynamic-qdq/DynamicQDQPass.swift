@@ -13,6 +13,8 @@ import Quantization
 public struct DynamicQDQPass: Pass {
     /// `dynamic-qdq`.
     public static let argument = "dynamic-qdq"
+    /// Does not walk If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.mainGraphOnly
     /// One line for `list-passes`.
     public static let summary =
         "Dynamic activation quantization of MatMul/Gemm inputs (per token, tensor or block), scales computed in the graph."

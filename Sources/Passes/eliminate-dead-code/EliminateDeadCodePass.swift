@@ -11,6 +11,8 @@ import OnnxIR
 public struct EliminateDeadCodePass: Pass {
     /// `eliminate-dead-code`.
     public static let argument = "eliminate-dead-code"
+    /// Walks If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.entersSubgraphs
     /// One line for `list-passes`.
     public static let summary =
         "Removes nodes whose outputs nothing uses and initializers nothing reads, in every graph."

@@ -10,6 +10,8 @@ import OnnxIR
 public struct EliminateIdentityPass: Pass {
     /// `eliminate-identity`.
     public static let argument = "eliminate-identity"
+    /// Walks If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.entersSubgraphs
     /// One line for `list-passes`.
     public static let summary =
         "Removes Identity, inference-mode Dropout, and Reshape or Cast nodes that do not change their input."

@@ -12,6 +12,8 @@ import OnnxIR
 public struct EqualizePass: Pass {
     /// `equalize`.
     public static let argument = "equalize"
+    /// Does not walk If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.mainGraphOnly
     /// One line for `list-passes`.
     public static let summary =
         "Cross-layer equalization: rescales channels between Conv/Gemm/MatMul pairs joined by ReLU so their weight ranges match."

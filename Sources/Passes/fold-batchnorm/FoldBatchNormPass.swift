@@ -8,6 +8,8 @@ import OnnxIR
 public struct FoldBatchNormPass: Pass {
     /// `fold-batchnorm`.
     public static let argument = "fold-batchnorm"
+    /// Walks If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.entersSubgraphs
     /// One line for `list-passes`.
     public static let summary =
         "Folds inference BatchNormalization into the Conv, ConvTranspose, Gemm or MatMul before it, when exact."

@@ -10,6 +10,8 @@ import OnnxIR
 public struct FoldConstantsPass: Pass {
     /// `fold-constants`.
     public static let argument = "fold-constants"
+    /// Walks If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.entersSubgraphs
     /// One line for `list-passes`.
     public static let summary =
         "Evaluates nodes whose inputs are all constant, turns Constant nodes into initializers, folds static shapes."

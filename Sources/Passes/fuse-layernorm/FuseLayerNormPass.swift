@@ -9,6 +9,8 @@ import OnnxIR
 public struct FuseLayerNormPass: Pass {
     /// `fuse-layernorm`.
     public static let argument = "fuse-layernorm"
+    /// Walks If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.entersSubgraphs
     /// One line for `list-passes`.
     public static let summary =
         "Replaces a decomposed LayerNormalization (ReduceMean, Sub, Pow, ..., Mul, Add) by one node at opset 17+."

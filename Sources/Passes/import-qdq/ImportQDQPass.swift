@@ -9,6 +9,8 @@ import OnnxIR
 public struct ImportQDQPass: Pass {
     /// `import-qdq`.
     public static let argument = "import-qdq"
+    /// Does not walk If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.mainGraphOnly
     /// One line for `list-passes`.
     public static let summary =
         "Checks the Q/DQ pairs a model already holds and takes them out, keeping their scales for insert-qdq."

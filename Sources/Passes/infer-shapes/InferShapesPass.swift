@@ -10,6 +10,8 @@ import OnnxIR
 public struct InferShapesPass: Pass {
     /// `infer-shapes`.
     public static let argument = "infer-shapes"
+    /// Walks If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.entersSubgraphs
     /// One line for `list-passes`.
     public static let summary =
         "Infers element types and shapes (symbolic dimensions by name) and records them in value_info."

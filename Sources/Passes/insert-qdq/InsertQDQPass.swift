@@ -13,6 +13,8 @@ import Quantization
 public struct InsertQDQPass: Pass {
     /// `insert-qdq`.
     public static let argument = "insert-qdq"
+    /// Walks If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.entersSubgraphs
     /// One line for `list-passes`.
     public static let summary =
         "Inserts QuantizeLinear/DequantizeLinear pairs from calibrated ranges where the target engine fuses them."
@@ -70,17 +72,19 @@ public struct InsertQDQPass: Pass {
     /// `upgrade-opset` must reach it before the pass runs; `Pipeline.raiseOpsetForInsertQDQ` sees to that.
     public var requiredOpset: Int { settings.requiredOpset }
 
-    /// Plans every pair, checks the opset, then rewrites the main graph.
+    /// Plans every pair, checks the opset, then rewrites the main graph and the If/Loop/Scan bodies in it.
     public func run(on model: Model, context: PassContext) throws -> PassResult {
         let graph = model.graph
-        if let existing = graph.nodes.first(where: { ["QuantizeLinear", "DequantizeLinear"].contains($0.opType) }) {
+        if let existing = graph.allNodes().first(where: {
+            ["QuantizeLinear", "DequantizeLinear"].contains($0.opType)
+        }) {
             throw InsertQDQError(
                 "insert-qdq: the model is already quantized ('\(existing.displayName)' is a \(existing.opType)): "
                     + "run '\(ImportQDQPass.argument)' before it (the default pipeline does)")
         }
         try checkConfigNames(graph)
         let table = try settings.tablePath.map(CalibrationTable.read(path:)) ?? context.session.calibrationTable
-        var planner = QDQPlanner(
+        var planner = try QDQPlanner(
             graph: graph, settings: settings, table: table,
             floatNodes: Set(SplitOutlierChannelsPass.floatNodes(of: model)),
             foreign: context.session.foreignQuantization)
@@ -126,13 +130,14 @@ public struct InsertQDQPass: Pass {
 
     private func checkConfigNames(_ graph: Graph) throws {
         guard let path = settings.configPath, !settings.config.tensors.isEmpty else { return }
-        let known = Set(graph.definedValues().map(\.name))
+        let scoped = try ScopedValueNames(graph: graph)
+        let known = Set(graph.definedValues().map(\.name) + scoped.bodyValues.map(\.name))
         if let unknown = settings.config.tensors.keys.sorted().first(where: { !known.contains($0) }) {
             throw InsertQDQError("quantization config '\(path)': tensor '\(unknown)' is not in the model")
         }
         // A weight's parameters come from its values (ONNX Runtime's overrides may set them; qdqc's may not).
-        for value in graph.definedValues() where ConstantData.tensor(of: value) != nil {
-            guard let entry = settings.config.tensors[value.name] else { continue }
+        for value in graph.definedValues() + scoped.bodyValues.map(\.value) where ConstantData.tensor(of: value) != nil {
+            guard let entry = settings.config.tensors[scoped.name(of: value)] else { continue }
             let fixed = [
                 ("range", entry.range != nil), ("scale", entry.scale != nil), ("symmetric", entry.symmetric != nil),
             ]

@@ -5,10 +5,16 @@ import Quantization
 /// Decides which tensors of a graph get pairs, following the target's table, and with which parameters.
 ///
 /// Nodes are visited in graph (topological) order, so a shape-only op sees whether its input was
-/// quantized by an earlier node, as ONNX Runtime's QDQ quantizer does. Nothing in the graph changes
-/// here: the rewriter applies the finished plan, so an error leaves the model untouched.
+/// quantized by an earlier node, as ONNX Runtime's QDQ quantizer does; the nodes of an If/Loop/Scan body
+/// are visited right after the node holding it, under the same rules. A value a body reads from the graph
+/// around it (a capture) has one mark, whichever graphs its readers sit in, so the rewriter quantizes it
+/// once where it is defined. Tensors are looked up in the calibration table and the config by their scoped
+/// names (`ScopedValueNames`). Nothing in the graph changes here: the rewriter applies the finished plan,
+/// so an error leaves the model untouched.
 struct QDQPlanner {
     let graph: Graph
+    /// The scoped name of every value (body values named by their path).
+    let names: ScopedValueNames
     let settings: InsertQDQSettings
     let table: CalibrationTable?
     /// Nodes an earlier pass needs in float (`split-outlier-channels`' exact side), by name.
@@ -37,28 +43,29 @@ struct QDQPlanner {
 
     private var target: QuantizationTarget { settings.target }
 
-    /// The mean/variance arithmetic of decomposed normalizations, which stays float for every target.
-    private let normalizationStatistics: NormalizationStatistics
-    private let causalAttention: CausalAttention
+    /// Per graph (main and bodies): the mean/variance arithmetic of decomposed normalizations, which stays
+    /// float for every target, and the products of causal attentions.
+    private var analyses: [ObjectIdentifier: (statistics: NormalizationStatistics, attention: CausalAttention)] = [:]
 
     init(
         graph: Graph, settings: InsertQDQSettings, table: CalibrationTable?, floatNodes: Set<String> = [],
         foreign: ForeignQuantization = ForeignQuantization()
-    ) {
+    ) throws {
         self.graph = graph
+        self.names = try ScopedValueNames(graph: graph)
         self.settings = settings
         self.table = table
         self.floatNodes = floatNodes
         self.foreign = foreign
-        self.normalizationStatistics = NormalizationStatistics(graph: graph)
-        self.causalAttention = CausalAttention(graph: graph)
     }
 
-    /// Visits every node, then resolves every parameter; throws on missing calibration or bad parameters.
+    /// The name `value` has in the calibration table, the config and the decisions (its scoped name).
+    func key(_ value: Value) -> String { names.name(of: value) }
+
+    /// Visits every node (bodies' included), then resolves every parameter; throws on missing calibration or
+    /// bad parameters.
     mutating func plan() throws {
-        for node in graph.nodes where OpsetImport.isDefaultDomain(node.domain) {
-            try visit(node)
-        }
+        try visitNodes(of: graph)
         let deferredNodes = Set(deferred.map(ObjectIdentifier.init))
         for node in deferred { visitUnsharedInputs(node, deferred: deferredNodes) }
         try resolveActivations()
@@ -66,6 +73,14 @@ struct QDQPlanner {
     }
 
     // MARK: - Placement
+
+    private mutating func visitNodes(of graph: Graph) throws {
+        analyses[ObjectIdentifier(graph)] = (NormalizationStatistics(graph: graph), CausalAttention(graph: graph))
+        for node in graph.nodes {
+            if OpsetImport.isDefaultDomain(node.domain) { try visit(node) }
+            for body in node.subgraphs { try visitNodes(of: body) }
+        }
+    }
 
     private mutating func visit(_ node: Node) throws {
         let isResidualAdd = node.opType == "Add" && target.quantizesResidualAddSide
@@ -181,8 +196,9 @@ struct QDQPlanner {
         case (true, false): side = 1
         case (false, true): side = 0
         case (true, true):
-            let leftPosition = left.producer.flatMap { graph.index(of: $0) } ?? 0
-            let rightPosition = right.producer.flatMap { graph.index(of: $0) } ?? 0
+            // A side defined around the node's body (a capture) comes before everything in it.
+            let leftPosition = left.producer.flatMap { node.graph?.index(of: $0) } ?? -1
+            let rightPosition = right.producer.flatMap { node.graph?.index(of: $0) } ?? -1
             side = leftPosition <= rightPosition ? 0 : 1
         case (false, false):
             skip(left, "\(rule): neither side is the output of a quantized convolution")
@@ -209,10 +225,11 @@ struct QDQPlanner {
     /// TensorRT keeps GEMV-shaped MatMuls and very small convolutions in float: int8 does not pay there.
     private func heuristicReason(_ node: Node) -> String? {
         let rule = "\(target.name): \(node.opType) '\(node.displayName)'"
-        if normalizationStatistics.contains(node) {
+        let analysis = node.graph.flatMap { analyses[ObjectIdentifier($0)] }
+        if analysis?.statistics.contains(node) == true {
             return "\(rule): computes a normalization statistic (mean, variance, deviation), which stays float"
         }
-        if !settings.quantizesCausalAttention, causalAttention.contains(node) {
+        if !settings.quantizesCausalAttention, analysis?.attention.contains(node) == true {
             return "\(rule): a product of a causal (decoder) self-attention, which stays float "
                 + "(causal-attention=quantize to quantize it)"
         }
@@ -233,7 +250,7 @@ struct QDQPlanner {
     private mutating func planWeight(
         _ value: Value, tensor: Tensor, node: Node, index: Int, layoutRule: WeightLayoutRule, rule: String
     ) throws {
-        let entry = settings.config.tensors[value.name]
+        let entry = settings.config.tensors[key(value)]
         if entry?.quantize == false { return skip(value, "quantization config: quantize false") }
         if settings.keepsWeightsFloat, entry?.format == nil {
             return skip(value, "\(rule): weight input \(index) stays float (weights=none)")
@@ -285,7 +302,7 @@ struct QDQPlanner {
     private mutating func planConstantActivation(
         _ value: Value, tensor: Tensor, node: Node, index: Int, rule: String
     ) throws {
-        let entry = settings.config.tensors[value.name]
+        let entry = settings.config.tensors[key(value)]
         if entry?.quantize == false { return skip(value, "quantization config: quantize false") }
         let format = entry?.format ?? settings.activationFormat
         let scheme = target.activationScheme(format: format, symmetric: settings.symmetricActivations)
@@ -323,7 +340,7 @@ struct QDQPlanner {
             tensor.dataType == .float
         else { return }
         let reason = "\(rule): bias stays float"
-        guard tensor.dims.count == 1, settings.config.tensors[bias.name]?.quantize != false
+        guard tensor.dims.count == 1, settings.config.tensors[key(bias)]?.quantize != false
         else { return skip(bias, reason) }
         guard let input = node.inputs.first ?? nil, activationIndex[ObjectIdentifier(input)] != nil,
             let weightInput, weightInput < node.inputs.count, let weight = node.inputs[weightInput],
@@ -347,7 +364,7 @@ struct QDQPlanner {
     // MARK: - Marks
 
     private mutating func markUse(_ value: Value, node: Node, index: Int, rule: String) {
-        if settings.config.tensors[value.name]?.quantize == false {
+        if settings.config.tensors[key(value)]?.quantize == false {
             return skip(value, "quantization config: quantize false")
         }
         if activationIndex[ObjectIdentifier(value)] == nil, let reason = unquantizableRange(value) {
@@ -365,7 +382,7 @@ struct QDQPlanner {
     }
 
     private mutating func markOutput(_ value: Value, rule: String, source: ActivationMark.Source) {
-        if settings.config.tensors[value.name]?.quantize == false {
+        if settings.config.tensors[key(value)]?.quantize == false {
             return skip(value, "quantization config: quantize false")
         }
         if value.isGraphOutput && !target.quantizesGraphOutputs {
@@ -396,9 +413,16 @@ struct QDQPlanner {
 
     /// Why `value`'s calibrated range cannot be quantized per tensor, or nil (config overrides always can).
     private func unquantizableRange(_ value: Value) -> String? {
-        let entry = settings.config.tensors[value.name]
-        if foreign[value.name] != nil, entry == nil { return nil }
-        guard entry?.range == nil, entry?.scale == nil, let range = table?.tensors[value.name]?.range else {
+        let entry = settings.config.tensors[key(value)]
+        if foreign[key(value)] != nil, entry == nil { return nil }
+        if let table, entry?.range == nil, entry?.scale == nil, ScopedValueNames.isBodyValueName(key(value)),
+            table.tensors[key(value)] == nil, rangeSource[ObjectIdentifier(value)] == nil,
+            value.producer.flatMap({ target.fixedOutputRanges[$0.opType] }) == nil
+        {
+            return "never ran on a calibration sample (an If branch no sample took, or a loop that never "
+                + "iterated): no range, left float"
+        }
+        guard entry?.range == nil, entry?.scale == nil, let range = table?.tensors[key(value)]?.range else {
             return nil
         }
         if range.absMax > Self.largestQuantizableMagnitude {
@@ -412,8 +436,9 @@ struct QDQPlanner {
     }
 
     private mutating func skip(_ value: Value, _ rule: String) {
-        guard skippedNames.insert(value.name).inserted else { return }
-        skipped.append((value.name, rule))
+        let name = key(value)
+        guard skippedNames.insert(name).inserted else { return }
+        skipped.append((name, rule))
     }
 
     private mutating func join(_ values: [Value]) {
@@ -442,7 +467,7 @@ struct QDQPlanner {
     private func isFloat(_ value: Value) -> Bool {
         if let type = value.elementType { return type == .float }
         // A pair the model held quantized a float tensor, as a calibrated range shows one.
-        return table?.tensors[value.name] != nil || foreign[value.name] != nil
+        return table?.tensors[key(value)] != nil || foreign[key(value)] != nil
     }
 
     private func isConstant(_ value: Value) -> Bool { ConstantData.tensor(of: value) != nil }
@@ -458,7 +483,7 @@ struct QDQPlanner {
     private mutating func parameters(of index: Int, depth: Int) throws -> QuantParams {
         if let params = activations[index].params { return params }
         let mark = activations[index]
-        let name = mark.value.name
+        let name = key(mark.value)
         let entry = settings.config.tensors[name]
         if entry == nil, let kept = keptForeignParameters(of: mark.value, shape: []),
             let params = kept.params.params(at: 0)
@@ -502,17 +527,17 @@ struct QDQPlanner {
     /// The calibrated range of `value`: fixed by its producer, narrowed to a following Relu/Clip, or from the table.
     func range(of value: Value) throws -> CalibrationRange {
         if let producer = value.producer, let fixed = target.fixedOutputRanges[producer.opType] { return fixed }
-        if let narrowed = rangeSource[ObjectIdentifier(value)], let range = table?.tensors[narrowed.name]?.range {
+        if let narrowed = rangeSource[ObjectIdentifier(value)], let range = table?.tensors[key(narrowed)]?.range {
             return range
         }
         guard let table else {
             throw InsertQDQError(
-                "insert-qdq: no calibration ranges for tensor '\(value.name)': run 'calibrate' first "
+                "insert-qdq: no calibration ranges for tensor '\(key(value))': run 'calibrate' first "
                     + "(qdqc needs --calib-data or --calib-random) or name a table with insert-qdq{table=FILE}")
         }
-        guard let calibration = table.tensors[value.name] else {
+        guard let calibration = table.tensors[key(value)] else {
             throw InsertQDQError(
-                "insert-qdq: the calibration table has no range for tensor '\(value.name)' "
+                "insert-qdq: the calibration table has no range for tensor '\(key(value))' "
                     + "(was it calibrated on this model, before the graph changed?)")
         }
         return calibration.range
@@ -559,7 +584,7 @@ struct QDQPlanner {
     /// The input model's parameters for `value` (`import-qdq`) when the target can use them as they are; a
     /// set it cannot use is noted in `rejectedForeign` and the tensor is calibrated instead.
     private mutating func keptForeignParameters(of value: Value, shape: [Int]) -> ForeignQuantization.Entry? {
-        guard let entry = foreign[value.name] else { return nil }
+        guard let entry = foreign[key(value)] else { return nil }
         let reason: String?
         if entry.params.tensorShape != shape {
             reason = "its parameters are for shape \(entry.params.tensorShape), the tensor now has \(shape)"
@@ -584,7 +609,7 @@ struct QDQPlanner {
 
     /// The tensors that got a pair or a quantized initializer, by name.
     var plannedTensorNames: Set<String> {
-        Set(activations.map(\.value.name) + weights.map(\.value.name))
+        Set(activations.map { key($0.value) } + weights.map { key($0.value) })
     }
 
     /// The resolved parameters of an activation, if it is marked.

@@ -3,11 +3,18 @@ import OnnxIR
 import Quantization
 
 /// Applies a finished `QDQPlanner` plan to its graph and says what it did, tensor by tensor.
+///
+/// Each pair and each quantized weight goes into the graph that defines its tensor: a body's own values
+/// and constants are quantized inside the body, a value a body captures is quantized once in the graph
+/// around it, before the node holding the body, and the body reads the DequantizeLinear's output.
+/// Decisions name tensors by their scoped names (`ScopedValueNames`).
 struct QDQRewriter {
     let graph: Graph
     let target: QuantizationTarget
     let calibrationMethod: String?
     private(set) var decisions: [QuantizationDecision] = []
+    /// The plan's scoped names, for decisions.
+    private var names: ScopedValueNames?
 
     init(graph: Graph, target: QuantizationTarget, calibrationMethod: String?) {
         self.graph = graph
@@ -18,6 +25,7 @@ struct QDQRewriter {
     /// Rewrites the graph: weights and biases first (their DequantizeLinear sit before their consumers),
     /// then one pair per activation.
     mutating func apply(_ plan: QDQPlanner) throws {
+        names = plan.names
         var weightOutputs: [Value] = []
         for mark in plan.weights {
             weightOutputs.append(try rewriteWeight(mark))
@@ -57,18 +65,19 @@ struct QDQRewriter {
             throw InsertQDQError("insert-qdq: \(error)")
         }
         let base = mark.value.name
+        let home = mark.value.graph ?? graph
         var rewrite = GraphRewrite()
         let data = rewrite.addInitializer(quantized.weight, name: freshName(base + "_quantized"))
         let scale = rewrite.addInitializer(quantized.scale, name: freshName(base + "_scale"))
         let zeroPoint = rewrite.addInitializer(quantized.zeroPoint, name: freshName(base + "_zero_point"))
         let output = try insertDequantize(
             inputs: [data, scale, zeroPoint], base: base, axis: params.axis, blockSize: params.blockSize,
-            shape: mark.value.shape, before: firstNode(of: mark.uses.map(\.node)), into: &rewrite)
+            shape: mark.value.shape, before: try firstNode(of: mark.uses.map(\.node), in: home), into: &rewrite)
         for use in mark.uses { rewrite.redirect(use.node, input: use.index, to: output) }
-        try graph.apply(rewrite)
+        try home.apply(rewrite)
         decisions.append(
             QuantizationDecision(
-                tensor: base, quantized: true, rule: mark.rule + Self.keptNote(mark.keptFrom),
+                tensor: scopedName(mark.value), quantized: true, rule: mark.rule + Self.keptNote(mark.keptFrom),
                 format: params.format.rawValue, scales: params.scales, zeroPoints: params.zeroPoints.map(Double.init),
                 axis: params.axis, blockSize: params.blockSize))
         return output
@@ -84,28 +93,29 @@ struct QDQRewriter {
             // s_input * s_weight below float32's normal range: an int32 bias cannot represent it, float can.
             decisions.append(
                 QuantizationDecision(
-                    tensor: bias.value.name, quantized: false,
+                    tensor: scopedName(bias.value), quantized: false,
                     rule: "\(target.name): bias of '\(bias.node.displayName)' stays float: \(reason)"))
             return
         } catch let error as QuantizationError {
             throw InsertQDQError("insert-qdq: \(error)")
         }
         let base = bias.value.name
+        let home = bias.value.graph ?? graph
         var rewrite = GraphRewrite()
         let data = rewrite.addInitializer(quantized.bias, name: freshName(base + "_quantized"))
         let scale = rewrite.addInitializer(quantized.scale, name: freshName(base + "_quantized_scale"))
         let zeroPoint = rewrite.addInitializer(quantized.zeroPoint, name: freshName(base + "_quantized_zero_point"))
         let output = try insertDequantize(
             inputs: [data, scale, zeroPoint], base: base, axis: quantized.axis, blockSize: nil,
-            shape: bias.value.shape, before: bias.node, into: &rewrite)
+            shape: bias.value.shape, before: try firstNode(of: [bias.node], in: home), into: &rewrite)
         rewrite.redirect(bias.node, input: bias.index, to: output)
-        try graph.apply(rewrite)
+        try home.apply(rewrite)
         var rule =
             "\(target.name): int32 bias of \(bias.node.opType) '\(bias.node.displayName)', scale s_input*s_weight"
         if quantized.overflowed { rule += " (\(quantized.clippedIndices.count) values clipped to int32)" }
         decisions.append(
             QuantizationDecision(
-                tensor: base, quantized: true, rule: rule, format: "int32", scales: quantized.scales,
+                tensor: scopedName(bias.value), quantized: true, rule: rule, format: "int32", scales: quantized.scales,
                 zeroPoints: Array(repeating: 0, count: quantized.scales.count), axis: quantized.axis))
     }
 
@@ -115,6 +125,7 @@ struct QDQRewriter {
         }
         let value = mark.value
         let base = value.name
+        let home = value.graph ?? graph
         let set = try QuantParamSet(
             format: params.format, granularity: .perTensor, tensorShape: [], scales: [params.scale],
             zeroPoints: [params.zeroPoint], tensor: base)
@@ -126,9 +137,9 @@ struct QDQRewriter {
             outputNames: [freshName(base + "_quantized")])
         let quantized = quantize.outputs[0]
         quantized?.type = .tensor(params.format.dataType, value.shape)
-        if let producer = value.producer, producer.graph === graph {
+        if let producer = value.producer, producer.graph === home {
             rewrite.insert(quantize, after: producer)
-        } else if let first = graph.nodes.first {
+        } else if let first = home.nodes.first {
             rewrite.insert(quantize, before: first)
         } else {
             rewrite.append(quantize)
@@ -153,10 +164,10 @@ struct QDQRewriter {
         } else {
             for use in mark.uses { rewrite.redirect(use.node, input: use.index, to: dequantized) }
         }
-        try graph.apply(rewrite)
+        try home.apply(rewrite)
         decisions.append(
             QuantizationDecision(
-                tensor: base, quantized: true, rule: mark.rule + Self.keptNote(mark.keptFrom),
+                tensor: scopedName(value), quantized: true, rule: mark.rule + Self.keptNote(mark.keptFrom),
                 format: params.format.rawValue, scales: [params.scale], zeroPoints: [Double(params.zeroPoint)],
                 calibratedRange: mark.keptFrom == nil ? range : nil,
                 calibrationMethod: range == nil || mark.keptFrom != nil ? nil : calibrationMethod))
@@ -188,17 +199,33 @@ struct QDQRewriter {
 
     /// A name no value and no node has: insert-qdq names nodes and values from one pool, so a name in a dump
     /// points at one thing.
+    /// Names are unique across the main graph and every body (one name table for the tree).
     private func freshName(_ base: String) -> String { graph.uniqueName(base, avoidingNodeNames: true) }
 
-    private func firstNode(of nodes: [Node]) -> Node {
-        nodes.min { (graph.index(of: $0) ?? Int.max) < (graph.index(of: $1) ?? Int.max) } ?? nodes[0]
+    /// The scoped name of `value` (its own name in the main graph).
+    private func scopedName(_ value: Value) -> String { names?.name(of: value) ?? value.name }
+
+    /// The first node of `home` that is one of `nodes` or holds one of them in a body (at any depth): where a
+    /// DequantizeLinear read by all of them goes.
+    private func firstNode(of nodes: [Node], in home: Graph) throws -> Node {
+        var positions: [(index: Int, node: Node)] = []
+        for node in nodes {
+            var current: Node? = node
+            while let candidate = current, candidate.graph !== home { current = candidate.graph?.parentNode }
+            if let anchor = current, let index = home.index(of: anchor) { positions.append((index, anchor)) }
+        }
+        guard let first = positions.min(by: { $0.index < $1.index }) else {
+            throw InsertQDQError(
+                "insert-qdq: no reader of a constant sits in graph '\(home.displayName)' or its bodies")
+        }
+        return first.node
     }
 
     private func removeConstant(_ value: Value) throws {
-        if value.initializer != nil, value.ownerGraph === graph {
-            try graph.removeInitializer(value)
-        } else if let producer = value.producer, producer.opType == "Constant", producer.graph === graph {
-            try graph.remove(producer)
+        if let owner = value.ownerGraph, value.initializer != nil {
+            try owner.removeInitializer(value)
+        } else if let producer = value.producer, producer.opType == "Constant", let home = producer.graph {
+            try home.remove(producer)
         }
     }
 }

@@ -16,6 +16,8 @@ import Quantization
 public struct QuantizeKVCachePass: Pass {
     /// `quantize-kv-cache`.
     public static let argument = "quantize-kv-cache"
+    /// Does not walk If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.mainGraphOnly
     /// One line for `list-passes`.
     public static let summary =
         "Quantizes a decoder's KV cache at the graph boundary (Q before present.*, DQ after past.*), calibrated by generation."

@@ -11,6 +11,8 @@ import Quantization
 public struct QuantizeWeightsPass: Pass {
     /// `quantize-weights`.
     public static let argument = "quantize-weights"
+    /// Does not walk If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.mainGraphOnly
     /// One line for `list-passes`.
     public static let summary =
         "Weight-only quantization of MatMul/Gemm weights to blocked DequantizeLinear (int4, ...): RTN, AWQ or GPTQ."

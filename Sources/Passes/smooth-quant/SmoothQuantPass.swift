@@ -12,6 +12,8 @@ import OnnxIR
 public struct SmoothQuantPass: Pass {
     /// `smooth-quant`.
     public static let argument = "smooth-quant"
+    /// Does not walk If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.mainGraphOnly
     /// One line for `list-passes`.
     public static let summary =
         "SmoothQuant: scales MatMul/Gemm/1x1-Conv weight rows by s and folds 1/s into the producer (needs calibration data)."

@@ -21,6 +21,8 @@ import OnnxIR
 public struct SplitOutlierChannelsPass: Pass {
     /// `split-outlier-channels`.
     public static let argument = "split-outlier-channels"
+    /// Does not walk If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.mainGraphOnly
     /// One line for `list-passes`.
     public static let summary =
         "Computes the outlier input channels of each MatMul in float and quantizes the rest (LLM.int8() decomposition)."

@@ -9,6 +9,8 @@ import OnnxIR
 public struct TopologicalSortPass: Pass {
     /// `topological-sort`.
     public static let argument = "topological-sort"
+    /// Walks If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.entersSubgraphs
     /// One line for `list-passes`.
     public static let summary =
         "Orders nodes so each follows the nodes it depends on (subgraph captures included), keeping valid order."

@@ -7,6 +7,8 @@ import OnnxIR
 public struct UpgradeOpsetPass: Pass {
     /// `upgrade-opset`.
     public static let argument = "upgrade-opset"
+    /// Walks If/Loop/Scan bodies.
+    public static let subgraphReach = SubgraphReach.entersSubgraphs
     /// One line for `list-passes`.
     public static let summary =
         "Raises the default-domain opset, rewriting the ops whose signature or meaning changed (ONNX's version converter)."

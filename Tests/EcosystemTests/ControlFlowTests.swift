@@ -9,7 +9,7 @@ import Testing
 @Suite struct ControlFlowTests {
     /// Makes the model of `kind` (if, loop, scan) with its calib/ and eval/ samples in `folder`.
     private static func make(_ kind: String, in folder: TemporaryDirectory) throws -> String {
-        let run = try Python.runScript("make_control_flow.py", [kind, folder.path])
+        let run = try Python.runScript("make_control_flow.py", [kind, folder.url.path])
         try #require(run.succeeded, "\(run.summary)")
         return folder.path("\(kind).onnx")
     }
@@ -41,7 +41,8 @@ import Testing
             for (name, value) in sqnr { #expect(value > 20, "\(kind) \(target): \(key) \(name) at \(value) dB") }
         }
 
-        let tensors = try Self.rows(try String(contentsOfFile: report, encoding: .utf8), "tensors")
+        let reportText = try String(contentsOfFile: report, encoding: .utf8)
+        let tensors = try Self.rows(reportText, "tensors")
         let body = tensors.filter { ($0["tensor"] as? String)?.contains("|") == true }
         let quantizedBody = body.filter { $0["quantized"] as? Bool == true }
         #expect(quantizedBody.count >= 2, "\(kind) \(target): quantized body tensors \(body)")
@@ -51,6 +52,10 @@ import Testing
             bodyWeights.contains { (row["tensor"] as? String ?? "").hasSuffix($0) }
         }
         #expect(weightInBody, "\(kind) \(target): no weight inside a body was quantized: \(quantizedBody)")
+        let object = try JSONSerialization.jsonObject(with: Data(reportText.utf8)) as? [String: Any]
+        let evaluation = try #require(object?["evaluation"] as? [String: Any], "no evaluation in the report")
+        let measured = try #require(evaluation["bodyTensors"] as? [[String: Any]], "no bodyTensors: \(evaluation)")
+        #expect(measured.contains { ($0["sqnr"] as? Double ?? 0) > 10 }, "\(measured)")
 
         let compare = try Qdqc.run([
             "compare", model, output, "--data", folder.path("eval"), "--samples", "4", "--json", "--quiet",

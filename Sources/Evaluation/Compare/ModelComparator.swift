@@ -29,15 +29,17 @@ public struct ModelComparator {
     private let floatScopes: ScopedValueNames?
     private let quantizedScopes: ScopedValueNames?
 
-    /// Plans both models; `outputsOnly` compares just the graph outputs (cheaper: nothing else is copied).
-    public init(float: Model, floatName: String, quantized: Model, quantizedName: String, outputsOnly: Bool = false)
-        throws
-    {
+    /// Plans both models; `outputsOnly` compares just the graph outputs (cheaper: nothing else is copied), and
+    /// with `bodyTensors` the quantized tensors inside If/Loop/Scan bodies too.
+    public init(
+        float: Model, floatName: String, quantized: Model, quantizedName: String, outputsOnly: Bool = false,
+        bodyTensors: Bool = false
+    ) throws {
         let matcher = TensorMatcher(float: float, quantized: quantized)
         // A smoothed tensor holds the float values divided by s per channel: compared with the float model it
         // would show that division as error.
         rescaled = Set(SmoothQuantPass.rescaledValues(of: quantized))
-        pairs = matcher.pairs(outputsOnly: outputsOnly)
+        pairs = matcher.pairs(outputsOnly: outputsOnly, bodyTensors: bodyTensors)
         unmatchedDequantizeNodes = outputsOnly ? [] : matcher.unmatchedDequantizeNodes()
         guard !pairs.isEmpty else { throw CompareError.nothingMatched(quantizedModel: quantizedName) }
         var floatIndex: [String: Int] = [:]

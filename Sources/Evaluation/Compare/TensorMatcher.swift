@@ -25,13 +25,15 @@ public struct TensorMatcher {
     }
 
     /// The pairs in the quantized graph's order, each float tensor at most once; graph outputs last
-    /// unless a Q/DQ pair already covers them. With `outputsOnly`, only the graph outputs.
-    public func pairs(outputsOnly: Bool = false) -> [TensorPair] {
+    /// unless a Q/DQ pair already covers them. With `outputsOnly`, only the graph outputs, and with
+    /// `bodyTensors` as well the pairs inside If/Loop/Scan bodies.
+    public func pairs(outputsOnly: Bool = false, bodyTensors: Bool = false) -> [TensorPair] {
         let index = FloatGraphIndex(graph: floatModel.graph)
         var pairs: [TensorPair] = []
         var matched: Set<String> = []
-        if !outputsOnly {
+        if !outputsOnly || bodyTensors {
             for node in quantizedModel.graph.allNodes() where Self.isDequantize(node) {
+                if outputsOnly, node.graph === quantizedModel.graph { continue }
                 guard let pair = pair(for: node, index: index), !matched.contains(pair.floatName) else { continue }
                 matched.insert(pair.floatName)
                 pairs.append(pair)

@@ -89,14 +89,16 @@ public struct EvaluationPlan {
         return try analysis.analyze(runner: runner(task: "sensitivity"), indices: indices, data: data)
     }
 
-    /// Runs the plan's samples through both models and measures every graph output, and with `perplexity`
+    /// Runs the plan's samples through both models and measures every graph output and every quantized tensor
+    /// inside an If/Loop/Scan body, and with `perplexity`
     /// both models' next-token perplexity in the same run.
     public func evaluate(
         float: Model, floatName: String, quantized: Model, quantizedName: String,
         perplexity: PerplexitySettings? = nil
     ) throws -> ReportEvaluation {
         let comparator = try ModelComparator(
-            float: float, floatName: floatName, quantized: quantized, quantizedName: quantizedName, outputsOnly: true)
+            float: float, floatName: floatName, quantized: quantized, quantizedName: quantizedName, outputsOnly: true,
+            bodyTensors: true)
         var meter = try perplexity.map {
             try PerplexityMeter(
                 settings: $0, float: float, floatName: floatName, quantized: quantized, quantizedName: quantizedName)
@@ -110,8 +112,11 @@ public struct EvaluationPlan {
         let outputs = float.graph.outputs.compactMap { output in
             result.outputs.first { $0.tensor == output.name }.map(ReportOutputAccuracy.init(row:))
         }
-        return ReportEvaluation(
+        var evaluation = ReportEvaluation(
             source: source, data: data, firstSample: first, endSample: end, note: note, outputs: outputs,
             perplexity: try meter?.result())
+        let body = result.tensors.filter { $0.kind != .output && ScopedValueNames.isBodyValueName($0.tensor) }
+        if !body.isEmpty { evaluation.bodyTensors = body.map(ReportBodyTensor.init(row:)) }
+        return evaluation
     }
 }

@@ -16,6 +16,8 @@ public struct ReportEvaluation: Sendable, Equatable, Codable {
     public var perplexity: PerplexityComparison?
     /// Every quantized tensor's effect on the outputs on the same samples (`--sensitivity`); nil when not measured.
     public var sensitivity: SensitivityReport?
+    /// The quantized tensors inside If/Loop/Scan bodies with their SQNR; nil for a model without any.
+    public var bodyTensors: [ReportBodyTensor]?
 
     /// Creates the entry.
     public init(

@@ -466,6 +466,8 @@ struct QDQPlanner {
 
     private func isFloat(_ value: Value) -> Bool {
         if let type = value.elementType { return type == .float }
+        // A Constant node's output carries no type until shapes are inferred; its tensor says.
+        if let tensor = ConstantData.tensor(of: value) { return tensor.dataType == .float }
         // A pair the model held quantized a float tensor, as a calibrated range shows one.
         return table?.tensors[key(value)] != nil || foreign[key(value)] != nil
     }

@@ -136,7 +136,8 @@ public struct InsertQDQPass: Pass {
             throw InsertQDQError("quantization config '\(path)': tensor '\(unknown)' is not in the model")
         }
         // A weight's parameters come from its values (ONNX Runtime's overrides may set them; qdqc's may not).
-        for value in graph.definedValues() + scoped.bodyValues.map(\.value) where ConstantData.tensor(of: value) != nil {
+        for value in graph.definedValues() + scoped.bodyValues.map(\.value) where ConstantData.tensor(of: value) != nil
+        {
             guard let entry = settings.config.tensors[scoped.name(of: value)] else { continue }
             let fixed = [
                 ("range", entry.range != nil), ("scale", entry.scale != nil), ("symmetric", entry.symmetric != nil),

@@ -415,8 +415,9 @@ struct QDQPlanner {
     private func unquantizableRange(_ value: Value) -> String? {
         let entry = settings.config.tensors[key(value)]
         if foreign[key(value)] != nil, entry == nil { return nil }
+        let narrowed = rangeSource[ObjectIdentifier(value)]
         if let table, entry?.range == nil, entry?.scale == nil, ScopedValueNames.isBodyValueName(key(value)),
-            table.tensors[key(value)] == nil, rangeSource[ObjectIdentifier(value)] == nil,
+            table.tensors[key(value)] == nil, narrowed.flatMap({ table.tensors[key($0)] }) == nil,
             value.producer.flatMap({ target.fixedOutputRanges[$0.opType] }) == nil
         {
             return "never ran on a calibration sample (an If branch no sample took, or a loop that never "

@@ -44,8 +44,11 @@ def tensor(name, shape):
 
 def if_model(rng):
     inner_then = helper.make_graph(
-        [helper.make_node("MatMul", ["t_relu", "Wn"], ["n_mm"], name="inner_then_mm")],
-        "inner_then", [], [tensor("n_mm", [ROWS, WIDTH])], [weight(rng, "Wn")])
+        [
+            helper.make_node("MatMul", ["t_relu", "Wn"], ["n_mm"], name="inner_then_mm"),
+            helper.make_node("Relu", ["n_mm"], ["n_relu"], name="inner_then_relu"),
+        ],
+        "inner_then", [], [tensor("n_relu", [ROWS, WIDTH])], [weight(rng, "Wn")])
     inner_else = helper.make_graph(
         [helper.make_node("Sigmoid", ["t_relu"], ["n_sig"], name="inner_else_sigmoid")],
         "inner_else", [], [tensor("n_sig", [ROWS, WIDTH])])

@@ -52,6 +52,9 @@ import Testing
             bodyWeights.contains { (row["tensor"] as? String ?? "").hasSuffix($0) }
         }
         #expect(weightInBody, "\(kind) \(target): no weight inside a body was quantized: \(quantizedBody)")
+        let schema = RepositoryPaths.root.appendingPathComponent("schemas/report.schema.json").path
+        let valid = try Python.runScript("validate_json_schema.py", [schema, report])
+        #expect(valid.succeeded, "\(valid.summary)")
         let object = try JSONSerialization.jsonObject(with: Data(reportText.utf8)) as? [String: Any]
         let evaluation = try #require(object?["evaluation"] as? [String: Any], "no evaluation in the report")
         let measured = try #require(evaluation["bodyTensors"] as? [[String: Any]], "no bodyTensors: \(evaluation)")

@@ -76,8 +76,14 @@ public struct InsertQDQPass: Pass {
     public func run(on model: Model, context: PassContext) throws -> PassResult {
         let graph = model.graph
         if let existing = graph.allNodes().first(where: {
-            ["QuantizeLinear", "DequantizeLinear"].contains($0.opType)
+            ["QuantizeLinear", "DequantizeLinear"].contains($0.opType) && $0.graph !== graph
         }) {
+            throw InsertQDQError(
+                "insert-qdq: the model is already quantized inside an If/Loop/Scan body ('\(existing.displayName)' "
+                    + "is a \(existing.opType)): pairs inside bodies are not read ('\(ImportQDQPass.argument)' reads "
+                    + "the main graph only), so such a model cannot be quantized again")
+        }
+        if let existing = graph.nodes.first(where: { ["QuantizeLinear", "DequantizeLinear"].contains($0.opType) }) {
             throw InsertQDQError(
                 "insert-qdq: the model is already quantized ('\(existing.displayName)' is a \(existing.opType)): "
                     + "run '\(ImportQDQPass.argument)' before it (the default pipeline does)")

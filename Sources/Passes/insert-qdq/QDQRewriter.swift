@@ -197,9 +197,8 @@ struct QDQRewriter {
         return output
     }
 
-    /// A name no value and no node has: insert-qdq names nodes and values from one pool, so a name in a dump
-    /// points at one thing.
-    /// Names are unique across the main graph and every body (one name table for the tree).
+    /// A name no value and no node has, in the main graph or any body (one name table for the tree):
+    /// insert-qdq names nodes and values from one pool, so a name in a dump points at one thing.
     private func freshName(_ base: String) -> String { graph.uniqueName(base, avoidingNodeNames: true) }
 
     /// The scoped name of `value` (its own name in the main graph).

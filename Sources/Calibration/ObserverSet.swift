@@ -1,7 +1,8 @@
 /// The observers of a calibration run, keyed by tensor name, all with one configuration.
 ///
 /// A class because the interpreter's observer callback and the pass that reads the
-/// results share it. Not thread-safe: feed it from the thread that runs the model.
+/// results share it. Not thread-safe: feed it from one thread at a time; calibration workers
+/// each feed their own `freshCopy` and `absorb` them at the end.
 public final class ObserverSet {
     /// The method and settings of every range observer.
     public let configuration: ObserverConfiguration
@@ -13,6 +14,11 @@ public final class ObserverSet {
     /// Creates an empty set; throws if the configuration's settings are invalid.
     public init(configuration: ObserverConfiguration) throws {
         try configuration.validate()
+        self.configuration = configuration
+    }
+
+    /// A set for a configuration already validated.
+    private init(validated configuration: ObserverConfiguration) {
         self.configuration = configuration
     }
 
@@ -108,6 +114,48 @@ public final class ObserverSet {
             states[tensor] = mergeable.state
         }
         return states
+    }
+
+    /// Whether the observers of workers that each saw part of the samples merge exactly into one set
+    /// (`absorb`): a mergeable configuration, range observers only, none awaiting its known range.
+    public var mergesExactly: Bool {
+        guard (try? configuration.checkMergeable()) != nil, channelObservers.isEmpty, awaitingKnownRange.isEmpty
+        else { return false }
+        return rangeObservers.values.allSatisfy { $0 is any MergeableObserver }
+    }
+
+    /// A set watching the same tensors with observers in the state this set's are in now.
+    ///
+    /// Taken before any sample is observed, it is a fresh set for one worker's share of the samples.
+    public func freshCopy() -> ObserverSet {
+        // The observers are value types: copying the dictionaries copies their state.
+        let copy = ObserverSet(validated: configuration)
+        copy.rangeObservers = rangeObservers
+        copy.channelObservers = channelObservers
+        copy.awaitingKnownRange = awaitingKnownRange
+        return copy
+    }
+
+    /// Adds what `other` observed (a copy from `freshCopy` fed other samples), as if this set had seen them too.
+    ///
+    /// Exact when `mergesExactly`: the merged state is the one a single set over all the samples
+    /// gives (`TensorCalibrationState`); throws otherwise, or when the sets watch different tensors.
+    public func absorb(_ other: ObserverSet) throws {
+        guard mergesExactly, other.mergesExactly, Set(rangeObservers.keys) == Set(other.rangeObservers.keys) else {
+            throw CalibrationError.badBatch(reason: "observer sets that do not merge exactly were combined")
+        }
+        for (tensor, observer) in rangeObservers {
+            guard let mine = observer as? any MergeableObserver,
+                let theirs = other.rangeObservers[tensor] as? any MergeableObserver
+            else { continue }
+            do {
+                var state = mine.state
+                try state.merge(theirs.state)
+                rangeObservers[tensor] = try configuration.makeObserver(state: state)
+            } catch let error as CalibrationError {
+                throw error.naming(tensor)
+            }
+        }
     }
 
     /// The numbers all observers keep together; independent of the number of batches.

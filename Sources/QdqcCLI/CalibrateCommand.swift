@@ -55,7 +55,7 @@ struct CalibrateCommand: ParsableCommand {
         let progress = ProgressRenderer(quiet: quiet)
         defer { progress.finish() }
         let context = PassContext.commandLine(
-            model: model, quiet: quiet, progress: progress, calibrationData: calibration.dataSource)
+            model: model, quiet: quiet, progress: progress, calibration: calibration)
         do {
             _ = try manager.run(on: loaded, context: context)
         } catch CalibrationError.table(let path, let reason) {

@@ -54,6 +54,15 @@ struct CalibrationOptions: ParsableArguments {
             valueName: "name=value"))
     var methodOptions: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Calibration samples run at once (default: one per core); the table is the same for any N.",
+            valueName: "n"))
+    var jobs: Int?
+
+    /// The workers `--jobs` asks for.
+    var sampleWorkers: SampleWorkers { jobs.map(SampleWorkers.init(count:)) ?? .perCore }
+
     /// How many random samples `--calib-random` makes without `--calib-samples`.
     static let defaultRandomSampleCount = 8
 
@@ -61,6 +70,7 @@ struct CalibrationOptions: ParsableArguments {
         if random, data != nil { throw ValidationError("--calib-data and --calib-random exclude each other") }
         if seed != nil, !random { throw ValidationError("--calib-seed needs --calib-random") }
         if let samples, samples < 1 { throw ValidationError("--calib-samples must be at least 1") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let percentile, !(percentile > 0 && percentile <= 100) {
             throw ValidationError("--calib-percentile must be in (0, 100]")
         }

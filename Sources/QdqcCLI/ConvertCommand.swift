@@ -115,7 +115,7 @@ struct ConvertCommand: ParsableCommand {
         let progress = ProgressRenderer(quiet: quiet)
         defer { progress.finish() }
         let context = PassContext.commandLine(
-            model: model, quiet: quiet, progress: progress, calibrationData: calibration.dataSource)
+            model: model, quiet: quiet, progress: progress, calibration: calibration)
         try calibrationCache.load(into: context.session)
         let report: PipelineReport
         do {

@@ -88,6 +88,13 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print the wall time each operator type took over all runs to standard error (even with --quiet).")
     var profile = false
 
+    @Option(
+        help: ArgumentHelp(
+            "With --all: samples run at once (default: one per core; 1 with --profile); the outputs are the same "
+                + "for any N.",
+            valueName: "n"))
+    var jobs: Int?
+
     mutating func validate() throws {
         if let generate {
             if generate < 0 { throw ValidationError("--generate must be at least 0") }
@@ -100,6 +107,11 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--cache-pairs and --suppress-tokens-from apply to --generate")
         }
         if let suppressFrom, suppressFrom < 1 { throw ValidationError("--suppress-tokens-from must be at least 1") }
+        if let jobs {
+            if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+            if !all { throw ValidationError("--jobs applies to --all") }
+            if profile && jobs > 1 { throw ValidationError("--profile times one sample at a time: give --jobs 1") }
+        }
         if data == nil && inputs.isEmpty { throw ValidationError("give the sample with --data or --input NAME=FILE") }
         if data != nil && !inputs.isEmpty { throw ValidationError("give --data or --input, not both") }
         if sample != nil && data == nil { throw ValidationError("--sample selects a sample of --data") }
@@ -234,9 +246,11 @@ struct RunCommand: ParsableCommand {
         _ dataset: SampleDataset, interpreter: Interpreter, model loaded: Model, profile: OperatorProfile?
     ) throws {
         let start = Date()
+        // The profile's clock is one per process, so profiled samples run one at a time.
+        let workers = profile != nil ? SampleWorkers.single : jobs.map(SampleWorkers.init(count:)) ?? .perCore
         try write {
             try writeFolder { folder in
-                for index in 0..<dataset.count {
+                try workers.forEach(dataset.count) { _, index in
                     let chosen = try validatedSample(at: index, of: dataset, model: loaded)
                     let named = try outputs(of: interpreter, on: chosen, profile: profile)
                     let stem = NpyFolderWriter.fileStem(for: chosen.name)

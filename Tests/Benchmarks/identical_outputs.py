@@ -12,9 +12,12 @@ each model's eval/ samples: the interpreter's outputs, byte for byte.
 
     python3 Tests/Benchmarks/identical_outputs.py --base de27090            # builds the base
     python3 Tests/Benchmarks/identical_outputs.py --base-binary OLD --new-binary NEW
+    python3 Tests/Benchmarks/identical_outputs.py --base-binary Q --new-binary Q --base-jobs 1 --new-jobs 2
 
 Both binaries run with the same arguments and the same output paths, so the command line
-recorded in a report is the same. Exit status 0 when everything is identical, 1 otherwise.
+recorded in a report is the same; `--base-jobs`/`--new-jobs` add `--jobs N` to one side's
+conversions and `run --all` (samples at once), and the reports are then compared without it.
+Exit status 0 when everything is identical, 1 otherwise.
 """
 import argparse
 import json
@@ -33,6 +36,8 @@ CONFIGURATIONS = {
     "ort-smoothquant": ["--target", "ort", "--smooth-quant=auto"],
 }
 TIMING_FIELD = re.compile(r'^\s*"(seconds|verifierSeconds)" : [0-9.eE+-]+,?\n', re.MULTILINE)
+# `--jobs N` as a report records the command line: one argument per JSON string, or words in one string.
+JOBS_ARGUMENT = re.compile(r'(,\s*"--jobs",\s*"[0-9]+")|( --jobs [0-9]+)')
 
 
 def models_root():
@@ -54,7 +59,12 @@ def without_timings(report_bytes):
     """The report's text with the wall-time fields (and only those) removed."""
     text = report_bytes.decode("utf-8")
     json.loads(text)  # a report must be JSON whatever else
-    return TIMING_FIELD.sub("", text)
+    return JOBS_ARGUMENT.sub("", TIMING_FIELD.sub("", text))
+
+
+def jobs_arguments(jobs):
+    """`--jobs N`, or nothing when `jobs` is None (the binary's default)."""
+    return [] if jobs is None else ["--jobs", str(jobs)]
 
 
 def run(binary, model_dir, arguments, workdir):
@@ -76,12 +86,12 @@ def run(binary, model_dir, arguments, workdir):
     return result.returncode, result.stderr.decode("utf-8", "replace").strip(), model, report, table
 
 
-def run_outputs(binary, model_dir, workdir):
+def run_outputs(binary, model_dir, workdir, extra):
     """Runs every eval/ sample through `qdqc run --all`; returns (exit status, {file: bytes})."""
     out = os.path.join(workdir, "outputs")
     shutil.rmtree(out, ignore_errors=True)
     command = [binary, "run", os.path.join(model_dir, "model.onnx"), "--data", os.path.join(model_dir, "eval"),
-               "--all", "-o", out, "--quiet"]
+               "--all", "-o", out, "--quiet"] + extra
     status = subprocess.run(command, cwd=workdir, capture_output=True).returncode
     files = {}
     for folder, _, names in os.walk(out):
@@ -99,6 +109,8 @@ def main():
     parser.add_argument("--models", nargs="*", help="model folder names (default: all)")
     parser.add_argument("--configurations", nargs="*", choices=sorted(CONFIGURATIONS),
                         help="conversion configurations to compare (default: all four)")
+    parser.add_argument("--base-jobs", type=int, help="--jobs N for the base binary's runs (default: its own)")
+    parser.add_argument("--new-jobs", type=int, help="--jobs N for the new binary's runs (default: its own)")
     args = parser.parse_args()
     if not (args.base or args.base_binary):
         parser.error("give --base REVISION or --base-binary PATH")
@@ -116,8 +128,8 @@ def main():
             for label, arguments in CONFIGURATIONS.items():
                 if args.configurations and label not in args.configurations:
                     continue
-                old = run(base_binary, os.path.join(root, name), arguments, workdir)
-                new = run(new_binary, os.path.join(root, name), arguments, workdir)
+                old = run(base_binary, os.path.join(root, name), arguments + jobs_arguments(args.base_jobs), workdir)
+                new = run(new_binary, os.path.join(root, name), arguments + jobs_arguments(args.new_jobs), workdir)
                 problems = []
                 if old[0] != new[0]:
                     problems.append(f"exit {old[0]} vs {new[0]} ({old[1] or new[1]})")
@@ -132,8 +144,10 @@ def main():
                 verdict = "identical" if not problems else "; ".join(problems)
                 differences += bool(problems)
                 print(f"{name:22} {label:20} {verdict}", flush=True)
-            old_status, old_files = run_outputs(base_binary, os.path.join(root, name), workdir)
-            new_status, new_files = run_outputs(new_binary, os.path.join(root, name), workdir)
+            old_status, old_files = run_outputs(
+                base_binary, os.path.join(root, name), workdir, jobs_arguments(args.base_jobs))
+            new_status, new_files = run_outputs(
+                new_binary, os.path.join(root, name), workdir, jobs_arguments(args.new_jobs))
             problems = []
             if old_status != new_status or old_status != 0:
                 problems.append(f"exit {old_status} vs {new_status}")

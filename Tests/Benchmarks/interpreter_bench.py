@@ -12,7 +12,9 @@ For every model in DIR (default ../shared/models beside the repository), side by
 side in one run and in alternating order:
 
 - qdqc: the whole process `qdqc run MODEL --data calib --all -o OUT --quiet`
-        (start-up, model load, reading every .npz, running, writing outputs);
+        (start-up, model load, reading every .npz, running, writing outputs), with its
+        default of one sample per core at once, and again with `--jobs 1` (one sample at
+        a time, each over both cores: the per-sample latency that ORT's side measures);
 - ORT:  a fresh Python child that creates an InferenceSession with
         intra_op_num_threads=2 (the machine has 2 cores) and runs the same samples,
         reading each .npz with numpy and writing each sample's outputs to
@@ -27,7 +29,7 @@ side in one run and in alternating order:
 Paths may be relative to the current directory.
 
 Each side gets one untimed warm-up run, then --reps timed runs; medians are
-reported with the ratio qdqc / ORT, each side's CPU time (user + system: the
+reported with the ratios qdqc / ORT (default and --jobs 1), each side's CPU time (user + system: the
 whole qdqc process; ORT's from session creation on, spin-waiting of its thread
 pool included) and each side's peak resident memory (rusage of the child).
 On a machine shared with other work the CPU ratio is the steadier number.
@@ -94,6 +96,7 @@ def main():
     parser.add_argument("--only", default="")
     parser.add_argument("--extra", action="append", default=[], metavar="NAME=MODEL:SAMPLES")
     parser.add_argument("--ort-discards-outputs", action="store_true")
+    parser.add_argument("--no-jobs-one", action="store_true", help="skip the qdqc --jobs 1 runs")
     args = parser.parse_args()
     if not os.path.isdir(args.models):
         args.models = "/work/shared/models"
@@ -123,10 +126,12 @@ def main():
             if count == 0:
                 raise SystemExit(f"{name}: no .npz samples in {calib}")
 
-            def qdqc_once():
+            def qdqc_once(jobs=None):
                 out = os.path.join(scratch, name + "-out")
                 shutil.rmtree(out, ignore_errors=True)
-                _, rss, wall, cpu = run_child([args.qdqc, "run", model, "--data", subset, "--all", "-o", out, "--quiet"])
+                extra = [] if jobs is None else ["--jobs", str(jobs)]
+                _, rss, wall, cpu = run_child(
+                    [args.qdqc, "run", model, "--data", subset, "--all", "-o", out, "--quiet"] + extra)
                 return wall, rss, cpu
 
             def ort_once():
@@ -142,20 +147,29 @@ def main():
             qdqc_once()
             ort_once()
             q_times, o_times, q_cpus, o_cpus, q_rss, o_rss = [], [], [], [], 0.0, 0.0
+            s_times, s_cpus, s_rss = [], [], 0.0
             for _ in range(args.reps):
                 t, r, c = qdqc_once()
                 q_times.append(t)
                 q_cpus.append(c)
                 q_rss = max(q_rss, r)
+                if not args.no_jobs_one:
+                    t, r, c = qdqc_once(jobs=1)
+                    s_times.append(t)
+                    s_cpus.append(c)
+                    s_rss = max(s_rss, r)
                 t, r, c = ort_once()
                 o_times.append(t)
                 o_cpus.append(c)
                 o_rss = max(o_rss, r)
             q, o = statistics.median(q_times), statistics.median(o_times)
             qc, oc = statistics.median(q_cpus), statistics.median(o_cpus)
-            rows.append((name, count, q, o, q / o, qc, oc, qc / oc, q_rss, o_rss))
+            s = statistics.median(s_times) if s_times else float("nan")
+            sc = statistics.median(s_cpus) if s_cpus else float("nan")
+            rows.append((name, count, q, s, o, q / o, s / o, qc, sc, oc, qc / oc, q_rss, s_rss, o_rss))
             print(
                 f"{name}: {count} samples, qdqc {q:.2f} s (CPU {qc:.2f} s, {q_rss:.0f} MiB), "
+                f"qdqc --jobs 1 {s:.2f} s (CPU {sc:.2f} s, {s_rss:.0f} MiB), "
                 f"ORT {o:.2f} s (CPU {oc:.2f} s, {o_rss:.0f} MiB), ratio {q / o:.2f} (CPU {qc / oc:.2f}), "
                 f"load {os.getloadavg()[0]:.1f}",
                 flush=True,
@@ -163,12 +177,13 @@ def main():
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print()
-    print("| model | samples | qdqc s | ORT s | qdqc / ORT | qdqc CPU s | ORT CPU s | CPU ratio | qdqc peak MiB | ORT peak MiB |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for name, count, q, o, ratio, qc, oc, cpu_ratio, qr, orr in rows:
+    print("| model | samples | qdqc s | qdqc --jobs 1 s | ORT s | qdqc / ORT | --jobs 1 / ORT | qdqc CPU s "
+          "| --jobs 1 CPU s | ORT CPU s | CPU ratio | qdqc peak MiB | --jobs 1 peak MiB | ORT peak MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, count, q, s, o, ratio, single_ratio, qc, sc, oc, cpu_ratio, qr, sr, orr in rows:
         print(
-            f"| {name} | {count} | {q:.2f} | {o:.2f} | {ratio:.2f} | {qc:.2f} | {oc:.2f} | {cpu_ratio:.2f} "
-            f"| {qr:.0f} | {orr:.0f} |"
+            f"| {name} | {count} | {q:.2f} | {s:.2f} | {o:.2f} | {ratio:.2f} | {single_ratio:.2f} | {qc:.2f} "
+            f"| {sc:.2f} | {oc:.2f} | {cpu_ratio:.2f} | {qr:.0f} | {sr:.0f} | {orr:.0f} |"
         )
 
 

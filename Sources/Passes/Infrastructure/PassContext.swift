@@ -10,6 +10,8 @@ public struct PassContext {
     public var calibrationData: CalibrationDataSource?
     /// Results one pass hands to a later one in the same pipeline run (calibration ranges, decisions).
     public let session: PipelineSession
+    /// How many samples calibration runs at once (`--jobs`); one per core unless set.
+    public var sampleWorkers = SampleWorkers.perCore
 
     /// Creates a context; remarks and progress are dropped unless handlers are given.
     public init(

@@ -120,7 +120,8 @@ public struct CalibratePass: Pass {
                 "\(Self.argument): calibrating on \(samples.count) random samples (--calib-random); "
                     + "the scales are meaningless for accuracy")
         }
-        let runner = CalibrationRunner(samples: samples, task: Self.argument, progress: context.progress)
+        var runner = CalibrationRunner(samples: samples, task: Self.argument, progress: context.progress)
+        runner.workers = context.sampleWorkers
         try runner.observe(model: model, observers: observers)
         // Tensors that never reached an observer (not floating point at run time) get no entry,
         // so no later pass quantizes them with a meaningless [0, 0] range.

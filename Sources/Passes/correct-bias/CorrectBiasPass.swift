@@ -82,7 +82,8 @@ public struct CorrectBiasPass: Pass {
             data: try ModelWriter.serialize(model), path: "\(Self.argument) trial copy", baseDirectory: nil)
         let session = PipelineSession()
         session.calibrationTable = context.session.calibrationTable
-        let trialContext = PassContext(progress: context.progress, calibrationData: source, session: session)
+        var trialContext = PassContext(progress: context.progress, calibrationData: source, session: session)
+        trialContext.sampleWorkers = context.sampleWorkers
         _ = try InsertQDQPass(options: trialOptions).run(on: copy, context: trialContext)
         return copy
     }

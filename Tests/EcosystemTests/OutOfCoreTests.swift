@@ -52,7 +52,7 @@ import Testing
         let growth = Double(largePeak - smallPeak) / Double(large.weightBytes - small.weightBytes)
         let message =
             "\(label): peak RSS \(smallPeak >> 20) MiB for \(small.weightBytes >> 20) MiB of weights but "
-                + "\(largePeak >> 20) MiB for \(large.weightBytes >> 20) MiB: it grows by \(growth) of the weights"
+            + "\(largePeak >> 20) MiB for \(large.weightBytes >> 20) MiB: it grows by \(growth) of the weights"
         #expect(growth < fraction, Comment(rawValue: message))
     }
 
@@ -74,5 +74,26 @@ import Testing
                 output.appendingPathExtension("json").path,
             ]
         }
+    }
+
+    @Test func aTruncatedSideFileIsOneErrorLineAndNoOutput() throws {
+        let scratch = try TemporaryDirectory(prefix: "qdqc-out-of-core")
+        defer { scratch.remove() }
+        let decoder = try Self.makeDecoder(in: scratch, name: "model", megabytes: 1)
+        let sideFile = decoder.folder.appendingPathComponent("model.onnx.data")
+        let handle = try FileHandle(forWritingTo: sideFile)
+        try handle.truncate(atOffset: UInt64(decoder.weightBytes / 2))
+        try handle.close()
+        for arguments in [
+            [decoder.model, "-o", scratch.path("out.onnx"), "--activations", "none", "--weights", "int4"],
+            ["calibrate", decoder.model, "--calib-data", decoder.calibration, "-o", scratch.path("out.json")],
+        ] {
+            let run = try Qdqc.run(arguments)
+            #expect(run.exitedNormally && run.status == 1, "\(run.summary)")
+            #expect(run.errorLines.count == 1, "\(run.summary)")
+            #expect(run.errorLines.first?.contains("model.onnx.data") == true, "\(run.summary)")
+            #expect(run.errorLines.first?.contains("beyond the end of the file") == true, "\(run.summary)")
+        }
+        #expect(!scratch.exists("out.onnx") && !scratch.exists("out.onnx.data") && !scratch.exists("out.json"))
     }
 }

@@ -65,15 +65,14 @@ def make_model(folder, hidden, ffn, vocab, weights_bytes, seed=0):
         nodes.append(helper.make_node(op, inputs, [output], name=output + "_" + op, **attributes))
         return output
 
+    def layer_norm(x, name):
+        gain, bias = weight(name + ".g", [hidden], fill=1.0), weight(name + ".b", [hidden], fill=0.0)
+        return node("LayerNormalization", [x, gain, bias], name, axis=-1)
+
     x = node("Gather", [weight("embed", [vocab, hidden], scale=0.02), "input_ids"], "embedded")
     for layer in range(layers):
         p = f"layer{layer}"
-        h = node(
-            "LayerNormalization",
-            [x, weight(f"{p}.ln1.g", [hidden], fill=1.0), weight(f"{p}.ln1.b", [hidden], fill=0.0)],
-            f"{p}.ln1",
-            axis=-1,
-        )
+        h = layer_norm(x, f"{p}.ln1")
         q = node("MatMul", [h, weight(f"{p}.wq", [hidden, hidden])], f"{p}.q")
         k = node("MatMul", [h, weight(f"{p}.wk", [hidden, hidden])], f"{p}.k")
         v = node("MatMul", [h, weight(f"{p}.wv", [hidden, hidden])], f"{p}.v")
@@ -84,23 +83,13 @@ def make_model(folder, hidden, ffn, vocab, weights_bytes, seed=0):
         attended = node("MatMul", [probabilities, v], f"{p}.attended")
         o = node("MatMul", [attended, weight(f"{p}.wo", [hidden, hidden])], f"{p}.o")
         x = node("Add", [x, o], f"{p}.residual1")
-        h = node(
-            "LayerNormalization",
-            [x, weight(f"{p}.ln2.g", [hidden], fill=1.0), weight(f"{p}.ln2.b", [hidden], fill=0.0)],
-            f"{p}.ln2",
-            axis=-1,
-        )
+        h = layer_norm(x, f"{p}.ln2")
         up = node("MatMul", [h, weight(f"{p}.w1", [hidden, ffn])], f"{p}.up")
         gate = node("Sigmoid", [up], f"{p}.gate")
         act = node("Mul", [up, gate], f"{p}.silu")
         down = node("MatMul", [act, weight(f"{p}.w2", [ffn, hidden])], f"{p}.down")
         x = node("Add", [x, down], f"{p}.residual2")
-    h = node(
-        "LayerNormalization",
-        [x, weight("final.ln.g", [hidden], fill=1.0), weight("final.ln.b", [hidden], fill=0.0)],
-        "final.ln",
-        axis=-1,
-    )
+    h = layer_norm(x, "final.ln")
     node("MatMul", [h, weight("lm_head", [hidden, vocab])], "logits")
     data.close()
     scale = helper.make_tensor("attention_scale", TensorProto.FLOAT, [], [1.0 / np.sqrt(hidden)])

@@ -10,6 +10,15 @@ public enum SHA256Digest {
         hex(Crypto.SHA256.hash(data: data))
     }
 
+    /// The digest of the bytes `produce` hands to its argument, piece by piece, as 64 lowercase hex digits.
+    public static func hex(streaming produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) rethrows
+        -> String
+    {
+        var hasher = Crypto.SHA256()
+        try produce { hasher.update(bufferPointer: $0) }
+        return hex(hasher.finalize())
+    }
+
     /// The digest of the file at `path`, read in 4 MiB pieces, as 64 lowercase hex digits.
     public static func hex(ofFileAt path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {

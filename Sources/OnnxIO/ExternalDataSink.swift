@@ -67,6 +67,8 @@ final class ExternalDataSink {
         sink.appendZeros((alignment - sink.position % alignment) % alignment)
         let offset = sink.position
         bytes.withUnsafeBytes { sink.append($0) }
+        // Written: a memory-mapped input tensor's pages can go, so writing holds one tensor at a time.
+        tensor.releaseResidentPages()
         tensorCount += 1
         return [
             KeyValue("location", location), KeyValue("offset", String(offset)), KeyValue("length", String(bytes.count)),

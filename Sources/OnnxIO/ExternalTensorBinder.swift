@@ -35,7 +35,9 @@ struct ExternalTensorBinder {
         guard let baseDirectory else { return }
         let file = try mappedFile(relative, location: location, tensor: name, folder: baseDirectory)
         let (offset, length) = try range(of: external, in: file, tensor: name, location: location)
-        external.source = LazyBytes { file.data(offset: offset, length: length) }
+        external.source = LazyBytes(
+            { file.data(offset: offset, length: length) },
+            releasePages: { file.releasePages(offset: offset, length: length) })
         tensor.storage = .external(external)
     }
 

@@ -64,34 +64,16 @@ final class FileSink {
     }
 
     /// Packs `message` into the file through protobuf-c's streaming packer.
-    func pack(_ message: UnsafePointer<ProtobufCMessage>) throws {
-        let headerSize = MemoryLayout<ProtobufCBuffer>.stride
-        let bridge = UnsafeMutableRawPointer.allocate(
-            byteCount: headerSize + MemoryLayout<UnsafeRawPointer>.stride, alignment: 16)
-        defer { bridge.deallocate() }
-        // protobuf-c hands the ProtobufCBuffer pointer back to `append`; the sink's
-        // address sits right after it, the C idiom of a struct that embeds the buffer.
-        bridge.storeBytes(of: ProtobufCBuffer(append: FileSink.appendFromC), as: ProtobufCBuffer.self)
-        bridge.storeBytes(
-            of: UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()), toByteOffset: headerSize,
-            as: UnsafeRawPointer.self)
-        withExtendedLifetime(self) {
-            _ = protobuf_c_message_pack_to_buffer(message, bridge.assumingMemoryBound(to: ProtobufCBuffer.self))
+    ///
+    /// - Parameter consumed: called with each piece once it is in the file (to release mapped tensor pages).
+    func pack(
+        _ message: UnsafeMutablePointer<ProtobufCMessage>, consumed: (UnsafeRawBufferPointer) -> Void = { _ in }
+    ) throws {
+        ProtoMessage.pack(message) { piece in
+            append(piece)
+            consumed(piece)
         }
         if let failure { throw failure }
-    }
-
-    /// protobuf-c's `ProtobufCBuffer.append` signature.
-    private typealias AppendFunction =
-        @convention(c) (UnsafeMutablePointer<ProtobufCBuffer>?, Int, UnsafePointer<UInt8>?)
-        -> Void
-
-    private static let appendFromC: AppendFunction = { buffer, length, data in
-        guard let buffer, let data else { return }
-        let context = UnsafeRawPointer(buffer).load(
-            fromByteOffset: MemoryLayout<ProtobufCBuffer>.stride, as: UnsafeRawPointer.self)
-        let sink = Unmanaged<FileSink>.fromOpaque(context).takeUnretainedValue()
-        sink.append(UnsafeRawBufferPointer(start: data, count: length))
     }
 
     private func flush() {

@@ -63,6 +63,22 @@ final class MappedFile: @unchecked Sendable {
     /// The whole file.
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: base == nil ? 0 : size) }
 
+    /// Gives back the resident pages that lie wholly inside `length` bytes from `offset`.
+    ///
+    /// The mapping stays: touching the range again reads the pages back from the file (or the page
+    /// cache). Pages shared with a neighbouring range are kept, so only bytes of this range are affected.
+    /// Nothing writes through a side-file mapping (a `Data` over it copies before it changes), so no
+    /// change is lost. The caller checks the range against `size`.
+    func releasePages(offset: Int, length: Int) {
+        guard length > 0, let base else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (offset + page - 1) / page * page
+        let end = (offset + length) / page * page
+        guard end > start else { return }
+        // Advice: a failure only means the pages stay resident.
+        _ = madvise(base.advanced(by: start), end - start, Int32(MADV_DONTNEED))
+    }
+
     /// `length` bytes from `offset`, without copying; the `Data` keeps the mapping alive.
     ///
     /// The caller checks the range against `size`.

@@ -17,6 +17,23 @@ public enum ModelWriter {
         return withExtendedLifetime(encoder) { ProtoMessage.pack(proto) }
     }
 
+    /// Streams the bytes `serialize(_:)` returns to `consume`, piece by piece, without holding them whole:
+    /// a memory-mapped tensor gives its pages back once its piece is consumed, so hashing a model larger
+    /// than memory holds one tensor's pages at a time.
+    public static func serialize(_ model: Model, to consume: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let encoder = ProtoEncoder(errorPath: model.graph.name.map { "model '\($0)'" } ?? "model", sink: nil)
+        let proto = try encoder.modelProto(model)
+        var failure: Error?
+        withExtendedLifetime(encoder) {
+            ProtoMessage.pack(proto) { piece in
+                guard failure == nil else { return }
+                do { try consume(piece) } catch { failure = error }
+                encoder.tensors.inlinedExternal.consumed(piece)
+            }
+        }
+        if let failure { throw failure }
+    }
+
     /// Writes `model` to `path` atomically (temporary file, then rename) and reports what it wrote.
     ///
     /// Tensors go to one side file when `options.externalDataFile` names one (every
@@ -90,7 +107,9 @@ public enum ModelWriter {
         do {
             try sink?.finish()
             let file = try FileSink(path: modelFile.path)
-            try withExtendedLifetime(encoder) { try file.pack(ProtoMessage.header(proto)) }
+            try withExtendedLifetime(encoder) {
+                try file.pack(ProtoMessage.header(proto), consumed: encoder.tensors.inlinedExternal.consumed)
+            }
             try file.finish()
             try sink?.commit()
             try modelFile.commit()

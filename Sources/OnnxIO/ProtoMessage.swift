@@ -61,6 +61,28 @@ enum ProtoMessage {
         protobuf_c_message_get_packed_size(header(message))
     }
 
+    /// Streams `message`'s encoding to `append` in pieces (a large `bytes` field, such as a tensor's
+    /// `raw_data`, arrives as one piece pointing at the field's own bytes); nothing is buffered whole.
+    static func pack<Message>(_ message: UnsafeMutablePointer<Message>, to append: (UnsafeRawBufferPointer) -> Void) {
+        withoutActuallyEscaping(append) { append in
+            let receiver = PieceReceiver(append)
+            let headerSize = MemoryLayout<ProtobufCBuffer>.stride
+            let bridge = UnsafeMutableRawPointer.allocate(
+                byteCount: headerSize + MemoryLayout<UnsafeRawPointer>.stride, alignment: 16)
+            defer { bridge.deallocate() }
+            // protobuf-c hands the ProtobufCBuffer pointer back to the callback; the receiver's
+            // address sits right after it, the C idiom of a struct that embeds the buffer.
+            bridge.storeBytes(of: ProtobufCBuffer(append: PieceReceiver.appendFromC), as: ProtobufCBuffer.self)
+            bridge.storeBytes(
+                of: UnsafeRawPointer(Unmanaged.passUnretained(receiver).toOpaque()), toByteOffset: headerSize,
+                as: UnsafeRawPointer.self)
+            withExtendedLifetime(receiver) {
+                _ = protobuf_c_message_pack_to_buffer(
+                    header(message), bridge.assumingMemoryBound(to: ProtobufCBuffer.self))
+            }
+        }
+    }
+
     /// `message` encoded into a new `Data`.
     static func pack<Message>(_ message: UnsafeMutablePointer<Message>) -> Data {
         let size = packedSize(message)
@@ -70,5 +92,24 @@ enum ProtoMessage {
             _ = protobuf_c_message_pack(header(message), buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
         return data
+    }
+}
+
+/// Holds the closure protobuf-c's streaming packer calls through `ProtobufCBuffer.append`.
+private final class PieceReceiver {
+    let append: (UnsafeRawBufferPointer) -> Void
+
+    init(_ append: @escaping (UnsafeRawBufferPointer) -> Void) { self.append = append }
+
+    /// protobuf-c's `ProtobufCBuffer.append` signature.
+    typealias AppendFunction =
+        @convention(c) (UnsafeMutablePointer<ProtobufCBuffer>?, Int, UnsafePointer<UInt8>?) -> Void
+
+    static let appendFromC: AppendFunction = { buffer, length, data in
+        guard let buffer, let data else { return }
+        let context = UnsafeRawPointer(buffer).load(
+            fromByteOffset: MemoryLayout<ProtobufCBuffer>.stride, as: UnsafeRawPointer.self)
+        let receiver = Unmanaged<PieceReceiver>.fromOpaque(context).takeUnretainedValue()
+        receiver.append(UnsafeRawBufferPointer(start: data, count: length))
     }
 }

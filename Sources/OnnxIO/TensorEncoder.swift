@@ -11,6 +11,8 @@ struct TensorEncoder {
     let sink: ExternalDataSink?
     /// The file errors name.
     let errorPath: String
+    /// External tensors written inline, by the address of their bytes.
+    let inlinedExternal = InlinedExternalTensors()
 
     /// Converts `tensor`, writing `name` as its name.
     func tensorProto(_ tensor: Tensor, name: String?, externalizable: Bool) throws
@@ -92,6 +94,7 @@ struct TensorEncoder {
             }
             proto.pointee.has_raw_data = 1
             proto.pointee.raw_data = arena.binary(try source.bytes())
+            inlinedExternal.record(proto.pointee.raw_data, of: tensor)
         case .floats(let values):
             (proto.pointee.n_float_data, proto.pointee.float_data) = arena.copy(values)
         case .int32s(let values):
@@ -105,5 +108,23 @@ struct TensorEncoder {
         case .strings(let values):
             (proto.pointee.n_string_data, proto.pointee.string_data) = arena.copy(values.map(arena.binary))
         }
+    }
+}
+
+/// The external (memory-mapped) tensors a model proto holds inline, so that packing can give each one's
+/// pages back as soon as its bytes are written: serializing a model then holds one tensor's pages, not all.
+final class InlinedExternalTensors {
+    private var tensors: [UnsafeRawPointer: Tensor] = [:]
+
+    /// Remembers that `bytes` are `tensor`'s.
+    func record(_ bytes: ProtobufCBinaryData, of tensor: Tensor) {
+        if let start = bytes.data { tensors[UnsafeRawPointer(start)] = tensor }
+    }
+
+    /// Releases the pages of the tensor whose bytes `piece` is, if it is one (protobuf-c hands a `bytes`
+    /// field over as one piece at the field's own address).
+    func consumed(_ piece: UnsafeRawBufferPointer) {
+        guard !tensors.isEmpty, let start = piece.baseAddress, let tensor = tensors[start] else { return }
+        tensor.releaseResidentPages()
     }
 }

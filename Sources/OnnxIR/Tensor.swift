@@ -47,6 +47,12 @@ public struct Tensor: Sendable {
         return false
     }
 
+    /// Gives the resident pages of a memory-mapped (external) tensor back after its bytes were read;
+    /// other tensors are unaffected. See `LazyBytes.releaseResidentPages()`.
+    public func releaseResidentPages() {
+        if case .external(let external) = storage { external.source?.releaseResidentPages() }
+    }
+
     /// A float32 tensor from values, stored as `raw_data`.
     public static func floats(_ values: [Float], dims: [Int64], name: String? = nil) -> Tensor {
         Tensor(name: name, dataType: .float, dims: dims, storage: .raw(values.withUnsafeBytes { Data($0) }))

@@ -89,9 +89,11 @@ final class GraphPlanner {
         }
 
         var constantSlots = [NDArray?](repeating: nil, count: slotIndex.count)
+        var mappedConstants: [Int: Tensor] = [:]
         for value in graph.initializers {
             guard let tensor = value.initializer, let slot = slotIndex[ObjectIdentifier(value)] else { continue }
             constantSlots[slot] = try NDArray(tensor: tensor)
+            if tensor.isExternal { mappedConstants[slot] = tensor }
         }
         for value in graph.sparseInitializers where value.hasUses {
             throw InterpreterError.unsupportedTensor(name: value.name, reason: "sparse initializers are not supported")
@@ -103,7 +105,7 @@ final class GraphPlanner {
         let fixedSlots = Set(constantSlots.indices.filter { constantSlots[$0] != nil }).subtracting(inputSlots)
         let steps = try buildSteps(
             order: order, effectiveInputs: effectiveInputs, graph: graph, outputs: outputs, slotIndex: slotIndex,
-            depth: depth, visible: visible, fixedSlots: fixedSlots)
+            depth: depth, visible: visible, fixedSlots: fixedSlots, mappedConstants: mappedConstants)
         var outputSlots: [Int] = []
         for output in outputs {
             guard let slot = slotIndex[ObjectIdentifier(output)] else {
@@ -129,7 +131,7 @@ final class GraphPlanner {
 
     private func buildSteps(
         order: [Node], effectiveInputs: [[Value]], graph: Graph, outputs: [Value], slotIndex: [ObjectIdentifier: Int],
-        depth: Int, visible: Set<ObjectIdentifier>, fixedSlots: Set<Int>
+        depth: Int, visible: Set<ObjectIdentifier>, fixedSlots: Set<Int>, mappedConstants: [Int: Tensor]
     ) throws -> [PlanStep] {
         var lastUse: [Int: Int] = [:]
         for (stepIndex, used) in effectiveInputs.enumerated() {
@@ -141,6 +143,8 @@ final class GraphPlanner {
         for (stepIndex, node) in order.enumerated() {
             var kernel = try buildKernel(for: node, depth: depth, visible: visible)
             let inputSlots = node.inputs.map { $0.flatMap { slotIndex[ObjectIdentifier($0)] } }
+            let mapped = inputSlots.compactMap { $0.flatMap { mappedConstants[$0] } }
+            if !mapped.isEmpty { kernel = Self.releasingPages(of: mapped, after: kernel) }
             if Self.dequantizesConstants(node, inputSlots: inputSlots, fixedSlots: fixedSlots) {
                 kernel = ConstantResultCache(budget: constantBudget).wrap(kernel)
             }
@@ -167,6 +171,19 @@ final class GraphPlanner {
                     releasedAfter: released))
         }
         return steps
+    }
+
+    /// `kernel`, then the resident pages of the memory-mapped weights it read given back.
+    ///
+    /// Weights are read in place from their side-file mapping; without this every page a run touched
+    /// would stay resident, and calibrating a model larger than memory would hold all of it. A later
+    /// read pages a weight in again (from the page cache while memory allows), so the interpreter's
+    /// resident weights are the ones the running node reads.
+    private static func releasingPages(of tensors: [Tensor], after kernel: @escaping Kernel) -> Kernel {
+        { call in
+            defer { for tensor in tensors { tensor.releaseResidentPages() } }
+            return try kernel(&call)
+        }
     }
 
     private func buildKernel(for node: Node, depth: Int, visible: Set<ObjectIdentifier>) throws -> Kernel {

@@ -28,6 +28,8 @@ enum TensorShapeCheck {
     static func elementCount(_ shape: [Int]) -> Int { shape.reduce(1, *) }
 
     /// The float32 elements of `tensor`, after checking that the bytes match the shape.
+    ///
+    /// The array is a copy, so a memory-mapped weight gives its pages back once read (one weight at a time).
     static func floatValues(of tensor: Tensor) throws -> [Float] {
         let name = tensor.name ?? ""
         guard tensor.dataType == .float else {
@@ -42,6 +44,7 @@ enum TensorShapeCheck {
             return values
         }
         let bytes = try tensor.rawBytes()
+        defer { tensor.releaseResidentPages() }
         guard bytes.count == count * MemoryLayout<Float>.size else {
             throw QuantizationError.invalidTensor(
                 tensor: name, reason: "\(bytes.count) bytes of data for \(count) float32 elements")

@@ -42,16 +42,15 @@ public enum ConstantData {
         if case .int64s(let values) = tensor.storage, tensor.dataType == .int64, values.count == elementCount(tensor) {
             return values
         }
-        guard let bytes = readableBytes(tensor) else { return nil }
         switch tensor.dataType {
-        case .int64: return decode(bytes, as: Int64.self) { $0 }
-        case .int32: return decode(bytes, as: Int32.self) { Int64($0) }
-        case .int16: return decode(bytes, as: Int16.self) { Int64($0) }
-        case .int8: return decode(bytes, as: Int8.self) { Int64($0) }
-        case .uint8, .bool: return decode(bytes, as: UInt8.self) { Int64($0) }
-        case .uint16: return decode(bytes, as: UInt16.self) { Int64($0) }
-        case .uint32: return decode(bytes, as: UInt32.self) { Int64($0) }
-        case .uint64: return decode(bytes, as: UInt64.self) { Int64(clamping: $0) }
+        case .int64: return decode(tensor, as: Int64.self) { $0 }
+        case .int32: return decode(tensor, as: Int32.self) { Int64($0) }
+        case .int16: return decode(tensor, as: Int16.self) { Int64($0) }
+        case .int8: return decode(tensor, as: Int8.self) { Int64($0) }
+        case .uint8, .bool: return decode(tensor, as: UInt8.self) { Int64($0) }
+        case .uint16: return decode(tensor, as: UInt16.self) { Int64($0) }
+        case .uint32: return decode(tensor, as: UInt32.self) { Int64($0) }
+        case .uint64: return decode(tensor, as: UInt64.self) { Int64(clamping: $0) }
         default: return nil
         }
     }
@@ -60,8 +59,7 @@ public enum ConstantData {
     public static func floats(_ tensor: Tensor) -> [Float]? {
         guard tensor.dataType == .float else { return nil }
         if case .floats(let values) = tensor.storage, values.count == elementCount(tensor) { return values }
-        guard let bytes = readableBytes(tensor) else { return nil }
-        return decode(bytes, as: Float.self) { $0 }
+        return decode(tensor, as: Float.self) { $0 }
     }
 
     /// The elements of any real numeric tensor (float, double, float16, bfloat16 or integer) as `Double`.
@@ -70,14 +68,11 @@ public enum ConstantData {
         case .float: return floats(tensor)?.map(Double.init)
         case .double:
             if case .doubles(let values) = tensor.storage, values.count == elementCount(tensor) { return values }
-            guard let bytes = readableBytes(tensor) else { return nil }
-            return decode(bytes, as: Double.self) { $0 }
+            return decode(tensor, as: Double.self) { $0 }
         case .float16:
-            guard let bytes = readableBytes(tensor) else { return nil }
-            return decode(bytes, as: UInt16.self) { Double(HalfFloat.float(fromHalf: $0)) }
+            return decode(tensor, as: UInt16.self) { Double(HalfFloat.float(fromHalf: $0)) }
         case .bfloat16:
-            guard let bytes = readableBytes(tensor) else { return nil }
-            return decode(bytes, as: UInt16.self) { Double(HalfFloat.float(fromBFloat16: $0)) }
+            return decode(tensor, as: UInt16.self) { Double(HalfFloat.float(fromBFloat16: $0)) }
         default:
             return int64s(tensor)?.map(Double.init)
         }
@@ -102,6 +97,18 @@ public enum ConstantData {
             bytes.count == expected
         else { return nil }
         return bytes
+    }
+
+    /// The tensor's elements converted into an array, or nil when its bytes cannot be read.
+    ///
+    /// The array is a copy, so a memory-mapped tensor gives its pages back once it is read: a pass
+    /// that reads every weight once holds one weight's pages at a time, not the model's.
+    private static func decode<Element, Result>(
+        _ tensor: Tensor, as type: Element.Type, _ convert: (Element) -> Result
+    ) -> [Result]? {
+        guard let bytes = readableBytes(tensor) else { return nil }
+        defer { tensor.releaseResidentPages() }
+        return decode(bytes, as: type, convert)
     }
 
     private static func decode<Element, Result>(

@@ -194,7 +194,8 @@ public struct CalibratePass: Pass {
 
     /// The key a table must have to be reused: model bytes, method, options, sample count (and the random seed).
     private func runKey(model: Model, source: CalibrationDataSource?, sampleCount: Int) throws -> CalibrationRunKey {
-        let digest = SHA256Digest.hex(of: try ModelWriter.serialize(model))
+        // Streamed: the serialized model of a large external-data model is never held whole.
+        let digest = try SHA256Digest.hex { try ModelWriter.serialize(model, to: $0) }
         var key = CalibrationRunKey(modelSHA256: digest, configuration: configuration, sampleCount: sampleCount)
         if case .random(let seed, _)? = source?.origin {
             // Random samples are not the user's data: a table from them must not pass for one from a dataset.

@@ -14,8 +14,7 @@ import Testing
     /// `extra`: "nchw" makes the first Transpose's output a graph output too.
     func model(bias: Bool = true, convolutionAttributes: [Attribute] = [], extra: String? = nil) throws -> Model {
         let builder = GraphBuilder(name: "nhwc")
-        builder.addInput(
-            name: "x", type: .tensor(.float, Shape([.symbolic("batch"), .known(5), .known(6), .known(8)])))
+        builder.addInput(name: "x", type: .tensor(.float, Shape([.symbolic("batch"), .known(5), .known(6), .known(8)])))
         builder.addInitializer(Tensor.floats(Self.values(96, seed: 1), dims: [12, 8, 1, 1], name: "w"))
         if bias { builder.addInitializer(Tensor.floats(Self.values(12, seed: 2), dims: [12], name: "b")) }
         try builder.addNode(
@@ -27,8 +26,7 @@ import Testing
         try builder.addNode(
             opType: "Transpose", domain: nil, name: "to_nhwc", inputNames: ["c"], outputNames: ["t"],
             attributes: [.ints("perm", [0, 2, 3, 1])])
-        try builder.addNode(
-            opType: "Relu", domain: nil, name: "relu", inputNames: ["t"], outputNames: ["y"], attributes: [])
+        try builder.addNode(opType: "Relu", domain: nil, name: "relu", inputNames: ["t"], outputNames: ["y"], attributes: [])
         builder.addOutput(name: "y", type: nil)
         if let extra { builder.addOutput(name: extra, type: nil) }
         return Model(graph: try builder.finish(), opsetImports: [OpsetImport(domain: "", version: 21)])

@@ -23,14 +23,11 @@ final class GraphPlan {
     let outputSlots: [Int]
     /// The values `outputSlots` hold.
     let outputs: [Value]
-    /// Runs of steps done as one product when no observer watches, keyed by their first step.
-    let fusions: [Int: PointwiseConvolutionFusion]
 
     /// Creates a plan; `GraphPlanner` computes the parts.
     init(
         graph: Graph, depth: Int, slotIndex: [ObjectIdentifier: Int], constantSlots: [NDArray?], inputSlots: [Int],
-        captures: [(id: ObjectIdentifier, slot: Int)], steps: [PlanStep], outputSlots: [Int], outputs: [Value],
-        fusions: [Int: PointwiseConvolutionFusion] = [:]
+        captures: [(id: ObjectIdentifier, slot: Int)], steps: [PlanStep], outputSlots: [Int], outputs: [Value]
     ) {
         self.graph = graph
         self.depth = depth
@@ -41,7 +38,6 @@ final class GraphPlan {
         self.steps = steps
         self.outputSlots = outputSlots
         self.outputs = outputs
-        self.fusions = fusions
     }
 
     /// Runs the graph: `arguments` fill the inputs in order (nil keeps an input's initializer), and `seeds`
@@ -68,15 +64,8 @@ final class GraphPlan {
                 try observer(ObservedTensor(name: value.name, value: value, node: nil, array: array, depth: depth))
             }
         }
-        var index = 0
-        while index < steps.count {
-            // An observer may ask for any value, so fused steps run only when there is none.
-            if observer == nil, let fusion = fusions[index], try runFused(fusion, from: index, in: frame) {
-                index += PointwiseConvolutionFusion.span
-                continue
-            }
-            try execute(steps[index], in: frame, observer: observer)
-            index += 1
+        for step in steps {
+            try execute(step, in: frame, observer: observer)
         }
         var results: [NDArray] = []
         results.reserveCapacity(outputSlots.count)
@@ -88,29 +77,6 @@ final class GraphPlan {
             results.append(array)
         }
         return results
-    }
-
-    /// Runs `fusion` in place of the steps from `index`, emptying the slots those steps would have emptied;
-    /// false (nothing done) when the fused path does not cover this run's arrays.
-    private func runFused(_ fusion: PointwiseConvolutionFusion, from index: Int, in frame: Frame) throws -> Bool {
-        guard let input = frame.slots[fusion.inputSlot], let weights = frame.slots[fusion.weightSlot] else {
-            return false
-        }
-        let bias = fusion.biasSlot.flatMap { frame.slots[$0] }
-        if fusion.biasSlot != nil, bias == nil { return false }
-        let result: NDArray?
-        do {
-            result = try fusion.run(input: input, weights: weights, bias: bias)
-        } catch let error as KernelError {
-            throw Self.describe(error, node: steps[index + 1].node)
-        }
-        guard let result else { return false }
-        frame.slots[fusion.outputSlot] = result
-        for step in steps[index..<(index + PointwiseConvolutionFusion.span)] {
-            for slot in step.movedInputs { frame.slots[slot] = nil }
-            for slot in step.releasedAfter { frame.slots[slot] = nil }
-        }
-        return true
     }
 
     private func execute(_ step: PlanStep, in frame: Frame, observer: TensorObserver?) throws {

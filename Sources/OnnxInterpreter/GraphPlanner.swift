@@ -122,11 +122,9 @@ final class GraphPlanner {
             }
             outputSlots.append(slot)
         }
-        let fusions = PointwiseConvolutionFusion.find(
-            in: steps, constants: constantSlots, fixed: fixedSlots, kept: Set(outputSlots))
         return GraphPlan(
             graph: graph, depth: depth, slotIndex: slotIndex, constantSlots: constantSlots, inputSlots: inputSlots,
-            captures: captures, steps: steps, outputSlots: outputSlots, outputs: outputs, fusions: fusions)
+            captures: captures, steps: steps, outputSlots: outputSlots, outputs: outputs)
     }
 
     private func buildSteps(

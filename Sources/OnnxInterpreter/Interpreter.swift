@@ -79,10 +79,6 @@ public final class Interpreter: @unchecked Sendable {
     /// Names of the values `run` returns: the graph outputs in graph order, or the values given as `computing`.
     public var outputNames: [String] { plan.outputs.map(\.name) }
 
-    /// How many `Transpose → Conv 1×1 → Transpose` runs of the main graph execute as one product when no
-    /// observer watches (`PointwiseConvolutionFusion`); with an observer every node runs as written.
-    public var fusedPointwiseConvolutions: Int { plan.fusions.count }
-
     /// The operators this interpreter implements, as `domain:OpType` ("" domain written as `ai.onnx`).
     public static var supportedOperators: [String] { KernelRegistry.operatorNames }
 

@@ -37,7 +37,8 @@ public struct AutoObserver: MergeableObserver {
             calibration.autoChoice = .minMax
             return calibration
         }
-        let selection = AutoSelection(histogram: observation.histogram, observed: calibration.observed, options: options)
+        let selection = AutoSelection(
+            histogram: observation.histogram, observed: calibration.observed, options: options)
         guard let choice = selection.best else {
             calibration.autoChoice = .minMax
             return calibration

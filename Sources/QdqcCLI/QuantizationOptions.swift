@@ -181,7 +181,8 @@ struct QuantizationOptions: ParsableArguments {
             }
             if weightMethod == "gptq", let weights, !["int8", "uint8"].contains(weights) {
                 throw ValidationError(
-                    "--weight-method gptq with static activations rounds int8 or uint8 weights, not --weights \(weights)")
+                    "--weight-method gptq with static activations rounds int8 or uint8 weights, not --weights \(weights)"
+                )
             }
             if weightSymmetry != nil {
                 throw ValidationError("--symmetric-weights/--asymmetric-weights need --activations none")
@@ -340,7 +341,8 @@ struct QuantizationOptions: ParsableArguments {
     func applyWeightRounding(to pipeline: inout Pipeline) throws {
         guard weightMethod == "gptq", !isWeightOnly, !isDynamic else { return }
         guard pipeline.insertWeightRounding() else {
-            throw ValidationError("--weight-method gptq with static activations needs an insert-qdq pass in the pipeline")
+            throw ValidationError(
+                "--weight-method gptq with static activations needs an insert-qdq pass in the pipeline")
         }
     }
 }

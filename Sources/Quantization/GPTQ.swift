@@ -46,7 +46,8 @@ public struct GPTQ: Sendable {
             // A two-level grid (NVFP4) takes its tensor scale from the whole weight before any block is rounded.
             var fitted = self
             fitted.grid = grid.fitted(to: values)
-            return try fitted.quantize(values, rows: rows, columns: columns, hessian: hessian, tensor: tensor, steps: steps)
+            return try fitted.quantize(
+                values, rows: rows, columns: columns, hessian: hessian, tensor: tensor, steps: steps)
         }
         try LowBitMatrix.check(values, rows: rows, columns: columns, blockSize: blockSize, tensor: tensor)
         guard hessian.count == rows * rows, hessian.allSatisfy(\.isFinite) else {

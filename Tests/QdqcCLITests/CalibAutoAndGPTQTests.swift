@@ -78,7 +78,8 @@ import Testing
         let table = scratch.path("table.json")
         let merge = try Qdqc.run(["calib-merge", part, part, "-o", table])
         try #require(merge.succeeded, "\(merge.summary)")
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: table))) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: table))) as? [String: Any]
         #expect(json?["method"] as? String == "auto")
         let validation = try Python.runScript(
             "validate_json_schema.py",
@@ -95,12 +96,16 @@ import Testing
             ([Self.digits, "-o", output, "--weight-method", "gptq"], "--calib-data"),
             ([Self.digits, "-o", output, "--weight-method", "awq", "--calib-data", Self.digitsCalib], "awq"),
             (
-                [Self.digits, "-o", output, "--weight-method", "gptq", "--weights", "int16", "--calib-data",
-                 Self.digitsCalib], "int16"
+                [
+                    Self.digits, "-o", output, "--weight-method", "gptq", "--weights", "int16", "--calib-data",
+                    Self.digitsCalib,
+                ], "int16"
             ),
             (
-                [Self.digits, "-o", output, "--calib-method", "auto", "--calib-option", "format=int16",
-                 "--calib-data", Self.digitsCalib], "format"
+                [
+                    Self.digits, "-o", output, "--calib-method", "auto", "--calib-option", "format=int16",
+                    "--calib-data", Self.digitsCalib,
+                ], "format"
             ),
         ]
         for (arguments, needle) in cases {

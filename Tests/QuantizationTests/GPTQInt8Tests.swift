@@ -25,7 +25,8 @@ import Testing
             return LowBitGrid.Step(scale: magnitude / 127, zeroPoint: 0)
         }
         let gptq = GPTQ(blockSize: rows, grid: grid, actOrder: true, damp: 0.01)
-        let rounded = try gptq.quantize(weight, rows: rows, columns: columns, hessian: hessian, tensor: "W", steps: steps)
+        let rounded = try gptq.quantize(
+            weight, rows: rows, columns: columns, hessian: hessian, tensor: "W", steps: steps)
         #expect(rounded.steps == steps, "the given steps are kept")
         let gptqValues = rounded.dequantized()
         var nearest = [Float](repeating: 0, count: rows * columns)
@@ -37,7 +38,8 @@ import Testing
         }
         let gptqError = WeightOnlyAlgorithmTests.outputError(
             x, count: count, weight, gptqValues, rows: rows, columns: columns)
-        let rtnError = WeightOnlyAlgorithmTests.outputError(x, count: count, weight, nearest, rows: rows, columns: columns)
+        let rtnError = WeightOnlyAlgorithmTests.outputError(
+            x, count: count, weight, nearest, rows: rows, columns: columns)
         #expect(gptqError < 0.8 * rtnError, "GPTQ \(gptqError) against RTN \(rtnError)")
         #expect(
             throws: QuantizationError.self,

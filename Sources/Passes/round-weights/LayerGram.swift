@@ -80,10 +80,12 @@ struct LayerGram {
                             for kernelRow in 0..<axes.kernelHeight {
                                 let y = axes.rows.input(position: outputRow, offset: kernelRow, size: height)
                                 for kernelColumn in 0..<axes.kernelWidth {
-                                    let x = axes.columns.input(position: outputColumn, offset: kernelColumn, size: width)
+                                    let x = axes.columns.input(
+                                        position: outputColumn, offset: kernelColumn, size: width)
                                     var value: Float = 0
                                     if let y, let x { value = values[base + y * width + x] }
-                                    patches[row * width2 + (local * taps + kernelRow * axes.kernelWidth + kernelColumn)] =
+                                    patches[
+                                        row * width2 + (local * taps + kernelRow * axes.kernelWidth + kernelColumn)] =
                                         value
                                 }
                             }

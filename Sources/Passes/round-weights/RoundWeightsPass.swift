@@ -41,7 +41,8 @@ public struct RoundWeightsPass: Pass {
     public func run(on model: Model, context: PassContext) throws -> PassResult {
         guard let source = context.calibrationData else {
             throw RoundWeightsError(
-                "round-weights: GPTQ measures the layers' inputs: give calibration samples (--calib-data or --calib-random)")
+                "round-weights: GPTQ measures the layers' inputs: give calibration samples (--calib-data or --calib-random)"
+            )
         }
         var statistics = ["gptq-weights": 0, "float-layers": 0, "skipped-layers": 0, "unobserved-layers": 0]
         let trial = try TrialQuantization.copy(
@@ -75,7 +76,8 @@ public struct RoundWeightsPass: Pass {
             guard job.gram.groups.allSatisfy({ $0.rowsSeen > 0 }) else {
                 statistics["unobserved-layers", default: 0] += 1
                 context.remark(
-                    "round-weights: '\(job.layer.node.displayName)' never ran on a float32 input; keeps round-to-nearest")
+                    "round-weights: '\(job.layer.node.displayName)' never ran on a float32 input; keeps round-to-nearest"
+                )
                 continue
             }
             var layer = job.layer

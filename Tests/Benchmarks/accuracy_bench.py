@@ -277,11 +277,14 @@ def side_table(results) -> list[str]:
                 if "error" in variant:
                     return "failed"
                 number = variant.get("sqnr", {}).get(output)
-                return "—" if number is None else f"{number:.1f}"
+                if number is None:
+                    return "—"
+                return f"{number:.1f}" if isinstance(number, (int, float)) else str(number)
             ort_cell = f"{value(best)} ({best_method})" if best_method else "failed"
             cells = [value(row["qdqc"].get(label, {"error": ""})) for label, _ in SIDE_VARIANTS]
             both = [best.get("sqnr", {}).get(output), row["qdqc"].get("all on", {}).get("sqnr", {}).get(output)]
-            gap = f"{both[1] - both[0]:+.1f}" if None not in both else "—"
+            numeric = all(isinstance(v, (int, float)) and math.isfinite(v) for v in both)
+            gap = f"{both[1] - both[0]:+.1f}" if numeric else "—"
             lines.append(f"| {row['model']} | {output} | {ort_cell} | " + " | ".join(cells) + f" | {gap} |")
         if failed:
             lines.append(f"| {row['model']} | (ORT failures) | {failed} | | | | | |")
@@ -467,15 +470,23 @@ def main(argv=None) -> int:
                         help="ORT's quantize_static (best of its methods) beside qdqc default, auto, GPTQ-int8, all on")
     parser.add_argument("--ort-memory-gb", type=float, default=6.0,
                         help="address-space cap of each quantize_static child (--side-by-side)")
+    parser.add_argument("--from-json",
+                        help="--side-by-side: render the tables of this earlier --json (an interrupted run) instead")
     parser.add_argument("--markdown")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     args.load = load
-    if args.side_by_side:
+    if args.side_by_side and args.from_json:
+        with open(args.from_json) as handle:
+            saved = json.load(handle)
+        args.load = saved["load"]
+        results = saved["results"]
+    elif args.side_by_side:
         results = side_by_side(args)
+    if args.side_by_side:
         print("\n".join(side_table(results)))
-        print(f"load at start: {load}")
+        print(f"load at start: {args.load}")
         if args.markdown:
             write_side_markdown(args.markdown, results, args)
         return 0

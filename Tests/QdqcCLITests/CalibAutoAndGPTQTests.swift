@@ -46,9 +46,10 @@ import Testing
         defer { scratch.remove() }
         let model = folder.appendingPathComponent("model.onnx").path
         let calib = folder.appendingPathComponent("calib").path
-        let minmax = try sqnr(model: model, calib: calib, samples: 32, held: 16, [], in: scratch, name: "minmax")
+        // Few samples: a debug build under load is slow.
+        let minmax = try sqnr(model: model, calib: calib, samples: 8, held: 4, [], in: scratch, name: "minmax")
         let auto = try sqnr(
-            model: model, calib: calib, samples: 32, held: 16, ["--calib-method", "auto"], in: scratch, name: "auto")
+            model: model, calib: calib, samples: 8, held: 4, ["--calib-method", "auto"], in: scratch, name: "auto")
         #expect(auto.sqnr >= minmax.sqnr - 0.05, "auto \(auto.sqnr) dB, minmax \(minmax.sqnr) dB")
     }
 

@@ -8,4 +8,7 @@ public enum CalibrationMethod: String, CaseIterable, Equatable, Sendable {
     case entropy
     /// The clipping range with the smallest quantization mean squared error for a target format.
     case mse
+    /// Per tensor, whichever of the four ranges above (from one histogram) quantizes its values with the
+    /// smallest mean squared error (`AutoSelection`).
+    case auto
 }

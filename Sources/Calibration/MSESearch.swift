@@ -27,20 +27,30 @@ enum MSESearch {
         for step in 1...options.candidates {
             let fraction = Double(step) / Double(options.candidates)
             let range = candidateRange(observed: observed, symmetric: options.searchesSymmetrically, fraction: fraction)
-            guard let params = try? options.scheme.params(rmin: range.min, rmax: range.max, tensor: ""),
-                let restored = try? QuantizationRoundTrip.values(points.values, params: params)
-            else { continue }
-            var error = 0.0
-            for (index, value) in points.values.enumerated() {
-                let difference = Double(value) - Double(restored[index])
-                error += points.weights[index] * difference * difference
-            }
-            let meanError = error / total
+            guard let meanError = meanSquaredError(points, range: range, scheme: options.scheme) else { continue }
             if meanError <= (best?.meanSquaredError ?? .infinity) {
                 best = Choice(range: range, meanSquaredError: meanError)
             }
         }
         return best
+    }
+
+    /// The mean squared error per value of quantizing `points` with `range` under `scheme` (each point
+    /// round-tripped as the inserted QuantizeLinear/DequantizeLinear pair does it); nil when the scheme has
+    /// no parameters for the range.
+    static func meanSquaredError(
+        _ points: (values: [Float], weights: [Double]), range: CalibrationRange, scheme: QuantScheme
+    ) -> Double? {
+        let total = points.weights.reduce(0, +)
+        guard total > 0, let params = try? scheme.params(rmin: range.min, rmax: range.max, tensor: ""),
+            let restored = try? QuantizationRoundTrip.values(points.values, params: params)
+        else { return nil }
+        var error = 0.0
+        for (index, value) in points.values.enumerated() {
+            let difference = Double(value) - Double(restored[index])
+            error += points.weights[index] * difference * difference
+        }
+        return error / total
     }
 
     /// The candidate range at `fraction` of the full one.
@@ -55,7 +65,7 @@ enum MSESearch {
     }
 
     /// Bin centres (zeros at 0) with their counts, for the non-empty bins.
-    private static func representatives(_ histogram: StreamingHistogram) -> (values: [Float], weights: [Double]) {
+    static func representatives(_ histogram: StreamingHistogram) -> (values: [Float], weights: [Double]) {
         let width = histogram.binWidth
         var values: [Float] = []
         var weights: [Double] = []

@@ -8,6 +8,8 @@ public enum ObserverConfiguration: Equatable, Sendable {
     case entropy(EntropyOptions)
     /// The MSE method.
     case mse(MSEOptions)
+    /// The auto method.
+    case auto(AutoOptions)
 
     /// The method.
     public var method: CalibrationMethod {
@@ -16,6 +18,7 @@ public enum ObserverConfiguration: Equatable, Sendable {
         case .percentile: return .percentile
         case .entropy: return .entropy
         case .mse: return .mse
+        case .auto: return .auto
         }
     }
 
@@ -26,6 +29,7 @@ public enum ObserverConfiguration: Equatable, Sendable {
         case .percentile(let options): return try PercentileObserver(options: options)
         case .entropy(let options): return try EntropyObserver(options: options, knownAbsMax: knownAbsMax)
         case .mse(let options): return try MSEObserver(options: options)
+        case .auto(let options): return try AutoObserver(options: options)
         }
     }
 
@@ -36,6 +40,7 @@ public enum ObserverConfiguration: Equatable, Sendable {
         case .percentile(let options): return try PercentileObserver(options: options, state: state)
         case .entropy(let options): return try EntropyObserver(options: options, state: state)
         case .mse(let options): return try MSEObserver(options: options, state: state)
+        case .auto(let options): return try AutoObserver(options: options, state: state)
         }
     }
 
@@ -95,6 +100,15 @@ public enum ObserverConfiguration: Equatable, Sendable {
                 table["min-real-range"] = .double(Double(minRealRange))
             }
             return table
+        case .auto(let options):
+            // The percentile's symmetry is the scheme's: one `symmetric` option sets both.
+            return [
+                "percentile": .double(options.percentile.percentile), "symmetric": .bool(options.mse.scheme.symmetric),
+                "bins": .int(options.entropy.bins), "quantized-bins": .int(options.entropy.quantizedBins),
+                "format": .string(options.mse.scheme.format.rawValue),
+                "integer-range": .string(options.mse.scheme.rangeKind.rawValue),
+                "candidates": .int(options.mse.candidates), "histogram-bins": .int(options.histogramBins),
+            ]
         }
     }
 
@@ -106,6 +120,11 @@ public enum ObserverConfiguration: Equatable, Sendable {
         case .entropy: return ["bins", "grid", "histogram-bins", "quantized-bins", "variant"]
         case .mse:
             return ["candidates", "format", "histogram-bins", "integer-range", "min-real-range", "symmetric"]
+        case .auto:
+            return [
+                "bins", "candidates", "format", "histogram-bins", "integer-range", "percentile", "quantized-bins",
+                "symmetric",
+            ]
         }
     }
 
@@ -122,6 +141,7 @@ public enum ObserverConfiguration: Equatable, Sendable {
         case .percentile: self = .percentile(try reader.percentileOptions())
         case .entropy: self = .entropy(try reader.entropyOptions())
         case .mse: self = .mse(try reader.mseOptions())
+        case .auto: self = .auto(try reader.autoOptions())
         }
         try validate()
     }
@@ -133,6 +153,7 @@ public enum ObserverConfiguration: Equatable, Sendable {
         case .percentile(let options): try options.validate()
         case .entropy(let options): try options.validate()
         case .mse(let options): try options.validate()
+        case .auto(let options): try options.validate()
         }
     }
 }

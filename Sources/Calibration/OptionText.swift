@@ -59,6 +59,19 @@ struct OptionText {
             histogramBins: try integer("histogram-bins", default: defaults.histogramBins))
     }
 
+    /// Auto settings: the percentile candidate's `percentile` and `symmetric`, entropy's `bins` and
+    /// `quantized-bins`, and the MSE scheme and `candidates`, over one histogram of `histogram-bins`.
+    func autoOptions() throws -> AutoOptions {
+        let defaults = AutoOptions()
+        let mse = try mseOptions()
+        return AutoOptions(
+            percentile: try number("percentile", default: defaults.percentile.percentile),
+            symmetric: try bool("symmetric", default: defaults.percentile.symmetric),
+            quantizedBins: try integer("quantized-bins", default: defaults.entropy.quantizedBins),
+            entropyBins: try integer("bins", default: defaults.entropy.bins), scheme: mse.scheme,
+            candidates: mse.candidates, histogramBins: mse.histogramBins)
+    }
+
     private func bool(_ name: String, default fallback: Bool) throws -> Bool {
         guard let text = values[name] else { return fallback }
         switch text.lowercased() {

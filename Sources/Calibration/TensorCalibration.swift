@@ -18,6 +18,8 @@ public struct TensorCalibration: Equatable, Sendable {
     public var meanSquaredError: Double?
     /// Per-channel magnitudes, when they were requested for this tensor.
     public var channelAbsMax: ChannelAbsMax?
+    /// Which method's range the auto method chose (nil for the other methods and in tables read back).
+    public var autoChoice: CalibrationMethod?
 
     /// Creates a result.
     public init(

@@ -39,7 +39,7 @@ struct CalibrationOptions: ParsableArguments {
     @Option(
         name: .customLong("calib-method"),
         help: ArgumentHelp(
-            "The calibration method: minmax, percentile, entropy or mse (default minmax).", valueName: "method"))
+            "The calibration method: minmax, percentile, entropy, mse or auto (default minmax).", valueName: "method"))
     var method: String?
 
     @Option(

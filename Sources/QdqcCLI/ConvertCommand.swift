@@ -200,6 +200,8 @@ struct ConvertCommand: ParsableCommand {
         try smoothQuant.apply(to: &pipeline, calibrationData: calibration.dataSource)
         try outlierChannels.apply(to: &pipeline, calibrationData: calibration.dataSource)
         try quantization.apply(to: &pipeline)
+        try quantization.applyWeightRounding(to: &pipeline)
+        quantization.applyAutoCalibrationScheme(to: &pipeline)
         try accuracyRecovery.apply(to: &pipeline, calibrationData: calibration.dataSource)
         try kvCache.apply(to: &pipeline, calibrationData: calibration.dataSource)
         do {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Calibration
 import Passes
 import Quantization
 
@@ -55,7 +56,8 @@ struct QuantizationOptions: ParsableArguments {
     @Option(
         name: .customLong("weight-method"),
         help: ArgumentHelp(
-            "Weight-only algorithm: rtn (no data), awq or gptq (both need --calib-data); needs --activations none.",
+            "How weights are rounded: rtn (no data), awq or gptq (both need --calib-data). Weight-only "
+                + "(--activations none): all three; static activations (W8A8): rtn or gptq (int8/uint8 weights).",
             valueName: "method"))
     var weightMethod: String?
 
@@ -173,10 +175,14 @@ struct QuantizationOptions: ParsableArguments {
                 throw ValidationError("\(flag) does not apply to dynamic activation scales")
             }
         } else if !isWeightOnly {
-            if weightMethod != nil {
+            if let weightMethod, weightMethod == "awq" {
                 throw ValidationError(
-                    "--weight-method needs --activations none: weight-only algorithms with quantized activations "
-                        + "are not supported yet")
+                    "--weight-method awq needs --activations none; with static activations use rtn or gptq")
+            }
+            if weightMethod == "gptq", let weights, !["int8", "uint8"].contains(weights) {
+                throw ValidationError(
+                    "--weight-method gptq with static activations rounds int8 or uint8 weights, not --weights \(weights)"
+                )
             }
             if weightSymmetry != nil {
                 throw ValidationError("--symmetric-weights/--asymmetric-weights need --activations none")
@@ -311,5 +317,32 @@ struct QuantizationOptions: ParsableArguments {
         }
         for (key, value) in settings { pipeline.setOption(key, to: value, forPass: InsertQDQPass.argument) }
         if let target { pipeline.setOption("target", to: target, forPass: CleanupQDQPass.argument) }
+    }
+
+    /// With `calibrate{method=auto}`, scores the candidate ranges in the scheme `insert-qdq` will quantize
+    /// activations with (the target's activation format and symmetry, or the flags'), unless the calibrate
+    /// element already names a `format` or `symmetric` (`--calib-option` wins).
+    func applyAutoCalibrationScheme(to pipeline: inout Pipeline) {
+        guard !isWeightOnly, !isDynamic,
+            pipeline.elements.contains(where: {
+                $0.passArgument == CalibratePass.argument
+                    && $0.options.contains { $0.key == "method" && $0.value == CalibrationMethod.auto.rawValue }
+            }),
+            let target = QuantizationTarget.named(target ?? QuantizationTarget.defaultName)
+        else { return }
+        let format = activations ?? target.defaultActivationFormat.rawValue
+        let symmetric = activationSymmetry.map { $0 == .symmetricActivations } ?? target.symmetricActivationsByDefault
+        pipeline.setOption("format", to: format, forPass: CalibratePass.argument)
+        pipeline.setOption("symmetric", to: symmetric ? "true" : "false", forPass: CalibratePass.argument)
+    }
+
+    /// With `--weight-method gptq` and static activations, adds `round-weights` before `insert-qdq`; run it
+    /// after `apply(to:)` (it copies insert-qdq's options) and before bias correction is added.
+    func applyWeightRounding(to pipeline: inout Pipeline) throws {
+        guard weightMethod == "gptq", !isWeightOnly, !isDynamic else { return }
+        guard pipeline.insertWeightRounding() else {
+            throw ValidationError(
+                "--weight-method gptq with static activations needs an insert-qdq pass in the pipeline")
+        }
     }
 }

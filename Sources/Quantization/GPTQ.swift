@@ -35,14 +35,19 @@ public struct GPTQ: Sendable {
     /// Quantizes `values` (`[rows, columns]`, row-major) given `hessian`, the `[rows, rows]` matrix `XᵀX` of
     /// the layer's inputs (any positive multiple). Throws when the damped Hessian is not positive definite
     /// even after raising the damping a hundredfold (`tensor` names the weight).
+    ///
+    /// With `steps` (`[blockCount, columns]`, row-major), every block keeps the step it is given instead of
+    /// one computed from the weights: how W8A8 rounds a weight with the scales `insert-qdq` chose for it.
     public func quantize(
-        _ values: [Float], rows: Int, columns: Int, hessian: [Double], tensor: String
+        _ values: [Float], rows: Int, columns: Int, hessian: [Double], tensor: String,
+        steps: [LowBitGrid.Step]? = nil
     ) throws -> LowBitMatrix {
         if grid.tensorScale == 0 {
             // A two-level grid (NVFP4) takes its tensor scale from the whole weight before any block is rounded.
             var fitted = self
             fitted.grid = grid.fitted(to: values)
-            return try fitted.quantize(values, rows: rows, columns: columns, hessian: hessian, tensor: tensor)
+            return try fitted.quantize(
+                values, rows: rows, columns: columns, hessian: hessian, tensor: tensor, steps: steps)
         }
         try LowBitMatrix.check(values, rows: rows, columns: columns, blockSize: blockSize, tensor: tensor)
         guard hessian.count == rows * rows, hessian.allSatisfy(\.isFinite) else {
@@ -63,7 +68,14 @@ public struct GPTQ: Sendable {
         let order = processingOrder(hessian: h, rows: rows)
         var matrix = LowBitMatrix(rows: rows, columns: columns, blockSize: blockSize, grid: grid)
         var fixedSteps = Set<Int>()
-        if actOrder {
+        if let steps {
+            guard steps.count == matrix.steps.count else {
+                throw QuantizationError.invalidParameters(
+                    tensor: tensor, reason: "\(steps.count) steps given for \(matrix.steps.count) blocks")
+            }
+            matrix.steps = steps
+            fixedSteps = Set(0..<matrix.blockCount)
+        } else if actOrder {
             for block in 0..<matrix.blockCount {
                 let members = blockRows(block, rows: rows)
                 var slice = [Float](repeating: 0, count: members.count * columns)

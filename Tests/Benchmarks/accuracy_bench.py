@@ -22,18 +22,29 @@ With --mixed, two conversions per model and setting instead: the plain one, and
 calibration samples after the first N, held back from calibration); the table gives both models' SQNR on
 eval/, whether the target was reached on the held-back samples, how many tensors were left float, the
 fraction of MACs left wide and the time, in the subsection "### Mixed precision to --min-sqnr 30 (issue 17)".
+
+With --side-by-side, per model (default target, one setting): ONNX Runtime's `quantize_static` (QDQ, per-channel
+int8, --calib-limit samples) with each of MinMax, Entropy and Percentile (each in a child process with its address
+space capped at --ort-memory-gb, since its histogram calibrators exhaust memory on some models), and five qdqc
+conversions: default (minmax), `--calib-method auto`, `--weight-method gptq` (GPTQ-int8), and every technique on
+(`--calib-method auto --weight-method gptq --equalize --bias-correction`). Per output its SQNR on eval/ and the
+model's task metric (TASK_METRICS), in the subsection "### W8A8 side by side with ONNX Runtime (issue 17)". The
+JSON (--json) is rewritten after every model, so an interrupted run keeps what it measured.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
+
+import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -50,6 +61,42 @@ COUNTERS = ["equalized-pairs", "rescaled-channels", "corrected-layers"]
 MIXED_SUBSECTION = "### Mixed precision to --min-sqnr 30 (issue 17)"
 MIXED_LABEL = "--min-sqnr 30 --mixed-precision"
 GATE_FAILED = 3
+SIDE_SUBSECTION = "### W8A8 side by side with ONNX Runtime (issue 17)"
+SIDE_VARIANTS = [
+    ("default", []),
+    ("auto", ["--calib-method", "auto"]),
+    ("GPTQ-int8", ["--weight-method", "gptq"]),
+    ("all on", ["--calib-method", "auto", "--weight-method", "gptq", "--equalize", "--bias-correction"]),
+]
+ORT_METHODS = ["minmax", "entropy", "percentile"]
+
+
+def text_mask_iou(reference, actual, threshold=0.3):
+    """Intersection over union of the pixels above DBNet's binarization threshold (0.3), over all samples."""
+    inter = union = 0
+    for r, a in zip(reference, actual):
+        r, a = np.asarray(r) > threshold, np.asarray(a) > threshold
+        inter += int(np.logical_and(r, a).sum())
+        union += int(np.logical_or(r, a).sum())
+    return inter / union if union else 1.0
+
+
+def decision_agreement(reference, actual, threshold=0.5):
+    """Fraction of samples whose speech decision (probability above 0.5) is the same."""
+    same = [bool(np.all((np.asarray(r) > threshold) == (np.asarray(a) > threshold))) for r, a in zip(reference, actual)]
+    return float(np.mean(same)) if same else float("nan")
+
+
+# model: (output, metric name, function of (reference outputs, quantized outputs)), as the shared models' README
+# states each model's task.
+TASK_METRICS = {
+    "ppocr_mobile_v2_cls": ("save_infer_model/scale_0.tmp_1", "top-1 agreement", lambda r, a: qm.top1_agreement(r, a)),
+    "ppocr_v4_det": ("sigmoid_0.tmp_0", "text-mask IoU", text_mask_iou),
+    "silero_vad_lstm": ("speech_probs", "speech decision agreement", decision_agreement),
+    "magika_v3_3": ("target_label", "top-1 agreement", lambda r, a: qm.top1_agreement(r, a)),
+    "open_nsfw": ("4195", "top-1 agreement", lambda r, a: qm.top1_agreement(r, a)),
+    "all_minilm_l6_v2": ("sentence_embedding", "embedding cosine", lambda r, a: qm.cosine(r, a)),
+}
 
 
 def convert(qdqc, model, out, calib, calib_limit, setting, flags, timeout=None):
@@ -123,6 +170,189 @@ def measure(args):
     return results
 
 
+def ort_child(model, out, calib, limit, method, memory_gb, timeout):
+    """ONNX Runtime's quantize_static in a child process whose address space is capped; returns None or the error."""
+    import resource
+
+    def cap():
+        limit_bytes = int(memory_gb * (1 << 30))
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+    command = [sys.executable, os.path.join(ROOT, "Tests", "Python", "quant_metrics.py"), "ort-quantize", model, out,
+               "--calib", calib, "--limit", str(limit), "--method", method]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, preexec_fn=cap)
+    except subprocess.TimeoutExpired:
+        return f"timed out after {timeout} s"
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines() or ["failed"]
+        return lines[-1][:160]
+    return None
+
+
+def scored(name, reference, quantized, logits):
+    """Per output SQNR (dB) and the task metric of `name`."""
+    sqnr = {(f"logits {output}" if output in logits else output): qm.sqnr_db(reference[output], quantized[output])
+            for output in reference if output in quantized}
+    task = None
+    if name in TASK_METRICS:
+        output, _, metric = TASK_METRICS[name]
+        if output in reference and output in quantized:
+            task = float(metric(reference[output], quantized[output]))
+    return {"sqnr": sqnr, "task": task}
+
+
+def side_by_side(args):
+    """The --side-by-side measurements: ORT's three methods and qdqc's four variants per model."""
+    models = sorted(name for name in os.listdir(args.models)
+                    if os.path.exists(os.path.join(args.models, name, "model.onnx")))
+    if args.only:
+        models = [name for name in args.only.split(",") if name in models]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="accuracy-side-") as scratch:
+        for name in models:
+            folder = os.path.join(args.models, name)
+            model = os.path.join(folder, "model.onnx")
+            calib = qb.subset_folder(os.path.join(folder, "calib"), args.calib_limit, os.path.join(scratch, name))
+            samples = qm.load_samples(os.path.join(folder, "eval"), args.eval_limit)
+            logits = qb.logit_tensors(model)
+            reference = qm.run_outputs(qb.with_outputs(model, logits, scratch, f"{name}-float"), samples)
+            row = {"model": name, "ort": {}, "qdqc": {}}
+            for method in ORT_METHODS:
+                out = os.path.join(scratch, f"{name}-ort-{method}.onnx")
+                start = time.monotonic()
+                error = ort_child(model, out, calib, args.calib_limit, method, args.ort_memory_gb, args.timeout)
+                seconds = time.monotonic() - start
+                if error is None:
+                    try:
+                        quantized = qm.run_outputs(qb.with_outputs(out, logits, scratch, f"{name}-ort-{method}"),
+                                                   samples)
+                        row["ort"][method] = {"seconds": seconds, **scored(name, reference, quantized, logits)}
+                    except Exception as failure:  # ONNX Runtime refusing its own output is a result
+                        error = f"ONNX Runtime: {str(failure).splitlines()[0][:160]}"
+                if error is not None:
+                    row["ort"][method] = {"error": error}
+                print(f"{name} ORT {method}: {row['ort'][method]}", file=sys.stderr)
+            for label, flags in SIDE_VARIANTS:
+                out = os.path.join(scratch, f"{name}-qdqc-{len(row['qdqc'])}.onnx")
+                try:
+                    seconds, counters = convert(args.qdqc, model, out, calib, args.calib_limit, [], flags,
+                                                args.timeout)
+                except RuntimeError as error:
+                    row["qdqc"][label] = {"error": str(error).splitlines()[-1][:160]}
+                    print(f"{name} qdqc {label}: {error}", file=sys.stderr)
+                    continue
+                tag = os.path.splitext(os.path.basename(out))[0]
+                quantized = qm.run_outputs(qb.with_outputs(out, logits, scratch, tag), samples)
+                row["qdqc"][label] = {"seconds": seconds, **scored(name, reference, quantized, logits)}
+                print(f"{name} qdqc {label}: {row['qdqc'][label]}", file=sys.stderr)
+            results.append(row)
+            if args.json:
+                with open(args.json, "w") as handle:
+                    json.dump({"load": args.load, "results": qm._finite(results)}, handle, indent=1)
+    return results
+
+
+def primary(variant):
+    """The worst output SQNR of a variant (what "best of ORT's methods" ranks by); -inf for a failed one."""
+    values = [v for v in variant.get("sqnr", {}).values() if isinstance(v, (int, float)) and math.isfinite(v)]
+    return min(values) if values else -math.inf
+
+
+def side_table(results) -> list[str]:
+    header = ("| model | output | ORT best (method) dB | qdqc default dB | --calib-method auto dB | GPTQ-int8 dB | "
+              "all on dB | all on − ORT best |")
+    lines = [header, "|---|---|---|---|---|---|---|---|"]
+    task_lines = ["| model | task metric | ORT best | qdqc default | auto | GPTQ-int8 | all on |",
+                  "|---|---|---|---|---|---|---|"]
+    for row in results:
+        ort_ok = {m: v for m, v in row["ort"].items() if "sqnr" in v}
+        best_method = max(ort_ok, key=lambda m: primary(ort_ok[m])) if ort_ok else None
+        best = ort_ok.get(best_method, {})
+        failed = ", ".join(f"{m}: {v['error']}" for m, v in row["ort"].items() if "error" in v)
+        default = row["qdqc"].get("default", {})
+        outputs = list(default.get("sqnr", {})) or list(best.get("sqnr", {}))
+        for output in outputs:
+            def value(variant):
+                if "error" in variant:
+                    return "failed"
+                number = variant.get("sqnr", {}).get(output)
+                if number is None:
+                    return "—"
+                return f"{number:.1f}" if isinstance(number, (int, float)) else str(number)
+            ort_cell = f"{value(best)} ({best_method})" if best_method else "failed"
+            cells = [value(row["qdqc"].get(label, {"error": ""})) for label, _ in SIDE_VARIANTS]
+            both = [best.get("sqnr", {}).get(output), row["qdqc"].get("all on", {}).get("sqnr", {}).get(output)]
+            numeric = all(isinstance(v, (int, float)) and math.isfinite(v) for v in both)
+            gap = f"{both[1] - both[0]:+.1f}" if numeric else "—"
+            lines.append(f"| {row['model']} | {output} | {ort_cell} | " + " | ".join(cells) + f" | {gap} |")
+        if failed:
+            lines.append(f"| {row['model']} | (ORT failures) | {failed} | | | | | |")
+        if row["model"] in TASK_METRICS:
+            metric = TASK_METRICS[row["model"]][1]
+
+            def task(variant):
+                if "error" in variant:
+                    return "failed"
+                return "—" if variant.get("task") is None else f"{variant['task']:.3f}"
+            task_lines.append(f"| {row['model']} | {metric} | {task(best) if best_method else 'failed'} | "
+                              + " | ".join(task(row["qdqc"].get(label, {"error": ""})) for label, _ in SIDE_VARIANTS)
+                              + " |")
+    return lines + [""] + task_lines
+
+
+def write_side_markdown(path, results, args):
+    body = [
+        SIDE_SUBSECTION,
+        "",
+        "What it measures: on each shared model, ONNX Runtime's `quantize_static` (QDQ, per-channel int8 weights, "
+        "asymmetric int8 activations, after its `quant_pre_process`) with each of its methods MinMax, Entropy and "
+        "Percentile (the best of them, by the worst output SQNR, is shown), and qdqc with the default target "
+        "(tensorrt): the default pipeline (minmax), `--calib-method auto`, `--weight-method gptq` (GPTQ-int8), and "
+        "every technique on (`--calib-method auto --weight-method gptq --equalize --bias-correction`; full int8, no "
+        "mixed precision), all calibrated on the first "
+        f"{args.calib_limit} calib/ samples. Output SQNR in dB against the float model in ONNX Runtime over "
+        f"{args.eval_limit} eval/ samples (10·log10(Σref²/Σ(ref−q)²)); \"logits X\" rows are the input of a "
+        "Softmax/Sigmoid output. The second table gives each model's task metric on the same samples, against the "
+        "float model's own answers (top-1 agreement for the classifiers, the IoU of the text mask at DBNet's 0.3 "
+        "threshold, the speech decision at 0.5, the sentence embeddings' cosine). ONNX Runtime's runs are capped at "
+        f"{args.ort_memory_gb:g} GB of address space each (its Entropy/Percentile calibrators need 20 GB on "
+        "ppocr_v4_det, see the shared models' README).",
+        "",
+        "Reproduce (from the repository root):",
+        "",
+        "```sh",
+        "swift build -c release --product qdqc",
+        ".venv/bin/python Tests/Benchmarks/accuracy_bench.py --side-by-side --markdown docs/benchmarks.md",
+        "```",
+        "",
+        f"Machine load when the run started (`uptime`): {args.load}",
+        "",
+    ] + side_table(results) + [""]
+    replace_subsection(path, SIDE_SUBSECTION, body)
+
+
+def replace_subsection(path, subsection, body):
+    """Rewrites `subsection` of `path` up to its first hand-written "####" part or the next heading of its level
+    or above (created at the end of the PARENT section when missing)."""
+    with open(path) as handle:
+        text = handle.read()
+    start = text.find("\n" + subsection + "\n")
+    if start >= 0:
+        start += 1
+        following = re.search(r"^##+ ", text[start + len(subsection):], flags=re.MULTILINE)
+        end = start + len(subsection) + following.start() if following else len(text)
+    else:
+        parent = text.find("\n" + PARENT + "\n")
+        if parent < 0:
+            raise SystemExit(f"{path} has no '{PARENT}' section")
+        following = re.search(r"^## ", text[parent + 1 + len(PARENT):], flags=re.MULTILINE)
+        start = end = parent + 1 + len(PARENT) + following.start() if following else len(text)
+    new = text[:start] + "\n".join(body) + "\n" + text[end:]
+    with open(path, "w") as handle:
+        handle.write(new)
+
+
 def cell(variant, output, baseline):
     if "error" in variant:
         return "failed"
@@ -176,8 +406,6 @@ def mixed_table(results) -> list[str]:
 
 
 def write_markdown(path, results, args, load):
-    with open(path) as handle:
-        text = handle.read()
     subsection = MIXED_SUBSECTION if args.mixed else SUBSECTION
     body = [
         MIXED_SUBSECTION,
@@ -223,20 +451,7 @@ def write_markdown(path, results, args, load):
         f"Machine load when the run started (`uptime`): {load}",
         "",
     ] + markdown_table(results) + [""]
-    start = text.find("\n" + subsection + "\n")
-    if start >= 0:
-        start += 1
-        following = re.search(r"^##+ ", text[start + len(subsection):], flags=re.MULTILINE)
-        end = start + len(subsection) + following.start() if following else len(text)
-    else:
-        parent = text.find("\n" + PARENT + "\n")
-        if parent < 0:
-            raise SystemExit(f"{path} has no '{PARENT}' section")
-        following = re.search(r"^## ", text[parent + 1 + len(PARENT):], flags=re.MULTILINE)
-        start = end = parent + 1 + len(PARENT) + following.start() if following else len(text)
-    new = text[:start] + "\n".join(body) + "\n" + text[end:]
-    with open(path, "w") as handle:
-        handle.write(new)
+    replace_subsection(path, subsection, body)
 
 
 def main(argv=None) -> int:
@@ -251,10 +466,30 @@ def main(argv=None) -> int:
                         help="plain vs --min-sqnr 30 --mixed-precision instead of the equalization variants")
     parser.add_argument("--mixed-eval-samples", type=int, default=4)
     parser.add_argument("--timeout", type=float, default=None, help="seconds one conversion may take")
+    parser.add_argument("--side-by-side", action="store_true",
+                        help="ORT's quantize_static (best of its methods) beside qdqc default, auto, GPTQ-int8, all on")
+    parser.add_argument("--ort-memory-gb", type=float, default=6.0,
+                        help="address-space cap of each quantize_static child (--side-by-side)")
+    parser.add_argument("--from-json",
+                        help="--side-by-side: render the tables of this earlier --json (an interrupted run) instead")
     parser.add_argument("--markdown")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    args.load = load
+    if args.side_by_side and args.from_json:
+        with open(args.from_json) as handle:
+            saved = json.load(handle)
+        args.load = saved["load"]
+        results = saved["results"]
+    elif args.side_by_side:
+        results = side_by_side(args)
+    if args.side_by_side:
+        print("\n".join(side_table(results)))
+        print(f"load at start: {args.load}")
+        if args.markdown:
+            write_side_markdown(args.markdown, results, args)
+        return 0
     results = measure(args)
     print("\n".join(mixed_table(results) if args.mixed else markdown_table(results)))
     print(f"load at start: {load}")

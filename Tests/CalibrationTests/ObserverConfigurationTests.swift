@@ -37,7 +37,7 @@ import Testing
 
     @Test(
         arguments: [
-            ("magic", [:], "unknown calibration method 'magic' (known: minmax, percentile, entropy, mse)"),
+            ("magic", [:], "unknown calibration method 'magic' (known: minmax, percentile, entropy, mse, auto)"),
             (
                 "minmax", ["bins": "2"],
                 "calibration method minmax: unknown option bins (known: averaging, averaging-constant, symmetric)"

@@ -25,6 +25,7 @@ public struct PassRegistry {
             DynamicQDQPass.self,
             UpgradeOpsetPass.self,
             CalibratePass.self,
+            RoundWeightsPass.self,
             CorrectBiasPass.self,
             InsertQDQPass.self,
             CleanupQDQPass.self,

@@ -148,8 +148,14 @@ public struct CalibratePass: Pass {
                 "calibrate: wrote calibration table \(path) (\(results.count) tensors, \(samples.count) samples)")
         }
         context.session.calibrationTable = table
-        return PassResult(
-            changed: false, statistics: ["reused-table": 0, "tensors": results.count, "samples": samples.count])
+        var statistics = ["reused-table": 0, "tensors": results.count, "samples": samples.count]
+        if configuration.method == .auto {
+            // Which range auto kept, per method: the report and --pass-statistics show what it did.
+            for method in CalibrationMethod.allCases where method != .auto {
+                statistics["auto-\(method.rawValue)"] = results.values.filter { $0.autoChoice == method }.count
+            }
+        }
+        return PassResult(changed: false, statistics: statistics)
     }
 
     /// Graph inputs and node outputs of the main graph that may be floating point, except constants.

@@ -1,5 +1,4 @@
 import Calibration
-import OnnxIO
 import OnnxIR
 
 /// Bias correction (Nagel et al. 2019, "Data-Free Quantization", empirical variant): per output channel of each
@@ -37,7 +36,8 @@ public struct CorrectBiasPass: Pass {
             "corrected-layers": 0, "float-layers": 0, "skipped-no-bias-slot": 0, "skipped-unreadable": 0,
             "unobserved-layers": 0,
         ]
-        let trial = try quantizedCopy(of: model, source: source, context: context)
+        let trial = try TrialQuantization.copy(
+            of: model, insertOptions: trialOptions, source: source, context: context, pass: Self.argument)
         let originals = model.graph.nodes.filter(LinearLayer.isLayer)
         let quantized = trial.graph.nodes.filter(LinearLayer.isLayer)
         guard originals.count == quantized.count, zip(originals, quantized).allSatisfy({ $0.opType == $1.opType })
@@ -73,19 +73,6 @@ public struct CorrectBiasPass: Pass {
             changed = true
         }
         return PassResult(changed: changed, statistics: statistics)
-    }
-
-    /// The model quantized by `insert-qdq` with this pass's options, in a session of its own so the real
-    /// run's decisions are not mixed with the trial's.
-    private func quantizedCopy(of model: Model, source: CalibrationDataSource, context: PassContext) throws -> Model {
-        let copy = try ModelReader.read(
-            data: try ModelWriter.serialize(model), path: "\(Self.argument) trial copy", baseDirectory: nil)
-        let session = PipelineSession()
-        session.calibrationTable = context.session.calibrationTable
-        var trialContext = PassContext(progress: context.progress, calibrationData: source, session: session)
-        trialContext.sampleWorkers = context.sampleWorkers
-        _ = try InsertQDQPass(options: trialOptions).run(on: copy, context: trialContext)
-        return copy
     }
 
     /// Runs the quantized copy over the samples, feeding each target its input and (once) its quantized weight.

@@ -11,9 +11,8 @@ struct InputMeans {
     enum Geometry {
         /// `x[..., K]` (MatMul, Gemm without transA) or `x[K, M]` (Gemm with transA: `transposed`).
         case rows(transposed: Bool)
-        /// A convolution over `[N, C, (H,) W]` with these kernel sizes, strides, dilations and begin/end pads
-        /// (one entry per spatial axis; `autoPad` is ONNX's `auto_pad`).
-        case convolution(kernel: [Int], strides: [Int], dilations: [Int], pads: [Int], autoPad: String)
+        /// A convolution over `[N, C, (H,) W]`.
+        case convolution(ConvolutionGeometry)
     }
 
     /// How the input is walked.
@@ -35,25 +34,14 @@ struct InputMeans {
         let node = layer.node
         switch layer.layout {
         case .convolution:
-            let spatial = layer.dims.count - 2
-            guard spatial == 1 || spatial == 2 else {
-                return .failure("it convolves over \(spatial) spatial axes; only 1 and 2 are measured")
+            switch ConvolutionGeometry.make(for: layer) {
+            case .failure(let refusal): return .failure(refusal)
+            case .success(let geometry):
+                return .success(
+                    InputMeans(
+                        geometry: .convolution(geometry), channels: layer.inputChannels, taps: layer.taps,
+                        sums: [Double](repeating: 0, count: layer.inputChannels * layer.taps)))
             }
-            let kernel = Array(layer.dims.dropFirst(2))
-            let strides = node.attribute("strides")?.ints?.map(Int.init) ?? Array(repeating: 1, count: spatial)
-            let dilations = node.attribute("dilations")?.ints?.map(Int.init) ?? Array(repeating: 1, count: spatial)
-            let pads = node.attribute("pads")?.ints?.map(Int.init) ?? Array(repeating: 0, count: 2 * spatial)
-            let autoPad = node.attribute("auto_pad")?.string ?? "NOTSET"
-            guard strides.count == spatial, dilations.count == spatial, pads.count == 2 * spatial,
-                strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }), pads.allSatisfy({ $0 >= 0 }),
-                ["NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"].contains(autoPad)
-            else { return .failure("its strides, dilations, pads or auto_pad are malformed") }
-            return .success(
-                InputMeans(
-                    geometry: .convolution(
-                        kernel: kernel, strides: strides, dilations: dilations, pads: pads, autoPad: autoPad),
-                    channels: layer.inputChannels, taps: layer.taps,
-                    sums: [Double](repeating: 0, count: layer.inputChannels * layer.taps)))
         case .inputsByOutputs, .outputsByInputs:
             let transposed = node.opType == "Gemm" && (node.attribute("transA")?.int ?? 0) != 0
             return .success(
@@ -79,22 +67,17 @@ struct InputMeans {
                 }
             }
             positions += rows
-        case .convolution(let kernel, let strides, let dilations, let pads, let autoPad):
-            guard shape.count == kernel.count + 2, shape[1] == channels else {
+        case .convolution(let geometry):
+            guard shape.count == geometry.kernel.count + 2, shape[1] == channels else {
                 throw CorrectBiasError.inputShape(tensor: tensor, shape: shape, channels: channels)
             }
             // A 1-D convolution is a 2-D one of height 1.
-            let two = kernel.count == 2
-            let height = two ? shape[2] : 1
+            let height = geometry.kernel.count == 2 ? shape[2] : 1
             let width = shape[shape.count - 1]
-            let rowsAxis = Self.axisPositions(
-                size: height, kernel: two ? kernel[0] : 1, stride: two ? strides[0] : 1,
-                dilation: two ? dilations[0] : 1, begin: two ? pads[0] : 0, end: two ? pads[2] : 0, autoPad: autoPad)
-            let last = kernel.count - 1
-            let columnsAxis = Self.axisPositions(
-                size: width, kernel: kernel[last], stride: strides[last], dilation: dilations[last], begin: pads[last],
-                end: pads[last + kernel.count], autoPad: autoPad)
-            let kernelWidth = kernel[last]
+            let axes = geometry.planeAxes(shape: shape)
+            let rowsAxis = Self.readIndices(axes.rows, kernel: axes.kernelHeight, size: height)
+            let columnsAxis = Self.readIndices(axes.columns, kernel: axes.kernelWidth, size: width)
+            let kernelWidth = axes.kernelWidth
             let plane = height * width
             var rowSums = [Double](repeating: 0, count: height * kernelWidth)
             for batch in 0..<shape[0] {
@@ -123,34 +106,13 @@ struct InputMeans {
 
     /// Along one spatial axis: the number of output positions, and per kernel offset the input indices it reads
     /// over all output positions (padded ones left out: they read 0).
-    private static func axisPositions(
-        size: Int, kernel: Int, stride: Int, dilation: Int, begin: Int, end: Int, autoPad: String
+    private static func readIndices(
+        _ axis: ConvolutionGeometry.Axis, kernel: Int, size: Int
     ) -> (outputs: Int, read: [[Int]]) {
-        let extent = (kernel - 1) * dilation + 1
-        var padBegin = begin
-        var outputs: Int
-        switch autoPad {
-        case "VALID":
-            padBegin = 0
-            outputs = size >= extent ? (size - extent) / stride + 1 : 0
-        case "SAME_UPPER", "SAME_LOWER":
-            outputs = (size + stride - 1) / stride
-            let total = max(0, (outputs - 1) * stride + extent - size)
-            padBegin = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2
-        default:
-            let padded = size + begin + end
-            outputs = padded >= extent ? (padded - extent) / stride + 1 : 0
+        let read = (0..<kernel).map { offset in
+            (0..<axis.outputs).compactMap { axis.input(position: $0, offset: offset, size: size) }
         }
-        var read: [[Int]] = []
-        for offset in 0..<kernel {
-            var indices: [Int] = []
-            for position in 0..<outputs {
-                let index = position * stride + offset * dilation - padBegin
-                if index >= 0, index < size { indices.append(index) }
-            }
-            read.append(indices)
-        }
-        return (outputs, read)
+        return (axis.outputs, read)
     }
 
     private static func finite(_ value: Float) -> Double { value.isFinite ? Double(value) : 0 }

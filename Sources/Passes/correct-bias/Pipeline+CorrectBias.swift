@@ -7,12 +7,18 @@ extension Pipeline {
     /// static weight quantization whose bias to correct.
     @discardableResult
     public mutating func insertBiasCorrection() -> Bool {
+        insertBeforeInsertQDQ(CorrectBiasPass.argument)
+    }
+
+    /// Adds the pass `argument` right before the first `insert-qdq`, with that element's options, unless the
+    /// pipeline already runs it; false when there is no `insert-qdq`.
+    mutating func insertBeforeInsertQDQ(_ argument: String) -> Bool {
         guard let anchor = elements.firstIndex(where: { $0.passArgument == InsertQDQPass.argument }) else {
             return false
         }
-        guard !contains(pass: CorrectBiasPass.argument) else { return true }
+        guard !contains(pass: argument) else { return true }
         let options = elements[anchor].options.map { PipelineOption(key: $0.key, value: $0.value) }
-        elements.insert(PipelineElement(passArgument: CorrectBiasPass.argument, options: options), at: anchor)
+        elements.insert(PipelineElement(passArgument: argument, options: options), at: anchor)
         return true
     }
 }

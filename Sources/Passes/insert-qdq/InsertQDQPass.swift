@@ -1,4 +1,5 @@
 import Calibration
+import Foundation
 import OnnxIR
 import Quantization
 
@@ -61,10 +62,15 @@ public struct InsertQDQPass: Pass {
     ]
 
     private let settings: InsertQDQSettings
+    /// The options as given, for the copies the auto-range check quantizes.
+    private let options: [String: String]
+    /// Calibration samples (the last ones) on which `AutoRangeCheck` compares a `method=auto` table with minmax.
+    static let autoCheckSamples = 8
 
     /// Reads and checks the options (the config file is read and validated here).
     public init(options: [String: String]) throws {
         settings = try InsertQDQSettings(options: try PassOptionReader(options, for: Self.self))
+        self.options = options
     }
 
     /// The default-domain opset this pass's formats and granularity need (from its options and its config file).
@@ -89,7 +95,22 @@ public struct InsertQDQPass: Pass {
                     + "run '\(ImportQDQPass.argument)' before it (the default pipeline does)")
         }
         try checkConfigNames(graph)
-        let table = try settings.tablePath.map(CalibrationTable.read(path:)) ?? context.session.calibrationTable
+        var table = try settings.tablePath.map(CalibrationTable.read(path:)) ?? context.session.calibrationTable
+        var autoStatistics: [String: Int] = [:]
+        if let autoTable = table, autoTable.method == .auto {
+            if let source = context.calibrationData {
+                let outcome = try AutoRangeCheck(insertOptions: options, sampleLimit: Self.autoCheckSamples).choose(
+                    autoTable, model: model, source: source, context: context)
+                table = outcome.table
+                autoStatistics["auto-ranges-kept"] = outcome.keptAuto ? 1 : 0
+                context.remark(
+                    "insert-qdq: auto ranges \(String(format: "%.2f", outcome.autoSQNR)) dB, minmax ranges "
+                        + "\(String(format: "%.2f", outcome.minMaxSQNR)) dB output SQNR on the last \(outcome.samples) "
+                        + "calibration samples: \(outcome.keptAuto ? "keeping auto" : "using minmax")")
+            } else {
+                context.remark("insert-qdq: auto ranges used unchecked (no calibration samples to compare with minmax)")
+            }
+        }
         var planner = try QDQPlanner(
             graph: graph, settings: settings, table: table,
             floatNodes: Set(SplitOutlierChannelsPass.floatNodes(of: model)),
@@ -110,6 +131,7 @@ public struct InsertQDQPass: Pass {
             "int32-biases": planner.biases.count,
             "float-tensors": planner.skipped.count,
         ]
+        statistics.merge(autoStatistics) { _, new in new }
         if !context.session.foreignQuantization.isEmpty {
             statistics["kept-model-pairs"] = foreign.kept.count
             statistics["recalibrated-model-pairs"] = foreign.recalibrated.count

@@ -1,0 +1,98 @@
+import Calibration
+import Foundation
+import OnnxIR
+import OnnxInterpreter
+
+/// The model-level check of a `method=auto` calibration table: `insert-qdq` quantizes a copy of the model with the
+/// table's ranges and one with its observed (minmax) ranges, runs both and the float model over the last
+/// `sampleLimit` calibration samples, and keeps the auto ranges only when the outputs' SQNR is at least the
+/// minmax one's.
+///
+/// Auto ranks each tensor's candidates by the error on that tensor (`AutoSelection`), which stands for the
+/// output error when errors downstream stay uncorrelated; clipping errors are not (a clipped tail shifts every
+/// consumer the same way), so the whole model is measured once before the ranges are used. Both candidate tables
+/// come from the same histogram pass, so the check costs three runs of the model per checked sample.
+struct AutoRangeCheck {
+    /// The options `insert-qdq` was given, to quantize the copies the same way.
+    let insertOptions: [String: String]
+    /// Calibration samples (the last ones) the outputs are compared on.
+    let sampleLimit: Int
+
+    /// What the check measured and chose.
+    struct Outcome {
+        /// The table to quantize with: `table` itself, or its minmax form.
+        var table: CalibrationTable
+        /// The outputs' SQNR (dB) with the auto ranges and with the minmax ranges.
+        var autoSQNR: Double
+        var minMaxSQNR: Double
+        /// How many samples were compared.
+        var samples: Int
+        /// Whether the auto ranges were kept.
+        var keptAuto: Bool
+    }
+
+    /// The table's minmax form: every range replaced by the observed one.
+    static func minMaxForm(of table: CalibrationTable) -> CalibrationTable {
+        var minMax = table
+        for (name, tensor) in table.tensors { minMax.tensors[name]?.range = tensor.observed }
+        return minMax
+    }
+
+    /// Measures both tables on `model` and returns the better one (auto on ties).
+    func choose(_ table: CalibrationTable, model: Model, source: CalibrationDataSource, context: PassContext) throws
+        -> Outcome
+    {
+        // The copies are quantized with the ranges as they stand: marked as minmax so that their own
+        // insert-qdq does not check again.
+        var autoRanges = table
+        autoRanges.method = .minMax
+        var minMaxRanges = Self.minMaxForm(of: table)
+        minMaxRanges.method = .minMax
+        let autoModel = try quantizedCopy(model, table: autoRanges, source: source, context: context)
+        let minMaxModel = try quantizedCopy(model, table: minMaxRanges, source: source, context: context)
+        let samples = try CalibrationSamples(model: model, source: source)
+        let count = min(sampleLimit, samples.count)
+        let runner = CalibrationRunner(
+            samples: samples, task: "\(InsertQDQPass.argument) (auto check)", progress: context.progress)
+        let float = try Interpreter(model: model)
+        let quantized = [try Interpreter(model: autoModel), try Interpreter(model: minMaxModel)]
+        var signal = 0.0
+        var noise = [0.0, 0.0]
+        try runner.forEachSample(in: (samples.count - count)..<samples.count) { sample in
+            let reference = try float.run(sample.arrays)
+            for (index, interpreter) in quantized.enumerated() {
+                let outputs = try interpreter.run(sample.arrays)
+                for (name, array) in reference {
+                    guard array.dataType == .float, let other = outputs[name], other.dataType == .float else {
+                        continue
+                    }
+                    let expected = try array.floatValues()
+                    let actual = try other.floatValues()
+                    guard expected.count == actual.count else { continue }
+                    for (e, a) in zip(expected, actual) where e.isFinite && a.isFinite {
+                        if index == 0 { signal += Double(e) * Double(e) }
+                        noise[index] += (Double(e) - Double(a)) * (Double(e) - Double(a))
+                    }
+                }
+            }
+        }
+        let sqnr = noise.map { $0 > 0 ? 10 * log10(signal / $0) : Double.infinity }
+        let keptAuto = sqnr[0] >= sqnr[1]
+        return Outcome(
+            table: keptAuto ? table : Self.minMaxForm(of: table), autoSQNR: sqnr[0], minMaxSQNR: sqnr[1],
+            samples: count, keptAuto: keptAuto)
+    }
+
+    private func quantizedCopy(
+        _ model: Model, table: CalibrationTable, source: CalibrationDataSource, context: PassContext
+    ) throws -> Model {
+        var options = insertOptions
+        options["table"] = nil
+        let session = PipelineSession()
+        session.calibrationTable = table
+        var trialContext = PassContext(progress: context.progress, calibrationData: source, session: session)
+        trialContext.sampleWorkers = context.sampleWorkers
+        return try TrialQuantization.copy(
+            of: model, insertOptions: options, source: source, context: trialContext, pass: "insert-qdq (auto check)")
+    }
+}

@@ -1,0 +1,134 @@
+import Calibration
+import OnnxIR
+import Quantization
+
+/// GPTQ rounding for the weights `insert-qdq` will quantize (W8A8): each Conv, Gemm and MatMul weight is
+/// rounded column by column with the scales and zero points `insert-qdq` chooses for it, pushing each
+/// rounding error onto the input channels not yet rounded through the inverse of the layer input's `XᵀX`
+/// (Frantar et al., 2022), so the layer's output on the calibration samples changes as little as possible.
+///
+/// It runs between `calibrate` and `insert-qdq` and takes `insert-qdq`'s options: a trial quantization of a
+/// copy (`TrialQuantization`) says which weights get a per-tensor or per-channel DequantizeLinear and with
+/// which parameters; the float model is run over the calibration samples to measure each layer's input
+/// (`LayerGram`: a Conv's im2col patches, per group); and each weight is replaced by the dequantized GPTQ
+/// result, on exactly that grid. So that `insert-qdq`, which computes the parameters again from the new
+/// weight, finds the same ones, every parameter slice (output channel, or the whole tensor) keeps its
+/// original smallest and largest element, and every other value is clamped between them: `insert-qdq` then
+/// writes the GPTQ codes back exactly, except at those two elements, which it rounds to nearest as before.
+public struct RoundWeightsPass: Pass {
+    /// `round-weights`.
+    public static let argument = "round-weights"
+    /// One line for `list-passes`.
+    public static let summary =
+        "GPTQ rounding of the Conv/Gemm/MatMul weights insert-qdq will quantize, on its grid (run before insert-qdq, with its options; needs calibration data)."
+    /// Exactly `insert-qdq`'s options: they say how the weights will be quantized.
+    public static var options: [PassOption] { InsertQDQPass.options }
+
+    /// Output positions of a Conv input used per sample to measure `XᵀX`.
+    static let positionLimit = 1024
+    /// GPTQ's damping: the fraction of the mean Hessian diagonal added to the diagonal.
+    static let damp = 0.01
+
+    private let trialOptions: [String: String]
+
+    /// Creates the pass; the options are checked as `insert-qdq` checks them.
+    public init(options: [String: String]) throws {
+        _ = try InsertQDQPass(options: options)
+        trialOptions = options
+    }
+
+    /// Rounds every weight of the main graph that the trial quantization quantized per tensor or per channel.
+    public func run(on model: Model, context: PassContext) throws -> PassResult {
+        guard let source = context.calibrationData else {
+            throw RoundWeightsError(
+                "round-weights: GPTQ measures the layers' inputs: give calibration samples (--calib-data or --calib-random)"
+            )
+        }
+        var statistics = ["gptq-weights": 0, "float-layers": 0, "skipped-layers": 0, "unobserved-layers": 0]
+        let trial = try TrialQuantization.copy(
+            of: model, insertOptions: trialOptions, source: source, context: context, pass: Self.argument)
+        let originals = model.graph.nodes.filter(LinearLayer.isLayer)
+        let quantized = trial.graph.nodes.filter(LinearLayer.isLayer)
+        guard originals.count == quantized.count, zip(originals, quantized).allSatisfy({ $0.opType == $1.opType })
+        else {
+            throw RoundWeightsError(
+                "round-weights: the trial quantization has \(quantized.count) Conv/Gemm/MatMul layers, "
+                    + "the model \(originals.count)")
+        }
+        var jobs: [RoundingJob] = []
+        for (node, copy) in zip(originals, quantized) {
+            guard copy.inputs.count > 1, let weight = copy.inputs[1], let dequantize = weight.producer,
+                dequantize.opType == "DequantizeLinear"
+            else {
+                statistics["float-layers", default: 0] += 1
+                continue
+            }
+            switch RoundingJob.make(node, dequantize: dequantize, positionLimit: Self.positionLimit) {
+            case .success(let job): jobs.append(job)
+            case .failure(let refusal):
+                statistics["skipped-layers", default: 0] += 1
+                context.remark("round-weights: '\(node.displayName)' keeps round-to-nearest: \(refusal)")
+            }
+        }
+        try measure(&jobs, on: model, source: source, context: context)
+        var changed = false
+        for job in jobs {
+            guard job.gram.groups.allSatisfy({ $0.rowsSeen > 0 }) else {
+                statistics["unobserved-layers", default: 0] += 1
+                context.remark(
+                    "round-weights: '\(job.layer.node.displayName)' never ran on a float32 input; keeps round-to-nearest"
+                )
+                continue
+            }
+            var layer = job.layer
+            layer.weights = try job.rounded(damp: Self.damp).map(Double.init)
+            try layer.writeWeights(suffix: "_gptq", in: model.graph)
+            statistics["gptq-weights", default: 0] += 1
+            changed = true
+        }
+        return PassResult(changed: changed, statistics: statistics)
+    }
+
+    /// Runs the float model over the samples, feeding each job its layer's input.
+    private func measure(
+        _ jobs: inout [RoundingJob], on model: Model, source: CalibrationDataSource, context: PassContext
+    ) throws {
+        guard !jobs.isEmpty else { return }
+        var readers: [String: [Int]] = [:]
+        for (index, job) in jobs.enumerated() { readers[job.input, default: []].append(index) }
+        let samples = try CalibrationSamples(model: model, source: source)
+        let runner = CalibrationRunner(samples: samples, task: Self.argument, progress: context.progress)
+        var observed = jobs
+        try runner.run(model: model, watching: { readers[$0] != nil }) { tensor in
+            let array = tensor.array
+            guard array.dataType == .float else { return }
+            try array.withFloats { values in
+                for index in readers[tensor.name] ?? [] {
+                    try observed[index].gram.observe(values, shape: array.shape)
+                }
+            }
+        }
+        jobs = observed
+    }
+}
+
+extension RoundWeightsPass: SessionReadingPass {
+    /// `calibrate` fills the ranges the trial quantization reads.
+    public static let sessionWriters = InsertQDQPass.sessionWriters
+
+    /// Pins the session's calibration table the way `insert-qdq` does (same file, same option).
+    public static func pinning(_ element: PipelineElement, session: PipelineSession, files: ReproducerFiles) throws
+        -> PipelineElement
+    {
+        try InsertQDQPass.pinning(element, session: session, files: files)
+    }
+}
+
+/// Why `round-weights` stopped: one line naming the pass and what was missing.
+public struct RoundWeightsError: Error, Equatable, CustomStringConvertible {
+    /// The message.
+    public var description: String
+
+    /// Wraps a message.
+    public init(_ description: String) { self.description = description }
+}

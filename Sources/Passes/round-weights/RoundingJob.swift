@@ -1,0 +1,130 @@
+import OnnxIR
+import Quantization
+
+/// One weight `round-weights` rounds: the layer, the parameters the trial quantization gave its weight, and
+/// the statistics of its input.
+struct RoundingJob {
+    /// The layer in the model being changed.
+    let layer: LinearLayer
+    /// The name of the layer's input.
+    let input: String
+    /// `XᵀX` of the input, per group.
+    var gram: LayerGram
+    /// The grid of the weight's element type.
+    let grid: LowBitGrid
+    /// One step per output channel (the same for every channel when the weight is quantized per tensor).
+    let steps: [LowBitGrid.Step]
+    /// Whether the parameters are per output channel (else one for the whole tensor).
+    let perChannel: Bool
+
+    /// The job for `node`, whose quantized copy reads its weight through `dequantize`; or why it cannot be rounded.
+    static func make(_ node: Node, dequantize: Node, positionLimit: Int) -> Result<RoundingJob, FoldRefusal> {
+        let layer: LinearLayer
+        switch LinearLayer.read(node) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let read): layer = read
+        }
+        guard let input = node.inputs[0], let weight = node.inputs[1] else {
+            return .failure("it has no input or no weight")
+        }
+        guard weight.uses.count == 1 else { return .failure("its weight '\(weight.name)' is shared with other nodes") }
+        guard dequantize.attribute("block_size") == nil,
+            let codes = dequantize.inputs[0].flatMap(ConstantData.tensor(of:)),
+            let format = QuantFormat(dataType: codes.dataType), format == .int8 || format == .uint8,
+            let scaleTensor = dequantize.inputs[1].flatMap(ConstantData.tensor(of:)),
+            let scales = ConstantData.floats(scaleTensor)
+        else { return .failure("its weight is not quantized to int8 or uint8 per tensor or per channel") }
+        var zeroPoints = [Int](repeating: 0, count: scales.count)
+        if dequantize.inputs.count > 2, let value = dequantize.inputs[2] {
+            guard let tensor = ConstantData.tensor(of: value), let read = ConstantData.int64s(tensor),
+                read.count == scales.count
+            else { return .failure("its weight's zero point is unreadable") }
+            zeroPoints = read.map(Int.init)
+        }
+        let outputAxis: Int
+        switch layer.layout {
+        case .convolution, .outputsByInputs: outputAxis = 0
+        case .inputsByOutputs: outputAxis = 1
+        }
+        let axis = Int(dequantize.attribute("axis")?.int ?? 1)
+        let perChannel = scales.count > 1
+        let normalizedAxis = axis < 0 ? axis + layer.dims.count : axis
+        guard !perChannel || (scales.count == layer.outputChannels && normalizedAxis == outputAxis) else {
+            return .failure("its weight's scales are not one per output channel")
+        }
+        let gram: LayerGram
+        switch LayerGram.make(for: layer, positionLimit: positionLimit) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let made): gram = made
+        }
+        guard let grid = try? LowBitGrid(format: format, symmetric: false) else {
+            return .failure("no grid for \(format.rawValue)")
+        }
+        let steps = zip(scales, zeroPoints).map { LowBitGrid.Step(scale: $0, zeroPoint: $1) }
+        return .success(
+            RoundingJob(
+                layer: layer, input: input.name, gram: gram, grid: grid,
+                steps: perChannel ? steps : Array(repeating: steps[0], count: layer.outputChannels),
+                perChannel: perChannel))
+    }
+
+    /// The weight (row-major in its dims) after GPTQ rounding on the job's grid, dequantized, with every
+    /// parameter slice's extremes kept and the rest clamped between them (see `RoundWeightsPass`).
+    func rounded(damp: Double) throws -> [Float] {
+        let weights = layer.weights.map(Float.init)
+        var result = weights
+        let groupCount = gram.groups.count
+        let outputsPerGroup = layer.outputChannels / groupCount
+        let rowsPerGroup = layer.inputChannels / groupCount * layer.taps
+        let name = layer.node.inputs[1]?.name ?? ""
+        for group in 0..<groupCount {
+            let outputs = (group * outputsPerGroup)..<((group + 1) * outputsPerGroup)
+            // The group's weights as GPTQ's [rows = inputs × taps, columns = outputs] matrix.
+            var matrix = [Float](repeating: 0, count: rowsPerGroup * outputsPerGroup)
+            var indices = [Int](repeating: 0, count: rowsPerGroup * outputsPerGroup)
+            for (column, output) in outputs.enumerated() {
+                var row = 0
+                layer.forEachWeight(ofOutput: output) { index, _, _ in
+                    matrix[row * outputsPerGroup + column] = weights[index]
+                    indices[row * outputsPerGroup + column] = index
+                    row += 1
+                }
+            }
+            let gptq = GPTQ(blockSize: rowsPerGroup, grid: grid, actOrder: true, damp: damp)
+            let codes = try gptq.quantize(
+                matrix, rows: rowsPerGroup, columns: outputsPerGroup, hessian: gram.groups[group].gram, tensor: name,
+                steps: Array(steps[outputs]))
+            for row in 0..<rowsPerGroup {
+                for column in 0..<outputsPerGroup {
+                    let position = row * outputsPerGroup + column
+                    result[indices[position]] = grid.value(Int(codes.codes[position]), codes.steps[column])
+                }
+            }
+        }
+        keepExtremes(original: weights, rounded: &result)
+        return result
+    }
+
+    /// Puts each parameter slice's original smallest and largest element back and clamps the rest between them,
+    /// so parameters computed again from the result are the ones the rounding used.
+    private func keepExtremes(original: [Float], rounded: inout [Float]) {
+        let slices: [[Int]]
+        if perChannel {
+            slices = (0..<layer.outputChannels).map { output in
+                var indices: [Int] = []
+                layer.forEachWeight(ofOutput: output) { index, _, _ in indices.append(index) }
+                return indices
+            }
+        } else {
+            slices = [Array(original.indices)]
+        }
+        for slice in slices where !slice.isEmpty {
+            guard let low = slice.min(by: { original[$0] < original[$1] }),
+                let high = slice.max(by: { original[$0] < original[$1] })
+            else { continue }
+            for index in slice { rounded[index] = min(max(rounded[index], original[low]), original[high]) }
+            rounded[low] = original[low]
+            rounded[high] = original[high]
+        }
+    }
+}

@@ -65,7 +65,7 @@ public struct MixedPrecisionSearch {
         }
         let sensitivity = try analysis.analyze(
             runner: runner, indices: plan.indices, data: plan.data, quantizedAlone: false)
-        var state = SearchState(
+        var state = MixedPrecisionState(
             sensitivity: sensitivity, widenable: analysis.widenableTensors, maxWideFraction: maxWideFraction)
         var current = quantizedSQNR
         var gains = Dictionary(sensitivity.tensors.map { ($0.tensor, $0.gain) }, uniquingKeysWith: { a, _ in a })

@@ -50,17 +50,16 @@ struct MixedPrecisionState {
     /// The best candidate by gain per added MACs among the tensors whose gain reaches the minimum, not in
     /// `excluding`, that can still step and stay within the bound; nil when there is none.
     func next(gains: [String: Double], excluding: Set<String>) -> MixedPrecisionCandidate? {
-        var best: (tensor: String, precision: SitePrecision, score: Double, gain: Double, position: Int)?
+        var best: (tensor: String, precision: SitePrecision, score: Double, gain: Double)?
         for tensor in order where !excluding.contains(tensor) {
             guard let gain = gains[tensor], gain >= MixedPrecisionSearch.minimumGain, let precision = step(tensor),
                 let layers = tensors[tensor]?.layers, withinBound(layers)
             else { continue }
             let added = macs(wideLayers.union(layers)) - wideMACs
             let score = gain / Double(added + 1)
-            let position = tensors[tensor]?.position ?? 0
             // `order` is by position and name already, so only a better score or gain replaces the best.
             if let best, score < best.score || (score == best.score && gain <= best.gain) { continue }
-            best = (tensor, precision, score, gain, position)
+            best = (tensor, precision, score, gain)
         }
         return best.map { MixedPrecisionCandidate(tensor: $0.tensor, precision: $0.precision) }
     }

@@ -2,14 +2,18 @@ import Foundation
 import OnnxIR
 import OnnxInterpreter
 
-/// The 16-bit counterpart of an 8-bit activation pair: the same range on a grid 256 times finer.
+/// The 16-bit counterpart of an 8-bit activation pair: a grid 64 times finer over a range 4 times wider.
 ///
-/// `q16 = 256 · q8` maps the 8-bit grid into the 16-bit one, so the scale becomes `s / 256` and the zero point
-/// `256 · z` (int8 → int16, uint8 → uint16); the range the 16-bit pair covers contains the 8-bit one, so no
-/// value the calibration saw clips that did not clip before, and a symmetric pair stays symmetric.
+/// With 256 times more steps, a 16-bit pair can both round finer and clip less: on samples the calibration did
+/// not see, values outside the calibrated range are clipped by the 8-bit pair, which a 16-bit pair on the same
+/// range would still clip (the digits CNN's logits: +0.15 dB with the same range, against +11.8 dB in float).
+/// The scale becomes `s / 64` and the zero point keeps its relative place in the range (`z · 65535 / 255`,
+/// int8 shifted by 128; an int8 zero point of 0 stays 0, so a symmetric pair stays symmetric), so the 16-bit
+/// range holds the 8-bit one four times over on each side of zero, and a range starting at 0 (a Relu's) still
+/// starts at 0.
 enum WideQuantization {
     /// How many times finer the 16-bit grid is.
-    static let factor: Float = 256
+    static let factor: Float = 64
 
     /// The 16-bit element type for an 8-bit one; nil for any other.
     static func wideType(of narrow: DataType) -> DataType? {
@@ -44,10 +48,14 @@ enum WideQuantization {
         }
         let wideScale = Tensor.floats(scales.map { $0 / factor }, dims: scale.dims)
         let data: Data
+        // The zero point's place in the 8-bit range, carried to the 16-bit range.
         if wide == .int16 {
-            data = zeroPoints.map { Int16(clamping: Int($0 * factor)) }.withUnsafeBytes { Data($0) }
+            data = zeroPoints.map { zero in
+                zero == 0 ? 0 : Int16(clamping: Int(((Double(zero) + 128) * 65535 / 255).rounded()) - 32768)
+            }.withUnsafeBytes { Data($0) }
         } else {
-            data = zeroPoints.map { UInt16(clamping: Int($0 * factor)) }.withUnsafeBytes { Data($0) }
+            data = zeroPoints.map { UInt16(clamping: Int((Double($0) * 65535 / 255).rounded())) }
+                .withUnsafeBytes { Data($0) }
         }
         return (wideScale, Tensor(dataType: wide, dims: zeroPoint?.dims ?? scale.dims, storage: .raw(data)))
     }

@@ -36,7 +36,7 @@ struct SwitchableModel {
         for group in groups {
             let first = group.nodes[0].outputs[0]!
             let tensor = group.tensor
-            var floatSource = group.source
+            var floatSource = try group.floatStandIn(in: graph, float: float)
             var floatWeight: [Float]?
             if group.isWeight {
                 if rescaled.contains(tensor) {

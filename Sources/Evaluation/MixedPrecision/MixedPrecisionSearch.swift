@@ -89,11 +89,14 @@ public struct MixedPrecisionSearch {
                 runner: runner, indices: plan.indices, base: state.precisions, candidates: candidates,
                 references: references)
             let worstNow = Self.worst(measured.base)
-            gains = [:]
+            // Tensors over the bound keep their last gain (for `overBound`); the others are measured anew.
+            var fresh = false
             for (candidate, outputs) in zip(candidates, measured.candidates) {
-                gains[candidate.tensor] = Self.worst(outputs) - worstNow
+                let gain = Self.worst(outputs) - worstNow
+                gains[candidate.tensor] = gain
+                fresh = fresh || gain >= Self.minimumGain
             }
-            guard gains.values.contains(where: { $0 >= Self.minimumGain }) else { break }
+            guard fresh else { break }
         }
         var weightBytes = try apply(state.precisions, to: quantized, float: float)
         var metricHolds = true

@@ -60,7 +60,8 @@ public struct RaisedTensor: Sendable, Equatable, Codable {
     public var kind: TensorPairKind
     /// What it was raised to: `wide` (a 16-bit pair) or `float`.
     public var precision: SitePrecision
-    /// Why: its gain in dB as last measured (worst output SQNR with it alone raised, over the model before).
+    /// Why: its gain in dB as last measured (how much raising it alone lessens the outputs' summed shortfall
+    /// below `--min-sqnr`, or lifts the worst output without one).
     public var gain: Double
     /// The MACs per sample of the compute layers reading it.
     public var macs: Int

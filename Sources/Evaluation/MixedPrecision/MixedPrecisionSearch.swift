@@ -10,7 +10,9 @@ import OnnxIR
 /// MACs of the compute layers it makes wide that are not wide yet, so tensors that feed no Conv/MatMul/Gemm
 /// (residual sums, normalization inputs) cost nothing and come first. The first gains come from
 /// `SensitivityAnalysis` (each tensor alone left float); every raise is then measured on the same samples with
-/// the switchable model and kept only if the worst output improves, since gains do not add up. When the
+/// the switchable model and kept only if it lessens the shortfall (the dB by which the outputs miss
+/// `--min-sqnr`, summed: a raise that lifts the worst output but pushes another below the bar is not kept), since
+/// gains do not add up; a gain is that shortfall's decrease. When the
 /// candidates run out before the target holds, the gains of every tensor that can still step are measured again
 /// from the model as it now is (one suffix run per tensor and sample), at most `maximumRounds` times. A
 /// `--max-drop` target is then checked by running the metric on the model with the raised tensors, raising
@@ -68,7 +70,15 @@ public struct MixedPrecisionSearch {
         var state = MixedPrecisionState(
             sensitivity: sensitivity, widenable: analysis.widenableTensors, maxWideFraction: maxWideFraction)
         var current = quantizedSQNR
-        var gains = Dictionary(sensitivity.tensors.map { ($0.tensor, $0.gain) }, uniquingKeysWith: { a, _ in a })
+        let start = shortfall(sensitivity.outputs)
+        var gains = Dictionary(
+            sensitivity.tensors.map { tensor in
+                (
+                    tensor.tensor,
+                    start
+                        - shortfall(tensor.outputs.map { ReportOutputSQNR(output: $0.output, sqnr: $0.floatAloneSQNR) })
+                )
+            }, uniquingKeysWith: { first, _ in first })
         var rounds = 0
         while !meets(current) {
             var attempted = Set<String>()
@@ -76,8 +86,8 @@ public struct MixedPrecisionSearch {
                 attempted.insert(candidate.tensor)
                 let trial = state.precisions.merging([candidate.tensor: candidate.precision]) { _, new in new }
                 let outputs = try measure(trial)
-                // Gains do not add up: a raise that does not help the worst output now is not kept.
-                guard Self.worst(outputs) > Self.worst(current) else { continue }
+                // Gains do not add up: a raise that does not lessen the shortfall now is not kept.
+                guard shortfall(outputs) < shortfall(current) else { continue }
                 current = outputs
                 state.raise(candidate, gain: gains[candidate.tensor] ?? 0, worstAfter: Self.worst(outputs))
             }
@@ -88,11 +98,11 @@ public struct MixedPrecisionSearch {
             let measured = try analysis.gains(
                 runner: runner, indices: plan.indices, base: state.precisions, candidates: candidates,
                 references: references)
-            let worstNow = Self.worst(measured.base)
+            let shortfallNow = shortfall(measured.base)
             // Tensors over the bound keep their last gain (for `overBound`); the others are measured anew.
             var fresh = false
             for (candidate, outputs) in zip(candidates, measured.candidates) {
-                let gain = Self.worst(outputs) - worstNow
+                let gain = shortfallNow - shortfall(outputs)
                 gains[candidate.tensor] = gain
                 fresh = fresh || gain >= Self.minimumGain
             }
@@ -155,6 +165,14 @@ public struct MixedPrecisionSearch {
             lacking: lacking)
         report.formatNote = wideActivationNote
         return report
+    }
+
+    /// What the search lessens: with `--min-sqnr`, the dB by which the outputs fall short of it, summed (an
+    /// output above the bar counts 0, so a raise cannot trade one output that misses the bar for another that
+    /// already meets it); without, the worst output's SQNR, negated.
+    private func shortfall(_ outputs: [ReportOutputSQNR]) -> Double {
+        guard let minSQNR else { return -Self.worst(outputs) }
+        return outputs.reduce(0) { $0 + max(0, minSQNR - $1.sqnr) }
     }
 
     private func meets(_ outputs: [ReportOutputSQNR]) -> Bool {

@@ -44,6 +44,9 @@ import Testing
             let output = scratch.path("\(name).onnx")
             let run = try convert(output, report: scratch.path("\(name).json"), target: target)
             try #require(run.status == 0, "\(run.summary)")
+            let schema = RepositoryPaths.root.appendingPathComponent("schemas/report.schema.json").path
+            let validation = try Python.runScript("validate_json_schema.py", [schema, scratch.path("\(name).json")])
+            #expect(validation.succeeded, "the report breaks schemas/report.schema.json:\n\(validation.summary)")
             let mixed = try #require(try json(scratch.path("\(name).json"))["mixedPrecision"] as? [String: Any])
             #expect(mixed["reached"] as? Bool == true)
             #expect(mixed["formatNote"] == nil, "ORT runs 16-bit pairs")

@@ -385,7 +385,7 @@ def markdown_table(results) -> list[str]:
 
 def mixed_table(results) -> list[str]:
     lines = ["| model | setting | output | default dB | --min-sqnr 30 --mixed-precision dB | target reached "
-             "(held-back samples) | tensors left float | MACs wide | seconds default / mixed |",
+             "(held-back samples) | raised to 16 bits / float | MACs wide | seconds default / mixed |",
              "|---|---|---|---|---|---|---|---|---|"]
     for row in results:
         variants = row["variants"]
@@ -393,7 +393,9 @@ def mixed_table(results) -> list[str]:
         mixed = variants.get(MIXED_LABEL, {})
         search = mixed.get("mixed") or {}
         reached = {True: "yes", False: "no"}.get(search.get("reached"), "—")
-        raised = len(search.get("raised", [])) if search else "—"
+        steps = search.get("raised", [])
+        raised = (f"{sum(r.get('precision') == 'wide' for r in steps)} / "
+                  f"{sum(r.get('precision', 'float') == 'float' for r in steps)}") if search else "—"
         wide = f"{100 * search['wideMACFraction']:.1f} %" if "wideMACFraction" in search else "—"
         seconds = " / ".join(f"{v['seconds']:.0f}" if "seconds" in v else "failed" for v in (baseline or {}, mixed))
         outputs = list(baseline["sqnr"]) if baseline and "sqnr" in baseline else []
@@ -418,7 +420,8 @@ def write_markdown(path, results, args, load):
         "those; the dB columns are the output SQNR against the float model in ONNX Runtime over "
         f"{args.eval_limit} eval/ samples (10·log10(Σref²/Σ(ref−q)²)), with the change from the plain conversion "
         "in parentheses; \"logits X\" rows are the input of a Softmax/Sigmoid output. \"MACs wide\" is the "
-        "fraction of MACs in layers with an operand left float.",
+        "fraction of MACs in layers with an operand raised (to 16 bits or float); \"raised\" counts the kept "
+        "steps (a tensor widened to 16 bits and then to float counts in both).",
         "",
         "Reproduce (from the repository root):",
         "",

@@ -112,3 +112,60 @@ import Testing
         return model
     }
 }
+
+/// `SensitivityAnalysis.gains` (one suffix run per candidate from a mixed base) against full runs of the same
+/// mixes, with 16-bit activation pairs among the precisions.
+@Suite struct SensitivityGainsTests {
+    @Test func gainsFromAMixedBaseEqualFullRunsOfEachMix() throws {
+        let scratch = try TemporaryDirectory(prefix: "qdqc-gains")
+        defer { scratch.remove() }
+        let examples = RepositoryPaths.examples
+        let model = examples.appendingPathComponent("digits_cnn.onnx").path
+        let calib = examples.appendingPathComponent("digits_cnn.calib").path
+        let quantizedPath = scratch.path("q.onnx")
+        let convert = try Qdqc.run([
+            model, "-o", quantizedPath, "--calib-data", calib, "--calib-samples", "8", "--target", "ort", "--quiet",
+        ])
+        try #require(convert.succeeded, "\(convert.summary)")
+        let float = try ModelFile.read(path: model)
+        let quantized = try ModelFile.read(path: quantizedPath)
+        let data = try CalibrationSamples(model: float, source: CalibrationDataSource(origin: .files(path: calib)))
+        let runner = CalibrationRunner(samples: data, task: "gains")
+        let analysis = try SensitivityAnalysis(
+            float: float, floatName: "float", quantized: quantized, quantizedName: quantizedPath, widens: true)
+        let wide = analysis.widenableTensors
+        let names = analysis.tensorNames
+        try #require(wide.count >= 2, "8-bit activations of an ORT model have 16-bit pairs: \(wide)")
+        let widened = names.filter(wide.contains)
+        let base: [String: SitePrecision] = [widened[0]: .wide]
+        let candidates: [(tensor: String, precision: SitePrecision)] = [
+            (widened[1], .wide), (widened[0], .float), (names.first { !wide.contains($0) } ?? names[0], .float),
+        ]
+        let references = SensitivityReferences()
+        let measured = try analysis.gains(
+            runner: runner, indices: 8..<11, base: base, candidates: candidates, references: references)
+        let full = try analysis.outputSQNR(runner: runner, indices: 8..<11, precisions: base, references: references)
+        #expect(measured.base.map(\.sqnr) == full.map(\.sqnr))
+        for (candidate, outputs) in zip(candidates, measured.candidates) {
+            let mix = base.merging([candidate.tensor: candidate.precision]) { $1 }
+            let expected = try analysis.outputSQNR(
+                runner: runner, indices: 8..<11, precisions: mix, references: references)
+            for (got, want) in zip(outputs, expected) {
+                #expect(abs(got.sqnr - want.sqnr) < 0.01, "\(candidate): \(got.sqnr) vs \(want.sqnr) dB")
+            }
+        }
+        // A 16-bit pair is all but float: 48 dB less noise than the 8-bit one.
+        let allWide = try analysis.outputSQNR(
+            runner: runner, indices: 8..<11, precisions: Dictionary(uniqueKeysWithValues: widened.map { ($0, .wide) }),
+            references: references)
+        let allFloat = try analysis.outputSQNR(
+            runner: runner, indices: 8..<11, precisions: Dictionary(uniqueKeysWithValues: widened.map { ($0, .float) }),
+            references: references)
+        let quantizedOnly = try analysis.outputSQNR(
+            runner: runner, indices: 8..<11, precisions: [:], references: references)
+        for ((wideOutput, floatOutput), quantizedOutput) in zip(zip(allWide, allFloat), quantizedOnly) {
+            #expect(wideOutput.sqnr > quantizedOutput.sqnr + 0.5, "\(wideOutput) vs \(quantizedOutput)")
+            #expect(abs(wideOutput.sqnr - floatOutput.sqnr) < 1, "\(wideOutput) vs \(floatOutput)")
+        }
+    }
+}

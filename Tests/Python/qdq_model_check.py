@@ -8,7 +8,8 @@ them on the first N .npz samples of SAMPLES_DIR and prints one JSON object: the 
 (signal and noise power summed over all samples) with the QDQ model run as written (optimizations off, so
 the numbers are those of the ONNX QuantizeLinear/DequantizeLinear semantics) and as ONNX Runtime runs it at
 --level (its fused integer kernels), the top-1 agreement of the first output over its last axis, and, with
---optimized, the op types of ONNX Runtime's optimized graph of QUANTIZED with their counts.
+--optimized, the op types of ONNX Runtime's optimized graph of QUANTIZED with their counts; also the
+default-domain opset of QUANTIZED and the element types its QuantizeLinear nodes produce, with their counts.
 Exits 1 with a message on stderr when the checker or ONNX Runtime refuses the model.
 """
 
@@ -52,11 +53,20 @@ def main():
     parser.add_argument("--level", default="all", choices=sorted(LEVELS))
     args = parser.parse_args()
 
+    model = onnx.load(args.quantized)
     try:
-        onnx.checker.check_model(onnx.load(args.quantized), full_check=True)
+        onnx.checker.check_model(model, full_check=True)
     except Exception as error:  # noqa: BLE001 - report any checker failure as one line
         print(f"onnx.checker refused {args.quantized}: {error}".replace("\n", " "), file=sys.stderr)
         return 1
+    initializers = {tensor.name: tensor.data_type for tensor in model.graph.initializer}
+    quantize_types = {}
+    for node in model.graph.node:
+        if node.op_type == "QuantizeLinear":
+            zero_point = node.input[2] if len(node.input) > 2 and node.input[2] else None
+            name = onnx.TensorProto.DataType.Name(initializers.get(zero_point, onnx.TensorProto.UINT8)).lower()
+            quantize_types[name] = quantize_types.get(name, 0) + 1
+    opset = next((entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx")), None)
     try:
         fused = session(args.quantized, LEVELS[args.level], args.optimized)
         plain = session(args.quantized, LEVELS["none"])
@@ -98,6 +108,8 @@ def main():
         "sqnr_db": {name: db(s, n) for name, s, n in zip(names, signal, noise)},
         "optimized_sqnr_db": {name: db(s, n) for name, s, n in zip(names, signal, fused_noise)},
         "top1_agreement": (agree / total) if total else None,
+        "opset": opset,
+        "quantize_types": quantize_types,
     }
     if args.optimized:
         counts = {}

@@ -56,6 +56,9 @@ import Testing
         #expect(mixed["reached"] as? Bool == true)
         let raised = try #require(mixed["raised"] as? [[String: Any]])
         #expect(!raised.isEmpty)
+        // The default target, TensorRT, runs no 16-bit activation pairs: every raise is to float, and it says so.
+        #expect(raised.allSatisfy { $0["precision"] as? String == "float" }, "\(raised)")
+        #expect((mixed["formatNote"] as? String)?.contains("tensorrt") == true)
         let measured = try #require(
             ((reports[0]["evaluation"] as? [String: Any])?["outputs"] as? [[String: Any]])?.first?["sqnr"] as? Double)
         #expect(measured >= baseline + 3 - 0.01, "the written model, measured as the gate does: \(measured) dB")

@@ -1,5 +1,6 @@
 import Calibration
 import OnnxIR
+import Passes
 
 /// The accuracy side of a conversion: measures the quantized model's outputs against the float model,
 /// checks the accuracy gate and prepares the report.
@@ -74,7 +75,14 @@ public struct ConversionAudit {
     private func raiseToTarget(_ conversion: AuditedConversion) throws -> MixedPrecisionReport {
         let (float, plan) = try floatModelAndPlan(conversion)
         guard let plan else { throw ConversionAuditError.noEvaluationData }
-        let search = MixedPrecisionSearch(minSQNR: gate.minSQNR, maxWideFraction: gate.maxWideFraction)
+        // 16-bit activation pairs only where the target's engine runs them (TensorRT takes 8-bit pairs only).
+        let target = conversion.session.quantizationTarget.flatMap(QuantizationTarget.named)
+        let widens = target?.consumes16BitActivations ?? true
+        let search = MixedPrecisionSearch(
+            minSQNR: gate.minSQNR, maxWideFraction: gate.maxWideFraction, allowsWideActivations: widens,
+            wideActivationNote: widens
+                ? nil
+                : "target \(target?.name ?? "?") takes no 16-bit activation pairs: raised tensors are left float")
         let gate = self.gate
         let metric: (() throws -> Bool)? =
             gate.maxDrop == nil

@@ -1,7 +1,10 @@
 /// What `--mixed-precision` did: which tensors it left wide, why, what that costs, and whether the target held.
 public struct MixedPrecisionReport: Sendable, Equatable, Codable {
-    /// The wider format raised tensors get: `float` (their Q/DQ pair is removed).
+    /// The wider formats raised tensors get: 16-bit activation pairs where the target consumes them, else float
+    /// (their Q/DQ pair is removed).
     public var format: String
+    /// Why 16-bit activations were not offered (the target takes none), nil when they were.
+    public var formatNote: String? = nil
     /// The SQNR target in dB every graph output must reach (`--min-sqnr`); nil when only `--max-drop` was set.
     public var minSQNR: Double?
     /// The largest fraction of the compute layers' MACs allowed to run wide (`--max-wide-fraction`).
@@ -55,7 +58,10 @@ public struct RaisedTensor: Sendable, Equatable, Codable {
     public var tensor: String
     /// Activation or weight.
     public var kind: TensorPairKind
-    /// Why: its sensitivity gain in dB (worst output SQNR with it alone float, over all quantized).
+    /// What it was raised to: `wide` (a 16-bit pair) or `float`.
+    public var precision: SitePrecision
+    /// Why: its gain in dB as last measured (how much raising it alone lessens the outputs' summed shortfall
+    /// below `--min-sqnr`, or lifts the worst output without one).
     public var gain: Double
     /// The MACs per sample of the compute layers reading it.
     public var macs: Int
@@ -66,11 +72,12 @@ public struct RaisedTensor: Sendable, Equatable, Codable {
 
     /// Creates the entry.
     public init(
-        tensor: String, kind: TensorPairKind, gain: Double, macs: Int, worstSQNRAfter: Double,
-        wideMACFractionAfter: Double
+        tensor: String, kind: TensorPairKind, precision: SitePrecision, gain: Double, macs: Int,
+        worstSQNRAfter: Double, wideMACFractionAfter: Double
     ) {
         self.tensor = tensor
         self.kind = kind
+        self.precision = precision
         self.gain = gain
         self.macs = macs
         self.worstSQNRAfter = worstSQNRAfter

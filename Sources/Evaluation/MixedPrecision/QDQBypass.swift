@@ -13,7 +13,7 @@ enum QDQBypass {
             float.graph.initializers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var weightBytes = 0
         for group in QDQGroup.groups(in: model, float: float) where tensors.contains(group.tensor) {
-            var replacement = group.source
+            var replacement = try group.floatStandIn(in: graph, float: float)
             if group.isWeight {
                 guard let weight = floatWeights[group.tensor]?.initializer,
                     weight.dims == group.source.initializer?.dims

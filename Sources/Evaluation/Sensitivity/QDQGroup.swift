@@ -43,3 +43,51 @@ struct QDQGroup {
         return groups
     }
 }
+
+extension QDQGroup {
+    /// The value that stands for this activation in float, added to `graph` when needed: the QuantizeLinear's
+    /// input, or, where `cleanup-qdq` removed a Relu/Clip whose range the pair now enforces (ONNX Runtime's
+    /// `adjust_tensor_ranges`), that op applied again to the input, so leaving the pair out keeps the model's
+    /// meaning. `float` is the float model the tensor names come from.
+    func floatStandIn(in graph: Graph, float: Model) throws -> Value {
+        guard !isWeight, let floatProducer = removedRangeOp(float: float) else { return source }
+        var inputs: [Value?] = [source]
+        for input in floatProducer.inputs.dropFirst() {
+            guard let input else {
+                inputs.append(nil)
+                continue
+            }
+            guard let constant = input.initializer ?? input.producer?.attribute("value")?.tensor else {
+                return source
+            }
+            inputs.append(graph.addInitializer(constant, name: graph.uniqueName(input.name)))
+        }
+        let node = Node(
+            opType: floatProducer.opType, name: graph.uniqueName(tensor + "_float_op", avoidingNodeNames: true),
+            inputs: inputs, outputNames: [graph.uniqueName(tensor + "_float_value")],
+            attributes: floatProducer.attributes)
+        if let producer = source.producer {
+            try graph.insert(node, after: producer)
+        } else {
+            try graph.insert(node, before: graph.nodes[0])
+        }
+        return node.outputs[0]!
+    }
+
+    /// The float model's Relu/Clip next to this activation that the quantized graph no longer has: the one
+    /// producing the tensor (the pair was named after the op's output), or the only reader of the tensor.
+    private func removedRangeOp(float: Model) -> Node? {
+        let rangeOps: Set<String> = ["Relu", "Clip"]
+        let floatGraph = float.graph
+        if let producer = floatGraph.nodes.first(where: { node in node.outputs.contains { $0?.name == tensor } }),
+            rangeOps.contains(producer.opType)
+        {
+            return source.producer?.opType == producer.opType ? nil : producer
+        }
+        let readers = floatGraph.nodes.filter { node in node.inputs.contains { $0?.name == tensor } }
+        guard readers.count == 1, rangeOps.contains(readers[0].opType),
+            !source.uses.contains(where: { $0.node.opType == readers[0].opType })
+        else { return nil }
+        return readers[0]
+    }
+}

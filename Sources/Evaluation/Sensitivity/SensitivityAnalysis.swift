@@ -30,9 +30,13 @@ public struct SensitivityAnalysis {
     private let dataInputs: Set<String>
     private let quantizedName: String
 
-    /// Plans the analysis of `quantized` against `float` (which names the tensors and supplies float weights).
-    public init(float: Model, floatName: String, quantized: Model, quantizedName: String) throws {
-        switchable = try SwitchableModel(float: float, quantized: quantized, quantizedName: quantizedName)
+    /// Plans the analysis of `quantized` against `float` (which names the tensors and supplies float weights);
+    /// with `widens`, 8-bit activations can also run as 16-bit pairs (`SitePrecision.wide`).
+    public init(float: Model, floatName: String, quantized: Model, quantizedName: String, widens: Bool = false)
+        throws
+    {
+        switchable = try SwitchableModel(
+            float: float, quantized: quantized, quantizedName: quantizedName, widens: widens)
         self.quantizedName = quantizedName
         let model = switchable.model
         full = try Interpreter(model: model, name: quantizedName)
@@ -42,7 +46,7 @@ public struct SensitivityAnalysis {
             floatOutputNames[pair.quantizedName] = pair.floatName
         }
         self.floatOutputNames = floatOutputNames
-        let flags = Set(switchable.sites.map(\.flag))
+        let flags = Set(switchable.sites.flatMap { [$0.flag] + ($0.wideFlag.map { [$0] } ?? []) })
         dataInputs = Set(model.graph.inputs.filter { $0.initializer == nil && !flags.contains($0.name) }.map(\.name))
         var suffixes: [Suffix?] = []
         var cached = Set<String>()
@@ -65,14 +69,19 @@ public struct SensitivityAnalysis {
     /// The number of tensors measured (those whose change reaches a graph output).
     public var tensorCount: Int { suffixes.compactMap { $0 }.count }
 
+    /// The float model's names of the tensors that can run as 16-bit pairs (`SitePrecision.wide`).
+    public var widenableTensors: Set<String> { Set(switchable.sites.filter { $0.wideFlag != nil }.map(\.tensor)) }
+
     /// The float model's names of the tensors measured, in graph order.
     public var tensorNames: [String] { zip(switchable.sites, suffixes).filter { $0.1 != nil }.map(\.0.tensor) }
 
     /// Runs samples `indices` of `runner` and returns the sensitivity of every tensor (of those in `only`, when
-    /// given), most sensitive first.
-    public func analyze(runner: CalibrationRunner, indices: Range<Int>, data: String, only: Set<String>? = nil)
-        throws -> SensitivityReport
-    {
+    /// given), most sensitive first. Without `quantizedAlone` only the gains are measured (one suffix run per
+    /// tensor and sample instead of two) and each `quantizedAloneSQNR` is NaN.
+    public func analyze(
+        runner: CalibrationRunner, indices: Range<Int>, data: String, only: Set<String>? = nil,
+        quantizedAlone: Bool = true
+    ) throws -> SensitivityReport {
         guard !indices.isEmpty else { throw CompareError.noSamples(source: data) }
         let start = Date()
         let sites = switchable.sites
@@ -95,10 +104,8 @@ public struct SensitivityAnalysis {
             let inputs = sample.arrays.filter { dataInputs.contains($0.key) }
             var floatInputs = inputs
             var quantizedInputs = inputs
-            for site in sites {
-                floatInputs[site.flag] = off
-                quantizedInputs[site.flag] = on
-            }
+            for (name, flag) in try flagInputs({ _ in .float }) { floatInputs[name] = flag }
+            for (name, flag) in try flagInputs({ _ in .quantized }) { quantizedInputs[name] = flag }
             let (floatOutputs, floatCache, shapes) = try run(full, floatInputs, recordShapes: first)
             let (quantizedOutputs, quantizedCache, _) = try run(full, quantizedInputs)
             let floatModelOutputs = try referenceOutputs(sample.arrays)
@@ -139,12 +146,14 @@ public struct SensitivityAnalysis {
                                 + "\(String(format: "%.1f", ownNoise[index].sqnr)) dB: rescaled by --equalize?)"))
                     continue
                 }
-                var alone = floatInputs
-                alone[site.flag] = on
-                for name in suffix.given { alone[name] = floatCache[name] }
                 var outputs = floatOutputs
-                for (name, array) in try suffix.interpreter.run(alone) { outputs[name] = array }
-                try accumulate(&aloneSums[index], reference: reference, outputs: outputs, names: outputNames)
+                if quantizedAlone {
+                    var alone = floatInputs
+                    alone[site.flag] = on
+                    for name in suffix.given { alone[name] = floatCache[name] }
+                    for (name, array) in try suffix.interpreter.run(alone) { outputs[name] = array }
+                    try accumulate(&aloneSums[index], reference: reference, outputs: outputs, names: outputNames)
+                }
                 var floatAlone = quantizedInputs
                 floatAlone[site.flag] = off
                 for name in suffix.given { floatAlone[name] = quantizedCache[name] }
@@ -160,7 +169,8 @@ public struct SensitivityAnalysis {
         for (index, site) in sites.enumerated() where active[index] {
             let outputs = outputNames.indices.map { output in
                 OutputSensitivity(
-                    output: floatName(outputNames[output]), quantizedAloneSQNR: aloneSums[index][output].sqnr,
+                    output: floatName(outputNames[output]),
+                    quantizedAloneSQNR: quantizedAlone ? aloneSums[index][output].sqnr : .nan,
                     floatAloneSQNR: floatAloneSums[index][output].sqnr)
             }
             let floatAlone = outputs.map(\.floatAloneSQNR).min() ?? .infinity
@@ -203,16 +213,35 @@ public struct SensitivityAnalysis {
         return macs
     }
 
-    /// Each graph output's SQNR over samples `indices` of `runner` with the tensors named in `floatTensors` left
-    /// float and every other measured tensor quantized (one run of the switchable model per sample, after the
-    /// all-float reference, which `references` keeps between calls).
+    /// Each graph output's SQNR over samples `indices` of `runner` with each measured tensor at its precision
+    /// in `precisions` (quantized when absent; one run of the switchable model per sample, after the all-float
+    /// reference, which `references` keeps between calls).
     public func outputSQNR(
-        runner: CalibrationRunner, indices: Range<Int>, floatTensors: Set<String>, references: SensitivityReferences
+        runner: CalibrationRunner, indices: Range<Int>, precisions: [String: SitePrecision],
+        references: SensitivityReferences
     ) throws -> [ReportOutputSQNR] {
+        try gains(
+            runner: runner, indices: indices, base: precisions, candidates: [], references: references
+        ).base
+    }
+
+    /// The outputs' SQNR with the tensors at `base` (quantized when absent), and for each candidate the outputs'
+    /// SQNR with that one tensor moved to its precision as well: one run of the switchable model per sample at
+    /// `base`, then one run of the candidate's suffix only, given the base run's values. `references` keeps
+    /// the float model's outputs between calls on the same samples.
+    public func gains(
+        runner: CalibrationRunner, indices: Range<Int>, base: [String: SitePrecision],
+        candidates: [(tensor: String, precision: SitePrecision)], references: SensitivityReferences
+    ) throws -> (base: [ReportOutputSQNR], candidates: [[ReportOutputSQNR]]) {
+        let sites = switchable.sites
+        let siteIndex = Dictionary(sites.enumerated().map { ($1.tensor, $0) }, uniquingKeysWith: { first, _ in first })
+        let wanted = candidates.map { candidate in
+            siteIndex[candidate.tensor].flatMap { suffixes[$0] != nil ? $0 : nil }
+        }
         let on = try NDArray([true], dataType: .bool, shape: [])
         let off = try NDArray([false], dataType: .bool, shape: [])
-        let sites = switchable.sites
         var sums: [ErrorAccumulator] = []
+        var candidateSums: [[ErrorAccumulator]] = []
         var names: [String] = []
         try runner.forEachSample(in: indices) { sample in
             var inputs = sample.arrays.filter { dataInputs.contains($0.key) }
@@ -227,19 +256,56 @@ public struct SensitivityAnalysis {
             if names.isEmpty {
                 names = full.outputNames.filter { reference[$0] != nil }
                 sums = Array(repeating: ErrorAccumulator(), count: names.count)
+                candidateSums = Array(repeating: sums, count: candidates.count)
             }
-            for site in sites { inputs[site.flag] = floatTensors.contains(site.tensor) ? off : on }
-            let outputs = try full.run(inputs)
-            for (index, name) in names.enumerated() {
-                guard let x = reference[name], let array = outputs[name] else { continue }
-                let y = try Self.floats(array)
-                guard x.count == y.count else { continue }
-                x.withUnsafeBufferPointer { x in
-                    y.withUnsafeBufferPointer { y in sums[index].add(reference: x, quantized: y) }
-                }
+            for (name, flag) in try flagInputs({ base[$0.tensor] ?? .quantized }) { inputs[name] = flag }
+            let (outputs, cache, _) =
+                candidates.isEmpty ? (try full.run(inputs), [:], [:]) : try run(full, inputs)
+            try add(outputs, to: &sums, names: names, reference: reference)
+            for (position, candidate) in candidates.enumerated() {
+                guard let index = wanted[position], let suffix = suffixes[index] else { continue }
+                var moved = inputs
+                let site = sites[index]
+                moved[site.flag] = candidate.precision == .quantized ? on : off
+                if let wideFlag = site.wideFlag { moved[wideFlag] = candidate.precision == .wide ? on : off }
+                for name in suffix.given { moved[name] = cache[name] }
+                var changed = outputs
+                for (name, array) in try suffix.interpreter.run(moved) { changed[name] = array }
+                try add(changed, to: &candidateSums[position], names: names, reference: reference)
             }
         }
-        return names.indices.map { ReportOutputSQNR(output: floatName(names[$0]), sqnr: sums[$0].sqnr) }
+        let report = { (sums: [ErrorAccumulator]) in
+            names.indices.map { ReportOutputSQNR(output: floatName(names[$0]), sqnr: sums[$0].sqnr) }
+        }
+        return (report(sums), candidateSums.map(report))
+    }
+
+    /// The flag inputs that put every site at the precision `precision` gives it (a site without a 16-bit pair
+    /// runs float for `.wide`).
+    private func flagInputs(_ precision: (SensitivitySite) -> SitePrecision) throws -> [String: NDArray] {
+        let on = try NDArray([true], dataType: .bool, shape: [])
+        let off = try NDArray([false], dataType: .bool, shape: [])
+        var flags: [String: NDArray] = [:]
+        for site in switchable.sites {
+            let chosen = precision(site)
+            flags[site.flag] = chosen == .quantized ? on : off
+            if let wideFlag = site.wideFlag { flags[wideFlag] = chosen == .wide ? on : off }
+        }
+        return flags
+    }
+
+    private func add(
+        _ outputs: [String: NDArray], to sums: inout [ErrorAccumulator], names: [String],
+        reference: [String: [Float]]
+    ) throws {
+        for (index, name) in names.enumerated() {
+            guard let x = reference[name], let array = outputs[name] else { continue }
+            let y = try Self.floats(array)
+            guard x.count == y.count else { continue }
+            x.withUnsafeBufferPointer { x in
+                y.withUnsafeBufferPointer { y in sums[index].add(reference: x, quantized: y) }
+            }
+        }
     }
 
     /// The float model's outputs on `arrays`, keyed by the quantized model's names for them.

@@ -14,6 +14,9 @@ struct SensitivitySite {
     var position: Int
     /// The boolean graph input: true reads the DequantizeLinear output, false the float value.
     var flag: String
+    /// The boolean graph input choosing, when `flag` is false, the 16-bit pair (true) or the float value (false);
+    /// nil when the tensor has no 16-bit pair.
+    var wideFlag: String?
     /// Each `Where` node choosing between the two (one per DequantizeLinear of the tensor).
     var switches: [Node]
     /// The float value before quantization (the QuantizeLinear input, or the float weight).

@@ -10,6 +10,8 @@ import Passes
 /// Each DequantizeLinear output `t` becomes `Where(flag, t_q, t_float)` under the name `t`, with `t_q` the
 /// renamed DequantizeLinear output and `t_float` the QuantizeLinear's input (an activation) or the float
 /// model's weight (a weight); `flag` is a boolean scalar graph input shared by the Q/DQ pairs of one tensor.
+/// An 8-bit activation pair also gets its 16-bit counterpart (`WideQuantization`) when `widens` is set:
+/// `t_float` is then `Where(wideFlag, t_16, t_float)`, with `t_16` the float value through a 16-bit pair.
 /// Everything downstream keeps its name, so graph outputs still match the float model's.
 struct SwitchableModel {
     /// The copy with the switches.
@@ -20,7 +22,7 @@ struct SwitchableModel {
     let skipped: [SkippedSensitivityTensor]
 
     /// Builds the switchable copy of `quantized`; `float` supplies the float weights and the tensor names.
-    init(float: Model, quantized: Model, quantizedName: String) throws {
+    init(float: Model, quantized: Model, quantizedName: String, widens: Bool = false) throws {
         let copy = try ModelReader.read(
             data: try ModelWriter.serialize(quantized), path: "\(quantizedName) (switchable copy)",
             baseDirectory: nil)
@@ -34,7 +36,7 @@ struct SwitchableModel {
         for group in groups {
             let first = group.nodes[0].outputs[0]!
             let tensor = group.tensor
-            var floatSource = group.source
+            var floatSource = try group.floatStandIn(in: graph, float: float)
             var floatWeight: [Float]?
             if group.isWeight {
                 if rescaled.contains(tensor) {
@@ -55,19 +57,54 @@ struct SwitchableModel {
                 name: graph.uniqueName(tensor + "_sensitivity_on"), type: .tensor(.bool, Shape(static: [])))
             flags.append(flag)
             graph.inputs.append(flag)
+            let quantizers = group.nodes.map { $0.inputs[0]?.producer }
+            let wideFlag: Value? =
+                widens && !group.isWeight
+                    && quantizers.allSatisfy({ $0.map { WideQuantization.narrowType(of: $0) != nil } ?? false })
+                ? Value(name: graph.uniqueName(tensor + "_sensitivity_wide"), type: .tensor(.bool, Shape(static: [])))
+                : nil
+            if let wideFlag { graph.inputs.append(wideFlag) }
             var switches: [Node] = []
             var dequantized: [String] = []
-            for node in group.nodes {
+            for (node, quantize) in zip(group.nodes, quantizers) {
                 let output = node.outputs[0]!
                 let original = output.name
                 try graph.rename(output, to: graph.uniqueName(original + "_sensitivity_q"))
                 dequantized.append(output.name)
                 let uses = output.uses
                 let wasOutput = graph.outputs.contains { $0 === output }
+                var unquantized = floatSource
+                var wideNodes: [Node] = []
+                if let wideFlag, let quantize,
+                    let wide = WideQuantization.parameters(of: quantize, in: graph, name: original)
+                {
+                    let attributes = WideQuantization.attributes(of: quantize)
+                    let wideQuantize = Node(
+                        opType: "QuantizeLinear", name: graph.uniqueName(original + "_q16", avoidingNodeNames: true),
+                        inputs: [floatSource, wide.scale, wide.zeroPoint],
+                        outputNames: [graph.uniqueName(original + "_q16")], attributes: attributes)
+                    let wideDequantize = Node(
+                        opType: "DequantizeLinear", name: graph.uniqueName(original + "_dq16", avoidingNodeNames: true),
+                        inputs: [wideQuantize.outputs[0], wide.scale, wide.zeroPoint],
+                        outputNames: [graph.uniqueName(original + "_dq16")], attributes: attributes)
+                    let wideChoice = Node(
+                        opType: "Where",
+                        name: graph.uniqueName(original + "_sensitivity_wide_switch", avoidingNodeNames: true),
+                        inputs: [wideFlag, wideDequantize.outputs[0], floatSource],
+                        outputNames: [graph.uniqueName(original + "_sensitivity_unquantized")])
+                    wideNodes = [wideQuantize, wideDequantize, wideChoice]
+                    unquantized = wideChoice.outputs[0]!
+                }
                 let choice = Node(
                     opType: "Where", name: graph.uniqueName(original + "_sensitivity_switch", avoidingNodeNames: true),
-                    inputs: [flag, output, floatSource], outputNames: [original])
-                try graph.insert(choice, after: node)
+                    inputs: [flag, output, unquantized], outputNames: [original])
+                var previous = node
+                for wideNode in wideNodes {
+                    try graph.insert(wideNode, after: previous)
+                    previous = wideNode
+                }
+                try graph.insert(choice, after: previous)
+                switches += wideNodes
                 for use in uses { use.node.setInput(use.inputIndex, choice.outputs[0]) }
                 if wasOutput {
                     try graph.setOutputs(graph.outputs.map { $0 === output ? choice.outputs[0]! : $0 })
@@ -78,7 +115,8 @@ struct SwitchableModel {
             sites.append(
                 SensitivitySite(
                     tensor: tensor, kind: group.isWeight ? .weight : .activation, node: description.nodeName,
-                    opType: description.opType, position: description.position, flag: flag.name, switches: switches,
+                    opType: description.opType, position: description.position, flag: flag.name,
+                    wideFlag: wideFlag?.name, switches: switches,
                     floatSource: floatSource.name, dequantized: dequantized, floatWeight: floatWeight))
         }
         model = copy

@@ -108,6 +108,10 @@ public struct QuantizationTarget: Sendable {
     /// The built-in target called `name`, if any.
     public static func named(_ name: String) -> QuantizationTarget? { all.first { $0.name == name } }
 
+    /// Whether the engine consumes 16-bit integer activation pairs (int16 or uint16), which `--mixed-precision`
+    /// may raise 8-bit activations to.
+    public var consumes16BitActivations: Bool { activationFormats.contains { $0 == .int16 || $0 == .uint16 } }
+
     /// The default activation format.
     public var defaultActivationFormat: QuantFormat { activationFormats[0] }
 

@@ -18,6 +18,8 @@ import Quantization
 public struct RoundWeightsPass: Pass {
     /// `round-weights`.
     public static let argument = "round-weights"
+    /// Rounds main-graph weights only.
+    public static let subgraphReach = SubgraphReach.mainGraphOnly
     /// One line for `list-passes`.
     public static let summary =
         "GPTQ rounding of the Conv/Gemm/MatMul weights insert-qdq will quantize, on its grid (run before insert-qdq, with its options; needs calibration data)."

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A whole file mapped into memory, unmapped when the last reference goes.
+/// A whole file (or a range of one) mapped into memory, unmapped when the last reference goes.
 ///
 /// A side-file mapping is private and writable: pages are read from the file only
 /// when touched, and a write (for example a `Data` mutated in place) lands in a
@@ -9,9 +9,9 @@ import Foundation
 /// the mapping sees; truncating the file in place while it is mapped, like with
 /// any memory-mapped file, makes touching the lost pages fail (SIGBUS).
 final class MappedFile: @unchecked Sendable {
-    /// The path the file was opened at.
+    /// The path the file was opened at (for a range of an open file, the path errors name).
     let path: String
-    /// The file's size in bytes.
+    /// The file's size in bytes (for a range, the range's).
     let size: Int
     private let base: UnsafeMutableRawPointer?
 
@@ -50,6 +50,23 @@ final class MappedFile: @unchecked Sendable {
             let flags = MAP_PRIVATE
         #endif
         let mapped = mmap(nil, size, protection, flags, descriptor, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            throw SystemError.error(path: path, operation: "mmap", code: errno)
+        }
+        base = mapped
+    }
+
+    /// Maps `length` bytes from `offset` (a multiple of the page size) of the open file `descriptor`; errors name
+    /// `path`. The mapping keeps the file alive after the descriptor is closed, like a whole file's.
+    init(descriptor: Int32, offset: Int, length: Int, path: String) throws {
+        self.path = path
+        size = length
+        guard length > 0 else {
+            base = nil
+            return
+        }
+        // Private and writable like a side file's mapping, so a Data written in place never reaches the file.
+        let mapped = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, descriptor, off_t(offset))
         guard let mapped, mapped != MAP_FAILED else {
             throw SystemError.error(path: path, operation: "mmap", code: errno)
         }

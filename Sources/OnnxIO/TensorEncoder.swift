@@ -11,7 +11,7 @@ struct TensorEncoder {
     let sink: ExternalDataSink?
     /// The file errors name.
     let errorPath: String
-    /// External tensors written inline, by the address of their bytes.
+    /// Memory-mapped tensors (external or spilled) written inline, by the address of their bytes.
     let inlinedExternal = InlinedExternalTensors()
 
     /// Converts `tensor`, writing `name` as its name.
@@ -86,6 +86,7 @@ struct TensorEncoder {
         case .raw(let data):
             proto.pointee.has_raw_data = 1
             proto.pointee.raw_data = arena.binary(data)
+            if tensor.mappedPages != nil { inlinedExternal.record(proto.pointee.raw_data, of: tensor) }
         case .external(let external):
             guard let source = external.source else {
                 throw OnnxIOError(
@@ -111,8 +112,8 @@ struct TensorEncoder {
     }
 }
 
-/// The external (memory-mapped) tensors a model proto holds inline, so that packing can give each one's
-/// pages back as soon as its bytes are written: serializing a model then holds one tensor's pages, not all.
+/// The memory-mapped tensors (external or spilled) a model proto holds inline, so that packing can give each
+/// one's pages back as soon as its bytes are written: serializing a model then holds one tensor's pages, not all.
 final class InlinedExternalTensors {
     private var tensors: [UnsafeRawPointer: Tensor] = [:]
 

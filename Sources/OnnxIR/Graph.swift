@@ -41,6 +41,10 @@ public final class Graph {
     /// The nodes in order.
     public private(set) var nodes: [Node] = []
 
+    /// Where the bytes of initializers added to this tree of graphs go (nil: they stay in memory); read on the
+    /// root only, so set it there. Initializers the graph has when it is set are left alone.
+    public var tensorSpill: TensorSpill?
+
     /// The names of this tree of graphs, cached on its root only (nil until asked for, or after a change too
     /// large to follow).
     var nameTable: NameTable?
@@ -104,7 +108,7 @@ public final class Graph {
     @discardableResult
     public func addInitializer(_ tensor: Tensor, name: String? = nil) -> Value {
         let value = Value(name: name ?? tensor.name ?? "")
-        value.initializer = tensor
+        value.initializer = root.tensorSpill?.spill(tensor) ?? tensor
         value.type = .tensor(tensor.dataType, Shape(static: tensor.dims))
         value.ownerGraph = self
         initializers.append(value)
@@ -118,6 +122,7 @@ public final class Graph {
         let counts = root.nameTable != nil && !definesAsLeaf(value)
         value.ownerGraph = self
         initializers.append(value)
+        if let spill = root.tensorSpill, let tensor = value.initializer { value.initializer = spill.spill(tensor) }
         if counts { root.nameTable?.addValue(value.name) }
     }
 

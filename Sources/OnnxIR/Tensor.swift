@@ -21,6 +21,11 @@ public struct Tensor: Sendable {
     public var metadataProps: [KeyValue]
     /// `data_location` exactly as written, nil when the field was absent.
     public var dataLocationField: Int32?
+    /// Set when `storage` holds bytes mapped from a file by a `TensorSpill`: gives their resident pages back.
+    ///
+    /// Not part of the tensor's value (the model file never sees it); a tensor rebuilt from these bytes without
+    /// it still reads them, only its pages are not given back.
+    public var mappedPages: MappedPages?
 
     /// Creates a tensor.
     public init(
@@ -47,10 +52,14 @@ public struct Tensor: Sendable {
         return false
     }
 
-    /// Gives the resident pages of a memory-mapped (external) tensor back after its bytes were read;
+    /// Whether the bytes are memory-mapped from a file (a side file, or a spill) and can give their pages back.
+    public var hasMappedBytes: Bool { isExternal || mappedPages != nil }
+
+    /// Gives the resident pages of a memory-mapped tensor (external, or spilled) back after its bytes were read;
     /// other tensors are unaffected. See `LazyBytes.releaseResidentPages()`.
     public func releaseResidentPages() {
         if case .external(let external) = storage { external.source?.releaseResidentPages() }
+        mappedPages?.releaseResidentPages()
     }
 
     /// A float32 tensor from values, stored as `raw_data`.

@@ -93,7 +93,7 @@ final class GraphPlanner {
         for value in graph.initializers {
             guard let tensor = value.initializer, let slot = slotIndex[ObjectIdentifier(value)] else { continue }
             constantSlots[slot] = try NDArray(tensor: tensor)
-            if tensor.isExternal { mappedConstants[slot] = tensor }
+            if tensor.hasMappedBytes { mappedConstants[slot] = tensor }
         }
         for value in graph.sparseInitializers where value.hasUses {
             throw InterpreterError.unsupportedTensor(name: value.name, reason: "sparse initializers are not supported")

@@ -49,6 +49,13 @@ struct ConvertCommand: ParsableCommand {
             valueName: "bytes"))
     var externalDataThreshold: Int?
 
+    @Flag(
+        name: .customLong("no-spill"),
+        help: ArgumentHelp(
+            "Keep the tensors passes make in memory until the output is written (by default, when the model has "
+                + "external data, they go to a temporary unnamed file in the output's folder)."))
+    var noSpill = false
+
     @OptionGroup var instrumentation: InstrumentationOptions
 
     @OptionGroup var reportOptions: ReportOptions
@@ -110,6 +117,7 @@ struct ConvertCommand: ParsableCommand {
         // Every file this run writes, checked before any work: nothing is written unless all can be.
         for path in [outputPath, reportOptions.path].compactMap({ $0 }) { try OutputDestination.check(path) }
         let loaded = try ModelFile.read(path: model)
+        let spill = noSpill ? nil : TensorSpillFile.attach(to: loaded, outputPath: outputPath)
         let manager = try PassManager(pipeline: pipeline, options: instrumentation.managerOptions)
         let modelPath = model
         let progress = ProgressRenderer(quiet: quiet)
@@ -172,6 +180,9 @@ struct ConvertCommand: ParsableCommand {
             throw CLIError(path: output, error)
         }
         if !quiet {
+            if let failure = spill?.failure {
+                StandardError.write("note: \(output): new tensors stayed in memory after a spill failure: \(failure)\n")
+            }
             for note in notes { StandardError.write("note: \(output): \(note)\n") }
             StandardError.write(
                 "wrote \(output) (\(report.records.count) passes run, \(changed) changed the model)\n")

@@ -4,14 +4,16 @@
 usage (from the repository root, as root on a machine with cgroup v1, after `bash .ci/setup`):
 
     swift build -c release --product qdqc
-    .venv/bin/python Tests/Benchmarks/out_of_core_bench.py [--qdqc .build/release/qdqc] [--weights-gb 6]
+    .venv/bin/python Tests/Benchmarks/out_of_core_bench.py [--qdqc .build/release/qdqc] [--weights-gb 6[,1.6,...]]
         [--cap-gb 2.5] [--hidden 2048] [--ffn 8192] [--vocab 32000] [--tokens 16] [--samples 4]
         [--runs qdqc-rtn,qdqc-calibrate,qdqc-w8a8,ort-matmulnbits,ort-static] [--scratch /tmp] [--keep]
 
 It writes, in a scratch folder, a decoder-shaped float32 model with every weight in one side file
 (model.onnx.data) with Tests/Python/make_external_decoder.py, weight by weight (never more than one weight
 in memory): embedding, LAYERS blocks of attention and SiLU MLP, LM head; LAYERS is chosen so the weights
-come to --weights-gb. Calibration data: --samples .npz files of input_ids [1, --tokens]. The side file's
+come to --weights-gb. Several sizes (a comma-separated list) make several models of the same layer shapes,
+one after the other (each removed before the next is written), so peak memory can be read against model
+size at a fixed largest layer. Calibration data: --samples .npz files of input_ids [1, --tokens]. The side file's
 pages are dropped from the page cache (posix_fadvise) before every run, so each run reads from disk and its
 cgroup is charged for what it reads.
 
@@ -31,6 +33,8 @@ Runs:
                    calibration, minmax);
 - qdqc-w8a8:       qdqc MODEL -o OUT --calib-data CALIB --target ort (the whole default W8A8 pipeline:
                    preparation, calibration, insert-qdq, cleanup-qdq, writing);
+- qdqc-rtn-nospill, qdqc-w8a8-nospill: the same with --no-spill (the tensors passes make stay in memory
+                   until written, as before the spill existed);
 - ort-matmulnbits: onnxruntime.quantization.matmul_nbits_quantizer.MatMulNBitsQuantizer (RTN, block 128,
                    symmetric, QOperator), saved with external data;
 - ort-static:      onnxruntime.quantization.quantize_static (QDQ, minmax) over the same samples,
@@ -161,13 +165,63 @@ def ort_quantize(kind, model, out, calib):
     )
 
 
+def run_model(args, qdqc, cap, scratch, size_gb, models):
+    """Writes the model of `size_gb` GiB, runs every run on it under the cap, removes it; returns the results."""
+    folder = os.path.join(scratch, f"model_{size_gb:g}")
+    os.makedirs(folder)
+    started = time.monotonic()
+    model, layers, weight_bytes = make_model(folder, args.hidden, args.ffn, args.vocab, int(size_gb * 2**30))
+    print(f"model: {layers} layers, {weight_bytes / 2**30:.2f} GiB of float32 weights "
+          f"({time.monotonic() - started:.0f} s to write)", flush=True)
+    models.append({"layers": layers, "bytes": weight_bytes})
+    calib = os.path.join(folder, "calib")
+    make_samples(calib, args.vocab, args.tokens, args.samples)
+    rtn = ["--activations", "none", "--weights", "int4", "--block-size", "128", "--weight-method", "rtn",
+           "--target", "ort"]
+    commands = {
+        "qdqc-rtn": [qdqc, model, "-o", os.path.join(folder, "out_rtn", "model.onnx")] + rtn,
+        "qdqc-rtn-nospill": [qdqc, model, "-o", os.path.join(folder, "out_rtn", "model.onnx"), "--no-spill"] + rtn,
+        "qdqc-calibrate": [qdqc, "calibrate", model, "--calib-data", calib, "-o", os.path.join(folder, "part.json")],
+        "qdqc-w8a8": [qdqc, model, "-o", os.path.join(folder, "out_w8a8", "model.onnx"), "--calib-data", calib,
+                      "--target", "ort"],
+        "qdqc-w8a8-nospill": [qdqc, model, "-o", os.path.join(folder, "out_w8a8", "model.onnx"), "--calib-data",
+                              calib, "--target", "ort", "--no-spill"],
+        "ort-matmulnbits": [sys.executable, os.path.abspath(__file__), "ort-quantize", "matmulnbits", model,
+                            os.path.join(folder, "out_ort_nbits", "model.onnx"), calib],
+        "ort-static": [sys.executable, os.path.abspath(__file__), "ort-quantize", "static", model,
+                       os.path.join(folder, "out_ort_static", "model.onnx"), calib],
+    }
+    results = []
+    outputs = ("out_rtn", "out_w8a8", "out_ort_nbits", "out_ort_static")
+    for name in args.runs.split(","):
+        for key in outputs:
+            os.makedirs(os.path.join(folder, key), exist_ok=True)
+        drop_page_cache(folder)
+        result = run_capped(name, commands[name], cap, os.path.join(folder, name + ".log"))
+        result["load"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+        result["message"] = "" if result["exit"] == 0 else last_line(result["log"])
+        result["layers"], result["model_bytes"] = layers, weight_bytes
+        for key in outputs:
+            path = os.path.join(folder, key)
+            if result["exit"] == 0 and os.listdir(path):
+                result["output_bytes"] = folder_bytes(path)
+                # Anything but the model and its side file (a spill, a temporary) would be a leak.
+                result["left"] = sorted(set(os.listdir(path)) - {"model.onnx", "model.onnx.data"})
+            shutil.rmtree(path, ignore_errors=True)
+        print(result, flush=True)
+        results.append(result)
+    if not args.keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    return results
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "ort-quantize":
         ort_quantize(*sys.argv[2:6])
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--qdqc", default=os.environ.get("QDQC_BINARY", ".build/release/qdqc"))
-    parser.add_argument("--weights-gb", type=float, default=6.0)
+    parser.add_argument("--weights-gb", default="6.0", help="GiB of float32 weights; a comma-separated list runs each")
     parser.add_argument("--cap-gb", type=float, default=2.5)
     parser.add_argument("--hidden", type=int, default=2048)
     parser.add_argument("--ffn", type=int, default=8192)
@@ -184,61 +238,33 @@ def main():
     cap = int(args.cap_gb * 2**30)
     scratch = tempfile.mkdtemp(prefix="qdqc_ooc_", dir=args.scratch)
     load_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    results, models = [], []
     try:
-        started = time.monotonic()
-        model, layers, weight_bytes = make_model(
-            scratch, args.hidden, args.ffn, args.vocab, int(args.weights_gb * 2**30))
-        print(f"model: {layers} layers, {weight_bytes / 2**30:.2f} GiB of float32 weights "
-              f"({time.monotonic() - started:.0f} s to write)", flush=True)
-        calib = os.path.join(scratch, "calib")
-        make_samples(calib, args.vocab, args.tokens, args.samples)
-        commands = {
-            "qdqc-rtn": [qdqc, model, "-o", os.path.join(scratch, "out_rtn", "model.onnx"), "--activations", "none",
-                         "--weights", "int4", "--block-size", "128", "--weight-method", "rtn", "--target", "ort"],
-            "qdqc-calibrate": [qdqc, "calibrate", model, "--calib-data", calib, "-o",
-                               os.path.join(scratch, "part.json")],
-            "qdqc-w8a8": [qdqc, model, "-o", os.path.join(scratch, "out_w8a8", "model.onnx"), "--calib-data", calib,
-                          "--target", "ort"],
-            "ort-matmulnbits": [sys.executable, os.path.abspath(__file__), "ort-quantize", "matmulnbits", model,
-                                os.path.join(scratch, "out_ort_nbits", "model.onnx"), calib],
-            "ort-static": [sys.executable, os.path.abspath(__file__), "ort-quantize", "static", model,
-                           os.path.join(scratch, "out_ort_static", "model.onnx"), calib],
-        }
-        results = []
-        outputs = ("out_rtn", "out_w8a8", "out_ort_nbits", "out_ort_static")
-        for name in args.runs.split(","):
-            for key in outputs:
-                os.makedirs(os.path.join(scratch, key), exist_ok=True)
-            drop_page_cache(scratch)
-            result = run_capped(name, commands[name], cap, os.path.join(scratch, name + ".log"))
-            result["load"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-            result["message"] = "" if result["exit"] == 0 else last_line(result["log"])
-            for key in outputs:
-                path = os.path.join(scratch, key)
-                if result["exit"] == 0 and os.listdir(path):
-                    result["output_bytes"] = folder_bytes(path)
-                shutil.rmtree(path, ignore_errors=True)
-            print(result, flush=True)
-            results.append(result)
+        for size in [float(text) for text in args.weights_gb.split(",")]:
+            results += run_model(args, qdqc, cap, scratch, size, models)
         load_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-        gib = 2**30
         print()
-        print(f"Model: {layers} decoder layers, hidden {args.hidden}, ffn {args.ffn}, vocab {args.vocab}: "
-              f"{weight_bytes / gib:.2f} GiB of float32 weights in model.onnx.data; largest tensor "
-              f"{4 * args.hidden * max(args.vocab, args.ffn) / 2**20:.0f} MiB; cap {args.cap_gb} GiB "
-              f"(model = {weight_bytes / cap:.2f} x cap); calibration {args.samples} samples of "
-              f"{args.tokens} tokens.")
+        for model in models:
+            print(f"Model: {model['layers']} decoder layers, hidden {args.hidden}, ffn {args.ffn}, vocab {args.vocab}: "
+                  f"{model['bytes'] / 2**30:.2f} GiB of float32 weights in model.onnx.data; largest tensor "
+                  f"{4 * args.hidden * max(args.vocab, args.ffn) / 2**20:.0f} MiB; cap {args.cap_gb} GiB "
+                  f"(model = {model['bytes'] / cap:.2f} x cap); calibration {args.samples} samples of "
+                  f"{args.tokens} tokens.")
         print(f"Load before: `{load_before}`; after: `{load_after}`.")
         print()
-        print("| run | exit | wall s | peak RSS (MiB) | of which heap / mapped (MiB) | cgroup max usage (MiB) | "
+        print("| model | run | exit | wall s | peak RSS (MiB) | of which heap / mapped (MiB) | cgroup max usage (MiB) | "
               "peak RSS / model | output (MiB) | note |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for result in results:
             note = "OOM-killed by the cgroup" if result["oom_kill"] else result["message"].replace("|", "/")
             output = f"{result['output_bytes'] / 2**20:.0f}" if "output_bytes" in result else "-"
-            print(f"| {result['name']} | {result['exit']} | {result['seconds']:.0f} | {result['peak_rss'] / 2**20:.0f} | "
+            if result.get("left"):
+                note += f" left behind: {', '.join(result['left'])}"
+            print(f"| {result['layers']} layers, {result['model_bytes'] / 2**30:.2f} GiB | {result['name']} | "
+                  f"{result['exit']} | {result['seconds']:.0f} | {result['peak_rss'] / 2**20:.0f} | "
                   f"{result['peak_anon'] / 2**20:.0f} / {result['peak_file'] / 2**20:.0f} | "
-                  f"{result['cgroup_max'] / 2**20:.0f} | {result['peak_rss'] / weight_bytes:.3f} | {output} | {note} |")
+                  f"{result['cgroup_max'] / 2**20:.0f} | {result['peak_rss'] / result['model_bytes']:.3f} | {output} | "
+                  f"{note} |")
     finally:
         if args.keep:
             print(f"kept {scratch}")

@@ -56,16 +56,98 @@ import Testing
         #expect(growth < fraction, Comment(rawValue: message))
     }
 
+    /// qdqc's arguments for int4 RTN of `model` into `output`/model.onnx (the folder is created).
+    private static func roundToNearest(_ model: String, into output: URL) -> [String] {
+        try? FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        return [
+            model, "-o", output.appendingPathComponent("model.onnx").path, "--activations", "none", "--weights",
+            "int4", "--block-size", "128", "--weight-method", "rtn", "--target", "ort",
+        ]
+    }
+
+    /// qdqc's arguments for the default W8A8 conversion of `decoder` into `output`/model.onnx.
+    private static func w8a8(_ decoder: Decoder, into output: URL) -> [String] {
+        try? FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        return [
+            decoder.model, "-o", output.appendingPathComponent("model.onnx").path, "--calib-data",
+            decoder.calibration, "--target", "ort",
+        ]
+    }
+
     @Test func int4RoundToNearestStreamsTheWeights() throws {
-        // The int4 codes and scales of the output (2/15 of the float weights) are held until written.
-        try expectBoundedGrowth("int4 RTN", fraction: 0.3) { decoder, output in
-            try? FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-            return [
-                decoder.model, "-o", output.appendingPathComponent("model.onnx").path, "--activations", "none",
-                "--weights", "int4", "--block-size", "128", "--weight-method", "rtn", "--target", "ort",
-            ]
+        // Without the spill, the int4 codes and scales (2/15 of the float weights) were held until written.
+        try expectBoundedGrowth("int4 RTN", fraction: 0.05) { decoder, output in
+            Self.roundToNearest(decoder.model, into: output)
         }
     }
+
+    @Test func w8a8ConversionStreamsTheWeights() throws {
+        // Without the spill, the int8 weights (1/4 of the float weights) were held until written.
+        try expectBoundedGrowth("W8A8", fraction: 0.05) { decoder, output in Self.w8a8(decoder, into: output) }
+    }
+
+    @Test func theSpillChangesNoByteOfTheOutputAndLeavesNothingBehind() throws {
+        let scratch = try TemporaryDirectory(prefix: "qdqc-out-of-core")
+        defer { scratch.remove() }
+        let decoder = try Self.makeDecoder(in: scratch, name: "model", megabytes: 4)
+        for (label, arguments) in [
+            ("rtn", { Self.roundToNearest(decoder.model, into: $0) }),
+            ("w8a8", { Self.w8a8(decoder, into: $0) }),
+        ] as [(String, (URL) -> [String])] {
+            let spilled = scratch.file("\(label)-spilled")
+            let kept = scratch.file("\(label)-kept")
+            for (folder, extra) in [(spilled, [String]()), (kept, ["--no-spill"])] {
+                let run = try Qdqc.run(arguments(folder) + extra)
+                #expect(run.succeeded, "\(label): \(run.summary)")
+            }
+            let names = try FileManager.default.contentsOfDirectory(atPath: spilled.path).sorted()
+            #expect(names == ["model.onnx", "model.onnx.data"], "\(label): \(names)")
+            for name in names {
+                let bytes = FileManager.default.contents(atPath: spilled.appendingPathComponent(name).path)
+                let expected = FileManager.default.contents(atPath: kept.appendingPathComponent(name).path)
+                #expect(bytes != nil && bytes == expected, "\(label): \(name) differs with the spill")
+            }
+        }
+    }
+
+    @Test func aKilledConversionLeavesNoSpillBehind() throws {
+        // The spill file is unlinked as soon as it is made: even SIGKILL, which no clean-up survives, leaves nothing.
+        let scratch = try TemporaryDirectory(prefix: "qdqc-out-of-core")
+        defer { scratch.remove() }
+        let decoder = try Self.makeDecoder(in: scratch, name: "model", megabytes: 24)
+        let output = scratch.file("out")
+        let arguments = Self.roundToNearest(decoder.model, into: output)
+        let run = try Python.runCode(Self.killAtFirstSpill, [try Qdqc.executable().path, output.path] + arguments)
+        #expect(run.succeeded, "\(run.summary)")
+        #expect(run.standardOutput.contains("spill seen; left: []"), "\(run.summary)")
+    }
+
+    /// Runs qdqc (argv[1], with argv[3:]), kills it with SIGKILL once it holds a deleted file in the output folder (argv[2]) open,
+    /// and prints whether it saw one and what the folder holds afterwards.
+    private static let killAtFirstSpill = """
+        import os, subprocess, sys, time
+        folder = os.path.realpath(sys.argv[2])
+        child = subprocess.Popen(sys.argv[1:2] + sys.argv[3:], stderr=subprocess.DEVNULL)
+        seen = None
+        deadline = time.monotonic() + 300
+        while seen is None and child.poll() is None and time.monotonic() < deadline:
+            try:
+                descriptors = os.listdir(f"/proc/{child.pid}/fd")
+            except OSError:
+                descriptors = []
+            for descriptor in descriptors:
+                try:
+                    target = os.readlink(f"/proc/{child.pid}/fd/{descriptor}")
+                except OSError:
+                    continue
+                if target.startswith(folder + "/") and target.endswith(" (deleted)"):
+                    seen = target
+            time.sleep(0.002)
+        if seen is not None:
+            child.kill()
+        child.wait()
+        print(f"spill {'seen' if seen else 'not seen'}; left: {sorted(os.listdir(folder))}")
+        """
 
     @Test func calibrationReadsTheWeightsInPlace() throws {
         try expectBoundedGrowth("calibrate", fraction: 0.3) { decoder, output in

@@ -27,24 +27,9 @@ import Testing
     /// test when the file is not mapped at all, so that a check of "few pages" cannot pass by finding none.
     private func residentBytes(ofMappingsOf path: String) throws -> Int {
         let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        // procfs files say they are empty: read to the end instead of trusting the size.
-        let handle = try #require(FileHandle(forReadingAtPath: "/proc/self/smaps"))
-        defer { try? handle.close() }
-        let smaps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
-        var inMapping = false
-        var found = false
-        var total = 0
-        for line in smaps.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            if let first = fields.first, first.contains("-"), first.first?.isHexDigit == true {
-                inMapping = line.hasSuffix(" " + resolved) || line.hasSuffix(" " + path)
-                found = found || inMapping
-            } else if inMapping, fields.first == "Rss:", fields.count >= 2, let kilobytes = Int(fields[1]) {
-                total += kilobytes * 1024
-            }
-        }
-        try #require(found, "\(path) is not mapped")
-        return total
+        let found = try MappedResidency.resident { $0 == resolved || $0 == path }
+        try #require(found.mappings > 0, "\(path) is not mapped")
+        return found.bytes
     }
 
     @Test func releasingAReadTensorDropsItsPagesAndItStillReadsTheSame() throws {

@@ -16,7 +16,7 @@ import Testing
         for option in [
             "--passes", "--external-data", "--external-data-threshold", "--print-ir-after-all",
             "--print-ir-after-change", "--print-ir-tree-dir", "--reproducer", "--pass-timing", "--pass-statistics",
-            "--quiet",
+            "--quiet", "--no-spill",
         ] {
             #expect(convertHelp.standardOutput.contains(option), "convert help lacks \(option)")
         }

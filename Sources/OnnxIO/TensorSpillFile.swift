@@ -82,7 +82,9 @@ public final class TensorSpillFile: TensorSpill {
         if descriptor >= 0 { return descriptor }
         #if os(Linux)
             // A file that never has a name; file systems without O_TMPFILE refuse it, and the fallback below runs.
-            let unnamed = open(folder, O_TMPFILE | O_RDWR | O_CLOEXEC, 0o600)
+            // Glibc's O_TMPFILE is a compound macro Swift does not import: __O_TMPFILE | O_DIRECTORY.
+            let temporaryFile = Int32(0o20_000_000) | O_DIRECTORY
+            let unnamed = open(folder, temporaryFile | O_RDWR | O_CLOEXEC, 0o600)
             if unnamed >= 0 {
                 descriptor = unnamed
                 return unnamed

@@ -8,7 +8,8 @@ import Testing
 /// shapes with a single layer (the same largest tensor). The difference of their peak resident memory
 /// (VmHWM, read from /proc while qdqc runs; mapped side-file pages count) must stay a small fraction of the
 /// difference of their weights: a reader, pass, interpreter or writer that keeps a copy of every weight, or
-/// every weight's mapped pages, adds at least the whole difference.
+/// every weight's mapped pages, adds at least the whole difference, and a pass whose new tensors stay in
+/// memory (no spill) adds their share (2/15 for int4, 1/4 for int8).
 @Suite(.serialized) struct OutOfCoreTests {
     /// One generated model: its folder and float32 weight bytes.
     private struct Decoder {
@@ -75,15 +76,17 @@ import Testing
     }
 
     @Test func int4RoundToNearestStreamsTheWeights() throws {
-        // Without the spill, the int4 codes and scales (2/15 of the float weights) were held until written.
-        try expectBoundedGrowth("int4 RTN", fraction: 0.05) { decoder, output in
+        // Measured (release build): 0.03 with the spill (the graph and tensors under 4096 bytes); 0.16 with
+        // --no-spill, where the int4 codes and scales (2/15 of the float weights) are held until written.
+        try expectBoundedGrowth("int4 RTN", fraction: 0.07) { decoder, output in
             Self.roundToNearest(decoder.model, into: output)
         }
     }
 
     @Test func w8a8ConversionStreamsTheWeights() throws {
-        // Without the spill, the int8 weights (1/4 of the float weights) were held until written.
-        try expectBoundedGrowth("W8A8", fraction: 0.05) { decoder, output in Self.w8a8(decoder, into: output) }
+        // Measured (release build): 0.055 with the spill (the graph, its Q/DQ pairs and tensors under 4096 bytes:
+        // these layers are small); 0.31 with --no-spill, where the int8 weights (1/4 of the floats) are held.
+        try expectBoundedGrowth("W8A8", fraction: 0.12) { decoder, output in Self.w8a8(decoder, into: output) }
     }
 
     @Test func theSpillChangesNoByteOfTheOutputAndLeavesNothingBehind() throws {

@@ -12,7 +12,10 @@ public struct Tensor: Sendable {
     /// The shape; empty for a scalar.
     public var dims: [Int64]
     /// Where the elements are, in the form the file used.
-    public var storage: TensorStorage
+    public var storage: TensorStorage {
+        // New bytes are not the mapped ones: a copy of a spilled tensor given other bytes is spilled anew.
+        didSet { mappedPages = nil }
+    }
     /// Documentation.
     public var docString: String?
     /// `segment` of a tensor split across messages: begin and end, each optional.
@@ -23,8 +26,8 @@ public struct Tensor: Sendable {
     public var dataLocationField: Int32?
     /// Set when `storage` holds bytes mapped from a file by a `TensorSpill`: gives their resident pages back.
     ///
-    /// Not part of the tensor's value (the model file never sees it); a tensor rebuilt from these bytes without
-    /// it still reads them, only its pages are not given back.
+    /// Not part of the tensor's value (the model file never sees it); changing `storage` clears it, and a
+    /// tensor rebuilt from these bytes without it still reads them, only its pages are not given back.
     public var mappedPages: MappedPages?
 
     /// Creates a tensor.

@@ -80,6 +80,20 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: spillFolder).isEmpty)
     }
 
+    @Test func aSpilledTensorGivenNewBytesIsSpilledAnew() throws {
+        let scratch = try ScratchDirectory()
+        let spill = TensorSpillFile(folder: scratch.path)
+        let spilled = try model(spill: spill)
+        var changed = try #require(spilled.graph.initializers.first?.initializer)
+        #expect(changed.mappedPages != nil)
+        let doubled = (0..<(1 << 20)).map { Float($0 % 977) * 0.5 }
+        changed.storage = .raw(doubled.withUnsafeBytes { Data($0) })
+        #expect(changed.mappedPages == nil, "the handle belonged to the old bytes")
+        let added = spilled.graph.addInitializer(changed, name: "w_doubled")
+        #expect(added.initializer?.mappedPages != nil && spill.tensorCount == 3)
+        #expect(try added.initializer?.rawBytes() == doubled.withUnsafeBytes { Data($0) })
+    }
+
     @Test func aFolderThatCannotHoldTheSpillKeepsTensorsInMemory() throws {
         let scratch = try ScratchDirectory()
         let spill = TensorSpillFile(folder: scratch.file("missing"))

@@ -97,7 +97,9 @@ import Testing
         let correct = try Self.accuracy(output).split(separator: "/").first.flatMap { Int($0) }
         let learned = try Self.accuracy(qat).split(separator: "/").first.flatMap { Int($0) }
         // Measured: 62/64, the QAT model's own; E4M3 is coarser than int8 near the ends of each range.
-        #expect((correct ?? 0) >= (learned ?? 99) - 2, "float8 \(String(describing: correct)), QAT \(String(describing: learned))")
+        #expect(
+            (correct ?? 0) >= (learned ?? 99) - 2,
+            "float8 \(String(describing: correct)), QAT \(String(describing: learned))")
     }
 
     /// A 16-bit pair holds more than FP8 E4M3 can: asking for FP8 is a one-line error naming the tensor and the

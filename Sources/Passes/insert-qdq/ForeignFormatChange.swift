@@ -97,7 +97,9 @@ struct ForeignFormatChange {
         var text =
             " (the model's own range, from '\(node)', converted \(from.format) → \(to.format): scale = the "
             + "range's largest magnitude / \(Int(to.format.float8Codec?.maxFinite ?? 0))"
-        if isLopsided { text += "; the model's range is one-sided, so part of the symmetric \(to.format) grid is unused" }
+        if isLopsided {
+            text += "; the model's range is one-sided, so part of the symmetric \(to.format) grid is unused"
+        }
         if let measurement {
             text +=
                 "; SQNR against \(measurement.against): \(Self.decibels(measurement.from)) as \(from.format), "

@@ -1,7 +1,7 @@
 import Calibration
 import Foundation
-import OnnxInterpreter
 import OnnxIR
+import OnnxInterpreter
 import Quantization
 
 /// Measures what moving the model's pairs to float8 costs (`ForeignFormatChange`), tensor by tensor: the SQNR of

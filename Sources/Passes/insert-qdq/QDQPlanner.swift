@@ -490,7 +490,8 @@ struct QDQPlanner {
         let mark = activations[index]
         let name = key(mark.value)
         let entry = settings.config.tensors[name]
-        if entry == nil, let kept = try keptForeignParameters(of: mark.value, shape: [], requested: settings.activationFormat),
+        if entry == nil,
+            let kept = try keptForeignParameters(of: mark.value, shape: [], requested: settings.activationFormat),
             let params = kept.params.params(at: 0)
         {
             activations[index].params = params

@@ -80,7 +80,8 @@ struct QDQRewriter {
         try home.apply(rewrite)
         decisions.append(
             QuantizationDecision(
-                tensor: scopedName(mark.value), quantized: true, rule: mark.rule + keptNote(mark.keptFrom, tensor: scopedName(mark.value)),
+                tensor: scopedName(mark.value), quantized: true,
+                rule: mark.rule + keptNote(mark.keptFrom, tensor: scopedName(mark.value)),
                 format: params.format.rawValue, scales: params.scales, zeroPoints: params.zeroPoints.map(Double.init),
                 axis: params.axis, blockSize: params.blockSize))
         return output
@@ -170,7 +171,8 @@ struct QDQRewriter {
         try home.apply(rewrite)
         decisions.append(
             QuantizationDecision(
-                tensor: scopedName(value), quantized: true, rule: mark.rule + keptNote(mark.keptFrom, tensor: scopedName(mark.value)),
+                tensor: scopedName(value), quantized: true,
+                rule: mark.rule + keptNote(mark.keptFrom, tensor: scopedName(mark.value)),
                 format: params.format.rawValue, scales: [params.scale], zeroPoints: [Double(params.zeroPoint)],
                 calibratedRange: mark.keptFrom == nil ? range : nil,
                 calibrationMethod: range == nil || mark.keptFrom != nil ? nil : calibrationMethod))

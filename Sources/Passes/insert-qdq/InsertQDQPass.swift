@@ -133,6 +133,12 @@ public struct InsertQDQPass: Pass {
         context.session.quantizationDecisions.append(contentsOf: foreign.amending(rewriter.decisions))
         context.session.quantizationTarget = settings.target.name
         if let line = foreign.summary { context.remark(line) }
+        // The record now holds what was placed, so that cleanup-qdq protects a float8 scale as a kept one.
+        for change in planner.formatChanges {
+            guard var entry = context.session.foreignQuantization[change.tensor] else { continue }
+            entry.params = change.to
+            context.session.foreignQuantization.record(entry)
+        }
         var statistics = [
             "activation-pairs": planner.activations.count,
             "quantized-weights": planner.weights.count,

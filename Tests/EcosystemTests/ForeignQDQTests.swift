@@ -72,6 +72,62 @@ import Testing
         #expect(run.standardOutput.contains("relu1"))
     }
 
+    /// Asking for FP8 moves every learned int8 pair to float8e4m3fn over its learned range (scale = amax / 448),
+    /// says what each change costs, and the result passes the checker and runs in ONNX Runtime.
+    @Test func qatDigitsMovesToFloat8OverTheLearnedRanges() throws {
+        let folder = try TemporaryDirectory(prefix: "qdqc-qat-fp8")
+        defer { folder.remove() }
+        let qat = try Self.makeQATModel(in: folder)
+        let output = folder.path("qat.fp8.onnx")
+        let report = folder.path("report.json")
+        let run = try Qdqc.run([
+            qat, "-o", output, "--calib-data", Self.calib, "--activations", "float8e4m3fn", "--weights",
+            "float8e4m3fn", "--report", report,
+        ])
+        try #require(run.succeeded, "\(run.summary)")
+        #expect(run.standardError.contains("5 of the model's pairs moved to float8"), "\(run.summary)")
+        let check = try Python.runScript("foreign_float8_check.py", [qat, output])
+        let json = try JSONSerialization.jsonObject(with: Data(check.standardOutput.utf8)) as? [String: Any]
+        #expect(check.succeeded, "\(check.summary)")
+        #expect(json?["converted"] as? Int == 5, "3 activations and 2 per-channel weights: \(check.standardOutput)")
+        #expect((json?["missing"] as? [String])?.isEmpty == true, "\(check.standardOutput)")
+        let text = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(text.components(separatedBy: "converted int8 → float8e4m3fn").count - 1 == 5, "\(text.prefix(2000))")
+        #expect(text.components(separatedBy: "SQNR against").count - 1 == 5)
+        let correct = try Self.accuracy(output).split(separator: "/").first.flatMap { Int($0) }
+        let learned = try Self.accuracy(qat).split(separator: "/").first.flatMap { Int($0) }
+        // Measured: 62/64, the QAT model's own; E4M3 is coarser than int8 near the ends of each range.
+        #expect(
+            (correct ?? 0) >= (learned ?? 99) - 2,
+            "float8 \(String(describing: correct)), QAT \(String(describing: learned))")
+    }
+
+    /// A 16-bit pair holds more than FP8 E4M3 can: asking for FP8 is a one-line error naming the tensor and the
+    /// node, and `--requantize` calibrates FP8 instead.
+    @Test func sixteenBitPairRefusesFloat8UnlessRequantize() throws {
+        let folder = try TemporaryDirectory(prefix: "qdqc-int16-fp8")
+        defer { folder.remove() }
+        let text = """
+            <ir_version: 10, opset_import: ["" : 21]>
+            g (float[2,4] x) => (float[2,4] y) <float s = {0.001}, int16 z = {0}, float[4,4] w = {1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0}> {
+               [xq_node] xq = QuantizeLinear (x, s, z)
+               [xd_node] xd = DequantizeLinear (xq, s, z)
+               y = MatMul (xd, w)
+            }
+            """
+        let input = try folder.write(Data(text.utf8), to: "int16.onnxtxt")
+        let output = folder.path("out.onnx")
+        let flags = ["--calib-random", "--activations", "float8e4m3fn", "--weights", "float8e4m3fn"]
+        let refused = try Qdqc.run([input, "-o", output, "--quiet"] + flags)
+        #expect(refused.status == 1, "\(refused.summary)")
+        #expect(
+            refused.errorLines.count == 1 && refused.errorLines[0].contains("'x'")
+                && refused.errorLines[0].contains("'xq_node'"), "\(refused.summary)")
+        #expect(!folder.exists("out.onnx"))
+        let accepted = try Qdqc.run([input, "-o", output, "--requantize"] + flags)
+        #expect(accepted.succeeded, "\(accepted.summary)")
+    }
+
     /// A pair with a zero scale, and a DequantizeLinear whose type disagrees with its QuantizeLinear.
     static let badPairs: [(name: String, text: String, node: String)] = [
         (

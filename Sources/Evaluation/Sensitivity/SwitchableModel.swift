@@ -121,7 +121,33 @@ struct SwitchableModel {
         }
         model = copy
         self.sites = sites
-        self.skipped = skipped
+        self.skipped = skipped + Self.bodyTensors(of: copy.graph)
+    }
+
+    /// The tensors quantized inside If/Loop/Scan bodies, which are not switched: the switches are graph inputs of
+    /// the main graph, so sensitivity and `--mixed-precision` measure and move main-graph pairs only, and a body's
+    /// pairs stay as quantized in every run.
+    static func bodyTensors(of graph: Graph) -> [SkippedSensitivityTensor] {
+        var result: [SkippedSensitivityTensor] = []
+        var seen = Set<String>()
+        var pending = graph.nodes.flatMap(\.subgraphs)
+        while let body = pending.popLast() {
+            for node in body.nodes {
+                pending += node.subgraphs
+                guard node.opType == "DequantizeLinear", let input = node.inputs.first ?? nil else { continue }
+                let source = input.producer?.opType == "QuantizeLinear" ? input.producer?.inputs.first ?? nil : input
+                var tensor = source?.name ?? input.name
+                // A quantized initializer stands for the float weight it was named after.
+                if source === input, tensor.hasSuffix("_quantized") { tensor.removeLast("_quantized".count) }
+                guard seen.insert(tensor).inserted else { continue }
+                result.append(
+                    .init(
+                        tensor: tensor,
+                        reason: "inside an If/Loop/Scan body: only main-graph pairs are measured and switched "
+                            + "(it stays quantized)"))
+            }
+        }
+        return result
     }
 
     private static func floats(_ tensor: Tensor, tensor name: String) throws -> [Float] {

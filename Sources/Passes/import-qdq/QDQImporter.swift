@@ -159,10 +159,24 @@ struct QDQImporter {
 
     // MARK: - Arithmetic
 
-    /// DequantizeLinear(QuantizeLinear(values)) with `params`, as the model computed it.
+    /// DequantizeLinear(QuantizeLinear(values)) with `params`, as the model computed it (overflow clamped, see
+    /// `finite`).
     private func fakeQuantize(_ values: [Float], params: QuantParamSet) throws -> [Float] {
         let data = try WeightQuantizer.quantizedData(values: values, params: params, tensor: "")
-        return try Dequantizer.dequantize(data: data, params: params, tensor: "")
+        return Self.finite(try Dequantizer.dequantize(data: data, params: params, tensor: ""))
+    }
+
+    /// `values` with ±infinity clamped to float32's largest finite magnitude.
+    ///
+    /// A dequantized constant can overflow where the value it stands for did not: ONNX Runtime quantizes an
+    /// attention mask's fill value, float32's lowest, to code -128 with scale `|lowest| / 127.5`, and
+    /// `-128 · scale` is beyond float32, so its DequantizeLinear gives -inf and `0 · -inf` then gives NaN where
+    /// the float model had 0. Every real value a finite scale quantizes was finite, so the closest finite value
+    /// is the one it stood for (a pair kept on it re-quantizes the clamped value: the same code when the product
+    /// overflows by less than half a step, as ONNX Runtime's does).
+    static func finite(_ values: [Float]) -> [Float] {
+        guard values.contains(where: \.isInfinite) else { return values }
+        return values.map { $0.isInfinite ? ($0 < 0 ? -Float.greatestFiniteMagnitude : .greatestFiniteMagnitude) : $0 }
     }
 
     /// DequantizeLinear of a constant: `(q - zero point) * scale` per element, in float32 (8-bit floats: their
@@ -172,7 +186,7 @@ struct QDQImporter {
         if let format = QuantFormat(dataType: constant.dataType), format.isFloat,
             let checked = try? params.check(shape: dims)
         {
-            return try Dequantizer.dequantize(constant, params: checked)
+            return Self.finite(try Dequantizer.dequantize(constant, params: checked))
         }
         let codes: [Int]
         if let format = QuantFormat(dataType: constant.dataType), !format.isFloat {
@@ -187,10 +201,11 @@ struct QDQImporter {
             throw ImportQDQError(
                 "import-qdq: \(node): \(params.scales.count) scales do not fit its input's shape \(dims)")
         }
-        return codes.enumerated().map { index, code in
-            let parameter = layout.index(of: index)
-            return (Float(code) - Float(params.zeroPoints[parameter])) * params.scales[parameter]
-        }
+        return Self.finite(
+            codes.enumerated().map { index, code in
+                let parameter = layout.index(of: index)
+                return (Float(code) - Float(params.zeroPoints[parameter])) * params.scales[parameter]
+            })
     }
 
     // MARK: - Rewriting

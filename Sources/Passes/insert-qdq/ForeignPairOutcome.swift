@@ -4,6 +4,8 @@
 struct ForeignPairOutcome {
     /// Tensors whose pair is back with the model's parameters.
     let kept: [String]
+    /// Tensors whose pair is back over the model's range, moved to the float8 format asked for.
+    let converted: [String]
     /// Tensors with a pair again, but calibrated: (tensor, why).
     let recalibrated: [(tensor: String, reason: String)]
     /// Tensors the model quantized that the target leaves float: (tensor, why).
@@ -15,12 +17,16 @@ struct ForeignPairOutcome {
             .union(planner.weights.compactMap { $0.keptFrom == nil ? nil : $0.value.name })
         let rejected = Dictionary(
             planner.rejectedForeign.map { ($0.tensor, $0.reason) }, uniquingKeysWith: { a, _ in a })
+        let changed = Set(planner.formatChanges.map(\.tensor))
         var kept: [String] = []
+        var converted: [String] = []
         var recalibrated: [(String, String)] = []
         var dropped: [(String, String)] = []
         for tensor in foreign.order {
             guard let entry = foreign[tensor] else { continue }
-            if keptNames.contains(tensor) {
+            if keptNames.contains(tensor), changed.contains(tensor) {
+                converted.append(tensor)
+            } else if keptNames.contains(tensor) {
                 kept.append(tensor)
             } else if planned.contains(tensor) {
                 recalibrated.append((tensor, rejected[tensor] ?? "the model's pair '\(entry.node)' is recalibrated"))
@@ -30,6 +36,7 @@ struct ForeignPairOutcome {
             }
         }
         self.kept = kept
+        self.converted = converted
         self.recalibrated = recalibrated
         self.dropped = dropped
     }
@@ -55,11 +62,12 @@ struct ForeignPairOutcome {
 
     /// One remark line, or nil when the model held no pairs.
     var summary: String? {
-        guard !(kept.isEmpty && recalibrated.isEmpty && dropped.isEmpty) else { return nil }
+        guard !(kept.isEmpty && converted.isEmpty && recalibrated.isEmpty && dropped.isEmpty) else { return nil }
+        let total = kept.count + converted.count + recalibrated.count + dropped.count
         var line =
-            "insert-qdq: of the model's \(kept.count + recalibrated.count + dropped.count) quantized tensors, "
-            + "\(kept.count) keep their parameters, \(recalibrated.count) are recalibrated, \(dropped.count) are "
-            + "left float"
+            "insert-qdq: of the model's \(total) quantized tensors, \(kept.count) keep their parameters, "
+            + (converted.isEmpty ? "" : "\(converted.count) keep their range in float8, ")
+            + "\(recalibrated.count) are recalibrated, \(dropped.count) are left float"
         let named = (recalibrated + dropped).prefix(3).map { "'\($0.tensor)': \($0.reason)" }
         if !named.isEmpty {
             line += " (" + named.joined(separator: "; ") + (recalibrated.count + dropped.count > 3 ? "; …)" : ")")

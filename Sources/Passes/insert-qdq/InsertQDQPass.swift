@@ -117,6 +117,14 @@ public struct InsertQDQPass: Pass {
             foreign: context.session.foreignQuantization)
         try planner.plan()
         try checkOpset(model, planner)
+        if !planner.formatChanges.isEmpty {
+            let weights = Dictionary(
+                planner.weights.map { (planner.key($0.value), $0.tensor) }, uniquingKeysWith: { a, _ in a })
+            planner.setFormatChanges(
+                try ForeignFormatChangeMeasurement.measured(
+                    planner.formatChanges, weights: weights, model: model, context: context))
+            context.remark(ForeignFormatChangeMeasurement.summary(of: planner.formatChanges))
+        }
         var rewriter = QDQRewriter(graph: graph, target: settings.target, calibrationMethod: table?.method.rawValue)
         try rewriter.apply(planner)
         raiseIRVersion(model, planner)
@@ -125,6 +133,12 @@ public struct InsertQDQPass: Pass {
         context.session.quantizationDecisions.append(contentsOf: foreign.amending(rewriter.decisions))
         context.session.quantizationTarget = settings.target.name
         if let line = foreign.summary { context.remark(line) }
+        // The record now holds what was placed, so that cleanup-qdq protects a float8 scale as a kept one.
+        for change in planner.formatChanges {
+            guard var entry = context.session.foreignQuantization[change.tensor] else { continue }
+            entry.params = change.to
+            context.session.foreignQuantization.record(entry)
+        }
         var statistics = [
             "activation-pairs": planner.activations.count,
             "quantized-weights": planner.weights.count,
@@ -134,6 +148,7 @@ public struct InsertQDQPass: Pass {
         statistics.merge(autoStatistics) { _, new in new }
         if !context.session.foreignQuantization.isEmpty {
             statistics["kept-model-pairs"] = foreign.kept.count
+            if !foreign.converted.isEmpty { statistics["float8-model-pairs"] = foreign.converted.count }
             statistics["recalibrated-model-pairs"] = foreign.recalibrated.count
             statistics["dropped-model-pairs"] = foreign.dropped.count
         }

@@ -23,6 +23,8 @@ struct QDQPlanner {
     let foreign: ForeignQuantization
     /// The model's pairs the target cannot take as they are, with why (their tensors are calibrated instead).
     private(set) var rejectedForeign: [(tensor: String, reason: String)] = []
+    /// The model's integer pairs moved to the float8 format asked for, in the order met.
+    private(set) var formatChanges: [ForeignFormatChange] = []
 
     private(set) var activations: [ActivationMark] = []
     private(set) var weights: [WeightMark] = []
@@ -281,7 +283,7 @@ struct QDQPlanner {
             reduceRange = false
             weightRule += " (depthwise: full 8-bit range, ONNX Runtime's depthwise kernels widen before multiplying)"
         }
-        addWeight(
+        try addWeight(
             value, tensor: tensor,
             scheme: target.weightScheme(format: format, perChannel: perChannel, reduceRange: reduceRange),
             granularity: granularity, use: (node, index), rule: weightRule)
@@ -306,7 +308,7 @@ struct QDQPlanner {
         if entry?.quantize == false { return skip(value, "quantization config: quantize false") }
         let format = entry?.format ?? settings.activationFormat
         let scheme = target.activationScheme(format: format, symmetric: settings.symmetricActivations)
-        addWeight(
+        try addWeight(
             value, tensor: tensor, scheme: scheme, granularity: .perTensor, use: (node, index),
             rule: "\(rule): constant input \(index)")
     }
@@ -314,10 +316,10 @@ struct QDQPlanner {
     private mutating func addWeight(
         _ value: Value, tensor: Tensor, scheme: QuantScheme, granularity: QuantGranularity, use: (Node, Int),
         rule: String
-    ) {
+    ) throws {
         var scheme = scheme
         var granularity = granularity
-        let kept = keptForeignParameters(of: value, shape: tensor.dims.map(Int.init))
+        let kept = try keptForeignParameters(of: value, shape: tensor.dims.map(Int.init), requested: scheme.format)
         if let kept {
             scheme = QuantScheme(format: kept.params.format, symmetric: kept.params.zeroPointsAreZero)
             granularity = kept.params.granularity
@@ -488,7 +490,8 @@ struct QDQPlanner {
         let mark = activations[index]
         let name = key(mark.value)
         let entry = settings.config.tensors[name]
-        if entry == nil, let kept = keptForeignParameters(of: mark.value, shape: []),
+        if entry == nil,
+            let kept = try keptForeignParameters(of: mark.value, shape: [], requested: settings.activationFormat),
             let params = kept.params.params(at: 0)
         {
             activations[index].params = params
@@ -584,13 +587,26 @@ struct QDQPlanner {
         }
     }
 
-    /// The input model's parameters for `value` (`import-qdq`) when the target can use them as they are; a
-    /// set it cannot use is noted in `rejectedForeign` and the tensor is calibrated instead.
-    private mutating func keptForeignParameters(of value: Value, shape: [Int]) -> ForeignQuantization.Entry? {
-        guard let entry = foreign[key(value)] else { return nil }
+    /// The input model's parameters for `value` (`import-qdq`) when the target can use them as they are, moved to
+    /// the float8 format asked for when the model's are integer (`ForeignFormatChange`); a set the target cannot
+    /// use is noted in `rejectedForeign` and the tensor is calibrated instead.
+    private mutating func keptForeignParameters(of value: Value, shape: [Int], requested: QuantFormat) throws
+        -> ForeignQuantization.Entry?
+    {
+        guard var entry = foreign[key(value)] else { return nil }
         let reason: String?
         if entry.params.tensorShape != shape {
             reason = "its parameters are for shape \(entry.params.tensorShape), the tensor now has \(shape)"
+        } else if requested.isFloat8, !entry.params.format.isFloat {
+            if let done = formatChanges.first(where: { $0.tensor == key(value) }) {
+                entry.params = done.to
+                return entry
+            }
+            let change = try ForeignFormatChange.converting(
+                entry.params, to: requested, tensor: key(value), node: entry.node)
+            formatChanges.append(change)
+            entry.params = change.to
+            return entry
         } else if target.scaleConvention == .tensorRT,
             !entry.params.zeroPointsAreZero
                 || !entry.params.format.isSigned
@@ -609,6 +625,14 @@ struct QDQPlanner {
         }
         return nil
     }
+
+    /// The float8 change of `tensor` (scoped name), if its pair was moved.
+    func formatChange(of tensor: String) -> ForeignFormatChange? {
+        formatChanges.first { $0.tensor == tensor }
+    }
+
+    /// Replaces the changes by their measured form (same tensors).
+    mutating func setFormatChanges(_ changes: [ForeignFormatChange]) { formatChanges = changes }
 
     /// The tensors that got a pair or a quantized initializer, by name.
     var plannedTensorNames: Set<String> {

@@ -15,6 +15,8 @@ struct QDQRewriter {
     private(set) var decisions: [QuantizationDecision] = []
     /// The plan's scoped names, for decisions.
     private var names: ScopedValueNames?
+    /// The model's pairs moved to float8, by scoped tensor name: their decisions say so instead of "kept".
+    private var formatChanges: [String: ForeignFormatChange] = [:]
 
     init(graph: Graph, target: QuantizationTarget, calibrationMethod: String?) {
         self.graph = graph
@@ -26,6 +28,7 @@ struct QDQRewriter {
     /// then one pair per activation.
     mutating func apply(_ plan: QDQPlanner) throws {
         names = plan.names
+        formatChanges = Dictionary(plan.formatChanges.map { ($0.tensor, $0) }, uniquingKeysWith: { a, _ in a })
         var weightOutputs: [Value] = []
         for mark in plan.weights {
             weightOutputs.append(try rewriteWeight(mark))
@@ -77,7 +80,8 @@ struct QDQRewriter {
         try home.apply(rewrite)
         decisions.append(
             QuantizationDecision(
-                tensor: scopedName(mark.value), quantized: true, rule: mark.rule + Self.keptNote(mark.keptFrom),
+                tensor: scopedName(mark.value), quantized: true,
+                rule: mark.rule + keptNote(mark.keptFrom, tensor: scopedName(mark.value)),
                 format: params.format.rawValue, scales: params.scales, zeroPoints: params.zeroPoints.map(Double.init),
                 axis: params.axis, blockSize: params.blockSize))
         return output
@@ -167,15 +171,17 @@ struct QDQRewriter {
         try home.apply(rewrite)
         decisions.append(
             QuantizationDecision(
-                tensor: scopedName(value), quantized: true, rule: mark.rule + Self.keptNote(mark.keptFrom),
+                tensor: scopedName(value), quantized: true,
+                rule: mark.rule + keptNote(mark.keptFrom, tensor: scopedName(mark.value)),
                 format: params.format.rawValue, scales: [params.scale], zeroPoints: [Double(params.zeroPoint)],
                 calibratedRange: mark.keptFrom == nil ? range : nil,
                 calibrationMethod: range == nil || mark.keptFrom != nil ? nil : calibrationMethod))
     }
 
-    /// What a decision's rule adds when the parameters are the input model's own.
-    static func keptNote(_ node: String?) -> String {
-        node.map { " (the model's own parameters, from '\($0)', kept)" } ?? ""
+    /// What a decision's rule adds when the parameters are the input model's own (or its range, moved to float8).
+    func keptNote(_ node: String?, tensor: String) -> String {
+        if node != nil, let change = formatChanges[tensor] { return change.note }
+        return node.map { " (the model's own parameters, from '\($0)', kept)" } ?? ""
     }
 
     /// Adds to `rewrite` a DequantizeLinear of `inputs` placed before `anchor`; returns its output.

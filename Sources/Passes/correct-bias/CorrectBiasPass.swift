@@ -98,14 +98,4 @@ public struct CorrectBiasPass: Pass {
     }
 }
 
-extension CorrectBiasPass: SessionReadingPass {
-    /// `calibrate` fills the ranges the trial quantization reads.
-    public static let sessionWriters = InsertQDQPass.sessionWriters
-
-    /// Pins the session's calibration table the way `insert-qdq` does (same file, same option).
-    public static func pinning(_ element: PipelineElement, session: PipelineSession, files: ReproducerFiles) throws
-        -> PipelineElement
-    {
-        try InsertQDQPass.pinning(element, session: session, files: files)
-    }
-}
+extension CorrectBiasPass: InsertQDQTrialPass {}

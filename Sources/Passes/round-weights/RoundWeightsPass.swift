@@ -106,17 +106,7 @@ public struct RoundWeightsPass: Pass {
     }
 }
 
-extension RoundWeightsPass: SessionReadingPass {
-    /// `calibrate` fills the ranges the trial quantization reads.
-    public static let sessionWriters = InsertQDQPass.sessionWriters
-
-    /// Pins the session's calibration table the way `insert-qdq` does (same file, same option).
-    public static func pinning(_ element: PipelineElement, session: PipelineSession, files: ReproducerFiles) throws
-        -> PipelineElement
-    {
-        try InsertQDQPass.pinning(element, session: session, files: files)
-    }
-}
+extension RoundWeightsPass: InsertQDQTrialPass {}
 
 /// Why `round-weights` stopped: one line naming the pass and what was missing.
 public struct RoundWeightsError: Error, Equatable, CustomStringConvertible {

@@ -16,8 +16,7 @@ import OnnxIR
 /// candidates run out before the target holds, the gains of every tensor that can still step are measured again
 /// from the model as it now is (one suffix run per tensor and sample), at most `maximumRounds` times. A
 /// `--max-drop` target is then checked by running the metric on the model with the raised tensors, raising
-/// further candidates one at a time while it fails. Each round first tries every raise that makes no further
-/// layer wide (`MixedPrecisionState.free`) together, in one run. Deterministic: ties are broken by gain, graph position and
+/// further candidates one at a time while it fails. Deterministic: ties are broken by gain, graph position and
 /// name.
 public struct MixedPrecisionSearch {
     /// Every graph output's SQNR must reach this (dB); nil for no SQNR target.
@@ -83,24 +82,6 @@ public struct MixedPrecisionSearch {
         var rounds = 0
         while !meets(current) {
             var attempted = Set<String>()
-            // The raises that make no layer wide cost nothing, so they are tried together first: one run
-            // instead of one per tensor (a model quantized with ONNX Runtime's placement has hundreds: every
-            // Add, Mul and Softmax), kept as a whole if they lessen the shortfall.
-            let free = state.free(gains: gains, excluding: attempted)
-            if free.count > 1 {
-                attempted.formUnion(free.map(\.tensor))
-                let outputs = try measure(
-                    state.precisions.merging(free.map { ($0.tensor, $0.precision) }) { _, new in new })
-                if shortfall(outputs) < shortfall(current) {
-                    current = outputs
-                    for candidate in free {
-                        state.raise(candidate, gain: gains[candidate.tensor] ?? 0, worstAfter: Self.worst(outputs))
-                    }
-                } else {
-                    // Tried one by one below, where a tensor that pulls the others down is left out.
-                    attempted.subtract(free.map(\.tensor))
-                }
-            }
             while !meets(current), let candidate = state.next(gains: gains, excluding: attempted) {
                 attempted.insert(candidate.tensor)
                 let trial = state.precisions.merging([candidate.tensor: candidate.precision]) { _, new in new }

@@ -64,19 +64,6 @@ struct MixedPrecisionState {
         return best.map { MixedPrecisionCandidate(tensor: $0.tensor, precision: $0.precision) }
     }
 
-    /// Every candidate not in `excluding` whose gain reaches the minimum and whose step makes no compute layer
-    /// wide that is not wide yet (tensors that feed no Conv/MatMul/Gemm, or feed only layers already wide), in
-    /// graph order: raises that cost nothing under the bound, which the search tries together in one run.
-    func free(gains: [String: Double], excluding: Set<String>) -> [MixedPrecisionCandidate] {
-        order.compactMap { tensor in
-            guard !excluding.contains(tensor), let gain = gains[tensor], gain >= MixedPrecisionSearch.minimumGain,
-                let precision = step(tensor), let layers = tensors[tensor]?.layers,
-                wideLayers.isSuperset(of: layers.filter { (layerMACs[$0] ?? 0) > 0 })
-            else { return nil }
-            return MixedPrecisionCandidate(tensor: tensor, precision: precision)
-        }
-    }
-
     /// Every tensor that can still step within the bound, in graph order, with the precision it would move to.
     func steppable() -> [(tensor: String, precision: SitePrecision)] {
         order.compactMap { tensor in

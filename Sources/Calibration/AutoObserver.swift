@@ -1,9 +1,10 @@
 /// The auto method: from one histogram, the minmax, percentile, entropy and MSE ranges, and per tensor the
 /// one whose quantization error on the tensor's values is smallest (`AutoSelection`).
-public struct AutoObserver: MergeableObserver {
+public struct AutoObserver: HistogramBackedObserver {
     /// The settings.
     public let options: AutoOptions
-    private var observation: HistogramObservation
+    /// The extremes and the histogram seen so far.
+    var observation: HistogramObservation
 
     /// Creates an observer; throws if the options are invalid.
     public init(options: AutoOptions = AutoOptions()) throws {
@@ -20,14 +21,6 @@ public struct AutoObserver: MergeableObserver {
                 reason: "the saved state has no streaming histogram of \(options.histogramBins) bins per side")
         }
         observation = try HistogramObservation(state: state)
-    }
-
-    /// The extremes and the histogram.
-    var state: TensorCalibrationState { observation.state }
-
-    /// Adds one batch.
-    public mutating func observe(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
-        try observation.add(values, shape: shape)
     }
 
     /// The chosen candidate's range, its error in `meanSquaredError` and its method in `autoChoice`.
@@ -48,7 +41,4 @@ public struct AutoObserver: MergeableObserver {
         calibration.autoChoice = choice.method
         return calibration
     }
-
-    /// Extremes, counts and the histogram's counters.
-    public var storedNumberCount: Int { observation.storedNumberCount }
 }

@@ -1,8 +1,9 @@
 /// The MSE method: the clipping range that minimizes the quantization mean squared error for a scheme.
-public struct MSEObserver: MergeableObserver {
+public struct MSEObserver: HistogramBackedObserver {
     /// The settings.
     public let options: MSEOptions
-    private var observation: HistogramObservation
+    /// The extremes and the histogram seen so far.
+    var observation: HistogramObservation
 
     /// Creates an observer; throws if the options are invalid.
     public init(options: MSEOptions = MSEOptions()) throws {
@@ -11,21 +12,10 @@ public struct MSEObserver: MergeableObserver {
         observation = try HistogramObservation(binsPerSide: options.histogramBins)
     }
 
-    /// The histogram; public so tests and reports can see its size.
-    public var histogram: StreamingHistogram { observation.histogram }
-
     /// An observer that continues from saved state.
     init(options: MSEOptions, state: TensorCalibrationState) throws {
         try self.init(options: options)
         observation = try HistogramObservation(state: state)
-    }
-
-    /// The extremes and the histogram.
-    var state: TensorCalibrationState { observation.state }
-
-    /// Adds one batch.
-    public mutating func observe(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
-        try observation.add(values, shape: shape)
     }
 
     /// The best range found; the observed range when every value is zero or none is finite.
@@ -37,7 +27,4 @@ public struct MSEObserver: MergeableObserver {
         }
         return calibration
     }
-
-    /// Extremes, counts and the histogram's counters.
-    public var storedNumberCount: Int { observation.storedNumberCount }
 }

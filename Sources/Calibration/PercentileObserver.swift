@@ -1,8 +1,9 @@
 /// The percentile method: a percentile of the values (or of their magnitudes) from a streaming histogram.
-public struct PercentileObserver: MergeableObserver {
+public struct PercentileObserver: HistogramBackedObserver {
     /// The settings.
     public let options: PercentileOptions
-    private var observation: HistogramObservation
+    /// The extremes and the histogram seen so far.
+    var observation: HistogramObservation
 
     /// Creates an observer; throws if the options are invalid.
     public init(options: PercentileOptions = PercentileOptions()) throws {
@@ -11,21 +12,10 @@ public struct PercentileObserver: MergeableObserver {
         observation = try HistogramObservation(binsPerSide: options.histogramBins)
     }
 
-    /// The histogram; public so tests and reports can see its size.
-    public var histogram: StreamingHistogram { observation.histogram }
-
     /// An observer that continues from saved state.
     init(options: PercentileOptions, state: TensorCalibrationState) throws {
         try self.init(options: options)
         observation = try HistogramObservation(state: state)
-    }
-
-    /// The extremes and the histogram.
-    var state: TensorCalibrationState { observation.state }
-
-    /// Adds one batch.
-    public mutating func observe(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
-        try observation.add(values, shape: shape)
     }
 
     /// The percentile range, clipped to the observed values as ONNX Runtime clips it.
@@ -44,7 +34,4 @@ public struct PercentileObserver: MergeableObserver {
         }
         return calibration
     }
-
-    /// Extremes, counts and the histogram's counters.
-    public var storedNumberCount: Int { observation.storedNumberCount }
 }

@@ -7,7 +7,8 @@ struct AccuracyRecoveryOptions: ParsableArguments {
     @Flag(
         help: ArgumentHelp(
             "Cross-layer equalization before calibrating: balance the per-channel weight ranges of "
-                + "Conv/Gemm/MatMul pairs joined directly or by ReLU/LeakyReLU (the float model is unchanged)."))
+                + "Conv/Gemm/MatMul pairs joined directly or by ReLU/LeakyReLU (the float model is unchanged); "
+                + "with per-channel weights (the default) it says so and rescales nothing: use with --per-tensor."))
     var equalize = false
 
     @Flag(
@@ -20,7 +21,7 @@ struct AccuracyRecoveryOptions: ParsableArguments {
     /// Inserts `equalize` and `correct-bias` into `pipeline`; run it after every flag that sets `insert-qdq`'s
     /// options, since `correct-bias` copies them.
     func apply(to pipeline: inout Pipeline, calibrationData: CalibrationDataSource?) throws {
-        if equalize { pipeline.insertEqualize() }
+        if equalize { try pipeline.insertEqualize() }
         guard biasCorrection else { return }
         guard calibrationData != nil else {
             throw ValidationError("--bias-correction needs calibration samples: --calib-data (or --calib-random)")

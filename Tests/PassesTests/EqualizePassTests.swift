@@ -97,8 +97,8 @@ import Testing
     @Test func theFlagGoesBeforeCalibrationAndSmoothing() throws {
         var pipeline = try Pipeline.parse(DefaultPipeline.text)
         pipeline.insertSmoothQuant(alpha: .fixed(0.5))
-        pipeline.insertEqualize()
-        pipeline.insertEqualize()
+        try pipeline.insertEqualize()
+        try pipeline.insertEqualize()
         let arguments = pipeline.elements.map(\.passArgument)
         #expect(arguments.filter { $0 == "equalize" }.count == 1)
         let equalize = try #require(arguments.firstIndex(of: "equalize"))

@@ -54,4 +54,23 @@ import Testing
         #expect(outcome.standardError.contains("corrected-layers: "), "\(outcome.standardError)")
         #expect(workspace.exists("out.onnx"))
     }
+
+    @Test func equalizeWithPerChannelWeightsSaysWhyItRescalesNothing() throws {
+        let workspace = try TemporaryDirectory(prefix: "qdqc-cli")
+        defer { workspace.remove() }
+        let input = try workspace.write(OnnxFixtures.smallModel(), to: "in.onnx")
+        let perChannel = try Qdqc.run([
+            input, "-o", workspace.path("a.onnx"), "--calib-random", "--equalize", "--pass-statistics",
+        ])
+        #expect(perChannel.succeeded, "\(perChannel.standardError)")
+        #expect(perChannel.standardError.contains("quantized per channel"), "\(perChannel.standardError)")
+        #expect(perChannel.standardError.contains("per-channel-weights: 1"), "\(perChannel.standardError)")
+        let perTensor = try Qdqc.run([
+            input, "-o", workspace.path("b.onnx"), "--calib-random", "--equalize", "--per-tensor",
+            "--pass-statistics",
+        ])
+        #expect(perTensor.succeeded, "\(perTensor.standardError)")
+        #expect(!perTensor.standardError.contains("quantized per channel"), "\(perTensor.standardError)")
+        #expect(perTensor.standardError.contains("equalized-pairs: "), "\(perTensor.standardError)")
+    }
 }

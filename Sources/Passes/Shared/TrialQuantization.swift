@@ -21,3 +21,19 @@ enum TrialQuantization {
         return copy
     }
 }
+
+/// A pass that quantizes a trial copy with `insert-qdq`'s options (`TrialQuantization`), so it reads from the
+/// session what `insert-qdq` reads and is pinned in a reproducer the way `insert-qdq` is.
+protocol InsertQDQTrialPass: SessionReadingPass {}
+
+extension InsertQDQTrialPass {
+    /// `calibrate` fills the ranges the trial quantization reads.
+    public static var sessionWriters: [String] { InsertQDQPass.sessionWriters }
+
+    /// Pins the session's calibration table the way `insert-qdq` does (same file, same option).
+    public static func pinning(_ element: PipelineElement, session: PipelineSession, files: ReproducerFiles) throws
+        -> PipelineElement
+    {
+        try InsertQDQPass.pinning(element, session: session, files: files)
+    }
+}

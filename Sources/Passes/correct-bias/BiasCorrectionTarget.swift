@@ -3,6 +3,14 @@ import OnnxIR
 /// One layer `correct-bias` corrects: its float weight and bias, where its input and quantized weight are
 /// found in the trial copy, and what the samples showed.
 struct BiasCorrectionTarget {
+    /// Which of the target's tensors in the trial copy a measured value is.
+    enum Part {
+        /// The layer's data input (its mean is measured).
+        case input
+        /// The DequantizeLinear output the layer reads as its weight (read once).
+        case quantizedWeight
+    }
+
     /// Why a layer is left uncorrected.
     struct Refusal: Error {
         /// One line for the remark.

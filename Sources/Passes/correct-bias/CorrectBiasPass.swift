@@ -79,40 +79,23 @@ public struct CorrectBiasPass: Pass {
     private func measure(
         _ targets: inout [BiasCorrectionTarget], on trial: Model, source: CalibrationDataSource, context: PassContext
     ) throws {
-        guard !targets.isEmpty else { return }
-        var readers: [String: [Int]] = [:]
-        var weights: [String: [Int]] = [:]
+        var feed = TensorFeed<BiasCorrectionTarget.Part>()
         for (index, target) in targets.enumerated() {
-            readers[target.input, default: []].append(index)
-            weights[target.quantizedWeight, default: []].append(index)
+            feed.watch(target.input, job: index, role: .input)
+            feed.watch(target.quantizedWeight, job: index, role: .quantizedWeight)
         }
-        let samples = try CalibrationSamples(model: trial, source: source)
-        let runner = CalibrationRunner(samples: samples, task: Self.argument, progress: context.progress)
         var observed = targets
-        try runner.run(model: trial, watching: { readers[$0] != nil || weights[$0] != nil }) { tensor in
-            let array = tensor.array
-            guard array.dataType == .float else { return }
-            try array.withFloats { values in
-                for index in readers[tensor.name] ?? [] {
-                    try observed[index].means.observe(values, shape: array.shape, tensor: tensor.name)
-                }
-                for index in weights[tensor.name] ?? [] where observed[index].quantizedValues == nil {
-                    observed[index].quantizedValues = Array(values)
-                }
+        try feed.run(model: trial, source: source, task: Self.argument, context: context) {
+            index, part, values, shape, tensor in
+            switch part {
+            case .input: try observed[index].means.observe(values, shape: shape, tensor: tensor)
+            case .quantizedWeight where observed[index].quantizedValues == nil:
+                observed[index].quantizedValues = Array(values)
+            case .quantizedWeight: break
             }
         }
         targets = observed
     }
 }
 
-extension CorrectBiasPass: SessionReadingPass {
-    /// `calibrate` fills the ranges the trial quantization reads.
-    public static let sessionWriters = InsertQDQPass.sessionWriters
-
-    /// Pins the session's calibration table the way `insert-qdq` does (same file, same option).
-    public static func pinning(_ element: PipelineElement, session: PipelineSession, files: ReproducerFiles) throws
-        -> PipelineElement
-    {
-        try InsertQDQPass.pinning(element, session: session, files: files)
-    }
-}
+extension CorrectBiasPass: InsertQDQTrialPass {}

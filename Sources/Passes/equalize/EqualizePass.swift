@@ -21,16 +21,24 @@ public struct EqualizePass: Pass {
     public static let options = [
         PassOption(
             name: "iterations", valueSyntax: "<integer>", defaultValue: "8",
-            summary: "Sweeps over all pairs at most (chains such as Conv→DepthwiseConv→Conv need several).")
+            summary: "Sweeps over all pairs at most (chains such as Conv→DepthwiseConv→Conv need several)."),
+        PassOption(
+            name: "per-channel-weights", valueSyntax: "true|false", defaultValue: "false",
+            summary:
+                "The weights will be quantized per channel: rescale nothing and say why (--equalize sets it from insert-qdq)."
+        ),
     ]
 
     /// The largest number of sweeps.
     public let iterations: Int
+    /// Whether the weights will be quantized per channel, which leaves equalization nothing to gain.
+    public let perChannelWeights: Bool
 
     /// Creates the pass from its options.
     public init(options: [String: String]) throws {
         let reader = try PassOptionReader(options, for: Self.self)
         iterations = try reader.int("iterations")
+        perChannelWeights = try reader.bool("per-channel-weights")
         guard iterations > 0 else {
             throw PassError.invalidOptionValue(
                 pass: Self.argument, option: "iterations", value: String(iterations), expected: "a positive integer")
@@ -46,6 +54,17 @@ public struct EqualizePass: Pass {
         let opset = model.opsetVersion(for: "") ?? InferShapesPass.latestKnownOpset
         var statistics = ["equalized-pairs": 0, "rescaled-channels": 0, "sweeps": 0]
         for refusal in EqualizationPair.Refusal.allCases { statistics[refusal.rawValue] = 0 }
+        if perChannelWeights {
+            // Per-channel scales absorb any rescaling of the first layer's rows, and a depthwise second layer's
+            // too; what is left is the spread moved into the per-tensor activations between the layers, which
+            // cost up to 13 dB on the shared CNNs (docs/benchmarks.md).
+            statistics["per-channel-weights"] = 1
+            context.remark(
+                "equalize: the weights are quantized per channel, whose scales already absorb each channel's range; "
+                    + "equalizing would only move the spread into the activations: left the model as it is "
+                    + "(--per-tensor, or equalize{per-channel-weights=false}, equalizes)")
+            return PassResult(changed: false, statistics: statistics)
+        }
         var chains = EqualizationChains()
         for node in graph.nodes {
             guard let found = EqualizationPair.find(from: node, in: graph, opset: opset) else { continue }

@@ -95,36 +95,18 @@ public struct RoundWeightsPass: Pass {
     private func measure(
         _ jobs: inout [RoundingJob], on model: Model, source: CalibrationDataSource, context: PassContext
     ) throws {
-        guard !jobs.isEmpty else { return }
-        var readers: [String: [Int]] = [:]
-        for (index, job) in jobs.enumerated() { readers[job.input, default: []].append(index) }
-        let samples = try CalibrationSamples(model: model, source: source)
-        let runner = CalibrationRunner(samples: samples, task: Self.argument, progress: context.progress)
+        var feed = TensorFeed<Void>()
+        for (index, job) in jobs.enumerated() { feed.watch(job.input, job: index) }
         var observed = jobs
-        try runner.run(model: model, watching: { readers[$0] != nil }) { tensor in
-            let array = tensor.array
-            guard array.dataType == .float else { return }
-            try array.withFloats { values in
-                for index in readers[tensor.name] ?? [] {
-                    try observed[index].gram.observe(values, shape: array.shape)
-                }
-            }
+        try feed.run(model: model, source: source, task: Self.argument, context: context) {
+            index, _, values, shape, _ in
+            try observed[index].gram.observe(values, shape: shape)
         }
         jobs = observed
     }
 }
 
-extension RoundWeightsPass: SessionReadingPass {
-    /// `calibrate` fills the ranges the trial quantization reads.
-    public static let sessionWriters = InsertQDQPass.sessionWriters
-
-    /// Pins the session's calibration table the way `insert-qdq` does (same file, same option).
-    public static func pinning(_ element: PipelineElement, session: PipelineSession, files: ReproducerFiles) throws
-        -> PipelineElement
-    {
-        try InsertQDQPass.pinning(element, session: session, files: files)
-    }
-}
+extension RoundWeightsPass: InsertQDQTrialPass {}
 
 /// Why `round-weights` stopped: one line naming the pass and what was missing.
 public struct RoundWeightsError: Error, Equatable, CustomStringConvertible {

@@ -43,9 +43,8 @@ struct ElementwiseChain {
         let inputs: [Operand?]
     }
 
-    /// Elements per tile: long enough that a member's per-tile overhead (a few calls) is small
-    /// beside its element loop, short enough that the members' tiles stay in L2.
-    static let tile = 2048
+    /// Elements per tile: every member's tile together stays in L1.
+    static let tile = 512
 
     /// The members in order; the first reads only external operands, the last gives the result.
     let members: [Member]
@@ -164,7 +163,7 @@ struct ElementwiseChain {
             return array.pointer(Float.self)[0]
         }
         guard readable(readers, bounds) else { return nil }
-        let (output, fresh) = try outputArray(&call, shape: shape)
+        let output = try outputArray(&call, shape: shape)
         let target = output.pointer(Float.self)
         let count = output.count
         let tile = Self.tile
@@ -175,21 +174,15 @@ struct ElementwiseChain {
             bounds.withUnsafeBufferPointer { bounds in
                 operations.withUnsafeBufferPointer { operations in
                     Parallel.forChunks(tiles, cost: tile * operations.count) { range in
-                        let buffers = fresh ? last : last + 1
-                        withUnsafeTemporaryAllocation(of: Float.self, capacity: tile * buffers) { buffer in
+                        withUnsafeTemporaryAllocation(of: Float.self, capacity: tile * operations.count) { buffer in
                             guard let scratch = buffer.baseAddress else { return }
                             for tileIndex in range {
                                 let start = tileIndex * tile
                                 let end = min(count, start + tile)
                                 for index in operations.indices {
-                                    // The last member writes the result: straight into a new array, which
-                                    // no operand shares; through a scratch tile into an input it replaces.
-                                    let result = index == last && fresh ? target + start : scratch + index * tile
-                                    Self.apply(operations[index], readers, bounds, scratch, result, start, end)
+                                    Self.apply(operations[index], readers, bounds, scratch, index, start, end)
                                 }
-                                if !fresh {
-                                    (target + start).update(from: scratch + last * tile, count: end - start)
-                                }
+                                (target + start).update(from: scratch + last * tile, count: end - start)
                             }
                         }
                     }
@@ -235,22 +228,24 @@ struct ElementwiseChain {
     /// A float32 input of the result's shape that dies here and that the step owns alone, or a new array.
     ///
     /// Writing over an input is safe: a tile is written only after every member has read it.
-    private func outputArray(_ call: inout KernelCall, shape: [Int]) throws -> (array: NDArray, fresh: Bool) {
+    private func outputArray(_ call: inout KernelCall, shape: [Int]) throws -> NDArray {
         for index in call.inputs.indices {
             guard let array = call.inputs[index], array.dataType == .float, array.shape == shape else { continue }
-            if let owned = call.takeUnique(index) { return (owned, false) }
+            if let owned = call.takeUnique(index) { return owned }
         }
-        return (try NDArray.uninitialized(.float, shape: shape), true)
+        return try NDArray.uninitialized(.float, shape: shape)
     }
 
-    /// One member over the tile `start..<end`: reads earlier members' tiles (`scratch`, one `tile`
-    /// per member) and external operands, writes `result`.
+    /// Member `index` over the tile `start..<end`: reads earlier members' tiles and external
+    /// operands, writes its own tile of `scratch` (one `tile` per member).
     @inline(__always)
     private static func apply(
         _ operation: Operation, _ readers: UnsafeBufferPointer<Reader?>, _ bounds: UnsafeBufferPointer<Float?>,
-        _ scratch: UnsafeMutablePointer<Float>, _ result: UnsafeMutablePointer<Float>, _ start: Int, _ end: Int
+        _ scratch: UnsafeMutablePointer<Float>,
+        _ index: Int, _ start: Int, _ end: Int
     ) {
         let length = end - start
+        let result = scratch + index * tile
         /// The operand's tile as one contiguous pointer: an earlier member's, or an external one
         /// copied into `result` when it is broadcast.
         func source(_ operand: Operand) -> UnsafePointer<Float> {
@@ -269,24 +264,15 @@ struct ElementwiseChain {
                 return UnsafePointer(result)
             }
         }
-        /// The reader of an external operand that is broadcast (not laid out like the result).
-        func broadcast(_ operand: Operand) -> Reader? {
-            guard case .external(let input) = operand, let reader = readers[input], !reader.contiguous else {
-                return nil
-            }
-            return reader
-        }
         switch operation {
         case .binary(let binary, let left, let right):
-            // The contiguous side is read in place and the broadcast side run by run, so no loop reads
-            // and writes the same buffer (which would keep it from vectorizing).
-            if let reader = broadcast(right) {
+            if case .external(let input) = right, let reader = readers[input] {
                 let leftValues = source(left)
                 reader.forEachRun(start, end) { offset, run, pointer, stride in
                     ArithmeticKernels.runSegment(
                         binary, leftValues + offset, pointer, result + offset, 0..<run, 1, stride)
                 }
-            } else if let reader = broadcast(left) {
+            } else if case .external(let input) = left, let reader = readers[input] {
                 let rightValues = source(right)
                 reader.forEachRun(start, end) { offset, run, pointer, stride in
                     ArithmeticKernels.runSegment(

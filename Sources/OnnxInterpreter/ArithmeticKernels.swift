@@ -137,31 +137,30 @@ enum ArithmeticKernels {
             let (strideA, strideB) = (indexer.innerStrides[0], indexer.innerStrides[1])
             Parallel.forChunks(units, cost: unitCost * cost) { range in
                 ElementwiseLoops.forEachRun(indexer, range) { offsetA, offsetB, offsetOut, run in
-                    ArithmeticKernels.runSegment(
-                        operation, pa + offsetA, pb + offsetB, po + offsetOut, run, strideA, strideB)
+                    Self.run(operation, pa + offsetA, pb + offsetB, po + offsetOut, run, strideA, strideB)
                 }
             }
         }
-    }
 
-    /// One contiguous run; the switch sits outside the element loops, which then vectorize.
-    static func runSegment<T: NumericElement>(
-        _ operation: Operation, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
-        _ range: Range<Int>, _ strideA: Int, _ strideB: Int
-    ) {
-        switch operation {
-        case .add: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.add($0, $1) }
-        case .subtract: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.subtract($0, $1) }
-        case .multiply: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.multiply($0, $1) }
-        case .divide: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.divide($0, $1) }
-        case .modulo(let fmod):
-            ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.modulo($0, $1, fmod: fmod) }
-        case .power: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.power($0, $1) }
-        case .maximum: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.maximum($0, $1) }
-        case .minimum: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.minimum($0, $1) }
-        case .preluSlope:
-            ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { x, slope in
-                x < T.zeroValue ? T.multiply(x, slope) : x
+        /// One contiguous run; the switch sits outside the element loops, which then vectorize.
+        static func run<T: NumericElement>(
+            _ operation: Operation, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+            _ range: Range<Int>, _ strideA: Int, _ strideB: Int
+        ) {
+            switch operation {
+            case .add: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.add($0, $1) }
+            case .subtract: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.subtract($0, $1) }
+            case .multiply: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.multiply($0, $1) }
+            case .divide: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.divide($0, $1) }
+            case .modulo(let fmod):
+                ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.modulo($0, $1, fmod: fmod) }
+            case .power: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.power($0, $1) }
+            case .maximum: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.maximum($0, $1) }
+            case .minimum: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.minimum($0, $1) }
+            case .preluSlope:
+                ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { x, slope in
+                    x < T.zeroValue ? T.multiply(x, slope) : x
+                }
             }
         }
     }

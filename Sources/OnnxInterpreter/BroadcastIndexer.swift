@@ -14,10 +14,8 @@ struct BroadcastIndexer {
     let rows: Int
     /// Per input: the stride (0 or 1) along the innermost dimension.
     let innerStrides: [Int]
-    /// The merged dimensions outside the innermost one, outermost first.
-    let outerDims: [Int]
-    /// Per input: its element stride along each of `outerDims`.
-    let outerStrides: [[Int]]
+    private let outerDims: [Int]
+    private let outerStrides: [[Int]]
 
     /// Plans the walk for `inputs` broadcast together; throws when they are incompatible.
     init(_ inputs: [[Int]]) throws {

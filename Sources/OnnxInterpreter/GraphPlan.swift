@@ -19,8 +19,6 @@ final class GraphPlan {
     let captures: [(id: ObjectIdentifier, slot: Int)]
     /// The schedule.
     let steps: [PlanStep]
-    /// The schedule with elementwise chains fused, for runs without an observer (nil when nothing fuses).
-    let fusedSteps: [PlanStep]?
     /// Slot of each graph output (or of each requested value, for a plan pruned to some values).
     let outputSlots: [Int]
     /// The values `outputSlots` hold.
@@ -29,8 +27,7 @@ final class GraphPlan {
     /// Creates a plan; `GraphPlanner` computes the parts.
     init(
         graph: Graph, depth: Int, slotIndex: [ObjectIdentifier: Int], constantSlots: [NDArray?], inputSlots: [Int],
-        captures: [(id: ObjectIdentifier, slot: Int)], steps: [PlanStep], fusedSteps: [PlanStep]? = nil,
-        outputSlots: [Int], outputs: [Value]
+        captures: [(id: ObjectIdentifier, slot: Int)], steps: [PlanStep], outputSlots: [Int], outputs: [Value]
     ) {
         self.graph = graph
         self.depth = depth
@@ -39,7 +36,6 @@ final class GraphPlan {
         self.inputSlots = inputSlots
         self.captures = captures
         self.steps = steps
-        self.fusedSteps = fusedSteps
         self.outputSlots = outputSlots
         self.outputs = outputs
     }
@@ -68,8 +64,7 @@ final class GraphPlan {
                 try observer(ObservedTensor(name: value.name, value: value, node: nil, array: array, depth: depth))
             }
         }
-        // An observer sees every tensor, so it gets the steps as the graph has them.
-        for step in observer == nil ? fusedSteps ?? steps : steps {
+        for step in steps {
             try execute(step, in: frame, observer: observer)
         }
         var results: [NDArray] = []

@@ -3,7 +3,7 @@ import OnnxIR
 /// Compiles graphs into `GraphPlan`s: schedules nodes, builds kernels, and finds each value's last use.
 final class GraphPlanner {
     /// Imported opset version per domain ("" for the default domain).
-    let opsetVersions: [String: Int]
+    private let opsetVersions: [String: Int]
     /// The model's name, for messages.
     let modelName: String
     /// Model-local functions by `domain:name`.
@@ -106,13 +106,6 @@ final class GraphPlanner {
         let steps = try buildSteps(
             order: order, effectiveInputs: effectiveInputs, graph: graph, outputs: outputs, slotIndex: slotIndex,
             depth: depth, visible: visible, fixedSlots: fixedSlots, mappedConstants: mappedConstants)
-        var useCounts: [Int: Int] = [:]
-        for used in effectiveInputs {
-            for value in used { if let slot = slotIndex[ObjectIdentifier(value)] { useCounts[slot, default: 0] += 1 } }
-        }
-        let fusedSteps = fusingElementwiseChains(
-            steps, useCounts: useCounts, kept: Set(outputs.compactMap { slotIndex[ObjectIdentifier($0)] }),
-            mappedSlots: Set(mappedConstants.keys), depth: depth, visible: visible)
         var outputSlots: [Int] = []
         for output in outputs {
             guard let slot = slotIndex[ObjectIdentifier(output)] else {
@@ -131,7 +124,7 @@ final class GraphPlanner {
         }
         return GraphPlan(
             graph: graph, depth: depth, slotIndex: slotIndex, constantSlots: constantSlots, inputSlots: inputSlots,
-            captures: captures, steps: steps, fusedSteps: fusedSteps, outputSlots: outputSlots, outputs: outputs)
+            captures: captures, steps: steps, outputSlots: outputSlots, outputs: outputs)
     }
 
     private func buildSteps(

@@ -5,7 +5,34 @@ import OnnxIR
 enum UnaryKernels {
     /// Registers the family's kernels.
     static func register(into table: inout [String: KernelBuilder]) {
-        for (name, make) in floatFunctions { table[":" + name] = float(make) }
+        let plain: [(String, FloatFunction)] = [
+            ("Exp", .exp), ("Log", .log), ("Sqrt", .sqrt), ("Reciprocal", .reciprocal), ("Floor", .floor),
+            ("Ceil", .ceil), ("Round", .round), ("Sin", .sin), ("Cos", .cos), ("Tan", .tan), ("Asin", .asin),
+            ("Acos", .acos), ("Atan", .atan), ("Sinh", .sinh), ("Cosh", .cosh), ("Tanh", .tanh), ("Asinh", .asinh),
+            ("Acosh", .acosh), ("Atanh", .atanh), ("Erf", .erf), ("Sigmoid", .sigmoid), ("Softplus", .softplus),
+            ("Softsign", .softsign), ("Mish", .mish), ("HardSwish", .hardSwish),
+        ]
+        for (name, function) in plain { table[":" + name] = float { _ in function } }
+        table[":LeakyRelu"] = float { .leakyRelu(alpha: try $0.float("alpha", default: 0.01)) }
+        table[":HardSigmoid"] = float {
+            .hardSigmoid(alpha: try $0.float("alpha", default: 0.2), beta: try $0.float("beta", default: 0.5))
+        }
+        table[":Gelu"] = float { context in
+            let approximate = try context.string("approximate", default: "none")
+            guard approximate == "none" || approximate == "tanh" else {
+                throw KernelError.invalidAttribute("approximate must be 'none' or 'tanh', not '\(approximate)'")
+            }
+            return .gelu(tanhApproximation: approximate == "tanh")
+        }
+        table[":Elu"] = float { .elu(alpha: try $0.float("alpha", default: 1)) }
+        table[":Selu"] = float {
+            .selu(
+                alpha: try $0.float("alpha", default: 1.67326319217681884765625),
+                gamma: try $0.float("gamma", default: 1.05070102214813232421875))
+        }
+        table[":Celu"] = float { .celu(alpha: try $0.float("alpha", default: 1)) }
+        table[":ThresholdedRelu"] = float { .thresholdedRelu(alpha: try $0.float("alpha", default: 1)) }
+        table[":Swish"] = float { .swish(alpha: try $0.float("alpha", default: 1)) }
         table[":Abs"] = numeric(.absolute)
         table[":Neg"] = numeric(.negate)
         table[":Sign"] = numeric(.sign)
@@ -38,54 +65,6 @@ enum UnaryKernels {
             }
         }
         table[":BitwiseNot"] = numeric(.bitwiseNot)
-    }
-
-    /// The operators that are one float function, by op type: what the function is for a node's attributes.
-    ///
-    /// Also how `ElementwiseChain` knows which nodes it may fuse.
-    static let floatFunctions: [String: @Sendable (NodeContext) throws -> FloatFunction] = {
-        let plain: [(String, FloatFunction)] = [
-            ("Exp", .exp), ("Log", .log), ("Sqrt", .sqrt), ("Reciprocal", .reciprocal), ("Floor", .floor),
-            ("Ceil", .ceil), ("Round", .round), ("Sin", .sin), ("Cos", .cos), ("Tan", .tan), ("Asin", .asin),
-            ("Acos", .acos), ("Atan", .atan), ("Sinh", .sinh), ("Cosh", .cosh), ("Tanh", .tanh), ("Asinh", .asinh),
-            ("Acosh", .acosh), ("Atanh", .atanh), ("Erf", .erf), ("Sigmoid", .sigmoid), ("Softplus", .softplus),
-            ("Softsign", .softsign), ("Mish", .mish), ("HardSwish", .hardSwish),
-        ]
-        var table: [String: @Sendable (NodeContext) throws -> FloatFunction] = [:]
-        for (name, function) in plain { table[name] = { _ in function } }
-        table["LeakyRelu"] = { .leakyRelu(alpha: try $0.float("alpha", default: 0.01)) }
-        table["HardSigmoid"] = {
-            .hardSigmoid(alpha: try $0.float("alpha", default: 0.2), beta: try $0.float("beta", default: 0.5))
-        }
-        table["Gelu"] = { context in
-            let approximate = try context.string("approximate", default: "none")
-            guard approximate == "none" || approximate == "tanh" else {
-                throw KernelError.invalidAttribute("approximate must be 'none' or 'tanh', not '\(approximate)'")
-            }
-            return .gelu(tanhApproximation: approximate == "tanh")
-        }
-        table["Elu"] = { .elu(alpha: try $0.float("alpha", default: 1)) }
-        table["Selu"] = {
-            .selu(
-                alpha: try $0.float("alpha", default: 1.67326319217681884765625),
-                gamma: try $0.float("gamma", default: 1.05070102214813232421875))
-        }
-        table["Celu"] = { .celu(alpha: try $0.float("alpha", default: 1)) }
-        table["ThresholdedRelu"] = { .thresholdedRelu(alpha: try $0.float("alpha", default: 1)) }
-        table["Swish"] = { .swish(alpha: try $0.float("alpha", default: 1)) }
-        return table
-    }()
-
-    /// Relu of one element (NaN stays NaN, -0 stays -0).
-    @inline(__always)
-    static func relu<T: NumericElement>(_ value: T) -> T { value < T.zeroValue ? T.zeroValue : value }
-
-    /// Clip of one element; NaN stays NaN.
-    @inline(__always)
-    static func clipped<T: NumericElement>(_ value: T, _ low: T, _ high: T) -> T {
-        if value.isNaNValue { return value }
-        let raised = value < low ? low : value
-        return raised > high ? high : raised
     }
 
     /// A kernel applying the float function `make` picks from the node's attributes.
@@ -161,7 +140,9 @@ enum UnaryKernels {
                 case .absolute: ElementwiseLoops.mapRange(input, result, range) { T.absolute($0) }
                 case .negate: ElementwiseLoops.mapRange(input, result, range) { T.negate($0) }
                 case .sign: ElementwiseLoops.mapRange(input, result, range) { T.signum($0) }
-                case .relu: ElementwiseLoops.mapRange(input, result, range) { UnaryKernels.relu($0) }
+                case .relu:
+                    let zero = T.zeroValue
+                    ElementwiseLoops.mapRange(input, result, range) { $0 < zero ? zero : $0 }
                 case .shrink(let bias, let lambd):
                     ElementwiseLoops.mapRange(input, result, range) { value in
                         let x = value.doubleValue
@@ -227,7 +208,11 @@ enum UnaryKernels {
             let input = UnsafePointer(x.pointer(T.self))
             let result = output.pointer(T.self)
             Parallel.forChunks(x.count) { range in
-                ElementwiseLoops.mapRange(input, result, range) { UnaryKernels.clipped($0, lowValue, highValue) }
+                ElementwiseLoops.mapRange(input, result, range) { value in
+                    if value.isNaNValue { return value }
+                    let raised = value < lowValue ? lowValue : value
+                    return raised > highValue ? highValue : raised
+                }
             }
         }
     }

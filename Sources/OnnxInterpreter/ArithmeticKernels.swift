@@ -147,6 +147,7 @@ enum ArithmeticKernels {
             _ operation: Operation, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
             _ range: Range<Int>, _ strideA: Int, _ strideB: Int
         ) {
+            if VectorArithmetic.apply(operation, a, b, out, range, strideA, strideB) { return }
             switch operation {
             case .add: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.add($0, $1) }
             case .subtract: ElementwiseLoops.stridedRow(a, b, out, range, strideA, strideB) { T.subtract($0, $1) }

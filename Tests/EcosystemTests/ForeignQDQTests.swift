@@ -61,6 +61,33 @@ import Testing
         #expect(try Self.accuracy(back) == qatAccuracy)
     }
 
+    /// ONNX Runtime's default activations (uint8, asymmetric) fold each Relu into the pair after it (zero point
+    /// 0 clamps the same); import-qdq must give the float graph those clamps back, or the ReLUs are lost.
+    @Test func onnxRuntimeFoldedReLUsComeBackAsClamps() throws {
+        let folder = try TemporaryDirectory(prefix: "qdqc-folded")
+        defer { folder.remove() }
+        let ort = folder.path("digits.ort.onnx")
+        let made = try Python.runScript(
+            "make_ort_quantized.py",
+            [Self.examples.appendingPathComponent("digits_cnn.onnx").path, Self.calib, ort, "--activations", "uint8"])
+        try #require(made.succeeded, "\(made.summary)")
+        #expect(!made.standardOutput.contains("Relu"), "ONNX Runtime kept its Relus: \(made.standardOutput)")
+        let ortAccuracy = try Self.accuracy(ort)
+
+        let imported = folder.path("digits.imported.onnx")
+        let run = try Qdqc.run([
+            ort, "-o", imported, "--passes", "convert-qoperator,import-qdq", "--pass-statistics",
+        ])
+        try #require(run.succeeded, "\(run.summary)")
+        #expect(run.standardError.contains("clamps-restored: 5"), "\(run.standardError)")
+        // Measured: 62/64 for both; without the clamps the float graph gets 61/64.
+        #expect(try Self.accuracy(imported) == ortAccuracy)
+
+        let tensorRT = folder.path("digits.trt.onnx")
+        try Self.convert(ort, to: tensorRT, ["--target", "tensorrt"])
+        #expect(try Self.accuracy(tensorRT) == ortAccuracy)
+    }
+
     @Test func requantizeReplacesTheLearnedActivationScales() throws {
         let folder = try TemporaryDirectory(prefix: "qdqc-qat-requantize")
         defer { folder.remove() }

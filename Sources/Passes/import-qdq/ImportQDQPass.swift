@@ -30,7 +30,7 @@ public struct ImportQDQPass: Pass {
 
     /// Checks and removes every pair of the main graph; records the parameters in the session.
     public func run(on model: Model, context: PassContext) throws -> PassResult {
-        var importer = QDQImporter(graph: model.graph, requantize: requantize)
+        var importer = QDQImporter(graph: model.graph, requantize: requantize, opset: model.opsetVersion(for: "") ?? 1)
         try importer.run()
         let statistics = importer.statistics
         let taken = statistics.values.reduce(0, +)

@@ -13,14 +13,17 @@ struct QDQImporter {
     /// Whether the pairs' parameters are dropped rather than kept (`requantize=true`): nothing is checked
     /// then, and calibration decides every scale.
     let requantize: Bool
+    /// The model's default-domain opset, which decides how a restored Clip takes its bounds.
+    let opset: Int64
     private(set) var foreign = ForeignQuantization()
     private(set) var statistics: [String: Int] = [
         "activation-pairs": 0, "quantized-constants": 0, "fake-quantized-constants": 0,
     ]
 
-    init(graph: Graph, requantize: Bool) {
+    init(graph: Graph, requantize: Bool, opset: Int64) {
         self.graph = graph
         self.requantize = requantize
+        self.opset = opset
     }
 
     /// Whether `node` is a QuantizeLinear or DequantizeLinear of the default domain.
@@ -45,7 +48,8 @@ struct QDQImporter {
     /// What to do with one pair.
     private enum PairPlan {
         /// `x → Q → DQ… → readers` with x an activation.
-        case activation(quantizer: Node, dequantizers: [Node], params: QuantParamSet?)
+        /// `clamp`: the range `[0, upper]` of a pair whose integer grid starts at exactly zero, nil otherwise.
+        case activation(quantizer: Node, dequantizers: [Node], params: QuantParamSet?, clamp: Float?)
         /// `w → Q → DQ… → readers` with w a float constant.
         case fakeQuantizedConstant(quantizer: Node, dequantizers: [Node], values: [Float], params: QuantParamSet?)
         /// `q → DQ → readers` with q a quantized constant.
@@ -107,13 +111,55 @@ struct QDQImporter {
                 quantizer: quantizer, dequantizers: dequantizers, values: try fakeQuantize(floats, params: checked),
                 params: checked)
         }
-        if requantize { return .activation(quantizer: quantizer, dequantizers: dequantizers, params: nil) }
+        let clamp = Self.clampAtZero(params)
+        if requantize {
+            return .activation(quantizer: quantizer, dequantizers: dequantizers, params: nil, clamp: clamp)
+        }
         guard params.granularity == .perTensor else {
             throw ImportQDQError(
                 "import-qdq: \(name): per-channel or per-block parameters on an activation are not supported "
                     + "(give --requantize to replace the pair by calibration)")
         }
-        return .activation(quantizer: quantizer, dequantizers: dequantizers, params: try params.check(shape: []))
+        return .activation(
+            quantizer: quantizer, dequantizers: dequantizers, params: try params.check(shape: []), clamp: clamp)
+    }
+
+    /// `[0, upper]` for a per-tensor integer pair whose zero point is its type's minimum: the pair maps every
+    /// negative value to zero and every value above `upper` to `upper`.
+    static func clampAtZero(_ params: ForeignPairParameters) -> Float? {
+        guard let format = QuantFormat(dataType: params.dataType), !format.isFloat,
+            let range = format.integerRange(), params.scales.count == 1, params.zeroPoints == [range.lowerBound],
+            params.scales[0].isFinite, params.scales[0] > 0
+        else { return nil }
+        return params.scales[0] * Float(range.upperBound - range.lowerBound)
+    }
+
+    /// Whether every reader of the pair's float outputs is a Relu, which clamps the lower end itself.
+    static func onlyReLUsRead(_ dequantizers: [Node]) -> Bool {
+        let outputs = dequantizers.compactMap { $0.outputs.first ?? nil }
+        return !outputs.isEmpty
+            && outputs.allSatisfy { output in
+                !output.isAnyGraphOutput && !output.uses.isEmpty
+                    && output.uses.allSatisfy {
+                        $0.node.opType == "Relu" && OpsetImport.isDefaultDomain($0.node.domain)
+                    }
+            }
+    }
+
+    /// Whether `value` is the output of an operator whose results are never negative.
+    static func isNonNegative(_ value: Value) -> Bool {
+        guard let producer = value.producer, OpsetImport.isDefaultDomain(producer.domain) else { return false }
+        switch producer.opType {
+        case "Relu", "Sigmoid", "Softmax", "HardSigmoid", "Abs", "Exp", "Sqrt", "Softplus":
+            return true
+        case "Clip":
+            guard producer.inputs.count > 1, let low = producer.inputs[1],
+                let tensor = ConstantData.tensor(of: low), let values = ConstantData.floats(tensor)
+            else { return false }
+            return values.allSatisfy { $0 >= 0 }
+        default:
+            return false
+        }
     }
 
     /// A DequantizeLinear must undo its QuantizeLinear exactly: same type, scales and zero points.
@@ -212,27 +258,46 @@ struct QDQImporter {
 
     private mutating func apply(_ plan: PairPlan) throws {
         switch plan {
-        case .activation(let quantizer, let dequantizers, let params):
+        case .activation(let quantizer, let dequantizers, let params, let clamp):
             guard let input = quantizer.inputs.first ?? nil else { return }
             var rewrite = GraphRewrite()
+            // A pair whose grid starts at exactly zero clamps like a ReLU or ReLU6, and the tool that wrote it may
+            // have folded one into it (ONNX Runtime drops a Relu or Clip whose output it quantizes with the zero
+            // point at the type's minimum): the float graph gets the clamp back as a Clip to the pair's range,
+            // which is what the pair computed, unless the input cannot be negative anyway.
+            let restored = try clamp.flatMap { upper in
+                Self.isNonNegative(input) || Self.onlyReLUsRead(dequantizers)
+                    ? nil : try clampNode(input, upper: upper, after: quantizer, in: &rewrite)
+            }
+            let replacement = (restored?.outputs.first ?? nil) ?? input
             for dequantizer in dequantizers {
                 guard let output = dequantizer.outputs.first ?? nil else { continue }
                 if output.isAnyGraphOutput {
                     // The float tensor takes the output's name: the model's interface stays as it was.
-                    rewrite.takeOver(output, by: input)
+                    rewrite.takeOver(output, by: replacement)
                 } else {
-                    rewrite.replaceAllUses(of: output, with: input)
+                    rewrite.replaceAllUses(of: output, with: replacement)
                 }
                 rewrite.remove(dequantizer)
             }
             rewrite.remove(quantizer)
             try graph.apply(rewrite)
             try removeParameters(of: [quantizer] + dequantizers)
+            // Only a value the graph computes: the names of graph inputs and outputs are the model's interface.
+            if restored != nil, input.producer != nil, !input.isAnyGraphOutput {
+                // The pair quantized what was the clamp's output: that name goes back to it.
+                let name = input.name
+                var rename = GraphRewrite()
+                rename.rename(input, to: graph.uniqueName(name + "_unclamped", avoidingNodeNames: false))
+                rename.rename(replacement, to: name)
+                try graph.apply(rename)
+            }
             statistics["activation-pairs", default: 0] += 1
+            if restored != nil { statistics["clamps-restored", default: 0] += 1 }
             if let params {
                 foreign.record(
                     ForeignQuantization.Entry(
-                        tensor: input.name, node: quantizer.displayName, params: params, isConstant: false))
+                        tensor: replacement.name, node: quantizer.displayName, params: params, isConstant: false))
             }
         case .fakeQuantizedConstant(let quantizer, let dequantizers, let values, let params):
             guard let input = quantizer.inputs.first ?? nil else { return }
@@ -262,6 +327,32 @@ struct QDQImporter {
                         tensor: name, node: dequantizer.displayName, params: params, isConstant: true))
             }
         }
+    }
+
+    /// A Clip of `input` to `[0, upper]`, inserted after `anchor` (the pair's QuantizeLinear) by `rewrite`: bounds as attributes before
+    /// opset 11, as float32 constants from it on (an input known not to be float32 gets a Relu, which clamps the
+    /// lower end; import-qdq reads float32 scales only, so the input of a pair it takes apart is float32).
+    private func clampNode(_ input: Value, upper: Float, after anchor: Node, in rewrite: inout GraphRewrite) throws
+        -> Node
+    {
+        let name = graph.uniqueName(input.name + "_clamp", avoidingNodeNames: true)
+        let output = graph.uniqueName(input.name + "_clamped", avoidingNodeNames: false)
+        let node: Node
+        if let type = input.elementType, type != .float {
+            node = Node(opType: "Relu", name: name, inputs: [input], outputNames: [output])
+        } else if opset < 11 {
+            node = Node(
+                opType: "Clip", name: name, inputs: [input], outputNames: [output],
+                attributes: [Attribute("min", .float(0)), Attribute("max", .float(upper))])
+        } else {
+            let low = rewrite.addInitializer(
+                Tensor.floats([0], dims: []), name: graph.uniqueName(name + "_min", avoidingNodeNames: true))
+            let high = rewrite.addInitializer(
+                Tensor.floats([upper], dims: []), name: graph.uniqueName(name + "_max", avoidingNodeNames: true))
+            node = Node(opType: "Clip", name: name, inputs: [input, low, high], outputNames: [output])
+        }
+        rewrite.insert(node, after: anchor)
+        return node
     }
 
     /// Replaces the outputs of `readersOf` by one float initializer holding `values`, removes `removing` and

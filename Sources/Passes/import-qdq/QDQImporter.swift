@@ -329,9 +329,11 @@ struct QDQImporter {
         }
     }
 
-    /// A Clip of `input` to `[0, upper]`, inserted after `anchor` (the pair's QuantizeLinear) by `rewrite`: bounds as attributes before
-    /// opset 11, as float32 constants from it on (an input known not to be float32 gets a Relu, which clamps the
-    /// lower end; import-qdq reads float32 scales only, so the input of a pair it takes apart is float32).
+    /// A Clip of `input` to `[0, upper]`, inserted after `anchor` (the pair's QuantizeLinear) by `rewrite`.
+    ///
+    /// The bounds are attributes before opset 11 and float32 constants from it on. An input known not to be
+    /// float32 gets a Relu, which clamps the lower end (import-qdq reads float32 scales only, so the input of a
+    /// pair it takes apart is float32 in practice).
     private func clampNode(_ input: Value, upper: Float, after anchor: Node, in rewrite: inout GraphRewrite) throws
         -> Node
     {

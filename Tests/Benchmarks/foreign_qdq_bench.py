@@ -66,7 +66,8 @@ def measure(args):
             row = {"model": name}
             foreign = os.path.join(scratch, f"{name}.ort.onnx")
             try:
-                qm.ort_quantize(model, foreign, qm.load_samples(calib, args.calib_limit), symmetric_activations=True)
+                qm.ort_quantize(model, foreign, qm.load_samples(calib, args.calib_limit),
+                                symmetric_activations=not args.asymmetric_activations)
             except Exception as error:  # noqa: BLE001 - a model ORT cannot quantize is a row, not a crash
                 row["error"] = f"quantize_static: {str(error).splitlines()[0][:100]}"
                 rows.append(row)
@@ -120,6 +121,9 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default="")
     parser.add_argument("--calib-limit", type=int, default=64)
     parser.add_argument("--eval-limit", type=int, default=32)
+    parser.add_argument("--asymmetric-activations", action="store_true",
+                        help="quantize_static's default asymmetric int8 activations (it then folds Relu/Clip into "
+                             "the pairs); the default is symmetric, as TensorRT takes them")
     parser.add_argument("--markdown")
     parser.add_argument("--json", help="also write the rows as JSON to this file")
     args = parser.parse_args(argv)

@@ -270,6 +270,8 @@ struct QDQImporter {
                     ? nil : try clampNode(input, upper: upper, after: quantizer, in: &rewrite)
             }
             let replacement = (restored?.outputs.first ?? nil) ?? input
+            // Read before the rewrite: a graph output the replacement takes over stops being one.
+            let tookOver = dequantizers.contains { $0.outputs.first??.isAnyGraphOutput ?? false }
             for dequantizer in dequantizers {
                 guard let output = dequantizer.outputs.first ?? nil else { continue }
                 if output.isAnyGraphOutput {
@@ -283,8 +285,9 @@ struct QDQImporter {
             rewrite.remove(quantizer)
             try graph.apply(rewrite)
             try removeParameters(of: [quantizer] + dequantizers)
-            // Only a value the graph computes: the names of graph inputs and outputs are the model's interface.
-            if restored != nil, input.producer != nil, !input.isAnyGraphOutput {
+            // Only a value the graph computes, and only when no graph output took the clamp's output already
+            // (`tookOver`): the names of graph inputs and outputs are the model's interface.
+            if restored != nil, !tookOver, input.producer != nil, !input.isAnyGraphOutput {
                 // The pair quantized what was the clamp's output: that name goes back to it.
                 let name = input.name
                 var rename = GraphRewrite()

@@ -49,11 +49,7 @@ final class MappedFile: @unchecked Sendable {
         #else
             let flags = MAP_PRIVATE
         #endif
-        let mapped = mmap(nil, size, protection, flags, descriptor, 0)
-        guard let mapped, mapped != MAP_FAILED else {
-            throw SystemError.error(path: path, operation: "mmap", code: errno)
-        }
-        base = mapped
+        base = try Self.map(descriptor, offset: 0, length: size, protection: protection, flags: flags, path: path)
     }
 
     /// Maps `length` bytes from `offset` (a multiple of the page size) of the open file `descriptor`; errors name
@@ -66,11 +62,20 @@ final class MappedFile: @unchecked Sendable {
             return
         }
         // Private and writable like a side file's mapping, so a Data written in place never reaches the file.
-        let mapped = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, descriptor, off_t(offset))
+        base = try Self.map(
+            descriptor, offset: offset, length: length, protection: PROT_READ | PROT_WRITE, flags: MAP_PRIVATE,
+            path: path)
+    }
+
+    /// `mmap` of `length` bytes (more than zero) from `offset` of `descriptor`; errors name `path`.
+    private static func map(
+        _ descriptor: Int32, offset: Int, length: Int, protection: Int32, flags: Int32, path: String
+    ) throws -> UnsafeMutableRawPointer {
+        let mapped = mmap(nil, length, protection, flags, descriptor, off_t(offset))
         guard let mapped, mapped != MAP_FAILED else {
             throw SystemError.error(path: path, operation: "mmap", code: errno)
         }
-        base = mapped
+        return mapped
     }
 
     deinit {

@@ -19,6 +19,12 @@ public enum QuantizationMetrics {
             signal += value * value
             noise += error * error
         }
+        return sqnr(signal: signal, noise: noise)
+    }
+
+    /// The SQNR in dB of sums already accumulated (`Σx²` and `Σ(x − xq)²`), with `sqnr(reference:approximation:)`'s
+    /// conventions for an exact approximation and an all-zero signal.
+    public static func sqnr(signal: Double, noise: Double) -> Double {
         if noise == 0 { return .infinity }
         if signal == 0 { return -.infinity }
         return 10 * log10(signal / noise)

@@ -27,12 +27,8 @@ struct ForeignFormatChangeMeasurement {
             }
         }
 
-        static func decibels(_ signal: Double, _ noise: Double) -> Double {
-            noise == 0 ? .infinity : signal == 0 ? -.infinity : 10 * log10(signal / noise)
-        }
-
-        var from: Double { Self.decibels(signal, fromNoise) }
-        var to: Double { Self.decibels(signal, toNoise) }
+        var from: Double { QuantizationMetrics.sqnr(signal: signal, noise: fromNoise) }
+        var to: Double { QuantizationMetrics.sqnr(signal: signal, noise: toNoise) }
     }
 
     /// The changes, measured; `weights` maps a changed constant's tensor to its float values.

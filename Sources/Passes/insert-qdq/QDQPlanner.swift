@@ -598,7 +598,7 @@ struct QDQPlanner {
         if entry.params.tensorShape != shape {
             reason = "its parameters are for shape \(entry.params.tensorShape), the tensor now has \(shape)"
         } else if requested.isFloat8, !entry.params.format.isFloat {
-            if let done = formatChanges.first(where: { $0.tensor == key(value) }) {
+            if let done = formatChange(of: key(value)) {
                 entry.params = done.to
                 return entry
             }

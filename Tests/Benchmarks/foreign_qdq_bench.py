@@ -86,11 +86,18 @@ def measure(args):
                 continue
             ort_outputs = qm.run_outputs(qb.with_outputs(foreign, logits, scratch, f"{name}-ort"), samples)
             trt_outputs = qm.run_outputs(qb.with_outputs(converted, logits, scratch, f"{name}-trt"), samples)
-            row["sqnr"] = {
-                (f"logits {output}" if output in logits else output): (qm.sqnr_db(reference[output], ort_outputs[output]),
-                         qm.sqnr_db(reference[output], trt_outputs[output]))
-                for output in reference if output in ort_outputs and output in trt_outputs
-            }
+            # An output one side lost (renamed or dropped) is a row saying so, never silently left out.
+            row["sqnr"] = {}
+            for output in reference:
+                label = f"logits {output}" if output in logits else output
+                missing = [side for side, outputs in (("ORT's model", ort_outputs), ("qdqc's model", trt_outputs))
+                           if output not in outputs]
+                if missing:
+                    row["sqnr"][label] = "missing from " + " and ".join(missing)
+                    print(f"{name}: output {output} is {row['sqnr'][label]}", file=sys.stderr)
+                else:
+                    row["sqnr"][label] = (qm.sqnr_db(reference[output], ort_outputs[output]),
+                                          qm.sqnr_db(reference[output], trt_outputs[output]))
             row["kept"] = kept_counts(foreign, converted)
             rows.append(row)
             print(f"{name}: {row['sqnr']} {row['kept']['kept']} kept, {len(row['kept']['changed'])} changed, "
@@ -108,7 +115,11 @@ def markdown_table(rows) -> list[str]:
             continue
         kept = row["kept"]
         counts = f"{kept['kept']} / {len(kept['changed'])} / {len(kept['missing'])}"
-        for output, (ort, trt) in row["sqnr"].items():
+        for output, measured in row["sqnr"].items():
+            if isinstance(measured, str):
+                lines.append(f"| {row['model']} | {output} | — | — | — | {measured} | {row['seconds']:.1f} |")
+                continue
+            ort, trt = measured
             lines.append(f"| {row['model']} | {output} | {qb.fmt(ort)} | {qb.fmt(trt)} | {trt - ort:+.2f} | {counts} | "
                          f"{row['seconds']:.1f} |")
     return lines

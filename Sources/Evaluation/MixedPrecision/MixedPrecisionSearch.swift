@@ -85,7 +85,9 @@ public struct MixedPrecisionSearch {
             ).base
         }
         let widenable = analysis.widenableTensors
-        let offersWeights = !widenable.isDisjoint(with: analysis.storedBits.keys)
+        let weightSites = Set(analysis.storedBits.keys)
+        let offersWeights = !widenable.isDisjoint(with: weightSites)
+        let offersActivations = !widenable.subtracting(weightSites).isEmpty
         // A model that already meets the bar (with no metric to run) needs no analysis.
         let quantizedMeasurement = first.base
         if metricPasses == nil, objective.meets(quantizedMeasurement) {
@@ -96,7 +98,8 @@ public struct MixedPrecisionSearch {
                         data: plan.data, firstSample: plan.indices.lowerBound, endSample: plan.indices.upperBound,
                         outputs: [], tensors: [], skipped: [], layerMACs: [:], seconds: 0),
                     widenable: [], maxWideFraction: maxWideFraction),
-                offersWeights: offersWeights, bound: .macs, overBound: [], totalMACs: 0, wideWeightBytes: 0,
+                offers: (offersActivations, offersWeights), bound: .macs, overBound: [], totalMACs: 0,
+                wideWeightBytes: 0,
                 reached: true, lacking: nil)
         }
         let (sensitivity, floatAlone) = try analysis.analyze(
@@ -185,7 +188,8 @@ public struct MixedPrecisionSearch {
         }
         return report(
             objective: objective, before: quantizedMeasurement, after: current, state: state,
-            offersWeights: offersWeights, bound: bound, overBound: reached ? [] : state.overBound(gains: gains),
+            offers: (offersActivations, offersWeights), bound: bound,
+            overBound: reached ? [] : state.overBound(gains: gains),
             totalMACs: sensitivity.totalMACs,
             wideWeightBytes: weightBytes, reached: reached, lacking: lacking)
     }
@@ -204,12 +208,13 @@ public struct MixedPrecisionSearch {
 
     private func report(
         objective: MixedPrecisionObjective, before: SwitchedMeasurement, after: SwitchedMeasurement,
-        state: MixedPrecisionState, offersWeights: Bool, bound: MixedPrecisionBound, overBound: [String],
+        state: MixedPrecisionState, offers: (activations: Bool, weights: Bool), bound: MixedPrecisionBound,
+        overBound: [String],
         totalMACs: Int, wideWeightBytes: Int, reached: Bool, lacking: String?
     ) -> MixedPrecisionReport {
         var formats: [String] = []
-        if allowsWideActivations { formats.append("int16/uint16 activations") }
-        if offersWeights { formats.append("int8 weights for 4-bit ones") }
+        if offers.activations { formats.append("int16/uint16 activations") }
+        if offers.weights { formats.append("int8 weights for 4-bit ones") }
         var report = MixedPrecisionReport(
             format: formats.isEmpty ? "float" : formats.joined(separator: ", ") + ", else float",
             minSQNR: minSQNR, maxWideFraction: maxWideFraction, reached: reached, before: before.outputs,

@@ -40,8 +40,8 @@ public struct MixedPrecisionSummary {
             let gain =
                 report.maxPerplexityIncrease == nil
                 ? "\(String(format: "%+.2f", raised.gain)) dB"
-                : "\(String(format: "%.4f", raised.gain)) nats/token (\(String(format: "%.2f", expm1(raised.gain) * 100))% "
-                    + "of perplexity)"
+                : "\(String(format: "%.4f", raised.gain)) nats/token (perplexity "
+                    + "\(String(format: "%+.2f", expm1(-raised.gain) * 100))%)"
             let cost = raised.kind == .weight ? "\(raised.macs) MACs, \(raised.bytes) bytes" : "\(raised.macs) MACs"
             let then =
                 raised.perplexityAfter.map { "perplexity then \(String(format: "%.2f", $0))" }

@@ -8,11 +8,6 @@ import Testing
 /// symmetric int8 rounding of the float weight (scale `max|w| / 127` per block of the same layout), which
 /// onnx.checker accepts and ONNX Runtime runs with the perplexity the search measured.
 @Suite struct MixedPrecisionInt8WeightTests {
-    private func json(_ path: String) throws -> [String: Any] {
-        try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
-    }
-
     @Test func theRaisedWeightIsTheInt8RoundingOfTheFloatWeight() throws {
         let scratch = try TemporaryDirectory(prefix: "qdqc-mixed-int8")
         defer { scratch.remove() }
@@ -64,7 +59,8 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(check.standardOutput.utf8)) as? [String: Any])
         #expect(result["opset"] as? Int == 21)
         #expect(result["dequantize_types"] as? [String: Int] == ["int8": 1, "int4": 1], "\(result)")
-        let mixed = try #require(try json(scratch.path("r.json"))["mixedPrecision"] as? [String: Any])
+        let mixed = try #require(
+            try MixedPrecisionWideTests.json(scratch.path("r.json"))["mixedPrecision"] as? [String: Any])
         let searched = try #require(mixed["perplexityAfter"] as? Double)
         let inOnnxRuntime = try #require(result["perplexity_quantized"] as? Double)
         #expect(

@@ -6,17 +6,6 @@ import Testing
 /// weight int4 ruins is raised to int8 (not float), its cost counted in weight bytes, and a bound out of reach
 /// fails with status 3.
 @Suite struct MixedPrecisionWeightOnlyTests {
-    private func json(_ path: String) throws -> [String: Any] {
-        try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
-    }
-
-    private func validate(_ report: String) throws {
-        let schema = RepositoryPaths.root.appendingPathComponent("schemas/report.schema.json").path
-        let validation = try Python.runScript("validate_json_schema.py", [schema, report])
-        #expect(validation.succeeded, "the report breaks schemas/report.schema.json:\n\(validation.summary)")
-    }
-
     @Test func thePerplexityTargetIsReachedByStoringTheOutlierWeightInInt8() throws {
         let scratch = try TemporaryDirectory(prefix: "qdqc-mixed-int4")
         defer { scratch.remove() }
@@ -37,11 +26,11 @@ import Testing
             try #require(run.status == 0, "\(run.summary)")
             #expect(run.standardError.contains("mixed precision: target reached"), "\(run.standardError)")
             #expect(run.standardError.contains("raised weight 'w1' to 8 bits"), "\(run.standardError)")
-            try validate(scratch.path("\(name).json"))
+            try MixedPrecisionTests.validate(scratch.path("\(name).json"))
             outputs.append(try Data(contentsOf: scratch.file("\(name).onnx")))
         }
         #expect(outputs[0] == outputs[1], "deterministic: the same bytes twice")
-        let report = try json(scratch.path("a.json"))
+        let report = try MixedPrecisionTests.json(scratch.path("a.json"))
         let mixed = try #require(report["mixedPrecision"] as? [String: Any])
         #expect(mixed["reached"] as? Bool == true)
         #expect(mixed["boundedBy"] as? String == "bytes")
@@ -80,7 +69,8 @@ import Testing
         #expect(run.standardError.contains("mixed precision: target NOT reached"), "\(run.standardError)")
         #expect(run.standardError.contains("best model found: perplexity"), "\(run.standardError)")
         #expect(!scratch.exists("out.onnx"), "no output, as for any failed gate")
-        let mixed = try #require(try json(scratch.path("r.json"))["mixedPrecision"] as? [String: Any])
+        let mixed = try #require(
+            try MixedPrecisionTests.json(scratch.path("r.json"))["mixedPrecision"] as? [String: Any])
         #expect(mixed["reached"] as? Bool == false)
         #expect((mixed["lacking"] as? String)?.contains("--max-perplexity-increase 0.001") == true, "\(mixed)")
         #expect((mixed["lacking"] as? String)?.contains("of weight bytes wide (bound 85%)") == true, "\(mixed)")

@@ -65,8 +65,7 @@ enum WeightWidening {
     static func apply(_ weights: Set<String>, to model: Model, float: Model) throws -> Int {
         guard !weights.isEmpty else { return 0 }
         let graph = model.graph
-        let floatWeights = Dictionary(
-            float.graph.initializers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let floatWeights = QDQGroup.floatWeights(of: float)
         var bytes = 0
         var blocked = false
         for group in QDQGroup.groups(in: model, float: float) where weights.contains(group.tensor) {

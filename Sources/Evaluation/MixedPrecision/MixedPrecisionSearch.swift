@@ -88,25 +88,24 @@ public struct MixedPrecisionSearch {
         let weightSites = Set(analysis.storedBits.keys)
         let offersWeights = !widenable.isDisjoint(with: weightSites)
         let offersActivations = !widenable.subtracting(weightSites).isEmpty
+        // Weight-only models are bounded by the bytes of their weights: they have no activation to widen.
+        let bound: MixedPrecisionBound = analysis.quantizesOnlyWeights ? .bytes : .macs
         // A model that already meets the bar (with no metric to run) needs no analysis.
         let quantizedMeasurement = first.base
         if metricPasses == nil, objective.meets(quantizedMeasurement) {
+            let untouched = MixedPrecisionState(
+                sensitivity: SensitivityReport(
+                    data: plan.data, firstSample: plan.indices.lowerBound, endSample: plan.indices.upperBound,
+                    outputs: quantizedMeasurement.outputs, tensors: [], skipped: [], layerMACs: [:], seconds: 0),
+                widenable: [], maxWideFraction: maxWideFraction, bound: bound)
             return report(
-                objective: objective, before: quantizedMeasurement, after: quantizedMeasurement,
-                state: MixedPrecisionState(
-                    sensitivity: SensitivityReport(
-                        data: plan.data, firstSample: plan.indices.lowerBound, endSample: plan.indices.upperBound,
-                        outputs: [], tensors: [], skipped: [], layerMACs: [:], seconds: 0),
-                    widenable: [], maxWideFraction: maxWideFraction),
-                offers: (offersActivations, offersWeights), bound: .macs, overBound: [], totalMACs: 0,
-                wideWeightBytes: 0,
-                reached: true, lacking: nil)
+                objective: objective, before: quantizedMeasurement, after: quantizedMeasurement, state: untouched,
+                offers: (offersActivations, offersWeights), bound: bound, overBound: [], totalMACs: 0,
+                wideWeightBytes: 0, reached: true, lacking: nil)
         }
         let (sensitivity, floatAlone) = try analysis.analyze(
             runner: runner, indices: plan.indices, data: plan.data, only: nil, quantizedAlone: false,
             perplexity: meter)
-        let bound: MixedPrecisionBound =
-            !sensitivity.tensors.isEmpty && sensitivity.tensors.allSatisfy({ $0.kind == .weight }) ? .bytes : .macs
         var state = MixedPrecisionState(
             sensitivity: sensitivity, widenable: widenable, maxWideFraction: maxWideFraction, bound: bound,
             storedBits: analysis.storedBits, minimumGain: objective.minimumGain)

@@ -76,6 +76,11 @@ public struct SensitivityAnalysis {
     /// 16-bit pairs, 4-bit weights as int8.
     public var widenableTensors: Set<String> { Set(switchable.sites.filter { $0.wideFlag != nil }.map(\.tensor)) }
 
+    /// Whether every switchable tensor is a weight (a weight-only model: activations are not quantized).
+    var quantizesOnlyWeights: Bool {
+        !switchable.sites.isEmpty && switchable.sites.allSatisfy { $0.kind == .weight }
+    }
+
     /// The bits per element each weight's codes are stored in as quantized (4 for int4), by float model name.
     var storedBits: [String: Int] {
         Dictionary(

@@ -78,6 +78,43 @@ import Testing
         #expect((mixed["wideByteFraction"] as? Double ?? 1) <= 0.85)
     }
 
+    @Test func anSQNRTargetOnAWeightOnlyModelAlsoStepsTo8BitsUnderTheBytesBound() throws {
+        let scratch = try TemporaryDirectory(prefix: "qdqc-mixed-int4-sqnr")
+        defer { scratch.remove() }
+        let (model, data) = try OutlierLanguageModel.write(in: scratch)
+        // int4 leaves the logits at 0 dB, int8 at about 25 dB.
+        let run = try Qdqc.run([
+            model, "-o", scratch.path("out.onnx"), "--activations", "none", "--weights", "int4", "--block-size", "4",
+            "--eval-data", data, "--min-sqnr", "20", "--mixed-precision", "--max-wide-fraction", "0.85", "--report",
+            scratch.path("r.json"),
+        ])
+        try #require(run.status == 0, "\(run.summary)")
+        let mixed = try #require(
+            try MixedPrecisionTests.json(scratch.path("r.json"))["mixedPrecision"] as? [String: Any])
+        #expect(mixed["boundedBy"] as? String == "bytes")
+        let raised = try #require(mixed["raised"] as? [[String: Any]])
+        #expect(raised.map { $0["tensor"] as? String } == ["w1"], "\(raised)")
+        #expect(raised.first?["precision"] as? String == "wide")
+        #expect(mixed["maxPerplexityIncrease"] == nil)
+    }
+
+    @Test func aPerplexityBarAlreadyMetRaisesNothing() throws {
+        let scratch = try TemporaryDirectory(prefix: "qdqc-mixed-int4-met")
+        defer { scratch.remove() }
+        let (model, data) = try OutlierLanguageModel.write(in: scratch)
+        let run = try Qdqc.run(
+            OutlierLanguageModel.mixedPrecisionArguments(
+                model: model, data: data, output: scratch.path("out.onnx"), report: scratch.path("r.json"),
+                maxIncrease: "10", bound: "0.1"))
+        try #require(run.status == 0, "\(run.summary)")
+        let mixed = try #require(
+            try MixedPrecisionTests.json(scratch.path("r.json"))["mixedPrecision"] as? [String: Any])
+        #expect(mixed["reached"] as? Bool == true)
+        #expect((mixed["raised"] as? [Any])?.isEmpty == true)
+        #expect(mixed["boundedBy"] as? String == "bytes")
+        #expect(mixed["wideByteFraction"] as? Double == 0)
+    }
+
     @Test func aPerplexityTargetIsCheckedAsUsage() throws {
         let scratch = try TemporaryDirectory(prefix: "qdqc-mixed-int4-usage")
         defer { scratch.remove() }

@@ -77,7 +77,9 @@ let package = Package(
             ]
         ),
         // Compare, report and the accuracy gate: how far a quantized model is from its float model.
-        .target(name: "Evaluation", dependencies: ["OnnxIR", "OnnxIO", "OnnxInterpreter", "Calibration", "Passes"]),
+        .target(
+            name: "Evaluation",
+            dependencies: ["OnnxIR", "OnnxIO", "OnnxInterpreter", "Calibration", "Quantization", "Passes"]),
         // The command line as a library, so tests can drive it.
         .target(
             name: "QdqcCLI",

@@ -54,15 +54,18 @@ struct AccuracyGateOptions: ParsableArguments {
     @Flag(
         name: .customLong("mixed-precision"),
         help: ArgumentHelp(
-            "Turn --min-sqnr / --max-drop into a target: leave the most sensitive tensors in float, in order of "
-                + "gain per MAC, until the bars hold on the evaluation samples (bounded by --max-wide-fraction)."))
+            "Turn --min-sqnr, --max-perplexity-increase or --max-drop into a target: raise the most sensitive "
+                + "tensors to a wider format (8-bit activations to 16 bits where the target runs them, 4-bit "
+                + "weights to int8, else float), in order of gain per cost, until the bars hold on the evaluation "
+                + "samples (bounded by --max-wide-fraction)."))
     var mixedPrecision = false
 
     @Option(
         name: .customLong("max-wide-fraction"),
         help: ArgumentHelp(
-            "With --mixed-precision: at most this fraction of the Conv/MatMul/Gemm MACs may run wide "
-                + "(default 0.1).",
+            "With --mixed-precision: at most this fraction of the Conv/MatMul/Gemm MACs may run wide; for a "
+                + "weight-only model (no activation quantized), of the quantized weights' bytes stored wide (int8 "
+                + "1 byte per weight, float 4, against the 4-bit ½) (default 0.1).",
             valueName: "f"))
     var maxWideFraction: Double?
 

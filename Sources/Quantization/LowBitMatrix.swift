@@ -73,6 +73,17 @@ public struct LowBitMatrix: Sendable {
         return matrix
     }
 
+    /// A weight stored `[columns, rows]` when `transposed` (Gemm with `transB=1`) as the `[rows, columns]`
+    /// row-major matrix the quantizers take; `values` unchanged otherwise.
+    public static func rowMajor(_ values: [Float], rows: Int, columns: Int, transposed: Bool) -> [Float] {
+        guard transposed else { return values }
+        var matrix = [Float](repeating: 0, count: values.count)
+        for column in 0..<columns {
+            for row in 0..<rows { matrix[row * columns + column] = values[column * rows + row] }
+        }
+        return matrix
+    }
+
     /// The extremes of every column over `rows`.
     static func blockExtremes(_ values: [Float], columns: Int, rows: Range<Int>) -> [BlockExtremes] {
         var extremes = [BlockExtremes](repeating: BlockExtremes(), count: columns)

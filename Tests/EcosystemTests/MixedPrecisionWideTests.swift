@@ -20,7 +20,8 @@ import Testing
         ])
     }
 
-    private func json(_ path: String) throws -> [String: Any] {
+    /// The JSON object in the file at `path`.
+    static func json(_ path: String) throws -> [String: Any] {
         try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
     }
@@ -35,7 +36,7 @@ import Testing
         ])
         try #require(plain.succeeded, "\(plain.summary)")
         let baseline = try #require(
-            ((try json(scratch.path("plain.json"))["evaluation"] as? [String: Any])?["outputs"] as? [[String: Any]])?
+            ((try Self.json(scratch.path("plain.json"))["evaluation"] as? [String: Any])?["outputs"] as? [[String: Any]])?
                 .first?["sqnr"] as? Double)
         let target = String(format: "%.2f", baseline + 5)
         var raisedLists: [[String]] = []
@@ -47,7 +48,7 @@ import Testing
             let schema = RepositoryPaths.root.appendingPathComponent("schemas/report.schema.json").path
             let validation = try Python.runScript("validate_json_schema.py", [schema, scratch.path("\(name).json")])
             #expect(validation.succeeded, "the report breaks schemas/report.schema.json:\n\(validation.summary)")
-            let mixed = try #require(try json(scratch.path("\(name).json"))["mixedPrecision"] as? [String: Any])
+            let mixed = try #require(try Self.json(scratch.path("\(name).json"))["mixedPrecision"] as? [String: Any])
             #expect(mixed["reached"] as? Bool == true)
             #expect(mixed["formatNote"] == nil, "ORT runs 16-bit pairs")
             let raised = try #require(mixed["raised"] as? [[String: Any]])

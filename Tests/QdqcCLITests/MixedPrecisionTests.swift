@@ -17,12 +17,14 @@ import Testing
             ] + extra)
     }
 
-    private func json(_ path: String) throws -> [String: Any] {
+    /// The JSON object in the file at `path`.
+    static func json(_ path: String) throws -> [String: Any] {
         try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
     }
 
-    private func validate(_ report: String) throws {
+    /// Checks the report at `report` against schemas/report.schema.json.
+    static func validate(_ report: String) throws {
         let schema = RepositoryPaths.root.appendingPathComponent("schemas/report.schema.json").path
         let validation = try Python.runScript("validate_json_schema.py", [schema, report])
         #expect(validation.succeeded, "the report breaks schemas/report.schema.json:\n\(validation.summary)")
@@ -33,8 +35,8 @@ import Testing
         defer { scratch.remove() }
         let plain = try convert(["--quiet", "--sensitivity", "--report", scratch.path("plain.json")], in: scratch)
         try #require(plain.status == 0, "\(plain.summary)")
-        try validate(scratch.path("plain.json"))
-        let evaluation = try #require(try json(scratch.path("plain.json"))["evaluation"] as? [String: Any])
+        try Self.validate(scratch.path("plain.json"))
+        let evaluation = try #require(try Self.json(scratch.path("plain.json"))["evaluation"] as? [String: Any])
         let baseline = try #require((evaluation["outputs"] as? [[String: Any]])?.first?["sqnr"] as? Double)
         let sensitivity = try #require(evaluation["sensitivity"] as? [String: Any])
         #expect((sensitivity["tensors"] as? [Any])?.isEmpty == false)
@@ -49,8 +51,8 @@ import Testing
                 in: scratch)
             try #require(run.status == 0, "\(run.summary)")
             #expect(run.standardError.contains("mixed precision: target reached"), "\(run.standardError)")
-            try validate(scratch.path(name))
-            reports.append(try json(scratch.path(name)))
+            try Self.validate(scratch.path(name))
+            reports.append(try Self.json(scratch.path(name)))
         }
         let mixed = try #require(reports[0]["mixedPrecision"] as? [String: Any])
         #expect(mixed["reached"] as? Bool == true)
@@ -81,7 +83,7 @@ import Testing
         #expect(run.standardError.contains("mixed precision: target NOT reached"), "\(run.standardError)")
         #expect(run.standardError.contains("best model found:"), "\(run.standardError)")
         #expect(!scratch.exists("out.onnx"), "no output, as for any failed gate")
-        let mixed = try #require(try json(scratch.path("r.json"))["mixedPrecision"] as? [String: Any])
+        let mixed = try #require(try Self.json(scratch.path("r.json"))["mixedPrecision"] as? [String: Any])
         #expect(mixed["reached"] as? Bool == false)
         #expect((mixed["lacking"] as? String)?.contains("< 500") == true)
         #expect((mixed["wideMACFraction"] as? Double ?? 1) <= 0.05)

@@ -16,9 +16,10 @@ public struct AccuracyGate: Sendable, Equatable {
     public var keepOnFailure: Bool
     /// Seconds one run of `metric` may take (`--metric-timeout`).
     public var metricTimeout: Double
-    /// Whether the bars are targets to reach by raising sensitive tensors to float (`--mixed-precision`).
+    /// Whether the bars are targets to reach by raising sensitive tensors to a wider format (`--mixed-precision`).
     public var mixedPrecision: Bool
-    /// With `mixedPrecision`: the largest fraction of compute-layer MACs that may run wide.
+    /// With `mixedPrecision`: the largest fraction of compute-layer MACs that may run wide, or, in a model whose
+    /// only quantized tensors are weights (weight-only), of the quantized weights' bytes that may be stored wide.
     public var maxWideFraction: Double
 
     /// The default of `maxWideFraction` (`--max-wide-fraction`).
@@ -58,11 +59,15 @@ public struct AccuracyGate: Sendable, Equatable {
         if !(metricTimeout > 0 && metricTimeout <= 1e9) {
             return "--metric-timeout must be a number of seconds above 0"
         }
-        if mixedPrecision, minSQNR == nil, maxDrop == nil {
-            return "--mixed-precision turns --min-sqnr or --max-drop into a target: give one of them"
+        if mixedPrecision, minSQNR == nil, maxDrop == nil, maxPerplexityIncrease == nil {
+            return "--mixed-precision turns --min-sqnr, --max-drop or --max-perplexity-increase into a target: "
+                + "give one of them"
+        }
+        if mixedPrecision, minSQNR != nil, maxPerplexityIncrease != nil {
+            return "--mixed-precision reaches --min-sqnr or --max-perplexity-increase, not both: give one of them"
         }
         if !(maxWideFraction >= 0 && maxWideFraction <= 1) {
-            return "--max-wide-fraction must be a number from 0 to 1 (0.1: 10% of the MACs)"
+            return "--max-wide-fraction must be a number from 0 to 1 (0.1: 10% of the MACs, or of the weight bytes)"
         }
         if keepOnFailure, !isActive {
             return "--keep-on-failure needs --min-sqnr, --max-drop or --max-perplexity-increase"

@@ -71,18 +71,21 @@ public struct ConversionAudit {
     }
 
     /// `--mixed-precision`: raises the most sensitive tensors of `conversion.quantized` (in place) until the
-    /// gate's bars hold on the evaluation samples or `--max-wide-fraction` stops it.
+    /// gate's bars (`--min-sqnr` or `--max-perplexity-increase`, and `--max-drop`) hold on the evaluation samples
+    /// or `--max-wide-fraction` stops it.
     private func raiseToTarget(_ conversion: AuditedConversion) throws -> MixedPrecisionReport {
         let (float, plan) = try floatModelAndPlan(conversion)
         guard let plan else { throw ConversionAuditError.noEvaluationData }
         // 16-bit activation pairs only where the target's engine runs them (TensorRT takes 8-bit pairs only).
         let target = conversion.session.quantizationTarget.flatMap(QuantizationTarget.named)
         let widens = target?.consumes16BitActivations ?? true
+        if gate.maxPerplexityIncrease != nil, perplexity == nil { throw ConversionAuditError.perplexityNotMeasured }
         let search = MixedPrecisionSearch(
             minSQNR: gate.minSQNR, maxWideFraction: gate.maxWideFraction, allowsWideActivations: widens,
             wideActivationNote: widens
                 ? nil
-                : "target \(target?.name ?? "?") takes no 16-bit activation pairs: raised tensors are left float")
+                : "target \(target?.name ?? "?") takes no 16-bit activation pairs: raised activations are left float",
+            perplexity: perplexity, maxPerplexityIncrease: gate.maxPerplexityIncrease)
         let gate = self.gate
         let metric: (() throws -> Bool)? =
             gate.maxDrop == nil
@@ -98,6 +101,8 @@ public struct ConversionAudit {
                 quantizedName: conversion.outputPath, plan: plan, metricPasses: metric)
         } catch let error as ConversionAuditError {
             throw error
+        } catch let error as PerplexityError {
+            throw ConversionAuditError.perplexityFailed(reason: error.description)
         } catch {
             throw ConversionAuditError.measuringFailed(data: plan.data, reason: "--mixed-precision: \(error)")
         }

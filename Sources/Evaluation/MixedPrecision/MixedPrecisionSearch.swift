@@ -2,13 +2,17 @@ import Calibration
 import OnnxIR
 
 /// Raises the most sensitive tensors of a quantized model to a wider format, cheapest format first and in order
-/// of gain per cost, until every accuracy target holds on the evaluation samples or the bound on wide MACs stops
-/// it (`--mixed-precision`).
+/// of gain per cost, until every accuracy target holds on the evaluation samples or the bound on what is wide
+/// stops it (`--mixed-precision`).
 ///
 /// A raise moves one tensor one step: an 8-bit activation to its 16-bit pair when the target consumes 16-bit
-/// activations (`allowsWideActivations`), anything else (or a 16-bit pair) to float. The cost of a raise is the
-/// MACs of the compute layers it makes wide that are not wide yet, so tensors that feed no Conv/MatMul/Gemm
-/// (residual sums, normalization inputs) cost nothing and come first. The first gains come from
+/// activations (`allowsWideActivations`), a 4-bit weight to int8 (`WeightWidening`), anything else (or a
+/// widened tensor) to float. The cost of a raise is the MACs of the compute layers it makes wide that are not
+/// wide yet, so tensors that feed no Conv/MatMul/Gemm (residual sums, normalization inputs) cost nothing and come
+/// first; in a model whose only quantized tensors are weights (weight-only) it is the weight bytes the raise
+/// adds, and `maxWideFraction` bounds the fraction of weight bytes stored wide instead of MACs. The target is
+/// `--min-sqnr` on every output, or `--max-perplexity-increase` (the shortfall is then the mean next-token
+/// negative log-likelihood above the bound's, in nats). The first gains come from
 /// `SensitivityAnalysis` (each tensor alone left float); every raise is then measured on the same samples with
 /// the switchable model and kept only if it lessens the shortfall (the dB by which the outputs miss
 /// `--min-sqnr`, summed: a raise that lifts the worst output but pushes another below the bar is not kept), since
@@ -21,26 +25,35 @@ import OnnxIR
 public struct MixedPrecisionSearch {
     /// Every graph output's SQNR must reach this (dB); nil for no SQNR target.
     public var minSQNR: Double?
-    /// The largest fraction of all compute-layer MACs that may run wide.
+    /// The largest fraction of all compute-layer MACs (or, weight-only, of weight bytes) that may be wide.
     public var maxWideFraction: Double
     /// Whether 8-bit activations may become 16-bit pairs (the target consumes int16/uint16 activations).
     public var allowsWideActivations: Bool
     /// Why 16-bit activations are not offered, for the report; nil when they are.
     public var wideActivationNote: String?
+    /// What perplexity is measured on (token ids, logits, prompt), with `maxPerplexityIncrease`.
+    public var perplexity: PerplexitySettings?
+    /// The perplexity target: at most this increase over the float model's, relative (0.05: 5%); nil for none.
+    public var maxPerplexityIncrease: Double?
     /// A tensor whose gain is below this (dB) is not worth a step.
     public static let minimumGain = 0.1
+    /// With a perplexity target, a tensor whose gain is below this (nats per token: 0.1% of perplexity) is not
+    /// worth a step.
+    public static let minimumPerplexityGain = 0.001
     /// How many times at most the gains are measured again from the model as it is.
     public static let maximumRounds = 4
 
-    /// Creates the search.
+    /// Creates the search; a perplexity target needs both `perplexity` and `maxPerplexityIncrease`.
     public init(
         minSQNR: Double?, maxWideFraction: Double, allowsWideActivations: Bool = true,
-        wideActivationNote: String? = nil
+        wideActivationNote: String? = nil, perplexity: PerplexitySettings? = nil, maxPerplexityIncrease: Double? = nil
     ) {
         self.minSQNR = minSQNR
         self.maxWideFraction = maxWideFraction
         self.allowsWideActivations = allowsWideActivations
         self.wideActivationNote = wideActivationNote
+        self.perplexity = perplexity
+        self.maxPerplexityIncrease = maxPerplexityIncrease
     }
 
     /// Searches on `plan`'s samples and leaves the tensors it raises wide in `quantized` (changed in place);
@@ -51,133 +64,173 @@ public struct MixedPrecisionSearch {
     ) throws -> MixedPrecisionReport {
         let analysis = try SensitivityAnalysis(
             float: float, floatName: floatName, quantized: quantized, quantizedName: quantizedName,
-            widens: allowsWideActivations)
+            widens: allowsWideActivations, widensWeights: true)
+        var meter: PerplexityMeter?
+        if let perplexity, maxPerplexityIncrease != nil {
+            meter = try PerplexityMeter(
+                settings: perplexity, float: float, floatName: floatName, quantized: quantized,
+                quantizedName: quantizedName)
+        }
         let runner = plan.runner(task: "mixed precision")
         let references = SensitivityReferences()
+        let first = try analysis.measure(
+            runner: runner, indices: plan.indices, base: [:], candidates: [], references: references,
+            perplexity: meter)
+        let objective = MixedPrecisionObjective(
+            minSQNR: minSQNR, maxPerplexityIncrease: meter == nil ? nil : maxPerplexityIncrease, float: first.float)
         let measure = { (precisions: [String: SitePrecision]) in
-            try analysis.outputSQNR(
-                runner: runner, indices: plan.indices, precisions: precisions, references: references)
+            try analysis.measure(
+                runner: runner, indices: plan.indices, base: precisions, candidates: [], references: references,
+                perplexity: meter
+            ).base
         }
-        // A model that already meets the SQNR bar (with no metric to run) needs no analysis.
-        let quantizedSQNR = try measure([:])
-        if metricPasses == nil, meets(quantizedSQNR) {
+        let widenable = analysis.widenableTensors
+        let weightSites = Set(analysis.storedBits.keys)
+        let offersWeights = !widenable.isDisjoint(with: weightSites)
+        let offersActivations = !widenable.subtracting(weightSites).isEmpty
+        // Weight-only models are bounded by the bytes of their weights: they have no activation to widen.
+        let bound: MixedPrecisionBound = analysis.quantizesOnlyWeights ? .bytes : .macs
+        // A model that already meets the bar (with no metric to run) needs no analysis.
+        let quantizedMeasurement = first.base
+        if metricPasses == nil, objective.meets(quantizedMeasurement) {
+            let untouched = MixedPrecisionState(
+                sensitivity: SensitivityReport(
+                    data: plan.data, firstSample: plan.indices.lowerBound, endSample: plan.indices.upperBound,
+                    outputs: quantizedMeasurement.outputs, tensors: [], skipped: [], layerMACs: [:], seconds: 0),
+                widenable: [], maxWideFraction: maxWideFraction, bound: bound)
             return report(
-                reached: true, before: quantizedSQNR, after: quantizedSQNR, raised: [], overBound: [], wideMACs: 0,
-                totalMACs: 0, wideWeightBytes: 0, lacking: nil)
+                objective: objective, before: quantizedMeasurement, after: quantizedMeasurement, state: untouched,
+                offers: (offersActivations, offersWeights), bound: bound, overBound: [], totalMACs: 0,
+                wideWeightBytes: 0, reached: true, lacking: nil)
         }
-        let sensitivity = try analysis.analyze(
-            runner: runner, indices: plan.indices, data: plan.data, quantizedAlone: false)
+        let (sensitivity, floatAlone) = try analysis.analyze(
+            runner: runner, indices: plan.indices, data: plan.data, only: nil, quantizedAlone: false,
+            perplexity: meter)
         var state = MixedPrecisionState(
-            sensitivity: sensitivity, widenable: analysis.widenableTensors, maxWideFraction: maxWideFraction)
-        var current = quantizedSQNR
-        let start = shortfall(sensitivity.outputs)
+            sensitivity: sensitivity, widenable: widenable, maxWideFraction: maxWideFraction, bound: bound,
+            storedBits: analysis.storedBits, minimumGain: objective.minimumGain)
+        var current = quantizedMeasurement
+        let start = objective.shortfall(current)
         var gains = Dictionary(
             sensitivity.tensors.map { tensor in
                 (
                     tensor.tensor,
                     start
-                        - shortfall(tensor.outputs.map { ReportOutputSQNR(output: $0.output, sqnr: $0.floatAloneSQNR) })
+                        - objective.shortfall(
+                            SwitchedMeasurement(
+                                outputs: tensor.outputs.map {
+                                    ReportOutputSQNR(output: $0.output, sqnr: $0.floatAloneSQNR)
+                                }, likelihood: floatAlone[tensor.tensor]))
                 )
             }, uniquingKeysWith: { first, _ in first })
         var rounds = 0
-        while !meets(current) {
+        while !objective.meets(current) {
             var attempted = Set<String>()
-            while !meets(current), let candidate = state.next(gains: gains, excluding: attempted) {
+            while !objective.meets(current), let candidate = state.next(gains: gains, excluding: attempted) {
                 attempted.insert(candidate.tensor)
                 let trial = state.precisions.merging([candidate.tensor: candidate.precision]) { _, new in new }
                 let outputs = try measure(trial)
                 // Gains do not add up: a raise that does not lessen the shortfall now is not kept.
-                guard shortfall(outputs) < shortfall(current) else { continue }
+                guard objective.shortfall(outputs) < objective.shortfall(current) else { continue }
                 current = outputs
-                state.raise(candidate, gain: gains[candidate.tensor] ?? 0, worstAfter: Self.worst(outputs))
+                state.raise(
+                    candidate, gain: gains[candidate.tensor] ?? 0, worstAfter: Self.worst(outputs.outputs),
+                    perplexityAfter: objective.perplexity(outputs))
             }
-            guard !meets(current), rounds < Self.maximumRounds else { break }
+            guard !objective.meets(current), rounds < Self.maximumRounds else { break }
             rounds += 1
             let candidates = state.steppable()
             guard !candidates.isEmpty else { break }
-            let measured = try analysis.gains(
+            let measured = try analysis.measure(
                 runner: runner, indices: plan.indices, base: state.precisions, candidates: candidates,
-                references: references)
-            let shortfallNow = shortfall(measured.base)
+                references: references, perplexity: meter)
+            let shortfallNow = objective.shortfall(measured.base)
             // Tensors over the bound keep their last gain (for `overBound`); the others are measured anew.
             var fresh = false
             for (candidate, outputs) in zip(candidates, measured.candidates) {
-                let gain = shortfallNow - shortfall(outputs)
+                let gain = shortfallNow - objective.shortfall(outputs)
                 gains[candidate.tensor] = gain
-                fresh = fresh || gain >= Self.minimumGain
+                fresh = fresh || gain >= objective.minimumGain
             }
             guard fresh else { break }
         }
-        var weightBytes = try apply(state.precisions, to: quantized, float: float)
+        let weights = Set(sensitivity.tensors.filter { $0.kind == .weight }.map(\.tensor))
+        var weightBytes = try apply(state.precisions, weights: weights, to: quantized, float: float)
         var metricHolds = true
-        if let metricPasses, meets(current) {
+        if let metricPasses, objective.meets(current) {
             metricHolds = try metricPasses()
             var attempted = Set<String>()
             while !metricHolds, let candidate = state.next(gains: gains, excluding: attempted) {
                 attempted.insert(candidate.tensor)
                 current = try measure(state.precisions.merging([candidate.tensor: candidate.precision]) { $1 })
-                state.raise(candidate, gain: gains[candidate.tensor] ?? 0, worstAfter: Self.worst(current))
-                weightBytes += try apply([candidate.tensor: candidate.precision], to: quantized, float: float)
+                state.raise(
+                    candidate, gain: gains[candidate.tensor] ?? 0, worstAfter: Self.worst(current.outputs),
+                    perplexityAfter: objective.perplexity(current))
+                weightBytes += try apply(
+                    [candidate.tensor: candidate.precision], weights: weights, to: quantized, float: float)
                 metricHolds = try metricPasses()
             }
         }
-        let reached = meets(current) && metricHolds
+        let reached = objective.meets(current) && metricHolds
         var lacking: String?
         if !reached {
-            let share = String(format: "%.2f%%", state.wideFraction * 100)
+            let share = String(format: "%.2f%%", state.boundedFraction * 100)
             let bound = String(format: "%g%%", maxWideFraction * 100)
-            let what =
-                meets(current)
-                ? "the --max-drop metric still fails"
-                : current.filter { $0.sqnr < minSQNR ?? -.infinity }.map {
-                    "output '\($0.output)' \(String(format: "%.2f", $0.sqnr)) dB < \(String(format: "%g", minSQNR ?? 0))"
-                }.joined(separator: ", ")
+            let what = objective.meets(current) ? "the --max-drop metric still fails" : objective.lack(current)
             let overBound = state.overBound(gains: gains)
             lacking =
-                "\(what) with \(state.raised.count) tensor(s) raised and \(share) of MACs wide (bound \(bound)); "
+                "\(what) with \(state.raised.count) tensor(s) raised and \(share) of "
+                + "\(state.boundedName) wide (bound \(bound)); "
                 + (overBound.isEmpty
-                    ? "no other tensor within the bound gains \(Self.minimumGain) dB or more"
+                    ? "no other tensor within the bound gains \(objective.minimumGainText) or more"
                     : "\(overBound.count) more tensor(s) with a gain would exceed the bound")
         }
         return report(
-            reached: reached, before: sensitivity.outputs, after: current, raised: state.raised,
-            overBound: reached ? [] : state.overBound(gains: gains), wideMACs: state.wideMACs,
-            totalMACs: sensitivity.totalMACs, wideWeightBytes: weightBytes, lacking: lacking)
+            objective: objective, before: quantizedMeasurement, after: current, state: state,
+            offers: (offersActivations, offersWeights), bound: bound,
+            overBound: reached ? [] : state.overBound(gains: gains),
+            totalMACs: sensitivity.totalMACs,
+            wideWeightBytes: weightBytes, reached: reached, lacking: lacking)
     }
 
-    /// Writes `precisions` into `quantized`: 16-bit pairs first, then the float tensors' pairs removed; returns
-    /// the bytes the float weights now take.
-    private func apply(_ precisions: [String: SitePrecision], to quantized: Model, float: Model) throws -> Int {
+    /// Writes `precisions` into `quantized`: 16-bit activation pairs and int8 weights (`weights` names the
+    /// weights) first, then the float tensors' pairs removed; returns the bytes the float weights now take.
+    private func apply(_ precisions: [String: SitePrecision], weights: Set<String>, to quantized: Model, float: Model)
+        throws -> Int
+    {
         let wide = Set(precisions.filter { $0.value == .wide }.keys)
         let floats = Set(precisions.filter { $0.value == .float }.keys)
-        _ = try QDQWidening.apply(wide, to: quantized, float: float)
+        _ = try QDQWidening.apply(wide.subtracting(weights), to: quantized, float: float)
+        _ = try WeightWidening.apply(wide.intersection(weights), to: quantized, float: float)
         return try QDQBypass.apply(floats, to: quantized, float: float)
     }
 
     private func report(
-        reached: Bool, before: [ReportOutputSQNR], after: [ReportOutputSQNR], raised: [RaisedTensor],
-        overBound: [String], wideMACs: Int, totalMACs: Int, wideWeightBytes: Int, lacking: String?
+        objective: MixedPrecisionObjective, before: SwitchedMeasurement, after: SwitchedMeasurement,
+        state: MixedPrecisionState, offers: (activations: Bool, weights: Bool), bound: MixedPrecisionBound,
+        overBound: [String],
+        totalMACs: Int, wideWeightBytes: Int, reached: Bool, lacking: String?
     ) -> MixedPrecisionReport {
+        var formats: [String] = []
+        if offers.activations { formats.append("int16/uint16 activations") }
+        if offers.weights { formats.append("int8 weights for 4-bit ones") }
         var report = MixedPrecisionReport(
-            format: allowsWideActivations ? "int16/uint16 activations, else float" : "float", minSQNR: minSQNR,
-            maxWideFraction: maxWideFraction, reached: reached, before: before, after: after, raised: raised,
-            overBound: overBound, wideMACs: wideMACs, totalMACs: totalMACs, wideWeightBytes: wideWeightBytes,
-            lacking: lacking)
+            format: formats.isEmpty ? "float" : formats.joined(separator: ", ") + ", else float",
+            minSQNR: minSQNR, maxWideFraction: maxWideFraction, reached: reached, before: before.outputs,
+            after: after.outputs, raised: state.raised, overBound: overBound, wideMACs: state.wideMACs,
+            totalMACs: totalMACs, wideWeightBytes: wideWeightBytes, lacking: lacking)
         report.formatNote = wideActivationNote
+        report.boundedBy = bound
+        report.wideBytes = state.wideBytes
+        report.weightBytes = state.weightBytes
+        report.wideByteFraction = state.wideByteFraction
+        if objective.maxPerplexityIncrease != nil {
+            report.maxPerplexityIncrease = objective.maxPerplexityIncrease
+            report.floatPerplexity = objective.floatPerplexity
+            report.perplexityBefore = objective.perplexity(before)
+            report.perplexityAfter = objective.perplexity(after)
+        }
         return report
-    }
-
-    /// What the search lessens: with `--min-sqnr`, the dB by which the outputs fall short of it, summed (an
-    /// output above the bar counts 0, so a raise cannot trade one output that misses the bar for another that
-    /// already meets it); without, the worst output's SQNR, negated.
-    private func shortfall(_ outputs: [ReportOutputSQNR]) -> Double {
-        guard let minSQNR else { return -Self.worst(outputs) }
-        return outputs.reduce(0) { $0 + max(0, minSQNR - $1.sqnr) }
-    }
-
-    private func meets(_ outputs: [ReportOutputSQNR]) -> Bool {
-        guard let minSQNR else { return true }
-        return outputs.allSatisfy { $0.sqnr >= minSQNR }
     }
 
     private static func worst(_ outputs: [ReportOutputSQNR]) -> Double { outputs.map(\.sqnr).min() ?? .infinity }

@@ -12,22 +12,49 @@ public struct MixedPrecisionSummary {
     public var lines: [String] {
         let before = report.before.map { "'\($0.output)' \(String(format: "%.2f", $0.sqnr))" }
         let after = report.after.map { "'\($0.output)' \(String(format: "%.2f", $0.sqnr))" }
-        var lines = [
+        let bound = "bound \(String(format: "%g", report.maxWideFraction * 100))%"
+        let bytesBound = report.boundedBy == .bytes
+        var outcome =
             "\(report.reached ? "target reached" : "target NOT reached"): \(report.raised.count) raise(s) ("
-                + "\(report.format)); \(String(format: "%.2f", report.wideMACFraction * 100))% of MACs wide "
-                + "(\(report.wideMACs) of \(report.totalMACs) per sample; bound "
-                + "\(String(format: "%g", report.maxWideFraction * 100))%), \(report.wideWeightBytes) bytes of float "
-                + "weights; output SQNR dB \(before.joined(separator: ", ")) -> \(after.joined(separator: ", "))"
-        ]
+            + "\(report.format)); \(Self.percent(report.wideMACFraction)) of MACs wide "
+            + "(\(report.wideMACs) of \(report.totalMACs) per sample\(bytesBound ? "" : "; \(bound)")), "
+            + "\(Self.percent(report.wideByteFraction)) of weight bytes wide (\(report.wideBytes) of "
+            + "\(report.weightBytes)\(bytesBound ? "; \(bound)" : "")), \(report.wideWeightBytes) bytes of float "
+            + "weights; output SQNR dB \(before.joined(separator: ", ")) -> \(after.joined(separator: ", "))"
+        if let floatPerplexity = report.floatPerplexity, let from = report.perplexityBefore,
+            let to = report.perplexityAfter
+        {
+            outcome +=
+                "; perplexity \(String(format: "%.2f", from)) -> \(String(format: "%.2f", to)) (float "
+                + "\(String(format: "%.2f", floatPerplexity)), bound +"
+                + "\(String(format: "%g", (report.maxPerplexityIncrease ?? 0) * 100))%)"
+        }
+        var lines = [outcome]
         for raised in report.raised {
+            let to: String
+            switch (raised.precision, raised.kind) {
+            case (.float, _), (.quantized, _): to = "float"
+            case (.wide, .weight): to = "8 bits"
+            case (.wide, _): to = "16 bits"
+            }
+            let gain =
+                report.maxPerplexityIncrease == nil
+                ? "\(String(format: "%+.2f", raised.gain)) dB"
+                : "\(String(format: "%.4f", raised.gain)) nats/token (perplexity "
+                    + "\(String(format: "%+.2f", expm1(-raised.gain) * 100))%)"
+            let cost = raised.kind == .weight ? "\(raised.macs) MACs, \(raised.bytes) bytes" : "\(raised.macs) MACs"
+            let then =
+                raised.perplexityAfter.map { "perplexity then \(String(format: "%.2f", $0))" }
+                ?? "worst output then \(String(format: "%.2f", raised.worstSQNRAfter)) dB"
             lines.append(
-                "raised \(raised.kind.rawValue) '\(raised.tensor)' to "
-                    + "\(raised.precision == .wide ? "16 bits" : "float"): gain \(String(format: "%+.2f", raised.gain)) dB "
-                    + "alone, \(raised.macs) MACs; worst output then \(String(format: "%.2f", raised.worstSQNRAfter)) dB, "
-                    + "\(String(format: "%.2f", raised.wideMACFractionAfter * 100))% of MACs wide")
+                "raised \(raised.kind.rawValue) '\(raised.tensor)' to \(to): gain \(gain) alone, \(cost); \(then), "
+                    + "\(Self.percent(raised.wideMACFractionAfter)) of MACs wide, "
+                    + "\(Self.percent(raised.wideByteFractionAfter)) of weight bytes wide")
         }
         if let note = report.formatNote { lines.append(note) }
         if let lacking = report.lacking { lines.append("best model found: \(lacking)") }
         return lines
     }
+
+    private static func percent(_ fraction: Double) -> String { String(format: "%.2f%%", fraction * 100) }
 }

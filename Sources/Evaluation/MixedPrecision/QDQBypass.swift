@@ -9,8 +9,7 @@ enum QDQBypass {
     static func apply(_ tensors: Set<String>, to model: Model, float: Model) throws -> Int {
         guard !tensors.isEmpty else { return 0 }
         let graph = model.graph
-        let floatWeights = Dictionary(
-            float.graph.initializers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let floatWeights = QDQGroup.floatWeights(of: float)
         var weightBytes = 0
         for group in QDQGroup.groups(in: model, float: float) where tensors.contains(group.tensor) {
             var replacement = try group.floatStandIn(in: graph, float: float)

@@ -31,6 +31,11 @@ public struct NextTokenLikelihood: Sendable, Equatable {
         sequenceCount += sequences
     }
 
+    /// Adds every target of `other`.
+    public mutating func add(_ other: NextTokenLikelihood) {
+        add(sum: other.negativeLogLikelihood, targets: other.targetCount, sequences: other.sequenceCount)
+    }
+
     /// `−log softmax(row)[target]`: `log Σ exp(row − max) + max − row[target]`, in double precision.
     ///
     /// NaN in the row, or an infinite maximum, gives NaN; a target at −∞ gives +∞.

@@ -67,6 +67,54 @@ public struct PerplexityMeter {
         sample: CalibrationSample, floatOutputs: [String: NDArray], quantizedOutputs: [String: NDArray]
     ) throws {
         let file = sample.source
+        let targets = try self.targets(of: sample)
+        let floatArray = try logits(
+            floatOutputs, name: floatLogits, model: floatModel, tokens: targets.array, file: file)
+        let quantizedArray = try logits(
+            quantizedOutputs, name: quantizedLogits, model: quantizedModel, tokens: targets.array, file: file)
+        let vocabulary = floatArray.shape[2]
+        guard quantizedArray.shape[2] == vocabulary else {
+            throw PerplexityError.vocabularyMismatch(
+                floatLogits: floatLogits, floatModel: floatModel, floatVocabulary: vocabulary,
+                quantizedLogits: quantizedLogits, quantizedModel: quantizedModel,
+                quantizedVocabulary: quantizedArray.shape[2])
+        }
+        try checkRange(targets, vocabulary: vocabulary, file: file)
+        let floatSum = try sum(floatArray, tokens: targets.ids, name: floatLogits, model: floatModel, file: file)
+        let quantizedSum = try sum(
+            quantizedArray, tokens: targets.ids, name: quantizedLogits, model: quantizedModel, file: file)
+        float.add(sum: floatSum, targets: targets.count, sequences: targets.batch)
+        quantized.add(sum: quantizedSum, targets: targets.count, sequences: targets.batch)
+    }
+
+    /// The next-token likelihood of one sample under `outputs`, graph outputs named as the quantized model's
+    /// (its logits output `quantizedLogits`), checked as `add` checks: what `--mixed-precision` measures each
+    /// mix of quantized and float tensors by.
+    public func likelihood(sample: CalibrationSample, outputs: [String: NDArray]) throws -> NextTokenLikelihood {
+        let targets = try self.targets(of: sample)
+        let array = try logits(
+            outputs, name: quantizedLogits, model: quantizedModel, tokens: targets.array, file: sample.source)
+        try checkRange(targets, vocabulary: array.shape[2], file: sample.source)
+        var likelihood = NextTokenLikelihood()
+        likelihood.add(
+            sum: try sum(
+                array, tokens: targets.ids, name: quantizedLogits, model: quantizedModel, file: sample.source),
+            targets: targets.count, sequences: targets.batch)
+        return likelihood
+    }
+
+    /// One sample's token ids: the array, its elements, `[batch, sequence]` and the number of targets.
+    private struct Targets {
+        var array: NDArray
+        var ids: [Int64]
+        var batch: Int
+        var sequence: Int
+        var count: Int
+    }
+
+    /// A sample's token ids, checked to be `[batch, seq]` integers longer than the prompt.
+    private func targets(of sample: CalibrationSample) throws -> Targets {
+        let file = sample.source
         guard let tokenArray = sample.arrays[settings.tokens] else {
             throw PerplexityError.missingTokens(name: settings.tokens, file: file)
         }
@@ -79,19 +127,16 @@ public struct PerplexityMeter {
             throw PerplexityError.promptTooLong(
                 name: settings.tokens, file: file, sequence: sequence, promptTokens: settings.promptTokens)
         }
-        let floatArray = try logits(floatOutputs, name: floatLogits, model: floatModel, tokens: tokenArray, file: file)
-        let quantizedArray = try logits(
-            quantizedOutputs, name: quantizedLogits, model: quantizedModel, tokens: tokenArray, file: file)
-        let vocabulary = floatArray.shape[2]
-        guard quantizedArray.shape[2] == vocabulary else {
-            throw PerplexityError.vocabularyMismatch(
-                floatLogits: floatLogits, floatModel: floatModel, floatVocabulary: vocabulary,
-                quantizedLogits: quantizedLogits, quantizedModel: quantizedModel,
-                quantizedVocabulary: quantizedArray.shape[2])
-        }
-        for row in 0..<batch {
-            for position in settings.promptTokens..<sequence {
-                let token = tokens[row * sequence + position]
+        return Targets(
+            array: tokenArray, ids: tokens, batch: batch, sequence: sequence,
+            count: batch * (sequence - settings.promptTokens))
+    }
+
+    /// Every target token must be a row of the logits.
+    private func checkRange(_ targets: Targets, vocabulary: Int, file: String) throws {
+        for row in 0..<targets.batch {
+            for position in settings.promptTokens..<targets.sequence {
+                let token = targets.ids[row * targets.sequence + position]
                 guard token >= 0, token < vocabulary else {
                     throw PerplexityError.tokenOutOfRange(
                         name: settings.tokens, file: file, token: token, index: [row, position], logits: floatLogits,
@@ -99,12 +144,6 @@ public struct PerplexityMeter {
                 }
             }
         }
-        let targets = batch * (sequence - settings.promptTokens)
-        let floatSum = try sum(floatArray, tokens: tokens, name: floatLogits, model: floatModel, file: file)
-        let quantizedSum = try sum(
-            quantizedArray, tokens: tokens, name: quantizedLogits, model: quantizedModel, file: file)
-        float.add(sum: floatSum, targets: targets, sequences: batch)
-        quantized.add(sum: quantizedSum, targets: targets, sequences: batch)
     }
 
     /// Both perplexities over every sample added.

@@ -45,6 +45,11 @@ struct QDQGroup {
 }
 
 extension QDQGroup {
+    /// The float model's initializers by name: the weights raised groups are rebuilt from.
+    static func floatWeights(of float: Model) -> [String: Value] {
+        Dictionary(float.graph.initializers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// The value that stands for this activation in float, added to `graph` when needed: the QuantizeLinear's
     /// input, or, where `cleanup-qdq` removed a Relu/Clip whose range the pair now enforces (ONNX Runtime's
     /// `adjust_tensor_ranges`), that op applied again to the input, so leaving the pair out keeps the model's

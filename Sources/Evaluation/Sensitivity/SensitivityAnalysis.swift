@@ -31,12 +31,15 @@ public struct SensitivityAnalysis {
     private let quantizedName: String
 
     /// Plans the analysis of `quantized` against `float` (which names the tensors and supplies float weights);
-    /// with `widens`, 8-bit activations can also run as 16-bit pairs (`SitePrecision.wide`).
-    public init(float: Model, floatName: String, quantized: Model, quantizedName: String, widens: Bool = false)
-        throws
-    {
+    /// with `widens`, 8-bit activations can also run as 16-bit pairs, and with `widensWeights` 4-bit weights as
+    /// int8 (`SitePrecision.wide`).
+    public init(
+        float: Model, floatName: String, quantized: Model, quantizedName: String, widens: Bool = false,
+        widensWeights: Bool = false
+    ) throws {
         switchable = try SwitchableModel(
-            float: float, quantized: quantized, quantizedName: quantizedName, widens: widens)
+            float: float, quantized: quantized, quantizedName: quantizedName, widens: widens,
+            widensWeights: widensWeights)
         self.quantizedName = quantizedName
         let model = switchable.model
         full = try Interpreter(model: model, name: quantizedName)
@@ -69,8 +72,21 @@ public struct SensitivityAnalysis {
     /// The number of tensors measured (those whose change reaches a graph output).
     public var tensorCount: Int { suffixes.compactMap { $0 }.count }
 
-    /// The float model's names of the tensors that can run as 16-bit pairs (`SitePrecision.wide`).
+    /// The float model's names of the tensors that can run widened (`SitePrecision.wide`): 8-bit activations as
+    /// 16-bit pairs, 4-bit weights as int8.
     public var widenableTensors: Set<String> { Set(switchable.sites.filter { $0.wideFlag != nil }.map(\.tensor)) }
+
+    /// Whether every switchable tensor is a weight (a weight-only model: activations are not quantized).
+    var quantizesOnlyWeights: Bool {
+        !switchable.sites.isEmpty && switchable.sites.allSatisfy { $0.kind == .weight }
+    }
+
+    /// The bits per element each weight's codes are stored in as quantized (4 for int4), by float model name.
+    var storedBits: [String: Int] {
+        Dictionary(
+            switchable.sites.compactMap { site in site.storedBits.map { (site.tensor, $0) } },
+            uniquingKeysWith: { first, _ in first })
+    }
 
     /// The float model's names of the tensors measured, in graph order.
     public var tensorNames: [String] { zip(switchable.sites, suffixes).filter { $0.1 != nil }.map(\.0.tensor) }
@@ -82,6 +98,17 @@ public struct SensitivityAnalysis {
         runner: CalibrationRunner, indices: Range<Int>, data: String, only: Set<String>? = nil,
         quantizedAlone: Bool = true
     ) throws -> SensitivityReport {
+        try analyze(
+            runner: runner, indices: indices, data: data, only: only, quantizedAlone: quantizedAlone, perplexity: nil
+        ).report
+    }
+
+    /// `analyze` that also measures, with `perplexity`, each tensor's next-token likelihood left alone in float
+    /// (by float model name; empty without `perplexity`).
+    func analyze(
+        runner: CalibrationRunner, indices: Range<Int>, data: String, only: Set<String>?, quantizedAlone: Bool,
+        perplexity: PerplexityMeter?
+    ) throws -> (report: SensitivityReport, floatAloneLikelihoods: [String: NextTokenLikelihood]) {
         guard !indices.isEmpty else { throw CompareError.noSamples(source: data) }
         let start = Date()
         let sites = switchable.sites
@@ -92,6 +119,7 @@ public struct SensitivityAnalysis {
         var aloneSums = [[ErrorAccumulator]](repeating: [], count: sites.count)
         var floatAloneSums = [[ErrorAccumulator]](repeating: [], count: sites.count)
         var ownNoise = [ErrorAccumulator](repeating: ErrorAccumulator(), count: sites.count)
+        var floatAloneLikelihoods = [NextTokenLikelihood](repeating: NextTokenLikelihood(), count: sites.count)
         var skipped = switchable.skipped
         var active = zip(sites, suffixes).map { site, suffix in suffix != nil && only?.contains(site.tensor) != false }
         for (index, site) in sites.enumerated() where suffixes[index] == nil {
@@ -160,6 +188,9 @@ public struct SensitivityAnalysis {
                 outputs = quantizedOutputs
                 for (name, array) in try suffix.interpreter.run(floatAlone) { outputs[name] = array }
                 try accumulate(&floatAloneSums[index], reference: reference, outputs: outputs, names: outputNames)
+                if let perplexity {
+                    floatAloneLikelihoods[index].add(try perplexity.likelihood(sample: sample, outputs: outputs))
+                }
             }
             first = false
         }
@@ -183,12 +214,19 @@ public struct SensitivityAnalysis {
                     floatAloneSQNR: floatAlone, gain: floatAlone - worstFull, outputs: outputs, layers: layers,
                     macs: layers.reduce(0) { $0 + (layerMACs[$1] ?? 0) }, elements: elements[index]))
         }
-        return SensitivityReport(
+        let report = SensitivityReport(
             data: data, firstSample: indices.lowerBound, endSample: indices.upperBound,
             outputs: outputNames.indices.map {
                 ReportOutputSQNR(output: floatName(outputNames[$0]), sqnr: fullSQNR[$0])
             },
             tensors: tensors, skipped: skipped, layerMACs: layerMACs, seconds: Date().timeIntervalSince(start))
+        var likelihoods: [String: NextTokenLikelihood] = [:]
+        if perplexity != nil {
+            for (index, site) in sites.enumerated() where active[index] {
+                likelihoods[site.tensor] = floatAloneLikelihoods[index]
+            }
+        }
+        return (report, likelihoods)
     }
 
     /// The compute layers reading each site's switched values (display names).
@@ -233,6 +271,19 @@ public struct SensitivityAnalysis {
         runner: CalibrationRunner, indices: Range<Int>, base: [String: SitePrecision],
         candidates: [(tensor: String, precision: SitePrecision)], references: SensitivityReferences
     ) throws -> (base: [ReportOutputSQNR], candidates: [[ReportOutputSQNR]]) {
+        let measured = try measure(
+            runner: runner, indices: indices, base: base, candidates: candidates, references: references,
+            perplexity: nil)
+        return (measured.base.outputs, measured.candidates.map(\.outputs))
+    }
+
+    /// `gains` that also measures, with `perplexity`, the next-token likelihood of the base and of each
+    /// candidate, and the float model's on the same samples.
+    func measure(
+        runner: CalibrationRunner, indices: Range<Int>, base: [String: SitePrecision],
+        candidates: [(tensor: String, precision: SitePrecision)], references: SensitivityReferences,
+        perplexity: PerplexityMeter?
+    ) throws -> (base: SwitchedMeasurement, candidates: [SwitchedMeasurement], float: NextTokenLikelihood) {
         let sites = switchable.sites
         let siteIndex = Dictionary(sites.enumerated().map { ($1.tensor, $0) }, uniquingKeysWith: { first, _ in first })
         let wanted = candidates.map { candidate in
@@ -242,16 +293,26 @@ public struct SensitivityAnalysis {
         let off = try NDArray([false], dataType: .bool, shape: [])
         var sums: [ErrorAccumulator] = []
         var candidateSums: [[ErrorAccumulator]] = []
+        var likelihood = NextTokenLikelihood()
+        var candidateLikelihoods = [NextTokenLikelihood](repeating: NextTokenLikelihood(), count: candidates.count)
+        var floatLikelihood = NextTokenLikelihood()
         var names: [String] = []
         try runner.forEachSample(in: indices) { sample in
             var inputs = sample.arrays.filter { dataInputs.contains($0.key) }
-            if references.outputs[sample.name] == nil {
+            if references.outputs[sample.name] == nil
+                || (perplexity != nil && references.likelihoods[sample.name] == nil)
+            {
                 var floats: [String: [Float]] = [:]
-                for (name, array) in try referenceOutputs(sample.arrays) {
+                let outputs = try referenceOutputs(sample.arrays)
+                for (name, array) in outputs {
                     if let values = try? Self.floats(array) { floats[name] = values }
                 }
                 references.outputs[sample.name] = floats
+                if let perplexity {
+                    references.likelihoods[sample.name] = try perplexity.likelihood(sample: sample, outputs: outputs)
+                }
             }
+            if let float = references.likelihoods[sample.name], perplexity != nil { floatLikelihood.add(float) }
             let reference = references.outputs[sample.name] ?? [:]
             if names.isEmpty {
                 names = full.outputNames.filter { reference[$0] != nil }
@@ -262,6 +323,7 @@ public struct SensitivityAnalysis {
             let (outputs, cache, _) =
                 candidates.isEmpty ? (try full.run(inputs), [:], [:]) : try run(full, inputs)
             try add(outputs, to: &sums, names: names, reference: reference)
+            if let perplexity { likelihood.add(try perplexity.likelihood(sample: sample, outputs: outputs)) }
             for (position, candidate) in candidates.enumerated() {
                 guard let index = wanted[position], let suffix = suffixes[index] else { continue }
                 var moved = inputs
@@ -272,12 +334,21 @@ public struct SensitivityAnalysis {
                 var changed = outputs
                 for (name, array) in try suffix.interpreter.run(moved) { changed[name] = array }
                 try add(changed, to: &candidateSums[position], names: names, reference: reference)
+                if let perplexity {
+                    candidateLikelihoods[position].add(try perplexity.likelihood(sample: sample, outputs: changed))
+                }
             }
         }
         let report = { (sums: [ErrorAccumulator]) in
             names.indices.map { ReportOutputSQNR(output: floatName(names[$0]), sqnr: sums[$0].sqnr) }
         }
-        return (report(sums), candidateSums.map(report))
+        let measured = { (sums: [ErrorAccumulator], likelihood: NextTokenLikelihood) in
+            SwitchedMeasurement(outputs: report(sums), likelihood: perplexity == nil ? nil : likelihood)
+        }
+        return (
+            measured(sums, likelihood), zip(candidateSums, candidateLikelihoods).map { measured($0.0, $0.1) },
+            floatLikelihood
+        )
     }
 
     /// The flag inputs that put every site at the precision `precision` gives it (a site without a 16-bit pair

@@ -2,6 +2,8 @@
 public final class SensitivityReferences {
     /// Output values by sample name, then output name.
     var outputs: [String: [String: [Float]]] = [:]
+    /// The float model's next-token likelihood by sample name, when perplexity is measured.
+    var likelihoods: [String: NextTokenLikelihood] = [:]
 
     /// Creates an empty cache.
     public init() {}

@@ -25,4 +25,7 @@ struct SensitivitySite {
     var dequantized: [String]
     /// The float weight's elements (nil for an activation), to measure the tensor's own quantization noise.
     var floatWeight: [Float]?
+    /// The bits per element of a weight's quantized codes as the pipeline stored them (4 for int4); nil for an
+    /// activation.
+    var storedBits: Int?
 }

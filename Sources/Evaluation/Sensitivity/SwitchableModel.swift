@@ -3,6 +3,7 @@ import OnnxIO
 import OnnxIR
 import OnnxInterpreter
 import Passes
+import Quantization
 
 /// A copy of a QDQ model in which every quantized tensor can be switched between its dequantized and its
 /// float value at run time, so one plan runs any mix of quantized and float tensors.
@@ -11,7 +12,8 @@ import Passes
 /// renamed DequantizeLinear output and `t_float` the QuantizeLinear's input (an activation) or the float
 /// model's weight (a weight); `flag` is a boolean scalar graph input shared by the Q/DQ pairs of one tensor.
 /// An 8-bit activation pair also gets its 16-bit counterpart (`WideQuantization`) when `widens` is set:
-/// `t_float` is then `Where(wideFlag, t_16, t_float)`, with `t_16` the float value through a 16-bit pair.
+/// `t_float` is then `Where(wideFlag, t_16, t_float)`, with `t_16` the float value through a 16-bit pair; a
+/// 4-bit weight gets its 8-bit counterpart (`WeightWidening`) the same way when `widensWeights` is set.
 /// Everything downstream keeps its name, so graph outputs still match the float model's.
 struct SwitchableModel {
     /// The copy with the switches.
@@ -22,7 +24,9 @@ struct SwitchableModel {
     let skipped: [SkippedSensitivityTensor]
 
     /// Builds the switchable copy of `quantized`; `float` supplies the float weights and the tensor names.
-    init(float: Model, quantized: Model, quantizedName: String, widens: Bool = false) throws {
+    init(float: Model, quantized: Model, quantizedName: String, widens: Bool = false, widensWeights: Bool = false)
+        throws
+    {
         let copy = try ModelReader.read(
             data: try ModelWriter.serialize(quantized), path: "\(quantizedName) (switchable copy)",
             baseDirectory: nil)
@@ -38,6 +42,7 @@ struct SwitchableModel {
             let tensor = group.tensor
             var floatSource = try group.floatStandIn(in: graph, float: float)
             var floatWeight: [Float]?
+            var weight8: DequantizedWeightTensors?
             if group.isWeight {
                 if rescaled.contains(tensor) {
                     skipped.append(.init(tensor: tensor, reason: "rescaled by smooth-quant: no float counterpart"))
@@ -52,20 +57,28 @@ struct SwitchableModel {
                 }
                 floatSource = graph.addInitializer(weight, name: graph.uniqueName(tensor + "_sensitivity_float"))
                 floatWeight = try Self.floats(weight, tensor: tensor)
+                if widensWeights {
+                    weight8 = try WeightWidening.tensors(replacing: group.nodes[0], floatWeight: weight, name: tensor)
+                }
             }
             let flag = Value(
                 name: graph.uniqueName(tensor + "_sensitivity_on"), type: .tensor(.bool, Shape(static: [])))
             flags.append(flag)
             graph.inputs.append(flag)
             let quantizers = group.nodes.map { $0.inputs[0]?.producer }
-            let wideFlag: Value? =
+            let widensActivation =
                 widens && !group.isWeight
-                    && quantizers.allSatisfy({ $0.map { WideQuantization.narrowType(of: $0) != nil } ?? false })
+                && quantizers.allSatisfy({ $0.map { WideQuantization.narrowType(of: $0) != nil } ?? false })
+            let wideFlag: Value? =
+                widensActivation || weight8 != nil
                 ? Value(name: graph.uniqueName(tensor + "_sensitivity_wide"), type: .tensor(.bool, Shape(static: [])))
                 : nil
             if let wideFlag { graph.inputs.append(wideFlag) }
             var switches: [Node] = []
             var dequantized: [String] = []
+            // The 8-bit weight is computed once for all the weight's DequantizeLinear nodes.
+            let weight8Dequantize = weight8.map { WeightWidening.dequantize($0, in: graph, name: tensor) }
+            var weight8Choice: Node?
             for (node, quantize) in zip(group.nodes, quantizers) {
                 let output = node.outputs[0]!
                 let original = output.name
@@ -94,6 +107,19 @@ struct SwitchableModel {
                         outputNames: [graph.uniqueName(original + "_sensitivity_unquantized")])
                     wideNodes = [wideQuantize, wideDequantize, wideChoice]
                     unquantized = wideChoice.outputs[0]!
+                } else if let wideFlag, let weight8Dequantize {
+                    if let weight8Choice {
+                        unquantized = weight8Choice.outputs[0]!
+                    } else {
+                        let choice = Node(
+                            opType: "Where",
+                            name: graph.uniqueName(original + "_sensitivity_wide_switch", avoidingNodeNames: true),
+                            inputs: [wideFlag, weight8Dequantize.outputs[0], floatSource],
+                            outputNames: [graph.uniqueName(original + "_sensitivity_unquantized")])
+                        weight8Choice = choice
+                        wideNodes = [weight8Dequantize, choice]
+                        unquantized = choice.outputs[0]!
+                    }
                 }
                 let choice = Node(
                     opType: "Where", name: graph.uniqueName(original + "_sensitivity_switch", avoidingNodeNames: true),
@@ -117,7 +143,8 @@ struct SwitchableModel {
                     tensor: tensor, kind: group.isWeight ? .weight : .activation, node: description.nodeName,
                     opType: description.opType, position: description.position, flag: flag.name,
                     wideFlag: wideFlag?.name, switches: switches,
-                    floatSource: floatSource.name, dequantized: dequantized, floatWeight: floatWeight))
+                    floatSource: floatSource.name, dequantized: dequantized, floatWeight: floatWeight,
+                    storedBits: group.isWeight ? group.source.initializer?.dataType.bitWidth : nil))
         }
         model = copy
         self.sites = sites

@@ -1,4 +1,5 @@
 import OnnxIR
+import Quantization
 
 /// One layer whose constant weight `quantize-weights` may quantize: a MatMul's right operand, a Gemm's
 /// `B`, or (with `gather=true`) a Gather's embedding table.
@@ -133,12 +134,7 @@ struct WeightOnlyJob {
             throw QuantizeWeightsError(
                 "quantize-weights: weight '\(weight.name)' holds \(values.count) values for shape \(layout.shape)")
         }
-        guard layout.transposed else { return values }
-        var matrix = [Float](repeating: 0, count: values.count)
-        for column in 0..<layout.columns {
-            for row in 0..<layout.rows { matrix[row * layout.columns + column] = values[column * layout.rows + row] }
-        }
-        return matrix
+        return LowBitMatrix.rowMajor(values, rows: layout.rows, columns: layout.columns, transposed: layout.transposed)
     }
 
     /// Groups `layers` by weight; a weight whose readers disagree on its orientation is refused.

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Token-id files for the CLI tests, written without numpy.
-enum Int64Npy {
+public enum Int64Npy {
     /// A version 1.0 `.npy` file of little-endian int64 `values` of `shape`.
-    static func data(_ values: [Int64], shape: [Int]) -> Data {
+    public static func data(_ values: [Int64], shape: [Int]) -> Data {
         var header =
             "{'descr': '<i8', 'fortran_order': False, 'shape': (\(shape.map(String.init).joined(separator: ", "))), }"
         // The magic (6), version (2), length (2) and header end on a multiple of 64 bytes, with a newline.

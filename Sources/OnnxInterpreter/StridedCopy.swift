@@ -1,3 +1,4 @@
+import CVectorMath
 import Foundation
 
 /// Copies a strided view of an array (transposed, sliced, broadcast, tiled) into contiguous memory.
@@ -84,6 +85,13 @@ enum StridedCopy {
         _ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, outerDims: [Int], outerSteps: [Int], height: Int,
         width: Int, columnStep: Int
     ) {
+        let size = MemoryLayout<T>.size
+        if size == 4 || size == 8, VectorKernels.available {
+            transposeBlocks(
+                UnsafeRawPointer(input), UnsafeMutableRawPointer(output), elementSize: size, outerDims: outerDims,
+                outerSteps: outerSteps, height: height, width: width, columnStep: columnStep)
+            return
+        }
         let tile = 32
         let batches = Shapes.product(outerDims)
         let tileRows = (height + tile - 1) / tile
@@ -152,6 +160,46 @@ enum StridedCopy {
                     let from = source + column * columnStep
                     for row in rowStart..<rowEnd { target[row * width + column] = from[row] }
                 }
+            }
+        }
+    }
+
+    /// `transposeTiles` for 4- and 8-byte elements through `CVectorMath`'s register-block transposes.
+    ///
+    /// Strips of at most 128 output rows keep their destination lines in L1 while the kernel walks
+    /// the columns; when there are fewer strips than twice the workers (one NCHW image of 128
+    /// channels is a single strip) the columns are split too, so both cores get work.
+    private static func transposeBlocks(
+        _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, elementSize: Int, outerDims: [Int],
+        outerSteps: [Int], height: Int, width: Int, columnStep: Int
+    ) {
+        let strip = 128
+        let batches = Shapes.product(outerDims)
+        let strips = (height + strip - 1) / strip
+        let wanted = 2 * Parallel.workers
+        let parts = batches * strips >= wanted ? 1 : max(1, min(wanted, width / 64))
+        let partWidth = ((width + parts - 1) / parts + 7) / 8 * 8
+        let partCount = (width + partWidth - 1) / partWidth
+        let kernel = elementSize == 4 ? qdqc_transpose_32 : qdqc_transpose_64
+        Parallel.forChunks(batches * strips * partCount, cost: strip * partWidth) { range in
+            for item in range {
+                let (batch, rest) = item.quotientAndRemainder(dividingBy: strips * partCount)
+                let (stripIndex, part) = rest.quotientAndRemainder(dividingBy: partCount)
+                var remainder = batch
+                var base = 0
+                var axis = outerDims.count - 1
+                while axis >= 0 {
+                    base += (remainder % outerDims[axis]) * outerSteps[axis]
+                    remainder /= outerDims[axis]
+                    axis -= 1
+                }
+                let rowStart = stripIndex * strip
+                let columnStart = part * partWidth
+                let source = base + columnStart * columnStep + rowStart
+                let target = batch * height * width + rowStart * width + columnStart
+                _ = kernel(
+                    input + source * elementSize, columnStep, output + target * elementSize, width,
+                    min(strip, height - rowStart), min(partWidth, width - columnStart))
             }
         }
     }

@@ -1,0 +1,22 @@
+#ifndef CVECTORKERNELS_H
+#define CVECTORKERNELS_H
+
+/// 1 when the kernels below run vectorized (x86-64 with AVX2), 0 when each returns 0 untouched.
+int qdqc_vector_kernels_available(void);
+
+/// dst[r·dstStride + c] = src[c·srcStride + r] for r < rows, c < cols, elements of 4 bytes.
+///
+/// Eight by eight blocks through AVX registers (x86-64 with AVX2), columns outside and rows
+/// inside, so each source row segment is read once and the destination lines of a strip of
+/// `rows` stay in L1 until filled. Elements are moved, never computed: any bit pattern is kept.
+/// Returns 1 when done, 0 when the caller must run its own loop.
+int qdqc_transpose_32(const void *src, long srcStride, void *dst, long dstStride, long rows, long cols);
+
+/// The same for elements of 8 bytes (four by four blocks).
+int qdqc_transpose_64(const void *src, long srcStride, void *dst, long dstStride, long rows, long cols);
+
+/// y[i] = FastTanh.evaluate(x[i]) (the interpreter's rational tanh) bit for bit, for i < count;
+/// x may equal y. Returns 1 when done (x86-64 with AVX2), 0 when the caller must run its own loop.
+int qdqc_fast_tanhf(const float *x, float *y, long count);
+
+#endif

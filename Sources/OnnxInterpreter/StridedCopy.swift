@@ -166,14 +166,16 @@ enum StridedCopy {
 
     /// `transposeTiles` for 4- and 8-byte elements through `CVectorMath`'s register-block transposes.
     ///
-    /// Strips of at most 128 output rows keep their destination lines in L1 while the kernel walks
-    /// the columns; when there are fewer strips than twice the workers (one NCHW image of 128
-    /// channels is a single strip) the columns are split too, so both cores get work.
+    /// The kernel walks the columns of a strip of output rows. Strips are 128 rows, or 16 when
+    /// output rows are a multiple of 1 KiB: then the rows of a strip share a few cache sets and
+    /// TLB entries, and short strips ran two to three times faster (NCHW 1024x14x14 to NHWC).
+    /// When there are fewer strips than twice the workers (one NCHW image of 128 channels is a
+    /// single strip) the columns are split too, so both cores get work.
     private static func transposeBlocks(
         _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, elementSize: Int, outerDims: [Int],
         outerSteps: [Int], height: Int, width: Int, columnStep: Int
     ) {
-        let strip = 128
+        let strip = width * elementSize % 1024 == 0 ? 16 : 128
         let batches = Shapes.product(outerDims)
         let strips = (height + strip - 1) / strip
         let wanted = 2 * Parallel.workers

@@ -223,4 +223,51 @@ import Testing
             #expect(problem == nil, "length \(length): \(problem ?? "")")
         }
     }
+
+    /// Each output of a middle-axis float reduction, accumulated in Double in element order.
+    static func referenceReduce(
+        _ values: [Float], outer: Int, reduced: Int, inner: Int, operation: ReductionKernels.Operation
+    ) -> [Float] {
+        var results: [Float] = []
+        for row in 0..<outer {
+            for column in 0..<inner {
+                var total: Double = operation == .product ? 1 : 0
+                for index in 0..<reduced {
+                    let value = Double(values[(row * reduced + index) * inner + column])
+                    switch operation {
+                    case .product: total *= value
+                    case .l1: total += Swift.abs(value)
+                    case .sumSquare, .l2: total += value * value
+                    default: total += value
+                    }
+                }
+                switch operation {
+                case .mean: results.append(Float(total / Double(reduced)))
+                case .l2: results.append(Float(total.squareRoot()))
+                case .logSum: results.append(Float(Foundation.log(total)))
+                default: results.append(Float(total))
+                }
+            }
+        }
+        return results
+    }
+
+    @Test(arguments: [(3, 37, 70), (1, 2048, 64), (2, 5, 1), (4, 1, 9), (1, 300, 129), (5, 0, 3)])
+    func middleAxisReductionsMatchTheElementOrder(outer: Int, reduced: Int, inner: Int) throws {
+        let count = outer * reduced * inner
+        // Magnitudes that make the order of additions matter, and some of both signs.
+        let values = (0..<count).map { index -> Float in
+            let magnitude = Float(1 << (index % 23)) * (1 + Float(index % 7) / 9)
+            return index % 3 == 0 ? -magnitude : magnitude / 1000
+        }
+        let x = try NDArray(floats: values, shape: [outer, reduced, inner])
+        let operations: [ReductionKernels.Operation] = [.sum, .mean, .product, .l1, .l2, .logSum, .sumSquare]
+        for operation in operations {
+            let result = try ReductionKernels.reduce(x, axes: [1], keepDims: false, operation: operation)
+            #expect(result.shape == [outer, inner])
+            let expected = Self.referenceReduce(values, outer: outer, reduced: reduced, inner: inner, operation: operation)
+            let first = BitIdentity.firstDifference(try result.elements(as: Float.self), expected)
+            #expect(first == nil, "\(operation) [\(outer), \(reduced), \(inner)]: index \(first ?? -1)")
+        }
+    }
 }

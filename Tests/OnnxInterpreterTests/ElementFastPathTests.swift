@@ -71,7 +71,7 @@ import Testing
         for (type, width) in Self.elementTypes {
             let data = Self.patterned(count, width: width)
             let input = try NDArray(data, dataType: type, shape: shape)
-            let output = try SingleNode.run1("Transpose", [input], attributes: [.ints("perm", perm.map(Int64.init))])
+            let output = try SingleNode.run1("Transpose", [input], attributes: [.ints("perm", perm)])
             #expect(output.shape == perm.map { shape[$0] })
             let expected = Self.referenceTranspose(data, shape: shape, perm: perm, width: width)
             let actual = Self.bytes(of: output)
@@ -130,7 +130,8 @@ import Testing
                 let input = try NDArray(data, dataType: type, shape: shape)
                 let fillBytes = Self.patterned(count + 1, width: width).suffix(width)
                 let value = try NDArray(Array(fillBytes), dataType: type, shape: [])
-                let padArray = try Arrays.i64(pads.map(Int64.init), [pads.count])
+                let padValues: [Int64] = pads.map { Int64($0) }
+                let padArray = try Arrays.i64(padValues, [pads.count])
                 let output = try SingleNode.run1(
                     "Pad", [input, padArray, mode == "constant" ? value : nil],
                     attributes: [.string("mode", mode)])
@@ -268,6 +269,71 @@ import Testing
             let expected = Self.referenceReduce(values, outer: outer, reduced: reduced, inner: inner, operation: operation)
             let first = BitIdentity.firstDifference(try result.elements(as: Float.self), expected)
             #expect(first == nil, "\(operation) [\(outer), \(reduced), \(inner)]: index \(first ?? -1)")
+        }
+    }
+
+    /// Flat input position of output position `flat` for an input of `shape` broadcast to `output`.
+    static func broadcastSource(_ flat: Int, output: [Int], shape: [Int]) -> Int {
+        let outIndex = index(flat, output)
+        let offset = output.count - shape.count
+        let inputStrides = strides(shape)
+        var source = 0
+        for axis in 0..<shape.count where shape[axis] != 1 { source += outIndex[axis + offset] * inputStrides[axis] }
+        return source
+    }
+
+    static let comparisons: [(String, (Double, Double) -> Bool)] = [
+        ("Equal", { $0 == $1 }), ("Less", { $0 < $1 }), ("Greater", { $0 > $1 }), ("LessOrEqual", { $0 <= $1 }),
+        ("GreaterOrEqual", { $0 >= $1 }),
+    ]
+
+    @Test(arguments: [
+        ([2048, 1], [257]), ([3, 1, 5], [1, 4, 1]), ([7], [7]), ([1], [13]), ([13], []), ([2, 3, 9], [9]),
+        ([1, 17], [5, 1]), ([1, 1, 257], [1, 300, 1]),
+    ])
+    func comparisonsMatchTheOperatorsWithBroadcasting(shapeA: [Int], shapeB: [Int]) throws {
+        let output = try Shapes.broadcast([shapeA, shapeB])
+        let total = output.reduce(1, *)
+        let pool: [Double] = [0, -0.0, 1, -1, 3, .nan, .infinity, -.infinity, 2, 1]
+        let countA = shapeA.reduce(1, *)
+        let countB = shapeB.reduce(1, *)
+        let valuesA = (0..<countA).map { pool[($0 * 7) % pool.count] }
+        let valuesB = (0..<countB).map { pool[($0 * 3 + 1) % pool.count] }
+        let longs: (Double) -> Int64 = { $0.isFinite ? Int64($0) : ($0.isNaN ? 5 : ($0 > 0 ? .max : .min)) }
+        let inputs: [(String, NDArray, NDArray, [Double], [Double])] = [
+            (
+                "float", try NDArray(floats: valuesA.map { Float($0) }, shape: shapeA),
+                try NDArray(floats: valuesB.map { Float($0) }, shape: shapeB), valuesA, valuesB
+            ),
+            (
+                "int64", try NDArray(int64s: valuesA.map(longs), shape: shapeA),
+                try NDArray(int64s: valuesB.map(longs), shape: shapeB), valuesA.map { Double(longs($0)) },
+                valuesB.map { Double(longs($0)) }
+            ),
+            (
+                "int32", try Arrays.i32(valuesA.map { Int32(truncatingIfNeeded: longs($0)) }, shapeA),
+                try Arrays.i32(valuesB.map { Int32(truncatingIfNeeded: longs($0)) }, shapeB),
+                valuesA.map { Double(Int32(truncatingIfNeeded: longs($0))) },
+                valuesB.map { Double(Int32(truncatingIfNeeded: longs($0))) }
+            ),
+            (
+                "double", try NDArray(valuesA, dataType: .double, shape: shapeA),
+                try NDArray(valuesB, dataType: .double, shape: shapeB), valuesA, valuesB
+            ),
+        ]
+        for (typeName, a, b, plainA, plainB) in inputs {
+            for (name, compare) in Self.comparisons {
+                let result = try SingleNode.run1(name, [a, b])
+                #expect(result.shape == output)
+                let bytes = try result.elements(as: UInt8.self)
+                let expected = (0..<total).map { flat -> UInt8 in
+                    let x = plainA[Self.broadcastSource(flat, output: output, shape: shapeA)]
+                    let y = plainB[Self.broadcastSource(flat, output: output, shape: shapeB)]
+                    return compare(x, y) ? 1 : 0
+                }
+                let first = bytes.indices.first { bytes[$0] != expected[$0] }
+                #expect(first == nil, "\(name) \(typeName) \(shapeA) \(shapeB): index \(first ?? -1)")
+            }
         }
     }
 }

@@ -19,4 +19,10 @@ int qdqc_transpose_64(const void *src, long srcStride, void *dst, long dstStride
 /// x may equal y. Returns 1 when done (x86-64 with AVX2), 0 when the caller must run its own loop.
 int qdqc_fast_tanhf(const float *x, float *y, long count);
 
+/// out[i] = a[i·sa] op b[i·sb] ? 1 : 0 for i < count: op 0 equal, 1 less, 2 greater, 3 less or
+/// equal, 4 greater or equal; type 0 float32 (IEEE: NaN compares false), 1 int32, 2 int64; strides
+/// 0 or 1, not both 0. Returns 1 when done (x86-64 with AVX2), 0 when the caller must run its own loop.
+int qdqc_compare(int type, int operation, const void *a, long sa, const void *b, long sb, unsigned char *out,
+                 long count);
+
 #endif

@@ -282,10 +282,12 @@ import Testing
         return source
     }
 
-    static let comparisons: [(String, (Double, Double) -> Bool)] = [
-        ("Equal", { $0 == $1 }), ("Less", { $0 < $1 }), ("Greater", { $0 > $1 }), ("LessOrEqual", { $0 <= $1 }),
-        ("GreaterOrEqual", { $0 >= $1 }),
-    ]
+    static var comparisons: [(String, (Double, Double) -> Bool)] {
+        [
+            ("Equal", { $0 == $1 }), ("Less", { $0 < $1 }), ("Greater", { $0 > $1 }), ("LessOrEqual", { $0 <= $1 }),
+            ("GreaterOrEqual", { $0 >= $1 }),
+        ]
+    }
 
     @Test(arguments: [
         ([2048, 1], [257]), ([3, 1, 5], [1, 4, 1]), ([7], [7]), ([1], [13]), ([13], []), ([2, 3, 9], [9]),

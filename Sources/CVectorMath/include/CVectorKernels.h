@@ -25,4 +25,9 @@ int qdqc_fast_tanhf(const float *x, float *y, long count);
 int qdqc_compare(int type, int operation, const void *a, long sa, const void *b, long sb, unsigned char *out,
                  long count);
 
+/// Advances the zip CRC-32 register `*state` (the running value before the final inversion) over
+/// the first bytes of `bytes`: the largest multiple of 16 of `count` when `count` >= 64 (x86-64
+/// with PCLMUL), returning how many it took; 0 when the caller's table loop must do them all.
+long qdqc_crc32_update(const void *bytes, long count, unsigned int *state);
+
 #endif

@@ -61,6 +61,10 @@ struct BroadcastIndexer {
         self.outerStrides = strides.map { Array($0.dropLast()) }
     }
 
+    /// Per input, the elements its offset advances per row, when that is the same for every row
+    /// (one outer dimension); nil otherwise.
+    var rowSteps: [Int]? { outerDims.count == 1 ? outerStrides.map { $0[0] } : nil }
+
     /// Element offset in input `input` where output row `row` starts.
     @inline(__always)
     func offset(row: Int, input: Int) -> Int {

@@ -63,8 +63,10 @@ import Testing
         ([1, 5, 7, 3], [0, 3, 1, 2]), ([1, 3, 5, 7], [0, 2, 3, 1]), ([1, 37, 29, 130], [0, 3, 1, 2]),
         ([1, 130, 37, 29], [0, 2, 3, 1]), ([2, 9, 17, 8], [0, 3, 1, 2]), ([3, 16, 8, 1], [0, 2, 3, 1]),
         ([1, 1, 1, 1], [0, 3, 1, 2]), ([1, 256, 1, 300], [0, 3, 1, 2]), ([4, 67], [1, 0]), ([67, 4], [1, 0]),
-        ([5, 6, 7], [2, 0, 1]), ([8, 9, 10], [1, 2, 0]), ([2, 3, 4, 5], [3, 2, 1, 0]), ([3, 1, 9, 8, 2], [0, 4, 2, 3, 1]),
-        ([1, 96, 40, 40], [0, 2, 3, 1]), ([1, 40, 40, 48], [0, 3, 1, 2]),
+        ([5, 6, 7], [2, 0, 1]), ([8, 9, 10], [1, 2, 0]), ([2, 3, 4, 5], [3, 2, 1, 0]),
+        ([3, 1, 9, 8, 2], [0, 4, 2, 3, 1]),
+        ([1, 96, 40, 40], [0, 2, 3, 1]), ([1, 40, 40, 48], [0, 3, 1, 2]), ([1, 256, 5, 7], [0, 2, 3, 1]),
+        ([1, 512, 6, 5], [0, 2, 3, 1]),
     ])
     func transposeMatchesTheIndexFormula(shape: [Int], perm: [Int]) throws {
         let count = shape.reduce(1, *)
@@ -266,7 +268,8 @@ import Testing
         for operation in operations {
             let result = try ReductionKernels.reduce(x, axes: [1], keepDims: false, operation: operation)
             #expect(result.shape == [outer, inner])
-            let expected = Self.referenceReduce(values, outer: outer, reduced: reduced, inner: inner, operation: operation)
+            let expected = Self.referenceReduce(
+                values, outer: outer, reduced: reduced, inner: inner, operation: operation)
             let first = BitIdentity.firstDifference(try result.elements(as: Float.self), expected)
             #expect(first == nil, "\(operation) [\(outer), \(reduced), \(inner)]: index \(first ?? -1)")
         }
@@ -336,6 +339,32 @@ import Testing
                 let first = bytes.indices.first { bytes[$0] != expected[$0] }
                 #expect(first == nil, "\(name) \(typeName) \(shapeA) \(shapeB): index \(first ?? -1)")
             }
+        }
+    }
+
+    static var arithmetic: [(String, (Float, Float) -> Float)] {
+        [("Add", { $0 + $1 }), ("Sub", { $0 - $1 }), ("Mul", { $0 * $1 }), ("Div", { $0 / $1 })]
+    }
+
+    @Test(arguments: [
+        ([1, 5, 7, 19], [19]), ([19], [1, 5, 7, 19]), ([1, 5, 7, 19], [1, 1, 1, 19]), ([3, 64], [64]),
+        ([64, 3], [64, 1]), ([2, 9, 33], [2, 1, 33]), ([40, 8], [40, 1]), ([40, 8], [1]), ([1, 300, 70], [300, 1]),
+    ])
+    func broadcastArithmeticRowsMatchTheOperators(shapeA: [Int], shapeB: [Int]) throws {
+        let output = try Shapes.broadcast([shapeA, shapeB])
+        let total = output.reduce(1, *)
+        let valuesA = (0..<shapeA.reduce(1, *)).map { Float($0 % 97) * 0.731 - 30 }
+        let valuesB = (0..<shapeB.reduce(1, *)).map { Float($0 % 13) * 1.37 - 7.5 }
+        for (name, operation) in Self.arithmetic {
+            let result = try SingleNode.run1(name, [Arrays.f(valuesA, shapeA), Arrays.f(valuesB, shapeB)])
+            #expect(result.shape == output)
+            let expected = (0..<total).map { flat in
+                operation(
+                    valuesA[Self.broadcastSource(flat, output: output, shape: shapeA)],
+                    valuesB[Self.broadcastSource(flat, output: output, shape: shapeB)])
+            }
+            let first = BitIdentity.firstDifference(try result.elements(as: Float.self), expected)
+            #expect(first == nil, "\(name) \(shapeA) \(shapeB): index \(first ?? -1)")
         }
     }
 }

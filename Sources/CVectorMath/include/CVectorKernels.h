@@ -30,4 +30,10 @@ int qdqc_compare(int type, int operation, const void *a, long sa, const void *b,
 /// with PCLMUL), returning how many it took; 0 when the caller's table loop must do them all.
 long qdqc_crc32_update(const void *bytes, long count, unsigned int *state);
 
+/// qdqc_binary_f32 on `rows` rows: row r reads a + r·rowStepA and b + r·rowStepB (strides sa, sb as
+/// there) and writes y + r·inner, `inner` elements. Returns 1 when done, 0 when nothing was done
+/// and the caller must run its own loop (no AVX2, or both strides 0).
+int qdqc_binary_rows_f32(int operation, const float *a, long rowStepA, long sa, const float *b, long rowStepB,
+                         long sb, float *y, long rows, long inner);
+
 #endif

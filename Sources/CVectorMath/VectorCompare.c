@@ -70,20 +70,12 @@ ATTRIBUTES static unsigned integer_mask(int operation, unsigned equal, unsigned 
     }
 }
 
-ATTRIBUTES static void compare_i32(int operation, const int32_t *a, long sa, const int32_t *b, long sb,
-                                   unsigned char *out, long count) {
-    long i = 0;
-    const __m256i sa0 = _mm256_set1_epi32(a[0]), sb0 = _mm256_set1_epi32(b[0]);
-    for (; i + 8 <= count; i += 8) {
-        __m256i x = sa ? _mm256_loadu_si256((const __m256i *)(a + i)) : sa0;
-        __m256i y = sb ? _mm256_loadu_si256((const __m256i *)(b + i)) : sb0;
-        unsigned equal = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(x, y)));
-        unsigned greater = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(x, y)));
-        unsigned less = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(y, x)));
-        uint64_t bytes = spread(integer_mask(operation, equal, greater, less));
-        memcpy(out + i, &bytes, 8);
-    }
-    SCALAR_LOOP(int32_t)
+// Equal, greater and less masks of eight int32 elements from p and q.
+ATTRIBUTES static void masks32(const int32_t *p, const int32_t *q, unsigned masks[3]) {
+    __m256i x = _mm256_loadu_si256((const __m256i *)p), y = _mm256_loadu_si256((const __m256i *)q);
+    masks[0] = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(x, y)));
+    masks[1] = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(x, y)));
+    masks[2] = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(y, x)));
 }
 
 ATTRIBUTES static unsigned mask64(__m256i m0, __m256i m1) {
@@ -91,23 +83,33 @@ ATTRIBUTES static unsigned mask64(__m256i m0, __m256i m1) {
            ((unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(m1)) << 4);
 }
 
-ATTRIBUTES static void compare_i64(int operation, const int64_t *a, long sa, const int64_t *b, long sb,
-                                   unsigned char *out, long count) {
-    long i = 0;
-    const __m256i sa0 = _mm256_set1_epi64x(a[0]), sb0 = _mm256_set1_epi64x(b[0]);
-    for (; i + 8 <= count; i += 8) {
-        __m256i x0 = sa ? _mm256_loadu_si256((const __m256i *)(a + i)) : sa0;
-        __m256i x1 = sa ? _mm256_loadu_si256((const __m256i *)(a + i + 4)) : sa0;
-        __m256i y0 = sb ? _mm256_loadu_si256((const __m256i *)(b + i)) : sb0;
-        __m256i y1 = sb ? _mm256_loadu_si256((const __m256i *)(b + i + 4)) : sb0;
-        unsigned equal = mask64(_mm256_cmpeq_epi64(x0, y0), _mm256_cmpeq_epi64(x1, y1));
-        unsigned greater = mask64(_mm256_cmpgt_epi64(x0, y0), _mm256_cmpgt_epi64(x1, y1));
-        unsigned less = mask64(_mm256_cmpgt_epi64(y0, x0), _mm256_cmpgt_epi64(y1, x1));
-        uint64_t bytes = spread(integer_mask(operation, equal, greater, less));
-        memcpy(out + i, &bytes, 8);
-    }
-    SCALAR_LOOP(int64_t)
+// The same for int64, two registers of four.
+ATTRIBUTES static void masks64(const int64_t *p, const int64_t *q, unsigned masks[3]) {
+    __m256i x0 = _mm256_loadu_si256((const __m256i *)p), x1 = _mm256_loadu_si256((const __m256i *)(p + 4));
+    __m256i y0 = _mm256_loadu_si256((const __m256i *)q), y1 = _mm256_loadu_si256((const __m256i *)(q + 4));
+    masks[0] = mask64(_mm256_cmpeq_epi64(x0, y0), _mm256_cmpeq_epi64(x1, y1));
+    masks[1] = mask64(_mm256_cmpgt_epi64(x0, y0), _mm256_cmpgt_epi64(x1, y1));
+    masks[2] = mask64(_mm256_cmpgt_epi64(y0, x0), _mm256_cmpgt_epi64(y1, x1));
 }
+
+// A side with stride 0 reads eight copies of its element from a local buffer.
+#define INTEGER_LOOP(NAME, TYPE, MASKS)                                                         \
+    ATTRIBUTES static void NAME(int operation, const TYPE *a, long sa, const TYPE *b, long sb,  \
+                                unsigned char *out, long count) {                               \
+        TYPE copiesA[8], copiesB[8];                                                            \
+        for (int k = 0; k < 8; k++) copiesA[k] = a[0], copiesB[k] = b[0];                        \
+        long i = 0;                                                                             \
+        for (; i + 8 <= count; i += 8) {                                                        \
+            unsigned masks[3];                                                                  \
+            MASKS(sa ? a + i : copiesA, sb ? b + i : copiesB, masks);                           \
+            uint64_t bytes = spread(integer_mask(operation, masks[0], masks[1], masks[2]));     \
+            memcpy(out + i, &bytes, 8);                                                         \
+        }                                                                                       \
+        SCALAR_LOOP(TYPE)                                                                       \
+    }
+
+INTEGER_LOOP(compare_i32, int32_t, masks32)
+INTEGER_LOOP(compare_i64, int64_t, masks64)
 
 int qdqc_compare(int type, int operation, const void *a, long sa, const void *b, long sb, unsigned char *out,
                  long count) {

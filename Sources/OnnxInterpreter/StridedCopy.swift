@@ -58,14 +58,7 @@ enum StridedCopy {
         }
         Parallel.forChunks(rows, cost: inner) { range in
             for row in range {
-                var remainder = row
-                var start = 0
-                var axis = outerDims.count - 1
-                while axis >= 0 {
-                    start += (remainder % outerDims[axis]) * outerSteps[axis]
-                    remainder /= outerDims[axis]
-                    axis -= 1
-                }
+                let start = elementOffset(of: row, dims: outerDims, steps: outerSteps)
                 let from = input + start
                 let to = output + row * inner
                 if innerStep == 1 {
@@ -98,14 +91,7 @@ enum StridedCopy {
         Parallel.forChunks(batches * tileRows, cost: tile * width) { range in
             for item in range {
                 let (batch, tileRow) = item.quotientAndRemainder(dividingBy: tileRows)
-                var remainder = batch
-                var base = 0
-                var axis = outerDims.count - 1
-                while axis >= 0 {
-                    base += (remainder % outerDims[axis]) * outerSteps[axis]
-                    remainder /= outerDims[axis]
-                    axis -= 1
-                }
+                let base = elementOffset(of: batch, dims: outerDims, steps: outerSteps)
                 let source = input + base
                 let target = output + batch * height * width
                 let rowStart = tileRow * tile
@@ -187,14 +173,7 @@ enum StridedCopy {
             for item in range {
                 let (batch, rest) = item.quotientAndRemainder(dividingBy: strips * partCount)
                 let (stripIndex, part) = rest.quotientAndRemainder(dividingBy: partCount)
-                var remainder = batch
-                var base = 0
-                var axis = outerDims.count - 1
-                while axis >= 0 {
-                    base += (remainder % outerDims[axis]) * outerSteps[axis]
-                    remainder /= outerDims[axis]
-                    axis -= 1
-                }
+                let base = elementOffset(of: batch, dims: outerDims, steps: outerSteps)
                 let rowStart = stripIndex * strip
                 let columnStart = part * partWidth
                 let source = base + columnStart * columnStep + rowStart
@@ -204,5 +183,19 @@ enum StridedCopy {
                     min(strip, height - rowStart), min(partWidth, width - columnStart))
             }
         }
+    }
+
+    /// Element offset of item `index` of the row-major `dims`, each axis advancing by its `steps`.
+    @inline(__always)
+    private static func elementOffset(of index: Int, dims: [Int], steps: [Int]) -> Int {
+        var remainder = index
+        var offset = 0
+        var axis = dims.count - 1
+        while axis >= 0 {
+            offset += (remainder % dims[axis]) * steps[axis]
+            remainder /= dims[axis]
+            axis -= 1
+        }
+        return offset
     }
 }

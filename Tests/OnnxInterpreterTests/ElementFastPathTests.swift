@@ -367,4 +367,30 @@ import Testing
             #expect(first == nil, "\(name) \(shapeA) \(shapeB): index \(first ?? -1)")
         }
     }
+
+    @Test func clipMatchesTheScalarChoicesBitForBit() throws {
+        let pool: [Float] = [0, -0.0, 1, -1, 6, 6.5, .nan, .infinity, -.infinity, 3, -3, 1e-40, -1e-40]
+        let bounds: [Float?] = [0, -0.0, -1, 6, .nan, nil]
+        for count in [1, 7, 8, 13, 61, 140_001] {
+            let values = (0..<count).map { pool[($0 * 7) % pool.count] }
+            for low in bounds {
+                for high in bounds {
+                    let inputs: [NDArray?] = [
+                        try Arrays.f(values, [count]), try low.map { try Arrays.f([$0], []) },
+                        try high.map { try Arrays.f([$0], []) },
+                    ]
+                    let result = try SingleNode.run1("Clip", inputs).elements(as: Float.self)
+                    let expected = values.map { value -> Float in
+                        if value.isNaN { return value }
+                        let (floor, ceiling) = (low ?? -.infinity, high ?? .infinity)
+                        let raised = value < floor ? floor : value
+                        return raised > ceiling ? ceiling : raised
+                    }
+                    let first = BitIdentity.firstDifference(result, expected)
+                    #expect(
+                        first == nil, "count \(count) low \(String(describing: low)) high \(String(describing: high))")
+                }
+            }
+        }
+    }
 }

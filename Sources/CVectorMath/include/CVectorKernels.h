@@ -36,4 +36,9 @@ long qdqc_crc32_update(const void *bytes, long count, unsigned int *state);
 int qdqc_binary_rows_f32(int operation, const float *a, long rowStepA, long sa, const float *b, long rowStepB,
                          long sb, float *y, long rows, long inner);
 
+/// y[i] = x[i] if NaN, else (x[i] < low ? low : x[i]) then (that > high ? high : that), Clip as the
+/// Swift loop makes it, for i < count; x may equal y. Returns 1 when done (x86-64 with AVX2), 0 when
+/// the caller must run its own loop.
+int qdqc_clip_f32(const float *x, float *y, long count, float low, float high);
+
 #endif

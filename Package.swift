@@ -51,7 +51,9 @@ let package = Package(
         // .npy / .npz / TensorProto .pb files and sample folders.
         .target(
             name: "TensorFiles",
-            dependencies: ["OnnxIR", "OnnxIO", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: [
+                "OnnxIR", "OnnxIO", "CVectorMath", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         // The reference interpreter.
         .target(name: "OnnxInterpreter", dependencies: ["OnnxIR", "CBLAS", "CVectorMath"]),

@@ -135,7 +135,15 @@ enum ArithmeticKernels {
             default: cost = 1
             }
             let (strideA, strideB) = (indexer.innerStrides[0], indexer.innerStrides[1])
+            let steps = indexer.rows > 1 ? indexer.rowSteps : nil
             Parallel.forChunks(units, cost: unitCost * cost) { range in
+                if let steps,
+                    VectorArithmetic.applyRows(
+                        operation, pa, pb, po, rows: range, steps: (steps[0], steps[1]), inner: indexer.inner, strideA,
+                        strideB)
+                {
+                    return
+                }
                 ElementwiseLoops.forEachRun(indexer, range) { offsetA, offsetB, offsetOut, run in
                     Self.run(operation, pa + offsetA, pb + offsetB, po + offsetOut, run, strideA, strideB)
                 }

@@ -61,9 +61,16 @@ struct BroadcastIndexer {
         self.outerStrides = strides.map { Array($0.dropLast()) }
     }
 
+    /// Per input, the elements its offset advances per row, when that is the same for every row
+    /// (one outer dimension); nil otherwise.
+    var rowSteps: [Int]? { outerDims.count == 1 ? outerStrides.map { $0[0] } : nil }
+
     /// Element offset in input `input` where output row `row` starts.
     @inline(__always)
     func offset(row: Int, input: Int) -> Int {
+        // One outer dimension (a [C] bias over the rows of an NHWC image, a row vector over a
+        // matrix) needs no division: rows are that dimension's positions.
+        if outerDims.count == 1 { return row * outerStrides[input][0] }
         var remainder = row
         var offset = 0
         let strides = outerStrides[input]

@@ -1,3 +1,4 @@
+import CVectorMath
 import OnnxIR
 
 /// Comparisons, logical and bitwise operators, and Where, all with numpy broadcasting.
@@ -93,6 +94,20 @@ enum ComparisonKernels {
             throw KernelError.unsupported("comparison \(operation)")
         }
         let (units, unitCost) = ElementwiseLoops.unitCount(indexer)
+        let (strideA, strideB) = (indexer.innerStrides[0], indexer.innerStrides[1])
+        if VectorKernels.available, strideA != 0 || strideB != 0, let type = vectorType(T.self),
+            let code = vectorCode(operation)
+        {
+            // Eight lanes a step (`qdqc_compare`), the same results as the operators below.
+            Parallel.forChunks(units, cost: unitCost) { range in
+                ElementwiseLoops.forEachRun(indexer, range) { offsetA, offsetB, offsetOut, run in
+                    _ = qdqc_compare(
+                        type, code, pa + offsetA + run.lowerBound * strideA, strideA,
+                        pb + offsetB + run.lowerBound * strideB, strideB, po + offsetOut + run.lowerBound, run.count)
+                }
+            }
+            return
+        }
         Parallel.forChunks(units, cost: unitCost) { range in
             switch operation {
             case .equal: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { $0 == $1 ? 1 : 0 }
@@ -101,6 +116,26 @@ enum ComparisonKernels {
             case .lessOrEqual: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { $0 <= $1 ? 1 : 0 }
             default: ElementwiseLoops.zipUnits(indexer, pa, pb, po, range) { $0 >= $1 ? 1 : 0 }
             }
+        }
+    }
+
+    /// `qdqc_compare`'s element type code for `T`, or nil when it has none.
+    private static func vectorType<T>(_ type: T.Type) -> Int32? {
+        if T.self == Float.self { return 0 }
+        if T.self == Int32.self { return 1 }
+        if T.self == Int64.self { return 2 }
+        return nil
+    }
+
+    /// `qdqc_compare`'s operation code, or nil for the non-comparisons.
+    private static func vectorCode(_ operation: Operation) -> Int32? {
+        switch operation {
+        case .equal: return 0
+        case .less: return 1
+        case .greater: return 2
+        case .lessOrEqual: return 3
+        case .greaterOrEqual: return 4
+        default: return nil
         }
     }
 

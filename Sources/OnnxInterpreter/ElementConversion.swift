@@ -147,6 +147,10 @@ enum ElementConversion {
     }
 
     /// Converts between native numeric types and bool.
+    ///
+    /// The visitors split the work first and run `mapRange` with a literal closure in each chunk:
+    /// through `ElementwiseLoops.map` the conversion was an indirect call per element (a one-hot
+    /// bool-to-float Cast took longer than the MatMul it feeds).
     private static func convertNative(_ array: NDArray, to target: DataType) throws -> NDArray {
         if array.dataType == target { return array }
         let output = try NDArray.uninitialized(target, shape: array.shape)
@@ -172,8 +176,10 @@ enum ElementConversion {
         let source: NDArray
         let output: NDArray
         func visit<U: NumericElement>(_ type: U.Type) throws {
-            ElementwiseLoops.map(source.pointer(T.self), output.pointer(U.self), count: source.count) {
-                $0.converted(to: U.self)
+            let from = UnsafePointer(source.pointer(T.self))
+            let to = output.pointer(U.self)
+            Parallel.forChunks(source.count) { range in
+                ElementwiseLoops.mapRange(from, to, range) { $0.converted(to: U.self) }
             }
         }
     }
@@ -182,8 +188,11 @@ enum ElementConversion {
         let source: NDArray
         let output: NDArray
         func visit<U: NumericElement>(_ type: U.Type) throws {
-            ElementwiseLoops.map(source.pointer(UInt8.self), output.pointer(U.self), count: source.count) {
-                $0 == 0 ? U.zeroValue : U.oneValue
+            let from = UnsafePointer(source.pointer(UInt8.self))
+            let to = output.pointer(U.self)
+            let (zero, one) = (U.zeroValue, U.oneValue)
+            Parallel.forChunks(source.count) { range in
+                ElementwiseLoops.mapRange(from, to, range) { $0 == 0 ? zero : one }
             }
         }
     }
@@ -192,8 +201,10 @@ enum ElementConversion {
         let source: NDArray
         let output: NDArray
         func visit<T: NumericElement>(_ type: T.Type) throws {
-            ElementwiseLoops.map(source.pointer(T.self), output.pointer(UInt8.self), count: source.count) {
-                $0.isZeroValue ? 0 : 1
+            let from = UnsafePointer(source.pointer(T.self))
+            let to = output.pointer(UInt8.self)
+            Parallel.forChunks(source.count) { range in
+                ElementwiseLoops.mapRange(from, to, range) { $0.isZeroValue ? 0 : 1 }
             }
         }
     }

@@ -1,3 +1,5 @@
+import CVectorMath
+
 /// An elementwise function of one float, with its attributes bound.
 enum FloatFunction {
     case exp, log, sqrt, reciprocal, floor, ceil, round
@@ -30,13 +32,20 @@ enum FloatFunction {
         Parallel.forChunks(count, cost: cost) { range in applyRange(input, output, range) }
     }
 
-    /// Float `erf` and exact `gelu` through `VectorErf` (glibc's results, bit for bit); false for the rest.
+    /// Float `tanh` on eight lanes, `erf` and exact `gelu` through `VectorErf` (glibc's results),
+    /// each bit for bit what `applyRange` gives; false for the rest.
     private func applyVectorized<T: FloatMath>(
         _ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, count: Int
     ) -> Bool {
         let source = UnsafeRawPointer(input).assumingMemoryBound(to: Float.self)
         let target = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self)
         switch self {
+        case .tanh:
+            // FastTanh's operations on eight lanes (`CVectorMath`'s `qdqc_fast_tanhf`), the same bits.
+            guard VectorKernels.available else { return false }
+            Parallel.forChunks(count, cost: cost) { range in
+                _ = qdqc_fast_tanhf(source + range.lowerBound, target + range.lowerBound, range.count)
+            }
         case .erf:
             Parallel.forChunks(count, cost: cost) { range in
                 VectorErf.apply(source + range.lowerBound, target + range.lowerBound, count: range.count)

@@ -297,6 +297,12 @@ enum MovementKernels {
         }
     }
 
+    /// Pad's copy: output element `i` reads the input at `maps[axis][i[axis]]` on every axis, or is
+    /// `fill` where any of those is -1.
+    ///
+    /// Trailing axes that are not padded are copied as whole blocks, and the innermost padded axis
+    /// is walked as runs (a fill, or consecutive input positions), so a row costs a few block copies
+    /// rather than a table look-up per element (an NHWC image pads H and W, each W position a block of C).
     private static func gather<T>(_ input: NDArray, _ output: NDArray, _ maps: [[Int]], _ fill: [UInt8], _ type: T.Type)
     {
         let fillValue = fill.withUnsafeBytes { $0.loadUnaligned(as: T.self) }
@@ -307,17 +313,26 @@ enum MovementKernels {
             target[0] = source[0]
             return
         }
-        let strides = Shapes.strides(of: input.shape)
-        let inner = output.shape[rank - 1]
-        let innerMap = maps[rank - 1]
-        let rows = output.count / max(inner, 1)
         guard output.count > 0 else { return }
-        Parallel.forChunks(rows, cost: inner) { range in
+        let strides = Shapes.strides(of: input.shape)
+        var innerAxis = rank - 1
+        var block = 1
+        while innerAxis > 0, maps[innerAxis].count == input.shape[innerAxis],
+            maps[innerAxis].enumerated().allSatisfy({ $0.offset == $0.element })
+        {
+            block *= input.shape[innerAxis]
+            innerAxis -= 1
+        }
+        let runs = PadRun.runs(of: maps[innerAxis])
+        let rowLength = output.shape[innerAxis] * block
+        let innerStride = strides[innerAxis]
+        let rows = output.count / rowLength
+        Parallel.forChunks(rows, cost: rowLength) { range in
             for row in range {
                 var remainder = row
                 var base = 0
                 var valid = true
-                var axis = rank - 2
+                var axis = innerAxis - 1
                 while axis >= 0 {
                     let position = maps[axis][remainder % output.shape[axis]]
                     remainder /= output.shape[axis]
@@ -325,14 +340,18 @@ enum MovementKernels {
                     base += position * strides[axis]
                     axis -= 1
                 }
-                let destination = target + row * inner
+                let destination = target + row * rowLength
                 if !valid {
-                    destination.update(repeating: fillValue, count: inner)
+                    destination.update(repeating: fillValue, count: rowLength)
                     continue
                 }
-                for index in 0..<inner {
-                    let position = innerMap[index]
-                    destination[index] = position < 0 ? fillValue : source[base + position]
+                for run in runs {
+                    let to = destination + run.start * block
+                    if run.position < 0 {
+                        to.update(repeating: fillValue, count: run.length * block)
+                    } else {
+                        to.update(from: source + base + run.position * innerStride, count: run.length * block)
+                    }
                 }
             }
         }

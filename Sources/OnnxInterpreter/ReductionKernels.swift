@@ -101,6 +101,10 @@ enum ReductionKernels {
             let count = reduced
             let operation = self.operation
             let inner = self.inner
+            if T.isFloatingPoint, inner > 1, Self.accumulatesInDouble(operation) {
+                Self.reduceColumns(source, target, outer: outer, count: count, inner: inner, operation: operation)
+                return output
+            }
             Parallel.forChunks(outer * inner, cost: count) { range in
                 for slot in range {
                     let (row, column) = slot.quotientAndRemainder(dividingBy: inner)
@@ -171,11 +175,67 @@ enum ReductionKernels {
                 default: total += value
                 }
             }
+            return finish(total, count: count, operation: operation)
+        }
+
+        /// The operations whose float result is one Double accumulation per output, element after element.
+        static func accumulatesInDouble(_ operation: Operation) -> Bool {
+            switch operation {
+            case .sum, .mean, .product, .l1, .l2, .logSum, .sumSquare: return true
+            case .maximum, .minimum, .logSumExp: return false
+            }
+        }
+
+        /// A float output from its Double accumulation over `count` elements.
+        @inline(__always)
+        static func finish<T: NumericElement>(_ total: Double, count: Int, operation: Operation) -> T {
             switch operation {
             case .mean: return T(converting: total / Double(count))
             case .l2: return T(converting: total.squareRoot())
             case .logSum: return T(converting: Foundation.log(total))
             default: return T(converting: total)
+            }
+        }
+
+        /// `reduceLine`'s float accumulation for up to 64 neighbouring outputs at once.
+        ///
+        /// Reducing a middle axis read each output's line with a stride of `inner` elements; here
+        /// every step adds one contiguous row segment to 64 running totals, each output still
+        /// taking its elements in the same order, so the sums are the same bits.
+        static func reduceColumns<T: NumericElement>(
+            _ source: UnsafeMutablePointer<T>, _ target: UnsafeMutablePointer<T>, outer: Int, count: Int, inner: Int,
+            operation: Operation
+        ) {
+            let width = 64
+            let blocks = (inner + width - 1) / width
+            Parallel.forChunks(outer * blocks, cost: count * min(width, inner)) { range in
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { buffer in
+                    guard let totals = buffer.baseAddress else { return }
+                    for item in range {
+                        let (row, block) = item.quotientAndRemainder(dividingBy: blocks)
+                        let start = block * width
+                        let span = min(width, inner - start)
+                        let base = source + row * count * inner + start
+                        totals.update(repeating: operation == .product ? 1 : 0, count: span)
+                        for index in 0..<count {
+                            let line = base + index * inner
+                            switch operation {
+                            case .product: for column in 0..<span { totals[column] *= line[column].doubleValue }
+                            case .l1: for column in 0..<span { totals[column] += Swift.abs(line[column].doubleValue) }
+                            case .sumSquare, .l2:
+                                for column in 0..<span {
+                                    let value = line[column].doubleValue
+                                    totals[column] += value * value
+                                }
+                            default: for column in 0..<span { totals[column] += line[column].doubleValue }
+                            }
+                        }
+                        let results = target + row * inner + start
+                        for column in 0..<span {
+                            results[column] = finish(totals[column], count: count, operation: operation)
+                        }
+                    }
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+import CVectorMath
 import Foundation
 
 /// Copies a strided view of an array (transposed, sliced, broadcast, tiled) into contiguous memory.
@@ -57,14 +58,7 @@ enum StridedCopy {
         }
         Parallel.forChunks(rows, cost: inner) { range in
             for row in range {
-                var remainder = row
-                var start = 0
-                var axis = outerDims.count - 1
-                while axis >= 0 {
-                    start += (remainder % outerDims[axis]) * outerSteps[axis]
-                    remainder /= outerDims[axis]
-                    axis -= 1
-                }
+                let start = elementOffset(of: row, dims: outerDims, steps: outerSteps)
                 let from = input + start
                 let to = output + row * inner
                 if innerStep == 1 {
@@ -84,20 +78,20 @@ enum StridedCopy {
         _ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, outerDims: [Int], outerSteps: [Int], height: Int,
         width: Int, columnStep: Int
     ) {
+        let size = MemoryLayout<T>.size
+        if size == 4 || size == 8, VectorKernels.available {
+            transposeBlocks(
+                UnsafeRawPointer(input), UnsafeMutableRawPointer(output), elementSize: size, outerDims: outerDims,
+                outerSteps: outerSteps, height: height, width: width, columnStep: columnStep)
+            return
+        }
         let tile = 32
         let batches = Shapes.product(outerDims)
         let tileRows = (height + tile - 1) / tile
         Parallel.forChunks(batches * tileRows, cost: tile * width) { range in
             for item in range {
                 let (batch, tileRow) = item.quotientAndRemainder(dividingBy: tileRows)
-                var remainder = batch
-                var base = 0
-                var axis = outerDims.count - 1
-                while axis >= 0 {
-                    base += (remainder % outerDims[axis]) * outerSteps[axis]
-                    remainder /= outerDims[axis]
-                    axis -= 1
-                }
+                let base = elementOffset(of: batch, dims: outerDims, steps: outerSteps)
                 let source = input + base
                 let target = output + batch * height * width
                 let rowStart = tileRow * tile
@@ -154,5 +148,54 @@ enum StridedCopy {
                 }
             }
         }
+    }
+
+    /// `transposeTiles` for 4- and 8-byte elements through `CVectorMath`'s register-block transposes.
+    ///
+    /// The kernel walks the columns of a strip of output rows. Strips are 128 rows, or 16 when
+    /// output rows are a multiple of 1 KiB: then the rows of a strip share a few cache sets and
+    /// TLB entries, and short strips ran two to three times faster (NCHW 1024x14x14 to NHWC).
+    /// When there are fewer strips than twice the workers (one NCHW image of 128 channels is a
+    /// single strip) the columns are split too, so both cores get work.
+    private static func transposeBlocks(
+        _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, elementSize: Int, outerDims: [Int],
+        outerSteps: [Int], height: Int, width: Int, columnStep: Int
+    ) {
+        let strip = width * elementSize % 1024 == 0 ? 16 : 128
+        let batches = Shapes.product(outerDims)
+        let strips = (height + strip - 1) / strip
+        let wanted = 2 * Parallel.workers
+        let parts = batches * strips >= wanted ? 1 : max(1, min(wanted, width / 64))
+        let partWidth = ((width + parts - 1) / parts + 7) / 8 * 8
+        let partCount = (width + partWidth - 1) / partWidth
+        let kernel = elementSize == 4 ? qdqc_transpose_32 : qdqc_transpose_64
+        Parallel.forChunks(batches * strips * partCount, cost: strip * partWidth) { range in
+            for item in range {
+                let (batch, rest) = item.quotientAndRemainder(dividingBy: strips * partCount)
+                let (stripIndex, part) = rest.quotientAndRemainder(dividingBy: partCount)
+                let base = elementOffset(of: batch, dims: outerDims, steps: outerSteps)
+                let rowStart = stripIndex * strip
+                let columnStart = part * partWidth
+                let source = base + columnStart * columnStep + rowStart
+                let target = batch * height * width + rowStart * width + columnStart
+                _ = kernel(
+                    input + source * elementSize, columnStep, output + target * elementSize, width,
+                    min(strip, height - rowStart), min(partWidth, width - columnStart))
+            }
+        }
+    }
+
+    /// Element offset of item `index` of the row-major `dims`, each axis advancing by its `steps`.
+    @inline(__always)
+    private static func elementOffset(of index: Int, dims: [Int], steps: [Int]) -> Int {
+        var remainder = index
+        var offset = 0
+        var axis = dims.count - 1
+        while axis >= 0 {
+            offset += (remainder % dims[axis]) * steps[axis]
+            remainder /= dims[axis]
+            axis -= 1
+        }
+        return offset
     }
 }

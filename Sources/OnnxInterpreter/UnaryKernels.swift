@@ -1,3 +1,4 @@
+import CVectorMath
 import OnnxIR
 
 /// One-input elementwise operators: the float math and activation functions, Abs, Neg, Sign,
@@ -207,6 +208,17 @@ enum UnaryKernels {
             let highValue = high.map { $0.pointer(T.self)[0] } ?? T.highest
             let input = UnsafePointer(x.pointer(T.self))
             let result = output.pointer(T.self)
+            if T.self == Float.self, VectorKernels.available {
+                // Eight lanes making the loop's comparisons below (`qdqc_clip_f32`); Clip usually
+                // writes over its input, where the Swift loop falls back to scalar code.
+                let source = UnsafeRawPointer(input).assumingMemoryBound(to: Float.self)
+                let target = UnsafeMutableRawPointer(result).assumingMemoryBound(to: Float.self)
+                let (low, high) = (unsafeBitCast(lowValue, to: Float.self), unsafeBitCast(highValue, to: Float.self))
+                Parallel.forChunks(x.count) { range in
+                    _ = qdqc_clip_f32(source + range.lowerBound, target + range.lowerBound, range.count, low, high)
+                }
+                return
+            }
             Parallel.forChunks(x.count) { range in
                 ElementwiseLoops.mapRange(input, result, range) { value in
                     if value.isNaNValue { return value }

@@ -1,9 +1,11 @@
+import CVectorMath
 import Foundation
 
 /// The CRC-32 a zip archive records for each member (zlib's polynomial 0xEDB88320), computed over chunks.
 ///
-/// Eight bytes a step with eight tables ("slicing by 8"): ZIPFoundation's own byte-at-a-time loop would
-/// dominate the time to read a large `.npz`.
+/// Carry-less multiplication where the CPU has it (`CVectorMath`'s `qdqc_crc32_update`, about five
+/// times the table loop's speed), else eight bytes a step with eight tables ("slicing by 8"):
+/// ZIPFoundation's own byte-at-a-time loop would dominate the time to read a large `.npz`.
 struct ZipCRC32 {
     /// `tables[k * 256 + b]`: the CRC of byte `b` followed by `k` zero bytes.
     private static let tables: [UInt32] = {
@@ -34,6 +36,9 @@ struct ZipCRC32 {
             Self.tables.withUnsafeBufferPointer { table in
                 var index = 0
                 let count = raw.count
+                if let base = raw.baseAddress {
+                    index = qdqc_crc32_update(base, count, &crc)
+                }
                 while index + 8 <= count {
                     let low = crc ^ UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt32.self))
                     let high = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index + 4, as: UInt32.self))

@@ -1,3 +1,4 @@
+import CVectorMath
 import Foundation
 import OnnxIR
 
@@ -280,6 +281,19 @@ enum ConvKernels {
                 let columnOffset = tapW * dilationW - padLeft
                 let (first, last) = validRange(
                     offset: columnOffset, stride: strideW, outputs: outWidth, inputs: width)
+                if strideH == 1 && outWidth == width && columnOffset == 0 && (strideW == 1 || outWidth == 1) {
+                    // Whole input rows, one after the other (a kernel one column wide without column
+                    // padding, a column image): the band's rows inside the image are one contiguous run.
+                    let rowShift = tapH * dilationH - padTop
+                    let low = min(max(outputRows.lowerBound, -rowShift), outputRows.upperBound)
+                    let high = max(min(outputRows.upperBound, height - rowShift), low)
+                    let inside = (low - outputRows.lowerBound) * outWidth
+                    let count = (high - low) * outWidth
+                    target.update(repeating: 0, count: inside)
+                    (target + inside).update(from: plane + (low + rowShift) * width, count: count)
+                    (target + inside + count).update(repeating: 0, count: outputSize - inside - count)
+                    continue
+                }
                 if outWidth == 1 {
                     // A column image ([H, 1], as a 1-D convolution over H exports): one element per
                     // output row, where the general loop would make three calls per element.
@@ -302,7 +316,7 @@ enum ConvKernels {
                     let source = plane + inRow * width + columnOffset
                     if strideW == 1 {
                         (line + first).update(from: source + first, count: last - first)
-                    } else {
+                    } else if qdqc_gather_f32(source + first * strideW, strideW, line + first, last - first) == 0 {
                         for column in first..<last { line[column] = source[column * strideW] }
                     }
                     if last < outWidth { (line + last).update(repeating: 0, count: outWidth - last) }
@@ -324,10 +338,12 @@ enum ConvKernels {
     ///
     /// Each tap adds a weighted input row segment to an output row, which vectorizes when the
     /// column stride is 1. For wider strides the columns each tap reads are first gathered into
-    /// a contiguous `[kernelWidth, height, outWidth]` scratch plane per channel.
-    private static func depthwise(
+    /// a contiguous `[kernelWidth, height, outWidth]` scratch plane per channel. Where the CPU has
+    /// AVX2, `CVectorMath`'s `qdqc_depthwise_f32` does the same operations in the same order, whole
+    /// rows in registers (`vectorized: false` keeps this loop, for tests).
+    static func depthwise(
         _ input: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-        _ output: UnsafeMutablePointer<Float>, channels: Int, geometry: WindowGeometry
+        _ output: UnsafeMutablePointer<Float>, channels: Int, geometry: WindowGeometry, vectorized: Bool = true
     ) {
         let (height, width) = (geometry.input[0], geometry.input[1])
         let (outHeight, outWidth) = (geometry.output[0], geometry.output[1])
@@ -347,7 +363,20 @@ enum ConvKernels {
         // whose outside columns are zeros in the scratch).
         let interiorStart = columnRanges.map(\.0).max() ?? 0
         let interior = interiorStart..<max(interiorStart, columnRanges.map(\.1).min() ?? 0)
+        let window = qdqc_window2d(
+            height: height, width: width, outHeight: outHeight, outWidth: outWidth, kernelHeight: kernelHeight,
+            kernelWidth: kernelWidth, strideH: strideH, strideW: strideW, dilationH: dilationH, dilationW: dilationW,
+            padTop: padTop, padLeft: padLeft)
         Parallel.forChunks(channels, cost: outHeight * outWidth * kernelHeight * kernelWidth) { range in
+            let done =
+                vectorized
+                && withUnsafePointer(to: window) { window in
+                    qdqc_depthwise_f32(
+                        window, input + range.lowerBound * height * width,
+                        weights + range.lowerBound * kernelHeight * kernelWidth, bias.map { $0 + range.lowerBound },
+                        output + range.lowerBound * outHeight * outWidth, range.count) != 0
+                }
+            if done { return }
             let scratch =
                 gathered
                 ? UnsafeMutablePointer<Float>.allocate(capacity: max(kernelWidth * height * outWidth, 1)) : nil

@@ -1,0 +1,74 @@
+// Row loops over every first or second input column, for max pooling and im2col: the Swift
+// loops read a column stride of 2 one element at a time; here eight outputs come from two loads
+// and a shuffle. Max is `v > m ? v : m` on both sides (vmaxps(v, m) is exactly that, NaN
+// included), and copies are copies, so the results are the Swift loops' bits.
+#include "CVectorDepthwise.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define ATTRIBUTES __attribute__((target("avx2")))
+
+/// source[0], source[2], ..., source[14]: reads source[0...15].
+ATTRIBUTES static inline __m256 evens(const float *source) {
+    const __m256 mixed = _mm256_shuffle_ps(_mm256_loadu_ps(source), _mm256_loadu_ps(source + 8), _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(mixed), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+ATTRIBUTES static void max_taps(const float *source, long stride, long taps, float *line, long count) {
+    long c = 0;
+    if (stride == 1) {
+        for (; c + 8 <= count; c += 8) {
+            __m256 best = _mm256_loadu_ps(line + c);
+            for (long t = 0; t < taps; t++) best = _mm256_max_ps(_mm256_loadu_ps(source + c + t), best);
+            _mm256_storeu_ps(line + c, best);
+        }
+    } else {
+        // The last register's second load would read one element past the last tap's column.
+        for (; c + 9 <= count; c += 8) {
+            __m256 best = _mm256_loadu_ps(line + c);
+            for (long t = 0; t < taps; t++) best = _mm256_max_ps(evens(source + 2 * c + t), best);
+            _mm256_storeu_ps(line + c, best);
+        }
+    }
+    for (; c < count; c++) {
+        float best = line[c];
+        for (long t = 0; t < taps; t++) {
+            const float value = source[c * stride + t];
+            best = value > best ? value : best;
+        }
+        line[c] = best;
+    }
+}
+
+ATTRIBUTES static void gather2(const float *source, float *target, long count) {
+    long c = 0;
+    for (; c + 9 <= count; c += 8) _mm256_storeu_ps(target + c, evens(source + 2 * c));
+    for (; c < count; c++) target[c] = source[2 * c];
+}
+
+int qdqc_max_taps_f32(const float *source, long stride, long taps, float *line, long count) {
+    if ((stride != 1 && stride != 2) || !__builtin_cpu_supports("avx2")) return 0;
+    max_taps(source, stride, taps, line, count);
+    return 1;
+}
+
+int qdqc_gather_f32(const float *source, long stride, float *target, long count) {
+    if (stride != 2 || !__builtin_cpu_supports("avx2")) return 0;
+    gather2(source, target, count);
+    return 1;
+}
+
+#else
+
+int qdqc_max_taps_f32(const float *source, long stride, long taps, float *line, long count) {
+    (void)source; (void)stride; (void)taps; (void)line; (void)count;
+    return 0;
+}
+
+int qdqc_gather_f32(const float *source, long stride, float *target, long count) {
+    (void)source; (void)stride; (void)target; (void)count;
+    return 0;
+}
+
+#endif

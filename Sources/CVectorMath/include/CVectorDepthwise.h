@@ -1,0 +1,34 @@
+#ifndef CVECTORDEPTHWISE_H
+#define CVECTORDEPTHWISE_H
+
+/// A 2-D sliding window resolved against its input: sizes, kernel, strides, dilations and the
+/// padding before each axis (the padding after follows from the output size).
+typedef struct {
+    long height, width, outHeight, outWidth;
+    long kernelHeight, kernelWidth;
+    long strideH, strideW, dilationH, dilationW;
+    long padTop, padLeft;
+} qdqc_window2d;
+
+/// Depthwise 2-D convolution of `channels` planes, one filter per plane (see Depthwise.c).
+///
+/// input is `[channels, height, width]`, weights `[channels, kernelHeight, kernelWidth]`, bias
+/// `[channels]` or NULL, output `[channels, outHeight, outWidth]`. Each output is its bias (or 0)
+/// plus weight × input for each tap inside the image, row tap by row tap, column tap by column
+/// tap, each product rounded before the add: the interpreter's Swift loop, bit for bit (with a
+/// column stride other than 1 the taps on padding add weight × 0 as that loop does). Returns 1
+/// when done (x86-64 with AVX2), 0 when the caller must run its own loop.
+int qdqc_depthwise_f32(const qdqc_window2d *window, const float *input, const float *weights, const float *bias,
+                       float *output, long channels);
+
+/// Max pooling rows: `line[c] = max(line[c], source[c * stride + tap])` for each tap in
+/// `0..<taps`, tap by tap, for c in `0..<count`, where max(v, m) is `v > m ? v : m` (a NaN input
+/// never wins). Returns 1 when done (x86-64 with AVX2, stride 1 or 2), 0 when the caller must run
+/// its own loop. Reads source up to `source[(count - 1) * stride + taps - 1]` only.
+int qdqc_max_taps_f32(const float *source, long stride, long taps, float *line, long count);
+
+/// `target[i] = source[i * stride]` for i < count. Returns 1 when done (x86-64 with AVX2,
+/// stride 2), 0 when the caller must run its own loop. Reads up to `source[(count - 1) * stride]`.
+int qdqc_gather_f32(const float *source, long stride, float *target, long count);
+
+#endif

@@ -18,119 +18,158 @@
 
 #define ATTRIBUTES __attribute__((target("avx2")))
 
-/// One tap of an output row: `source[c]` is the input under output column c, valid for c in
-/// [first, last).
+/// A column tap: the input under output column c is `row + offset + c`, inside the image for c in
+/// [first, last); `kinds[b]` says how the tap covers the eight columns of block b (0 none, 1 all,
+/// 2 some: `masks[b]`).
 typedef struct {
-    const float *source;
-    float weight;
-    int first, last;
-} tap;
+    long offset;
+    long first, last;
+    const signed char *kinds;
+    const __m256i *masks;
+} column_tap;
 
-/// The lanes c0..c0+7 that lie in [first, last) and below `limit`, as a mask.
-ATTRIBUTES static inline __m256i lanes(long c0, long first, long last, long limit) {
+/// The lanes c0..c0+7 that lie in [first, last), as a mask.
+ATTRIBUTES static inline __m256i lanes(long c0, long first, long last) {
     const __m256i index = _mm256_add_epi32(_mm256_set1_epi32((int)c0), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    const long end = last < limit ? last : limit;
     const __m256i above = _mm256_cmpgt_epi32(index, _mm256_set1_epi32((int)first - 1));
-    const __m256i below = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)end), index);
+    const __m256i below = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)last), index);
     return _mm256_and_si256(above, below);
 }
 
-/// sum + weight × source[c0..c0+7] in the lanes where the tap is valid, sum elsewhere.
-ATTRIBUTES static inline __m256 add_tap(__m256 sum, const tap *t, long c0, long limit) {
-    const __m256 weight = _mm256_set1_ps(t->weight);
-    if (c0 >= t->first && c0 + 8 <= t->last && c0 + 8 <= limit) {
-        return _mm256_add_ps(sum, _mm256_mul_ps(weight, _mm256_loadu_ps(t->source + c0)));
+/// sum + weight × source[8b..8b+7] in the lanes where the tap is inside the image, sum elsewhere.
+ATTRIBUTES static inline __m256 add_tap(__m256 sum, __m256 weight, const float *source, const column_tap *t, long b) {
+    switch (t->kinds[b]) {
+    case 1: return _mm256_add_ps(sum, _mm256_mul_ps(weight, _mm256_loadu_ps(source + 8 * b)));
+    case 2: {
+        const __m256i mask = t->masks[b];
+        const __m256 added = _mm256_add_ps(sum, _mm256_mul_ps(weight, _mm256_maskload_ps(source + 8 * b, mask)));
+        return _mm256_blendv_ps(sum, added, _mm256_castsi256_ps(mask));
     }
-    const __m256i mask = lanes(c0, t->first, t->last, limit);
-    if (_mm256_testz_si256(mask, mask)) return sum;
-    const __m256 values = _mm256_maskload_ps(t->source + c0, mask);
-    const __m256 added = _mm256_add_ps(sum, _mm256_mul_ps(weight, values));
-    return _mm256_blendv_ps(sum, added, _mm256_castsi256_ps(mask));
+    default: return sum;
+    }
 }
 
-/// One output row: `line[c] = bias + Σ weight × source[c]` over the taps valid at c, in order.
-ATTRIBUTES static void row(float *line, long width, const tap *taps, long count, float bias) {
+/// One output row: `line[c] = bias + Σ weight × input` over the taps inside the image at c, row
+/// tap by row tap (`rows[r]` and its weights `weightRows[r]`), column tap by column tap.
+ATTRIBUTES static void row(float *line, long width, const float *const *rows, const float *const *weightRows,
+                           long rowCount, const column_tap *columns, long kernelWidth, float bias) {
     const __m256 start = _mm256_set1_ps(bias);
-    long c = 0;
-    for (; c + 32 <= width; c += 32) {
+    const long blocks = (width + 7) / 8;
+    long b = 0;
+    for (; b + 4 <= blocks; b += 4) {
+        const long c = 8 * b;
         __m256 s0 = start, s1 = start, s2 = start, s3 = start;
-        for (long k = 0; k < count; k++) {
-            const tap *t = taps + k;
-            if (c >= t->first && c + 32 <= t->last) {
-                const __m256 weight = _mm256_set1_ps(t->weight);
-                s0 = _mm256_add_ps(s0, _mm256_mul_ps(weight, _mm256_loadu_ps(t->source + c)));
-                s1 = _mm256_add_ps(s1, _mm256_mul_ps(weight, _mm256_loadu_ps(t->source + c + 8)));
-                s2 = _mm256_add_ps(s2, _mm256_mul_ps(weight, _mm256_loadu_ps(t->source + c + 16)));
-                s3 = _mm256_add_ps(s3, _mm256_mul_ps(weight, _mm256_loadu_ps(t->source + c + 24)));
-            } else {
-                s0 = add_tap(s0, t, c, width);
-                s1 = add_tap(s1, t, c + 8, width);
-                s2 = add_tap(s2, t, c + 16, width);
-                s3 = add_tap(s3, t, c + 24, width);
+        for (long r = 0; r < rowCount; r++) {
+            for (long k = 0; k < kernelWidth; k++) {
+                const column_tap *t = columns + k;
+                const __m256 weight = _mm256_set1_ps(weightRows[r][k]);
+                const float *source = rows[r] + t->offset;
+                if (c >= t->first && c + 32 <= t->last) {
+                    s0 = _mm256_add_ps(s0, _mm256_mul_ps(weight, _mm256_loadu_ps(source + c)));
+                    s1 = _mm256_add_ps(s1, _mm256_mul_ps(weight, _mm256_loadu_ps(source + c + 8)));
+                    s2 = _mm256_add_ps(s2, _mm256_mul_ps(weight, _mm256_loadu_ps(source + c + 16)));
+                    s3 = _mm256_add_ps(s3, _mm256_mul_ps(weight, _mm256_loadu_ps(source + c + 24)));
+                } else {
+                    s0 = add_tap(s0, weight, source, t, b);
+                    s1 = add_tap(s1, weight, source, t, b + 1);
+                    s2 = add_tap(s2, weight, source, t, b + 2);
+                    s3 = add_tap(s3, weight, source, t, b + 3);
+                }
             }
         }
-        _mm256_storeu_ps(line + c, s0);
-        _mm256_storeu_ps(line + c + 8, s1);
-        _mm256_storeu_ps(line + c + 16, s2);
-        _mm256_storeu_ps(line + c + 24, s3);
+        __m256 sums[4] = {s0, s1, s2, s3};
+        for (long j = 0; j < 4; j++) {
+            if (c + 8 * j + 8 <= width) {
+                _mm256_storeu_ps(line + c + 8 * j, sums[j]);
+            } else {
+                _mm256_maskstore_ps(line + c + 8 * j, lanes(c + 8 * j, 0, width), sums[j]);
+            }
+        }
     }
-    // The rest, two registers at a time then one, the last one masked at the row's end.
-    for (; c + 8 < width; c += 16) {
+    // The last one to three blocks, the last one perhaps masked at the row's end.
+    for (; b < blocks; b += 2) {
+        const long pair = b + 1 < blocks;
         __m256 s0 = start, s1 = start;
-        for (long k = 0; k < count; k++) {
-            s0 = add_tap(s0, taps + k, c, width);
-            s1 = add_tap(s1, taps + k, c + 8, width);
+        for (long r = 0; r < rowCount; r++) {
+            for (long k = 0; k < kernelWidth; k++) {
+                const column_tap *t = columns + k;
+                const __m256 weight = _mm256_set1_ps(weightRows[r][k]);
+                const float *source = rows[r] + t->offset;
+                s0 = add_tap(s0, weight, source, t, b);
+                if (pair) s1 = add_tap(s1, weight, source, t, b + 1);
+            }
         }
-        _mm256_storeu_ps(line + c, s0);
-        if (c + 16 <= width) {
-            _mm256_storeu_ps(line + c + 8, s1);
-        } else {
-            _mm256_maskstore_ps(line + c + 8, lanes(c + 8, 0, width, width), s1);
+        __m256 sums[2] = {s0, s1};
+        for (long j = 0; j <= pair; j++) {
+            const long c = 8 * (b + j);
+            if (c + 8 <= width) {
+                _mm256_storeu_ps(line + c, sums[j]);
+            } else {
+                _mm256_maskstore_ps(line + c, lanes(c, 0, width), sums[j]);
+            }
         }
-    }
-    if (c < width) {
-        __m256 s0 = start;
-        for (long k = 0; k < count; k++) s0 = add_tap(s0, taps + k, c, width);
-        _mm256_maskstore_ps(line + c, lanes(c, 0, width, width), s0);
     }
 }
 
 /// The output columns [first, last) whose input column `c * stride + offset` is in [0, inputs):
 /// ConvKernels.validRange.
-static void valid_range(long offset, long stride, long outputs, long inputs, int *first, int *last) {
+static void valid_range(long offset, long stride, long outputs, long inputs, long *first, long *last) {
     long begin = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
     const long limit = inputs - offset;
     long end = limit <= 0 ? 0 : (limit + stride - 1) / stride;
     if (begin > outputs) begin = outputs;
     if (end > outputs) end = outputs;
     if (end < begin) end = begin;
-    *first = (int)begin;
-    *last = (int)end;
+    *first = begin;
+    *last = end;
+}
+
+/// `line[c]` = the input column `c * stride + offset` of `source`, 0 outside [0, width).
+static void gather_row(const float *source, long stride, long offset, long width, float *line, long outWidth) {
+    long first, last;
+    valid_range(offset, stride, outWidth, width, &first, &last);
+    for (long c = 0; c < first; c++) line[c] = 0;
+    if (last > first && !qdqc_gather_f32(source + first * stride + offset, stride, line + first, last - first)) {
+        for (long c = first; c < last; c++) line[c] = source[c * stride + offset];
+    }
+    for (long c = last; c < outWidth; c++) line[c] = 0;
 }
 
 ATTRIBUTES static int depthwise(const qdqc_window2d *g, const float *input, const float *weights, const float *bias,
                                 float *output, long channels) {
-    const long kernelSize = g->kernelHeight * g->kernelWidth;
+    const long kernelWidth = g->kernelWidth;
+    const long kernelSize = g->kernelHeight * kernelWidth;
+    const long blocks = (g->outWidth + 7) / 8;
     const int gathered = g->strideW != 1;
     // Gathered planes: for each column tap, the input columns it reads (zeros on padding), as the
     // Swift loop lays them out, so the taps on padding add weight × 0 there too.
-    float *scratch = gathered ? malloc(sizeof(float) * (size_t)(g->kernelWidth * g->height * g->outWidth + 1)) : NULL;
-    tap *taps = malloc(sizeof(tap) * (size_t)(kernelSize + 1));
-    int *firsts = malloc(sizeof(int) * (size_t)(g->kernelWidth + 1));
-    int *lasts = malloc(sizeof(int) * (size_t)(g->kernelWidth + 1));
-    if ((gathered && !scratch) || !taps || !firsts || !lasts) {
-        free(scratch);
-        free(taps);
-        free(firsts);
-        free(lasts);
-        return 0;
-    }
-    for (long tapW = 0; tapW < g->kernelWidth; tapW++) {
+    const long scratchSize = gathered ? kernelWidth * g->height * g->outWidth : 0;
+    float *scratch = malloc(sizeof(float) * (size_t)(scratchSize + 1));
+    column_tap *columns = malloc(sizeof(column_tap) * (size_t)kernelWidth);
+    signed char *kinds = malloc((size_t)(kernelWidth * blocks + 1));
+    __m256i *masks = aligned_alloc(32, sizeof(__m256i) * (size_t)(kernelWidth * blocks + 1));
+    const float **rows = malloc(sizeof(float *) * (size_t)g->kernelHeight);
+    const float **weightRows = malloc(sizeof(float *) * (size_t)g->kernelHeight);
+    int done = 0;
+    if (!scratch || !columns || !kinds || !masks || !rows || !weightRows) goto end;
+    for (long k = 0; k < kernelWidth; k++) {
+        column_tap *t = columns + k;
         if (gathered) {
-            firsts[tapW] = 0;
-            lasts[tapW] = (int)g->outWidth;
+            t->offset = k * g->height * g->outWidth;
+            t->first = 0;
+            t->last = g->outWidth;
         } else {
-            valid_range(tapW * g->dilationW - g->padLeft, 1, g->outWidth, g->width, firsts + tapW, lasts + tapW);
+            t->offset = k * g->dilationW - g->padLeft;
+            valid_range(t->offset, 1, g->outWidth, g->width, &t->first, &t->last);
+        }
+        t->kinds = kinds + k * blocks;
+        t->masks = masks + k * blocks;
+        for (long b = 0; b < blocks; b++) {
+            const long c = 8 * b;
+            const int all = c >= t->first && c + 8 <= t->last;
+            const int some = t->first < t->last && c + 8 > t->first && c < t->last;
+            kinds[k * blocks + b] = all ? 1 : some ? 2 : 0;
+            masks[k * blocks + b] = lanes(c, t->first, t->last);
         }
     }
     for (long channel = 0; channel < channels; channel++) {
@@ -138,40 +177,37 @@ ATTRIBUTES static int depthwise(const qdqc_window2d *g, const float *input, cons
         float *target = output + channel * g->outHeight * g->outWidth;
         const float *filter = weights + channel * kernelSize;
         if (gathered) {
-            for (long tapW = 0; tapW < g->kernelWidth; tapW++) {
-                const long offset = tapW * g->dilationW - g->padLeft;
+            for (long k = 0; k < kernelWidth; k++) {
                 for (long inRow = 0; inRow < g->height; inRow++) {
-                    float *line = scratch + (tapW * g->height + inRow) * g->outWidth;
-                    const float *source = plane + inRow * g->width;
-                    for (long column = 0; column < g->outWidth; column++) {
-                        const long position = column * g->strideW + offset;
-                        line[column] = position >= 0 && position < g->width ? source[position] : 0;
-                    }
+                    gather_row(plane + inRow * g->width, g->strideW, k * g->dilationW - g->padLeft, g->width,
+                               scratch + (k * g->height + inRow) * g->outWidth, g->outWidth);
                 }
             }
         }
+        const float *base = gathered ? scratch : plane;
+        const long rowStride = gathered ? g->outWidth : g->width;
         for (long outRow = 0; outRow < g->outHeight; outRow++) {
             long count = 0;
             for (long tapH = 0; tapH < g->kernelHeight; tapH++) {
                 const long inRow = outRow * g->strideH + tapH * g->dilationH - g->padTop;
                 if (inRow < 0 || inRow >= g->height) continue;
-                for (long tapW = 0; tapW < g->kernelWidth; tapW++) {
-                    tap *t = taps + count++;
-                    t->source = gathered ? scratch + (tapW * g->height + inRow) * g->outWidth
-                                         : plane + inRow * g->width + (tapW * g->dilationW - g->padLeft);
-                    t->weight = filter[tapH * g->kernelWidth + tapW];
-                    t->first = firsts[tapW];
-                    t->last = lasts[tapW];
-                }
+                rows[count] = base + inRow * rowStride;
+                weightRows[count] = filter + tapH * kernelWidth;
+                count++;
             }
-            row(target + outRow * g->outWidth, g->outWidth, taps, count, bias ? bias[channel] : 0);
+            row(target + outRow * g->outWidth, g->outWidth, rows, weightRows, count, columns, kernelWidth,
+                bias ? bias[channel] : 0);
         }
     }
+    done = 1;
+end:
     free(scratch);
-    free(taps);
-    free(firsts);
-    free(lasts);
-    return 1;
+    free(columns);
+    free(kinds);
+    free(masks);
+    free(rows);
+    free(weightRows);
+    return done;
 }
 
 int qdqc_depthwise_f32(const qdqc_window2d *window, const float *input, const float *weights, const float *bias,

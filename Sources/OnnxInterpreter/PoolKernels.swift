@@ -223,6 +223,8 @@ enum PoolKernels {
             // order); the edges use the general lists. NaN never wins a comparison, so an all-NaN window
             // gives -inf on both paths.
             let interior = interiorColumns()
+            let inner = interior?.range ?? outWidth..<outWidth
+            let edges = [0..<inner.lowerBound, inner.upperBound..<outWidth]
             for outRow in 0..<outHeight {
                 let line = out + outRow * outWidth
                 line.update(repeating: -.infinity, count: outWidth)
@@ -241,13 +243,15 @@ enum PoolKernels {
                             }
                         }
                     }
-                    for outColumn in 0..<outWidth where !(interior?.range.contains(outColumn) ?? false) {
-                        var best = line[outColumn]
-                        for columnIndex in columnOffsets[outColumn]..<columnOffsets[outColumn + 1] {
-                            let value = input[columnCoordinates[columnIndex]]
-                            best = value > best ? value : best
+                    for edge in edges {
+                        for outColumn in edge {
+                            var best = line[outColumn]
+                            for columnIndex in columnOffsets[outColumn]..<columnOffsets[outColumn + 1] {
+                                let value = input[columnCoordinates[columnIndex]]
+                                best = value > best ? value : best
+                            }
+                            line[outColumn] = best
                         }
-                        line[outColumn] = best
                     }
                 }
             }
@@ -382,6 +386,15 @@ enum PoolKernels {
         let source = input.pointer(Float.self)
         let target = output.pointer(Float.self)
         Parallel.forChunks(planes, cost: size) { range in
+            if case .average = reduction, size > 0 {
+                // The same per-plane double sums, many planes at once where the CPU has AVX2.
+                let sums = UnsafeMutablePointer<Double>.allocate(capacity: range.count)
+                defer { sums.deallocate() }
+                if qdqc_plane_sums_f64(source + range.lowerBound * size, range.count, size, sums) != 0 {
+                    for plane in range { target[plane] = Float(sums[plane - range.lowerBound] / Double(size)) }
+                    return
+                }
+            }
             for plane in range {
                 let row = source + plane * size
                 switch reduction {

@@ -31,4 +31,10 @@ int qdqc_max_taps_f32(const float *source, long stride, long taps, float *line, 
 /// stride 2), 0 when the caller must run its own loop. Reads up to `source[(count - 1) * stride]`.
 int qdqc_gather_f32(const float *source, long stride, float *target, long count);
 
+/// sums[p] = ((0 + x[p][0]) + x[p][1]) + ... in double, each plane of `size` floats summed in index
+/// order, for p < planes (x is `[planes, size]`). Returns 1 when done (x86-64 with AVX2, four planes
+/// per register and sixteen at once, so the adds of one plane do not wait on each other's
+/// neighbours), 0 when the caller must run its own loop.
+int qdqc_plane_sums_f64(const float *x, long planes, long size, double *sums);
+
 #endif

@@ -1,4 +1,3 @@
-import CVectorMath
 import Foundation
 import OnnxIR
 
@@ -316,7 +315,9 @@ enum ConvKernels {
                     let source = plane + inRow * width + columnOffset
                     if strideW == 1 {
                         (line + first).update(from: source + first, count: last - first)
-                    } else if qdqc_gather_f32(source + first * strideW, strideW, line + first, last - first) == 0 {
+                    } else if !VectorWindows.gather(
+                        source + first * strideW, stride: strideW, into: line + first, count: last - first)
+                    {
                         for column in first..<last { line[column] = source[column * strideW] }
                     }
                     if last < outWidth { (line + last).update(repeating: 0, count: outWidth - last) }
@@ -339,7 +340,7 @@ enum ConvKernels {
     /// Each tap adds a weighted input row segment to an output row, which vectorizes when the
     /// column stride is 1. For wider strides the columns each tap reads are first gathered into
     /// a contiguous `[kernelWidth, height, outWidth]` scratch plane per channel. Where the CPU has
-    /// AVX2, `CVectorMath`'s `qdqc_depthwise_f32` does the same operations in the same order, whole
+    /// AVX2, `VectorWindows.depthwise` does the same operations in the same order, whole
     /// rows in registers (`vectorized: false` keeps this loop, for tests).
     static func depthwise(
         _ input: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
@@ -363,20 +364,16 @@ enum ConvKernels {
         // whose outside columns are zeros in the scratch).
         let interiorStart = columnRanges.map(\.0).max() ?? 0
         let interior = interiorStart..<max(interiorStart, columnRanges.map(\.1).min() ?? 0)
-        let window = qdqc_window2d(
-            height: height, width: width, outHeight: outHeight, outWidth: outWidth, kernelHeight: kernelHeight,
-            kernelWidth: kernelWidth, strideH: strideH, strideW: strideW, dilationH: dilationH, dilationW: dilationW,
-            padTop: padTop, padLeft: padLeft)
         Parallel.forChunks(channels, cost: outHeight * outWidth * kernelHeight * kernelWidth) { range in
-            let done =
-                vectorized
-                && withUnsafePointer(to: window) { window in
-                    qdqc_depthwise_f32(
-                        window, input + range.lowerBound * height * width,
-                        weights + range.lowerBound * kernelHeight * kernelWidth, bias.map { $0 + range.lowerBound },
-                        output + range.lowerBound * outHeight * outWidth, range.count) != 0
-                }
-            if done { return }
+            let start = range.lowerBound
+            if vectorized
+                && VectorWindows.depthwise(
+                    input + start * height * width, weights + start * kernelHeight * kernelWidth,
+                    bias.map { $0 + start }, output + start * outHeight * outWidth, channels: range.count,
+                    geometry: geometry)
+            {
+                return
+            }
             let scratch =
                 gathered
                 ? UnsafeMutablePointer<Float>.allocate(capacity: max(kernelWidth * height * outWidth, 1)) : nil

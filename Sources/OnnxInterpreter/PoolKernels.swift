@@ -1,4 +1,3 @@
-import CVectorMath
 import Foundation
 import OnnxIR
 
@@ -219,7 +218,7 @@ enum PoolKernels {
         func maximum(_ base: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
             // Interior columns (a full, consecutive window starting at column * stride + shift) run tap by
             // tap across the row, so neighbouring outputs do not wait on each other (eight at a time in
-            // `CVectorMath`'s `qdqc_max_taps_f32` where the CPU has AVX2, the same comparisons in the same
+            // `VectorWindows.maxTaps` where the CPU has AVX2, the same comparisons in the same
             // order); the edges use the general lists. NaN never wins a comparison, so an all-NaN window
             // gives -inf on both paths.
             let interior = interiorColumns()
@@ -231,9 +230,10 @@ enum PoolKernels {
                 for rowIndex in rowOffsets[outRow]..<rowOffsets[outRow + 1] {
                     let input = base + rowCoordinates[rowIndex] * width
                     if let interior,
-                        qdqc_max_taps_f32(
-                            input + interior.shift + interior.range.lowerBound * interior.stride, interior.stride,
-                            interior.taps, line + interior.range.lowerBound, interior.range.count) == 0
+                        !VectorWindows.maxTaps(
+                            input + interior.shift + interior.range.lowerBound * interior.stride,
+                            stride: interior.stride, taps: interior.taps, into: line + interior.range.lowerBound,
+                            count: interior.range.count)
                     {
                         for tap in 0..<interior.taps {
                             let shifted = input + interior.shift + tap
@@ -390,7 +390,7 @@ enum PoolKernels {
                 // The same per-plane double sums, many planes at once where the CPU has AVX2.
                 let sums = UnsafeMutablePointer<Double>.allocate(capacity: range.count)
                 defer { sums.deallocate() }
-                if qdqc_plane_sums_f64(source + range.lowerBound * size, range.count, size, sums) != 0 {
+                if VectorWindows.planeSums(source + range.lowerBound * size, planes: range.count, size: size, into: sums) {
                     for plane in range { target[plane] = Float(sums[plane - range.lowerBound] / Double(size)) }
                     return
                 }

@@ -390,8 +390,9 @@ enum PoolKernels {
                 // The same per-plane double sums, many planes at once where the CPU has AVX2.
                 let sums = UnsafeMutablePointer<Double>.allocate(capacity: range.count)
                 defer { sums.deallocate() }
-                if VectorWindows.planeSums(source + range.lowerBound * size, planes: range.count, size: size, into: sums) {
-                    for plane in range { target[plane] = Float(sums[plane - range.lowerBound] / Double(size)) }
+                let start = range.lowerBound
+                if VectorWindows.planeSums(source + start * size, planes: range.count, size: size, into: sums) {
+                    for plane in range { target[plane] = Float(sums[plane - start] / Double(size)) }
                     return
                 }
             }

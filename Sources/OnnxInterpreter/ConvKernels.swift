@@ -258,7 +258,7 @@ enum ConvKernels {
     }
 
     /// im2col for 2-D windows, for the output rows `outputRows` only (`columns` is `[rows, band * width]`).
-    private static func im2col2D(
+    static func im2col2D(
         _ input: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, outputRows: Range<Int>,
         into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil
     ) {
@@ -645,7 +645,9 @@ enum ConvKernels {
                             let values = source + row * columnsIn
                             if strideW == 1 {
                                 for column in first..<last { line[column] += values[column] }
-                            } else {
+                            } else if !VectorWindows.scatterAdd(
+                                values + first, stride: strideW, into: line + first * strideW, count: last - first)
+                            {
                                 for column in first..<last { line[column * strideW] += values[column] }
                             }
                         }

@@ -34,6 +34,13 @@ enum VectorWindows {
         qdqc_gather_f32(source, stride, target, count) != 0
     }
 
+    /// `line[c * stride] += values[c]` for c < `count`.
+    static func scatterAdd(
+        _ values: UnsafePointer<Float>, stride: Int, into line: UnsafeMutablePointer<Float>, count: Int
+    ) -> Bool {
+        qdqc_scatter_add_f32(values, stride, line, count) != 0
+    }
+
     /// `sums[p]` = the double sum of plane p of `x` (`[planes, size]`), added in index order from 0.
     static func planeSums(
         _ x: UnsafePointer<Float>, planes: Int, size: Int, into sums: UnsafeMutablePointer<Double>

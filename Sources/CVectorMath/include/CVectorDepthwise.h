@@ -31,6 +31,11 @@ int qdqc_max_taps_f32(const float *source, long stride, long taps, float *line, 
 /// stride 2), 0 when the caller must run its own loop. Reads up to `source[(count - 1) * stride]`.
 int qdqc_gather_f32(const float *source, long stride, float *target, long count);
 
+/// `line[c * stride] += values[c]` for c < count. Returns 1 when done (x86-64 with AVX2, stride 2),
+/// 0 when the caller must run its own loop. Touches `line` up to `line[(count - 1) * stride]` only,
+/// writing the elements between the targets back unchanged.
+int qdqc_scatter_add_f32(const float *values, long stride, float *line, long count);
+
 /// sums[p] = ((0 + x[p][0]) + x[p][1]) + ... in double, each plane of `size` floats summed in index
 /// order, for p < planes (x is `[planes, size]`). Returns 1 when done (x86-64 with AVX2, four planes
 /// per register and sixteen at once, so the adds of one plane do not wait on each other's

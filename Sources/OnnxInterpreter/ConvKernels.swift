@@ -270,6 +270,32 @@ enum ConvKernels {
         let (padTop, padLeft) = (geometry.padBegins[0], geometry.padBegins[1])
         let outputSize = outputRows.count * outWidth
         let lineStride = rowStride ?? outputSize
+        if kernelWidth >= 4 * outWidth {
+            // Wide kernels over few output columns (an STFT as a strided 1-D convolution): a buffer
+            // row holds a handful of values, so copying each window down a buffer column beats the
+            // per-row bookkeeping below.
+            Parallel.forChunks(channels * kernelHeight, cost: kernelWidth * outputSize) { range in
+                for pair in range {
+                    let (channel, tapH) = pair.quotientAndRemainder(dividingBy: kernelHeight)
+                    let plane = input + channel * height * width
+                    let firstRow = columns + pair * kernelWidth * lineStride
+                    for outRow in outputRows {
+                        let inRow = outRow * strideH + tapH * dilationH - padTop
+                        let rowInside = inRow >= 0 && inRow < height
+                        for column in 0..<outWidth {
+                            let start = column * strideW - padLeft
+                            var target = firstRow + (outRow - outputRows.lowerBound) * outWidth + column
+                            for tapW in 0..<kernelWidth {
+                                let x = start + tapW * dilationW
+                                target.pointee = rowInside && x >= 0 && x < width ? plane[inRow * width + x] : 0
+                                target += lineStride
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
         Parallel.forChunks(channels * kernelHeight * kernelWidth, cost: outputSize) { range in
             for row in range {
                 let channel = row / (kernelHeight * kernelWidth)

@@ -283,8 +283,8 @@ import Testing
         return result
     }
 
-    /// Whole contiguous bands (kernels one column wide, column images), stride-2 gathers and the
-    /// general rows, over every band of output rows.
+    /// Whole contiguous bands (kernels one column wide, column images), stride-2 gathers, windows
+    /// copied down buffer columns (wide kernels) and the general rows, over bands of output rows.
     @Test(arguments: [
         ((40, 1), (5, 1), (1, 1), (1, 1), [2, 0, 2, 0]),  // magika's column image, padded
         ((40, 1), (5, 1), (1, 1), (3, 1), [0, 0, 0, 0]),
@@ -294,6 +294,8 @@ import Testing
         ((11, 37), (3, 3), (2, 2), (1, 1), [1, 1, 1, 1]),  // stride-2 gathers with padding
         ((14, 56), (1, 1), (2, 2), (1, 1), [0, 0, 0, 0]),  // open_nsfw's strided 1x1
         ((9, 20), (3, 3), (1, 1), (1, 2), [1, 2, 1, 2]),
+        ((1, 640), (1, 256), (1, 128), (1, 1), [0, 0, 0, 0]),  // silero's STFT: windows copied down columns
+        ((4, 50), (2, 24), (2, 8), (1, 2), [1, 5, 0, 4]),
     ])
     func im2colMatchesADirectLoop(
         input: (Int, Int), kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int), pads: [Int]

@@ -8,6 +8,7 @@
 // of a register are blended in only for those lanes (a masked load never touches the others).
 // No fused multiply-add: the target has no FMA, and contraction is off besides.
 #include "CVectorDepthwise.h"
+#include "Evens.h"
 
 #include <stdlib.h>
 
@@ -18,9 +19,10 @@
 
 #define ATTRIBUTES __attribute__((target("avx2")))
 
-/// A column tap: the input under output column c is `row + offset + c`, inside the image for c in
-/// [first, last); `kinds[b]` says how the tap covers the eight columns of block b (0 none, 1 all,
-/// 2 some: `masks[b]`).
+/// A column tap: the input under output column c is `row + offset + c` (with `strided`,
+/// `row + offset + 2c`), inside the image for c in [first, last) (with `strided`, the element after
+/// it too); `kinds[b]` says how the tap covers the eight columns of block b (0 none, 1 all, 2 some:
+/// `masks[b]`, with `strided` `masks[2b]` and `masks[2b + 1]` over the sixteen elements read).
 typedef struct {
     long offset;
     long first, last;
@@ -36,11 +38,25 @@ ATTRIBUTES static inline __m256i lanes(long c0, long first, long last) {
     return _mm256_and_si256(above, below);
 }
 
-/// sum + weight × source[8b..8b+7] in the lanes where the tap is inside the image, sum elsewhere.
-ATTRIBUTES static inline __m256 add_tap(__m256 sum, __m256 weight, const float *source, const column_tap *t, long b) {
+/// The inputs under the eight columns of block b: source[8b...], or with `strided` every second
+/// one of source[16b...16b+15].
+ATTRIBUTES static inline __m256 block(const float *source, long b, int strided) {
+    if (!strided) return _mm256_loadu_ps(source + 8 * b);
+    return qdqc_evens(_mm256_loadu_ps(source + 16 * b), _mm256_loadu_ps(source + 16 * b + 8));
+}
+
+/// sum + weight × the block's inputs in the lanes where the tap is inside the image, sum elsewhere;
+/// with `strided`, columns on padding add weight × 0, as the Swift loop's gathered zeros do.
+ATTRIBUTES static inline __m256 add_tap(__m256 sum, __m256 weight, const float *source, const column_tap *t, long b,
+                                        int strided) {
     switch (t->kinds[b]) {
-    case 1: return _mm256_add_ps(sum, _mm256_mul_ps(weight, _mm256_loadu_ps(source + 8 * b)));
+    case 1: return _mm256_add_ps(sum, _mm256_mul_ps(weight, block(source, b, strided)));
     case 2: {
+        if (strided) {
+            const __m256 values = qdqc_evens(_mm256_maskload_ps(source + 16 * b, t->masks[2 * b]),
+                                             _mm256_maskload_ps(source + 16 * b + 8, t->masks[2 * b + 1]));
+            return _mm256_add_ps(sum, _mm256_mul_ps(weight, values));
+        }
         const __m256i mask = t->masks[b];
         const __m256 added = _mm256_add_ps(sum, _mm256_mul_ps(weight, _mm256_maskload_ps(source + 8 * b, mask)));
         return _mm256_blendv_ps(sum, added, _mm256_castsi256_ps(mask));
@@ -51,8 +67,9 @@ ATTRIBUTES static inline __m256 add_tap(__m256 sum, __m256 weight, const float *
 
 /// One output row: `line[c] = bias + Σ weight × input` over the taps inside the image at c, row
 /// tap by row tap (`rows[r]` and its weights `weightRows[r]`), column tap by column tap.
-ATTRIBUTES static void row(float *line, long width, const float *const *rows, const float *const *weightRows,
-                           long rowCount, const column_tap *columns, long kernelWidth, float bias) {
+ATTRIBUTES static inline __attribute__((always_inline)) void
+row_of(float *line, long width, const float *const *rows, const float *const *weightRows, long rowCount,
+       const column_tap *columns, long kernelWidth, float bias, int strided) {
     const __m256 start = _mm256_set1_ps(bias);
     const long blocks = (width + 7) / 8;
     long b = 0;
@@ -65,15 +82,15 @@ ATTRIBUTES static void row(float *line, long width, const float *const *rows, co
                 const __m256 weight = _mm256_set1_ps(weightRows[r][k]);
                 const float *source = rows[r] + t->offset;
                 if (c >= t->first && c + 32 <= t->last) {
-                    s0 = _mm256_add_ps(s0, _mm256_mul_ps(weight, _mm256_loadu_ps(source + c)));
-                    s1 = _mm256_add_ps(s1, _mm256_mul_ps(weight, _mm256_loadu_ps(source + c + 8)));
-                    s2 = _mm256_add_ps(s2, _mm256_mul_ps(weight, _mm256_loadu_ps(source + c + 16)));
-                    s3 = _mm256_add_ps(s3, _mm256_mul_ps(weight, _mm256_loadu_ps(source + c + 24)));
+                    s0 = _mm256_add_ps(s0, _mm256_mul_ps(weight, block(source, b, strided)));
+                    s1 = _mm256_add_ps(s1, _mm256_mul_ps(weight, block(source, b + 1, strided)));
+                    s2 = _mm256_add_ps(s2, _mm256_mul_ps(weight, block(source, b + 2, strided)));
+                    s3 = _mm256_add_ps(s3, _mm256_mul_ps(weight, block(source, b + 3, strided)));
                 } else {
-                    s0 = add_tap(s0, weight, source, t, b);
-                    s1 = add_tap(s1, weight, source, t, b + 1);
-                    s2 = add_tap(s2, weight, source, t, b + 2);
-                    s3 = add_tap(s3, weight, source, t, b + 3);
+                    s0 = add_tap(s0, weight, source, t, b, strided);
+                    s1 = add_tap(s1, weight, source, t, b + 1, strided);
+                    s2 = add_tap(s2, weight, source, t, b + 2, strided);
+                    s3 = add_tap(s3, weight, source, t, b + 3, strided);
                 }
             }
         }
@@ -95,8 +112,8 @@ ATTRIBUTES static void row(float *line, long width, const float *const *rows, co
                 const column_tap *t = columns + k;
                 const __m256 weight = _mm256_set1_ps(weightRows[r][k]);
                 const float *source = rows[r] + t->offset;
-                s0 = add_tap(s0, weight, source, t, b);
-                if (pair) s1 = add_tap(s1, weight, source, t, b + 1);
+                s0 = add_tap(s0, weight, source, t, b, strided);
+                if (pair) s1 = add_tap(s1, weight, source, t, b + 1, strided);
             }
         }
         __m256 sums[2] = {s0, s1};
@@ -109,6 +126,16 @@ ATTRIBUTES static void row(float *line, long width, const float *const *rows, co
             }
         }
     }
+}
+
+ATTRIBUTES static void row(float *line, long width, const float *const *rows, const float *const *weightRows,
+                           long rowCount, const column_tap *columns, long kernelWidth, float bias) {
+    row_of(line, width, rows, weightRows, rowCount, columns, kernelWidth, bias, 0);
+}
+
+ATTRIBUTES static void row2(float *line, long width, const float *const *rows, const float *const *weightRows,
+                            long rowCount, const column_tap *columns, long kernelWidth, float bias) {
+    row_of(line, width, rows, weightRows, rowCount, columns, kernelWidth, bias, 1);
 }
 
 /// The output columns [first, last) whose input column `c * stride + offset` is in [0, inputs):
@@ -140,20 +167,24 @@ ATTRIBUTES static int depthwise(const qdqc_window2d *g, const float *input, cons
     const long kernelWidth = g->kernelWidth;
     const long kernelSize = g->kernelHeight * kernelWidth;
     const long blocks = (g->outWidth + 7) / 8;
-    const int gathered = g->strideW != 1;
-    // Gathered planes: for each column tap, the input columns it reads (zeros on padding), as the
-    // Swift loop lays them out, so the taps on padding add weight × 0 there too.
+    // A column stride of 2 reads every second input column straight from the plane; wider ones
+    // gather, for each column tap, the input columns it reads (zeros on padding) as the Swift loop
+    // lays them out. Either way the taps on padding add weight × 0 there, as in that loop.
+    const int strided = g->strideW == 2;
+    const int gathered = g->strideW != 1 && !strided;
     const long scratchSize = gathered ? kernelWidth * g->height * g->outWidth : 0;
     float *scratch = malloc(sizeof(float) * (size_t)(scratchSize + 1));
     column_tap *columns = malloc(sizeof(column_tap) * (size_t)kernelWidth);
     signed char *kinds = malloc((size_t)(kernelWidth * blocks + 1));
-    __m256i *masks = aligned_alloc(32, sizeof(__m256i) * (size_t)(kernelWidth * blocks + 1));
+    __m256i *masks = aligned_alloc(32, sizeof(__m256i) * (size_t)(2 * kernelWidth * blocks + 1));
     const float **rows = malloc(sizeof(float *) * (size_t)g->kernelHeight);
     const float **weightRows = malloc(sizeof(float *) * (size_t)g->kernelHeight);
     int done = 0;
     if (!scratch || !columns || !kinds || !masks || !rows || !weightRows) goto end;
     for (long k = 0; k < kernelWidth; k++) {
         column_tap *t = columns + k;
+        t->kinds = kinds + k * blocks;
+        t->masks = masks + 2 * k * blocks;
         if (gathered) {
             t->offset = k * g->height * g->outWidth;
             t->first = 0;
@@ -162,14 +193,29 @@ ATTRIBUTES static int depthwise(const qdqc_window2d *g, const float *input, cons
             t->offset = k * g->dilationW - g->padLeft;
             valid_range(t->offset, 1, g->outWidth, g->width, &t->first, &t->last);
         }
-        t->kinds = kinds + k * blocks;
-        t->masks = masks + k * blocks;
+        if (strided) {
+            // Output columns whose two input elements (2c + offset and the one after) are inside.
+            const long offset = t->offset;
+            long first = offset >= 0 ? 0 : (1 - offset) / 2;
+            long last = g->width - 2 - offset < 0 ? 0 : (g->width - 2 - offset) / 2 + 1;
+            if (first > g->outWidth) first = g->outWidth;
+            if (last > g->outWidth) last = g->outWidth;
+            t->first = first;
+            t->last = last < first ? first : last;
+        }
         for (long b = 0; b < blocks; b++) {
             const long c = 8 * b;
             const int all = c >= t->first && c + 8 <= t->last;
-            const int some = t->first < t->last && c + 8 > t->first && c < t->last;
-            kinds[k * blocks + b] = all ? 1 : some ? 2 : 0;
-            masks[k * blocks + b] = lanes(c, t->first, t->last);
+            if (strided) {
+                // Every block adds, padding as zeros: masked loads read only the elements inside.
+                kinds[k * blocks + b] = all ? 1 : 2;
+                masks[2 * k * blocks + 2 * b] = lanes(2 * c + t->offset, 0, g->width);
+                masks[2 * k * blocks + 2 * b + 1] = lanes(2 * c + t->offset + 8, 0, g->width);
+            } else {
+                const int some = t->first < t->last && c + 8 > t->first && c < t->last;
+                kinds[k * blocks + b] = all ? 1 : some ? 2 : 0;
+                masks[2 * k * blocks + b] = lanes(c, t->first, t->last);
+            }
         }
     }
     for (long channel = 0; channel < channels; channel++) {
@@ -195,8 +241,8 @@ ATTRIBUTES static int depthwise(const qdqc_window2d *g, const float *input, cons
                 weightRows[count] = filter + tapH * kernelWidth;
                 count++;
             }
-            row(target + outRow * g->outWidth, g->outWidth, rows, weightRows, count, columns, kernelWidth,
-                bias ? bias[channel] : 0);
+            (strided ? row2 : row)(target + outRow * g->outWidth, g->outWidth, rows, weightRows, count, columns,
+                                   kernelWidth, bias ? bias[channel] : 0);
         }
     }
     done = 1;

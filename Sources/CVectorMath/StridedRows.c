@@ -4,6 +4,7 @@
 // included), copies are copies, and each scattered add is the one IEEE add of the Swift loop (the
 // elements in between are written back unchanged), so the results are the Swift loops' bits.
 #include "CVectorDepthwise.h"
+#include "Evens.h"
 
 #pragma STDC FP_CONTRACT OFF
 
@@ -14,8 +15,7 @@
 
 /// source[0], source[2], ..., source[14]: reads source[0...15].
 ATTRIBUTES static inline __m256 evens(const float *source) {
-    const __m256 mixed = _mm256_shuffle_ps(_mm256_loadu_ps(source), _mm256_loadu_ps(source + 8), _MM_SHUFFLE(2, 0, 2, 0));
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(mixed), _MM_SHUFFLE(3, 1, 2, 0)));
+    return qdqc_evens(_mm256_loadu_ps(source), _mm256_loadu_ps(source + 8));
 }
 
 ATTRIBUTES static void max_taps(const float *source, long stride, long taps, float *line, long count) {

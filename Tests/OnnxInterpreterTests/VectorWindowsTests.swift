@@ -78,11 +78,15 @@ import Testing
             channels: 2, input: (5, 15), kernel: (5, 5), strides: (1, 1), dilations: (1, 1), pads: [2, 2, 2, 2]),
         DepthwiseCase(
             channels: 3, input: (7, 37), kernel: (3, 3), strides: (1, 1), dilations: (1, 1), pads: [1, 1, 1, 1]),
-        // Column stride 2: gathered planes, where taps on padding add weight × 0.
+        // Column stride 2: every second column, where taps on padding add weight × 0 (the Swift loop's gathered zeros).
         DepthwiseCase(
             channels: 3, input: (9, 33), kernel: (5, 5), strides: (2, 2), dilations: (1, 1), pads: [2, 2, 2, 2]),
         DepthwiseCase(
             channels: 2, input: (8, 70), kernel: (3, 3), strides: (2, 2), dilations: (1, 1), pads: [1, 1, 1, 1]),
+        DepthwiseCase(
+            channels: 2, input: (7, 29), kernel: (3, 4), strides: (1, 2), dilations: (1, 3), pads: [1, 5, 0, 2]),
+        DepthwiseCase(
+            channels: 2, input: (5, 100), kernel: (3, 3), strides: (2, 2), dilations: (1, 1), pads: [0, 0, 1, 1]),
         // Column stride 3, dilations, one-sided and wide padding (taps wholly outside, empty rows).
         DepthwiseCase(
             channels: 2, input: (5, 9), kernel: (3, 3), strides: (3, 3), dilations: (1, 2), pads: [0, 3, 2, 5]),

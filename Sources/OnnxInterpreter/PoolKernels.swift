@@ -386,15 +386,24 @@ enum PoolKernels {
         let source = input.pointer(Float.self)
         let target = output.pointer(Float.self)
         Parallel.forChunks(planes, cost: size) { range in
-            if case .average = reduction, size > 0 {
-                // The same per-plane double sums, many planes at once where the CPU has AVX2.
+            // The same results from the vector loops where the CPU has AVX2: the per-plane double sums
+            // many planes at once, the maxima eight lanes at a time.
+            let start = range.lowerBound
+            switch reduction {
+            case .average where size > 0:
                 let sums = UnsafeMutablePointer<Double>.allocate(capacity: range.count)
                 defer { sums.deallocate() }
-                let start = range.lowerBound
                 if VectorWindows.planeSums(source + start * size, planes: range.count, size: size, into: sums) {
                     for plane in range { target[plane] = Float(sums[plane - start] / Double(size)) }
                     return
                 }
+            case .maximum:
+                if VectorWindows.planeMaxima(
+                    source + start * size, planes: range.count, size: size, into: target + start)
+                {
+                    return
+                }
+            default: break
             }
             for plane in range {
                 let row = source + plane * size

@@ -41,6 +41,14 @@ enum VectorWindows {
         qdqc_scatter_add_f32(values, stride, line, count) != 0
     }
 
+    /// `maxima[p]` = GlobalMaxPool's value of plane p of `x` (`[planes, size]`): the last NaN if
+    /// there is one, else the largest value, of equal zeros the first.
+    static func planeMaxima(
+        _ x: UnsafePointer<Float>, planes: Int, size: Int, into maxima: UnsafeMutablePointer<Float>
+    ) -> Bool {
+        qdqc_plane_max_f32(x, planes, size, maxima) != 0
+    }
+
     /// `sums[p]` = the double sum of plane p of `x` (`[planes, size]`), added in index order from 0.
     static func planeSums(
         _ x: UnsafePointer<Float>, planes: Int, size: Int, into sums: UnsafeMutablePointer<Double>

@@ -267,6 +267,40 @@ import Testing
         }
     }
 
+    /// GlobalMaxPool's loop: the last NaN if there is one, else the maximum, of equal zeros the first.
+    @Test func planeMaximaMatchTheSequentialLoop() {
+        let nan1 = Float(bitPattern: 0x7FC0_0001)
+        let nan2 = Float(bitPattern: 0xFFC0_0002)
+        var planes: [[Float]] = [
+            [], [-.infinity], [-0.0, 0], [0, -0.0], [-1, -0.0, -3, 0, -2], [-5, nan1, 3, nan2, 1],
+            (0..<19).map { $0 == 17 ? nan1 : -Float($0) }, (0..<33).map { $0 == 2 ? nan2 : $0 == 30 ? nan1 : 0 },
+            (0..<40).map { $0 % 9 == 4 ? 0 : $0 % 9 == 2 ? -0.0 : -1 }, (0..<40).map { $0 % 5 == 3 ? -0.0 : -2 },
+        ]
+        planes += (1..<6).map { Self.values(8 * $0 + $0, seed: UInt64($0), specials: $0 % 2 == 0) }
+        for plane in planes {
+            var expected = -Float.infinity
+            for value in plane where value > expected || value.isNaN { expected = value }
+            var result: [Float] = [7]
+            let done = Self.guarded(plane, atEnd: true) { pointer in
+                VectorWindows.planeMaxima(pointer, planes: 1, size: plane.count, into: &result)
+            }
+            #expect(done)
+            #expect(result[0].bitPattern == expected.bitPattern, "\(plane)")
+        }
+        // Several planes in one call: planes 6 to 9 (a NaN, two NaNs, -0 before +0, only -0 zeros).
+        let size = 40
+        let group = planes[6...9].map { Array(($0 + [Float](repeating: -9, count: size)).prefix(size)) }
+        var maxima = [Float](repeating: 7, count: group.count)
+        #expect(VectorWindows.planeMaxima(group.flatMap { $0 }, planes: group.count, size: size, into: &maxima))
+        let sequential = group.map { plane in
+            var best = -Float.infinity
+            for value in plane where value > best || value.isNaN { best = value }
+            return best
+        }
+        #expect(maxima.map(\.bitPattern) == sequential.map(\.bitPattern))
+        #expect(maxima[2].bitPattern == (-0.0 as Float).bitPattern)
+    }
+
     /// im2col written out: row (channel, tapH, tapW), column (output row - first, output column).
     static func directColumns(_ x: [Float], channels: Int, geometry g: WindowGeometry, rows: Range<Int>) -> [Float] {
         var result: [Float] = []

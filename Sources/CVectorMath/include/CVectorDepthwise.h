@@ -42,4 +42,9 @@ int qdqc_scatter_add_f32(const float *values, long stride, float *line, long cou
 /// neighbours), 0 when the caller must run its own loop.
 int qdqc_plane_sums_f64(const float *x, long planes, long size, double *sums);
 
+/// maxima[p] = the Swift loop `best = -inf; for v in plane where v > best || v is NaN: best = v` over
+/// plane p of x (`[planes, size]`): the last NaN if there is one, else the maximum, of equal zeros
+/// the first. Returns 1 when done (x86-64 with AVX2), 0 when the caller must run its own loop.
+int qdqc_plane_max_f32(const float *x, long planes, long size, float *maxima);
+
 #endif

@@ -270,10 +270,10 @@ enum ConvKernels {
         let (padTop, padLeft) = (geometry.padBegins[0], geometry.padBegins[1])
         let outputSize = outputRows.count * outWidth
         let lineStride = rowStride ?? outputSize
-        if kernelWidth >= 4 * outWidth {
-            // Wide kernels over few output columns (an STFT as a strided 1-D convolution): a buffer
-            // row holds a handful of values, so copying each window down a buffer column beats the
-            // per-row bookkeeping below.
+        if kernelWidth >= 4 * outWidth || kernelWidth > 1 && outWidth < 8 {
+            // Wide kernels over few output columns (an STFT as a strided 1-D convolution) and
+            // narrow outputs (silero's encoder, 7x7 maps): a buffer row holds a handful of values,
+            // so copying each window down a buffer column beats the per-row bookkeeping below.
             Parallel.forChunks(channels * kernelHeight, cost: kernelWidth * outputSize) { range in
                 for pair in range {
                     let (channel, tapH) = pair.quotientAndRemainder(dividingBy: kernelHeight)

@@ -334,6 +334,8 @@ import Testing
         ((9, 20), (3, 3), (1, 1), (1, 2), [1, 2, 1, 2]),
         ((1, 640), (1, 256), (1, 128), (1, 1), [0, 0, 0, 0]),  // silero's STFT: windows copied down columns
         ((4, 50), (2, 24), (2, 8), (1, 2), [1, 5, 0, 4]),
+        ((7, 7), (3, 3), (1, 1), (1, 1), [1, 1, 1, 1]),  // narrow outputs: windows down columns too
+        ((1, 4), (1, 3), (1, 2), (1, 1), [0, 1, 0, 1]),
     ])
     func im2colMatchesADirectLoop(
         input: (Int, Int), kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int), pads: [Int]

@@ -258,7 +258,7 @@ enum ConvKernels {
     }
 
     /// im2col for 2-D windows, for the output rows `outputRows` only (`columns` is `[rows, band * width]`).
-    private static func im2col2D(
+    static func im2col2D(
         _ input: UnsafePointer<Float>, channels: Int, geometry: WindowGeometry, outputRows: Range<Int>,
         into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil
     ) {
@@ -270,6 +270,32 @@ enum ConvKernels {
         let (padTop, padLeft) = (geometry.padBegins[0], geometry.padBegins[1])
         let outputSize = outputRows.count * outWidth
         let lineStride = rowStride ?? outputSize
+        if kernelWidth >= 4 * outWidth || kernelWidth > 1 && outWidth < 8 {
+            // Wide kernels over few output columns (an STFT as a strided 1-D convolution) and
+            // narrow outputs (silero's encoder, 7x7 maps): a buffer row holds a handful of values,
+            // so copying each window down a buffer column beats the per-row bookkeeping below.
+            Parallel.forChunks(channels * kernelHeight, cost: kernelWidth * outputSize) { range in
+                for pair in range {
+                    let (channel, tapH) = pair.quotientAndRemainder(dividingBy: kernelHeight)
+                    let plane = input + channel * height * width
+                    let firstRow = columns + pair * kernelWidth * lineStride
+                    for outRow in outputRows {
+                        let inRow = outRow * strideH + tapH * dilationH - padTop
+                        let rowInside = inRow >= 0 && inRow < height
+                        for column in 0..<outWidth {
+                            let start = column * strideW - padLeft
+                            var target = firstRow + (outRow - outputRows.lowerBound) * outWidth + column
+                            for tapW in 0..<kernelWidth {
+                                let x = start + tapW * dilationW
+                                target.pointee = rowInside && x >= 0 && x < width ? plane[inRow * width + x] : 0
+                                target += lineStride
+                            }
+                        }
+                    }
+                }
+            }
+            return
+        }
         Parallel.forChunks(channels * kernelHeight * kernelWidth, cost: outputSize) { range in
             for row in range {
                 let channel = row / (kernelHeight * kernelWidth)
@@ -280,6 +306,19 @@ enum ConvKernels {
                 let columnOffset = tapW * dilationW - padLeft
                 let (first, last) = validRange(
                     offset: columnOffset, stride: strideW, outputs: outWidth, inputs: width)
+                if strideH == 1 && outWidth == width && columnOffset == 0 && (strideW == 1 || outWidth == 1) {
+                    // Whole input rows, one after the other (a kernel one column wide without column
+                    // padding, a column image): the band's rows inside the image are one contiguous run.
+                    let rowShift = tapH * dilationH - padTop
+                    let low = min(max(outputRows.lowerBound, -rowShift), outputRows.upperBound)
+                    let high = max(min(outputRows.upperBound, height - rowShift), low)
+                    let inside = (low - outputRows.lowerBound) * outWidth
+                    let count = (high - low) * outWidth
+                    target.update(repeating: 0, count: inside)
+                    (target + inside).update(from: plane + (low + rowShift) * width, count: count)
+                    (target + inside + count).update(repeating: 0, count: outputSize - inside - count)
+                    continue
+                }
                 if outWidth == 1 {
                     // A column image ([H, 1], as a 1-D convolution over H exports): one element per
                     // output row, where the general loop would make three calls per element.
@@ -302,7 +341,9 @@ enum ConvKernels {
                     let source = plane + inRow * width + columnOffset
                     if strideW == 1 {
                         (line + first).update(from: source + first, count: last - first)
-                    } else {
+                    } else if !VectorWindows.gather(
+                        source + first * strideW, stride: strideW, into: line + first, count: last - first)
+                    {
                         for column in first..<last { line[column] = source[column * strideW] }
                     }
                     if last < outWidth { (line + last).update(repeating: 0, count: outWidth - last) }
@@ -324,10 +365,12 @@ enum ConvKernels {
     ///
     /// Each tap adds a weighted input row segment to an output row, which vectorizes when the
     /// column stride is 1. For wider strides the columns each tap reads are first gathered into
-    /// a contiguous `[kernelWidth, height, outWidth]` scratch plane per channel.
-    private static func depthwise(
+    /// a contiguous `[kernelWidth, height, outWidth]` scratch plane per channel. Where the CPU has
+    /// AVX2, `VectorWindows.depthwise` does the same operations in the same order, whole
+    /// rows in registers (`vectorized: false` keeps this loop, for tests).
+    static func depthwise(
         _ input: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-        _ output: UnsafeMutablePointer<Float>, channels: Int, geometry: WindowGeometry
+        _ output: UnsafeMutablePointer<Float>, channels: Int, geometry: WindowGeometry, vectorized: Bool = true
     ) {
         let (height, width) = (geometry.input[0], geometry.input[1])
         let (outHeight, outWidth) = (geometry.output[0], geometry.output[1])
@@ -348,6 +391,15 @@ enum ConvKernels {
         let interiorStart = columnRanges.map(\.0).max() ?? 0
         let interior = interiorStart..<max(interiorStart, columnRanges.map(\.1).min() ?? 0)
         Parallel.forChunks(channels, cost: outHeight * outWidth * kernelHeight * kernelWidth) { range in
+            let start = range.lowerBound
+            if vectorized
+                && VectorWindows.depthwise(
+                    input + start * height * width, weights + start * kernelHeight * kernelWidth,
+                    bias.map { $0 + start }, output + start * outHeight * outWidth, channels: range.count,
+                    geometry: geometry)
+            {
+                return
+            }
             let scratch =
                 gathered
                 ? UnsafeMutablePointer<Float>.allocate(capacity: max(kernelWidth * height * outWidth, 1)) : nil
@@ -619,7 +671,9 @@ enum ConvKernels {
                             let values = source + row * columnsIn
                             if strideW == 1 {
                                 for column in first..<last { line[column] += values[column] }
-                            } else {
+                            } else if !VectorWindows.scatterAdd(
+                                values + first, stride: strideW, into: line + first * strideW, count: last - first)
+                            {
                                 for column in first..<last { line[column * strideW] += values[column] }
                             }
                         }

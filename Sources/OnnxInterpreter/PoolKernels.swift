@@ -217,15 +217,24 @@ enum PoolKernels {
 
         func maximum(_ base: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
             // Interior columns (a full, consecutive window starting at column * stride + shift) run tap by
-            // tap across the row, so neighbouring outputs do not wait on each other; the edges use the
-            // general lists. NaN never wins a comparison, so an all-NaN window gives -inf on both paths.
+            // tap across the row, so neighbouring outputs do not wait on each other (eight at a time in
+            // `VectorWindows.maxTaps` where the CPU has AVX2, the same comparisons in the same
+            // order); the edges use the general lists. NaN never wins a comparison, so an all-NaN window
+            // gives -inf on both paths.
             let interior = interiorColumns()
+            let inner = interior?.range ?? outWidth..<outWidth
+            let edges = [0..<inner.lowerBound, inner.upperBound..<outWidth]
             for outRow in 0..<outHeight {
                 let line = out + outRow * outWidth
                 line.update(repeating: -.infinity, count: outWidth)
                 for rowIndex in rowOffsets[outRow]..<rowOffsets[outRow + 1] {
                     let input = base + rowCoordinates[rowIndex] * width
-                    if let interior {
+                    if let interior,
+                        !VectorWindows.maxTaps(
+                            input + interior.shift + interior.range.lowerBound * interior.stride,
+                            stride: interior.stride, taps: interior.taps, into: line + interior.range.lowerBound,
+                            count: interior.range.count)
+                    {
                         for tap in 0..<interior.taps {
                             let shifted = input + interior.shift + tap
                             for outColumn in interior.range {
@@ -234,13 +243,15 @@ enum PoolKernels {
                             }
                         }
                     }
-                    for outColumn in 0..<outWidth where !(interior?.range.contains(outColumn) ?? false) {
-                        var best = line[outColumn]
-                        for columnIndex in columnOffsets[outColumn]..<columnOffsets[outColumn + 1] {
-                            let value = input[columnCoordinates[columnIndex]]
-                            best = value > best ? value : best
+                    for edge in edges {
+                        for outColumn in edge {
+                            var best = line[outColumn]
+                            for columnIndex in columnOffsets[outColumn]..<columnOffsets[outColumn + 1] {
+                                let value = input[columnCoordinates[columnIndex]]
+                                best = value > best ? value : best
+                            }
+                            line[outColumn] = best
                         }
-                        line[outColumn] = best
                     }
                 }
             }
@@ -375,6 +386,25 @@ enum PoolKernels {
         let source = input.pointer(Float.self)
         let target = output.pointer(Float.self)
         Parallel.forChunks(planes, cost: size) { range in
+            // The same results from the vector loops where the CPU has AVX2: the per-plane double sums
+            // many planes at once, the maxima eight lanes at a time.
+            let start = range.lowerBound
+            switch reduction {
+            case .average where size > 0:
+                let sums = UnsafeMutablePointer<Double>.allocate(capacity: range.count)
+                defer { sums.deallocate() }
+                if VectorWindows.planeSums(source + start * size, planes: range.count, size: size, into: sums) {
+                    for plane in range { target[plane] = Float(sums[plane - start] / Double(size)) }
+                    return
+                }
+            case .maximum:
+                if VectorWindows.planeMaxima(
+                    source + start * size, planes: range.count, size: size, into: target + start)
+                {
+                    return
+                }
+            default: break
+            }
             for plane in range {
                 let row = source + plane * size
                 switch reduction {

@@ -2,6 +2,7 @@
 #define CVECTORMATH_H
 
 #include "CVectorKernels.h"
+#include "CVectorDepthwise.h"
 
 /// y[i] = expf(x[i]) for i < count, with the C library's expf results bit for bit; x may equal y.
 ///

@@ -358,6 +358,26 @@ enum ResizeKernels {
         let outputLength = plan.output
         if let picks = plan.selection {
             // Nearest: every output takes one input row; copy instead of weighting.
+            if inner == 1 {
+                // The last axis: one pass per row, without a division per element.
+                let flags = plan.extrapolated
+                picks.withUnsafeBufferPointer { picks in
+                    Parallel.forChunks(outer, cost: outputLength) { rows in
+                        for row in rows {
+                            let from = source + row * length
+                            let destination = target + row * outputLength
+                            for position in 0..<outputLength {
+                                if let flags, flags[position] {
+                                    destination[position] = extrapolation
+                                } else {
+                                    destination[position] = from[picks[position]]
+                                }
+                            }
+                        }
+                    }
+                }
+                return output
+            }
             picks.withUnsafeBufferPointer { picks in
                 Parallel.forChunks(outer * outputLength, cost: inner) { range in
                     for slot in range {

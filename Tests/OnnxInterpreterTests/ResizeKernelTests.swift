@@ -18,6 +18,22 @@ import Testing
         #expect(try y.floatValues() == [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
     }
 
+    @Test func nearestCropAndResizeFillsOutsideTheImageOnTheLastAxis() throws {
+        // Output columns map to -1.5, 0, 1.5, 3, 4.5 of a 4-column row: the first and last lie outside.
+        let y = try SingleNode.run1(
+            "Resize",
+            [
+                Arrays.f([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 2, 4]), Arrays.f([0, 0, 0, -0.5, 1, 1, 1, 1.5], [8]), nil,
+                Arrays.i64([1, 1, 2, 5], [4]),
+            ],
+            attributes: [
+                .string("mode", "nearest"), .string("coordinate_transformation_mode", "tf_crop_and_resize"),
+                .float("extrapolation_value", -7),
+            ])
+        #expect(y.shape == [1, 1, 2, 5])
+        #expect(try y.floatValues() == [-7, 1, 2, 4, -7, -7, 5, 6, 8, -7])
+    }
+
     @Test func linearHalfPixelInterpolates() throws {
         let y = try SingleNode.run1(
             "Resize", [Arrays.f([0, 4], [1, 2]), nil, Arrays.f([1, 2], [2])], attributes: [.string("mode", "linear")])

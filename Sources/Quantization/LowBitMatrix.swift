@@ -214,4 +214,16 @@ public struct DequantizedWeightTensors: Sendable {
     public var tensorScale: Tensor?
     /// The minval form's float minimums, `[.., blocks, 1, N]` (or `[.., N, blocks, 1]` transposed); nil otherwise.
     public var minimum: Tensor?
+
+    /// The DequantizeLinear attributes that read these tensors: `axis`, `block_size` when blocked, and
+    /// `output_dtype=float` for E8M0 scales (without it the output would take the scale's type, which
+    /// DequantizeLinear cannot produce).
+    public var dequantizeAttributes: [Attribute] {
+        var attributes = [Attribute("axis", .int(Int64(axis)))]
+        if let blockSize { attributes.append(Attribute("block_size", .int(Int64(blockSize)))) }
+        if scale.dataType == .float8e8m0 {
+            attributes.append(Attribute("output_dtype", .int(Int64(DataType.float.rawValue))))
+        }
+        return attributes
+    }
 }

@@ -56,7 +56,7 @@ enum WeightWidening {
         Node(
             opType: "DequantizeLinear", name: graph.uniqueName(name + "_dq8", avoidingNodeNames: true),
             inputs: inputs(tensors, in: graph, name: name), outputNames: [graph.uniqueName(name + "_dq8")],
-            attributes: attributes(tensors))
+            attributes: tensors.dequantizeAttributes)
     }
 
     /// Stores the weights named in `weights` (float model names) of `model` as int8 instead of 4 bits: each of
@@ -78,7 +78,7 @@ enum WeightWidening {
             let inputs = inputs(tensors, in: graph, name: group.tensor)
             for node in group.nodes {
                 node.setInputs(inputs)
-                for attribute in attributes(tensors) { node.setAttribute(attribute) }
+                for attribute in tensors.dequantizeAttributes { node.setAttribute(attribute) }
                 if tensors.blockSize == nil { node.removeAttribute("block_size") }
             }
             bytes += tensors.weight.dims.reduce(1) { $0 * Int($1) }
@@ -101,12 +101,6 @@ enum WeightWidening {
             inputs.append(graph.addInitializer(zeroPoint, name: graph.uniqueName(name + "_zero_point8")))
         }
         return inputs
-    }
-
-    private static func attributes(_ tensors: DequantizedWeightTensors) -> [Attribute] {
-        var attributes = [Attribute("axis", .int(Int64(tensors.axis)))]
-        if let blockSize = tensors.blockSize { attributes.append(Attribute("block_size", .int(Int64(blockSize)))) }
-        return attributes
     }
 
     /// The layout of a 4-bit weight's DequantizeLinear: a blocked one along a matrix's reduction axis, or one

@@ -34,16 +34,10 @@ struct LowBitWeightWriter {
         if let zeroPoint = tensors.zeroPoint {
             inputs.append(rewrite.addInitializer(zeroPoint, name: freshName(base + "_zero_point")))
         }
-        var attributes = [Attribute("axis", .int(Int64(tensors.axis)))]
-        if let blockSize = tensors.blockSize { attributes.append(Attribute("block_size", .int(Int64(blockSize)))) }
-        if tensors.scale.dataType == .float8e8m0 {
-            // Without it the output would take the scale's type, which DequantizeLinear cannot produce.
-            attributes.append(Attribute("output_dtype", .int(Int64(DataType.float.rawValue))))
-        }
         let dequantize = Node(
             opType: "DequantizeLinear", name: freshName(base + "_DequantizeLinear"), inputs: inputs,
             outputNames: [freshName(base + (tensors.minimum == nil ? "_dequantized" : "_scaled"))],
-            attributes: attributes)
+            attributes: tensors.dequantizeAttributes)
         var output = try output(of: dequantize, dims: shape.map(Int64.init), base: base)
         added.append(dequantize)
         if let minimum = tensors.minimum {

@@ -101,6 +101,17 @@ enum ArithmeticKernels {
         return output
     }
 
+    /// `out[i] = operation(a[i * strideA], b[i * strideB])` for `i` in `0..<count` (strides 0 or 1), on the
+    /// calling thread, bit for bit what `apply` computes for those elements.
+    @inline(__always)
+    static func floatRun(
+        _ operation: Operation, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+        _ out: UnsafeMutablePointer<Float>,
+        count: Int, _ strideA: Int, _ strideB: Int
+    ) {
+        BinaryVisitor.run(operation, a, b, out, 0..<count, strideA, strideB)
+    }
+
     private static func containsZero(_ array: NDArray) throws -> Bool {
         try TypeDispatch.numeric(array.dataType, ZeroSearch(array: array))
     }

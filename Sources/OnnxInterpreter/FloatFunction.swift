@@ -28,43 +28,55 @@ enum FloatFunction {
 
     /// Applies the function to every element: `output[i] = f(input[i])`, on both cores when large.
     func apply<T: FloatMath>(_ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, count: Int) {
-        if T.self == Float.self, applyVectorized(input, output, count: count) { return }
+        if T.self == Float.self, hasVectorRun {
+            let source = UnsafeRawPointer(input).assumingMemoryBound(to: Float.self)
+            let target = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self)
+            Parallel.forChunks(count, cost: cost) { range in
+                _ = vectorRun(source + range.lowerBound, target + range.lowerBound, count: range.count)
+            }
+            return
+        }
         Parallel.forChunks(count, cost: cost) { range in applyRange(input, output, range) }
     }
 
+    /// `apply` on the calling thread: the same bits for every element, for callers that split the work themselves.
+    func applySerial(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
+        if vectorRun(input, output, count: count) { return }
+        applyRange(input, output, 0..<count)
+    }
+
+    /// Whether `vectorRun` computes this function.
+    private var hasVectorRun: Bool {
+        switch self {
+        case .tanh: return VectorKernels.available
+        case .erf, .gelu(tanhApproximation: false): return true
+        default: return false
+        }
+    }
+
     /// Float `tanh` on eight lanes, `erf` and exact `gelu` through `VectorErf` (glibc's results),
-    /// each bit for bit what `applyRange` gives; false for the rest.
-    private func applyVectorized<T: FloatMath>(
-        _ input: UnsafePointer<T>, _ output: UnsafeMutablePointer<T>, count: Int
-    ) -> Bool {
-        let source = UnsafeRawPointer(input).assumingMemoryBound(to: Float.self)
-        let target = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self)
+    /// each bit for bit what `applyRange` gives, on the calling thread; false for the rest.
+    private func vectorRun(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int) -> Bool {
         switch self {
         case .tanh:
             // FastTanh's operations on eight lanes (`CVectorMath`'s `qdqc_fast_tanhf`), the same bits.
             guard VectorKernels.available else { return false }
-            Parallel.forChunks(count, cost: cost) { range in
-                _ = qdqc_fast_tanhf(source + range.lowerBound, target + range.lowerBound, range.count)
-            }
+            _ = qdqc_fast_tanhf(source, target, count)
         case .erf:
-            Parallel.forChunks(count, cost: cost) { range in
-                VectorErf.apply(source + range.lowerBound, target + range.lowerBound, count: range.count)
-            }
+            VectorErf.apply(source, target, count: count)
         case .gelu(tanhApproximation: false):
             let inverseRoot2 = 1 / Float.sqrt(2)
-            Parallel.forChunks(count, cost: cost) { range in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: VectorErf.chunk) { scratch in
-                    guard let erf = scratch.baseAddress else { return }
-                    var start = range.lowerBound
-                    while start < range.upperBound {
-                        let length = min(VectorErf.chunk, range.upperBound - start)
-                        for index in 0..<length { erf[index] = source[start + index] * inverseRoot2 }
-                        VectorErf.apply(erf, erf, count: length)
-                        for index in 0..<length {
-                            target[start + index] = source[start + index] / 2 * (1 + erf[index])
-                        }
-                        start += length
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: VectorErf.chunk) { scratch in
+                guard let erf = scratch.baseAddress else { return }
+                var start = 0
+                while start < count {
+                    let length = min(VectorErf.chunk, count - start)
+                    for index in 0..<length { erf[index] = source[start + index] * inverseRoot2 }
+                    VectorErf.apply(erf, erf, count: length)
+                    for index in 0..<length {
+                        target[start + index] = source[start + index] / 2 * (1 + erf[index])
                     }
+                    start += length
                 }
             }
         default:

@@ -17,8 +17,10 @@ final class GraphPlan {
     let inputSlots: [Int]
     /// Values taken from the graphs around this one: (their identity, our slot).
     let captures: [(id: ObjectIdentifier, slot: Int)]
-    /// The schedule.
+    /// The schedule, one step per node: what runs when an observer watches every tensor.
     let steps: [PlanStep]
+    /// The schedule with groups of elementwise nodes fused (`FusedElementwise`): what runs unobserved.
+    let fusedSteps: [PlanStep]
     /// Slot of each graph output (or of each requested value, for a plan pruned to some values).
     let outputSlots: [Int]
     /// The values `outputSlots` hold.
@@ -27,7 +29,8 @@ final class GraphPlan {
     /// Creates a plan; `GraphPlanner` computes the parts.
     init(
         graph: Graph, depth: Int, slotIndex: [ObjectIdentifier: Int], constantSlots: [NDArray?], inputSlots: [Int],
-        captures: [(id: ObjectIdentifier, slot: Int)], steps: [PlanStep], outputSlots: [Int], outputs: [Value]
+        captures: [(id: ObjectIdentifier, slot: Int)], steps: [PlanStep], fusedSteps: [PlanStep], outputSlots: [Int],
+        outputs: [Value]
     ) {
         self.graph = graph
         self.depth = depth
@@ -36,6 +39,7 @@ final class GraphPlan {
         self.inputSlots = inputSlots
         self.captures = captures
         self.steps = steps
+        self.fusedSteps = fusedSteps
         self.outputSlots = outputSlots
         self.outputs = outputs
     }
@@ -64,7 +68,7 @@ final class GraphPlan {
                 try observer(ObservedTensor(name: value.name, value: value, node: nil, array: array, depth: depth))
             }
         }
-        for step in steps {
+        for step in observer == nil ? fusedSteps : steps {
             try execute(step, in: frame, observer: observer)
         }
         var results: [NDArray] = []
@@ -88,7 +92,7 @@ final class GraphPlan {
                 continue
             }
             guard let array = frame.slots[slot] else {
-                let name = step.node.inputs[index]?.name ?? "?"
+                let name = step.inputs[index]?.name ?? "?"
                 throw InterpreterError.kernelFailed(
                     node: step.node.displayName, opType: step.node.opType,
                     reason: "input '\(name)' has no value (an optional graph input that was not given?)")

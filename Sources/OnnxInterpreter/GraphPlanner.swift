@@ -103,7 +103,7 @@ final class GraphPlanner {
         let inputSlots = graph.inputs.compactMap { slotIndex[ObjectIdentifier($0)] }
         // A run may replace an initializer that is also a graph input, so only the others never change.
         let fixedSlots = Set(constantSlots.indices.filter { constantSlots[$0] != nil }).subtracting(inputSlots)
-        let steps = try buildSteps(
+        let (steps, fusedSteps) = try buildSteps(
             order: order, effectiveInputs: effectiveInputs, graph: graph, outputs: outputs, slotIndex: slotIndex,
             depth: depth, visible: visible, fixedSlots: fixedSlots, mappedConstants: mappedConstants)
         var outputSlots: [Int] = []
@@ -124,21 +124,16 @@ final class GraphPlanner {
         }
         return GraphPlan(
             graph: graph, depth: depth, slotIndex: slotIndex, constantSlots: constantSlots, inputSlots: inputSlots,
-            captures: captures, steps: steps, outputSlots: outputSlots, outputs: outputs)
+            captures: captures, steps: steps, fusedSteps: fusedSteps, outputSlots: outputSlots, outputs: outputs)
     }
 
     private func buildSteps(
         order: [Node], effectiveInputs: [[Value]], graph: Graph, outputs: [Value], slotIndex: [ObjectIdentifier: Int],
         depth: Int, visible: Set<ObjectIdentifier>, fixedSlots: Set<Int>, mappedConstants: [Int: Tensor]
-    ) throws -> [PlanStep] {
-        var lastUse: [Int: Int] = [:]
-        for (stepIndex, used) in effectiveInputs.enumerated() {
-            for value in used { if let slot = slotIndex[ObjectIdentifier(value)] { lastUse[slot] = stepIndex } }
-        }
-        let kept = Set(outputs.compactMap { slotIndex[ObjectIdentifier($0)] })
-        var steps: [PlanStep] = []
-        steps.reserveCapacity(order.count)
-        for (stepIndex, node) in order.enumerated() {
+    ) throws -> (steps: [PlanStep], fusedSteps: [PlanStep]) {
+        var kernels: [Kernel] = []
+        kernels.reserveCapacity(order.count)
+        for node in order {
             var kernel = try buildKernel(for: node, depth: depth, visible: visible)
             let inputSlots = node.inputs.map { $0.flatMap { slotIndex[ObjectIdentifier($0)] } }
             let mapped = inputSlots.compactMap { $0.flatMap { mappedConstants[$0] } }
@@ -146,11 +141,66 @@ final class GraphPlanner {
             if Self.dequantizesConstants(node, inputSlots: inputSlots, fixedSlots: fixedSlots) {
                 kernel = ConstantResultCache(budget: constantBudget).wrap(kernel)
             }
+            kernels.append(kernel)
+        }
+        let kept = Set(outputs.compactMap { slotIndex[ObjectIdentifier($0)] })
+        let units = order.indices.map { index in
+            ScheduledUnit(
+                node: order[index], inputs: order[index].inputs, used: effectiveInputs[index], kernel: kernels[index])
+        }
+        let steps = Self.steps(for: units, slotIndex: slotIndex, kept: kept)
+        let groups = Self.fusionGroups(order: order, effectiveInputs: effectiveInputs, outputs: outputs)
+        guard !groups.isEmpty else { return (steps, steps) }
+        var fusedUnits: [ScheduledUnit] = []
+        var grouped = [Bool](repeating: false, count: order.count)
+        var groupEnding: [Int: [Int]] = [:]
+        for group in groups {
+            guard let root = group.last else { continue }
+            for member in group { grouped[member] = true }
+            groupEnding[root] = group
+        }
+        for index in order.indices {
+            guard grouped[index] else {
+                fusedUnits.append(units[index])
+                continue
+            }
+            guard let group = groupEnding[index] else { continue }
+            let nodes = group.map { order[$0] }
+            let program = FusedElementwise.compile(nodes) { node in
+                NodeContext(
+                    node: node, opsetVersion: opsetVersions[""] ?? 1, planner: self, depth: depth, visible: visible)
+            }
+            guard let program else {
+                fusedUnits.append(contentsOf: group.map { units[$0] })
+                continue
+            }
+            let inputs = program.operands + program.bounds
+            var kernel = program.kernel(nodes: nodes, kernels: group.map { kernels[$0] })
+            let mapped = inputs.compactMap { slotIndex[ObjectIdentifier($0)].flatMap { mappedConstants[$0] } }
+            if !mapped.isEmpty { kernel = Self.releasingPages(of: mapped, after: kernel) }
+            fusedUnits.append(ScheduledUnit(node: order[index], inputs: inputs, used: inputs, kernel: kernel))
+        }
+        return (steps, Self.steps(for: fusedUnits, slotIndex: slotIndex, kept: kept))
+    }
+
+    /// The steps running `units` in order, each told which slots it uses for the last time.
+    private static func steps(for units: [ScheduledUnit], slotIndex: [ObjectIdentifier: Int], kept: Set<Int>)
+        -> [PlanStep]
+    {
+        var lastUse: [Int: Int] = [:]
+        for (stepIndex, unit) in units.enumerated() {
+            for value in unit.used { if let slot = slotIndex[ObjectIdentifier(value)] { lastUse[slot] = stepIndex } }
+        }
+        var steps: [PlanStep] = []
+        steps.reserveCapacity(units.count)
+        for (stepIndex, unit) in units.enumerated() {
+            let node = unit.node
+            let inputSlots = unit.inputs.map { $0.flatMap { slotIndex[ObjectIdentifier($0)] } }
             let outputSlots = node.outputs.map { $0.flatMap { slotIndex[ObjectIdentifier($0)] } }
             // Sets beside the ordered lists: a node with n inputs (a Concat of 20,000 values) took n² steps.
             var dying: [Int] = []
             var dyingSet = Set<Int>()
-            for value in effectiveInputs[stepIndex] {
+            for value in unit.used {
                 guard let slot = slotIndex[ObjectIdentifier(value)], lastUse[slot] == stepIndex, !kept.contains(slot),
                     dyingSet.insert(slot).inserted
                 else { continue }
@@ -165,11 +215,47 @@ final class GraphPlanner {
             }
             steps.append(
                 PlanStep(
-                    node: node, kernel: kernel, inputSlots: inputSlots, outputSlots: outputSlots, movedInputs: moved,
-                    releasedAfter: released))
+                    node: node, inputs: unit.inputs, kernel: unit.kernel, inputSlots: inputSlots,
+                    outputSlots: outputSlots, movedInputs: moved, releasedAfter: released))
         }
         return steps
     }
+
+    /// Groups of `order`'s elementwise nodes (indices, in order) that can run as one `FusedElementwise` loop:
+    /// every value passed inside a group has that one use and is not an output, so it need never be stored.
+    private static func fusionGroups(order: [Node], effectiveInputs: [[Value]], outputs: [Value]) -> [[Int]] {
+        var uses: [ObjectIdentifier: Int] = [:]
+        for used in effectiveInputs { for value in used { uses[ObjectIdentifier(value), default: 0] += 1 } }
+        let kept = Set(outputs.map(ObjectIdentifier.init))
+        var producer: [ObjectIdentifier: Int] = [:]
+        for (index, node) in order.enumerated() where FusedElementwise.accepts(node) {
+            if let output = node.outputs[0] { producer[ObjectIdentifier(output)] = index }
+        }
+        var assigned = [Bool](repeating: false, count: order.count)
+        var groups: [[Int]] = []
+        for root in order.indices.reversed() where !assigned[root] && FusedElementwise.accepts(order[root]) {
+            assigned[root] = true
+            var group = [root]
+            var pending = [root]
+            while let member = pending.popLast(), group.count < maximumFusedNodes {
+                for input in order[member].inputs.compactMap({ $0 }) {
+                    let id = ObjectIdentifier(input)
+                    guard let source = producer[id], !assigned[source], uses[id] == 1, !kept.contains(id),
+                        group.count < maximumFusedNodes
+                    else { continue }
+                    assigned[source] = true
+                    group.append(source)
+                    pending.append(source)
+                }
+            }
+            if group.count > 1 { groups.append(group.sorted()) }
+        }
+        return groups.reversed()
+    }
+
+    /// The most nodes one fused group takes: enough for the activation and normalization chains models
+    /// have, while a group's intermediate chunks stay in the first-level cache.
+    static let maximumFusedNodes = 16
 
     /// `kernel`, then the resident pages of the memory-mapped weights it read given back.
     ///
@@ -325,4 +411,16 @@ final class GraphPlanner {
         }
         return result
     }
+}
+
+/// What one step of a schedule runs: a node, or a fused group named after its last node.
+private struct ScheduledUnit {
+    /// The node (of a group, the one whose output the group produces).
+    let node: Node
+    /// The values the kernel takes, in order.
+    let inputs: [Value?]
+    /// Every value the step reads, subgraphs' captures included (for the values' last uses).
+    let used: [Value]
+    /// The kernel.
+    let kernel: Kernel
 }

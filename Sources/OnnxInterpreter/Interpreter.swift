@@ -79,6 +79,9 @@ public final class Interpreter: @unchecked Sendable {
     /// Names of the values `run` returns: the graph outputs in graph order, or the values given as `computing`.
     public var outputNames: [String] { plan.outputs.map(\.name) }
 
+    /// Steps of the main graph's schedule: one per node when observed, fewer unobserved where nodes run fused.
+    var scheduleLengths: (observed: Int, unobserved: Int) { (plan.steps.count, plan.fusedSteps.count) }
+
     /// The operators this interpreter implements, as `domain:OpType` ("" domain written as `ai.onnx`).
     public static var supportedOperators: [String] { KernelRegistry.operatorNames }
 

@@ -1,9 +1,11 @@
 import OnnxIR
 
-/// One scheduled node: its kernel and where its inputs and outputs live in the frame.
+/// One scheduled node (or fused group of nodes): its kernel and where its inputs and outputs live in the frame.
 struct PlanStep {
-    /// The node.
+    /// The node (of a fused group, the one whose output the group produces).
     let node: Node
+    /// The values the kernel takes, in order (the node's inputs, or a fused group's).
+    let inputs: [Value?]
     /// The compiled kernel.
     let kernel: Kernel
     /// Frame slot of each input, nil for omitted inputs.

@@ -5,7 +5,8 @@ import OnnxIR
 /// Relu, Clip, Shrink, IsNaN, IsInf, Not and BitwiseNot.
 enum UnaryKernels {
     /// Registers the family's kernels.
-    static func register(into table: inout [String: KernelBuilder]) {
+    /// The operators computed by a `FloatFunction`, each with how its attributes pick the function.
+    static let floatFunctions: [String: @Sendable (NodeContext) throws -> FloatFunction] = {
         let plain: [(String, FloatFunction)] = [
             ("Exp", .exp), ("Log", .log), ("Sqrt", .sqrt), ("Reciprocal", .reciprocal), ("Floor", .floor),
             ("Ceil", .ceil), ("Round", .round), ("Sin", .sin), ("Cos", .cos), ("Tan", .tan), ("Asin", .asin),
@@ -13,27 +14,34 @@ enum UnaryKernels {
             ("Acosh", .acosh), ("Atanh", .atanh), ("Erf", .erf), ("Sigmoid", .sigmoid), ("Softplus", .softplus),
             ("Softsign", .softsign), ("Mish", .mish), ("HardSwish", .hardSwish),
         ]
-        for (name, function) in plain { table[":" + name] = float { _ in function } }
-        table[":LeakyRelu"] = float { .leakyRelu(alpha: try $0.float("alpha", default: 0.01)) }
-        table[":HardSigmoid"] = float {
+        var table: [String: @Sendable (NodeContext) throws -> FloatFunction] = [:]
+        for (name, function) in plain { table[name] = { _ in function } }
+        table["LeakyRelu"] = { .leakyRelu(alpha: try $0.float("alpha", default: 0.01)) }
+        table["HardSigmoid"] = {
             .hardSigmoid(alpha: try $0.float("alpha", default: 0.2), beta: try $0.float("beta", default: 0.5))
         }
-        table[":Gelu"] = float { context in
+        table["Gelu"] = { context in
             let approximate = try context.string("approximate", default: "none")
             guard approximate == "none" || approximate == "tanh" else {
                 throw KernelError.invalidAttribute("approximate must be 'none' or 'tanh', not '\(approximate)'")
             }
             return .gelu(tanhApproximation: approximate == "tanh")
         }
-        table[":Elu"] = float { .elu(alpha: try $0.float("alpha", default: 1)) }
-        table[":Selu"] = float {
+        table["Elu"] = { .elu(alpha: try $0.float("alpha", default: 1)) }
+        table["Selu"] = {
             .selu(
                 alpha: try $0.float("alpha", default: 1.67326319217681884765625),
                 gamma: try $0.float("gamma", default: 1.05070102214813232421875))
         }
-        table[":Celu"] = float { .celu(alpha: try $0.float("alpha", default: 1)) }
-        table[":ThresholdedRelu"] = float { .thresholdedRelu(alpha: try $0.float("alpha", default: 1)) }
-        table[":Swish"] = float { .swish(alpha: try $0.float("alpha", default: 1)) }
+        table["Celu"] = { .celu(alpha: try $0.float("alpha", default: 1)) }
+        table["ThresholdedRelu"] = { .thresholdedRelu(alpha: try $0.float("alpha", default: 1)) }
+        table["Swish"] = { .swish(alpha: try $0.float("alpha", default: 1)) }
+        return table
+    }()
+
+    /// Registers the family's kernels.
+    static func register(into table: inout [String: KernelBuilder]) {
+        for (name, make) in floatFunctions { table[":" + name] = float(make) }
         table[":Abs"] = numeric(.absolute)
         table[":Neg"] = numeric(.negate)
         table[":Sign"] = numeric(.sign)

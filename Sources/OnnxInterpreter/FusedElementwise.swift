@@ -175,8 +175,24 @@ struct FusedElementwise {
         }
         guard let output = output ?? (try? NDArray.uninitialized(.float, shape: indexer.shape)) else { return nil }
         let arrays = operands.indices.map { call.inputs[$0] ?? output }
-        let bases = arrays.map { UnsafePointer($0.pointer(Float.self)) }
+        var bases = arrays.map { UnsafePointer($0.pointer(Float.self)) }
         let target = output.pointer(Float.self)
+        // Short rows (a [C] vector over the rows of an NHWC image) go several to a chunk: a vector operand is
+        // read from a copy repeated once per row of the chunk, the others run on across rows.
+        let rowsPerChunk = Self.rowsPerChunk(indexer)
+        var repeated: [UnsafeMutableBufferPointer<Float>] = []
+        defer { for copy in repeated { copy.deallocate() } }
+        if rowsPerChunk > 1, let steps = indexer.rowSteps {
+            for index in operands.indices where steps[index] == 0 && indexer.innerStrides[index] == 1 {
+                let copy = UnsafeMutableBufferPointer<Float>.allocate(capacity: rowsPerChunk * indexer.inner)
+                repeated.append(copy)
+                let vector = UnsafeBufferPointer(start: bases[index], count: indexer.inner)
+                for row in 0..<rowsPerChunk {
+                    _ = UnsafeMutableBufferPointer(rebasing: copy[(row * indexer.inner)...]).initialize(from: vector)
+                }
+                bases[index] = UnsafePointer(copy.baseAddress ?? UnsafeMutablePointer(mutating: bases[index]))
+            }
+        }
         let (units, unitCost) = ElementwiseLoops.unitCount(indexer)
         withExtendedLifetime(arrays) {
             Parallel.forChunks(units, cost: unitCost * cost) { range in
@@ -187,6 +203,8 @@ struct FusedElementwise {
                         registers: registers)
                     if indexer.rows == 1 {
                         loop.run(row: 0, columns: range)
+                    } else if rowsPerChunk > 1 {
+                        loop.run(rows: range, perChunk: rowsPerChunk)
                     } else {
                         for row in range { loop.run(row: row, columns: 0..<indexer.inner) }
                     }
@@ -194,6 +212,19 @@ struct FusedElementwise {
             }
         }
         return output
+    }
+
+    /// How many output rows one chunk takes: 1, or more for rows shorter than a chunk whose operands are
+    /// each whole (advancing a row per row), a vector repeated on every row, or one value.
+    private static func rowsPerChunk(_ indexer: BroadcastIndexer) -> Int {
+        guard indexer.rows > 1, indexer.inner < chunk / 2, let steps = indexer.rowSteps else { return 1 }
+        for (step, stride) in zip(steps, indexer.innerStrides) {
+            let whole = stride == 1 && step == indexer.inner
+            let vector = stride == 1 && step == 0
+            let single = stride == 0 && step == 0
+            guard whole || vector || single else { return 1 }
+        }
+        return chunk / indexer.inner
     }
 
     /// The nodes one after another with their own kernels: the path for inputs the loop does not take,
@@ -268,6 +299,17 @@ private struct Loop {
             let count = min(FusedElementwise.chunk, columns.upperBound - start)
             runChunk(column: start, count: count, output: target + rowStart + start)
             start += count
+        }
+    }
+
+    /// Computes the output rows `rows`, `perChunk` whole rows at a time (see `FusedElementwise.rowsPerChunk`).
+    mutating func run(rows: Range<Int>, perChunk: Int) {
+        var row = rows.lowerBound
+        while row < rows.upperBound {
+            let count = min(perChunk, rows.upperBound - row)
+            for index in offsets.indices { offsets[index] = indexer.offset(row: row, input: index) }
+            runChunk(column: 0, count: count * indexer.inner, output: target + row * indexer.inner)
+            row += count
         }
     }
 

@@ -77,6 +77,34 @@ import Testing
         #expect(BitIdentity.firstDifference(fused, plain) == nil)
     }
 
+    /// A BatchNormalization written out over the last axis of an NHWC image, as tf2onnx writes it: short rows
+    /// that one chunk takes several of, with the [C] vectors repeated once per row.
+    @Test(arguments: [[1, 7, 9, 24], [2, 40, 40, 64], [3, 5, 300]])
+    func shortRowsGoSeveralToAChunk(shape: [Int]) throws {
+        let channels = shape[shape.count - 1]
+        let builder = GraphBuilder(name: "nhwc")
+        builder.addInput(name: "x", type: nil)
+        for (index, name) in ["mean", "scale", "bias"].enumerated() {
+            builder.addInitializer(
+                Tensor.floats(Self.values(channels, seed: UInt64(index + 11)), dims: [Int64(channels)], name: name))
+        }
+        let nodes: [(String, String, [String])] = [
+            ("Sub", "centred", ["x", "mean"]), ("Mul", "scaled", ["centred", "scale"]),
+            ("Add", "biased", ["scaled", "bias"]), ("Relu", "y", ["biased"]),
+        ]
+        for (opType, output, inputs) in nodes {
+            try builder.addNode(
+                opType: opType, domain: nil, name: output, inputNames: inputs, outputNames: [output], attributes: [])
+        }
+        builder.addOutput(name: "y", type: nil)
+        let model = Model(graph: try builder.finish(), opsetImports: [OpsetImport(domain: "", version: 17)])
+        #expect(try Interpreter(model: model).scheduleLengths == (4, 1))
+        let input = try NDArray(floats: Self.values(shape.reduce(1, *), seed: 5), shape: shape)
+        let (fused, plain) = try Self.compare(model, ["x": input])
+        #expect(fused.count == shape.reduce(1, *))
+        #expect(BitIdentity.firstDifference(fused, plain) == nil)
+    }
+
     @Test func valuesUsedTwiceOrReturnedAreNotFusedAway() throws {
         let builder = GraphBuilder(name: "shared")
         builder.addInput(name: "x", type: nil)

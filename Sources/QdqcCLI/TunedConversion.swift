@@ -40,7 +40,8 @@ struct TunedConversion {
     var start: TuningSetting {
         TuningSetting(
             calibrationMethod: command.calibration.method ?? CalibrationMethod.minMax.rawValue,
-            smoothQuant: command.smoothQuant.alpha?.description, weightMethod: command.quantization.weightMethod ?? "rtn",
+            smoothQuant: command.smoothQuant.alpha?.description,
+            weightMethod: command.quantization.weightMethod ?? "rtn",
             biasCorrection: command.accuracyRecovery.biasCorrection, equalize: command.accuracyRecovery.equalize)
     }
 

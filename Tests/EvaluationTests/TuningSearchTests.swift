@@ -67,7 +67,9 @@ import Testing
                 start: Self.start, measure: Self.landscape
             ).report
             report.seconds = 0
-            for index in report.trials.indices { report.trials[index].seconds = report.trials[index].seconds.map { _ in 0 } }
+            for index in report.trials.indices {
+                report.trials[index].seconds = report.trials[index].seconds.map { _ in 0 }
+            }
             return report
         }
         #expect(try run() == run())
@@ -86,7 +88,8 @@ import Testing
         #expect(!neighbours.contains { $0.equalize })
         let perTensor = TuningSpace(around: Self.start, equalizes: true)
         #expect(perTensor.neighbours(of: Self.start).filter(\.equalize).count == 1)
-        let entropy = TuningSpace(around: TuningSetting(calibrationMethod: "entropy", smoothQuant: "0.8"), equalizes: false)
+        let entropy = TuningSpace(
+            around: TuningSetting(calibrationMethod: "entropy", smoothQuant: "0.8"), equalizes: false)
         #expect(entropy.calibrationMethods.last == "entropy" && entropy.smoothQuant.contains("0.8"))
     }
 }

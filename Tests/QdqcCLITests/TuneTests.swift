@@ -49,7 +49,8 @@ import Testing
         let chosenWorst = try #require(chosenTrial["worstSQNR"] as? Double)
         for trial in measured {
             let worst = try #require(trial["worstSQNR"] as? Double)
-            #expect(worst <= chosenWorst, "\(trial["flags"] ?? "") measured \(worst) dB above the choice's \(chosenWorst)")
+            #expect(
+                worst <= chosenWorst, "\(trial["flags"] ?? "") measured \(worst) dB above the choice's \(chosenWorst)")
         }
         // The written model is the chosen one: the report measures it on the same samples as the search did.
         let evaluation = try #require(reports[0]["evaluation"] as? [String: Any])
@@ -86,7 +87,9 @@ import Testing
         try MixedPrecisionTests.validate(scratch.path("r.json"))
         let tuning = try #require(report["tuning"] as? [String: Any])
         let chosenWorst = try #require(
-            (tuning["trials"] as? [[String: Any]])?.first { ($0["setting"] as? NSDictionary) == (tuning["chosen"] as? NSDictionary) }?[
+            (tuning["trials"] as? [[String: Any]])?.first {
+                ($0["setting"] as? NSDictionary) == (tuning["chosen"] as? NSDictionary)
+            }?[
                 "worstSQNR"] as? Double)
         let mixed = try #require(report["mixedPrecision"] as? [String: Any])
         let before = try #require((mixed["before"] as? [[String: Any]])?.compactMap { $0["sqnr"] as? Double }.min())

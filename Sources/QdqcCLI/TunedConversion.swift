@@ -118,12 +118,12 @@ struct TunedConversion {
         let context = self.context(session: Self.copy(prefix.session))
         let tail = try PassManager(pipeline: pipeline.suffix(from: cut + 1), options: PassManagerOptions())
         let tailReport = try tail.run(on: model, context: context)
-        let outputs = try meter.measure(model, name: command.output)
+        let measurement = try meter.measure(model, name: command.output)
         let report = PipelineReport(
             records: prefix.report.records + tailReport.records,
             verifierDuration: prefix.report.verifierDuration + tailReport.verifierDuration)
         return .measured(
-            outputs,
+            measurement,
             Conversion(model: model, pipeline: pipeline, report: report, session: context.session))
     }
 

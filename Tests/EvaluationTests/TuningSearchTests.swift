@@ -6,7 +6,7 @@ import Testing
     private static let start = TuningSetting(calibrationMethod: "minmax")
     private static let space = TuningSpace(around: start, equalizes: false)
 
-    /// A landscape of two outputs: mse helps output `a`, GPTQ helps `b` only after mse, bias correction lifts `a`
+    /// A landscape of an output `a` and a logits tensor `b` (ranked alike): mse helps `a`, GPTQ helps `b` only after mse, bias correction lifts `a`
     /// a lot but sinks `b` (a trade the objective must refuse), percentile is refused like a bad flag combination.
     private static func landscape(_ setting: TuningSetting) -> TuningOutcome<TuningSetting> {
         if setting.calibrationMethod == "percentile" { return .skipped("refused") }
@@ -20,7 +20,10 @@ import Testing
             b -= 4
         }
         if setting.smoothQuant != nil { a -= 0.5 }
-        return .measured([ReportOutputSQNR(output: "a", sqnr: a), ReportOutputSQNR(output: "b", sqnr: b)], setting)
+        return .measured(
+            TuningMeasurement(
+                outputs: [ReportOutputSQNR(output: "a", sqnr: a)], logits: [ReportOutputSQNR(output: "b", sqnr: b)]),
+            setting)
     }
 
     @Test func theChosenSettingIsTheBestMeasuredAndTheWalkFollowsTheBestNeighbour() throws {
@@ -30,7 +33,9 @@ import Testing
         // mse (a 23, b 22) in round 1; GPTQ on top of it (a 23, b 24) in round 2; bias correction always sinks b.
         #expect(chosen == TuningSetting(calibrationMethod: "mse", weightMethod: "gptq"), "\(report.trials)")
         #expect(report.stoppedBy == "no-improvement")
-        let measured = report.trials.compactMap { trial in trial.outputs.map { (trial.setting, $0) } }
+        let measured = report.trials.compactMap { trial in
+            trial.outputs.map { (trial.setting, $0 + (trial.logits ?? [])) }
+        }
         #expect(measured.count == report.conversions)
         let chosenOutputs = try #require(measured.first { $0.0 == chosen }?.1)
         for (setting, outputs) in measured {

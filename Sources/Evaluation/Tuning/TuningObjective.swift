@@ -1,5 +1,6 @@
-/// How `--tune` ranks two measured settings: by the worst graph output's SQNR on the evaluation samples, then
-/// (on a tie) by the next worst, and so on (the outputs' SQNRs sorted ascending, compared in order).
+/// How `--tune` ranks two measured settings: by the worst SQNR on the evaluation samples among the graph outputs
+/// and the logits of probability outputs (`TuningMeter`), then (on a tie) by the next worst, and so on (the
+/// SQNRs sorted ascending, compared in order).
 ///
 /// The worst output rather than a sum: with a sum, a setting that gains 3 dB on one output and loses 2 dB on
 /// another would win, trading an output away. Ranked by the worst, no output of the chosen setting is below
@@ -7,8 +8,9 @@
 public enum TuningObjective {
     /// One sentence for the report.
     public static let description =
-        "the worst graph output's SQNR (dB) on the evaluation samples, ties broken by the next worst output; "
-        + "the chosen setting is the best measured (the first measured among equals)"
+        "the worst SQNR (dB) on the evaluation samples among the graph outputs and the logits of Softmax/Sigmoid "
+        + "outputs, ties broken by the next worst; the chosen setting is the best measured (the first measured "
+        + "among equals)"
 
     /// Whether `candidate` ranks strictly above `incumbent`.
     public static func isBetter(_ candidate: [ReportOutputSQNR], than incumbent: [ReportOutputSQNR]) -> Bool {

@@ -36,23 +36,24 @@ public struct TuningSearch {
         var trials: [TuningTrial] = []
         var tried: Set<TuningSetting> = []
         var conversions = 0
-        var best: (setting: TuningSetting, outputs: [ReportOutputSQNR], payload: Payload)?
+        var best: (setting: TuningSetting, ranked: [ReportOutputSQNR], payload: Payload)?
 
-        func attempt(_ setting: TuningSetting, round: Int) throws -> [ReportOutputSQNR]? {
+        func attempt(_ setting: TuningSetting, round: Int) throws -> TuningMeasurement? {
             tried.insert(setting)
             let trialStart = clock.now
             let trial: TuningTrial
-            var measured: [ReportOutputSQNR]?
+            var measured: TuningMeasurement?
             switch try measure(setting) {
             case .skipped(let reason):
                 trial = TuningTrial(round: round, setting: setting, skipped: reason)
-            case .measured(let outputs, let payload):
+            case .measured(let measurement, let payload):
                 conversions += 1
-                measured = outputs
+                measured = measurement
                 trial = TuningTrial(
-                    round: round, setting: setting, outputs: outputs, seconds: (clock.now - trialStart).seconds)
-                if best.map({ TuningObjective.isBetter(outputs, than: $0.outputs) }) ?? true {
-                    best = (setting, outputs, payload)
+                    round: round, setting: setting, measurement: measurement,
+                    seconds: (clock.now - trialStart).seconds)
+                if best.map({ TuningObjective.isBetter(measurement.ranked, than: $0.ranked) }) ?? true {
+                    best = (setting, measurement.ranked, payload)
                 }
             }
             trials.append(trial)
@@ -60,7 +61,7 @@ public struct TuningSearch {
             return measured
         }
 
-        guard try attempt(start, round: 0) != nil else {
+        guard let startMeasurement = try attempt(start, round: 0) else {
             throw TuningError.startSkipped(reason: trials.last?.skipped ?? "")
         }
         var current = start
@@ -79,9 +80,8 @@ public struct TuningSearch {
             current = leader.setting
         }
         guard let best else { throw TuningError.startSkipped(reason: "") }
-        let startOutputs = trials.first?.outputs ?? []
         let reason = Self.reason(
-            chosen: best.setting, outputs: best.outputs, start: start, startOutputs: startOutputs,
+            chosen: best.setting, ranked: best.ranked, start: start, startRanked: startMeasurement.ranked,
             measured: conversions)
         let report = TuningReport(
             objective: TuningObjective.description, budget: budget, conversions: conversions, stoppedBy: stoppedBy,
@@ -90,17 +90,17 @@ public struct TuningSearch {
     }
 
     private static func reason(
-        chosen: TuningSetting, outputs: [ReportOutputSQNR], start: TuningSetting, startOutputs: [ReportOutputSQNR],
+        chosen: TuningSetting, ranked: [ReportOutputSQNR], start: TuningSetting, startRanked: [ReportOutputSQNR],
         measured: Int
     ) -> String {
-        let worst = outputs.min { $0.sqnr < $1.sqnr }
+        let worst = ranked.min { $0.sqnr < $1.sqnr }
         let worstText = worst.map { "\(Self.decibels($0.sqnr)) dB on '\($0.output)'" } ?? "no output"
         if chosen == start {
-            return "no other of the \(measured) settings measured has a better worst output than the start "
+            return "no other of the \(measured) settings measured has a better worst SQNR than the start "
                 + "(\(worstText))"
         }
-        return "the best worst output of the \(measured) settings measured: \(worstText), against "
-            + "\(Self.decibels(TuningObjective.worst(startOutputs))) dB with the start (\(start.label))"
+        return "the best worst SQNR of the \(measured) settings measured: \(worstText), against "
+            + "\(Self.decibels(TuningObjective.worst(startRanked))) dB with the start (\(start.label))"
     }
 
     static func decibels(_ value: Double) -> String { String(format: "%.2f", value) }

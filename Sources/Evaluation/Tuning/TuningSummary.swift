@@ -6,7 +6,12 @@ public enum TuningSummary {
     public static func line(for trial: TuningTrial, budget: Int) -> String {
         let setting = "round \(trial.round): \(trial.setting.label)"
         guard let outputs = trial.outputs else { return "\(setting): skipped: \(trial.skipped ?? "")" }
-        let measured = outputs.map { "'\($0.output)' \(String(format: "%.2f", $0.sqnr))" }.joined(separator: ", ")
+        var measured = outputs.map { "'\($0.output)' \(String(format: "%.2f", $0.sqnr))" }.joined(separator: ", ")
+        if let logits = trial.logits {
+            measured +=
+                "; logits "
+                + logits.map { "'\($0.output)' \(String(format: "%.2f", $0.sqnr))" }.joined(separator: ", ")
+        }
         let seconds = trial.seconds.map { String(format: " (%.1f s)", $0) } ?? ""
         return "\(setting): worst \(String(format: "%.2f", trial.worstSQNR ?? .nan)) dB; output SQNR dB \(measured)"
             + seconds

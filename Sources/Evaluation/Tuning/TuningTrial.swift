@@ -8,7 +8,9 @@ public struct TuningTrial: Sendable, Equatable, Codable {
     public var flags: [String]
     /// Each graph output's SQNR on the evaluation samples; nil when the setting was skipped.
     public var outputs: [ReportOutputSQNR]?
-    /// The worst of `outputs`; nil when skipped.
+    /// Each logits tensor's SQNR (the input of a Softmax/LogSoftmax/Sigmoid output); nil when skipped or none.
+    public var logits: [ReportOutputSQNR]?
+    /// The worst of `outputs` and `logits`, what the ranking looks at first; nil when skipped.
     public var worstSQNR: Double?
     /// Why the setting was not converted (an invalid combination, or one that changes nothing); nil when measured.
     public var skipped: String?
@@ -16,12 +18,13 @@ public struct TuningTrial: Sendable, Equatable, Codable {
     public var seconds: Double?
 
     /// A measured trial.
-    public init(round: Int, setting: TuningSetting, outputs: [ReportOutputSQNR], seconds: Double) {
+    public init(round: Int, setting: TuningSetting, measurement: TuningMeasurement, seconds: Double) {
         self.round = round
         self.setting = setting
         flags = setting.flags
-        self.outputs = outputs
-        worstSQNR = TuningObjective.worst(outputs)
+        outputs = measurement.outputs
+        logits = measurement.logits.isEmpty ? nil : measurement.logits
+        worstSQNR = TuningObjective.worst(measurement.ranked)
         self.seconds = seconds
     }
 

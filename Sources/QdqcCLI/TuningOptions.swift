@@ -7,7 +7,8 @@ struct TuningOptions: ParsableArguments {
         help: ArgumentHelp(
             "Choose the calibration method (minmax, auto, mse, percentile), --smooth-quant=auto, --weight-method "
                 + "gptq, --bias-correction and --equalize for this model: convert with one change at a time from the "
-                + "command line's own settings, keep the best by the worst output's SQNR on the evaluation samples "
+                + "command line's own settings, keep the best by the worst SQNR of the outputs (and of the logits of "
+                + "Softmax/Sigmoid outputs) on the evaluation samples "
                 + "(held back from calibration), repeat until nothing helps; the written model is the best one. "
                 + "Needs --calib-data and held-back samples (--eval-data, or --calib-samples below the data's size)."))
     var tune = false

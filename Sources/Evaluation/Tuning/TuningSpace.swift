@@ -41,33 +41,22 @@ public struct TuningSpace: Sendable, Equatable {
     /// Every setting that differs from `setting` in exactly one technique, in a fixed order: calibration
     /// method, SmoothQuant, weight method, bias correction, equalization, each in its list's order.
     public func neighbours(of setting: TuningSetting) -> [TuningSetting] {
-        var result: [TuningSetting] = []
-        for method in calibrationMethods where method != setting.calibrationMethod {
+        Self.varying(setting, \.calibrationMethod, over: calibrationMethods)
+            + Self.varying(setting, \.smoothQuant, over: smoothQuant)
+            + Self.varying(setting, \.weightMethod, over: weightMethods)
+            + Self.varying(setting, \.biasCorrection, over: biasCorrection)
+            + Self.varying(setting, \.equalize, over: equalize)
+    }
+
+    /// `setting` with the technique at `keyPath` set to each of `values` but its own.
+    private static func varying<Value: Equatable>(
+        _ setting: TuningSetting, _ keyPath: WritableKeyPath<TuningSetting, Value>, over values: [Value]
+    ) -> [TuningSetting] {
+        values.filter { $0 != setting[keyPath: keyPath] }.map { value in
             var next = setting
-            next.calibrationMethod = method
-            result.append(next)
+            next[keyPath: keyPath] = value
+            return next
         }
-        for alpha in smoothQuant where alpha != setting.smoothQuant {
-            var next = setting
-            next.smoothQuant = alpha
-            result.append(next)
-        }
-        for method in weightMethods where method != setting.weightMethod {
-            var next = setting
-            next.weightMethod = method
-            result.append(next)
-        }
-        for on in biasCorrection where on != setting.biasCorrection {
-            var next = setting
-            next.biasCorrection = on
-            result.append(next)
-        }
-        for on in equalize where on != setting.equalize {
-            var next = setting
-            next.equalize = on
-            result.append(next)
-        }
-        return result
     }
 
     private static func adding(_ value: String, to list: [String]) -> [String] {

@@ -71,8 +71,8 @@ SIDE_VARIANTS = [
     ("all on", ["--calib-method", "auto", "--weight-method", "gptq", "--equalize", "--bias-correction"]),
     ("tuned", ["--tune"]),
 ]
-# --tune measures its candidates on these calib/ samples after the first --calib-limit (held back from
-# calibration), never on eval/, which the table measures on.
+# --tune measures its candidates on this many calib/ samples after the first --calib-limit (held back from
+# calibration; --tune-eval-samples), never on eval/, which the table measures on.
 TUNE_EVAL_SAMPLES = 16
 ORT_METHODS = ["minmax", "entropy", "percentile"]
 
@@ -250,7 +250,7 @@ def side_by_side(args):
                 if "--tune" in flags:
                     # The whole calib/ folder: calibration takes the first --calib-limit, the search the next ones.
                     source = os.path.join(folder, "calib")
-                    flags = flags + ["--eval-samples", str(TUNE_EVAL_SAMPLES), "--report", report]
+                    flags = flags + ["--eval-samples", str(args.tune_eval_samples), "--report", report]
                 try:
                     seconds, counters = convert(args.qdqc, model, out, source, args.calib_limit, [], flags,
                                                 args.timeout)
@@ -347,7 +347,7 @@ def write_side_markdown(path, results, args):
         "(tensorrt): the default pipeline (minmax), `--calib-method auto`, `--weight-method gptq` (GPTQ-int8), and "
         "every technique on (`--calib-method auto --weight-method gptq --equalize --bias-correction`; full int8, no "
         "mixed precision), and `--tune` (the techniques chosen per model by the worst output's SQNR on calib/ "
-        f"samples {args.calib_limit}..{args.calib_limit + TUNE_EVAL_SAMPLES}, held back from calibration; the third "
+        f"samples {args.calib_limit}..{args.calib_limit + args.tune_eval_samples}, held back from calibration; the third "
         "table gives the flags it chose), all calibrated on the first "
         f"{args.calib_limit} calib/ samples. Output SQNR in dB against the float model in ONNX Runtime over "
         f"{args.eval_limit} eval/ samples (10·log10(Σref²/Σ(ref−q)²)); \"logits X\" rows are the input of a "
@@ -516,6 +516,8 @@ def main(argv=None) -> int:
                              "later file's ORT methods and qdqc variants replace an earlier one's) instead")
     parser.add_argument("--variants", default="",
                         help="--side-by-side: run only these qdqc variants (comma-separated labels, e.g. tuned)")
+    parser.add_argument("--tune-eval-samples", type=int, default=TUNE_EVAL_SAMPLES,
+                        help="--side-by-side: calib/ samples after --calib-limit that --tune measures on")
     parser.add_argument("--skip-ort", action="store_true",
                         help="--side-by-side: run no ONNX Runtime quantization (merge an earlier --json for it)")
     parser.add_argument("--markdown")

@@ -266,6 +266,9 @@ def side_by_side(args):
                         tuning = json.load(handle)["tuning"]
                     row["qdqc"][label]["chosen"] = " ".join(tuning["chosenFlags"])
                     row["qdqc"][label]["conversions"] = tuning["conversions"]
+                    row["qdqc"][label]["trials"] = [
+                        {"flags": " ".join(t["flags"]), "worst": t.get("worstSQNR"), "seconds": t.get("seconds"),
+                         "skipped": t.get("skipped")} for t in tuning["trials"]]
                 print(f"{name} qdqc {label}: {row['qdqc'][label]}", file=sys.stderr)
             results.append(row)
             if args.json:

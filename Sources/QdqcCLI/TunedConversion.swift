@@ -95,7 +95,11 @@ struct TunedConversion {
     {
         let pipeline: Pipeline
         do {
-            pipeline = try command.applying(setting).mergedPipeline()
+            // The checks the changed flags' own groups make, then the merge's.
+            var candidate = command.applying(setting)
+            try candidate.quantization.validate()
+            try candidate.smoothQuant.validate()
+            pipeline = try candidate.mergedPipeline()
         } catch {
             return .skipped("\(error)")
         }

@@ -72,7 +72,6 @@ struct TunedConversion {
         let space = TuningSpace(around: start, equalizes: try equalizationRescales())
         let search = TuningSearch(space: space, budget: command.tuning.budget ?? TuningSearch.defaultBudget)
         let quiet = command.quiet
-        let budget = search.budget
         let outcome = try search.run(
             start: start,
             measure: { setting in
@@ -84,7 +83,7 @@ struct TunedConversion {
                 }
             },
             announce: { trial in
-                if !quiet { StandardError.write("tune: \(TuningSummary.line(for: trial, budget: budget))\n") }
+                if !quiet { StandardError.write("tune: \(TuningSummary.line(for: trial))\n") }
             })
         return (outcome.chosen, outcome.report)
     }

@@ -3,7 +3,7 @@ import Foundation
 /// The lines `convert --tune` prints: one per setting tried, as it is measured, and the choice.
 public enum TuningSummary {
     /// One trial: its flags and each output's SQNR, or why it was skipped.
-    public static func line(for trial: TuningTrial, budget: Int) -> String {
+    public static func line(for trial: TuningTrial) -> String {
         let setting = "round \(trial.round): \(trial.setting.label)"
         guard let outputs = trial.outputs else { return "\(setting): skipped: \(trial.skipped ?? "")" }
         var measured = outputs.map { "'\($0.output)' \(String(format: "%.2f", $0.sqnr))" }.joined(separator: ", ")

@@ -72,6 +72,19 @@ import Testing
                 == Data(contentsOf: URL(fileURLWithPath: scratch.path("b.onnx"))))
     }
 
+    @Test func equalizationIsTriedOnlyWhereItActs() throws {
+        let scratch = try TemporaryDirectory(prefix: "qdqc-tune-equalize")
+        defer { scratch.remove() }
+        // Per-channel weights (the default): --equalize would rescale nothing, so it is no neighbour.
+        let perChannel = try convert(["--tune", "--tune-budget", "8"], output: "a.onnx", in: scratch)
+        try #require(perChannel.status == 0, "\(perChannel.summary)")
+        #expect(!perChannel.standardError.contains("--equalize"), "\(perChannel.standardError)")
+        let perTensor = try convert(
+            ["--tune", "--tune-budget", "8", "--target", "ort", "--per-tensor"], output: "b.onnx", in: scratch)
+        try #require(perTensor.status == 0, "\(perTensor.summary)")
+        #expect(perTensor.standardError.contains("round 1: --calib-method minmax --equalize: worst"))
+    }
+
     @Test func mixedPrecisionRunsOnTheChosenSetting() throws {
         let scratch = try TemporaryDirectory(prefix: "qdqc-tune-mixed")
         defer { scratch.remove() }

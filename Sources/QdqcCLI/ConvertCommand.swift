@@ -75,6 +75,8 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var kvCache: KVCacheOptions
 
+    @OptionGroup var tuning: TuningOptions
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -97,6 +99,7 @@ struct ConvertCommand: ParsableCommand {
                 ("--external-data", externalData != nil), ("--report", reportOptions.path != nil),
                 ("--min-sqnr", gate.minSQNR != nil), ("--max-drop", gate.maxDrop != nil),
                 ("--perplexity", gate.perplexity.tokens != nil), ("--sensitivity", reportOptions.sensitivity),
+                ("--tune", tuning.tune),
             ]
             if let flag = needing.first(where: \.1)?.0 { throw ValidationError("\(flag) needs -o/--output") }
         }
@@ -109,31 +112,89 @@ struct ConvertCommand: ParsableCommand {
                 "--activations none --weights none quantize nothing: add --kv-cache int8|float8e4m3fn")
         }
         try calibrationCache.validate(calibration: calibration)
-        _ = try mergedPipeline()
+        let pipeline = try mergedPipeline()
+        if tuning.tune { try validateTuning(pipeline) }
+    }
+
+    /// The combinations `--tune` refuses: it converts many times with static activations and calibration.
+    private func validateTuning(_ pipeline: Pipeline) throws {
+        if quantization.isWeightOnly || quantization.isDynamic || quantization.keepsFloat {
+            throw ValidationError(
+                "--tune chooses among the techniques of static activation quantization: not with --activations "
+                    + "none or --activation-scales dynamic-*")
+        }
+        guard calibration.dataSource != nil else {
+            throw ValidationError("--tune calibrates every setting it tries: give --calib-data (or --calib-random)")
+        }
+        if calibration.table != nil {
+            throw ValidationError("--tune calibrates every setting anew: drop --calib-table")
+        }
+        if instrumentation.isActive {
+            throw ValidationError(
+                "--tune runs many pipelines: --print-ir-*, --reproducer, --pass-timing and --pass-statistics "
+                    + "do not apply to it (convert again with the chosen flags the report gives)")
+        }
+        guard pipeline.contains(pass: CalibratePass.argument), pipeline.contains(pass: InsertQDQPass.argument) else {
+            throw ValidationError("--tune needs a pipeline with calibrate and insert-qdq (the default has both)")
+        }
+    }
+
+    /// This command with `setting`'s technique flags in place of its own (for `--tune`).
+    func applying(_ setting: TuningSetting) -> ConvertCommand {
+        var copy = self
+        copy.calibration.method = setting.calibrationMethod
+        copy.smoothQuant.alphaText = setting.smoothQuant
+        copy.quantization.weightMethod = setting.weightMethod
+        copy.accuracyRecovery.biasCorrection = setting.biasCorrection
+        copy.accuracyRecovery.equalize = setting.equalize
+        return copy
     }
 
     func run() throws {
         let pipeline = try mergedPipeline()
         // Every file this run writes, checked before any work: nothing is written unless all can be.
         for path in [outputPath, reportOptions.path].compactMap({ $0 }) { try OutputDestination.check(path) }
-        let loaded = try ModelFile.read(path: model)
-        let spill = noSpill ? nil : TensorSpillFile.attach(to: loaded, outputPath: outputPath)
-        let manager = try PassManager(pipeline: pipeline, options: instrumentation.managerOptions)
         let modelPath = model
         let progress = ProgressRenderer(quiet: quiet)
         defer { progress.finish() }
-        let context = PassContext.commandLine(
-            model: model, quiet: quiet, progress: progress, calibration: calibration)
-        try calibrationCache.load(into: context.session)
-        let report: PipelineReport
-        do {
-            report = try manager.run(on: loaded, context: context)
-        } catch PassManagerError.dumpFailed(let path, let reason) {
-            throw CLIError(path: path, message: "cannot write IR dump: \(reason)")
-        } catch {
-            throw CLIError(path: model, error)
+        let conversion: TunedConversion.Conversion
+        var spill: TensorSpillFile?
+        var tuningReport: TuningReport?
+        if tuning.tune {
+            let tuned: (conversion: TunedConversion.Conversion, tuning: TuningReport)
+            do {
+                tuned = try TunedConversion(command: self, progress: progress).run()
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError(path: model, error)
+            }
+            conversion = tuned.conversion
+            tuningReport = tuned.tuning
+            if !quiet {
+                for line in TuningSummary.lines(for: tuned.tuning) { StandardError.write("tune: \(line)\n") }
+            }
+        } else {
+            let loaded = try ModelFile.read(path: model)
+            spill = noSpill ? nil : TensorSpillFile.attach(to: loaded, outputPath: outputPath)
+            let manager = try PassManager(pipeline: pipeline, options: instrumentation.managerOptions)
+            let context = PassContext.commandLine(
+                model: model, quiet: quiet, progress: progress, calibration: calibration)
+            try calibrationCache.load(into: context.session)
+            let report: PipelineReport
+            do {
+                report = try manager.run(on: loaded, context: context)
+            } catch PassManagerError.dumpFailed(let path, let reason) {
+                throw CLIError(path: path, message: "cannot write IR dump: \(reason)")
+            } catch {
+                throw CLIError(path: model, error)
+            }
+            conversion = TunedConversion.Conversion(
+                model: loaded, pipeline: pipeline, report: report, session: context.session)
         }
-        try calibrationCache.write(from: context.session)
+        let loaded = conversion.model
+        let report = conversion.report
+        try calibrationCache.write(from: conversion.session)
         let changed = report.records.filter(\.changed).count
         guard outputPath != nil else {
             if !quiet {
@@ -142,16 +203,18 @@ struct ConvertCommand: ParsableCommand {
             }
             return
         }
+        var audited = AuditedConversion(
+            inputPath: model, outputPath: output, quantized: loaded,
+            readFloat: { try ModelFile.read(path: modelPath) },
+            writeQuantized: { [self] path in _ = try modelOutput(at: path).write(loaded) },
+            pipeline: conversion.pipeline, pipelineReport: report, session: conversion.session,
+            calibrationData: calibration.dataSource, commandLine: Array(CommandLine.arguments.dropFirst()),
+            qdqcVersion: QdqcVersion.current)
+        audited.tuning = tuningReport
         let audit = ConversionAudit(
             reportPath: reportOptions.path, evalData: reportOptions.evalData, evalSamples: reportOptions.evalSamples,
             gate: gate.settings, perplexity: gate.perplexity.settings, sensitivity: reportOptions.sensitivity)
-        let verdict = try audit.run(
-            AuditedConversion(
-                inputPath: model, outputPath: output, quantized: loaded,
-                readFloat: { try ModelFile.read(path: modelPath) },
-                writeQuantized: { [self] path in _ = try modelOutput(at: path).write(loaded) }, pipeline: pipeline,
-                pipelineReport: report, session: context.session, calibrationData: context.calibrationData,
-                commandLine: Array(CommandLine.arguments.dropFirst()), qdqcVersion: QdqcVersion.current))
+        let verdict = try audit.run(audited)
         if !quiet, let mixed = verdict.mixedPrecision {
             for line in MixedPrecisionSummary(report: mixed).lines { StandardError.write("mixed precision: \(line)\n") }
         }
@@ -197,7 +260,7 @@ struct ConvertCommand: ParsableCommand {
     ///
     /// `validate()` calls it, so a bad pipeline, a flag without a pass to act on and a bad option value
     /// a flag sets are all usage errors (exit status 64), caught before the model is read.
-    private func mergedPipeline() throws -> Pipeline {
+    func mergedPipeline() throws -> Pipeline {
         let registry = PassRegistry()
         var pipeline: Pipeline
         do {

@@ -63,6 +63,12 @@ struct InstrumentationOptions: ParsableArguments {
         }
     }
 
+    /// Whether any of these flags is given.
+    var isActive: Bool {
+        printIRAfterAll || printIRAfterChange || printIRTreeDirectory != nil || printIRTreeFormat != nil
+            || reproducerDirectory != nil || passTiming || passStatistics
+    }
+
     /// The pass-manager settings these flags ask for.
     var managerOptions: PassManagerOptions {
         PassManagerOptions(

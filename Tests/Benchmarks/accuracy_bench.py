@@ -27,9 +27,11 @@ With --side-by-side, per model (default target, one setting): ONNX Runtime's `qu
 int8, --calib-limit samples) with each of MinMax, Entropy and Percentile (each in a child process with its address
 space capped at --ort-memory-gb, since its histogram calibrators exhaust memory on some models), and five qdqc
 conversions: default (minmax), `--calib-method auto`, `--weight-method gptq` (GPTQ-int8), and every technique on
-(`--calib-method auto --weight-method gptq --equalize --bias-correction`). Per output its SQNR on eval/ and the
-model's task metric (TASK_METRICS), in the subsection "### W8A8 side by side with ONNX Runtime (issue 17)". The
-JSON (--json) is rewritten after every model, so an interrupted run keeps what it measured.
+(`--calib-method auto --weight-method gptq --equalize --bias-correction`), and `--tune` (the techniques chosen
+per model on calib/ samples N..N+16, held back from calibration; the table gives the chosen flags). Per output its
+SQNR on eval/ and the model's task metric (TASK_METRICS), in the subsection "### W8A8 side by side with ONNX Runtime
+(issue 17)". The JSON (--json) is rewritten after every model, so an interrupted run keeps what it measured;
+--only, --variants and --skip-ort run a part, and --from-json A.json,B.json renders the merged tables.
 """
 
 from __future__ import annotations
@@ -67,7 +69,11 @@ SIDE_VARIANTS = [
     ("auto", ["--calib-method", "auto"]),
     ("GPTQ-int8", ["--weight-method", "gptq"]),
     ("all on", ["--calib-method", "auto", "--weight-method", "gptq", "--equalize", "--bias-correction"]),
+    ("tuned", ["--tune"]),
 ]
+# --tune measures its candidates on this many calib/ samples after the first --calib-limit (held back from
+# calibration; --tune-eval-samples), never on eval/, which the table measures on.
+TUNE_EVAL_SAMPLES = 16
 ORT_METHODS = ["minmax", "entropy", "percentile"]
 
 
@@ -102,8 +108,10 @@ TASK_METRICS = {
 def convert(qdqc, model, out, calib, calib_limit, setting, flags, timeout=None):
     """Runs one conversion; returns (seconds, counters) or raises with qdqc's error (a missed accuracy gate
     with --keep-on-failure still wrote the model and is not an error here)."""
+    # --tune runs many pipelines and refuses --pass-statistics.
+    statistics = [] if "--tune" in flags else ["--pass-statistics"]
     command = [qdqc, model, "-o", out, "--calib-data", calib, "--calib-samples", str(calib_limit),
-               "--pass-statistics", "--quiet"] + setting + flags
+               "--quiet"] + statistics + setting + flags
     start = time.monotonic()
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
@@ -218,7 +226,7 @@ def side_by_side(args):
             logits = qb.logit_tensors(model)
             reference = qm.run_outputs(qb.with_outputs(model, logits, scratch, f"{name}-float"), samples)
             row = {"model": name, "ort": {}, "qdqc": {}}
-            for method in ORT_METHODS:
+            for method in ([] if args.skip_ort else ORT_METHODS):
                 out = os.path.join(scratch, f"{name}-ort-{method}.onnx")
                 start = time.monotonic()
                 error = ort_child(model, out, calib, args.calib_limit, method, args.ort_memory_gb, args.timeout)
@@ -234,9 +242,17 @@ def side_by_side(args):
                     row["ort"][method] = {"error": error}
                 print(f"{name} ORT {method}: {row['ort'][method]}", file=sys.stderr)
             for label, flags in SIDE_VARIANTS:
+                if args.variants and label not in args.variants.split(","):
+                    continue
                 out = os.path.join(scratch, f"{name}-qdqc-{len(row['qdqc'])}.onnx")
+                report = os.path.join(scratch, f"{name}-qdqc-{len(row['qdqc'])}.json")
+                source = calib
+                if "--tune" in flags:
+                    # The whole calib/ folder: calibration takes the first --calib-limit, the search the next ones.
+                    source = os.path.join(folder, "calib")
+                    flags = flags + ["--eval-samples", str(args.tune_eval_samples), "--report", report]
                 try:
-                    seconds, counters = convert(args.qdqc, model, out, calib, args.calib_limit, [], flags,
+                    seconds, counters = convert(args.qdqc, model, out, source, args.calib_limit, [], flags,
                                                 args.timeout)
                 except RuntimeError as error:
                     row["qdqc"][label] = {"error": str(error).splitlines()[-1][:160]}
@@ -245,12 +261,30 @@ def side_by_side(args):
                 tag = os.path.splitext(os.path.basename(out))[0]
                 quantized = qm.run_outputs(qb.with_outputs(out, logits, scratch, tag), samples)
                 row["qdqc"][label] = {"seconds": seconds, **scored(name, reference, quantized, logits)}
+                if "--tune" in flags:
+                    with open(report) as handle:
+                        tuning = json.load(handle)["tuning"]
+                    row["qdqc"][label]["chosen"] = " ".join(tuning["chosenFlags"])
+                    row["qdqc"][label]["conversions"] = tuning["conversions"]
+                    row["qdqc"][label]["trials"] = [
+                        {"flags": " ".join(t["flags"]), "worst": t.get("worstSQNR"), "seconds": t.get("seconds"),
+                         "skipped": t.get("skipped")} for t in tuning["trials"]]
                 print(f"{name} qdqc {label}: {row['qdqc'][label]}", file=sys.stderr)
             results.append(row)
             if args.json:
                 with open(args.json, "w") as handle:
                     json.dump({"load": args.load, "results": qm._finite(results)}, handle, indent=1)
     return results
+
+
+def merged(earlier, later):
+    """The rows of two --json runs, per model: the later run's ORT methods and qdqc variants replace the earlier's."""
+    rows = {row["model"]: row for row in earlier}
+    for row in later:
+        old = rows.setdefault(row["model"], {"model": row["model"], "ort": {}, "qdqc": {}})
+        old["ort"].update(row["ort"])
+        old["qdqc"].update(row["qdqc"])
+    return list(rows.values())
 
 
 def primary(variant):
@@ -261,10 +295,11 @@ def primary(variant):
 
 def side_table(results) -> list[str]:
     header = ("| model | output | ORT best (method) dB | qdqc default dB | --calib-method auto dB | GPTQ-int8 dB | "
-              "all on dB | all on − ORT best |")
-    lines = [header, "|---|---|---|---|---|---|---|---|"]
-    task_lines = ["| model | task metric | ORT best | qdqc default | auto | GPTQ-int8 | all on |",
-                  "|---|---|---|---|---|---|---|"]
+              "all on dB | tuned dB | tuned − ORT best |")
+    lines = [header, "|---|---|---|---|---|---|---|---|---|"]
+    task_lines = ["| model | task metric | ORT best | qdqc default | auto | GPTQ-int8 | all on | tuned |",
+                  "|---|---|---|---|---|---|---|---|"]
+    chosen_lines = ["| model | setting --tune chose | conversions | seconds |", "|---|---|---|---|"]
     for row in results:
         ort_ok = {m: v for m, v in row["ort"].items() if "sqnr" in v}
         best_method = max(ort_ok, key=lambda m: primary(ort_ok[m])) if ort_ok else None
@@ -282,12 +317,16 @@ def side_table(results) -> list[str]:
                 return f"{number:.1f}" if isinstance(number, (int, float)) else str(number)
             ort_cell = f"{value(best)} ({best_method})" if best_method else "failed"
             cells = [value(row["qdqc"].get(label, {"error": ""})) for label, _ in SIDE_VARIANTS]
-            both = [best.get("sqnr", {}).get(output), row["qdqc"].get("all on", {}).get("sqnr", {}).get(output)]
+            both = [best.get("sqnr", {}).get(output), row["qdqc"].get("tuned", {}).get("sqnr", {}).get(output)]
             numeric = all(isinstance(v, (int, float)) and math.isfinite(v) for v in both)
             gap = f"{both[1] - both[0]:+.1f}" if numeric else "—"
             lines.append(f"| {row['model']} | {output} | {ort_cell} | " + " | ".join(cells) + f" | {gap} |")
         if failed:
-            lines.append(f"| {row['model']} | (ORT failures) | {failed} | | | | | |")
+            lines.append(f"| {row['model']} | (ORT failures) | {failed} | | | | | | |")
+        tuned = row["qdqc"].get("tuned", {})
+        if "chosen" in tuned:
+            chosen_lines.append(f"| {row['model']} | `{tuned['chosen']}` | {tuned['conversions']} | "
+                                f"{tuned['seconds']:.0f} |")
         if row["model"] in TASK_METRICS:
             metric = TASK_METRICS[row["model"]][1]
 
@@ -298,7 +337,7 @@ def side_table(results) -> list[str]:
             task_lines.append(f"| {row['model']} | {metric} | {task(best) if best_method else 'failed'} | "
                               + " | ".join(task(row["qdqc"].get(label, {"error": ""})) for label, _ in SIDE_VARIANTS)
                               + " |")
-    return lines + [""] + task_lines
+    return lines + [""] + task_lines + [""] + chosen_lines
 
 
 def write_side_markdown(path, results, args):
@@ -310,7 +349,9 @@ def write_side_markdown(path, results, args):
         "Percentile (the best of them, by the worst output SQNR, is shown), and qdqc with the default target "
         "(tensorrt): the default pipeline (minmax), `--calib-method auto`, `--weight-method gptq` (GPTQ-int8), and "
         "every technique on (`--calib-method auto --weight-method gptq --equalize --bias-correction`; full int8, no "
-        "mixed precision), all calibrated on the first "
+        "mixed precision), and `--tune` (the techniques chosen per model by the worst output's SQNR on calib/ "
+        f"samples {args.calib_limit}..{args.calib_limit + args.tune_eval_samples}, held back from calibration; the third "
+        "table gives the flags it chose), all calibrated on the first "
         f"{args.calib_limit} calib/ samples. Output SQNR in dB against the float model in ONNX Runtime over "
         f"{args.eval_limit} eval/ samples (10·log10(Σref²/Σ(ref−q)²)); \"logits X\" rows are the input of a "
         "Softmax/Sigmoid output. The second table gives each model's task metric on the same samples, against the "
@@ -474,17 +515,26 @@ def main(argv=None) -> int:
     parser.add_argument("--ort-memory-gb", type=float, default=6.0,
                         help="address-space cap of each quantize_static child (--side-by-side)")
     parser.add_argument("--from-json",
-                        help="--side-by-side: render the tables of this earlier --json (an interrupted run) instead")
+                        help="--side-by-side: render the tables of these earlier --json files (comma-separated; a "
+                             "later file's ORT methods and qdqc variants replace an earlier one's) instead")
+    parser.add_argument("--variants", default="",
+                        help="--side-by-side: run only these qdqc variants (comma-separated labels, e.g. tuned)")
+    parser.add_argument("--tune-eval-samples", type=int, default=TUNE_EVAL_SAMPLES,
+                        help="--side-by-side: calib/ samples after --calib-limit that --tune measures on")
+    parser.add_argument("--skip-ort", action="store_true",
+                        help="--side-by-side: run no ONNX Runtime quantization (merge an earlier --json for it)")
     parser.add_argument("--markdown")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     args.load = load
     if args.side_by_side and args.from_json:
-        with open(args.from_json) as handle:
-            saved = json.load(handle)
-        args.load = saved["load"]
-        results = saved["results"]
+        results = []
+        for path in args.from_json.split(","):
+            with open(path) as handle:
+                saved = json.load(handle)
+            args.load = saved["load"]
+            results = merged(results, saved["results"])
     elif args.side_by_side:
         results = side_by_side(args)
     if args.side_by_side:

@@ -26,6 +26,8 @@ public struct AuditedConversion {
     public var commandLine: [String]
     /// The qdqc version, for the report.
     public var qdqcVersion: String
+    /// What `--tune` tried and chose; nil without it.
+    public var tuning: TuningReport?
 
     /// Creates the description of a conversion.
     public init(

@@ -64,6 +64,7 @@ public struct ConversionAudit {
                 smoothing: conversion.session.smoothing, evaluation: evaluation,
                 gate: gate.isActive ? ReportGate(checks: checks) : nil)
             report?.mixedPrecision = mixedPrecision
+            report?.tuning = conversion.tuning
         }
         return AuditVerdict(
             writeOutput: failure == nil || gate.keepOnFailure, evaluation: evaluation, failure: failure,

@@ -31,6 +31,8 @@ public struct ConversionReport: Sendable, Equatable, Codable {
     public var gate: ReportGate?
     /// What `--mixed-precision` raised to reach the gate's bars; nil without it.
     public var mixedPrecision: MixedPrecisionReport?
+    /// What `--tune` tried, measured and chose; nil without it.
+    public var tuning: TuningReport?
 
     /// Creates a report.
     public init(

@@ -150,7 +150,7 @@ public struct CalibrationRunner {
             if generating, let plan = samples.generation, !sample.emptyCache.isEmpty {
                 try generateSteps(sample, interpreter: interpreter, plan: plan, observer: observer) { _ in }
             } else {
-                _ = try interpreter.run(sample.arrays, observer: observer)
+                _ = try interpreter.run(sample.arrays, observer: observer, watching: watching)
             }
         } catch let error as CalibrationError {
             throw CalibrationRunError.sampleFailed(

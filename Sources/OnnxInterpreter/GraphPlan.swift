@@ -1,3 +1,4 @@
+import Foundation
 import OnnxIR
 
 /// A graph compiled for running: a schedule of kernels over numbered value slots.
@@ -21,6 +22,11 @@ final class GraphPlan {
     let steps: [PlanStep]
     /// The schedule with groups of elementwise nodes fused (`FusedElementwise`): what runs unobserved.
     let fusedSteps: [PlanStep]
+    /// The fused schedule that leaves the given values out of every group, so an observer watching them sees them.
+    private let fusedKeeping: (Set<ObjectIdentifier>) -> [PlanStep]
+    /// The last schedule `fusedKeeping` made, and for which values: calibration asks for the same ones every run.
+    private var watchedSchedule: (watched: Set<ObjectIdentifier>, steps: [PlanStep])?
+    private let scheduleLock = NSLock()
     /// Slot of each graph output (or of each requested value, for a plan pruned to some values).
     let outputSlots: [Int]
     /// The values `outputSlots` hold.
@@ -29,8 +35,8 @@ final class GraphPlan {
     /// Creates a plan; `GraphPlanner` computes the parts.
     init(
         graph: Graph, depth: Int, slotIndex: [ObjectIdentifier: Int], constantSlots: [NDArray?], inputSlots: [Int],
-        captures: [(id: ObjectIdentifier, slot: Int)], steps: [PlanStep], fusedSteps: [PlanStep], outputSlots: [Int],
-        outputs: [Value]
+        captures: [(id: ObjectIdentifier, slot: Int)], steps: [PlanStep], fusedSteps: [PlanStep],
+        fusedKeeping: @escaping (Set<ObjectIdentifier>) -> [PlanStep], outputSlots: [Int], outputs: [Value]
     ) {
         self.graph = graph
         self.depth = depth
@@ -40,14 +46,18 @@ final class GraphPlan {
         self.captures = captures
         self.steps = steps
         self.fusedSteps = fusedSteps
+        self.fusedKeeping = fusedKeeping
         self.outputSlots = outputSlots
         self.outputs = outputs
     }
 
     /// Runs the graph: `arguments` fill the inputs in order (nil keeps an input's initializer), and `seeds`
     /// fill the slots of values the caller supplies instead of their producers (a plan with given values).
+    /// With `watching`, the observer is only interested in those values: groups of elementwise nodes that do
+    /// not produce one of them run fused, and the observer sees only what the fused schedule produces.
     func run(
-        arguments: [NDArray?], parent: Frame?, observer: TensorObserver?, seeds: [(slot: Int, array: NDArray)] = []
+        arguments: [NDArray?], parent: Frame?, observer: TensorObserver?, seeds: [(slot: Int, array: NDArray)] = [],
+        watching: Set<ObjectIdentifier>? = nil
     ) throws -> [NDArray] {
         let frame = Frame(plan: self)
         for seed in seeds { frame.slots[seed.slot] = seed.array }
@@ -68,7 +78,15 @@ final class GraphPlan {
                 try observer(ObservedTensor(name: value.name, value: value, node: nil, array: array, depth: depth))
             }
         }
-        for step in observer == nil ? fusedSteps : steps {
+        let schedule: [PlanStep]
+        if observer == nil {
+            schedule = fusedSteps
+        } else if let watching {
+            schedule = steps(keeping: watching)
+        } else {
+            schedule = steps
+        }
+        for step in schedule {
             try execute(step, in: frame, observer: observer)
         }
         var results: [NDArray] = []
@@ -122,6 +140,16 @@ final class GraphPlan {
             }
         }
         for slot in step.releasedAfter { frame.slots[slot] = nil }
+    }
+
+    /// The fused schedule that keeps `watched` out of every group (made once per set of values, then reused).
+    private func steps(keeping watched: Set<ObjectIdentifier>) -> [PlanStep] {
+        scheduleLock.lock()
+        defer { scheduleLock.unlock() }
+        if let cached = watchedSchedule, cached.watched == watched { return cached.steps }
+        let steps = fusedKeeping(watched)
+        watchedSchedule = (watched, steps)
+        return steps
     }
 
     /// Names the node in a kernel's error.

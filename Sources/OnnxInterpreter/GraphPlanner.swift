@@ -103,7 +103,7 @@ final class GraphPlanner {
         let inputSlots = graph.inputs.compactMap { slotIndex[ObjectIdentifier($0)] }
         // A run may replace an initializer that is also a graph input, so only the others never change.
         let fixedSlots = Set(constantSlots.indices.filter { constantSlots[$0] != nil }).subtracting(inputSlots)
-        let (steps, fusedSteps) = try buildSteps(
+        let (steps, fusedSteps, fuse) = try buildSteps(
             order: order, effectiveInputs: effectiveInputs, graph: graph, outputs: outputs, slotIndex: slotIndex,
             depth: depth, visible: visible, fixedSlots: fixedSlots, mappedConstants: mappedConstants)
         var outputSlots: [Int] = []
@@ -124,13 +124,14 @@ final class GraphPlanner {
         }
         return GraphPlan(
             graph: graph, depth: depth, slotIndex: slotIndex, constantSlots: constantSlots, inputSlots: inputSlots,
-            captures: captures, steps: steps, fusedSteps: fusedSteps, outputSlots: outputSlots, outputs: outputs)
+            captures: captures, steps: steps, fusedSteps: fusedSteps, fusedKeeping: fuse, outputSlots: outputSlots,
+            outputs: outputs)
     }
 
     private func buildSteps(
         order: [Node], effectiveInputs: [[Value]], graph: Graph, outputs: [Value], slotIndex: [ObjectIdentifier: Int],
         depth: Int, visible: Set<ObjectIdentifier>, fixedSlots: Set<Int>, mappedConstants: [Int: Tensor]
-    ) throws -> (steps: [PlanStep], fusedSteps: [PlanStep]) {
+    ) throws -> (steps: [PlanStep], fusedSteps: [PlanStep], fuse: (Set<ObjectIdentifier>) -> [PlanStep]) {
         var kernels: [Kernel] = []
         kernels.reserveCapacity(order.count)
         for node in order {
@@ -149,8 +150,26 @@ final class GraphPlanner {
                 node: order[index], inputs: order[index].inputs, used: effectiveInputs[index], kernel: kernels[index])
         }
         let steps = Self.steps(for: units, slotIndex: slotIndex, kept: kept)
-        let groups = Self.fusionGroups(order: order, effectiveInputs: effectiveInputs, outputs: outputs)
-        guard !groups.isEmpty else { return (steps, steps) }
+        let fuse = { [self] (watched: Set<ObjectIdentifier>) -> [PlanStep] in
+            let groups = Self.fusionGroups(
+                order: order, effectiveInputs: effectiveInputs,
+                kept: Set(outputs.map(ObjectIdentifier.init)).union(watched))
+            guard !groups.isEmpty else { return steps }
+            let fusedUnits = self.units(
+                fusing: groups, order: order, units: units, kernels: kernels, slotIndex: slotIndex,
+                mappedConstants: mappedConstants, depth: depth, visible: visible)
+            return Self.steps(for: fusedUnits, slotIndex: slotIndex, kept: kept)
+        }
+        return (steps, fuse([]), fuse)
+    }
+
+    /// `units` with each of `groups` run as one `FusedElementwise` step at its last node's place (or node by
+    /// node, where the group does not compile).
+    private func units(
+        fusing groups: [[Int]], order: [Node], units: [ScheduledUnit], kernels: [Kernel],
+        slotIndex: [ObjectIdentifier: Int],
+        mappedConstants: [Int: Tensor], depth: Int, visible: Set<ObjectIdentifier>
+    ) -> [ScheduledUnit] {
         var fusedUnits: [ScheduledUnit] = []
         var grouped = [Bool](repeating: false, count: order.count)
         var groupEnding: [Int: [Int]] = [:]
@@ -180,7 +199,7 @@ final class GraphPlanner {
             if !mapped.isEmpty { kernel = Self.releasingPages(of: mapped, after: kernel) }
             fusedUnits.append(ScheduledUnit(node: order[index], inputs: inputs, used: inputs, kernel: kernel))
         }
-        return (steps, Self.steps(for: fusedUnits, slotIndex: slotIndex, kept: kept))
+        return fusedUnits
     }
 
     /// The steps running `units` in order, each told which slots it uses for the last time.
@@ -222,11 +241,13 @@ final class GraphPlanner {
     }
 
     /// Groups of `order`'s elementwise nodes (indices, in order) that can run as one `FusedElementwise` loop:
-    /// every value passed inside a group has that one use and is not an output, so it need never be stored.
-    private static func fusionGroups(order: [Node], effectiveInputs: [[Value]], outputs: [Value]) -> [[Int]] {
+    /// every value passed inside a group has that one use and is not in `kept` (the outputs and the values an
+    /// observer watches), so it need never be stored.
+    private static func fusionGroups(order: [Node], effectiveInputs: [[Value]], kept: Set<ObjectIdentifier>)
+        -> [[Int]]
+    {
         var uses: [ObjectIdentifier: Int] = [:]
         for used in effectiveInputs { for value in used { uses[ObjectIdentifier(value), default: 0] += 1 } }
-        let kept = Set(outputs.map(ObjectIdentifier.init))
         var producer: [ObjectIdentifier: Int] = [:]
         for (index, node) in order.enumerated() where FusedElementwise.accepts(node) {
             if let output = node.outputs[0] { producer[ObjectIdentifier(output)] = index }

@@ -15,6 +15,8 @@ public final class Interpreter: @unchecked Sendable {
     private let requiredInputs: [Value]
     /// The frame slot of each value given by name at run time (`given`); a value the plan never reads has none.
     private let givenSlots: [String: Int]
+    /// The main graph's node outputs, for `run(_:observer:watching:)`.
+    private let producedValues: [Value]
 
     /// The default of `loopIterationLimit`: the most iterations one run of a `Loop` node may take.
     ///
@@ -71,6 +73,7 @@ public final class Interpreter: @unchecked Sendable {
         var givenSlots: [String: Int] = [:]
         for value in givenValues { givenSlots[value.name] = plan.slotIndex[ObjectIdentifier(value)] }
         self.givenSlots = givenSlots
+        self.producedValues = model.graph.nodes.flatMap { $0.outputs.compactMap { $0 } }
     }
 
     /// Names of the inputs a run needs (graph inputs without an initializer), in graph order.
@@ -91,7 +94,14 @@ public final class Interpreter: @unchecked Sendable {
     /// `observer` sees each graph input and each tensor a node produces, as it is produced.
     /// A missing or unknown input, or one whose element type or shape breaks the graph's
     /// declaration, is an error naming it.
-    public func run(_ inputs: [String: NDArray], observer: TensorObserver? = nil) throws -> [String: NDArray] {
+    ///
+    /// With `watching`, the observer only wants the main-graph tensors whose names it accepts (and the graph
+    /// inputs, and everything inside subgraphs): the run may then fuse the elementwise nodes between them
+    /// (`FusedElementwise`), and the observer sees the tensors it wants, the same bits in the same order, and not
+    /// necessarily the others.
+    public func run(
+        _ inputs: [String: NDArray], observer: TensorObserver? = nil, watching: ((String) -> Bool)? = nil
+    ) throws -> [String: NDArray] {
         let graph = model.graph
         // A set, so a model with n inputs is checked in n steps rather than n².
         let inputNames = Set(graph.inputs.map(\.name))
@@ -113,7 +123,11 @@ public final class Interpreter: @unchecked Sendable {
             try check(array, against: value)
             arguments.append(array)
         }
-        let results = try plan.run(arguments: arguments, parent: nil, observer: observer, seeds: seeds)
+        let watched = watching.map { accepts in
+            Set(producedValues.lazy.filter { accepts($0.name) }.map(ObjectIdentifier.init))
+        }
+        let results = try plan.run(
+            arguments: arguments, parent: nil, observer: observer, seeds: seeds, watching: watched)
         var outputs: [String: NDArray] = [:]
         for (value, array) in zip(plan.outputs, results) { outputs[value.name] = array }
         return outputs

@@ -105,6 +105,28 @@ import Testing
         #expect(BitIdentity.firstDifference(fused, plain) == nil)
     }
 
+    /// An observer that says which tensors it wants (calibration) gets them, the same bits in the same order,
+    /// while the nodes between them run fused.
+    @Test func anObserverWatchingSomeTensorsSeesThemWhileTheRestRunsFused() throws {
+        let model = try Self.chains(channels: 8, width: 37)
+        let interpreter = try Interpreter(model: model)
+        let input = try NDArray(floats: Self.values(2 * 8 * 9 * 37, seed: 3), shape: [2, 8, 9, 37])
+        let wanted: Set<String> = ["x", "hardswish", "y"]
+        var everything: [(String, [Float])] = []
+        _ = try interpreter.run(["input": input]) { everything.append(($0.name, try $0.array.floatValues())) }
+        var watched: [(String, [Float])] = []
+        _ = try interpreter.run(["input": input], observer: { watched.append(($0.name, try $0.array.floatValues())) }) {
+            wanted.contains($0)
+        }
+        let expected = everything.filter { wanted.contains($0.0) }
+        let seen = watched.filter { wanted.contains($0.0) }
+        #expect(seen.map(\.0) == expected.map(\.0))
+        for (got, want) in zip(seen, expected) { #expect(BitIdentity.firstDifference(got.1, want.1) == nil) }
+        // The values inside the two groups around "hardswish" were never stored, so nobody saw them.
+        #expect(!watched.contains { ["shifted", "clipped", "centred", "rectified"].contains($0.0) })
+        #expect(everything.contains { $0.0 == "clipped" })
+    }
+
     @Test func valuesUsedTwiceOrReturnedAreNotFusedAway() throws {
         let builder = GraphBuilder(name: "shared")
         builder.addInput(name: "x", type: nil)

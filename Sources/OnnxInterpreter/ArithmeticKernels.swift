@@ -8,12 +8,14 @@ enum ArithmeticKernels {
         case add, subtract, multiply, divide, modulo(fmod: Bool), power, maximum, minimum, preluSlope
     }
 
+    /// Add, Sub, Mul and Div by op type: one IEEE operation per element (`FusedElementwise` runs them too).
+    static let basicOperations: [String: Operation] = [
+        "Add": .add, "Sub": .subtract, "Mul": .multiply, "Div": .divide,
+    ]
+
     /// Registers the family's kernels.
     static func register(into table: inout [String: KernelBuilder]) {
-        table[":Add"] = binary(.add)
-        table[":Sub"] = binary(.subtract)
-        table[":Mul"] = binary(.multiply)
-        table[":Div"] = binary(.divide)
+        for (name, operation) in basicOperations { table[":" + name] = binary(operation) }
         table[":Mod"] = { context in
             let fmod = try context.int("fmod", default: 0) != 0
             return try binary(.modulo(fmod: fmod))(context)

@@ -41,8 +41,8 @@ struct FusedElementwise {
         case function(FloatFunction, Operand)
     }
 
-    /// The op types a group may hold (besides those `UnaryKernels.floatFunctions` computes).
-    static let operatorTypes: Set<String> = ["Add", "Sub", "Mul", "Div", "Relu", "Neg", "Clip", "Identity", "Cast"]
+    /// The op types a group may hold besides `ArithmeticKernels.basicOperations` and `UnaryKernels.floatFunctions`.
+    static let otherOperatorTypes: Set<String> = ["Relu", "Neg", "Clip", "Identity", "Cast"]
 
     /// Output elements each operation handles at a time: the intermediate values of a chunk stay in cache.
     static let chunk = 512
@@ -61,7 +61,8 @@ struct FusedElementwise {
         guard OpsetImport.isDefaultDomain(node.domain), node.subgraphs.isEmpty, node.outputs.count == 1,
             node.outputs[0] != nil, node.inputs.first.flatMap({ $0 }) != nil
         else { return false }
-        return operatorTypes.contains(node.opType) || UnaryKernels.floatFunctions[node.opType] != nil
+        return otherOperatorTypes.contains(node.opType) || ArithmeticKernels.basicOperations[node.opType] != nil
+            || UnaryKernels.floatFunctions[node.opType] != nil
     }
 
     /// Compiles `nodes` (in schedule order, the last one the group's output); nil when they do not form one loop.
@@ -98,12 +99,10 @@ struct FusedElementwise {
                 guard (try? context(node).optionalInt("to")) == Int(DataType.float.rawValue) else { return nil }
                 produced[ObjectIdentifier(output)] = operand(x)
                 continue
-            case "Add", "Sub", "Mul", "Div":
-                guard node.inputs.count == 2, let y = node.inputs[1] else { return nil }
-                let kinds: [String: ArithmeticKernels.Operation] = [
-                    "Add": .add, "Sub": .subtract, "Mul": .multiply, "Div": .divide,
-                ]
-                guard let kind = kinds[node.opType] else { return nil }
+            case _ where ArithmeticKernels.basicOperations[node.opType] != nil:
+                guard node.inputs.count == 2, let y = node.inputs[1],
+                    let kind = ArithmeticKernels.basicOperations[node.opType]
+                else { return nil }
                 operation = .binary(kind, operand(x), operand(y))
             case "Relu":
                 operation = .relu(operand(x))
@@ -348,13 +347,7 @@ private struct Loop {
                     _ = qdqc_clip_f32(source, destination, count, low, high)
                 } else {
                     for element in 0..<count {
-                        let value = source[element * stride]
-                        if value.isNaN {
-                            destination[element] = value
-                            continue
-                        }
-                        let raised = value < low ? low : value
-                        destination[element] = raised > high ? high : raised
+                        destination[element] = UnaryKernels.clipped(source[element * stride], low: low, high: high)
                     }
                 }
             case .function(let function, let x):

@@ -133,6 +133,12 @@ public final class Interpreter: @unchecked Sendable {
         return outputs
     }
 
+    /// The entries of `arrays` this model takes as graph inputs (a sample may carry more than one model reads).
+    public func declaredInputs(in arrays: [String: NDArray]) -> [String: NDArray] {
+        let declared = Set(model.graph.inputs.map(\.name))
+        return arrays.filter { declared.contains($0.key) }
+    }
+
     /// Runs the model on `Tensor` inputs; see `run(_:observer:)`.
     public func run(tensors: [String: Tensor], observer: TensorObserver? = nil) throws -> [String: NDArray] {
         var arrays: [String: NDArray] = [:]

@@ -129,7 +129,7 @@ public struct NDArray: CustomStringConvertible {
         return Array(UnsafeBufferPointer(start: buffer.pointer.assumingMemoryBound(to: T.self), count: count))
     }
 
-    /// The elements converted to Float, for any numeric or bool element type.
+    /// The elements converted to Float, for any numeric or bool element type (for float32, one copy).
     public func floatValues() throws -> [Float] {
         let converted = try ElementConversion.convert(self, to: .float)
         return try converted.elements(as: Float.self)

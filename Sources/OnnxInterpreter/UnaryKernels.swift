@@ -228,13 +228,18 @@ enum UnaryKernels {
                 return
             }
             Parallel.forChunks(x.count) { range in
-                ElementwiseLoops.mapRange(input, result, range) { value in
-                    if value.isNaNValue { return value }
-                    let raised = value < lowValue ? lowValue : value
-                    return raised > highValue ? highValue : raised
-                }
+                ElementwiseLoops.mapRange(input, result, range) { clipped($0, low: lowValue, high: highValue) }
             }
         }
+    }
+
+    /// Clip of one element: NaN stays NaN, then `low` if below it, then `high` if above it (the comparisons
+    /// `qdqc_clip_f32` makes on eight lanes).
+    @inline(__always)
+    static func clipped<T: NumericElement>(_ value: T, low: T, high: T) -> T {
+        if value.isNaNValue { return value }
+        let raised = value < low ? low : value
+        return raised > high ? high : raised
     }
 
     private static func classify(_ x: NDArray, detectNaN: Bool, negative: Bool, positive: Bool) throws -> NDArray {

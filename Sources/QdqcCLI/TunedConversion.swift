@@ -118,7 +118,7 @@ struct TunedConversion {
         let model = try ModelReader.read(
             data: prefix.model, path: command.model,
             baseDirectory: URL(fileURLWithPath: command.model).deletingLastPathComponent().path)
-        let context = self.context(session: Self.copy(prefix.session))
+        let context = self.context(session: prefix.session.copy())
         let tail = try PassManager(pipeline: pipeline.suffix(from: cut + 1), options: PassManagerOptions())
         let tailReport = try tail.run(on: model, context: context)
         let measurement = try meter.measure(model, name: command.output)
@@ -147,16 +147,5 @@ struct TunedConversion {
             progress: progress.update, calibrationData: command.calibration.dataSource, session: session)
         context.sampleWorkers = command.calibration.sampleWorkers
         return context
-    }
-
-    /// A session holding what `session` holds, for a run that continues from it.
-    private static func copy(_ session: PipelineSession) -> PipelineSession {
-        let copy = PipelineSession()
-        copy.calibrationTable = session.calibrationTable
-        copy.quantizationDecisions = session.quantizationDecisions
-        copy.foreignQuantization = session.foreignQuantization
-        copy.smoothing = session.smoothing
-        copy.quantizationTarget = session.quantizationTarget
-        return copy
     }
 }

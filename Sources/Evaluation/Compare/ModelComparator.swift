@@ -123,7 +123,7 @@ public struct ModelComparator {
         let floatModelName = floatName
         let floatScopes = self.floatScopes
         let quantizedScopes = self.quantizedScopes
-        let floatOutputs = try floatInterpreter.run(Self.inputs(inputs, for: floatInterpreter)) { observed in
+        let floatOutputs = try floatInterpreter.run(floatInterpreter.declaredInputs(in: inputs)) { observed in
             guard let name = Self.name(of: observed, scopes: floatScopes), let index = wantedFloat[name],
                 observed.depth > 0 || floatCopies[index] == nil
             else { return }
@@ -140,7 +140,7 @@ public struct ModelComparator {
         }
         let quantizedModelName = quantizedName
         let pairs = self.pairs
-        let quantizedInputs = Self.inputs(inputs, for: quantizedInterpreter)
+        let quantizedInputs = quantizedInterpreter.declaredInputs(in: inputs)
         let quantizedOutputs = try quantizedInterpreter.run(quantizedInputs) { observed in
             guard let name = Self.name(of: observed, scopes: quantizedScopes) else { return }
             if let indices = wantedPre[name] {
@@ -200,16 +200,9 @@ public struct ModelComparator {
     /// The elements as Float (one copy for float32 tensors).
     private static func floats(of array: NDArray, tensor: String, model: String) throws -> [Float] {
         do {
-            if array.dataType == .float { return try array.withFloats { Array($0) } }
             return try array.floatValues()
         } catch {
             throw CompareError.unreadable(tensor: tensor, model: model, reason: "\(error)")
         }
-    }
-
-    /// The inputs `interpreter`'s model declares.
-    private static func inputs(_ all: [String: NDArray], for interpreter: Interpreter) -> [String: NDArray] {
-        let declared = Set(interpreter.model.graph.inputs.map(\.name))
-        return all.filter { declared.contains($0.key) }
     }
 }

@@ -154,8 +154,8 @@ public struct SensitivityAnalysis {
             for (index, site) in sites.enumerated() where active[index] {
                 guard let suffix = suffixes[index] else { continue }
                 if site.kind == .activation || first {
-                    let source = try site.floatWeight ?? floatCache[site.floatSource].map(Self.floats) ?? []
-                    let dequantized = try floatCache[site.dequantized[0]].map(Self.floats) ?? []
+                    let source = try site.floatWeight ?? floatCache[site.floatSource].map { try $0.floatValues() } ?? []
+                    let dequantized = try floatCache[site.dequantized[0]].map { try $0.floatValues() } ?? []
                     if source.count == dequantized.count, !source.isEmpty {
                         source.withUnsafeBufferPointer { x in
                             dequantized.withUnsafeBufferPointer { y in ownNoise[index].add(reference: x, quantized: y) }
@@ -305,7 +305,7 @@ public struct SensitivityAnalysis {
                 var floats: [String: [Float]] = [:]
                 let outputs = try referenceOutputs(sample.arrays)
                 for (name, array) in outputs {
-                    if let values = try? Self.floats(array) { floats[name] = values }
+                    if let values = try? array.floatValues() { floats[name] = values }
                 }
                 references.outputs[sample.name] = floats
                 if let perplexity {
@@ -371,7 +371,7 @@ public struct SensitivityAnalysis {
     ) throws {
         for (index, name) in names.enumerated() {
             guard let x = reference[name], let array = outputs[name] else { continue }
-            let y = try Self.floats(array)
+            let y = try array.floatValues()
             guard x.count == y.count else { continue }
             x.withUnsafeBufferPointer { x in
                 y.withUnsafeBufferPointer { y in sums[index].add(reference: x, quantized: y) }
@@ -414,8 +414,8 @@ public struct SensitivityAnalysis {
     ) throws {
         for (index, name) in names.enumerated() {
             guard let array = outputs[name] else { continue }
-            let x = try Self.floats(reference[index])
-            let y = try Self.floats(array)
+            let x = try reference[index].floatValues()
+            let y = try array.floatValues()
             guard x.count == y.count else {
                 throw CompareError.unreadable(
                     tensor: name, model: quantizedName,
@@ -425,10 +425,6 @@ public struct SensitivityAnalysis {
                 y.withUnsafeBufferPointer { y in sums[index].add(reference: x, quantized: y) }
             }
         }
-    }
-
-    private static func floats(_ array: NDArray) throws -> [Float] {
-        array.dataType == .float ? try array.withFloats { Array($0) } : try array.floatValues()
     }
 
     /// What the plan after `switches` is given (values it reads that it does not compute) and which graph

@@ -38,10 +38,10 @@ public struct TuningMeter {
         let interpreter = try Interpreter(model: float, name: floatName, computing: names + logits)
         var references: [[String: [Float]]] = []
         try plan.runner(task: "tune (float reference)").forEachSample(in: plan.indices) { sample in
-            let results = try interpreter.run(Self.inputs(sample.arrays, for: interpreter))
+            let results = try interpreter.run(interpreter.declaredInputs(in: sample.arrays))
             var kept: [String: [Float]] = [:]
             for name in names + logits {
-                if let array = results[name], let values = try? Self.floats(array) { kept[name] = values }
+                if let array = results[name], let values = try? array.floatValues() { kept[name] = values }
             }
             references.append(kept)
         }
@@ -78,10 +78,10 @@ public struct TuningMeter {
         var sums = [String: ErrorAccumulator]()
         var index = 0
         try plan.runner(task: "tune").forEachSample(in: plan.indices) { sample in
-            let results = try interpreter.run(Self.inputs(sample.arrays, for: interpreter))
+            let results = try interpreter.run(interpreter.declaredInputs(in: sample.arrays))
             for (tensor, reference) in references[index] {
                 guard let array = results[tensor] else { continue }
-                let values = try Self.floats(array)
+                let values = try array.floatValues()
                 guard values.count == reference.count else {
                     throw CompareError.sizeMismatch(
                         tensor: tensor, quantizedTensor: tensor, floatCount: reference.count,
@@ -99,16 +99,5 @@ public struct TuningMeter {
             names.compactMap { tensor in sums[tensor].map { ReportOutputSQNR(output: tensor, sqnr: $0.sqnr) } }
         }
         return TuningMeasurement(outputs: rows(outputs), logits: rows(logits))
-    }
-
-    private static func floats(_ array: NDArray) throws -> [Float] {
-        if array.dataType == .float { return try array.withFloats { Array($0) } }
-        return try array.floatValues()
-    }
-
-    /// The inputs `interpreter`'s model declares.
-    private static func inputs(_ all: [String: NDArray], for interpreter: Interpreter) -> [String: NDArray] {
-        let declared = Set(interpreter.model.graph.inputs.map(\.name))
-        return all.filter { declared.contains($0.key) }
     }
 }

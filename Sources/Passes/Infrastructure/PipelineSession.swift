@@ -24,4 +24,16 @@ public final class PipelineSession {
 
     /// Creates an empty session.
     public init() {}
+
+    /// A session holding what this one holds, for a run that continues from this run's state (`--tune` runs the
+    /// passes after `calibrate` several times from one calibrated model).
+    public func copy() -> PipelineSession {
+        let copy = PipelineSession()
+        copy.calibrationTable = calibrationTable
+        copy.quantizationDecisions = quantizationDecisions
+        copy.foreignQuantization = foreignQuantization
+        copy.smoothing = smoothing
+        copy.quantizationTarget = quantizationTarget
+        return copy
+    }
 }

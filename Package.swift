@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "TensorFilesTests", dependencies: ["OnnxIR", "OnnxIO", "TensorFiles", "TestSupport"]),
         .testTarget(
             name: "OnnxInterpreterTests",
-            dependencies: ["OnnxIR", "OnnxIO", "OnnxInterpreter", "TensorFiles", "TestSupport"]),
+            dependencies: ["OnnxIR", "OnnxIO", "OnnxInterpreter", "CVectorMath", "TensorFiles", "TestSupport"]),
         .testTarget(
             name: "CalibrationTests",
             dependencies: [

@@ -15,7 +15,8 @@ final class GraphPlanner {
     /// The most iterations one run of a `Loop` node may take.
     let loopIterationLimit: Int
     /// What the constant results of every graph this planner plans may hold together.
-    private let constantBudget: ConstantCacheBudget
+    /// What the interpreter's constant caches (dequantized and packed weights) may still take.
+    let constantBudget: ConstantCacheBudget
 
     /// Functions may call functions, but a deeper chain than this is taken to be recursion.
     static let maximumFunctionDepth = 32

@@ -45,6 +45,7 @@ public final class Interpreter: @unchecked Sendable {
         constantCacheBytes: Int = Interpreter.defaultConstantCacheBytes
     ) throws {
         AllocatorTuning.apply()
+        Blas.prepare()
         self.model = model
         self.modelName = name ?? model.graph.name ?? "model"
         let planner = GraphPlanner(

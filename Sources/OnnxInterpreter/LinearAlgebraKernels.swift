@@ -1,16 +1,21 @@
 import OnnxIR
 
-/// MatMul (batched, numpy-broadcast) and Gemm, on OpenBLAS for float and double.
+/// MatMul (batched, numpy-broadcast) and Gemm, on `Blas` for float and double.
 enum LinearAlgebraKernels {
     /// Registers the family's kernels.
     static func register(into table: inout [String: KernelBuilder]) {
-        table[":MatMul"] = { _ in { call in [try matmul(call.input(0), call.input(1))] } }
+        table[":MatMul"] = { context in
+            let weights = context.packedWeightCache(forInput: 1)
+            return { call in [try matmul(call.input(0), call.input(1), weights: weights)] }
+        }
         table[":Gemm"] = gemm
         table[":Det"] = { _ in { call in [try determinant(call.input(0))] } }
     }
 
     /// numpy's matmul: 1-D operands are promoted and the promoted axis dropped again.
-    static func matmul(_ a: NDArray, _ b: NDArray) throws -> NDArray {
+    ///
+    /// A float 2-D `b` that `weights` caches is read from its packed panels (same bits, less work).
+    static func matmul(_ a: NDArray, _ b: NDArray, weights: PackedWeightCache? = nil) throws -> NDArray {
         guard a.dataType == b.dataType else {
             throw KernelError.invalid("A is \(a.dataType) but B is \(b.dataType)")
         }
@@ -32,7 +37,9 @@ enum LinearAlgebraKernels {
         let pairs = batchOffsets(batch: batch, a: batchA, b: batchB)
         if batchB.allSatisfy({ $0 == 1 }) && batchA == batch {
             // One big GEMM: every A matrix multiplies the same B.
-            try multiply(left, right, output, m: m * Shapes.product(batch), n: n, k: k, offsets: [(0, 0, 0)])
+            let packed = b.rank == 2 ? weights?.panels(of: b, transposed: false, inner: k, columns: n) : nil
+            try multiply(
+                left, right, output, m: m * Shapes.product(batch), n: n, k: k, offsets: [(0, 0, 0)], packedB: packed)
         } else {
             let offsets = pairs.enumerated().map { (index, pair) in (pair.0 * m * k, pair.1 * k * n, index * m * n) }
             try multiply(left, right, output, m: m, n: n, k: k, offsets: offsets)
@@ -71,7 +78,8 @@ enum LinearAlgebraKernels {
     }
 
     private static func multiply(
-        _ a: NDArray, _ b: NDArray, _ c: NDArray, m: Int, n: Int, k: Int, offsets: [(Int, Int, Int)]
+        _ a: NDArray, _ b: NDArray, _ c: NDArray, m: Int, n: Int, k: Int, offsets: [(Int, Int, Int)],
+        packedB: PackedMatrix? = nil
     ) throws {
         switch a.dataType {
         case .float:
@@ -92,7 +100,8 @@ enum LinearAlgebraKernels {
                     do {
                         try Blas.sgemm(
                             transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: pa + offsetA, lda: k,
-                            b: pb + offsetB, ldb: n, beta: 0, c: pc + offsetC, ldc: n, splitting: !perThread)
+                            b: pb + offsetB, ldb: n, packedB: offsets.count == 1 ? packedB : nil, beta: 0,
+                            c: pc + offsetC, ldc: n, splitting: !perThread)
                     } catch {
                         failures[index] = error
                         return
@@ -146,18 +155,21 @@ enum LinearAlgebraKernels {
         let beta = try context.float("beta", default: 1)
         let transposeA = try context.int("transA", default: 0) != 0
         let transposeB = try context.int("transB", default: 0) != 0
+        let weights = context.packedWeightCache(forInput: 1)
         return { call in
             [
                 try gemm(
                     call.input(0), call.input(1), call.optionalInput(2), alpha: alpha, beta: beta,
-                    transposeA: transposeA, transposeB: transposeB)
+                    transposeA: transposeA, transposeB: transposeB, weights: weights)
             ]
         }
     }
 
-    /// Gemm: `alpha * op(A) * op(B) + beta * C`, with C broadcast to the product's shape.
+    /// Gemm: `alpha * op(A) * op(B) + beta * C`, with C broadcast to the product's shape; a float B that
+    /// `weights` caches is read from its packed panels.
     static func gemm(
-        _ a: NDArray, _ b: NDArray, _ c: NDArray?, alpha: Float, beta: Float, transposeA: Bool, transposeB: Bool
+        _ a: NDArray, _ b: NDArray, _ c: NDArray?, alpha: Float, beta: Float, transposeA: Bool, transposeB: Bool,
+        weights: PackedWeightCache? = nil
     ) throws -> NDArray {
         guard a.rank == 2, b.rank == 2 else {
             throw KernelError.invalid("A and B must be 2-D, got \(a.shape) and \(b.shape)")
@@ -198,10 +210,9 @@ enum LinearAlgebraKernels {
         if a.dataType == .float {
             try Blas.sgemm(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                a: a.pointer(Float.self),
-                lda: a.shape[1], b: b.pointer(Float.self), ldb: b.shape[1], beta: betaUsed,
-                c: output.pointer(Float.self),
-                ldc: n)
+                a: a.pointer(Float.self), lda: a.shape[1], b: b.pointer(Float.self), ldb: b.shape[1],
+                packedB: weights?.panels(of: b, transposed: transposeB, inner: k, columns: n), beta: betaUsed,
+                c: output.pointer(Float.self), ldc: n)
         } else {
             try Blas.dgemm(
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: Double(alpha),

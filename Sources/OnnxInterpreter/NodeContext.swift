@@ -33,6 +33,16 @@ struct NodeContext {
         return try NDArray(tensor: tensor)
     }
 
+    /// A cache that packs input `index` for `Blas.sgemm` once, when it is a float initializer that
+    /// no graph input overrides and whose bytes are in memory (a spilled weight stays on disk).
+    func packedWeightCache(forInput index: Int) -> PackedWeightCache? {
+        guard index < node.inputs.count, let value = node.inputs[index], let tensor = value.initializer,
+            tensor.dataType == .float, !tensor.hasMappedBytes
+        else { return nil }
+        if let owner = value.ownerGraph, owner.inputs.contains(where: { $0 === value }) { return nil }
+        return PackedWeightCache(budget: planner.constantBudget)
+    }
+
     // MARK: - Attributes
 
     /// The attribute `name`, if the node has it; inside a function body, references to the

@@ -192,7 +192,10 @@ import Testing
             "--weights", weights, "--quiet",
         ])
         try #require(run.succeeded, "qdqc failed:\n\(run.summary)")
-        try WeightOnlyDecoderTests.expectInterpreterAgrees(model: output, folder: folder, oracle: .onnxReference)
+        // Scales computed at run time: a last-bit difference in a product (numpy's BLAS and qdqc's GEMM
+        // sum in different orders) moves an element across a rounding boundary now and then.
+        try WeightOnlyDecoderTests.expectInterpreterAgrees(
+            model: output, folder: folder, oracle: .onnxReference(minimumSQNR: 30))
     }
 
     /// MX and NVFP4 activations (`--activation-scales dynamic-per-block`): a power-of-two float8e8m0 scale per
@@ -210,6 +213,7 @@ import Testing
         ])
         try #require(run.succeeded, "qdqc failed:\n\(run.summary)")
         #expect(!run.standardError.contains("keeps a float input"), "\(run.standardError)")
-        try WeightOnlyDecoderTests.expectInterpreterAgrees(model: output, folder: folder, oracle: .onnxReference)
+        try WeightOnlyDecoderTests.expectInterpreterAgrees(
+            model: output, folder: folder, oracle: .onnxReference(minimumSQNR: nil))
     }
 }

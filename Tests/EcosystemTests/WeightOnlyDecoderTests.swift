@@ -44,8 +44,9 @@ import Testing
     enum Oracle {
         /// ONNX Runtime on four samples, element by element or, with a minimum SQNR, to that many decibels.
         case onnxRuntime(minimumSQNR: Double?)
-        /// `onnx.checker` and `onnx.reference` on two samples, for types no runtime in the venv executes.
-        case onnxReference
+        /// `onnx.checker` and `onnx.reference` on two samples, for types no runtime in the venv executes:
+        /// element by element or, with a minimum SQNR, to that many decibels.
+        case onnxReference(minimumSQNR: Double?)
     }
 
     /// `qdqc run` on the calibration samples of `folder` gives what `oracle` computes for `model`
@@ -62,8 +63,8 @@ import Testing
         switch oracle {
         case .onnxRuntime(let minimumSQNR):
             (options, sampleCount) = (minimumSQNR.map { ["--min-sqnr", String($0)] } ?? [], 4)
-        case .onnxReference:
-            (options, sampleCount) = (["--reference"], 2)
+        case .onnxReference(let minimumSQNR):
+            (options, sampleCount) = (["--reference"] + (minimumSQNR.map { ["--min-sqnr", String($0)] } ?? []), 2)
         }
         let samples = (0..<sampleCount).map { folder.file("calib/000\($0).npz").path }
         let agree = try Python.runScript("compare_run_outputs.py", options + [model, outputs.path] + samples)

@@ -1,6 +1,6 @@
 """Compares qdqc's `run` outputs with ONNX Runtime's, or with onnx.reference's, on the same samples.
 
-usage: compare_run_outputs.py [--min-sqnr DB | --reference] MODEL OUT_DIR SAMPLE.npz...
+usage: compare_run_outputs.py [--reference] [--min-sqnr DB] MODEL OUT_DIR SAMPLE.npz...
 For each sample S, OUT_DIR/<stem of S>.npz holds qdqc's outputs. Every output must
 agree with ONNX Runtime's within rtol 1e-3 / atol 1e-4 (|a - b| <= atol + rtol * |b|).
 With --min-sqnr, float outputs must instead agree to DB decibels (SQNR of qdqc's output
@@ -9,7 +9,8 @@ computed scale (LayerNormalization's last bit differs between implementations) m
 across a rounding boundary now and then, and one code's step then reaches the output.
 With --reference, the model must pass onnx.checker.check_model(full_check=True), and every
 output must agree with onnx.reference's ReferenceEvaluator within rtol 1e-4 / atol 1e-5: the
-check for formats no runtime in the venv executes (float4e2m1, float8e8m0 scales, int2).
+check for formats no runtime in the venv executes (float4e2m1, float8e8m0 scales, int2); with
+--min-sqnr as well, float outputs agree with it to DB decibels (dynamic activation scales).
 Prints one line per problem and exits 1 if there is any.
 """
 import os
@@ -46,14 +47,21 @@ def reference(model, problems):
     return (lambda feeds: evaluator.run(None, feeds)), [output.name for output in proto.graph.output]
 
 
+def decibels(want, have):
+    """SQNR in dB of `have` against `want` (infinite when they are equal)."""
+    noise = float(np.sum((np.asarray(have, np.float64) - np.asarray(want, np.float64)) ** 2))
+    signal = float(np.sum(np.asarray(want, np.float64) ** 2))
+    return 10 * np.log10(signal / noise) if noise > 0 else float("inf")
+
+
 def main() -> int:
     arguments = sys.argv[1:]
     min_sqnr = None
     use_reference = False
+    if arguments[:1] == ["--reference"]:
+        use_reference, arguments = True, arguments[1:]
     if arguments[:1] == ["--min-sqnr"]:
         min_sqnr, arguments = float(arguments[1]), arguments[2:]
-    elif arguments[:1] == ["--reference"]:
-        use_reference, arguments = True, arguments[1:]
     model, out_dir, samples = arguments[0], arguments[1], arguments[2:]
     problems = []
     run, names = reference(model, problems) if use_reference else onnx_runtime(model)
@@ -70,6 +78,11 @@ def main() -> int:
                 if have.shape != want.shape:
                     problems.append(f"{stem}: {name!r} has shape {list(have.shape)}, the reference {list(want.shape)}")
                     continue
+                if min_sqnr is not None and have.dtype.kind == "f":
+                    sqnr = decibels(want, have)
+                    if not sqnr >= min_sqnr:
+                        problems.append(f"{stem}: {name!r}: SQNR {sqnr:.1f} dB against the reference, below {min_sqnr}")
+                    continue
                 bad = ~(np.abs(have.astype(np.float64) - want) <= 1e-5 + 1e-4 * np.abs(want))
                 if bad.any():
                     worst = float(np.max(np.abs(have.astype(np.float64) - want)))
@@ -79,9 +92,7 @@ def main() -> int:
                 problems.append(f"{stem}: {name!r} is {have.dtype}{list(have.shape)}, ORT gives {want.dtype}{list(want.shape)}")
                 continue
             if want.dtype.kind == "f" and min_sqnr is not None:
-                noise = float(np.sum((have.astype(np.float64) - want) ** 2))
-                signal = float(np.sum(want.astype(np.float64) ** 2))
-                sqnr = 10 * np.log10(signal / noise) if noise > 0 else float("inf")
+                sqnr = decibels(want, have)
                 if not sqnr >= min_sqnr:
                     problems.append(f"{stem}: {name!r}: SQNR {sqnr:.1f} dB against ONNX Runtime, below {min_sqnr}")
             elif want.dtype.kind == "f":

@@ -41,4 +41,9 @@ int qdqc_binary_rows_f32(int operation, const float *a, long rowStepA, long sa, 
 /// the caller must run its own loop.
 int qdqc_clip_f32(const float *x, float *y, long count, float low, float high);
 
+/// y[i] = VectorErf's erff below |x| = 1.25 (the Swift loop `VectorErf.near`) bit for bit, for the
+/// first elements: returns how many it did (a multiple of 16 with AVX-512, of 8 with AVX2, 0 without
+/// either); x may equal y.
+long qdqc_erf_near_f32(const float *x, float *y, long count);
+
 #endif

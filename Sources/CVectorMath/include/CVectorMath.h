@@ -3,6 +3,7 @@
 
 #include "CVectorKernels.h"
 #include "CVectorDepthwise.h"
+#include "CVectorGemm.h"
 
 /// y[i] = expf(x[i]) for i < count, with the C library's expf results bit for bit; x may equal y.
 ///

@@ -1,0 +1,280 @@
+// Float matrix products over packed panels of B, for the interpreter's MatMul, Gemm and
+// convolutions.
+//
+// OpenBLAS packs the constant weights again on every call and sums in an order that depends on
+// the CPU, the shape and the blocking, so a model's bits changed with the machine. Here every
+// output element is one chain of fused multiply-adds over the inner index in order, so the AVX-512,
+// AVX2 and scalar paths give the same bits, and a caller may keep B packed between calls (the
+// interpreter packs a constant weight once). The tile is 12 rows × 32 columns with AVX-512 (24
+// accumulators), 3 × 32 with AVX2 (12); A is read in place, one broadcast per row and step.
+#include "CVectorMath.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+// alpha · sum + beta · c is two roundings and a sum, on every path: never one fused operation.
+#pragma STDC FP_CONTRACT OFF
+
+#define PANEL QDQC_GEMM_PANEL
+// Inner-index steps per block and rows per block: a block of A (256 KiB here) stays in L2 while
+// every panel of B passes through it.
+#define INNER_BLOCK 256
+#define ROW_BLOCK 256
+
+long qdqc_sgemm_packed_count(long k, long n) { return (n + PANEL - 1) / PANEL * k * PANEL; }
+
+/// One panel: `columns` (≤ 32) columns of B starting at `b`, zero-padded to 32.
+static void pack_panel(const float *b, long ldb, int transposed, long k, long columns, float *panel) {
+    if (!transposed) {
+        for (long i = 0; i < k; i++) {
+            const float *row = b + i * ldb;
+            float *out = panel + i * PANEL;
+            if (columns == PANEL) {
+                memcpy(out, row, PANEL * sizeof(float));
+            } else {
+                long j = 0;
+                for (; j < columns; j++) out[j] = row[j];
+                for (; j < PANEL; j++) out[j] = 0;
+            }
+        }
+        return;
+    }
+    for (long j = 0; j < columns; j++) {
+        const float *column = b + j * ldb;
+        for (long i = 0; i < k; i++) panel[i * PANEL + j] = column[i];
+    }
+    for (long j = columns; j < PANEL; j++) {
+        for (long i = 0; i < k; i++) panel[i * PANEL + j] = 0;
+    }
+}
+
+void qdqc_sgemm_pack(const float *b, long ldb, int transposed, long k, long n, float *packed) {
+    for (long first = 0; first < n; first += PANEL) {
+        long columns = n - first < PANEL ? n - first : PANEL;
+        const float *start = transposed ? b + first * ldb : b + first;
+        pack_panel(start, ldb, transposed, k, columns, packed + first / PANEL * k * PANEL);
+    }
+}
+
+static inline float finish(float sum, float alpha, float beta, const float *c) {
+    float value = alpha * sum;
+    if (beta == 0) return value;
+    float scaled = beta * *c;
+    return value + scaled;
+}
+
+/// The scalar path: the definition the vector paths match bit for bit.
+static void tile_scalar(long rows, long columns, long k, const float *a, long rs, long ks, const float *panel,
+                        float alpha, float beta, float *c, long ldc, int resume, int last) {
+    for (long r = 0; r < rows; r++) {
+        for (long j = 0; j < columns; j++) {
+            float sum = resume ? c[r * ldc + j] : 0;
+            for (long i = 0; i < k; i++) sum = fmaf(a[r * rs + i * ks], panel[i * PANEL + j], sum);
+            c[r * ldc + j] = last ? finish(sum, alpha, beta, c + r * ldc + j) : sum;
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define ATTR512 __attribute__((target("avx512f,fma")))
+#define ATTR256 __attribute__((target("avx2,fma")))
+#define INLINE static inline __attribute__((always_inline))
+// Fully unrolled, the accumulators live in registers; left rolled, clang keeps them on the stack.
+#if defined(__clang__)
+#define UNROLL _Pragma("unroll")
+#else
+#define UNROLL _Pragma("GCC unroll 12")
+#endif
+
+/// Rows × 32 outputs, rows a constant after inlining so the accumulators stay in registers.
+INLINE ATTR512 void tile512(const int rows, long columns, long k, const float *a, long rs, long ks,
+                            const float *panel, float alpha, float beta, float *c, long ldc, int resume, int last) {
+    const __mmask16 mask0 = columns >= 16 ? 0xFFFF : (__mmask16)((1u << columns) - 1);
+    const __mmask16 mask1 = columns >= 32 ? 0xFFFF : columns <= 16 ? 0 : (__mmask16)((1u << (columns - 16)) - 1);
+    __m512 low[12], high[12];
+    UNROLL for (int r = 0; r < rows; r++) {
+        low[r] = resume ? _mm512_maskz_loadu_ps(mask0, c + r * ldc) : _mm512_setzero_ps();
+        high[r] = resume ? _mm512_maskz_loadu_ps(mask1, c + r * ldc + 16) : _mm512_setzero_ps();
+    }
+    for (long i = 0; i < k; i++) {
+        const __m512 b0 = _mm512_loadu_ps(panel + i * PANEL), b1 = _mm512_loadu_ps(panel + i * PANEL + 16);
+        const float *column = a + i * ks;
+        UNROLL for (int r = 0; r < rows; r++) {
+            const __m512 x = _mm512_set1_ps(column[r * rs]);
+            low[r] = _mm512_fmadd_ps(x, b0, low[r]);
+            high[r] = _mm512_fmadd_ps(x, b1, high[r]);
+        }
+    }
+    if (!last) {
+        UNROLL for (int r = 0; r < rows; r++) {
+            _mm512_mask_storeu_ps(c + r * ldc, mask0, low[r]);
+            _mm512_mask_storeu_ps(c + r * ldc + 16, mask1, high[r]);
+        }
+        return;
+    }
+    const __m512 scale = _mm512_set1_ps(alpha), keep = _mm512_set1_ps(beta);
+    UNROLL for (int r = 0; r < rows; r++) {
+        float *out = c + r * ldc;
+        __m512 v0 = _mm512_mul_ps(scale, low[r]), v1 = _mm512_mul_ps(scale, high[r]);
+        if (beta != 0) {
+            v0 = _mm512_add_ps(v0, _mm512_mul_ps(keep, _mm512_maskz_loadu_ps(mask0, out)));
+            v1 = _mm512_add_ps(v1, _mm512_mul_ps(keep, _mm512_maskz_loadu_ps(mask1, out + 16)));
+        }
+        _mm512_mask_storeu_ps(out, mask0, v0);
+        _mm512_mask_storeu_ps(out + 16, mask1, v1);
+    }
+}
+
+INLINE ATTR512 void rows512_(long m, long columns, long k, const float *a, const long rs, const long ks,
+                             const float *panel, float alpha, float beta, float *c, long ldc, int resume, int last) {
+    long r = 0;
+    for (; r + 12 <= m; r += 12) tile512(12, columns, k, a + r * rs, rs, ks, panel, alpha, beta, c + r * ldc, ldc, resume, last);
+    const float *rest = a + r * rs;
+    float *out = c + r * ldc;
+    switch (m - r) {
+    case 11: tile512(11, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+    case 10: tile512(10, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+    case 9: tile512(9, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+    case 8: tile512(8, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+    case 7: tile512(7, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+    case 6: tile512(6, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+    case 5: tile512(5, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+    case 4: tile512(4, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+    case 3: tile512(3, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+    case 2: tile512(2, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+    case 1: tile512(1, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+    default: break;
+    }
+}
+
+/// A row-major A (ks 1) gets its own copy of the loops: the compiler then steps one pointer per row.
+ATTR512 static void rows512(long m, long columns, long k, const float *a, long rs, long ks, const float *panel,
+                            float alpha, float beta, float *c, long ldc, int resume, int last) {
+    if (ks == 1) rows512_(m, columns, k, a, rs, 1, panel, alpha, beta, c, ldc, resume, last);
+    else rows512_(m, columns, k, a, 1, ks, panel, alpha, beta, c, ldc, resume, last);
+}
+
+INLINE ATTR256 void tile256(const int rows, long columns, long k, const float *a, long rs, long ks,
+                            const float *panel, float alpha, float beta, float *c, long ldc, int resume, int last) {
+    __m256 sums[3][4];
+    UNROLL for (int r = 0; r < rows; r++) {
+        // Partial panels go through a full-width copy: AVX2 has no cheap masked float load or store.
+        float staged[PANEL] = {0};
+        const float *from = c + r * ldc;
+        if (resume && columns != PANEL) {
+            memcpy(staged, from, (size_t)columns * sizeof(float));
+            from = staged;
+        }
+        UNROLL for (int q = 0; q < 4; q++) sums[r][q] = resume ? _mm256_loadu_ps(from + 8 * q) : _mm256_setzero_ps();
+    }
+    for (long i = 0; i < k; i++) {
+        const float *row = panel + i * PANEL;
+        const __m256 b0 = _mm256_loadu_ps(row), b1 = _mm256_loadu_ps(row + 8);
+        const __m256 b2 = _mm256_loadu_ps(row + 16), b3 = _mm256_loadu_ps(row + 24);
+        const float *column = a + i * ks;
+        UNROLL for (int r = 0; r < rows; r++) {
+            const __m256 x = _mm256_set1_ps(column[r * rs]);
+            sums[r][0] = _mm256_fmadd_ps(x, b0, sums[r][0]);
+            sums[r][1] = _mm256_fmadd_ps(x, b1, sums[r][1]);
+            sums[r][2] = _mm256_fmadd_ps(x, b2, sums[r][2]);
+            sums[r][3] = _mm256_fmadd_ps(x, b3, sums[r][3]);
+        }
+    }
+    const __m256 scale = _mm256_set1_ps(alpha), keep = _mm256_set1_ps(beta);
+    UNROLL for (int r = 0; r < rows; r++) {
+        float *out = c + r * ldc;
+        float staged[PANEL] = {0};
+        float *target = columns == PANEL ? out : staged;
+        if (columns != PANEL && last && beta != 0) memcpy(staged, out, (size_t)columns * sizeof(float));
+        UNROLL for (int q = 0; q < 4; q++) {
+            __m256 v = sums[r][q];
+            if (last) v = _mm256_mul_ps(scale, v);
+            if (last && beta != 0) v = _mm256_add_ps(v, _mm256_mul_ps(keep, _mm256_loadu_ps(target + 8 * q)));
+            _mm256_storeu_ps(target + 8 * q, v);
+        }
+        if (columns != PANEL) memcpy(out, staged, (size_t)columns * sizeof(float));
+    }
+}
+
+INLINE ATTR256 void rows256_(long m, long columns, long k, const float *a, const long rs, const long ks,
+                             const float *panel, float alpha, float beta, float *c, long ldc, int resume, int last) {
+    long r = 0;
+    for (; r + 3 <= m; r += 3) tile256(3, columns, k, a + r * rs, rs, ks, panel, alpha, beta, c + r * ldc, ldc, resume, last);
+    if (m - r == 2) tile256(2, columns, k, a + r * rs, rs, ks, panel, alpha, beta, c + r * ldc, ldc, resume, last);
+    if (m - r == 1) tile256(1, columns, k, a + r * rs, rs, ks, panel, alpha, beta, c + r * ldc, ldc, resume, last);
+}
+
+ATTR256 static void rows256(long m, long columns, long k, const float *a, long rs, long ks, const float *panel,
+                            float alpha, float beta, float *c, long ldc, int resume, int last) {
+    if (ks == 1) rows256_(m, columns, k, a, rs, 1, panel, alpha, beta, c, ldc, resume, last);
+    else rows256_(m, columns, k, a, 1, ks, panel, alpha, beta, c, ldc, resume, last);
+}
+
+static int best_path(int requested) {
+    int best = 1;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = 2;
+    if (best == 2 && __builtin_cpu_supports("avx512f")) best = 3;
+    return requested > 0 && requested < best ? requested : best;
+}
+#else
+static int best_path(int requested) {
+    (void)requested;
+    return 1;
+}
+#endif
+
+int qdqc_sgemm(long m, long n, long k, float alpha, const float *a, long lda, int transposed_a, const float *b,
+               long ldb, int transposed_b, const float *packed, float beta, float *c, long ldc, int path) {
+    if (m <= 0 || n <= 0) return 1;
+    if (k <= 0) {
+        for (long r = 0; r < m; r++)
+            for (long j = 0; j < n; j++) c[r * ldc + j] = finish(0, alpha, beta, c + r * ldc + j);
+        return 1;
+    }
+    const long rs = transposed_a ? 1 : lda, ks = transposed_a ? lda : 1;
+    // Blocks of the inner index keep a block of A in L2 while every panel passes by; between blocks
+    // the running sums wait in c (stored and reloaded exactly, so the chain is unbroken). With beta
+    // non-zero c still holds its old values, so the whole inner index is one block.
+    const long depth = beta == 0 ? INNER_BLOCK : k;
+    const long slice = depth < k ? depth : k;
+    float *scratch = NULL;
+    if (!packed) {
+        // Rounded up to whole cache lines, as aligned_alloc asks.
+        size_t bytes = ((size_t)slice * PANEL * sizeof(float) + 63) / 64 * 64;
+        scratch = aligned_alloc(64, bytes);
+        if (!scratch) return 0;
+    }
+    const int chosen = best_path(path);
+    for (long inner = 0; inner < k; inner += slice) {
+        const long count = k - inner < slice ? k - inner : slice;
+        const int resume = inner > 0, last = inner + count == k;
+        for (long row = 0; row < m; row += ROW_BLOCK) {
+            const long rows = m - row < ROW_BLOCK ? m - row : ROW_BLOCK;
+            const float *block = a + row * rs + inner * ks;
+            for (long first = 0; first < n; first += PANEL) {
+                const long columns = n - first < PANEL ? n - first : PANEL;
+                const float *panel;
+                if (packed) {
+                    panel = packed + (first / PANEL * k + inner) * PANEL;
+                } else {
+                    const float *start = transposed_b ? b + first * ldb + inner : b + inner * ldb + first;
+                    pack_panel(start, ldb, transposed_b, count, columns, scratch);
+                    panel = scratch;
+                }
+                float *out = c + row * ldc + first;
+                switch (chosen) {
+#if defined(__x86_64__)
+                case 3: rows512(rows, columns, count, block, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+                case 2: rows256(rows, columns, count, block, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+#endif
+                default: tile_scalar(rows, columns, count, block, rs, ks, panel, alpha, beta, out, ldc, resume, last);
+                }
+            }
+        }
+    }
+    free(scratch);
+    return 1;
+}

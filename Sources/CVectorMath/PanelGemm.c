@@ -21,40 +21,46 @@
 // every panel of B passes through it.
 #define INNER_BLOCK 256
 #define ROW_BLOCK 256
+// Panels packed at once when B is not packed already: 8 × 256 × 32 floats, 256 KiB.
+#define GROUP 8
 
 long qdqc_sgemm_packed_count(long k, long n) { return (n + PANEL - 1) / PANEL * k * PANEL; }
 
-/// One panel: `columns` (≤ 32) columns of B starting at `b`, zero-padded to 32.
-static void pack_panel(const float *b, long ldb, int transposed, long k, long columns, float *panel) {
+/// Panels of `columns` columns of B starting at `b` (the last zero-padded to 32), `k` rows each, one
+/// after the other. Row-major B is read a whole row at a time: one panel's 128-byte pieces of
+/// rows far apart kept the prefetcher and the TLB from keeping up.
+static void pack_panels(const float *b, long ldb, int transposed, long k, long columns, float *out) {
+    const long panels = (columns + PANEL - 1) / PANEL;
     if (!transposed) {
         for (long i = 0; i < k; i++) {
             const float *row = b + i * ldb;
-            float *out = panel + i * PANEL;
-            if (columns == PANEL) {
-                memcpy(out, row, PANEL * sizeof(float));
-            } else {
-                long j = 0;
-                for (; j < columns; j++) out[j] = row[j];
-                for (; j < PANEL; j++) out[j] = 0;
+            for (long p = 0; p < panels; p++) {
+                float *target = out + (p * k + i) * PANEL;
+                const long first = p * PANEL, width = columns - first < PANEL ? columns - first : PANEL;
+                if (width == PANEL) {
+                    memcpy(target, row + first, PANEL * sizeof(float));
+                } else {
+                    long j = 0;
+                    for (; j < width; j++) target[j] = row[first + j];
+                    for (; j < PANEL; j++) target[j] = 0;
+                }
             }
         }
         return;
     }
-    for (long j = 0; j < columns; j++) {
-        const float *column = b + j * ldb;
-        for (long i = 0; i < k; i++) panel[i * PANEL + j] = column[i];
-    }
-    for (long j = columns; j < PANEL; j++) {
-        for (long i = 0; i < k; i++) panel[i * PANEL + j] = 0;
+    for (long j = 0; j < panels * PANEL; j++) {
+        float *target = out + (j / PANEL) * k * PANEL + j % PANEL;
+        if (j < columns) {
+            const float *column = b + j * ldb;
+            for (long i = 0; i < k; i++) target[i * PANEL] = column[i];
+        } else {
+            for (long i = 0; i < k; i++) target[i * PANEL] = 0;
+        }
     }
 }
 
 void qdqc_sgemm_pack(const float *b, long ldb, int transposed, long k, long n, float *packed) {
-    for (long first = 0; first < n; first += PANEL) {
-        long columns = n - first < PANEL ? n - first : PANEL;
-        const float *start = transposed ? b + first * ldb : b + first;
-        pack_panel(start, ldb, transposed, k, columns, packed + first / PANEL * k * PANEL);
-    }
+    pack_panels(b, ldb, transposed, k, n, packed);
 }
 
 static inline float finish(float sum, float alpha, float beta, const float *c) {
@@ -243,7 +249,7 @@ int qdqc_sgemm(long m, long n, long k, float alpha, const float *a, long lda, in
     float *scratch = NULL;
     if (!packed) {
         // Rounded up to whole cache lines, as aligned_alloc asks.
-        size_t bytes = ((size_t)slice * PANEL * sizeof(float) + 63) / 64 * 64;
+        size_t bytes = ((size_t)slice * GROUP * PANEL * sizeof(float) + 63) / 64 * 64;
         scratch = aligned_alloc(64, bytes);
         if (!scratch) return 0;
     }
@@ -254,23 +260,29 @@ int qdqc_sgemm(long m, long n, long k, float alpha, const float *a, long lda, in
         for (long row = 0; row < m; row += ROW_BLOCK) {
             const long rows = m - row < ROW_BLOCK ? m - row : ROW_BLOCK;
             const float *block = a + row * rs + inner * ks;
-            for (long first = 0; first < n; first += PANEL) {
-                const long columns = n - first < PANEL ? n - first : PANEL;
-                const float *panel;
-                if (packed) {
-                    panel = packed + (first / PANEL * k + inner) * PANEL;
-                } else {
-                    const float *start = transposed_b ? b + first * ldb + inner : b + inner * ldb + first;
-                    pack_panel(start, ldb, transposed_b, count, columns, scratch);
-                    panel = scratch;
+            for (long group = 0; group < n; group += GROUP * PANEL) {
+                const long width = n - group < GROUP * PANEL ? n - group : GROUP * PANEL;
+                if (!packed) {
+                    const float *start = transposed_b ? b + group * ldb + inner : b + inner * ldb + group;
+                    pack_panels(start, ldb, transposed_b, count, width, scratch);
                 }
-                float *out = c + row * ldc + first;
-                switch (chosen) {
+                for (long first = 0; first < width; first += PANEL) {
+                    const long columns = width - first < PANEL ? width - first : PANEL;
+                    const float *panel = packed ? packed + ((group + first) / PANEL * k + inner) * PANEL
+                                                : scratch + first / PANEL * count * PANEL;
+                    float *out = c + row * ldc + group + first;
+                    switch (chosen) {
 #if defined(__x86_64__)
-                case 3: rows512(rows, columns, count, block, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
-                case 2: rows256(rows, columns, count, block, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+                    case 3:
+                        rows512(rows, columns, count, block, rs, ks, panel, alpha, beta, out, ldc, resume, last);
+                        break;
+                    case 2:
+                        rows256(rows, columns, count, block, rs, ks, panel, alpha, beta, out, ldc, resume, last);
+                        break;
 #endif
-                default: tile_scalar(rows, columns, count, block, rs, ks, panel, alpha, beta, out, ldc, resume, last);
+                    default:
+                        tile_scalar(rows, columns, count, block, rs, ks, panel, alpha, beta, out, ldc, resume, last);
+                    }
                 }
             }
         }

@@ -58,6 +58,30 @@ import Testing
         #expect(logs.allSatisfy { abs($0 - Foundation.log(0.5)) < 1e-6 })
     }
 
+    /// Rows run four at a time (their sums side by side) and the rest one by one: every row gets the bits of
+    /// the one-row definition (first-to-last peak, glibc's expf, first-to-last sum, one reciprocal).
+    @Test(arguments: [1, 4, 7, 9])
+    func softmaxRowsKeepTheOneRowBits(rows: Int) throws {
+        let length = 37
+        var values = (0..<rows * length).map { Float(($0 * 7919) % 211) / 13 - 8 }
+        values[3] = -.infinity
+        if rows > 4 { values[4 * length + 5] = .nan }
+        let got = try SingleNode.run1("Softmax", [Arrays.f(values, [rows, length])]).floatValues()
+        var expected: [Float] = []
+        for row in 0..<rows {
+            let line = values[row * length..<(row + 1) * length]
+            var peak = -Float.infinity
+            for value in line where value > peak { peak = value }
+            let exps = line.map { Foundation.exp($0 - (peak == -.infinity ? 0 : peak)) }
+            var total: Float = 0
+            for value in exps { total += value }
+            let inverse = 1 / total
+            expected += exps.map { $0 * inverse }
+        }
+        let index = BitIdentity.firstDifference(expected, got)
+        #expect(index == nil, "element \(index ?? -1): \(got[index ?? 0]) against \(expected[index ?? 0])")
+    }
+
     @Test func softmaxOfLargeValuesIsStable() throws {
         let values = try SingleNode.run1("Softmax", [Arrays.f([1000, 1000, -Float.infinity], [3])]).floatValues()
         #expect(values == [0.5, 0.5, 0])

@@ -10,6 +10,7 @@
 #include "CVectorMath.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,12 +247,14 @@ int qdqc_sgemm(long m, long n, long k, float alpha, const float *a, long lda, in
     // non-zero c still holds its old values, so the whole inner index is one block.
     const long depth = beta == 0 ? INNER_BLOCK : k;
     const long slice = depth < k ? depth : k;
+    void *block_of_scratch = NULL;
     float *scratch = NULL;
     if (!packed) {
-        // Rounded up to whole cache lines, as aligned_alloc asks.
-        size_t bytes = ((size_t)slice * GROUP * PANEL * sizeof(float) + 63) / 64 * 64;
-        scratch = aligned_alloc(64, bytes);
-        if (!scratch) return 0;
+        // Plain malloc, aligned by hand: before glibc 2.38 a freed aligned_alloc block is rarely reused
+        // by the next aligned request, and a run's heap grew by megabytes (see ArrayBuffer.swift).
+        block_of_scratch = malloc((size_t)slice * GROUP * PANEL * sizeof(float) + 63);
+        if (!block_of_scratch) return 0;
+        scratch = (float *)(((uintptr_t)block_of_scratch + 63) & ~(uintptr_t)63);
     }
     const int chosen = best_path(path);
     for (long inner = 0; inner < k; inner += slice) {
@@ -287,6 +290,6 @@ int qdqc_sgemm(long m, long n, long k, float alpha, const float *a, long lda, in
             }
         }
     }
-    free(scratch);
+    free(block_of_scratch);
     return 1;
 }

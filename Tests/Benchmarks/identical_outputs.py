@@ -17,10 +17,11 @@ each model's eval/ samples: the interpreter's outputs, byte for byte.
 With --bounded, outputs that differ are measured instead of only flagged, for a change that
 reassociates float sums (2026-12-07: the interpreter's own GEMM in place of OpenBLAS): the
 models must have the same graph, the same initializer names, types and shapes, float tensors
-(scales) within a relative 1e-4 and integer tensors (quantized weights, zero points) differing by
-at most 1 in at most 0.1 % of their elements; calibration tables and reports the same JSON with
+(scales) within a relative 1e-4 and integer tensors (quantized weights, zero points, int32 biases)
+differing in at most 0.1 % of their elements, each by at most 1 or, for a large integer (an int32
+bias, the float bias divided by a product of two scales), by at most a relative 1e-4; calibration tables and reports the same JSON with
 every number within a relative 1e-4 (a range's min and max relative to the larger of their
-magnitudes); `qdqc run` outputs at an SQNR of at least 100 dB against each other. The reports'
+magnitudes; a zero point within 1); `qdqc run` outputs at an SQNR of at least 100 dB against each other. The reports'
 measures of a quantized model's accuracy (`evaluation`: SQNR, cosine, errors; SmoothQuant's
 `errorWith...` per layer) are printed and not bounded: they measure models whose codes differ in
 a few elements (a last-bit change in a scale rounds a value the other way), and a model whose
@@ -127,6 +128,8 @@ def json_difference(old, new, path="$"):
                 note("cosine", abs(old - new), path)
             elif accuracy and isinstance(old, float):
                 note("measure", relative(float(old), float(new)), path)
+            elif ".zeroPoints[" in path:
+                note("zero point", abs(old - new), path)
             else:
                 note("relative", relative(float(old), float(new)), path)
             return
@@ -138,11 +141,16 @@ def json_difference(old, new, path="$"):
 
 
 # The largest difference json_difference may find of each kind; accuracy measures are reported only.
-JSON_BOUNDS = {"relative": 1e-4, "sqnr dB": float("inf"), "cosine": float("inf"), "measure": float("inf")}
+JSON_BOUNDS = {
+    "relative": 1e-4, "zero point": 1, "sqnr dB": float("inf"), "cosine": float("inf"), "measure": float("inf"),
+}
 
 
 def model_difference(old_bytes, new_bytes):
-    """(largest relative float difference, largest integer difference, share of integer elements that differ)."""
+    """(largest relative float difference, largest integer difference over what it may be, share of integers that differ).
+
+    An integer may differ by 1, or by a relative 1e-4 when that is more (int32 biases).
+    """
     import numpy as np
     import onnx
     from onnx import numpy_helper
@@ -164,7 +172,9 @@ def model_difference(old_bytes, new_bytes):
             raise ValueError(f"initializer {name}: {a.dtype}{a.shape} vs {b.dtype}{b.shape}")
         if np.issubdtype(a.dtype, np.integer):
             delta = np.abs(a.astype(np.int64) - b.astype(np.int64))
-            worst_integer = max(worst_integer, int(delta.max(initial=0)))
+            # An int32 bias moves with its scales: beyond 1 only in proportion to its size.
+            allowed = np.maximum(1.0, 1e-4 * np.maximum(np.abs(a.astype(np.float64)), np.abs(b.astype(np.float64))))
+            worst_integer = max(worst_integer, float((delta / allowed).max(initial=0)))
             changed += int(np.count_nonzero(delta))
             integers += a.size
         elif np.issubdtype(a.dtype, np.floating):
@@ -199,7 +209,8 @@ def bounded_verdict(old, new):
     notes, within = [], True
     if old[2] != new[2]:
         worst_float, worst_integer, share = model_difference(old[2], new[2])
-        notes.append(f"model: scales rel {worst_float:.1e}, integers ±{worst_integer} in {share:.4%}")
+        notes.append(f"model: scales rel {worst_float:.1e}, integers {worst_integer:.2f} of their allowance, "
+                     f"{share:.4%} of them")
         within &= worst_float <= 1e-4 and worst_integer <= 1 and share <= 1e-3
     for label, index in (("table", 4), ("report", 3)):
         if old[index] != new[index]:

@@ -5,8 +5,12 @@ import OnnxInterpreter
 
 /// The model-level check of a `method=auto` calibration table: `insert-qdq` quantizes a copy of the model with the
 /// table's ranges and one with its observed (minmax) ranges, runs both and the float model over the last
-/// `sampleLimit` calibration samples, and keeps the auto ranges only when the outputs' SQNR is at least the
-/// minmax one's.
+/// `sampleLimit` calibration samples, and keeps the auto ranges only when every output's SQNR is at least its
+/// SQNR with the minmax ranges.
+///
+/// Every output, not their pooled error: pooled, a large output (an LSTM's state) could buy a gain with a loss
+/// on a small one (the speech probability next to it), and auto is meant never to leave an output worse than
+/// minmax.
 ///
 /// Auto ranks each tensor's candidates by the error on that tensor (`AutoSelection`), which stands for the
 /// output error when errors downstream stay uncorrelated; clipping errors are not (a clipped tail shifts every
@@ -22,9 +26,11 @@ struct AutoRangeCheck {
     struct Outcome {
         /// The table to quantize with: `table` itself, or its minmax form.
         var table: CalibrationTable
-        /// The outputs' SQNR (dB) with the auto ranges and with the minmax ranges.
+        /// The worst output's SQNR (dB) with the auto ranges and with the minmax ranges.
         var autoSQNR: Double
         var minMaxSQNR: Double
+        /// The first output (in the graph's order) worse with the auto ranges, when one is.
+        var worseOutput: String?
         /// How many samples were compared.
         var samples: Int
         /// Whether the auto ranges were kept.
@@ -56,8 +62,9 @@ struct AutoRangeCheck {
             samples: samples, task: "\(InsertQDQPass.argument) (auto check)", progress: context.progress)
         let float = try Interpreter(model: model)
         let quantized = [try Interpreter(model: autoModel), try Interpreter(model: minMaxModel)]
-        var signal = 0.0
-        var noise = [0.0, 0.0]
+        let names = model.graph.outputs.map(\.name)
+        var signal = [String: Double]()
+        var noise = [[String: Double]](repeating: [:], count: 2)
         try runner.forEachSample(in: (samples.count - count)..<samples.count) { sample in
             let reference = try float.run(sample.arrays)
             for (index, interpreter) in quantized.enumerated() {
@@ -70,17 +77,34 @@ struct AutoRangeCheck {
                     let actual = try other.floatValues()
                     guard expected.count == actual.count else { continue }
                     for (e, a) in zip(expected, actual) where e.isFinite && a.isFinite {
-                        if index == 0 { signal += Double(e) * Double(e) }
-                        noise[index] += (Double(e) - Double(a)) * (Double(e) - Double(a))
+                        if index == 0 { signal[name, default: 0] += Double(e) * Double(e) }
+                        noise[index][name, default: 0] += (Double(e) - Double(a)) * (Double(e) - Double(a))
                     }
                 }
             }
         }
-        let sqnr = noise.map { $0 > 0 ? 10 * log10(signal / $0) : Double.infinity }
-        let keptAuto = sqnr[0] >= sqnr[1]
+        let verdict = Self.verdict(outputs: names, signal: signal, autoNoise: noise[0], minMaxNoise: noise[1])
+        let keptAuto = verdict.worseOutput == nil
         return Outcome(
-            table: keptAuto ? table : Self.minMaxForm(of: table), autoSQNR: sqnr[0], minMaxSQNR: sqnr[1],
-            samples: count, keptAuto: keptAuto)
+            table: keptAuto ? table : Self.minMaxForm(of: table), autoSQNR: verdict.autoSQNR,
+            minMaxSQNR: verdict.minMaxSQNR, worseOutput: verdict.worseOutput, samples: count, keptAuto: keptAuto)
+    }
+
+    /// The rule: the first of `outputs` (with a measured signal) whose SQNR is lower with the auto ranges' noise
+    /// than with the minmax ranges', and the worst output's SQNR with each.
+    static func verdict(
+        outputs: [String], signal: [String: Double], autoNoise: [String: Double], minMaxNoise: [String: Double]
+    ) -> (worseOutput: String?, autoSQNR: Double, minMaxSQNR: Double) {
+        let measured = outputs.filter { signal[$0] != nil }
+        let sqnr = { (noise: [String: Double], name: String) -> Double in
+            let error = noise[name] ?? 0
+            return error > 0 ? 10 * log10((signal[name] ?? 0) / error) : .infinity
+        }
+        return (
+            measured.first { sqnr(autoNoise, $0) < sqnr(minMaxNoise, $0) },
+            measured.map { sqnr(autoNoise, $0) }.min() ?? .infinity,
+            measured.map { sqnr(minMaxNoise, $0) }.min() ?? .infinity
+        )
     }
 
     private func quantizedCopy(

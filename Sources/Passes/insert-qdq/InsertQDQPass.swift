@@ -103,10 +103,11 @@ public struct InsertQDQPass: Pass {
                     autoTable, model: model, source: source, context: context)
                 table = outcome.table
                 autoStatistics["auto-ranges-kept"] = outcome.keptAuto ? 1 : 0
+                let verdict = outcome.worseOutput.map { "using minmax ('\($0)' is worse with auto)" } ?? "keeping auto"
                 context.remark(
                     "insert-qdq: auto ranges \(String(format: "%.2f", outcome.autoSQNR)) dB, minmax ranges "
-                        + "\(String(format: "%.2f", outcome.minMaxSQNR)) dB output SQNR on the last \(outcome.samples) "
-                        + "calibration samples: \(outcome.keptAuto ? "keeping auto" : "using minmax")")
+                        + "\(String(format: "%.2f", outcome.minMaxSQNR)) dB worst output SQNR on the last "
+                        + "\(outcome.samples) calibration samples: \(verdict)")
             } else {
                 context.remark("insert-qdq: auto ranges used unchecked (no calibration samples to compare with minmax)")
             }

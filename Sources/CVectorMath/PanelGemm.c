@@ -24,22 +24,40 @@
 #define ROW_BLOCK 256
 // Panels packed at once when B is not packed already: 8 × 256 × 32 floats, 256 KiB.
 #define GROUP 8
+// Floats between those panels beyond their own: a cache line, so that the eight panels' rows, written
+// side by side, do not all fall in the same sets of the first-level cache (256 × 128 bytes is a multiple
+// of 4 KiB).
+#define PANEL_PAD 16
+
+/// Four floats moved as one, from any float-aligned address.
+typedef float quad __attribute__((vector_size(16), aligned(4)));
+
+/// One row of a panel, 32 floats, in eight moves written out: memcpy was a library call per 128 bytes,
+/// a plain loop stayed one float a move (overlap cannot be ruled out) or became that call again.
+static inline void copy_panel_row(const float *from, float *to) {
+    const quad *source = (const quad *)from;
+    quad *target = (quad *)to;
+    const quad q0 = source[0], q1 = source[1], q2 = source[2], q3 = source[3];
+    const quad q4 = source[4], q5 = source[5], q6 = source[6], q7 = source[7];
+    target[0] = q0, target[1] = q1, target[2] = q2, target[3] = q3;
+    target[4] = q4, target[5] = q5, target[6] = q6, target[7] = q7;
+}
 
 long qdqc_sgemm_packed_count(long k, long n) { return (n + PANEL - 1) / PANEL * k * PANEL; }
 
-/// Panels of `columns` columns of B starting at `b` (the last zero-padded to 32), `k` rows each, one
-/// after the other. Row-major B is read a whole row at a time: one panel's 128-byte pieces of
+/// Panels of `columns` columns of B starting at `b` (the last zero-padded to 32), `k` rows each, `stride`
+/// floats apart. Row-major B is read a whole row at a time: one panel's 128-byte pieces of
 /// rows far apart kept the prefetcher and the TLB from keeping up.
-static void pack_panels(const float *b, long ldb, int transposed, long k, long columns, float *out) {
+static void pack_panels(const float *b, long ldb, int transposed, long k, long columns, float *out, long stride) {
     const long panels = (columns + PANEL - 1) / PANEL;
     if (!transposed) {
         for (long i = 0; i < k; i++) {
             const float *row = b + i * ldb;
             for (long p = 0; p < panels; p++) {
-                float *target = out + (p * k + i) * PANEL;
+                float *target = out + p * stride + i * PANEL;
                 const long first = p * PANEL, width = columns - first < PANEL ? columns - first : PANEL;
                 if (width == PANEL) {
-                    memcpy(target, row + first, PANEL * sizeof(float));
+                    copy_panel_row(row + first, target);
                 } else {
                     long j = 0;
                     for (; j < width; j++) target[j] = row[first + j];
@@ -50,7 +68,7 @@ static void pack_panels(const float *b, long ldb, int transposed, long k, long c
         return;
     }
     for (long j = 0; j < panels * PANEL; j++) {
-        float *target = out + (j / PANEL) * k * PANEL + j % PANEL;
+        float *target = out + (j / PANEL) * stride + j % PANEL;
         if (j < columns) {
             const float *column = b + j * ldb;
             for (long i = 0; i < k; i++) target[i * PANEL] = column[i];
@@ -61,7 +79,7 @@ static void pack_panels(const float *b, long ldb, int transposed, long k, long c
 }
 
 void qdqc_sgemm_pack(const float *b, long ldb, int transposed, long k, long n, float *packed) {
-    pack_panels(b, ldb, transposed, k, n, packed);
+    pack_panels(b, ldb, transposed, k, n, packed, k * PANEL);
 }
 
 static inline float finish(float sum, float alpha, float beta, const float *c) {
@@ -252,7 +270,7 @@ int qdqc_sgemm(long m, long n, long k, float alpha, const float *a, long lda, in
     if (!packed) {
         // Plain malloc, aligned by hand: before glibc 2.38 a freed aligned_alloc block is rarely reused
         // by the next aligned request, and a run's heap grew by megabytes (see ArrayBuffer.swift).
-        block_of_scratch = malloc((size_t)slice * GROUP * PANEL * sizeof(float) + 63);
+        block_of_scratch = malloc((size_t)(slice * PANEL + PANEL_PAD) * GROUP * sizeof(float) + 63);
         if (!block_of_scratch) return 0;
         scratch = (float *)(((uintptr_t)block_of_scratch + 63) & ~(uintptr_t)63);
     }
@@ -267,12 +285,12 @@ int qdqc_sgemm(long m, long n, long k, float alpha, const float *a, long lda, in
                 const long width = n - group < GROUP * PANEL ? n - group : GROUP * PANEL;
                 if (!packed) {
                     const float *start = transposed_b ? b + group * ldb + inner : b + inner * ldb + group;
-                    pack_panels(start, ldb, transposed_b, count, width, scratch);
+                    pack_panels(start, ldb, transposed_b, count, width, scratch, count * PANEL + PANEL_PAD);
                 }
                 for (long first = 0; first < width; first += PANEL) {
                     const long columns = width - first < PANEL ? width - first : PANEL;
                     const float *panel = packed ? packed + ((group + first) / PANEL * k + inner) * PANEL
-                                                : scratch + first / PANEL * count * PANEL;
+                                                : scratch + first / PANEL * (count * PANEL + PANEL_PAD);
                     float *out = c + row * ldc + group + first;
                     switch (chosen) {
 #if defined(__x86_64__)

@@ -109,7 +109,7 @@ public enum Blas {
             if done == 0 { lock.withLock { outOfMemory = true } }
         }
         if outOfMemory {
-            throw KernelError.invalid("cannot allocate \(k * Int(QDQC_GEMM_PANEL) * 4) bytes for a panel of B")
+            throw KernelError.invalid("cannot allocate the buffer that packs B ([\(k), \(n)]) for the product")
         }
     }
 

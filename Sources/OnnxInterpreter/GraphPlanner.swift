@@ -14,8 +14,8 @@ final class GraphPlanner {
     private let functionDepth: Int
     /// The most iterations one run of a `Loop` node may take.
     let loopIterationLimit: Int
-    /// What the constant results of every graph this planner plans may hold together.
-    /// What the interpreter's constant caches (dequantized and packed weights) may still take.
+    /// What the constant caches of every graph this planner plans (dequantized and packed weights) may
+    /// still take together.
     let constantBudget: ConstantCacheBudget
 
     /// Functions may call functions, but a deeper chain than this is taken to be recursion.

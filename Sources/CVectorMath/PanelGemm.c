@@ -46,8 +46,7 @@ static inline void copy_panel_row(const float *from, float *to) {
 long qdqc_sgemm_packed_count(long k, long n) { return (n + PANEL - 1) / PANEL * k * PANEL; }
 
 /// Panels of `columns` columns of B starting at `b` (the last zero-padded to 32), `k` rows each, `stride`
-/// floats apart. Row-major B is read a whole row at a time: one panel's 128-byte pieces of
-/// rows far apart kept the prefetcher and the TLB from keeping up.
+/// floats apart. Row-major B is read up to 256 floats of a row at a time (eight panels), not 32.
 static void pack_panels(const float *b, long ldb, int transposed, long k, long columns, float *out, long stride) {
     const long panels = (columns + PANEL - 1) / PANEL;
     if (!transposed) {

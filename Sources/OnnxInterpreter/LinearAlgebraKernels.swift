@@ -37,7 +37,7 @@ enum LinearAlgebraKernels {
         let pairs = batchOffsets(batch: batch, a: batchA, b: batchB)
         if batchB.allSatisfy({ $0 == 1 }) && batchA == batch {
             // One big GEMM: every A matrix multiplies the same B.
-            let packed = b.rank == 2 ? weights?.panels(of: b, transposed: false, inner: k, columns: n) : nil
+            let packed = weights?.panels(of: b, transposed: false, inner: k, columns: n)
             try multiply(
                 left, right, output, m: m * Shapes.product(batch), n: n, k: k, offsets: [(0, 0, 0)], packedB: packed)
         } else {
@@ -79,7 +79,7 @@ enum LinearAlgebraKernels {
 
     private static func multiply(
         _ a: NDArray, _ b: NDArray, _ c: NDArray, m: Int, n: Int, k: Int, offsets: [(Int, Int, Int)],
-        packedB: PackedMatrix? = nil
+        packedB: PackedMatrix? = nil  // B's panels, for a single product only
     ) throws {
         switch a.dataType {
         case .float:
@@ -100,7 +100,7 @@ enum LinearAlgebraKernels {
                     do {
                         try Blas.sgemm(
                             transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: pa + offsetA, lda: k,
-                            b: pb + offsetB, ldb: n, packedB: offsets.count == 1 ? packedB : nil, beta: 0,
+                            b: pb + offsetB, ldb: n, packedB: packedB, beta: 0,
                             c: pc + offsetC, ldc: n, splitting: !perThread)
                     } catch {
                         failures[index] = error

@@ -49,8 +49,8 @@ final class PackedMatrix: @unchecked Sendable {
 final class PackedWeightCache: @unchecked Sendable {
     private let lock = NSLock()
     private let budget: ConstantCacheBudget
-    private var packed: PackedMatrix?
-    private var source: (buffer: ObjectIdentifier, transposed: Bool)?
+    /// The panels and the array they were packed from.
+    private var packed: (matrix: PackedMatrix, buffer: ObjectIdentifier, transposed: Bool)?
     private var refused = false
 
     /// An empty cache drawing on `budget`.
@@ -63,11 +63,13 @@ final class PackedWeightCache: @unchecked Sendable {
     func panels(of b: NDArray, transposed: Bool, inner: Int, columns: Int) -> PackedMatrix? {
         // A narrow B would be mostly zero padding in its 32-column panels.
         guard b.dataType == .float, b.rank == 2, columns >= Int(QDQC_GEMM_PANEL) / 2 else { return nil }
-        let identity = (buffer: ObjectIdentifier(b.buffer), transposed: transposed)
+        let buffer = ObjectIdentifier(b.buffer)
         return lock.withLock {
-            if let packed, let source {
-                let same = source == identity && packed.inner == inner && packed.columns == columns
-                return same ? packed : nil
+            if let packed {
+                let same =
+                    packed.buffer == buffer && packed.transposed == transposed
+                    && packed.matrix.inner == inner && packed.matrix.columns == columns
+                return same ? packed.matrix : nil
             }
             guard !refused else { return nil }
             refused = true
@@ -75,8 +77,7 @@ final class PackedWeightCache: @unchecked Sendable {
                 let matrix = PackedMatrix(
                     b.pointer(Float.self), ldb: b.shape[1], transposed: transposed, inner: inner, columns: columns)
             else { return nil }
-            packed = matrix
-            source = identity
+            packed = (matrix, buffer, transposed)
             return matrix
         }
     }

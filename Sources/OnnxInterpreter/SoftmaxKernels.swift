@@ -88,11 +88,10 @@ enum SoftmaxKernels {
                 if s2[index] > p2 { p2 = s2[index] }
                 if s3[index] > p3 { p3 = s3[index] }
             }
-            for (from, to, peak) in [(s0, t0, p0), (s1, t1, p1), (s2, t2, p2), (s3, t3, p3)] {
-                let shift = peak == -.infinity ? 0 : peak
-                for index in 0..<length { to[index] = from[index] - shift }
-                VectorExp.apply(to, to, count: length)
-            }
+            exponentiate(s0, t0, length: length, peak: p0)
+            exponentiate(s1, t1, length: length, peak: p1)
+            exponentiate(s2, t2, length: length, peak: p2)
+            exponentiate(s3, t3, length: length, peak: p3)
             var (u0, u1, u2, u3): (Float, Float, Float, Float) = (0, 0, 0, 0)
             for index in 0..<length {
                 u0 += t0[index]
@@ -100,13 +99,30 @@ enum SoftmaxKernels {
                 u2 += t2[index]
                 u3 += t3[index]
             }
-            for (to, total) in [(t0, u0), (t1, u1), (t2, u2), (t3, u3)] {
-                let inverse = 1 / total
-                for index in 0..<length { to[index] *= inverse }
-            }
+            normalize(t0, length: length, total: u0)
+            normalize(t1, length: length, total: u1)
+            normalize(t2, length: length, total: u2)
+            normalize(t3, length: length, total: u3)
             row += 4
         }
         return row
+    }
+
+    /// `target[i] = expf(source[i] - peak)` over a contiguous row (a peak of -∞, a row of -∞, shifts by 0).
+    @inline(__always)
+    private static func exponentiate(
+        _ source: UnsafeMutablePointer<Float>, _ target: UnsafeMutablePointer<Float>, length: Int, peak: Float
+    ) {
+        let shift = peak == -.infinity ? 0 : peak
+        for index in 0..<length { target[index] = source[index] - shift }
+        VectorExp.apply(target, target, count: length)
+    }
+
+    /// `row[i] *= 1 / total` over a contiguous row: one reciprocal, then a product per element.
+    @inline(__always)
+    private static func normalize(_ row: UnsafeMutablePointer<Float>, length: Int, total: Float) {
+        let inverse = 1 / total
+        for index in 0..<length { row[index] *= inverse }
     }
 
     @inline(__always)
@@ -140,11 +156,9 @@ enum SoftmaxKernels {
             var total: Float = 0
             if !half && stride == 1 {
                 // The same exp(x - peak) and the same running sum, with the exps vectorized.
-                for index in 0..<length { target[index] = source[index] - peak }
-                VectorExp.apply(target, target, count: length)
+                exponentiate(source, target, length: length, peak: peak)
                 for index in 0..<length { total += target[index] }
-                let inverse = 1 / total
-                for index in 0..<length { target[index] *= inverse }
+                normalize(target, length: length, total: total)
                 return
             }
             for index in 0..<length {

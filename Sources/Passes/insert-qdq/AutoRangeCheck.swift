@@ -33,8 +33,8 @@ struct AutoRangeCheck {
         var worseOutput: String?
         /// How many samples were compared.
         var samples: Int
-        /// Whether the auto ranges were kept.
-        var keptAuto: Bool
+        /// Whether the auto ranges were kept: no output was worse with them.
+        var keptAuto: Bool { worseOutput == nil }
     }
 
     /// The table's minmax form: every range replaced by the observed one.
@@ -87,7 +87,7 @@ struct AutoRangeCheck {
         let keptAuto = verdict.worseOutput == nil
         return Outcome(
             table: keptAuto ? table : Self.minMaxForm(of: table), autoSQNR: verdict.autoSQNR,
-            minMaxSQNR: verdict.minMaxSQNR, worseOutput: verdict.worseOutput, samples: count, keptAuto: keptAuto)
+            minMaxSQNR: verdict.minMaxSQNR, worseOutput: verdict.worseOutput, samples: count)
     }
 
     /// The rule: the first of `outputs` (with a measured signal) whose SQNR is lower with the auto ranges' noise

@@ -114,8 +114,9 @@ static void tile_scalar(long rows, long columns, long k, const float *a, long rs
 #endif
 
 /// Rows × 32 outputs, rows a constant after inlining so the accumulators stay in registers.
-INLINE ATTR512 void tile512(const int rows, long columns, long k, const float *a, long rs, long ks,
-                            const float *panel, float alpha, float beta, float *c, long ldc, int resume, int last) {
+INLINE ATTR512 void tile512(const int rows, const int masked, long columns, long k, const float *a, long rs, long ks,
+                            const float *panel, long ps, float alpha, float beta, float *c, long ldc, int resume,
+                            int last) {
     const __mmask16 mask0 = columns >= 16 ? 0xFFFF : (__mmask16)((1u << columns) - 1);
     const __mmask16 mask1 = columns >= 32 ? 0xFFFF : columns <= 16 ? 0 : (__mmask16)((1u << (columns - 16)) - 1);
     __m512 low[12], high[12];
@@ -124,7 +125,10 @@ INLINE ATTR512 void tile512(const int rows, long columns, long k, const float *a
         high[r] = resume ? _mm512_maskz_loadu_ps(mask1, c + r * ldc + 16) : _mm512_setzero_ps();
     }
     for (long i = 0; i < k; i++) {
-        const __m512 b0 = _mm512_loadu_ps(panel + i * PANEL), b1 = _mm512_loadu_ps(panel + i * PANEL + 16);
+        const float *from = panel + i * ps;
+        // A partial panel read in place: the columns past its end are never touched.
+        const __m512 b0 = masked ? _mm512_maskz_loadu_ps(mask0, from) : _mm512_loadu_ps(from);
+        const __m512 b1 = masked ? _mm512_maskz_loadu_ps(mask1, from + 16) : _mm512_loadu_ps(from + 16);
         const float *column = a + i * ks;
         UNROLL for (int r = 0; r < rows; r++) {
             const __m512 x = _mm512_set1_ps(column[r * rs]);
@@ -152,33 +156,44 @@ INLINE ATTR512 void tile512(const int rows, long columns, long k, const float *a
     }
 }
 
-INLINE ATTR512 void rows512_(long m, long columns, long k, const float *a, const long rs, const long ks,
-                             const float *panel, float alpha, float beta, float *c, long ldc, int resume, int last) {
+INLINE ATTR512 void rows512_(const int masked, long m, long columns, long k, const float *a, const long rs,
+                             const long ks, const float *panel, long ps, float alpha, float beta, float *c, long ldc,
+                             int resume, int last) {
+#define TILE(rows, from, to) tile512(rows, masked, columns, k, from, rs, ks, panel, ps, alpha, beta, to, ldc, resume, last)
     long r = 0;
-    for (; r + 12 <= m; r += 12) tile512(12, columns, k, a + r * rs, rs, ks, panel, alpha, beta, c + r * ldc, ldc, resume, last);
+    for (; r + 12 <= m; r += 12) TILE(12, a + r * rs, c + r * ldc);
     const float *rest = a + r * rs;
     float *out = c + r * ldc;
     switch (m - r) {
-    case 11: tile512(11, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
-    case 10: tile512(10, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
-    case 9: tile512(9, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
-    case 8: tile512(8, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
-    case 7: tile512(7, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
-    case 6: tile512(6, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
-    case 5: tile512(5, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
-    case 4: tile512(4, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
-    case 3: tile512(3, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
-    case 2: tile512(2, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
-    case 1: tile512(1, columns, k, rest, rs, ks, panel, alpha, beta, out, ldc, resume, last); break;
+    case 11: TILE(11, rest, out); break;
+    case 10: TILE(10, rest, out); break;
+    case 9: TILE(9, rest, out); break;
+    case 8: TILE(8, rest, out); break;
+    case 7: TILE(7, rest, out); break;
+    case 6: TILE(6, rest, out); break;
+    case 5: TILE(5, rest, out); break;
+    case 4: TILE(4, rest, out); break;
+    case 3: TILE(3, rest, out); break;
+    case 2: TILE(2, rest, out); break;
+    case 1: TILE(1, rest, out); break;
     default: break;
     }
+#undef TILE
 }
 
-/// A row-major A (ks 1) gets its own copy of the loops: the compiler then steps one pointer per row.
+/// A row-major A (ks 1) gets its own copy of the loops: the compiler then steps one pointer per row. Panel
+/// rows are `ps` floats apart: 32 when packed, B's row stride when read in place; only a partial panel read
+/// in place needs masked loads.
 ATTR512 static void rows512(long m, long columns, long k, const float *a, long rs, long ks, const float *panel,
-                            float alpha, float beta, float *c, long ldc, int resume, int last) {
-    if (ks == 1) rows512_(m, columns, k, a, rs, 1, panel, alpha, beta, c, ldc, resume, last);
-    else rows512_(m, columns, k, a, 1, ks, panel, alpha, beta, c, ldc, resume, last);
+                            long ps, float alpha, float beta, float *c, long ldc, int resume, int last) {
+    const int masked = columns < PANEL && ps != PANEL;
+    if (masked) {
+        if (ks == 1) rows512_(1, m, columns, k, a, rs, 1, panel, ps, alpha, beta, c, ldc, resume, last);
+        else rows512_(1, m, columns, k, a, 1, ks, panel, ps, alpha, beta, c, ldc, resume, last);
+    } else {
+        if (ks == 1) rows512_(0, m, columns, k, a, rs, 1, panel, ps, alpha, beta, c, ldc, resume, last);
+        else rows512_(0, m, columns, k, a, 1, ks, panel, ps, alpha, beta, c, ldc, resume, last);
+    }
 }
 
 INLINE ATTR256 void tile256(const int rows, long columns, long k, const float *a, long rs, long ks,
@@ -264,16 +279,20 @@ int qdqc_sgemm(long m, long n, long k, float alpha, const float *a, long lda, in
     // non-zero c still holds its old values, so the whole inner index is one block.
     const long depth = beta == 0 ? INNER_BLOCK : k;
     const long slice = depth < k ? depth : k;
+    const int chosen = best_path(path);
+    // With AVX-512, a row-major B is read where it lies (masked loads cover a partial last panel): its panel
+    // rows are then ldb floats apart instead of 32. Packing it was a copy of all of B per call (an eighth of
+    // a CNN's time); the tiles that follow find a panel's rows in cache either way.
+    const int in_place = !packed && !transposed_b && chosen == 3;
     void *block_of_scratch = NULL;
     float *scratch = NULL;
-    if (!packed) {
+    if (!packed && !in_place) {
         // Plain malloc, aligned by hand: before glibc 2.38 a freed aligned_alloc block is rarely reused
         // by the next aligned request, and a run's heap grew by megabytes (see ArrayBuffer.swift).
         block_of_scratch = malloc((size_t)(slice * PANEL + PANEL_PAD) * GROUP * sizeof(float) + 63);
         if (!block_of_scratch) return 0;
         scratch = (float *)(((uintptr_t)block_of_scratch + 63) & ~(uintptr_t)63);
     }
-    const int chosen = best_path(path);
     for (long inner = 0; inner < k; inner += slice) {
         const long count = k - inner < slice ? k - inner : slice;
         const int resume = inner > 0, last = inner + count == k;
@@ -282,20 +301,23 @@ int qdqc_sgemm(long m, long n, long k, float alpha, const float *a, long lda, in
             const float *block = a + row * rs + inner * ks;
             for (long group = 0; group < n; group += GROUP * PANEL) {
                 const long width = n - group < GROUP * PANEL ? n - group : GROUP * PANEL;
-                if (!packed) {
+                if (!packed && !in_place) {
                     const float *start = transposed_b ? b + group * ldb + inner : b + inner * ldb + group;
                     pack_panels(start, ldb, transposed_b, count, width, scratch, count * PANEL + PANEL_PAD);
                 }
                 for (long first = 0; first < width; first += PANEL) {
                     const long columns = width - first < PANEL ? width - first : PANEL;
-                    const float *panel = packed ? packed + ((group + first) / PANEL * k + inner) * PANEL
-                                                : scratch + first / PANEL * (count * PANEL + PANEL_PAD);
+                    const float *panel = packed     ? packed + ((group + first) / PANEL * k + inner) * PANEL
+                                         : in_place ? b + inner * ldb + group + first
+                                                    : scratch + first / PANEL * (count * PANEL + PANEL_PAD);
                     float *out = c + row * ldc + group + first;
                     switch (chosen) {
 #if defined(__x86_64__)
-                    case 3:
-                        rows512(rows, columns, count, block, rs, ks, panel, alpha, beta, out, ldc, resume, last);
+                    case 3: {
+                        const long ps = in_place ? ldb : PANEL;
+                        rows512(rows, columns, count, block, rs, ks, panel, ps, alpha, beta, out, ldc, resume, last);
                         break;
+                    }
                     case 2:
                         rows256(rows, columns, count, block, rs, ks, panel, alpha, beta, out, ldc, resume, last);
                         break;

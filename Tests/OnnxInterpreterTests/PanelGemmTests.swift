@@ -77,12 +77,14 @@ import Testing
         }
     }
 
-    /// Shapes around the tile (12 or 3 rows, 32 columns) and the blocks (256 rows, 256 inner steps).
+    /// Shapes around the tile (12 or 3 rows, 32 columns) and the blocks (256 rows, 256 inner steps, 256
+    /// columns of B at a time); B's rows are one float longer than its columns, so a row-major B read in
+    /// place (AVX-512) has panels that are neither packed nor contiguous, and partial ones at the end.
     static let cases: [Case] = {
         var cases: [Case] = []
         for (m, n, k) in [
             (1, 1, 1), (2, 5, 3), (3, 31, 7), (12, 32, 64), (13, 33, 100), (25, 70, 255), (11, 17, 257),
-            (40, 64, 600), (300, 40, 40), (5, 16, 0),
+            (40, 64, 600), (300, 40, 40), (7, 300, 20), (5, 16, 0),
         ] {
             for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
                 cases.append(

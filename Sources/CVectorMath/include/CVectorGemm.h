@@ -13,7 +13,8 @@ void qdqc_sgemm_pack(const float *b, long ldb, int transposed, long k, long n, f
 
 /// c = alpha · a·b + beta · c for row-major float matrices: a `[m, k]` (element (r, i) at a[r·lda + i],
 /// or a[i·lda + r] when `transposed_a`), b `[k, n]` as for `qdqc_sgemm_pack` or already packed
-/// (`packed` non-null: the panels of exactly these n columns), c `[m, n]` at c[r·ldc + j].
+/// (`packed` non-null: the panels of exactly these n columns), c `[m, n]` at c[r·ldc + j]. An unpacked
+/// row-major b is read in place on the AVX-512 path and packed a few panels at a time otherwise.
 ///
 /// Every element is one chain of fused multiply-adds over i = 0, 1, ..., k−1 from +0, then
 /// alpha · sum + beta · c (c not read when beta is 0): the same bits on every machine, with

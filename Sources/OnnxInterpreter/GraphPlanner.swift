@@ -242,8 +242,9 @@ final class GraphPlanner {
     }
 
     /// Groups of `order`'s elementwise nodes (indices, in order) that can run as one `FusedElementwise` loop:
-    /// every value passed inside a group has that one use and is not in `kept` (the outputs and the values an
-    /// observer watches), so it need never be stored.
+    /// every value passed inside a group has all its uses inside it and is not in `kept` (the outputs and the
+    /// values an observer watches), so it need never be stored. A value with several uses joins once all its
+    /// users have (the `x` that a written-out HardSwish or Gelu reads twice, with the affine that makes it).
     private static func fusionGroups(order: [Node], effectiveInputs: [[Value]], kept: Set<ObjectIdentifier>)
         -> [[Int]]
     {
@@ -256,18 +257,29 @@ final class GraphPlanner {
         var assigned = [Bool](repeating: false, count: order.count)
         var groups: [[Int]] = []
         for root in order.indices.reversed() where !assigned[root] && FusedElementwise.accepts(order[root]) {
-            assigned[root] = true
-            var group = [root]
-            var pending = [root]
-            while let member = pending.popLast(), group.count < maximumFusedNodes {
-                for input in order[member].inputs.compactMap({ $0 }) {
-                    let id = ObjectIdentifier(input)
-                    guard let source = producer[id], !assigned[source], uses[id] == 1, !kept.contains(id),
-                        group.count < maximumFusedNodes
-                    else { continue }
-                    assigned[source] = true
-                    group.append(source)
-                    pending.append(source)
+            var group: [Int] = []
+            var usesInside: [ObjectIdentifier: Int] = [:]
+            func take(_ member: Int) {
+                assigned[member] = true
+                group.append(member)
+                for value in effectiveInputs[member] { usesInside[ObjectIdentifier(value), default: 0] += 1 }
+            }
+            take(root)
+            // Until no member's input can join: each pass may complete the users of a value read twice.
+            var grew = true
+            while grew && group.count < maximumFusedNodes {
+                grew = false
+                var index = 0
+                while index < group.count {
+                    for input in effectiveInputs[group[index]] {
+                        let id = ObjectIdentifier(input)
+                        guard let source = producer[id], !assigned[source], uses[id] == usesInside[id],
+                            !kept.contains(id), group.count < maximumFusedNodes
+                        else { continue }
+                        take(source)
+                        grew = true
+                    }
+                    index += 1
                 }
             }
             if group.count > 1 { groups.append(group.sorted()) }

@@ -127,6 +127,33 @@ import Testing
         #expect(everything.contains { $0.0 == "clipped" })
     }
 
+    /// An affine layer then HardSwish written out over its result, as PP-LCNet's blocks are: the affine's
+    /// output is read twice, both times inside the group, so all six nodes are one loop.
+    @Test(arguments: [[1, 4, 6, 6], [2, 16, 33, 35]])
+    func aValueReadTwiceInsideTheGroupJoinsIt(shape: [Int]) throws {
+        let builder = GraphBuilder(name: "affine_hardswish")
+        builder.addInput(name: "x", type: nil)
+        for (name, value) in [("scale", Float(1.25)), ("bias", -0.5), ("three", 3), ("zero", 0), ("six", 6)] {
+            builder.addInitializer(Tensor.floats([value], dims: [], name: name))
+        }
+        let nodes: [(String, String, [String])] = [
+            ("Mul", "scaled", ["x", "scale"]), ("Add", "a", ["scaled", "bias"]), ("Add", "shifted", ["a", "three"]),
+            ("Clip", "clipped", ["shifted", "zero", "six"]), ("Mul", "gated", ["a", "clipped"]),
+            ("Div", "y", ["gated", "six"]),
+        ]
+        for (opType, output, inputs) in nodes {
+            try builder.addNode(
+                opType: opType, domain: nil, name: output, inputNames: inputs, outputNames: [output], attributes: [])
+        }
+        builder.addOutput(name: "y", type: nil)
+        let model = Model(graph: try builder.finish(), opsetImports: [OpsetImport(domain: "", version: 17)])
+        #expect(try Interpreter(model: model).scheduleLengths == (6, 1))
+        let input = try NDArray(floats: Self.values(shape.reduce(1, *), seed: 21), shape: shape)
+        let (fused, plain) = try Self.compare(model, ["x": input])
+        #expect(fused.count == shape.reduce(1, *))
+        #expect(BitIdentity.firstDifference(fused, plain) == nil)
+    }
+
     @Test func valuesUsedTwiceOrReturnedAreNotFusedAway() throws {
         let builder = GraphBuilder(name: "shared")
         builder.addInput(name: "x", type: nil)

@@ -66,14 +66,17 @@ static void pack_panels(const float *b, long ldb, int transposed, long k, long c
         }
         return;
     }
-    for (long j = 0; j < panels * PANEL; j++) {
-        float *target = out + (j / PANEL) * stride + j % PANEL;
-        if (j < columns) {
-            const float *column = b + j * ldb;
-            for (long i = 0; i < k; i++) target[i * PANEL] = column[i];
-        } else {
-            for (long i = 0; i < k; i++) target[i * PANEL] = 0;
+    // A transposed B's panel is a transpose of 32 of its rows: through registers, 8 × 8 blocks at a time,
+    // rather than one float per 128-byte stride.
+    for (long p = 0; p < panels; p++) {
+        float *target = out + p * stride;
+        const long first = p * PANEL, width = columns - first < PANEL ? columns - first : PANEL;
+        if (!qdqc_transpose_32(b + first * ldb, ldb, target, PANEL, k, width)) {
+            for (long j = 0; j < width; j++)
+                for (long i = 0; i < k; i++) target[i * PANEL + j] = b[(first + j) * ldb + i];
         }
+        for (long i = 0; i < k && width < PANEL; i++)
+            for (long j = width; j < PANEL; j++) target[i * PANEL + j] = 0;
     }
 }
 
@@ -296,12 +299,17 @@ int qdqc_sgemm(long m, long n, long k, float alpha, const float *a, long lda, in
     for (long inner = 0; inner < k; inner += slice) {
         const long count = k - inner < slice ? k - inner : slice;
         const int resume = inner > 0, last = inner + count == k;
-        for (long row = 0; row < m; row += ROW_BLOCK) {
-            const long rows = m - row < ROW_BLOCK ? m - row : ROW_BLOCK;
-            const float *block = a + row * rs + inner * ks;
-            for (long group = 0; group < n; group += GROUP * PANEL) {
+        // B packed here is packed once per group of panels, and every row block of A then passes it; B
+        // packed already or read in place meets the row blocks of A in turn instead, each staying in L2.
+        const long row_blocks = (m + ROW_BLOCK - 1) / ROW_BLOCK, groups = (n + GROUP * PANEL - 1) / (GROUP * PANEL);
+        const int packing = !packed && !in_place;
+        for (long outer = 0; outer < (packing ? groups : row_blocks); outer++) {
+            for (long next = 0; next < (packing ? row_blocks : groups); next++) {
+                const long row = (packing ? next : outer) * ROW_BLOCK, group = (packing ? outer : next) * GROUP * PANEL;
+                const long rows = m - row < ROW_BLOCK ? m - row : ROW_BLOCK;
                 const long width = n - group < GROUP * PANEL ? n - group : GROUP * PANEL;
-                if (!packed && !in_place) {
+                const float *block = a + row * rs + inner * ks;
+                if (packing && next == 0) {
                     const float *start = transposed_b ? b + group * ldb + inner : b + inner * ldb + group;
                     pack_panels(start, ldb, transposed_b, count, width, scratch, count * PANEL + PANEL_PAD);
                 }

@@ -148,7 +148,7 @@ struct FusedElementwise {
     func kernel(nodes: [Node], kernels: [Kernel]) -> Kernel {
         { call in
             if let output = run(&call) { return [output] }
-            return try Self.runSeparately(nodes, kernels, call: &call, inputs: operands + bounds)
+            return try call.runSeparately(nodes, kernels, inputs: operands + bounds)
         }
     }
 
@@ -224,42 +224,6 @@ struct FusedElementwise {
             guard whole || vector || single else { return 1 }
         }
         return chunk / indexer.inner
-    }
-
-    /// The nodes one after another with their own kernels: the path for inputs the loop does not take,
-    /// and the one whose errors name the node that failed.
-    private static func runSeparately(
-        _ nodes: [Node], _ kernels: [Kernel], call: inout KernelCall, inputs: [Value]
-    ) throws -> [NDArray?] {
-        var values: [ObjectIdentifier: NDArray] = [:]
-        for (value, array) in zip(inputs, call.inputs) { values[ObjectIdentifier(value)] = array }
-        call.inputs.removeAll()
-        var result: NDArray?
-        for (node, kernel) in zip(nodes, kernels) {
-            var arguments: [NDArray?] = []
-            for input in node.inputs {
-                guard let input else {
-                    arguments.append(nil)
-                    continue
-                }
-                arguments.append(values[ObjectIdentifier(input)])
-            }
-            var nodeCall = KernelCall(inputs: arguments, node: node, frame: call.frame, observer: nil)
-            arguments.removeAll()
-            let outputs: [NDArray?]
-            do {
-                outputs = try kernel(&nodeCall)
-            } catch let error as KernelError {
-                throw GraphPlan.describe(error, node: node)
-            }
-            guard let output = node.outputs[0], let array = outputs.first ?? nil else {
-                throw InterpreterError.kernelFailed(
-                    node: node.displayName, opType: node.opType, reason: "output 0 was requested but not produced")
-            }
-            values[ObjectIdentifier(output)] = array
-            result = array
-        }
-        return [result]
     }
 }
 

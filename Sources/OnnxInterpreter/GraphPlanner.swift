@@ -152,9 +152,11 @@ final class GraphPlanner {
         }
         let steps = Self.steps(for: units, slotIndex: slotIndex, kept: kept)
         let fuse = { [self] (watched: Set<ObjectIdentifier>) -> [PlanStep] in
-            let groups = Self.fusionGroups(
-                order: order, effectiveInputs: effectiveInputs,
-                kept: Set(outputs.map(ObjectIdentifier.init)).union(watched))
+            let keptValues = Set(outputs.map(ObjectIdentifier.init)).union(watched)
+            let uses = Self.useCounts(effectiveInputs)
+            let groups =
+                Self.fusionGroups(order: order, effectiveInputs: effectiveInputs, uses: uses, kept: keptValues)
+                + ChannelsLastConv.triples(in: order, uses: uses, kept: keptValues)
             guard !groups.isEmpty else { return steps }
             let fusedUnits = self.units(
                 fusing: groups, order: order, units: units, kernels: kernels, slotIndex: slotIndex,
@@ -164,8 +166,8 @@ final class GraphPlanner {
         return (steps, fuse([]), fuse)
     }
 
-    /// `units` with each of `groups` run as one `FusedElementwise` step at its last node's place (or node by
-    /// node, where the group does not compile).
+    /// `units` with each of `groups` run as one step at its last node's place: a `ChannelsLastConv` or a
+    /// `FusedElementwise` loop (or node by node, where the group compiles to neither).
     private func units(
         fusing groups: [[Int]], order: [Node], units: [ScheduledUnit], kernels: [Kernel],
         slotIndex: [ObjectIdentifier: Int],
@@ -186,16 +188,23 @@ final class GraphPlanner {
             }
             guard let group = groupEnding[index] else { continue }
             let nodes = group.map { order[$0] }
-            let program = FusedElementwise.compile(nodes) { node in
+            let context = { node in
                 NodeContext(
-                    node: node, opsetVersion: opsetVersions[""] ?? 1, planner: self, depth: depth, visible: visible)
+                    node: node, opsetVersion: self.opsetVersions[""] ?? 1, planner: self, depth: depth,
+                    visible: visible)
             }
-            guard let program else {
+            let inputs: [Value]
+            var kernel: Kernel
+            if let conv = ChannelsLastConv.compile(nodes, context: context) {
+                inputs = conv.inputs
+                kernel = conv.kernel(nodes: nodes, kernels: group.map { kernels[$0] })
+            } else if let program = FusedElementwise.compile(nodes, context: context) {
+                inputs = program.operands + program.bounds
+                kernel = program.kernel(nodes: nodes, kernels: group.map { kernels[$0] })
+            } else {
                 fusedUnits.append(contentsOf: group.map { units[$0] })
                 continue
             }
-            let inputs = program.operands + program.bounds
-            var kernel = program.kernel(nodes: nodes, kernels: group.map { kernels[$0] })
             let mapped = inputs.compactMap { slotIndex[ObjectIdentifier($0)].flatMap { mappedConstants[$0] } }
             if !mapped.isEmpty { kernel = Self.releasingPages(of: mapped, after: kernel) }
             fusedUnits.append(ScheduledUnit(node: order[index], inputs: inputs, used: inputs, kernel: kernel))
@@ -245,11 +254,9 @@ final class GraphPlanner {
     /// every value passed inside a group has all its uses inside it and is not in `kept` (the outputs and the
     /// values an observer watches), so it need never be stored. A value with several uses joins once all its
     /// users have (the `x` that a written-out HardSwish or Gelu reads twice, with the affine that makes it).
-    private static func fusionGroups(order: [Node], effectiveInputs: [[Value]], kept: Set<ObjectIdentifier>)
-        -> [[Int]]
-    {
-        var uses: [ObjectIdentifier: Int] = [:]
-        for used in effectiveInputs { for value in used { uses[ObjectIdentifier(value), default: 0] += 1 } }
+    private static func fusionGroups(
+        order: [Node], effectiveInputs: [[Value]], uses: [ObjectIdentifier: Int], kept: Set<ObjectIdentifier>
+    ) -> [[Int]] {
         var producer: [ObjectIdentifier: Int] = [:]
         for (index, node) in order.enumerated() where FusedElementwise.accepts(node) {
             if let output = node.outputs[0] { producer[ObjectIdentifier(output)] = index }
@@ -285,6 +292,13 @@ final class GraphPlanner {
             if group.count > 1 { groups.append(group.sorted()) }
         }
         return groups.reversed()
+    }
+
+    /// How many times each value is read by the nodes whose inputs are `effectiveInputs`.
+    private static func useCounts(_ effectiveInputs: [[Value]]) -> [ObjectIdentifier: Int] {
+        var uses: [ObjectIdentifier: Int] = [:]
+        for used in effectiveInputs { for value in used { uses[ObjectIdentifier(value), default: 0] += 1 } }
+        return uses
     }
 
     /// The most nodes one fused group takes: enough for the activation and normalization chains models

@@ -62,6 +62,41 @@ struct KernelCall {
         return (try input(index), false)
     }
 
+    /// Runs the nodes of a fused step one after another with their own kernels, on this call's inputs (the
+    /// values `inputs` names); returns the last node's output. The path for inputs a fused loop does not
+    /// take, and the one whose errors name the node that failed.
+    mutating func runSeparately(_ nodes: [Node], _ kernels: [Kernel], inputs: [Value]) throws -> [NDArray?] {
+        var values: [ObjectIdentifier: NDArray] = [:]
+        for (value, array) in zip(inputs, self.inputs) { values[ObjectIdentifier(value)] = array }
+        self.inputs.removeAll()
+        var result: NDArray?
+        for (node, kernel) in zip(nodes, kernels) {
+            var arguments: [NDArray?] = []
+            for input in node.inputs {
+                guard let input else {
+                    arguments.append(nil)
+                    continue
+                }
+                arguments.append(values[ObjectIdentifier(input)])
+            }
+            var nodeCall = KernelCall(inputs: arguments, node: node, frame: frame, observer: nil)
+            arguments.removeAll()
+            let outputs: [NDArray?]
+            do {
+                outputs = try kernel(&nodeCall)
+            } catch let error as KernelError {
+                throw GraphPlan.describe(error, node: node)
+            }
+            guard let output = node.outputs[0], let array = outputs.first ?? nil else {
+                throw InterpreterError.kernelFailed(
+                    node: node.displayName, opType: node.opType, reason: "output 0 was requested but not produced")
+            }
+            values[ObjectIdentifier(output)] = array
+            result = array
+        }
+        return [result]
+    }
+
     /// Runs `plan` (a subgraph of this node) on `arguments`, with this node's graph as its outer scope.
     func runSubgraph(_ plan: GraphPlan, arguments: [NDArray?]) throws -> [NDArray] {
         try plan.run(arguments: arguments, parent: frame, observer: observer)

@@ -1,4 +1,4 @@
-// glibc's expf (2.27 and later, from Arm's optimized-routines), eight floats at a time.
+// glibc's expf (2.27 and later, from Arm's optimized-routines), sixteen or eight floats at a time.
 //
 // Softmax spent most of its time in one scalar expf call per element. This evaluates the same
 // algorithm on AVX2 lanes in double precision: x·32/ln2 = k + r, exp(x) = 2^(k/32) · p(r) with a
@@ -80,10 +80,66 @@ ATTRIBUTES static void vectorized(const float *x, float *y, long count) {
     }
     for (; i < count; i++) y[i] = expf(x[i]);
 }
+#define ATTRIBUTES512 __attribute__((target("avx512f,avx512dq,fma")))
+
+// Eight results from eight floats, or 0 when a lane needs expf itself: `four` eight lanes wide, the table
+// read by two two-register permutes (its low and high 16 entries) and a blend on bit 4 of the index.
+ATTRIBUTES512 static int eight(__m256 x, __m256 *result) {
+    const __m512d shift = _mm512_set1_pd(0x1.8p+52);
+    __m512d xd = _mm512_cvtps_pd(x);
+    __m512d z = _mm512_mul_pd(_mm512_set1_pd(0x1.71547652b82fep+0 * 32), xd);
+    __m512d kd = _mm512_add_pd(z, shift);
+    __m512i ki = _mm512_castpd_si512(kd);
+    kd = _mm512_sub_pd(kd, shift);
+    __m512d r = _mm512_sub_pd(z, kd);
+    const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 8);
+    const __m512i t2 = _mm512_loadu_si512(table + 16), t3 = _mm512_loadu_si512(table + 24);
+    __m512i low = _mm512_permutex2var_epi64(t0, ki, t1), high = _mm512_permutex2var_epi64(t2, ki, t3);
+    __mmask8 upper = _mm512_test_epi64_mask(ki, _mm512_set1_epi64(16));
+    __m512i bits = _mm512_mask_blend_epi64(upper, low, high);
+    __m512d s = _mm512_castsi512_pd(_mm512_add_epi64(bits, _mm512_slli_epi64(ki, 47)));
+    __m512d p = _mm512_fmadd_pd(_mm512_set1_pd(0x1.c6af84b912394p-5 / 32 / 32 / 32), r,
+                                _mm512_set1_pd(0x1.ebfce50fac4f3p-3 / 32 / 32));
+    __m512d r2 = _mm512_mul_pd(r, r);
+    __m512d y = _mm512_fmadd_pd(_mm512_set1_pd(0x1.62e42ff0c52d6p-1 / 32), r, _mm512_set1_pd(1));
+    y = _mm512_fmadd_pd(p, r2, y);
+    y = _mm512_mul_pd(y, s);
+    __m512d nudge = _mm512_mul_pd(y, _mm512_set1_pd(0x1p-36));
+    __m256 below = _mm512_cvtpd_ps(_mm512_sub_pd(y, nudge));
+    __m256 above = _mm512_cvtpd_ps(_mm512_add_pd(y, nudge));
+    if (_mm256_movemask_ps(_mm256_cmp_ps(below, above, _CMP_NEQ_UQ)) != 0) return 0;
+    *result = _mm512_cvtpd_ps(y);
+    return 1;
+}
+
+ATTRIBUTES512 static void vectorized16(const float *x, float *y, long count) {
+    const __m512 underflow = _mm512_set1_ps(-0x1.9fe368p6f);
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        __mmask16 zero = _mm512_cmp_ps_mask(v, underflow, _CMP_LT_OQ);
+        __m512 reduced = _mm512_maskz_mov_ps((__mmask16)~zero, v);
+        __mmask16 inside = _mm512_cmp_ps_mask(reduced, _mm512_set1_ps(-87.0f), _CMP_GE_OQ) &
+                           _mm512_cmp_ps_mask(reduced, _mm512_set1_ps(88.0f), _CMP_LE_OQ);
+        __m256 low, high;
+        if (inside == 0xFFFF && eight(_mm512_castps512_ps256(reduced), &low) &&
+            eight(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(reduced), 1)), &high)) {
+            __m512 result = _mm512_insertf32x8(_mm512_castps256_ps512(low), high, 1);
+            _mm512_storeu_ps(y + i, _mm512_maskz_mov_ps((__mmask16)~zero, result));
+        } else {
+            for (long j = i; j < i + 16; j++) y[j] = expf(x[j]);
+        }
+    }
+    if (i < count) vectorized(x + i, y + i, count - i);
+}
 #endif
 
 void qdqc_expf(const float *x, float *y, long count) {
 #if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) {
+        vectorized16(x, y, count);
+        return;
+    }
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         vectorized(x, y, count);
         return;

@@ -1,7 +1,7 @@
 /// What `--mixed-precision` did: which tensors it left wide, why, what that costs, and whether the target held.
 public struct MixedPrecisionReport: Sendable, Equatable, Codable {
     /// The wider formats raised tensors get: 16-bit activation pairs where the target consumes them, int8
-    /// weights for 4-bit ones, else float (their Q/DQ pair is removed).
+    /// weights for narrower ones, else float (their Q/DQ pair is removed).
     public var format: String
     /// Why 16-bit activations were not offered (the target takes none), nil when they were.
     public var formatNote: String? = nil

@@ -213,7 +213,7 @@ public struct MixedPrecisionSearch {
     ) -> MixedPrecisionReport {
         var formats: [String] = []
         if offers.activations { formats.append("int16/uint16 activations") }
-        if offers.weights { formats.append("int8 weights for 4-bit ones") }
+        if offers.weights { formats.append("int8 weights for narrower ones") }
         var report = MixedPrecisionReport(
             format: formats.isEmpty ? "float" : formats.joined(separator: ", ") + ", else float",
             minSQNR: minSQNR, maxWideFraction: maxWideFraction, reached: reached, before: before.outputs,

@@ -3,16 +3,19 @@ import OnnxInterpreter
 import Passes
 import Quantization
 
-/// The 8-bit step of a 4-bit weight (`SitePrecision.wide` for a weight): the float model's weight rounded to
-/// int8 on the same axis and blocks as the 4-bit DequantizeLinear, by the rounding `quantize-weights` uses
-/// (`LowBitMatrix.roundToNearest`) on a symmetric grid with `scale = max|w| / 127` per block (positive scales,
+/// The 8-bit step of a weight stored in fewer bits (`SitePrecision.wide` for a weight): the float model's weight
+/// rounded to int8 on the same axis and blocks as its DequantizeLinear, by the rounding `quantize-weights` uses
+/// (`LowBitMatrix.roundToNearest`) on a symmetric grid with `scale = max|w| / 127` per block (float32 scales,
 /// no zero point: a grid every target takes).
 ///
-/// An int4 weight raised to int8 costs twice its code bytes and takes 48 dB (8 bits) off its rounding noise;
-/// float would cost eight times.
+/// The weights that step: int4/uint4, int2/uint2 and float4e2m1 codes with float32 scales, MXFP4 (E8M0 scales
+/// read as float32), and NVFP4 (FP8 block scales dequantized by the tensor's float32 scale, a DequantizeLinear
+/// that then goes unused and is removed). The 8-bit MX formats are 8 bits already and step to float. An int4
+/// weight raised to int8 costs twice its code bytes and takes 48 dB (8 bits) off its rounding noise; float
+/// would cost eight times.
 enum WeightWidening {
     /// The element types that have an 8-bit step.
-    static let narrowTypes: Set<DataType> = [.int4, .uint4]
+    static let narrowTypes: Set<DataType> = [.int4, .uint4, .int2, .uint2, .float4e2m1]
 
     /// The int8 grid of the step.
     static func grid() throws -> LowBitGrid { try LowBitGrid(format: .int8, symmetric: true, rule: .restricted) }
@@ -78,6 +81,8 @@ enum WeightWidening {
             let inputs = inputs(tensors, in: graph, name: group.tensor)
             for node in group.nodes {
                 node.setInputs(inputs)
+                // An MX scale's float output type goes with it: the int8 codes' output follows the float32 scale.
+                node.removeAttribute("output_dtype")
                 for attribute in tensors.dequantizeAttributes { node.setAttribute(attribute) }
                 if tensors.blockSize == nil { node.removeAttribute("block_size") }
             }
@@ -103,13 +108,12 @@ enum WeightWidening {
         return inputs
     }
 
-    /// The layout of a 4-bit weight's DequantizeLinear: a blocked one along a matrix's reduction axis, or one
-    /// scale per output channel; nil for anything else (per-tensor, NVFP4/MX scales, a batched constant).
+    /// The layout of a narrow weight's DequantizeLinear: a blocked one along a matrix's reduction axis, or one
+    /// scale per output channel; nil for anything else (per-tensor, other scales, a batched constant).
     private static func layout(of dequantize: Node) -> Layout? {
         guard dequantize.opType == "DequantizeLinear", dequantize.inputs.count >= 2,
             let codes = dequantize.inputs[0]?.initializer, narrowTypes.contains(codes.dataType),
-            let scale = dequantize.inputs[1]?.initializer, scale.dataType == .float,
-            dequantize.attribute("output_dtype") == nil
+            let scaleDims = scaleDims(of: dequantize)
         else { return nil }
         // The minval form's DequantizeLinear output is not the weight: a Reshape/Add/Reshape follows.
         if dequantize.outputs.first??.uses.contains(where: { $0.node.opType == "Reshape" }) == true { return nil }
@@ -122,11 +126,11 @@ enum WeightWidening {
         let transposed: Bool
         if blockSize > 0 {
             // Blocks run along the reduction axis.
-            guard axis == rank - 2 || axis == rank - 1, scale.dims.count == rank else { return nil }
+            guard axis == rank - 2 || axis == rank - 1, scaleDims.count == rank else { return nil }
             transposed = axis == rank - 1
         } else {
             // One scale per output channel, along the other axis.
-            guard axis == rank - 2 || axis == rank - 1, scale.dims.count == 1, scale.dims[0] == Int64(shape[axis])
+            guard axis == rank - 2 || axis == rank - 1, scaleDims.count == 1, scaleDims[0] == Int64(shape[axis])
             else { return nil }
             transposed = axis == rank - 2
         }
@@ -135,5 +139,25 @@ enum WeightWidening {
         return Layout(
             shape: shape, rows: rows, columns: columns, blockSize: blockSize > 0 ? blockSize : rows,
             blocked: blockSize > 0, transposed: transposed)
+    }
+
+    /// The dims of a DequantizeLinear's scale when it is one the step replaces: a float32 constant, MX's E8M0
+    /// constant read as float32 (`output_dtype` float), or NVFP4's FP8 E4M3 block scales dequantized by a
+    /// float32 tensor scale; nil for any other.
+    private static func scaleDims(of dequantize: Node) -> [Int64]? {
+        guard let scale = dequantize.inputs[1] else { return nil }
+        let outputType = dequantize.attribute("output_dtype")?.int
+        if let tensor = scale.initializer {
+            switch (tensor.dataType, outputType) {
+            case (.float, nil), (.float8e8m0, Int64(DataType.float.rawValue)?): return tensor.dims
+            default: return nil
+            }
+        }
+        guard outputType == nil, let producer = scale.producer, producer.opType == "DequantizeLinear",
+            producer.inputs.count == 2, producer.attribute("output_dtype") == nil,
+            let blockScales = producer.inputs[0]?.initializer, blockScales.dataType == .float8e4m3fn,
+            producer.inputs[1]?.initializer?.dataType == .float
+        else { return nil }
+        return blockScales.dims
     }
 }

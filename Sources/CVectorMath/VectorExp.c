@@ -29,36 +29,60 @@ static const uint64_t table[32] = {
 };
 
 #define ATTRIBUTES __attribute__((target("avx2,fma")))
+#define ATTRIBUTES512 __attribute__((target("avx512f,avx512dq,fma")))
 
-// Four results from four floats, or 0 when a lane needs expf itself.
-ATTRIBUTES static int four(__m128 x, __m128 *result) {
-    const __m256d shift = _mm256_set1_pd(0x1.8p+52);
-    __m256d xd = _mm256_cvtps_pd(x);
-    __m256d z = _mm256_mul_pd(_mm256_set1_pd(0x1.71547652b82fep+0 * 32), xd);
-    __m256d kd = _mm256_add_pd(z, shift);
-    __m256i ki = _mm256_castpd_si256(kd);
-    kd = _mm256_sub_pd(kd, shift);
-    __m256d r = _mm256_sub_pd(z, kd);
-    // Four loads rather than a gather instruction, which microcode mitigations (Downfall) make
-    // several times slower on the Xeons this runs on.
+// The table's bits for four indices (the low five bits of each lane): four loads rather than a gather
+// instruction, which microcode mitigations (Downfall) make several times slower on the Xeons this runs on.
+ATTRIBUTES static inline __m256i lookup4(__m256i ki) {
     uint64_t k[4];
     _mm256_storeu_si256((__m256i *)k, ki);
-    __m256i bits = _mm256_set_epi64x((long long)table[k[3] & 31], (long long)table[k[2] & 31],
-                                     (long long)table[k[1] & 31], (long long)table[k[0] & 31]);
-    __m256d s = _mm256_castsi256_pd(_mm256_add_epi64(bits, _mm256_slli_epi64(ki, 47)));
-    __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(0x1.c6af84b912394p-5 / 32 / 32 / 32), r,
-                                _mm256_set1_pd(0x1.ebfce50fac4f3p-3 / 32 / 32));
-    __m256d r2 = _mm256_mul_pd(r, r);
-    __m256d y = _mm256_fmadd_pd(_mm256_set1_pd(0x1.62e42ff0c52d6p-1 / 32), r, _mm256_set1_pd(1));
-    y = _mm256_fmadd_pd(p, r2, y);
-    y = _mm256_mul_pd(y, s);
-    __m256d nudge = _mm256_mul_pd(y, _mm256_set1_pd(0x1p-36));
-    __m128 below = _mm256_cvtpd_ps(_mm256_sub_pd(y, nudge));
-    __m128 above = _mm256_cvtpd_ps(_mm256_add_pd(y, nudge));
-    if (_mm_movemask_ps(_mm_cmpneq_ps(below, above)) != 0) return 0;
-    *result = _mm256_cvtpd_ps(y);
-    return 1;
+    return _mm256_set_epi64x((long long)table[k[3] & 31], (long long)table[k[2] & 31], (long long)table[k[1] & 31],
+                             (long long)table[k[0] & 31]);
 }
+
+// The same for eight: two two-register permutes (the table's low and high 16 entries) and a blend on bit 4.
+ATTRIBUTES512 static inline __m512i lookup8(__m512i ki) {
+    const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 8);
+    const __m512i t2 = _mm512_loadu_si512(table + 16), t3 = _mm512_loadu_si512(table + 24);
+    __m512i low = _mm512_permutex2var_epi64(t0, ki, t1), high = _mm512_permutex2var_epi64(t2, ki, t3);
+    return _mm512_mask_blend_epi64(_mm512_test_epi64_mask(ki, _mm512_set1_epi64(16)), low, high);
+}
+
+ATTRIBUTES static inline int differ4(__m128 below, __m128 above) {
+    return _mm_movemask_ps(_mm_cmpneq_ps(below, above)) != 0;
+}
+
+ATTRIBUTES512 static inline int differ8(__m256 below, __m256 above) {
+    return _mm256_movemask_ps(_mm256_cmp_ps(below, above, _CMP_NEQ_UQ)) != 0;
+}
+
+// LANES results from LANES floats, or 0 when a lane needs expf itself, for both widths: P is the
+// intrinsics' prefix (_mm256 or _mm512), W their integer width, VF, VD and VI the float, double and
+// integer vectors, LOOKUP the table's bits of each lane's index, DIFFER whether any lane's two roundings
+// disagree.
+#define EXP_LANES(NAME, ATTRIBUTES, P, W, VF, VD, VI, LOOKUP, DIFFER)                                      \
+    ATTRIBUTES static int NAME(VF x, VF *result) {                                                         \
+        const VD shift = P##_set1_pd(0x1.8p+52);                                                           \
+        VD z = P##_mul_pd(P##_set1_pd(0x1.71547652b82fep+0 * 32), P##_cvtps_pd(x));                        \
+        VD kd = P##_add_pd(z, shift);                                                                      \
+        VI ki = P##_castpd_si##W(kd);                                                                      \
+        kd = P##_sub_pd(kd, shift);                                                                        \
+        VD r = P##_sub_pd(z, kd);                                                                          \
+        VD s = P##_castsi##W##_pd(P##_add_epi64(LOOKUP(ki), P##_slli_epi64(ki, 47)));                      \
+        VD p = P##_fmadd_pd(P##_set1_pd(0x1.c6af84b912394p-5 / 32 / 32 / 32), r,                           \
+                            P##_set1_pd(0x1.ebfce50fac4f3p-3 / 32 / 32));                                  \
+        VD r2 = P##_mul_pd(r, r);                                                                          \
+        VD y = P##_fmadd_pd(P##_set1_pd(0x1.62e42ff0c52d6p-1 / 32), r, P##_set1_pd(1));                    \
+        y = P##_fmadd_pd(p, r2, y);                                                                        \
+        y = P##_mul_pd(y, s);                                                                              \
+        VD nudge = P##_mul_pd(y, P##_set1_pd(0x1p-36));                                                    \
+        if (DIFFER(P##_cvtpd_ps(P##_sub_pd(y, nudge)), P##_cvtpd_ps(P##_add_pd(y, nudge)))) return 0;      \
+        *result = P##_cvtpd_ps(y);                                                                         \
+        return 1;                                                                                          \
+    }
+
+EXP_LANES(four, ATTRIBUTES, _mm256, 256, __m128, __m256d, __m256i, lookup4, differ4)
+EXP_LANES(eight, ATTRIBUTES512, _mm512, 512, __m256, __m512d, __m512i, lookup8, differ8)
 
 ATTRIBUTES static void vectorized(const float *x, float *y, long count) {
     const __m256 underflow = _mm256_set1_ps(-0x1.9fe368p6f);
@@ -80,38 +104,6 @@ ATTRIBUTES static void vectorized(const float *x, float *y, long count) {
     }
     for (; i < count; i++) y[i] = expf(x[i]);
 }
-#define ATTRIBUTES512 __attribute__((target("avx512f,avx512dq,fma")))
-
-// Eight results from eight floats, or 0 when a lane needs expf itself: `four` eight lanes wide, the table
-// read by two two-register permutes (its low and high 16 entries) and a blend on bit 4 of the index.
-ATTRIBUTES512 static int eight(__m256 x, __m256 *result) {
-    const __m512d shift = _mm512_set1_pd(0x1.8p+52);
-    __m512d xd = _mm512_cvtps_pd(x);
-    __m512d z = _mm512_mul_pd(_mm512_set1_pd(0x1.71547652b82fep+0 * 32), xd);
-    __m512d kd = _mm512_add_pd(z, shift);
-    __m512i ki = _mm512_castpd_si512(kd);
-    kd = _mm512_sub_pd(kd, shift);
-    __m512d r = _mm512_sub_pd(z, kd);
-    const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 8);
-    const __m512i t2 = _mm512_loadu_si512(table + 16), t3 = _mm512_loadu_si512(table + 24);
-    __m512i low = _mm512_permutex2var_epi64(t0, ki, t1), high = _mm512_permutex2var_epi64(t2, ki, t3);
-    __mmask8 upper = _mm512_test_epi64_mask(ki, _mm512_set1_epi64(16));
-    __m512i bits = _mm512_mask_blend_epi64(upper, low, high);
-    __m512d s = _mm512_castsi512_pd(_mm512_add_epi64(bits, _mm512_slli_epi64(ki, 47)));
-    __m512d p = _mm512_fmadd_pd(_mm512_set1_pd(0x1.c6af84b912394p-5 / 32 / 32 / 32), r,
-                                _mm512_set1_pd(0x1.ebfce50fac4f3p-3 / 32 / 32));
-    __m512d r2 = _mm512_mul_pd(r, r);
-    __m512d y = _mm512_fmadd_pd(_mm512_set1_pd(0x1.62e42ff0c52d6p-1 / 32), r, _mm512_set1_pd(1));
-    y = _mm512_fmadd_pd(p, r2, y);
-    y = _mm512_mul_pd(y, s);
-    __m512d nudge = _mm512_mul_pd(y, _mm512_set1_pd(0x1p-36));
-    __m256 below = _mm512_cvtpd_ps(_mm512_sub_pd(y, nudge));
-    __m256 above = _mm512_cvtpd_ps(_mm512_add_pd(y, nudge));
-    if (_mm256_movemask_ps(_mm256_cmp_ps(below, above, _CMP_NEQ_UQ)) != 0) return 0;
-    *result = _mm512_cvtpd_ps(y);
-    return 1;
-}
-
 ATTRIBUTES512 static void vectorized16(const float *x, float *y, long count) {
     const __m512 underflow = _mm512_set1_ps(-0x1.9fe368p6f);
     long i = 0;

@@ -58,14 +58,11 @@ final class PackedWeightCache: @unchecked Sendable {
         self.budget = budget
     }
 
-    /// The panels of float `b` (row-major `[inner, columns]`, or `[columns, inner]` when `transposed`, whatever
-    /// its shape: a Conv's `[filters, channels, kh, kw]`), packed on the first call; nil when the budget or the
-    /// memory refuses, or `b` is not the array packed first.
+    /// The panels of float `b` (`[inner, columns]`, or `[columns, inner]` when `transposed`), packed on
+    /// the first call; nil when the budget or the memory refuses, or `b` is not the array packed first.
     func panels(of b: NDArray, transposed: Bool, inner: Int, columns: Int) -> PackedMatrix? {
         // A narrow B would be mostly zero padding in its 32-column panels.
-        guard b.dataType == .float, b.count == inner * columns, columns >= Int(QDQC_GEMM_PANEL) / 2 else {
-            return nil
-        }
+        guard b.dataType == .float, b.rank == 2, columns >= Int(QDQC_GEMM_PANEL) / 2 else { return nil }
         let buffer = ObjectIdentifier(b.buffer)
         return lock.withLock {
             if let packed {
@@ -78,8 +75,7 @@ final class PackedWeightCache: @unchecked Sendable {
             refused = true
             guard budget.reserve(PackedMatrix.byteCount(inner: inner, columns: columns)),
                 let matrix = PackedMatrix(
-                    b.pointer(Float.self), ldb: transposed ? inner : columns, transposed: transposed, inner: inner,
-                    columns: columns)
+                    b.pointer(Float.self), ldb: b.shape[1], transposed: transposed, inner: inner, columns: columns)
             else { return nil }
             packed = (matrix, buffer, transposed)
             return matrix

@@ -1,17 +1,17 @@
-// glibc's erff below |x| = 1.25 (fdlibm's two rational functions and the tiny-argument forms),
-// sixteen or eight lanes at a time, for the interpreter's `VectorErf.near`.
+// glibc's erff (2.36, fdlibm's algorithm) for the interpreter's `VectorErf`: below |x| = 1.25 (the two
+// rational functions and the tiny-argument forms) sixteen or eight lanes at a time, and at or above it
+// (erfc's rational function and two expf calls) in loops built for AVX-512 where there is one.
 //
-// The Swift loop compiles for baseline x86-64 (four lanes) and was a tenth of a transformer's run
-// (Gelu written out with Erf). Each lane makes the Swift loop's float operations in its order —
-// a product, then a sum, never fused — so the bits are the same (`VectorErfTests`).
+// The Swift loops compile for baseline x86-64 (four lanes) and were a tenth of a transformer's run
+// (Gelu written out with Erf). Each lane makes glibc's float operations in its order — a product, then
+// a sum, never fused — so the bits are the same (`VectorErfTests`; all 2^32 inputs once, see
+// docs/benchmarks.md).
 #include "CVectorMath.h"
 
+#include <math.h>
 #include <string.h>
 
 #pragma STDC FP_CONTRACT OFF
-
-#if defined(__x86_64__)
-#include <immintrin.h>
 
 static inline float bits(unsigned int pattern) {
     float value;
@@ -19,7 +19,7 @@ static inline float bits(unsigned int pattern) {
     return value;
 }
 
-// One definition for both widths: V is the vector type, with SET, ADD, SUB, MUL, DIV, ABS, LT (ordered
+// One definition for every width (one lane: plain floats): V is the vector type, with SET, ADD, SUB, MUL, DIV, ABS, LT (ordered
 // x < y as a mask), GE, SELECT(mask, yes, no), LOAD and STORE.
 #define ERF_NEAR(NAME, ATTRIBUTES, LANES, V, SET, ADD, SUB, MUL, DIV, ABS, LT, GE, SELECT, LOAD, STORE)          \
     ATTRIBUTES static void NAME(const float *source, float *target, long count) {                           \
@@ -66,6 +66,21 @@ static inline float bits(unsigned int pattern) {
         }                                                                                                   \
     }
 
+#define SET1(v) (v)
+#define ADD1(p, q) ((p) + (q))
+#define SUB1(p, q) ((p) - (q))
+#define MUL1(p, q) ((p) * (q))
+#define DIV1(p, q) ((p) / (q))
+#define LT1(p, q) ((p) < (q))
+#define GE1(p, q) ((p) >= (q))
+#define SELECT1(m, yes, no) ((m) ? (yes) : (no))
+#define LOAD1(p) (*(p))
+#define STORE1(p, v) (*(p) = (v))
+ERF_NEAR(near1, , 1, float, SET1, ADD1, SUB1, MUL1, DIV1, fabsf, LT1, GE1, SELECT1, LOAD1, STORE1)
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
 #define SET512(v) _mm512_set1_ps(v)
 #define ABS512(v) _mm512_abs_ps(v)
 #define LT512(p, q) _mm512_cmp_ps_mask(p, q, _CMP_LT_OQ)
@@ -82,23 +97,150 @@ ERF_NEAR(near16, __attribute__((target("avx512f"))), 16, __m512, SET512, _mm512_
 ERF_NEAR(near8, __attribute__((target("avx2"))), 8, __m256, SET256, _mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps,
          _mm256_div_ps, ABS256, LT256, GE256, SELECT256, _mm256_loadu_ps, _mm256_storeu_ps)
 
-long qdqc_erf_near_f32(const float *x, float *y, long count) {
+#endif
+
+// erff for |x| < 1.25 (other elements get a value to be replaced); x may equal y.
+static void erf_near(const float *x, float *y, long count) {
+    long done = 0;
+#if defined(__x86_64__)
     if (__builtin_cpu_supports("avx512f")) {
         near16(x, y, count);
-        return count / 16 * 16;
-    }
-    if (__builtin_cpu_supports("avx2")) {
+        done = count / 16 * 16;
+    } else if (__builtin_cpu_supports("avx2")) {
         near8(x, y, count);
-        return count / 8 * 8;
+        done = count / 8 * 8;
     }
-    return 0;
+#endif
+    near1(x + done, y + done, count - done);
 }
 
-#else
-long qdqc_erf_near_f32(const float *x, float *y, long count) {
-    (void)x;
-    (void)y;
-    (void)count;
-    return 0;
+// glibc's erff at or above |x| = 1.25: erfc's rational function of 1/x² (ra/sa below 1/0.35, rb/sb above),
+// two expf calls (qdqc_expf: glibc's bits) and the quotient, in the float operations of s_erff.c in its order;
+// ±1 from 6 on, erff itself for infinities and NaN. Plain loops the compiler vectorizes (every operation stays
+// the same IEEE operation per element), built for AVX-512 where there is one.
+static inline float erf_ra(float t) {
+    float v = bits(0xc11d077e);
+    v = bits(0xc2a2932b) + t * v;
+    v = bits(0xc3389ae7) + t * v;
+    v = bits(0xc322658c) + t * v;
+    v = bits(0xc2798057) + t * v;
+    v = bits(0xc128f022) + t * v;
+    v = bits(0xbf31a0b7) + t * v;
+    return bits(0xbc21a093) + t * v;
 }
+
+static inline float erf_sa(float t) {
+    float v = bits(0xbd777f97);
+    v = bits(0x40d23f7c) + t * v;
+    v = bits(0x42d9451f) + t * v;
+    v = bits(0x43d6810b) + t * v;
+    v = bits(0x442158c9) + t * v;
+    v = bits(0x43d9486f) + t * v;
+    v = bits(0x4309a863) + t * v;
+    v = bits(0x419d35ce) + t * v;
+    return 1.0f + t * v;
+}
+
+static inline float erf_rb(float t) {
+    float v = bits(0xc3f1c275);
+    v = bits(0xc480230b) + t * v;
+    v = bits(0xc41f6441) + t * v;
+    v = bits(0xc320a2ea) + t * v;
+    v = bits(0xc18e104b) + t * v;
+    v = bits(0xbf4c9dd4) + t * v;
+    return bits(0xbc21a092) + t * v;
+}
+
+static inline float erf_sb(float t) {
+    float v = bits(0xc1b38712);
+    v = bits(0x43ed43a7) + t * v;
+    v = bits(0x451f90ce) + t * v;
+    v = bits(0x4547fdbb) + t * v;
+    v = bits(0x44c01759) + t * v;
+    v = bits(0x43a2e571) + t * v;
+    v = bits(0x41f2b459) + t * v;
+    return 1.0f + t * v;
+}
+
+static inline unsigned int pattern(float value) {
+    unsigned int result;
+    memcpy(&result, &value, sizeof result);
+    return result;
+}
+
+// The two expf arguments: -z² - 0.5625 and (z - |x|)(z + |x|) + R/S, z being |x| cut to 11 fraction bits.
+#define ERF_FAR_ARGUMENTS(NAME, ATTRIBUTES)                                                              \
+    ATTRIBUTES static void NAME(const float *x, float *square, float *argument, long count) {          \
+        for (long i = 0; i < count; i++) {                                                               \
+            const unsigned int magnitude = pattern(x[i]) & 0x7fffffffu;                                 \
+            const float a = bits(magnitude), s = 1.0f / (a * a), z = bits(magnitude & 0x7ffff000u);     \
+            const int first = a < bits(0x4036db6e);                                                      \
+            const float numerator = first ? erf_ra(s) : erf_rb(s);                                       \
+            const float denominator = first ? erf_sa(s) : erf_sb(s);                                     \
+            square[i] = -z * z - 0.5625f;                                                                \
+            argument[i] = (z - a) * (z + a) + numerator / denominator;                                   \
+        }                                                                                                \
+    }
+
+// erf from the two exponentials: 1 - e·e'/|x| (or its negation), ±1 from 6 on.
+#define ERF_FAR_RESULTS(NAME, ATTRIBUTES)                                                                \
+    ATTRIBUTES static void NAME(const float *x, const float *square, const float *argument, float *y,    \
+                                long count) {                                                            \
+        for (long i = 0; i < count; i++) {                                                               \
+            const float a = bits(pattern(x[i]) & 0x7fffffffu), ratio = square[i] * argument[i] / a;      \
+            const float value = x[i] >= 0 ? 1.0f - ratio : ratio - 1.0f;                                 \
+            y[i] = a >= 6 ? (x[i] > 0 ? 1.0f : -1.0f) : value;                                           \
+        }                                                                                                \
+    }
+
+#if defined(__x86_64__)
+ERF_FAR_ARGUMENTS(far_arguments16, __attribute__((target("avx512f"))))
+ERF_FAR_RESULTS(far_results16, __attribute__((target("avx512f"))))
 #endif
+ERF_FAR_ARGUMENTS(far_arguments, )
+ERF_FAR_RESULTS(far_results, )
+
+// erff for |x| ≥ 1.25 or not finite; scratch holds 2·count floats, and neither it nor y may overlap x.
+static void erf_far(const float *x, float *y, float *scratch, long count) {
+    float *square = scratch, *argument = scratch + count;
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512f")) {
+        far_arguments16(x, square, argument, count);
+        qdqc_expf(square, square, count);
+        qdqc_expf(argument, argument, count);
+        far_results16(x, square, argument, y, count);
+    } else
+#endif
+    {
+        far_arguments(x, square, argument, count);
+        qdqc_expf(square, square, count);
+        qdqc_expf(argument, argument, count);
+        far_results(x, square, argument, y, count);
+    }
+    // Infinities and NaN: erff itself.
+    for (long i = 0; i < count; i++) {
+        if (!(fabsf(x[i]) <= 3.40282347e+38f)) y[i] = erff(x[i]);
+    }
+}
+
+// Chunks of 512: both rational functions below 1.25 run over the whole chunk branch-free and each element
+// takes its own range's value; the elements at or above 1.25 (or NaN) are packed together for erfc's branch.
+void qdqc_erff(const float *x, float *y, long count) {
+    enum { CHUNK = 512 }; // VectorErf.chunk
+    float copy[CHUNK], far[CHUNK], scratch[2 * CHUNK];
+    int index[CHUNK];
+    for (long start = 0; start < count; start += CHUNK) {
+        const long length = count - start < CHUNK ? count - start : CHUNK;
+        memcpy(copy, x + start, (size_t)length * sizeof(float));
+        erf_near(copy, y + start, length);
+        long farCount = 0;
+        for (long i = 0; i < length; i++) {
+            index[farCount] = (int)i;
+            farCount += !(fabsf(copy[i]) < 1.25f);
+        }
+        if (farCount == 0) continue;
+        for (long slot = 0; slot < farCount; slot++) far[slot] = copy[index[slot]];
+        erf_far(far, copy, scratch, farCount);
+        for (long slot = 0; slot < farCount; slot++) y[start + index[slot]] = copy[slot];
+    }
+}

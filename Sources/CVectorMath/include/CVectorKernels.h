@@ -41,9 +41,9 @@ int qdqc_binary_rows_f32(int operation, const float *a, long rowStepA, long sa, 
 /// the caller must run its own loop.
 int qdqc_clip_f32(const float *x, float *y, long count, float low, float high);
 
-/// y[i] = VectorErf's erff below |x| = 1.25 (the Swift loop `VectorErf.near`) bit for bit, for the
-/// first elements: returns how many it did (a multiple of 16 with AVX-512, of 8 with AVX2, 0 without
-/// either); x may equal y.
-long qdqc_erf_near_f32(const float *x, float *y, long count);
+/// y[i] = erff(x[i]) for i < count with glibc's (2.36, fdlibm) bits: both rational functions below 1.25
+/// branch-free over chunks of 512, sixteen or eight lanes at a time where the CPU has AVX-512 or AVX2, and
+/// erfc's branch (two expf) for the elements at or above it. x may equal y.
+void qdqc_erff(const float *x, float *y, long count);
 
 #endif

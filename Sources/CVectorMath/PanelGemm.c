@@ -162,7 +162,8 @@ INLINE ATTR512 void tile512(const int rows, const int masked, long columns, long
 INLINE ATTR512 void rows512_(const int masked, long m, long columns, long k, const float *a, const long rs,
                              const long ks, const float *panel, long ps, float alpha, float beta, float *c, long ldc,
                              int resume, int last) {
-#define TILE(rows, from, to) tile512(rows, masked, columns, k, from, rs, ks, panel, ps, alpha, beta, to, ldc, resume, last)
+#define TILE(rows, from, to)                                                                                   \
+    tile512(rows, masked, columns, k, from, rs, ks, panel, ps, alpha, beta, to, ldc, resume, last)
     long r = 0;
     for (; r + 12 <= m; r += 12) TILE(12, a + r * rs, c + r * ldc);
     const float *rest = a + r * rs;

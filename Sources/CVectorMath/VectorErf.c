@@ -118,49 +118,38 @@ static void erf_near(const float *x, float *y, long count) {
 // two expf calls (qdqc_expf: glibc's bits) and the quotient, in the float operations of s_erff.c in its order;
 // ±1 from 6 on, erff itself for infinities and NaN. Plain loops the compiler vectorizes (every operation stays
 // the same IEEE operation per element), built for AVX-512 where there is one.
-static inline float erf_ra(float t) {
-    float v = bits(0xc11d077e);
-    v = bits(0xc2a2932b) + t * v;
-    v = bits(0xc3389ae7) + t * v;
-    v = bits(0xc322658c) + t * v;
-    v = bits(0xc2798057) + t * v;
-    v = bits(0xc128f022) + t * v;
-    v = bits(0xbf31a0b7) + t * v;
-    return bits(0xbc21a093) + t * v;
+
+// fdlibm's coefficients of erfc's branch by their bit patterns, innermost first: ra7 … ra0, sa8 … sa1,
+// rb6 … rb0, sb7 … sb1.
+static const unsigned int erf_ra_coefficients[8] = {
+    0xc11d077e, 0xc2a2932b, 0xc3389ae7, 0xc322658c,
+    0xc2798057, 0xc128f022, 0xbf31a0b7, 0xbc21a093,
+};
+static const unsigned int erf_sa_coefficients[8] = {
+    0xbd777f97, 0x40d23f7c, 0x42d9451f, 0x43d6810b,
+    0x442158c9, 0x43d9486f, 0x4309a863, 0x419d35ce,
+};
+static const unsigned int erf_rb_coefficients[7] = {
+    0xc3f1c275, 0xc480230b, 0xc41f6441, 0xc320a2ea,
+    0xc18e104b, 0xbf4c9dd4, 0xbc21a092,
+};
+static const unsigned int erf_sb_coefficients[7] = {
+    0xc1b38712, 0x43ed43a7, 0x451f90ce, 0x4547fdbb,
+    0x44c01759, 0x43a2e571, 0x41f2b459,
+};
+
+// c[n-1] + t·(… + t·c[0]) with c innermost first, one product and one sum per step, never fused; inlined
+// with a constant table, so the coefficients become constants in the vectorized loops.
+static inline __attribute__((always_inline)) float horner(const unsigned int *coefficients, int n, float t) {
+    float value = bits(coefficients[0]);
+    for (int i = 1; i < n; i++) value = bits(coefficients[i]) + t * value;
+    return value;
 }
 
-static inline float erf_sa(float t) {
-    float v = bits(0xbd777f97);
-    v = bits(0x40d23f7c) + t * v;
-    v = bits(0x42d9451f) + t * v;
-    v = bits(0x43d6810b) + t * v;
-    v = bits(0x442158c9) + t * v;
-    v = bits(0x43d9486f) + t * v;
-    v = bits(0x4309a863) + t * v;
-    v = bits(0x419d35ce) + t * v;
-    return 1.0f + t * v;
-}
-
-static inline float erf_rb(float t) {
-    float v = bits(0xc3f1c275);
-    v = bits(0xc480230b) + t * v;
-    v = bits(0xc41f6441) + t * v;
-    v = bits(0xc320a2ea) + t * v;
-    v = bits(0xc18e104b) + t * v;
-    v = bits(0xbf4c9dd4) + t * v;
-    return bits(0xbc21a092) + t * v;
-}
-
-static inline float erf_sb(float t) {
-    float v = bits(0xc1b38712);
-    v = bits(0x43ed43a7) + t * v;
-    v = bits(0x451f90ce) + t * v;
-    v = bits(0x4547fdbb) + t * v;
-    v = bits(0x44c01759) + t * v;
-    v = bits(0x43a2e571) + t * v;
-    v = bits(0x41f2b459) + t * v;
-    return 1.0f + t * v;
-}
+static inline float erf_ra(float t) { return horner(erf_ra_coefficients, 8, t); }
+static inline float erf_sa(float t) { return 1.0f + t * horner(erf_sa_coefficients, 8, t); }
+static inline float erf_rb(float t) { return horner(erf_rb_coefficients, 7, t); }
+static inline float erf_sb(float t) { return 1.0f + t * horner(erf_sb_coefficients, 7, t); }
 
 static inline unsigned int pattern(float value) {
     unsigned int result;

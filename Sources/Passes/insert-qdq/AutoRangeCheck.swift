@@ -2,6 +2,7 @@ import Calibration
 import Foundation
 import OnnxIR
 import OnnxInterpreter
+import Quantization
 
 /// The model-level check of a `method=auto` calibration table: `insert-qdq` quantizes a copy of the model with the
 /// table's ranges and one with its observed (minmax) ranges, runs both and the float model over the last
@@ -84,10 +85,11 @@ struct AutoRangeCheck {
             }
         }
         let verdict = Self.verdict(outputs: names, signal: signal, autoNoise: noise[0], minMaxNoise: noise[1])
-        let keptAuto = verdict.worseOutput == nil
-        return Outcome(
-            table: keptAuto ? table : Self.minMaxForm(of: table), autoSQNR: verdict.autoSQNR,
-            minMaxSQNR: verdict.minMaxSQNR, worseOutput: verdict.worseOutput, samples: count)
+        var outcome = Outcome(
+            table: table, autoSQNR: verdict.autoSQNR, minMaxSQNR: verdict.minMaxSQNR,
+            worseOutput: verdict.worseOutput, samples: count)
+        if !outcome.keptAuto { outcome.table = Self.minMaxForm(of: table) }
+        return outcome
     }
 
     /// The rule: the first of `outputs` (with a measured signal) whose SQNR is lower with the auto ranges' noise
@@ -97,8 +99,7 @@ struct AutoRangeCheck {
     ) -> (worseOutput: String?, autoSQNR: Double, minMaxSQNR: Double) {
         let measured = outputs.filter { signal[$0] != nil }
         let sqnr = { (noise: [String: Double], name: String) -> Double in
-            let error = noise[name] ?? 0
-            return error > 0 ? 10 * log10((signal[name] ?? 0) / error) : .infinity
+            QuantizationMetrics.sqnr(signal: signal[name] ?? 0, noise: noise[name] ?? 0)
         }
         return (
             measured.first { sqnr(autoNoise, $0) < sqnr(minMaxNoise, $0) },

@@ -176,7 +176,7 @@ static inline unsigned int pattern(float value) {
     ATTRIBUTES static void NAME(const float *x, const float *square, const float *argument, float *y,    \
                                 long count) {                                                            \
         for (long i = 0; i < count; i++) {                                                               \
-            const float a = bits(pattern(x[i]) & 0x7fffffffu), ratio = square[i] * argument[i] / a;      \
+            const float a = fabsf(x[i]), ratio = square[i] * argument[i] / a;                            \
             const float value = x[i] >= 0 ? 1.0f - ratio : ratio - 1.0f;                                 \
             y[i] = a >= 6 ? (x[i] > 0 ? 1.0f : -1.0f) : value;                                           \
         }                                                                                                \
@@ -192,30 +192,29 @@ ERF_FAR_RESULTS(far_results, )
 // erff for |x| ≥ 1.25 or not finite; scratch holds 2·count floats, and neither it nor y may overlap x.
 static void erf_far(const float *x, float *y, float *scratch, long count) {
     float *square = scratch, *argument = scratch + count;
+    void (*arguments)(const float *, float *, float *, long) = far_arguments;
+    void (*results)(const float *, const float *, const float *, float *, long) = far_results;
 #if defined(__x86_64__)
     if (__builtin_cpu_supports("avx512f")) {
-        far_arguments16(x, square, argument, count);
-        qdqc_expf(square, square, count);
-        qdqc_expf(argument, argument, count);
-        far_results16(x, square, argument, y, count);
-    } else
-#endif
-    {
-        far_arguments(x, square, argument, count);
-        qdqc_expf(square, square, count);
-        qdqc_expf(argument, argument, count);
-        far_results(x, square, argument, y, count);
+        arguments = far_arguments16;
+        results = far_results16;
     }
+#endif
+    arguments(x, square, argument, count);
+    qdqc_expf(square, square, count);
+    qdqc_expf(argument, argument, count);
+    results(x, square, argument, y, count);
     // Infinities and NaN: erff itself.
     for (long i = 0; i < count; i++) {
-        if (!(fabsf(x[i]) <= 3.40282347e+38f)) y[i] = erff(x[i]);
+        if (!isfinite(x[i])) y[i] = erff(x[i]);
     }
 }
 
-// Chunks of 512: both rational functions below 1.25 run over the whole chunk branch-free and each element
-// takes its own range's value; the elements at or above 1.25 (or NaN) are packed together for erfc's branch.
+// Chunks of QDQC_ERF_CHUNK: both rational functions below 1.25 run over the whole chunk branch-free and each
+// element takes its own range's value; the elements at or above 1.25 (or NaN) are packed together for erfc's
+// branch.
 void qdqc_erff(const float *x, float *y, long count) {
-    enum { CHUNK = 512 }; // VectorErf.chunk
+    enum { CHUNK = QDQC_ERF_CHUNK };
     float copy[CHUNK], far[CHUNK], scratch[2 * CHUNK];
     int index[CHUNK];
     for (long start = 0; start < count; start += CHUNK) {

@@ -15,7 +15,7 @@ import CVectorMath
 /// the AVX-512, AVX2 and plain paths) is recorded in docs/benchmarks.md.
 enum VectorErf {
     /// Elements the C loop takes at a time (its branch-free pass and its packing of the far elements).
-    static let chunk = 512
+    static let chunk = Int(QDQC_ERF_CHUNK)
 
     /// `target[i] = erff(source[i])` for `i < count`; `source` may equal `target`.
     static func apply(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int) {

@@ -41,8 +41,11 @@ int qdqc_binary_rows_f32(int operation, const float *a, long rowStepA, long sa, 
 /// the caller must run its own loop.
 int qdqc_clip_f32(const float *x, float *y, long count, float low, float high);
 
+/// Elements `qdqc_erff` takes at a time (its branch-free pass and its packing of the far elements).
+#define QDQC_ERF_CHUNK 512
+
 /// y[i] = erff(x[i]) for i < count with glibc's (2.36, fdlibm) bits: both rational functions below 1.25
-/// branch-free over chunks of 512, sixteen or eight lanes at a time where the CPU has AVX-512 or AVX2, and
+/// branch-free over chunks of QDQC_ERF_CHUNK, sixteen or eight lanes at a time where the CPU has AVX-512 or AVX2, and
 /// erfc's branch (two expf) for the elements at or above it. x may equal y.
 void qdqc_erff(const float *x, float *y, long count);
 

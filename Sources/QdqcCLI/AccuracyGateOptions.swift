@@ -69,12 +69,20 @@ struct AccuracyGateOptions: ParsableArguments {
             valueName: "f"))
     var maxWideFraction: Double?
 
+    @Flag(
+        name: .customLong("mixed-fp8"),
+        help: ArgumentHelp(
+            "With --mixed-precision: first move layers whose int8 operands lose most to FP8 E4M3 (weights and "
+                + "activations together; still 8 bits, so nothing counts as wide). Needs a runtime with FP8 GEMMs "
+                + "(TensorRT on Ada/Hopper or later); raises the opset to 19."))
+    var mixedFloat8 = false
+
     /// The gate these flags set.
     var settings: AccuracyGate {
         AccuracyGate(
             minSQNR: minSQNR, maxDrop: maxDrop, metric: metric, maxPerplexityIncrease: maxPerplexityIncrease,
             keepOnFailure: keepOnFailure, metricTimeout: metricTimeout, mixedPrecision: mixedPrecision,
-            maxWideFraction: maxWideFraction ?? AccuracyGate.defaultMaxWideFraction)
+            maxWideFraction: maxWideFraction ?? AccuracyGate.defaultMaxWideFraction, mixedFloat8: mixedFloat8)
     }
 
     mutating func validate() throws {

@@ -21,6 +21,8 @@ public struct AccuracyGate: Sendable, Equatable {
     /// With `mixedPrecision`: the largest fraction of compute-layer MACs that may run wide, or, in a model whose
     /// only quantized tensors are weights (weight-only), of the quantized weights' bytes that may be stored wide.
     public var maxWideFraction: Double
+    /// With `mixedPrecision`: whether int8/uint8 pairs may also move to FP8 E4M3 (`--mixed-fp8`).
+    public var mixedFloat8: Bool
 
     /// The default of `maxWideFraction` (`--max-wide-fraction`).
     public static let defaultMaxWideFraction = 0.1
@@ -29,7 +31,7 @@ public struct AccuracyGate: Sendable, Equatable {
     public init(
         minSQNR: Double? = nil, maxDrop: Double? = nil, metric: String? = nil, maxPerplexityIncrease: Double? = nil,
         keepOnFailure: Bool = false, metricTimeout: Double = MetricCommand.defaultTimeout, mixedPrecision: Bool = false,
-        maxWideFraction: Double = AccuracyGate.defaultMaxWideFraction
+        maxWideFraction: Double = AccuracyGate.defaultMaxWideFraction, mixedFloat8: Bool = false
     ) {
         self.minSQNR = minSQNR
         self.maxDrop = maxDrop
@@ -39,6 +41,7 @@ public struct AccuracyGate: Sendable, Equatable {
         self.metricTimeout = metricTimeout
         self.mixedPrecision = mixedPrecision
         self.maxWideFraction = maxWideFraction
+        self.mixedFloat8 = mixedFloat8
     }
 
     /// Whether any bar is set.
@@ -66,6 +69,7 @@ public struct AccuracyGate: Sendable, Equatable {
         if mixedPrecision, minSQNR != nil, maxPerplexityIncrease != nil {
             return "--mixed-precision reaches --min-sqnr or --max-perplexity-increase, not both: give one of them"
         }
+        if mixedFloat8, !mixedPrecision { return "--mixed-fp8 needs --mixed-precision" }
         if !(maxWideFraction >= 0 && maxWideFraction <= 1) {
             return "--max-wide-fraction must be a number from 0 to 1 (0.1: 10% of the MACs, or of the weight bytes)"
         }

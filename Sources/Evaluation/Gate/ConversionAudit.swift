@@ -86,7 +86,7 @@ public struct ConversionAudit {
             wideActivationNote: widens
                 ? nil
                 : "target \(target?.name ?? "?") takes no 16-bit activation pairs: raised activations are left float",
-            perplexity: perplexity, maxPerplexityIncrease: gate.maxPerplexityIncrease)
+            allowsFloat8: gate.mixedFloat8, perplexity: perplexity, maxPerplexityIncrease: gate.maxPerplexityIncrease)
         let gate = self.gate
         let metric: (() throws -> Bool)? =
             gate.maxDrop == nil

@@ -70,13 +70,14 @@ public struct MixedPrecisionReport: Sendable, Equatable, Codable {
     }
 }
 
-/// One tensor `--mixed-precision` left wide.
+/// One tensor `--mixed-precision` left wide (or moved to FP8).
 public struct RaisedTensor: Sendable, Equatable, Codable {
     /// The tensor's name in the float model.
     public var tensor: String
     /// Activation or weight.
     public var kind: TensorPairKind
-    /// What it was raised to: `wide` (an activation's 16-bit pair, a 4-bit weight's int8) or `float`.
+    /// What it was raised to: `wide` (an activation's 16-bit pair, a 4-bit weight's int8), `float`, or
+    /// `float8` (an int8 pair moved to FP8 E4M3 with the other operands of its layers, `--mixed-fp8`).
     public var precision: SitePrecision
     /// Why: its gain as last measured — in dB, how much raising it alone lessens the outputs' summed shortfall
     /// below `--min-sqnr` (or lifts the worst output without one); with a perplexity target, in nats per token,
@@ -94,6 +95,9 @@ public struct RaisedTensor: Sendable, Equatable, Codable {
     public var wideByteFractionAfter = 0.0
     /// The perplexity once it (and those before it) were raised, with a perplexity target.
     public var perplexityAfter: Double? = nil
+    /// For `float8`: the other tensors moved to FP8 in the same step (operands of the same layers), whose gain
+    /// `gain` is; nil when it moved alone.
+    public var together: [String]? = nil
 
     /// Creates the entry.
     public init(

@@ -5,6 +5,11 @@ import OnnxIR
 /// of gain per cost, until every accuracy target holds on the evaluation samples or the bound on what is wide
 /// stops it (`--mixed-precision`).
 ///
+/// With `allowsFloat8` (`--mixed-fp8`) the search first moves groups of int8/uint8 pairs to FP8 E4M3
+/// (`Float8Step`; a group is the quantized operands of compute layers that share one): 8 bits still, so this
+/// costs nothing against the bound. Each group's gain is measured alone (one run per group and sample), and the
+/// groups are tried best first, each kept only if it lessens the shortfall. The raises follow.
+///
 /// A raise moves one tensor one step: an 8-bit activation to its 16-bit pair when the target consumes 16-bit
 /// activations (`allowsWideActivations`), a 4-bit weight to int8 (`WeightWidening`), anything else (or a
 /// widened tensor) to float. The cost of a raise is the MACs of the compute layers it makes wide that are not
@@ -31,6 +36,8 @@ public struct MixedPrecisionSearch {
     public var allowsWideActivations: Bool
     /// Why 16-bit activations are not offered, for the report; nil when they are.
     public var wideActivationNote: String?
+    /// Whether int8/uint8 pairs may move to FP8 E4M3 (the target's runtime runs FP8 GEMMs).
+    public var allowsFloat8: Bool
     /// What perplexity is measured on (token ids, logits, prompt), with `maxPerplexityIncrease`.
     public var perplexity: PerplexitySettings?
     /// The perplexity target: at most this increase over the float model's, relative (0.05: 5%); nil for none.
@@ -46,9 +53,11 @@ public struct MixedPrecisionSearch {
     /// Creates the search; a perplexity target needs both `perplexity` and `maxPerplexityIncrease`.
     public init(
         minSQNR: Double?, maxWideFraction: Double, allowsWideActivations: Bool = true,
-        wideActivationNote: String? = nil, perplexity: PerplexitySettings? = nil, maxPerplexityIncrease: Double? = nil
+        wideActivationNote: String? = nil, allowsFloat8: Bool = false, perplexity: PerplexitySettings? = nil,
+        maxPerplexityIncrease: Double? = nil
     ) {
         self.minSQNR = minSQNR
+        self.allowsFloat8 = allowsFloat8
         self.maxWideFraction = maxWideFraction
         self.allowsWideActivations = allowsWideActivations
         self.wideActivationNote = wideActivationNote
@@ -64,7 +73,7 @@ public struct MixedPrecisionSearch {
     ) throws -> MixedPrecisionReport {
         let analysis = try SensitivityAnalysis(
             float: float, floatName: floatName, quantized: quantized, quantizedName: quantizedName,
-            widens: allowsWideActivations, widensWeights: true)
+            widens: allowsWideActivations, widensWeights: true, float8: allowsFloat8)
         var meter: PerplexityMeter?
         if let perplexity, maxPerplexityIncrease != nil {
             meter = try PerplexityMeter(
@@ -100,7 +109,7 @@ public struct MixedPrecisionSearch {
                 widenable: [], maxWideFraction: maxWideFraction, bound: bound)
             return report(
                 objective: objective, before: quantizedMeasurement, after: quantizedMeasurement, state: untouched,
-                offers: (offersActivations, offersWeights), bound: bound, overBound: [], totalMACs: 0,
+                offers: (offersActivations, offersWeights, false), bound: bound, overBound: [], totalMACs: 0,
                 wideWeightBytes: 0, reached: true, lacking: nil)
         }
         let (sensitivity, floatAlone) = try analysis.analyze(
@@ -111,6 +120,11 @@ public struct MixedPrecisionSearch {
             storedBits: analysis.storedBits, minimumGain: objective.minimumGain)
         var current = quantizedMeasurement
         let start = objective.shortfall(current)
+        let float8Groups = allowsFloat8 ? analysis.float8Groups : []
+        if !float8Groups.isEmpty, !objective.meets(current) {
+            current = try moveToFloat8(
+                float8Groups, from: current, state: &state, objective: objective, measure: measure)
+        }
         var gains = Dictionary(
             sensitivity.tensors.map { tensor in
                 (
@@ -187,19 +201,50 @@ public struct MixedPrecisionSearch {
         }
         return report(
             objective: objective, before: quantizedMeasurement, after: current, state: state,
-            offers: (offersActivations, offersWeights), bound: bound,
+            offers: (offersActivations, offersWeights, !float8Groups.isEmpty), bound: bound,
             overBound: reached ? [] : state.overBound(gains: gains),
             totalMACs: sensitivity.totalMACs,
             wideWeightBytes: weightBytes, reached: reached, lacking: lacking)
     }
 
-    /// Writes `precisions` into `quantized`: 16-bit activation pairs and int8 weights (`weights` names the
-    /// weights) first, then the float tensors' pairs removed; returns the bytes the float weights now take.
+    /// Moves the FP8 groups that lessen the shortfall of `current`: each group's gain measured alone, then the
+    /// groups tried best first (ties in graph order), each kept only if it lessens the shortfall as things then
+    /// are. Returns the measurement with the groups kept.
+    private func moveToFloat8(
+        _ groups: [[String]], from current: SwitchedMeasurement, state: inout MixedPrecisionState,
+        objective: MixedPrecisionObjective, measure: ([String: SitePrecision]) throws -> SwitchedMeasurement
+    ) throws -> SwitchedMeasurement {
+        let start = objective.shortfall(current)
+        let moved = { (group: [String], precisions: [String: SitePrecision]) in
+            precisions.merging(group.map { ($0, SitePrecision.float8) }) { $1 }
+        }
+        var gains: [(index: Int, gain: Double)] = []
+        for (index, group) in groups.enumerated() {
+            let gain = start - objective.shortfall(try measure(moved(group, state.precisions)))
+            if gain >= objective.minimumGain { gains.append((index, gain)) }
+        }
+        var current = current
+        for (index, gain) in gains.sorted(by: { ($0.gain, -$0.index) > ($1.gain, -$1.index) }) {
+            guard !objective.meets(current) else { break }
+            let outputs = try measure(moved(groups[index], state.precisions))
+            guard objective.shortfall(outputs) < objective.shortfall(current) else { continue }
+            current = outputs
+            state.useFloat8(
+                groups[index], gain: gain, worstAfter: Self.worst(outputs.outputs),
+                perplexityAfter: objective.perplexity(outputs))
+        }
+        return current
+    }
+
+    /// Writes `precisions` into `quantized`: FP8 pairs, 16-bit activation pairs and int8 weights (`weights` names
+    /// the weights) first, then the float tensors' pairs removed; returns the bytes the float weights now take.
     private func apply(_ precisions: [String: SitePrecision], weights: Set<String>, to quantized: Model, float: Model)
         throws -> Int
     {
         let wide = Set(precisions.filter { $0.value == .wide }.keys)
         let floats = Set(precisions.filter { $0.value == .float }.keys)
+        _ = try Float8Step.apply(
+            Set(precisions.filter { $0.value == .float8 }.keys), to: quantized, float: float)
         _ = try QDQWidening.apply(wide.subtracting(weights), to: quantized, float: float)
         _ = try WeightWidening.apply(wide.intersection(weights), to: quantized, float: float)
         return try QDQBypass.apply(floats, to: quantized, float: float)
@@ -207,11 +252,13 @@ public struct MixedPrecisionSearch {
 
     private func report(
         objective: MixedPrecisionObjective, before: SwitchedMeasurement, after: SwitchedMeasurement,
-        state: MixedPrecisionState, offers: (activations: Bool, weights: Bool), bound: MixedPrecisionBound,
+        state: MixedPrecisionState, offers: (activations: Bool, weights: Bool, float8: Bool),
+        bound: MixedPrecisionBound,
         overBound: [String],
         totalMACs: Int, wideWeightBytes: Int, reached: Bool, lacking: String?
     ) -> MixedPrecisionReport {
         var formats: [String] = []
+        if offers.float8 { formats.append("FP8 E4M3 for int8 layers") }
         if offers.activations { formats.append("int16/uint16 activations") }
         if offers.weights { formats.append("int8 weights for narrower ones") }
         var report = MixedPrecisionReport(

@@ -65,10 +65,10 @@ struct MixedPrecisionState {
     var boundedName: String { bound == .bytes ? "weight bytes" : "MACs" }
 
     /// The precision a raise would move `tensor` to: its widened form first where it has one, then float; nil
-    /// once it is float.
+    /// once it is float. (The FP8 form is not a raise: `useFloat8` moves a whole group there.)
     func step(_ tensor: String) -> SitePrecision? {
         switch precisions[tensor] ?? .quantized {
-        case .quantized: return widenable.contains(tensor) ? .wide : .float
+        case .quantized, .float8: return widenable.contains(tensor) ? .wide : .float
         case .wide: return .float
         case .float: return nil
         }
@@ -127,6 +127,23 @@ struct MixedPrecisionState {
         raised.append(entry)
     }
 
+    /// Keeps the move of `group` (tensors that are operands of the same compute layers) to FP8 E4M3, measured
+    /// at `worstAfter` dB for the worst output: 8 bits still, so no layer becomes wide.
+    mutating func useFloat8(_ group: [String], gain: Double, worstAfter: Double, perplexityAfter: Double? = nil) {
+        for tensor in group {
+            precisions[tensor] = .float8
+            let sensitivity = tensors[tensor]
+            var entry = RaisedTensor(
+                tensor: tensor, kind: sensitivity?.kind ?? .activation, precision: .float8, gain: gain, macs: 0,
+                worstSQNRAfter: worstAfter, wideMACFractionAfter: wideFraction)
+            entry.bytes = Int(bytes(tensor, .float8).rounded())
+            entry.wideByteFractionAfter = wideByteFraction
+            entry.perplexityAfter = perplexityAfter
+            entry.together = group.count > 1 ? group.filter { $0 != tensor } : nil
+            raised.append(entry)
+        }
+    }
+
     private func withinBound(_ tensor: String, _ precision: SitePrecision, layers: [String]) -> Bool {
         let after: Double
         switch bound {
@@ -145,19 +162,20 @@ struct MixedPrecisionState {
         }
     }
 
-    /// The bytes `tensor`'s codes take at `precision`: its stored bits per element as quantized, 8 widened,
-    /// 32 in float; 0 for an activation.
+    /// The bytes `tensor`'s codes take at `precision`: its stored bits per element as quantized, 8 widened or
+    /// in FP8, 32 in float; 0 for an activation.
     private func bytes(_ tensor: String, _ precision: SitePrecision) -> Double {
         guard let bits = storedBits[tensor], let elements = tensors[tensor]?.elements else { return 0 }
         switch precision {
         case .quantized: return Double(elements * bits) / 8
-        case .wide: return Double(elements)
+        case .wide, .float8: return Double(elements)
         case .float: return Double(elements) * 4
         }
     }
 
+    /// The bytes of the weights stored wider than their pair (FP8 codes are no wider than int8 ones).
     private func wideBytes(_ precisions: [String: SitePrecision]) -> Double {
-        precisions.reduce(0) { $0 + bytes($1.key, $1.value) }
+        precisions.reduce(0) { $0 + ($1.value == .float8 ? 0 : bytes($1.key, $1.value)) }
     }
 
     private func weightBytes(_ precisions: [String: SitePrecision]) -> Double {

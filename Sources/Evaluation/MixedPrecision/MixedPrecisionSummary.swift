@@ -36,6 +36,8 @@ public struct MixedPrecisionSummary {
             case (.float, _), (.quantized, _): to = "float"
             case (.wide, .weight): to = "8 bits"
             case (.wide, _): to = "16 bits"
+            case (.float8, _):
+                to = "FP8 E4M3" + (raised.together.map { " with \($0.map { "'\($0)'" }.joined(separator: ", "))" } ?? "")
             }
             let gain =
                 report.maxPerplexityIncrease == nil
@@ -46,8 +48,9 @@ public struct MixedPrecisionSummary {
             let then =
                 raised.perplexityAfter.map { "perplexity then \(String(format: "%.2f", $0))" }
                 ?? "worst output then \(String(format: "%.2f", raised.worstSQNRAfter)) dB"
+            let verb = raised.precision == .float8 ? "moved" : "raised"
             lines.append(
-                "raised \(raised.kind.rawValue) '\(raised.tensor)' to \(to): gain \(gain) alone, \(cost); \(then), "
+                "\(verb) \(raised.kind.rawValue) '\(raised.tensor)' to \(to): gain \(gain) alone, \(cost); \(then), "
                     + "\(Self.percent(raised.wideMACFractionAfter)) of MACs wide, "
                     + "\(Self.percent(raised.wideByteFractionAfter)) of weight bytes wide")
         }

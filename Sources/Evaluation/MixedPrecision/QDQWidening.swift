@@ -48,7 +48,9 @@ enum QDQWidening {
         return changed
     }
 
-    private static func setParameters(of node: Node, _ parameters: (scale: Value, zeroPoint: Value)) {
+    /// Points `node` (a QuantizeLinear or DequantizeLinear) at `parameters`, adding the zero point input if it
+    /// had none.
+    static func setParameters(of node: Node, _ parameters: (scale: Value, zeroPoint: Value)) {
         node.setInput(1, parameters.scale)
         if node.inputs.count > 2 {
             node.setInput(2, parameters.zeroPoint)

@@ -32,14 +32,15 @@ public struct SensitivityAnalysis {
 
     /// Plans the analysis of `quantized` against `float` (which names the tensors and supplies float weights);
     /// with `widens`, 8-bit activations can also run as 16-bit pairs, and with `widensWeights` 4-bit weights as
-    /// int8 (`SitePrecision.wide`).
+    /// int8 (`SitePrecision.wide`); with `float8`, int8/uint8 pairs can also run as FP8 E4M3
+    /// (`SitePrecision.float8`).
     public init(
         float: Model, floatName: String, quantized: Model, quantizedName: String, widens: Bool = false,
-        widensWeights: Bool = false
+        widensWeights: Bool = false, float8: Bool = false
     ) throws {
         switchable = try SwitchableModel(
             float: float, quantized: quantized, quantizedName: quantizedName, widens: widens,
-            widensWeights: widensWeights)
+            widensWeights: widensWeights, float8: float8)
         self.quantizedName = quantizedName
         let model = switchable.model
         full = try Interpreter(model: model, name: quantizedName)
@@ -49,7 +50,7 @@ public struct SensitivityAnalysis {
             floatOutputNames[pair.quantizedName] = pair.floatName
         }
         self.floatOutputNames = floatOutputNames
-        let flags = Set(switchable.sites.flatMap { [$0.flag] + ($0.wideFlag.map { [$0] } ?? []) })
+        let flags = Set(switchable.sites.flatMap { [$0.flag, $0.wideFlag, $0.float8Flag].compactMap { $0 } })
         dataInputs = Set(model.graph.inputs.filter { $0.initializer == nil && !flags.contains($0.name) }.map(\.name))
         var suffixes: [Suffix?] = []
         var cached = Set<String>()
@@ -229,6 +230,37 @@ public struct SensitivityAnalysis {
         return (report, likelihoods)
     }
 
+    /// The tensors that move to FP8 E4M3 together, in graph order: the quantized operands of compute layers
+    /// that share one (an FP8 GEMM takes FP8 on both sides), each tensor that feeds no compute layer alone.
+    /// Only groups whose every tensor has an FP8 form are listed.
+    var float8Groups: [[String]] {
+        let sites = switchable.sites
+        var parent = Array(sites.indices)
+        func root(_ index: Int) -> Int {
+            var index = index
+            while parent[index] != index { index = parent[index] }
+            return index
+        }
+        var reader: [String: Int] = [:]
+        for (index, layers) in readers.enumerated() {
+            for layer in layers {
+                if let other = reader[layer] {
+                    let (a, b) = (root(index), root(other))
+                    parent[max(a, b)] = min(a, b)
+                } else {
+                    reader[layer] = index
+                }
+            }
+        }
+        var groups: [Int: [Int]] = [:]
+        for index in sites.indices { groups[root(index), default: []].append(index) }
+        return groups.keys.sorted().compactMap { key in
+            let members = groups[key]!
+            guard members.allSatisfy({ sites[$0].float8Flag != nil }) else { return nil }
+            return members.map { sites[$0].tensor }
+        }
+    }
+
     /// The compute layers reading each site's switched values (display names).
     private var readers: [[String]] {
         switchable.sites.map { site in
@@ -328,8 +360,7 @@ public struct SensitivityAnalysis {
                 guard let index = wanted[position], let suffix = suffixes[index] else { continue }
                 var moved = inputs
                 let site = sites[index]
-                moved[site.flag] = candidate.precision == .quantized ? on : off
-                if let wideFlag = site.wideFlag { moved[wideFlag] = candidate.precision == .wide ? on : off }
+                Self.setFlags(of: site, to: candidate.precision, in: &moved, on: on, off: off)
                 for name in suffix.given { moved[name] = cache[name] }
                 var changed = outputs
                 for (name, array) in try suffix.interpreter.run(moved) { changed[name] = array }
@@ -357,12 +388,19 @@ public struct SensitivityAnalysis {
         let on = try NDArray([true], dataType: .bool, shape: [])
         let off = try NDArray([false], dataType: .bool, shape: [])
         var flags: [String: NDArray] = [:]
-        for site in switchable.sites {
-            let chosen = precision(site)
-            flags[site.flag] = chosen == .quantized ? on : off
-            if let wideFlag = site.wideFlag { flags[wideFlag] = chosen == .wide ? on : off }
-        }
+        for site in switchable.sites { Self.setFlags(of: site, to: precision(site), in: &flags, on: on, off: off) }
         return flags
+    }
+
+    /// Sets the flag inputs that put `site` at `precision` (a site without the form `precision` names runs
+    /// float for `.wide` and its own pair for `.float8`).
+    private static func setFlags(
+        of site: SensitivitySite, to precision: SitePrecision, in flags: inout [String: NDArray], on: NDArray,
+        off: NDArray
+    ) {
+        flags[site.flag] = precision.isEightBit ? on : off
+        if let wideFlag = site.wideFlag { flags[wideFlag] = precision == .wide ? on : off }
+        if let float8Flag = site.float8Flag { flags[float8Flag] = precision == .float8 ? on : off }
     }
 
     private func add(

@@ -17,6 +17,9 @@ struct SensitivitySite {
     /// The boolean graph input choosing, when `flag` is false, the 16-bit pair (true) or the float value (false);
     /// nil when the tensor has no 16-bit pair.
     var wideFlag: String?
+    /// The boolean graph input choosing, when `flag` is true, the FP8 E4M3 pair (true) or the pipeline's own
+    /// (false); nil when the tensor has no FP8 form (`Float8Step`).
+    var float8Flag: String?
     /// Each `Where` node choosing between the two (one per DequantizeLinear of the tensor).
     var switches: [Node]
     /// The float value before quantization (the QuantizeLinear input, or the float weight).

@@ -13,7 +13,9 @@ import Quantization
 /// model's weight (a weight); `flag` is a boolean scalar graph input shared by the Q/DQ pairs of one tensor.
 /// An 8-bit activation pair also gets its 16-bit counterpart (`WideQuantization`) when `widens` is set:
 /// `t_float` is then `Where(wideFlag, t_16, t_float)`, with `t_16` the float value through a 16-bit pair; a
-/// 4-bit weight gets its 8-bit counterpart (`WeightWidening`) the same way when `widensWeights` is set.
+/// 4-bit weight gets its 8-bit counterpart (`WeightWidening`) the same way when `widensWeights` is set. With
+/// `float8`, an int8/uint8 pair's `t_q` becomes `Where(float8Flag, t_fp8, t_q)`, with `t_fp8` the tensor through
+/// its FP8 E4M3 pair (`Float8Step`).
 /// Everything downstream keeps its name, so graph outputs still match the float model's.
 struct SwitchableModel {
     /// The copy with the switches.
@@ -24,9 +26,10 @@ struct SwitchableModel {
     let skipped: [SkippedSensitivityTensor]
 
     /// Builds the switchable copy of `quantized`; `float` supplies the float weights and the tensor names.
-    init(float: Model, quantized: Model, quantizedName: String, widens: Bool = false, widensWeights: Bool = false)
-        throws
-    {
+    init(
+        float: Model, quantized: Model, quantizedName: String, widens: Bool = false, widensWeights: Bool = false,
+        float8: Bool = false
+    ) throws {
         let copy = try ModelReader.read(
             data: try ModelWriter.serialize(quantized), path: "\(quantizedName) (switchable copy)",
             baseDirectory: nil)
@@ -43,6 +46,7 @@ struct SwitchableModel {
             var floatSource = try group.floatStandIn(in: graph, float: float)
             var floatWeight: [Float]?
             var weight8: DequantizedWeightTensors?
+            var weightFP8: (codes: Tensor, scale: Tensor, zeroPoint: Tensor)?
             if group.isWeight {
                 if rescaled.contains(tensor) {
                     skipped.append(.init(tensor: tensor, reason: "rescaled by smooth-quant: no float counterpart"))
@@ -60,6 +64,10 @@ struct SwitchableModel {
                 if widensWeights {
                     weight8 = try WeightWidening.tensors(replacing: group.nodes[0], floatWeight: weight, name: tensor)
                 }
+                if float8 {
+                    weightFP8 = try Float8Step.weightTensors(
+                        replacing: group.nodes[0], floatWeight: weight, name: tensor)
+                }
             }
             let flag = Value(
                 name: graph.uniqueName(tensor + "_sensitivity_on"), type: .tensor(.bool, Shape(static: [])))
@@ -74,6 +82,22 @@ struct SwitchableModel {
                 ? Value(name: graph.uniqueName(tensor + "_sensitivity_wide"), type: .tensor(.bool, Shape(static: [])))
                 : nil
             if let wideFlag { graph.inputs.append(wideFlag) }
+            // An activation whose pair stands for a removed Relu/Clip keeps it only on an integer grid starting at
+            // 0, which an FP8 pair (symmetric about 0) is not.
+            let activationFP8 =
+                float8 && !group.isWeight && floatSource === group.source
+                && quantizers.allSatisfy({ quantize in
+                    quantize.map { Float8Step.activationScale(of: $0, name: tensor) != nil } ?? false
+                })
+            let float8Flag: Value? =
+                weightFP8 != nil || activationFP8
+                ? Value(name: graph.uniqueName(tensor + "_sensitivity_fp8"), type: .tensor(.bool, Shape(static: [])))
+                : nil
+            if let float8Flag { graph.inputs.append(float8Flag) }
+            let weightFP8Dequantize = weightFP8.map {
+                Float8Step.dequantize($0, like: group.nodes[0], in: graph, name: tensor)
+            }
+            var weightFP8Inserted = false
             var switches: [Node] = []
             var dequantized: [String] = []
             // The 8-bit weight is computed once for all the weight's DequantizeLinear nodes.
@@ -121,9 +145,44 @@ struct SwitchableModel {
                         unquantized = choice.outputs[0]!
                     }
                 }
+                var eightBit = output
+                var float8Nodes: [Node] = []
+                if let float8Flag {
+                    var fp8: Value?
+                    if let weightFP8Dequantize {
+                        fp8 = weightFP8Dequantize.outputs[0]
+                        if !weightFP8Inserted { float8Nodes.append(weightFP8Dequantize) }
+                        weightFP8Inserted = true
+                    } else if let quantize,
+                        let parameters = Float8Step.activationParameters(of: quantize, in: graph, name: original)
+                    {
+                        let quantizeFP8 = Node(
+                            opType: "QuantizeLinear",
+                            name: graph.uniqueName(original + "_q_fp8", avoidingNodeNames: true),
+                            inputs: [floatSource, parameters.scale, parameters.zeroPoint],
+                            outputNames: [graph.uniqueName(original + "_q_fp8")])
+                        let dequantizeFP8 = Node(
+                            opType: "DequantizeLinear",
+                            name: graph.uniqueName(original + "_dq_fp8", avoidingNodeNames: true),
+                            inputs: [quantizeFP8.outputs[0], parameters.scale, parameters.zeroPoint],
+                            outputNames: [graph.uniqueName(original + "_dq_fp8")])
+                        float8Nodes += [quantizeFP8, dequantizeFP8]
+                        fp8 = dequantizeFP8.outputs[0]
+                    }
+                    if let fp8 {
+                        let choice = Node(
+                            opType: "Where",
+                            name: graph.uniqueName(original + "_sensitivity_fp8_switch", avoidingNodeNames: true),
+                            inputs: [float8Flag, fp8, output],
+                            outputNames: [graph.uniqueName(original + "_sensitivity_eight_bit")])
+                        float8Nodes.append(choice)
+                        eightBit = choice.outputs[0]!
+                    }
+                }
                 let choice = Node(
                     opType: "Where", name: graph.uniqueName(original + "_sensitivity_switch", avoidingNodeNames: true),
-                    inputs: [flag, output, unquantized], outputNames: [original])
+                    inputs: [flag, eightBit, unquantized], outputNames: [original])
+                wideNodes = float8Nodes + wideNodes
                 var previous = node
                 for wideNode in wideNodes {
                     try graph.insert(wideNode, after: previous)
@@ -142,7 +201,7 @@ struct SwitchableModel {
                 SensitivitySite(
                     tensor: tensor, kind: group.isWeight ? .weight : .activation, node: description.nodeName,
                     opType: description.opType, position: description.position, flag: flag.name,
-                    wideFlag: wideFlag?.name, switches: switches,
+                    wideFlag: wideFlag?.name, float8Flag: float8Flag?.name, switches: switches,
                     floatSource: floatSource.name, dequantized: dequantized, floatWeight: floatWeight,
                     storedBits: group.isWeight ? group.source.initializer?.dataType.bitWidth : nil))
         }

@@ -26,6 +26,13 @@ import Testing
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
     }
 
+    /// Checks the report at `path` against schemas/report.schema.json.
+    static func validate(_ path: String) throws {
+        let schema = RepositoryPaths.root.appendingPathComponent("schemas/report.schema.json").path
+        let validation = try Python.runScript("validate_json_schema.py", [schema, path])
+        #expect(validation.succeeded, "the report breaks schemas/report.schema.json:\n\(validation.summary)")
+    }
+
     @Test func sixteenBitActivationsReachTheTargetAndRunInOnnxRuntime() throws {
         let scratch = try TemporaryDirectory(prefix: "qdqc-mixed-wide")
         defer { scratch.remove() }
@@ -45,9 +52,7 @@ import Testing
             let output = scratch.path("\(name).onnx")
             let run = try convert(output, report: scratch.path("\(name).json"), target: target)
             try #require(run.status == 0, "\(run.summary)")
-            let schema = RepositoryPaths.root.appendingPathComponent("schemas/report.schema.json").path
-            let validation = try Python.runScript("validate_json_schema.py", [schema, scratch.path("\(name).json")])
-            #expect(validation.succeeded, "the report breaks schemas/report.schema.json:\n\(validation.summary)")
+            try Self.validate(scratch.path("\(name).json"))
             let mixed = try #require(try Self.json(scratch.path("\(name).json"))["mixedPrecision"] as? [String: Any])
             #expect(mixed["reached"] as? Bool == true)
             #expect(mixed["formatNote"] == nil, "ORT runs 16-bit pairs")

@@ -94,6 +94,7 @@ import Testing
         defer { scratch.remove() }
         #expect(try convert(["--mixed-precision"], in: scratch).status == 64)
         #expect(try convert(["--max-wide-fraction", "0.2", "--min-sqnr", "10"], in: scratch).status == 64)
+        #expect(try convert(["--mixed-fp8", "--min-sqnr", "10"], in: scratch).status == 64)
         #expect(
             try convert(["--mixed-precision", "--min-sqnr", "10", "--max-wide-fraction", "2"], in: scratch).status == 64
         )

@@ -192,8 +192,10 @@ public struct MixedPrecisionSearch {
             let bound = String(format: "%g%%", maxWideFraction * 100)
             let what = objective.meets(current) ? "the --max-drop metric still fails" : objective.lack(current)
             let overBound = state.overBound(gains: gains)
+            let moved = state.raised.filter { $0.precision == .float8 }.count
+            let raised = state.raised.count - moved
             lacking =
-                "\(what) with \(state.raised.count) tensor(s) raised and \(share) of "
+                "\(what) with \(raised) tensor(s) raised\(moved > 0 ? " (\(moved) moved to FP8)" : "") and \(share) of "
                 + "\(state.boundedName) wide (bound \(bound)); "
                 + (overBound.isEmpty
                     ? "no other tensor within the bound gains \(objective.minimumGainText) or more"

@@ -14,8 +14,11 @@ public struct MixedPrecisionSummary {
         let after = report.after.map { "'\($0.output)' \(String(format: "%.2f", $0.sqnr))" }
         let bound = "bound \(String(format: "%g", report.maxWideFraction * 100))%"
         let bytesBound = report.boundedBy == .bytes
+        let moved = report.raised.filter { $0.precision == .float8 }.count
+        let raises = report.raised.count - moved
+        let moves = moved > 0 ? ", \(moved) tensor(s) moved to FP8 E4M3" : ""
         var outcome =
-            "\(report.reached ? "target reached" : "target NOT reached"): \(report.raised.count) raise(s) ("
+            "\(report.reached ? "target reached" : "target NOT reached"): \(raises) raise(s)\(moves) ("
             + "\(report.format)); \(Self.percent(report.wideMACFraction)) of MACs wide "
             + "(\(report.wideMACs) of \(report.totalMACs) per sample\(bytesBound ? "" : "; \(bound)")), "
             + "\(Self.percent(report.wideByteFraction)) of weight bytes wide (\(report.wideBytes) of "
@@ -37,7 +40,8 @@ public struct MixedPrecisionSummary {
             case (.wide, .weight): to = "8 bits"
             case (.wide, _): to = "16 bits"
             case (.float8, _):
-                to = "FP8 E4M3" + (raised.together.map { " with \($0.map { "'\($0)'" }.joined(separator: ", "))" } ?? "")
+                let others = raised.together?.map { "'\($0)'" }.joined(separator: ", ")
+                to = "FP8 E4M3" + (others.map { " with \($0)" } ?? "")
             }
             let gain =
                 report.maxPerplexityIncrease == nil

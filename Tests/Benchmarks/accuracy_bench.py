@@ -138,7 +138,8 @@ def measure(args):
     variants = VARIANTS
     if args.mixed:
         variants = [("default", []), (MIXED_LABEL, ["--min-sqnr", "30", "--mixed-precision", "--keep-on-failure",
-                                                   "--eval-samples", str(args.mixed_eval_samples)])]
+                                                   "--eval-samples", str(args.mixed_eval_samples)]
+                                       + args.mixed_flags.split())]
     results = []
     with tempfile.TemporaryDirectory(prefix="accuracy-bench-") as scratch:
         for name in models:
@@ -426,7 +427,7 @@ def markdown_table(results) -> list[str]:
 
 def mixed_table(results) -> list[str]:
     lines = ["| model | setting | output | default dB | --min-sqnr 30 --mixed-precision dB | target reached "
-             "(held-back samples) | raised to 16 bits / float | MACs wide | seconds default / mixed |",
+             "(held-back samples) | raised to 16 bits / float / moved to FP8 | MACs wide | seconds default / mixed |",
              "|---|---|---|---|---|---|---|---|---|"]
     for row in results:
         variants = row["variants"]
@@ -436,7 +437,8 @@ def mixed_table(results) -> list[str]:
         reached = {True: "yes", False: "no"}.get(search.get("reached"), "—")
         steps = search.get("raised", [])
         raised = (f"{sum(r.get('precision') == 'wide' for r in steps)} / "
-                  f"{sum(r.get('precision', 'float') == 'float' for r in steps)}") if search else "—"
+                  f"{sum(r.get('precision', 'float') == 'float' for r in steps)} / "
+                  f"{sum(r.get('precision') == 'float8' for r in steps)}") if search else "—"
         wide = f"{100 * search['wideMACFraction']:.1f} %" if "wideMACFraction" in search else "—"
         seconds = " / ".join(f"{v['seconds']:.0f}" if "seconds" in v else "failed" for v in (baseline or {}, mixed))
         outputs = list(baseline["sqnr"]) if baseline and "sqnr" in baseline else []
@@ -462,14 +464,15 @@ def write_markdown(path, results, args, load):
         f"{args.eval_limit} eval/ samples (10·log10(Σref²/Σ(ref−q)²)), with the change from the plain conversion "
         "in parentheses; \"logits X\" rows are the input of a Softmax/Sigmoid output. \"MACs wide\" is the "
         "fraction of MACs in layers with an operand raised (to 16 bits or float); \"raised\" counts the kept "
-        "steps (a tensor widened to 16 bits and then to float counts in both).",
+        "steps (a tensor widened to 16 bits and then to float counts in both; a tensor moved to FP8 E4M3 by "
+        "`--mixed-fp8` makes nothing wide).",
         "",
         "Reproduce (from the repository root):",
         "",
         "```sh",
         "swift build -c release --product qdqc",
         ".venv/bin/python Tests/Benchmarks/accuracy_bench.py --mixed --settings '" + args.settings
-        + "' --markdown docs/benchmarks.md",
+        + "'" + (f" --mixed-flags '{args.mixed_flags}'" if args.mixed_flags else "") + " --markdown docs/benchmarks.md",
         "```",
         "",
         f"Machine load when the run started (`uptime`): {load}",
@@ -509,6 +512,8 @@ def main(argv=None) -> int:
     parser.add_argument("--mixed", action="store_true",
                         help="plain vs --min-sqnr 30 --mixed-precision instead of the equalization variants")
     parser.add_argument("--mixed-eval-samples", type=int, default=4)
+    parser.add_argument("--mixed-flags", default="",
+                        help="--mixed: flags for the mixed-precision conversion only (e.g. --mixed-fp8)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds one conversion may take")
     parser.add_argument("--side-by-side", action="store_true",
                         help="ORT's quantize_static (best of its methods) beside qdqc default, auto, GPTQ-int8, all on")

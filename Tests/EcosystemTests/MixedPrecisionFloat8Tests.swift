@@ -28,6 +28,17 @@ import Testing
         let int8 = try convert(
             model, in: directory, output: scratch.path("int8.onnx"), report: scratch.path("int8.json"), extra: [])
         #expect(int8.status == 3, "\(int8.summary)")
+        // SmoothQuant rescales the weight, which then has no float counterpart to make FP8 codes from: moving
+        // the activation alone would leave the MatMul half int8, so nothing moves.
+        let smoothed = try convert(
+            model, in: directory, output: scratch.path("smoothed.onnx"), report: scratch.path("smoothed.json"),
+            extra: ["--mixed-fp8", "--smooth-quant"])
+        #expect(smoothed.status == 3, "\(smoothed.summary)")
+        let smoothedSearch = try #require(
+            try MixedPrecisionWideTests.json(scratch.path("smoothed.json"))["mixedPrecision"] as? [String: Any])
+        let smoothedRaised = try #require(smoothedSearch["raised"] as? [[String: Any]])
+        #expect(smoothedRaised.allSatisfy { $0["precision"] as? String != "float8" }, "\(smoothedRaised)")
+        #expect(smoothedSearch["format"] as? String == "float")
         var models: [Data] = []
         for name in ["a", "b"] {
             let output = scratch.path("\(name).onnx")

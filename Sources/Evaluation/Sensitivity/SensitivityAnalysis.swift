@@ -232,34 +232,56 @@ public struct SensitivityAnalysis {
 
     /// The tensors that move to FP8 E4M3 together, in graph order: the quantized operands of compute layers
     /// that share one (an FP8 GEMM takes FP8 on both sides), each tensor that feeds no compute layer alone.
-    /// Only groups whose every tensor has an FP8 form are listed.
+    /// Only groups whose every tensor has an FP8 form are listed, and none with a layer that also reads a
+    /// quantized operand no switch moves (a weight SmoothQuant rescaled, a pair inside a body), which would
+    /// leave that layer half int8.
     var float8Groups: [[String]] {
         let sites = switchable.sites
+        var owner: [ObjectIdentifier: Int] = [:]
+        for (index, site) in sites.enumerated() {
+            for node in site.switches { owner[ObjectIdentifier(node)] = index }
+        }
+        // The site an operand comes from, through layout ops; blocked when it is an unswitched pair's output.
+        func origin(_ value: Value) -> (site: Int?, blocked: Bool) {
+            var value = value
+            while let producer = value.producer {
+                if let site = owner[ObjectIdentifier(producer)] { return (site, false) }
+                if TensorMatcher.isDequantize(producer) { return (nil, true) }
+                guard Self.layoutOps.contains(producer.opType), let input = producer.inputs.first ?? nil else { break }
+                value = input
+            }
+            return (nil, false)
+        }
         var parent = Array(sites.indices)
         func root(_ index: Int) -> Int {
             var index = index
             while parent[index] != index { index = parent[index] }
             return index
         }
-        var reader: [String: Int] = [:]
-        for (index, layers) in readers.enumerated() {
-            for layer in layers {
-                if let other = reader[layer] {
-                    let (a, b) = (root(index), root(other))
-                    parent[max(a, b)] = min(a, b)
-                } else {
-                    reader[layer] = index
-                }
+        var blockedRoots = Set<Int>()
+        var blocked: [Int] = []
+        for layer in switchable.model.graph.nodes where LayerCost.computeOps.contains(layer.opType) {
+            let operands = layer.inputs.prefix(2).compactMap { $0 }.map(origin)
+            let members = operands.compactMap(\.site)
+            guard let first = members.first else { continue }
+            for member in members.dropFirst() {
+                let (a, b) = (root(first), root(member))
+                parent[max(a, b)] = min(a, b)
             }
+            if operands.contains(where: \.blocked) { blocked.append(first) }
         }
+        for index in blocked { blockedRoots.insert(root(index)) }
         var groups: [Int: [Int]] = [:]
         for index in sites.indices { groups[root(index), default: []].append(index) }
         return groups.keys.sorted().compactMap { key in
             let members = groups[key]!
-            guard members.allSatisfy({ sites[$0].float8Flag != nil }) else { return nil }
+            guard !blockedRoots.contains(key), members.allSatisfy({ sites[$0].float8Flag != nil }) else { return nil }
             return members.map { sites[$0].tensor }
         }
     }
+
+    /// Ops that only move an operand's elements, through which an FP8 group follows a layer's operand.
+    private static let layoutOps: Set<String> = ["Transpose", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Flatten"]
 
     /// The compute layers reading each site's switched values (display names).
     private var readers: [[String]] {

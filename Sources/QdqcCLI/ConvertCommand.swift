@@ -223,7 +223,10 @@ struct ConvertCommand: ParsableCommand {
                 StandardError.write(
                     "accuracy: output '\(output.output)': SQNR \(String(format: "%.2f", output.sqnr)) dB, cosine "
                         + "\(String(format: "%.6f", output.cosine)), max abs error "
-                        + "\(String(format: "%.4g", output.maxAbsError)) (\(evaluation.source))\n")
+                        + "\(String(format: "%.4g", output.maxAbsError))"
+                        + (output.brokenElements.map {
+                            ", \($0) element(s) NaN or infinite where the float model's are finite"
+                        } ?? "") + " (\(evaluation.source))\n")
             }
             if let perplexity = evaluation.perplexity {
                 StandardError.write("accuracy: \(perplexity.summary) (\(evaluation.source))\n")

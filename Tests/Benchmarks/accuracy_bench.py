@@ -472,7 +472,7 @@ def write_markdown(path, results, args, load):
         "```sh",
         "swift build -c release --product qdqc",
         ".venv/bin/python Tests/Benchmarks/accuracy_bench.py --mixed --settings '" + args.settings
-        + "'" + (f" --mixed-flags '{args.mixed_flags}'" if args.mixed_flags else "") + " --markdown docs/benchmarks.md",
+        + "'" + (f" --mixed-flags='{args.mixed_flags}'" if args.mixed_flags else "") + " --markdown docs/benchmarks.md",
         "```",
         "",
         f"Machine load when the run started (`uptime`): {load}",

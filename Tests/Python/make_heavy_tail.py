@@ -6,7 +6,8 @@ For `--mixed-fp8`: an int8 grid spaces its steps evenly over a log-normal input'
 (those near the median) round to a few steps, while FP8 E4M3 keeps about 6 % relative error at every
 magnitude. The model: x float[16, 64] ~ N(0, 2) → e = Exp(x) → z = MatMul(e, W) → y = Log(z + 0.1), with W a
 64×64 matrix of 0.9 on the diagonal and 0.1/63 elsewhere (positive, so z > 0); the log makes every
-magnitude of z count alike in the output. Writes OUT_DIR/model.onnx (opset 17), OUT_DIR/calib/NNNN.npz (16
+magnitude of z count alike in the output. With ONNX Runtime's placement (uint8 pairs on z and z + 0.1) the
+smallest values round to 0 and the quantized Log gives -inf: the broken-output case of the accuracy gate. Writes OUT_DIR/model.onnx (opset 17), OUT_DIR/calib/NNNN.npz (16
 samples) and OUT_DIR/eval/NNNN.npz (8 samples). Deterministic: a seeded generator.
 """
 

@@ -23,6 +23,13 @@ public struct ErrorAccumulator: Sendable, Equatable {
     public private(set) var sampleCount = 0
     /// Element pairs where either side was NaN or infinite (left out of the sums).
     public private(set) var nonFiniteCount = 0
+    /// Of those, the pairs whose float reference is finite but whose quantized value is not: the quantized
+    /// model broke where the float one did not.
+    public private(set) var brokenCount = 0
+
+    /// The SQNR of a tensor with a broken element (`brokenCount`), below any measured one: a gate or a search
+    /// then sees the tensor as lost, instead of an SQNR of the elements left.
+    public static let brokenSQNR = -200.0
 
     /// Creates empty sums.
     public init() {}
@@ -36,11 +43,13 @@ public struct ErrorAccumulator: Sendable, Equatable {
         var dot = 0.0
         var worst = maxAbsError
         var nonFinite = 0
+        var broken = 0
         for index in 0..<count {
             let x = reference[index]
             let y = quantized[index]
             guard x.isFinite && y.isFinite else {
                 nonFinite += 1
+                if x.isFinite { broken += 1 }
                 continue
             }
             let difference = Double(x - y)
@@ -59,11 +68,14 @@ public struct ErrorAccumulator: Sendable, Equatable {
         maxAbsError = worst
         elementCount += count
         nonFiniteCount += nonFinite
+        brokenCount += broken
         sampleCount += 1
     }
 
-    /// Signal-to-quantization-noise ratio in dB, as ONNX Runtime's qdq_loss_debug computes it.
+    /// Signal-to-quantization-noise ratio in dB, as ONNX Runtime's qdq_loss_debug computes it; `brokenSQNR` when
+    /// an element is broken.
     public var sqnr: Double {
+        guard brokenCount == 0 else { return Self.brokenSQNR }
         let epsilon = Double.ulpOfOne
         let signal = max(signalSquares.squareRoot(), epsilon)
         let noise = max(noiseSquares.squareRoot(), epsilon)

@@ -100,7 +100,8 @@ public struct ModelComparator {
                     opType: pair.opType, position: pair.position, sqnr: sums.sqnr, cosine: sums.cosine,
                     maxAbsError: sums.maxAbsError,
                     ownQuantizationSQNR: ownNoise[index].flatMap { $0.sampleCount > 0 ? $0.sqnr : nil },
-                    samples: sums.sampleCount, elements: sums.elementCount, nonFiniteElements: sums.nonFiniteCount))
+                    samples: sums.sampleCount, elements: sums.elementCount, nonFiniteElements: sums.nonFiniteCount,
+                    brokenElements: sums.brokenCount))
         }
         let isRescaled = { (row: TensorComparison) in row.kind != .output && rescaled.contains(row.tensor) }
         return ModelComparison(

@@ -26,12 +26,14 @@ public struct TensorComparison: Sendable, Equatable, Codable {
     public var elements: Int
     /// Element pairs left out because one side was NaN or infinite.
     public var nonFiniteElements: Int
+    /// Of those, the pairs where only the quantized side was (the SQNR is then `ErrorAccumulator.brokenSQNR`).
+    public var brokenElements: Int
 
     /// Creates a row.
     public init(
         tensor: String, quantizedTensor: String, kind: TensorPairKind, node: String?, opType: String, position: Int,
         sqnr: Double, cosine: Double, maxAbsError: Double, ownQuantizationSQNR: Double?, samples: Int, elements: Int,
-        nonFiniteElements: Int
+        nonFiniteElements: Int, brokenElements: Int = 0
     ) {
         self.tensor = tensor
         self.quantizedTensor = quantizedTensor
@@ -46,5 +48,6 @@ public struct TensorComparison: Sendable, Equatable, Codable {
         self.samples = samples
         self.elements = elements
         self.nonFiniteElements = nonFiniteElements
+        self.brokenElements = brokenElements
     }
 }

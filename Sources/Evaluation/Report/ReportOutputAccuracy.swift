@@ -8,6 +8,9 @@ public struct ReportOutputAccuracy: Sendable, Equatable, Codable {
     public var cosine: Double
     /// Largest absolute difference.
     public var maxAbsError: Double
+    /// Elements that are NaN or infinite where the float model's are finite (the SQNR is then
+    /// `ErrorAccumulator.brokenSQNR`); nil when there are none.
+    public var brokenElements: Int?
 
     /// Creates the entry from a comparison row.
     public init(row: TensorComparison) {
@@ -15,5 +18,6 @@ public struct ReportOutputAccuracy: Sendable, Equatable, Codable {
         sqnr = row.sqnr
         cosine = row.cosine
         maxAbsError = row.maxAbsError
+        brokenElements = row.brokenElements > 0 ? row.brokenElements : nil
     }
 }

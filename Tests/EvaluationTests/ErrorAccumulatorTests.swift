@@ -1,5 +1,5 @@
-import Foundation
 import Evaluation
+import Foundation
 import Testing
 
 /// The sums behind SQNR: a quantized element that is NaN or infinite where the float one is finite marks the

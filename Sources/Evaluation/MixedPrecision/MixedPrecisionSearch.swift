@@ -213,12 +213,13 @@ public struct MixedPrecisionSearch {
     /// groups tried best first (ties in graph order), each kept only if it lessens the shortfall as things then
     /// are. Returns the measurement with the groups kept.
     private func moveToFloat8(
-        _ groups: [[String]], from current: SwitchedMeasurement, state: inout MixedPrecisionState,
+        _ groups: [[(tensor: String, kind: TensorPairKind)]], from current: SwitchedMeasurement,
+        state: inout MixedPrecisionState,
         objective: MixedPrecisionObjective, measure: ([String: SitePrecision]) throws -> SwitchedMeasurement
     ) throws -> SwitchedMeasurement {
         let start = objective.shortfall(current)
-        let moved = { (group: [String], precisions: [String: SitePrecision]) in
-            precisions.merging(group.map { ($0, SitePrecision.float8) }) { $1 }
+        let moved = { (group: [(tensor: String, kind: TensorPairKind)], precisions: [String: SitePrecision]) in
+            precisions.merging(group.map { ($0.tensor, SitePrecision.float8) }) { $1 }
         }
         var gains: [(index: Int, gain: Double)] = []
         for (index, group) in groups.enumerated() {

@@ -129,17 +129,19 @@ struct MixedPrecisionState {
 
     /// Keeps the move of `group` (tensors that are operands of the same compute layers) to FP8 E4M3, measured
     /// at `worstAfter` dB for the worst output: 8 bits still, so no layer becomes wide.
-    mutating func useFloat8(_ group: [String], gain: Double, worstAfter: Double, perplexityAfter: Double? = nil) {
-        for tensor in group {
+    mutating func useFloat8(
+        _ group: [(tensor: String, kind: TensorPairKind)], gain: Double, worstAfter: Double,
+        perplexityAfter: Double? = nil
+    ) {
+        for (tensor, kind) in group {
             precisions[tensor] = .float8
-            let sensitivity = tensors[tensor]
             var entry = RaisedTensor(
-                tensor: tensor, kind: sensitivity?.kind ?? .activation, precision: .float8, gain: gain, macs: 0,
+                tensor: tensor, kind: kind, precision: .float8, gain: gain, macs: 0,
                 worstSQNRAfter: worstAfter, wideMACFractionAfter: wideFraction)
             entry.bytes = Int(bytes(tensor, .float8).rounded())
             entry.wideByteFractionAfter = wideByteFraction
             entry.perplexityAfter = perplexityAfter
-            entry.together = group.count > 1 ? group.filter { $0 != tensor } : nil
+            entry.together = group.count > 1 ? group.map(\.tensor).filter { $0 != tensor } : nil
             raised.append(entry)
         }
     }

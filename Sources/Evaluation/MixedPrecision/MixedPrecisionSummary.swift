@@ -48,7 +48,10 @@ public struct MixedPrecisionSummary {
                 ? "\(String(format: "%+.2f", raised.gain)) dB"
                 : "\(String(format: "%.4f", raised.gain)) nats/token (perplexity "
                     + "\(String(format: "%+.2f", expm1(-raised.gain) * 100))%)"
-            let cost = raised.kind == .weight ? "\(raised.macs) MACs, \(raised.bytes) bytes" : "\(raised.macs) MACs"
+            let cost =
+                raised.precision == .float8
+                ? "8 bits still"
+                : raised.kind == .weight ? "\(raised.macs) MACs, \(raised.bytes) bytes" : "\(raised.macs) MACs"
             let then =
                 raised.perplexityAfter.map { "perplexity then \(String(format: "%.2f", $0))" }
                 ?? "worst output then \(String(format: "%.2f", raised.worstSQNRAfter)) dB"

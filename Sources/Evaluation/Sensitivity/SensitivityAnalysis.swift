@@ -56,7 +56,7 @@ public struct SensitivityAnalysis {
         var cached = Set<String>()
         for site in switchable.sites {
             let (given, outputs) = Self.suffix(after: site.switches, in: model.graph)
-            guard !outputs.isEmpty else {
+            guard !outputs.isEmpty, !site.float8Only else {
                 suffixes.append(nil)
                 continue
             }
@@ -123,7 +123,7 @@ public struct SensitivityAnalysis {
         var floatAloneLikelihoods = [NextTokenLikelihood](repeating: NextTokenLikelihood(), count: sites.count)
         var skipped = switchable.skipped
         var active = zip(sites, suffixes).map { site, suffix in suffix != nil && only?.contains(site.tensor) != false }
-        for (index, site) in sites.enumerated() where suffixes[index] == nil {
+        for (index, site) in sites.enumerated() where suffixes[index] == nil && !site.float8Only {
             skipped.append(.init(tensor: site.tensor, reason: "reaches no graph output"))
         }
         var first = true
@@ -235,7 +235,7 @@ public struct SensitivityAnalysis {
     /// Only groups whose every tensor has an FP8 form are listed, and none with a layer that also reads a
     /// quantized operand no switch moves (a weight SmoothQuant rescaled, a pair inside a body), which would
     /// leave that layer half int8.
-    var float8Groups: [[String]] {
+    var float8Groups: [[(tensor: String, kind: TensorPairKind)]] {
         let sites = switchable.sites
         var owner: [ObjectIdentifier: Int] = [:]
         for (index, site) in sites.enumerated() {
@@ -276,7 +276,7 @@ public struct SensitivityAnalysis {
         return groups.keys.sorted().compactMap { key in
             let members = groups[key]!
             guard !blockedRoots.contains(key), members.allSatisfy({ sites[$0].float8Flag != nil }) else { return nil }
-            return members.map { sites[$0].tensor }
+            return members.map { (sites[$0].tensor, sites[$0].kind) }
         }
     }
 

@@ -31,4 +31,7 @@ struct SensitivitySite {
     /// The bits per element of a weight's quantized codes as the pipeline stored them (4 for int4); nil for an
     /// activation.
     var storedBits: Int?
+    /// A weight with no float counterpart (a pass rewrote it): not measured or raised, only moved to FP8 with
+    /// its layer's other operands; its float branch is its own dequantized value.
+    var float8Only = false
 }

@@ -15,7 +15,8 @@ import Quantization
 /// `t_float` is then `Where(wideFlag, t_16, t_float)`, with `t_16` the float value through a 16-bit pair; a
 /// 4-bit weight gets its 8-bit counterpart (`WeightWidening`) the same way when `widensWeights` is set. With
 /// `float8`, an int8/uint8 pair's `t_q` becomes `Where(float8Flag, t_fp8, t_q)`, with `t_fp8` the tensor through
-/// its FP8 E4M3 pair (`Float8Step`).
+/// its FP8 E4M3 pair (`Float8Step`); a weight without a float counterpart (BatchNormalization folded in,
+/// rescaled) is then a site too, whose float branch is its own dequantized value (`SensitivitySite.float8Only`).
 /// Everything downstream keeps its name, so graph outputs still match the float model's.
 struct SwitchableModel {
     /// The copy with the switches.
@@ -35,6 +36,7 @@ struct SwitchableModel {
             baseDirectory: nil)
         let floatIndex = FloatGraphIndex(graph: float.graph)
         let rescaled = Set(SmoothQuantPass.rescaledValues(of: quantized))
+        let floatWeights = QDQGroup.floatWeights(of: float)
         let graph = copy.graph
         let groups = QDQGroup.groups(in: copy, float: float)
         var sites: [SensitivitySite] = []
@@ -47,26 +49,31 @@ struct SwitchableModel {
             var floatWeight: [Float]?
             var weight8: DequantizedWeightTensors?
             var weightFP8: (codes: Tensor, scale: Tensor, zeroPoint: Tensor)?
+            var float8Only = false
             if group.isWeight {
-                if rescaled.contains(tensor) {
-                    skipped.append(.init(tensor: tensor, reason: "rescaled by smooth-quant: no float counterpart"))
-                    continue
-                }
-                guard let weight = floatIndex.initializer(tensor), weight.dims == group.source.initializer?.dims
-                else {
-                    skipped.append(
-                        .init(
-                            tensor: tensor, reason: "the float model has no initializer of this shape to compare with"))
-                    continue
-                }
-                floatSource = graph.addInitializer(weight, name: graph.uniqueName(tensor + "_sensitivity_float"))
-                floatWeight = try Self.floats(weight, tensor: tensor)
-                if widensWeights {
-                    weight8 = try WeightWidening.tensors(replacing: group.nodes[0], floatWeight: weight, name: tensor)
-                }
                 if float8 {
-                    weightFP8 = try Float8Step.weightTensors(
-                        replacing: group.nodes[0], floatWeight: weight, name: tensor)
+                    weightFP8 = try Float8Step.weightTensors(for: group, float: floatWeights, rescaled: rescaled)
+                }
+                let weight = floatIndex.initializer(tensor)
+                var lacking: String?
+                if rescaled.contains(tensor) {
+                    lacking = "rescaled by smooth-quant: no float counterpart"
+                } else if weight == nil || weight?.dims != group.source.initializer?.dims {
+                    lacking = "the float model has no initializer of this shape to compare with"
+                }
+                if let lacking {
+                    skipped.append(.init(tensor: tensor, reason: lacking))
+                    // Not measured or raised, but it can still move to FP8 (from its int8 values) with the input
+                    // of its layer; its float branch is then its own dequantized value.
+                    guard weightFP8 != nil else { continue }
+                    float8Only = true
+                } else if let weight {
+                    floatSource = graph.addInitializer(weight, name: graph.uniqueName(tensor + "_sensitivity_float"))
+                    floatWeight = try Self.floats(weight, tensor: tensor)
+                    if widensWeights {
+                        weight8 = try WeightWidening.tensors(
+                            replacing: group.nodes[0], floatWeight: weight, name: tensor)
+                    }
                 }
             }
             let flag = Value(
@@ -110,7 +117,7 @@ struct SwitchableModel {
                 dequantized.append(output.name)
                 let uses = output.uses
                 let wasOutput = graph.outputs.contains { $0 === output }
-                var unquantized = floatSource
+                var unquantized = float8Only ? output : floatSource
                 var wideNodes: [Node] = []
                 if let wideFlag, let quantize,
                     let wide = WideQuantization.parameters(of: quantize, in: graph, name: original)
@@ -202,8 +209,10 @@ struct SwitchableModel {
                     tensor: tensor, kind: group.isWeight ? .weight : .activation, node: description.nodeName,
                     opType: description.opType, position: description.position, flag: flag.name,
                     wideFlag: wideFlag?.name, float8Flag: float8Flag?.name, switches: switches,
-                    floatSource: floatSource.name, dequantized: dequantized, floatWeight: floatWeight,
-                    storedBits: group.isWeight ? group.source.initializer?.dataType.bitWidth : nil))
+                    floatSource: float8Only ? dequantized[0] : floatSource.name, dequantized: dequantized,
+                    floatWeight: floatWeight,
+                    storedBits: group.isWeight ? group.source.initializer?.dataType.bitWidth : nil,
+                    float8Only: float8Only))
         }
         model = copy
         self.sites = sites

@@ -168,6 +168,13 @@ public struct MixedPrecisionSearch {
             }
             guard fresh else { break }
         }
+        // The groups left are tried again on the model as the raises left it: a group that gained too little
+        // alone may now lessen the shortfall.
+        if !float8Groups.isEmpty, !objective.meets(current) {
+            let untouched = float8Groups.filter { group in group.allSatisfy { state.precisions[$0.tensor] == nil } }
+            current = try moveToFloat8(
+                untouched, from: current, state: &state, objective: objective, measure: measure)
+        }
         let weights = Set(sensitivity.tensors.filter { $0.kind == .weight }.map(\.tensor))
         var weightBytes = try apply(state.precisions, weights: weights, to: quantized, float: float)
         var metricHolds = true

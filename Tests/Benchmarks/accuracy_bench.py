@@ -166,7 +166,9 @@ def measure(args):
                         print(f"{name} [{row['setting']}] {label}: {error}", file=sys.stderr)
                         continue
                     tag = os.path.splitext(os.path.basename(out))[0]
-                    quantized = qm.run_outputs(qb.with_outputs(out, logits, scratch, tag), samples)
+                    quantized = qm.run_outputs(
+                        qb.with_outputs(out, logits, scratch, tag), samples,
+                        disabled=args.ort_disabled_optimizers.split(",") if args.ort_disabled_optimizers else ())
                     sqnr = {(f"logits {output}" if output in logits else output):
                             qm.sqnr_db(reference[output], quantized[output]) for output in reference if output in quantized}
                     row["variants"][label] = {"seconds": seconds, "counters": counters, "sqnr": sqnr}
@@ -512,6 +514,9 @@ def main(argv=None) -> int:
     parser.add_argument("--mixed", action="store_true",
                         help="plain vs --min-sqnr 30 --mixed-precision instead of the equalization variants")
     parser.add_argument("--mixed-eval-samples", type=int, default=4)
+    parser.add_argument("--ort-disabled-optimizers", default="",
+                        help="ONNX Runtime graph optimizers to disable when running the quantized models (e.g. "
+                             "ReluQuantRewrite, which drops a Relu before an FP8 QuantizeLinear in ORT 1.32)")
     parser.add_argument("--mixed-flags", default="",
                         help="--mixed: flags for the mixed-precision conversion only (e.g. --mixed-fp8)")
     parser.add_argument("--timeout", type=float, default=None, help="seconds one conversion may take")

@@ -71,8 +71,8 @@ def load_samples(folder: str, limit: int | None = None) -> list[dict[str, np.nda
     return samples
 
 
-def session(model_path: str, threads: int = 2, optimized_path: str | None = None, level=None):
-    """An ONNX Runtime CPU session with `threads` intra-op threads."""
+def session(model_path: str, threads: int = 2, optimized_path: str | None = None, level=None, disabled=()):
+    """An ONNX Runtime CPU session with `threads` intra-op threads, without the graph optimizers `disabled`."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -83,7 +83,8 @@ def session(model_path: str, threads: int = 2, optimized_path: str | None = None
         options.graph_optimization_level = level
     if optimized_path is not None:
         options.optimized_model_filepath = optimized_path
-    return ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(
+        model_path, options, providers=["CPUExecutionProvider"], disabled_optimizers=list(disabled))
 
 
 def feeds_for(sess, sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -95,9 +96,9 @@ def feeds_for(sess, sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {n: sample[n] for n in names}
 
 
-def run_outputs(model_path: str, samples, threads: int = 2) -> dict[str, list[np.ndarray]]:
-    """Every output of the model for every sample, by output name."""
-    sess = session(model_path, threads)
+def run_outputs(model_path: str, samples, threads: int = 2, disabled=()) -> dict[str, list[np.ndarray]]:
+    """Every output of the model for every sample, by output name (without the graph optimizers `disabled`)."""
+    sess = session(model_path, threads, disabled=disabled)
     names = [o.name for o in sess.get_outputs()]
     results: dict[str, list[np.ndarray]] = {n: [] for n in names}
     for sample in samples:

@@ -249,7 +249,7 @@ struct ConvertCommand: ParsableCommand {
             if let failure = spill?.failure {
                 StandardError.write("note: \(output): new tensors stayed in memory after a spill failure: \(failure)\n")
             }
-            for note in notes { StandardError.write("note: \(output): \(note)\n") }
+            for note in notes + RuntimeCaveats.notes(for: loaded) { StandardError.write("note: \(output): \(note)\n") }
             StandardError.write(
                 "wrote \(output) (\(report.records.count) passes run, \(changed) changed the model)\n")
         }

@@ -8,9 +8,7 @@ import Testing
     @Test func anOutputThatTurnsInfiniteFailsTheGate() throws {
         let scratch = try TemporaryDirectory(prefix: "qdqc-broken-output")
         defer { scratch.remove() }
-        let made = try Python.runScript("make_heavy_tail.py", [scratch.path("data")])
-        try #require(made.succeeded, "\(made.summary)")
-        let directory = scratch.path("data")
+        let directory = try MixedPrecisionFloat8Tests.heavyTailData(in: scratch)
         let report = scratch.path("report.json")
         let run = try Qdqc.run([
             directory + "/model.onnx", "-o", scratch.path("q.onnx"), "--target", "ort", "--calib-data",

@@ -18,12 +18,17 @@ import Testing
             ] + extra)
     }
 
+    /// Writes make_heavy_tail.py's model and samples to `scratch/data`; returns that folder.
+    static func heavyTailData(in scratch: TemporaryDirectory) throws -> String {
+        let made = try Python.runScript("make_heavy_tail.py", [scratch.path("data")])
+        try #require(made.succeeded, "\(made.summary)")
+        return scratch.path("data")
+    }
+
     @Test func aHeavyTailedLayerMovesToFP8AndRunsInOnnxRuntime() throws {
         let scratch = try TemporaryDirectory(prefix: "qdqc-mixed-fp8")
         defer { scratch.remove() }
-        let made = try Python.runScript("make_heavy_tail.py", [scratch.path("data")])
-        try #require(made.succeeded, "\(made.summary)")
-        let directory = scratch.path("data")
+        let directory = try Self.heavyTailData(in: scratch)
         let model = directory + "/model.onnx"
         // Without FP8 nothing within the bound helps: the gate fails.
         let int8 = try convert(

@@ -187,27 +187,16 @@ enum Float8Step {
                 let inputs = weightInputs(fp8, in: graph, name: group.tensor)
                 for node in group.nodes { node.setInputs(inputs) }
             } else {
-                var moved = Set<ObjectIdentifier>()
-                for dequantize in group.nodes {
-                    guard let quantize = dequantize.inputs[0]?.producer else { throw failure }
-                    if moved.insert(ObjectIdentifier(quantize)).inserted {
-                        guard let parameters = activationParameters(of: quantize, in: graph, name: group.tensor)
-                        else { throw failure }
-                        QDQWidening.setParameters(of: quantize, parameters)
-                        quantize.removeAttribute("output_dtype")
-                        if let output = quantize.outputs[0], case .tensor(_, let shape)? = output.type?.kind {
-                            output.type = ValueType(.tensor(elementType: .float8e4m3fn, shape: shape))
-                        }
+                _ = try QDQWidening.repoint(group, missing: failure) { quantize in
+                    guard let parameters = activationParameters(of: quantize, in: graph, name: group.tensor) else {
+                        throw failure
                     }
-                    QDQWidening.setParameters(of: dequantize, (quantize.inputs[1]!, quantize.inputs[2]!))
+                    return (.float8e4m3fn, parameters.scale, parameters.zeroPoint)
                 }
             }
             changed += 1
         }
-        if changed > 0, (model.opsetVersion(for: "") ?? 0) < opset {
-            _ = try UpgradeOpsetPass(options: ["to": String(opset)]).run(on: model, context: PassContext())
-        }
-        _ = try EliminateDeadCodePass(options: [:]).run(on: model, context: PassContext())
+        try QDQWidening.finish(model, changed: changed > 0, opset: opset)
         return changed
     }
 

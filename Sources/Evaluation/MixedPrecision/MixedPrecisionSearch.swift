@@ -228,17 +228,21 @@ public struct MixedPrecisionSearch {
         let moved = { (group: [(tensor: String, kind: TensorPairKind)], precisions: [String: SitePrecision]) in
             precisions.merging(group.map { ($0.tensor, SitePrecision.float8) }) { $1 }
         }
-        var gains: [(index: Int, gain: Double)] = []
+        var gains: [(index: Int, gain: Double, alone: SwitchedMeasurement)] = []
         for (index, group) in groups.enumerated() {
-            let gain = start - objective.shortfall(try measure(moved(group, state.precisions)))
-            if gain >= objective.minimumGain { gains.append((index, gain)) }
+            let alone = try measure(moved(group, state.precisions))
+            let gain = start - objective.shortfall(alone)
+            if gain >= objective.minimumGain { gains.append((index, gain, alone)) }
         }
         var current = current
-        for (index, gain) in gains.sorted(by: { ($0.gain, -$0.index) > ($1.gain, -$1.index) }) {
+        var keptAny = false
+        for (index, gain, alone) in gains.sorted(by: { ($0.gain, -$0.index) > ($1.gain, -$1.index) }) {
             guard !objective.meets(current) else { break }
-            let outputs = try measure(moved(groups[index], state.precisions))
+            // Until a group is kept, a trial is the measurement of the group alone.
+            let outputs = keptAny ? try measure(moved(groups[index], state.precisions)) : alone
             guard objective.shortfall(outputs) < objective.shortfall(current) else { continue }
             current = outputs
+            keptAny = true
             state.useFloat8(
                 groups[index], gain: gain, worstAfter: Self.worst(outputs.outputs),
                 perplexityAfter: objective.perplexity(outputs))

@@ -13,39 +13,60 @@ enum QDQWidening {
     static func apply(_ tensors: Set<String>, to model: Model, float: Model) throws -> Int {
         guard !tensors.isEmpty else { return 0 }
         let graph = model.graph
-        var widened = Set<ObjectIdentifier>()
         var changed = 0
         for group in QDQGroup.groups(in: model, float: float) where tensors.contains(group.tensor) {
-            for dequantize in group.nodes {
-                guard !group.isWeight, let quantize = dequantize.inputs[0]?.producer,
-                    let narrow = WideQuantization.narrowType(of: quantize),
+            let noPair = CompareError.unreadable(
+                tensor: group.tensor, model: "quantized model", reason: "no 8-bit activation pair to widen")
+            guard !group.isWeight else { throw noPair }
+            changed += try repoint(group, missing: noPair) { quantize in
+                guard let narrow = WideQuantization.narrowType(of: quantize),
                     let wide = WideQuantization.wideType(of: narrow)
+                else { throw noPair }
+                guard let parameters = WideQuantization.parameters(of: quantize, in: graph, name: group.tensor)
                 else {
                     throw CompareError.unreadable(
-                        tensor: group.tensor, model: "quantized model", reason: "no 8-bit activation pair to widen")
+                        tensor: group.tensor, model: "quantized model",
+                        reason: "its quantization parameters are not constants")
                 }
-                if widened.insert(ObjectIdentifier(quantize)).inserted {
-                    guard let parameters = WideQuantization.parameters(of: quantize, in: graph, name: group.tensor)
-                    else {
-                        throw CompareError.unreadable(
-                            tensor: group.tensor, model: "quantized model",
-                            reason: "its quantization parameters are not constants")
-                    }
-                    setParameters(of: quantize, parameters)
-                    quantize.removeAttribute("output_dtype")
-                    if let output = quantize.outputs[0], case .tensor(_, let shape)? = output.type?.kind {
-                        output.type = ValueType(.tensor(elementType: wide, shape: shape))
-                    }
-                    changed += 1
-                }
-                setParameters(of: dequantize, (quantize.inputs[1]!, quantize.inputs[2]!))
+                return (wide, parameters.scale, parameters.zeroPoint)
             }
         }
-        if changed > 0, (model.opsetVersion(for: "") ?? 0) < opset {
+        try finish(model, changed: changed > 0, opset: opset)
+        return changed
+    }
+
+    /// Points the activation pair of `group` at a new form: its QuantizeLinear (once, however many
+    /// DequantizeLinear nodes read it) takes the scale and zero point `form` gives and produces its element type
+    /// (`output_dtype` goes: the zero point implies the type), and each DequantizeLinear reads the same
+    /// parameters. Throws `missing` for a DequantizeLinear that no QuantizeLinear feeds, and what `form` throws.
+    /// Returns how many QuantizeLinear nodes changed.
+    static func repoint(
+        _ group: QDQGroup, missing: Error,
+        form: (_ quantize: Node) throws -> (type: DataType, scale: Value, zeroPoint: Value)
+    ) throws -> Int {
+        var changed = Set<ObjectIdentifier>()
+        for dequantize in group.nodes {
+            guard let quantize = dequantize.inputs[0]?.producer else { throw missing }
+            if changed.insert(ObjectIdentifier(quantize)).inserted {
+                let new = try form(quantize)
+                setParameters(of: quantize, (new.scale, new.zeroPoint))
+                quantize.removeAttribute("output_dtype")
+                if let output = quantize.outputs[0], case .tensor(_, let shape)? = output.type?.kind {
+                    output.type = ValueType(.tensor(elementType: new.type, shape: shape))
+                }
+            }
+            setParameters(of: dequantize, (quantize.inputs[1]!, quantize.inputs[2]!))
+        }
+        return changed.count
+    }
+
+    /// What every rewrite of a model's pairs ends with: the default-domain opset raised to `opset` when the
+    /// rewrite `changed` something and the model is below it, and the constants and nodes left unread removed.
+    static func finish(_ model: Model, changed: Bool, opset: Int64) throws {
+        if changed, (model.opsetVersion(for: "") ?? 0) < opset {
             _ = try UpgradeOpsetPass(options: ["to": String(opset)]).run(on: model, context: PassContext())
         }
         _ = try EliminateDeadCodePass(options: [:]).run(on: model, context: PassContext())
-        return changed
     }
 
     /// Points `node` (a QuantizeLinear or DequantizeLinear) at `parameters`, adding the zero point input if it

@@ -90,10 +90,7 @@ enum WeightWidening {
             blocked = blocked || tensors.blockSize != nil
         }
         // Blocked DequantizeLinear is opset 21 (where 4-bit weights already are).
-        if blocked, (model.opsetVersion(for: "") ?? 0) < QDQWidening.opset {
-            _ = try UpgradeOpsetPass(options: ["to": String(QDQWidening.opset)]).run(on: model, context: PassContext())
-        }
-        _ = try EliminateDeadCodePass(options: [:]).run(on: model, context: PassContext())
+        try QDQWidening.finish(model, changed: blocked, opset: QDQWidening.opset)
         return bytes
     }
 

@@ -122,31 +122,22 @@ struct SwitchableModel {
                 if let wideFlag, let quantize,
                     let wide = WideQuantization.parameters(of: quantize, in: graph, name: original)
                 {
-                    let attributes = WideQuantization.attributes(of: quantize)
-                    let wideQuantize = Node(
-                        opType: "QuantizeLinear", name: graph.uniqueName(original + "_q16", avoidingNodeNames: true),
-                        inputs: [floatSource, wide.scale, wide.zeroPoint],
-                        outputNames: [graph.uniqueName(original + "_q16")], attributes: attributes)
-                    let wideDequantize = Node(
-                        opType: "DequantizeLinear", name: graph.uniqueName(original + "_dq16", avoidingNodeNames: true),
-                        inputs: [wideQuantize.outputs[0], wide.scale, wide.zeroPoint],
-                        outputNames: [graph.uniqueName(original + "_dq16")], attributes: attributes)
-                    let wideChoice = Node(
-                        opType: "Where",
-                        name: graph.uniqueName(original + "_sensitivity_wide_switch", avoidingNodeNames: true),
-                        inputs: [wideFlag, wideDequantize.outputs[0], floatSource],
-                        outputNames: [graph.uniqueName(original + "_sensitivity_unquantized")])
-                    wideNodes = [wideQuantize, wideDequantize, wideChoice]
+                    let widePair = Self.pair(
+                        of: floatSource, wide, attributes: WideQuantization.attributes(of: quantize),
+                        names: (original + "_q16", original + "_dq16"), in: graph)
+                    let wideChoice = Self.choice(
+                        wideFlag, widePair[1].outputs[0]!, floatSource, name: original + "_sensitivity_wide_switch",
+                        output: graph.uniqueName(original + "_sensitivity_unquantized"), in: graph)
+                    wideNodes = widePair + [wideChoice]
                     unquantized = wideChoice.outputs[0]!
                 } else if let wideFlag, let weight8Dequantize {
                     if let weight8Choice {
                         unquantized = weight8Choice.outputs[0]!
                     } else {
-                        let choice = Node(
-                            opType: "Where",
-                            name: graph.uniqueName(original + "_sensitivity_wide_switch", avoidingNodeNames: true),
-                            inputs: [wideFlag, weight8Dequantize.outputs[0], floatSource],
-                            outputNames: [graph.uniqueName(original + "_sensitivity_unquantized")])
+                        let choice = Self.choice(
+                            wideFlag, weight8Dequantize.outputs[0]!, floatSource,
+                            name: original + "_sensitivity_wide_switch",
+                            output: graph.uniqueName(original + "_sensitivity_unquantized"), in: graph)
                         weight8Choice = choice
                         wideNodes = [weight8Dequantize, choice]
                         unquantized = choice.outputs[0]!
@@ -163,32 +154,21 @@ struct SwitchableModel {
                     } else if let quantize,
                         let parameters = Float8Step.activationParameters(of: quantize, in: graph, name: original)
                     {
-                        let quantizeFP8 = Node(
-                            opType: "QuantizeLinear",
-                            name: graph.uniqueName(original + "_q_fp8", avoidingNodeNames: true),
-                            inputs: [floatSource, parameters.scale, parameters.zeroPoint],
-                            outputNames: [graph.uniqueName(original + "_q_fp8")])
-                        let dequantizeFP8 = Node(
-                            opType: "DequantizeLinear",
-                            name: graph.uniqueName(original + "_dq_fp8", avoidingNodeNames: true),
-                            inputs: [quantizeFP8.outputs[0], parameters.scale, parameters.zeroPoint],
-                            outputNames: [graph.uniqueName(original + "_dq_fp8")])
-                        float8Nodes += [quantizeFP8, dequantizeFP8]
-                        fp8 = dequantizeFP8.outputs[0]
+                        let fp8Pair = Self.pair(
+                            of: floatSource, parameters, names: (original + "_q_fp8", original + "_dq_fp8"), in: graph)
+                        float8Nodes += fp8Pair
+                        fp8 = fp8Pair[1].outputs[0]
                     }
                     if let fp8 {
-                        let choice = Node(
-                            opType: "Where",
-                            name: graph.uniqueName(original + "_sensitivity_fp8_switch", avoidingNodeNames: true),
-                            inputs: [float8Flag, fp8, output],
-                            outputNames: [graph.uniqueName(original + "_sensitivity_eight_bit")])
+                        let choice = Self.choice(
+                            float8Flag, fp8, output, name: original + "_sensitivity_fp8_switch",
+                            output: graph.uniqueName(original + "_sensitivity_eight_bit"), in: graph)
                         float8Nodes.append(choice)
                         eightBit = choice.outputs[0]!
                     }
                 }
-                let choice = Node(
-                    opType: "Where", name: graph.uniqueName(original + "_sensitivity_switch", avoidingNodeNames: true),
-                    inputs: [flag, eightBit, unquantized], outputNames: [original])
+                let choice = Self.choice(
+                    flag, eightBit, unquantized, name: original + "_sensitivity_switch", output: original, in: graph)
                 wideNodes = float8Nodes + wideNodes
                 var previous = node
                 for wideNode in wideNodes {
@@ -243,6 +223,32 @@ struct SwitchableModel {
             }
         }
         return result
+    }
+
+    /// A QuantizeLinear of `source` with `parameters` and its DequantizeLinear, named after `names` (made
+    /// unique in `graph`).
+    private static func pair(
+        of source: Value, _ parameters: (scale: Value, zeroPoint: Value), attributes: [Attribute] = [],
+        names: (quantize: String, dequantize: String), in graph: Graph
+    ) -> [Node] {
+        let quantize = Node(
+            opType: "QuantizeLinear", name: graph.uniqueName(names.quantize, avoidingNodeNames: true),
+            inputs: [source, parameters.scale, parameters.zeroPoint],
+            outputNames: [graph.uniqueName(names.quantize)], attributes: attributes)
+        let dequantize = Node(
+            opType: "DequantizeLinear", name: graph.uniqueName(names.dequantize, avoidingNodeNames: true),
+            inputs: [quantize.outputs[0], parameters.scale, parameters.zeroPoint],
+            outputNames: [graph.uniqueName(names.dequantize)], attributes: attributes)
+        return [quantize, dequantize]
+    }
+
+    /// A switch: `Where(flag, chosen, otherwise)` named after `name` (made unique in `graph`), writing `output`.
+    private static func choice(
+        _ flag: Value, _ chosen: Value, _ otherwise: Value, name: String, output: String, in graph: Graph
+    ) -> Node {
+        Node(
+            opType: "Where", name: graph.uniqueName(name, avoidingNodeNames: true),
+            inputs: [flag, chosen, otherwise], outputNames: [output])
     }
 
     private static func floats(_ tensor: Tensor, tensor name: String) throws -> [Float] {

@@ -56,8 +56,10 @@ struct QuantizationOptions: ParsableArguments {
     @Option(
         name: .customLong("weight-method"),
         help: ArgumentHelp(
-            "How weights are rounded: rtn (no data), awq or gptq (both need --calib-data). Weight-only "
-                + "(--activations none): all three; static activations (W8A8): rtn or gptq (int8/uint8 weights).",
+            "How weights are rounded: rtn (no data), awq, gptq or gptaq (need --calib-data). Weight-only "
+                + "(--activations none): rtn, awq, gptq; static activations (W8A8, int8/uint8 weights): rtn, gptq, "
+                + "or gptaq (GPTQ for the quantized layer input, matching the float layer's output, with the bias "
+                + "corrected).",
             valueName: "method"))
     var weightMethod: String?
 
@@ -140,8 +142,13 @@ struct QuantizationOptions: ParsableArguments {
             // Float weights with quantized activations go on through the activation checks.
             if isWeightOnly { return }
         }
-        if let weightMethod, !["rtn", "awq", "gptq"].contains(weightMethod) {
-            throw ValidationError("--weight-method '\(weightMethod)' is unknown (known: rtn, awq, gptq)")
+        if let weightMethod, !["rtn", "awq", "gptq", "gptaq"].contains(weightMethod) {
+            throw ValidationError("--weight-method '\(weightMethod)' is unknown (known: rtn, awq, gptq, gptaq)")
+        }
+        if weightMethod == "gptaq", isWeightOnly || isDynamic {
+            throw ValidationError(
+                "--weight-method gptaq rounds weights for the statically quantized layer input: it needs static "
+                    + "activations (not --activations none or dynamic --activation-scales)")
         }
         if let activationScales, !Self.activationScaleModes.contains(activationScales) {
             throw ValidationError(
@@ -179,10 +186,12 @@ struct QuantizationOptions: ParsableArguments {
                 throw ValidationError(
                     "--weight-method awq needs --activations none; with static activations use rtn or gptq")
             }
-            if weightMethod == "gptq", let weights, !["int8", "uint8"].contains(weights) {
+            if let weightMethod, ["gptq", "gptaq"].contains(weightMethod), let weights,
+                !["int8", "uint8"].contains(weights)
+            {
                 throw ValidationError(
-                    "--weight-method gptq with static activations rounds int8 or uint8 weights, not --weights \(weights)"
-                )
+                    "--weight-method \(weightMethod) with static activations rounds int8 or uint8 weights, not "
+                        + "--weights \(weights)")
             }
             if weightSymmetry != nil {
                 throw ValidationError("--symmetric-weights/--asymmetric-weights need --activations none")
@@ -336,13 +345,14 @@ struct QuantizationOptions: ParsableArguments {
         pipeline.setOption("symmetric", to: symmetric ? "true" : "false", forPass: CalibratePass.argument)
     }
 
-    /// With `--weight-method gptq` and static activations, adds `round-weights` before `insert-qdq`; run it
-    /// after `apply(to:)` (it copies insert-qdq's options) and before bias correction is added.
+    /// With `--weight-method gptq` or `gptaq` and static activations, adds `round-weights` before `insert-qdq`
+    /// (for `gptaq` with `inputs=quantized`); run it after `apply(to:)` (it copies insert-qdq's options) and before
+    /// bias correction is added.
     func applyWeightRounding(to pipeline: inout Pipeline) throws {
-        guard weightMethod == "gptq", !isWeightOnly, !isDynamic else { return }
-        guard pipeline.insertWeightRounding() else {
+        guard let weightMethod, ["gptq", "gptaq"].contains(weightMethod), !isWeightOnly, !isDynamic else { return }
+        guard pipeline.insertWeightRounding(forQuantizedInputs: weightMethod == "gptaq") else {
             throw ValidationError(
-                "--weight-method gptq with static activations needs an insert-qdq pass in the pipeline")
+                "--weight-method \(weightMethod) with static activations needs an insert-qdq pass in the pipeline")
         }
     }
 }

@@ -6,7 +6,7 @@ struct TuningOptions: ParsableArguments {
     @Flag(
         help: ArgumentHelp(
             "Choose the calibration method (minmax, auto, mse, percentile), --smooth-quant=auto, --weight-method "
-                + "gptq, --bias-correction and --equalize for this model: convert with one change at a time from the "
+                + "gptaq, --bias-correction and --equalize for this model: convert with one change at a time from the "
                 + "command line's own settings, keep the best by the worst SQNR of the outputs (and of the logits of "
                 + "Softmax/Sigmoid outputs) on the evaluation samples "
                 + "(held back from calibration), repeat until nothing helps; the written model is the best one. "

@@ -25,9 +25,10 @@ fraction of MACs left wide and the time, in the subsection "### Mixed precision 
 
 With --side-by-side, per model (default target, one setting): ONNX Runtime's `quantize_static` (QDQ, per-channel
 int8, --calib-limit samples) with each of MinMax, Entropy and Percentile (each in a child process with its address
-space capped at --ort-memory-gb, since its histogram calibrators exhaust memory on some models), and five qdqc
-conversions: default (minmax), `--calib-method auto`, `--weight-method gptq` (GPTQ-int8), and every technique on
-(`--calib-method auto --weight-method gptq --equalize --bias-correction`), and `--tune` (the techniques chosen
+space capped at --ort-memory-gb, since its histogram calibrators exhaust memory on some models), and six qdqc
+conversions: default (minmax), `--calib-method auto`, `--weight-method gptq` (GPTQ-int8), `--weight-method gptaq`
+(GPTAQ-int8), every technique on (`--calib-method auto --weight-method gptaq --equalize --bias-correction`), and
+`--tune` (the techniques chosen
 per model on calib/ samples N..N+16, held back from calibration; the table gives the chosen flags). Per output its
 SQNR on eval/ and the model's task metric (TASK_METRICS), in the subsection "### W8A8 side by side with ONNX Runtime
 (issue 17)". The JSON (--json) is rewritten after every model, so an interrupted run keeps what it measured;
@@ -68,7 +69,8 @@ SIDE_VARIANTS = [
     ("default", []),
     ("auto", ["--calib-method", "auto"]),
     ("GPTQ-int8", ["--weight-method", "gptq"]),
-    ("all on", ["--calib-method", "auto", "--weight-method", "gptq", "--equalize", "--bias-correction"]),
+    ("GPTAQ-int8", ["--weight-method", "gptaq"]),
+    ("all on", ["--calib-method", "auto", "--weight-method", "gptaq", "--equalize", "--bias-correction"]),
     ("tuned", ["--tune"]),
 ]
 # --tune measures its candidates on this many calib/ samples after the first --calib-limit (held back from
@@ -297,11 +299,13 @@ def primary(variant):
 
 
 def side_table(results) -> list[str]:
-    header = ("| model | output | ORT best (method) dB | qdqc default dB | --calib-method auto dB | GPTQ-int8 dB | "
-              "all on dB | tuned dB | tuned − ORT best |")
-    lines = [header, "|---|---|---|---|---|---|---|---|---|"]
-    task_lines = ["| model | task metric | ORT best | qdqc default | auto | GPTQ-int8 | all on | tuned |",
-                  "|---|---|---|---|---|---|---|---|"]
+    names = {"default": "qdqc default", "auto": "--calib-method auto"}
+    columns = [names.get(label, label) for label, _ in SIDE_VARIANTS]
+    header = ("| model | output | ORT best (method) dB | " + " | ".join(f"{c} dB" for c in columns)
+              + " | tuned − ORT best |")
+    lines = [header, "|" + "---|" * (len(columns) + 4)]
+    task_lines = ["| model | task metric | ORT best | " + " | ".join(columns) + " |",
+                  "|" + "---|" * (len(columns) + 3)]
     chosen_lines = ["| model | setting --tune chose | conversions | seconds |", "|---|---|---|---|"]
     for row in results:
         ort_ok = {m: v for m, v in row["ort"].items() if "sqnr" in v}
@@ -325,7 +329,7 @@ def side_table(results) -> list[str]:
             gap = f"{both[1] - both[0]:+.1f}" if numeric else "—"
             lines.append(f"| {row['model']} | {output} | {ort_cell} | " + " | ".join(cells) + f" | {gap} |")
         if failed:
-            lines.append(f"| {row['model']} | (ORT failures) | {failed} | | | | | | |")
+            lines.append(f"| {row['model']} | (ORT failures) | {failed} |" + " |" * (len(columns) + 1))
         tuned = row["qdqc"].get("tuned", {})
         if "chosen" in tuned:
             chosen_lines.append(f"| {row['model']} | `{tuned['chosen']}` | {tuned['conversions']} | "
@@ -350,8 +354,9 @@ def write_side_markdown(path, results, args):
         "What it measures: on each shared model, ONNX Runtime's `quantize_static` (QDQ, per-channel int8 weights, "
         "asymmetric int8 activations, after its `quant_pre_process`) with each of its methods MinMax, Entropy and "
         "Percentile (the best of them, by the worst output SQNR, is shown), and qdqc with the default target "
-        "(tensorrt): the default pipeline (minmax), `--calib-method auto`, `--weight-method gptq` (GPTQ-int8), and "
-        "every technique on (`--calib-method auto --weight-method gptq --equalize --bias-correction`; full int8, no "
+        "(tensorrt): the default pipeline (minmax), `--calib-method auto`, `--weight-method gptq` (GPTQ-int8), "
+        "`--weight-method gptaq` (GPTAQ-int8: weights rounded for the quantized input), and "
+        "every technique on (`--calib-method auto --weight-method gptaq --equalize --bias-correction`; full int8, no "
         "mixed precision), and `--tune` (the techniques chosen per model by the worst output's SQNR on calib/ "
         f"samples {args.calib_limit}..{args.calib_limit + args.tune_eval_samples}, held back from calibration; the third "
         "table gives the flags it chose), all calibrated on the first "

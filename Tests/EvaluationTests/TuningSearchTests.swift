@@ -6,7 +6,7 @@ import Testing
     private static let start = TuningSetting(calibrationMethod: "minmax")
     private static let space = TuningSpace(around: start, equalizes: false)
 
-    /// A landscape of an output `a` and a logits tensor `b` (ranked alike): mse helps `a`, GPTQ helps `b` only after mse, bias correction lifts `a`
+    /// A landscape of an output `a` and a logits tensor `b` (ranked alike): mse helps `a`, GPTAQ helps `b` only after mse, bias correction lifts `a`
     /// a lot but sinks `b` (a trade the objective must refuse), percentile is refused like a bad flag combination.
     private static func landscape(_ setting: TuningSetting) -> TuningOutcome<TuningSetting> {
         if setting.calibrationMethod == "percentile" { return .skipped("refused") }
@@ -14,7 +14,7 @@ import Testing
         var b = 22.0
         if setting.calibrationMethod == "mse" { a += 3 }
         if setting.calibrationMethod == "auto" { a += 1 }
-        if setting.weightMethod == "gptq" { b += setting.calibrationMethod == "mse" ? 2 : -1 }
+        if setting.weightMethod == "gptaq" { b += setting.calibrationMethod == "mse" ? 2 : -1 }
         if setting.biasCorrection {
             a += 10
             b -= 4
@@ -30,8 +30,8 @@ import Testing
         let (report, chosen) = try TuningSearch(space: Self.space, budget: 50).run(
             start: Self.start, measure: Self.landscape)
         #expect(chosen == report.chosen)
-        // mse (a 23, b 22) in round 1; GPTQ on top of it (a 23, b 24) in round 2; bias correction always sinks b.
-        #expect(chosen == TuningSetting(calibrationMethod: "mse", weightMethod: "gptq"), "\(report.trials)")
+        // mse (a 23, b 22) in round 1; GPTAQ on top of it (a 23, b 24) in round 2; bias correction always sinks b.
+        #expect(chosen == TuningSetting(calibrationMethod: "mse", weightMethod: "gptaq"), "\(report.trials)")
         #expect(report.stoppedBy == "no-improvement")
         let measured = report.trials.compactMap { trial in
             trial.outputs.map { (trial.setting, $0 + (trial.logits ?? [])) }
@@ -43,7 +43,7 @@ import Testing
         }
         #expect(report.trials.contains { $0.skipped == "refused" }, "a refused setting is recorded")
         #expect(report.trials.first?.round == 0 && report.trials.first?.setting == Self.start)
-        #expect(report.chosenFlags == ["--calib-method", "mse", "--weight-method", "gptq"])
+        #expect(report.chosenFlags == ["--calib-method", "mse", "--weight-method", "gptaq"])
     }
 
     @Test func theObjectiveRefusesToTradeAnOutputAway() {

@@ -5,7 +5,7 @@ public struct TuningSetting: Sendable, Hashable, Codable {
     public var calibrationMethod: String
     /// SmoothQuant's alpha (`--smooth-quant=ALPHA|auto`); nil without SmoothQuant.
     public var smoothQuant: String?
-    /// How weights are rounded (`--weight-method`): rtn or gptq.
+    /// How weights are rounded (`--weight-method`): rtn, gptq or gptaq.
     public var weightMethod: String
     /// Whether `--bias-correction` is on.
     public var biasCorrection: Bool

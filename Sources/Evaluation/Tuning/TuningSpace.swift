@@ -16,12 +16,16 @@ public struct TuningSpace: Sendable, Equatable {
     /// models measured, docs/calibration.md); `start`'s own values are added where they are not among these.
     public static let defaultCalibrationMethods = ["minmax", "auto", "mse", "percentile"]
 
+    /// The default weight methods: GPTQ for the quantized input (gptaq) rather than plain GPTQ, which it matched
+    /// or beat on every shared model (docs/benchmarks.md); `start`'s own method is added where it is not one of these.
+    public static let defaultWeightMethods = ["rtn", "gptaq"]
+
     /// The space around `start`; `equalizes` is false when `--equalize` would change nothing.
     public init(around start: TuningSetting, equalizes: Bool) {
         calibrationMethods = Self.adding(start.calibrationMethod, to: Self.defaultCalibrationMethods)
         smoothQuant = [nil, "auto"]
         if let alpha = start.smoothQuant, alpha != "auto" { smoothQuant.append(alpha) }
-        weightMethods = Self.adding(start.weightMethod, to: ["rtn", "gptq"])
+        weightMethods = Self.adding(start.weightMethod, to: Self.defaultWeightMethods)
         biasCorrection = [false, true]
         equalize = equalizes || start.equalize ? [false, true] : [false]
     }

@@ -58,6 +58,16 @@ struct LayerBias {
         }
     }
 
+    /// The Add of a constant that alone reads a MatMul's output, where its bias lives (nil for other ops).
+    static func followingAdd(of node: Node) -> Node? {
+        guard node.opType == "MatMul" else { return nil }
+        guard let output = node.outputs.first ?? nil, !output.isAnyGraphOutput, output.uses.count == 1,
+            let add = output.uses.first?.node, add.opType == "Add", OpsetImport.isDefaultDomain(add.domain),
+            add.graph === node.graph, add.inputs.contains(where: { $0.map(ConstantData.isConstant) ?? false })
+        else { return nil }
+        return add
+    }
+
     /// An `Add(layer output, c)` with `c` a float32 constant holding one value per output channel on the
     /// layer's channel axis (axis 1 of a convolution's output, the last axis of a matrix product's).
     private static func readAdd(_ add: Node, layer: LinearLayer) -> Result<LayerBias, FoldRefusal> {

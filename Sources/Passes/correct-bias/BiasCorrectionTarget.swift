@@ -40,7 +40,7 @@ struct BiasCorrectionTarget {
         case .failure(let refusal): return .failure(Refusal(reason: refusal.description, noBiasSlot: false))
         }
         let bias: LayerBias
-        switch LayerBias.read(layer, followingAdd: node.opType == "MatMul" ? biasAdd(after: node) : nil) {
+        switch LayerBias.read(layer, followingAdd: LayerBias.followingAdd(of: node)) {
         case .success(let read): bias = read
         case .failure(let refusal): return .failure(Refusal(reason: refusal.description, noBiasSlot: false))
         }
@@ -56,15 +56,6 @@ struct BiasCorrectionTarget {
         case .failure(let refusal):
             return .failure(Refusal(reason: refusal.description, noBiasSlot: false))
         }
-    }
-
-    /// The Add of a constant that alone reads a MatMul's output, where its bias lives.
-    private static func biasAdd(after node: Node) -> Node? {
-        guard let output = node.outputs.first ?? nil, !output.isAnyGraphOutput, output.uses.count == 1,
-            let add = output.uses.first?.node, add.opType == "Add", OpsetImport.isDefaultDomain(add.domain),
-            add.graph === node.graph, add.inputs.contains(where: { $0.map(ConstantData.isConstant) ?? false })
-        else { return nil }
-        return add
     }
 
     /// The bias minus `alpha · (W_q − W) · E[x]` per output channel; nil when the samples never showed `W_q`.

@@ -52,9 +52,25 @@ struct LayerGram {
 
     /// Adds one input tensor of `shape`; a shape that does not fit the layer is an error.
     mutating func observe(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
+        // Moved out while the blocks are read, so each group's XᵀX is updated in place, not copied.
+        var groups = self.groups
+        self.groups = []
+        defer { self.groups = groups }
+        try forEachBlock(of: values, shape: shape) { group, rows, rowShape in
+            try groups[group].observe(rows, shape: rowShape)
+        }
+    }
+
+    /// Calls `body` with the rows the layer's weight meets in one input tensor of `shape`, block by block in a
+    /// fixed order: for a matrix product the tensor itself, for a convolution one block of im2col patches per
+    /// batch item and group (`[positions, C/group × taps]`). A shape that does not fit the layer is an error.
+    func forEachBlock(
+        of values: UnsafeBufferPointer<Float>, shape: [Int],
+        _ body: (_ group: Int, _ rows: UnsafeBufferPointer<Float>, _ shape: [Int]) throws -> Void
+    ) throws {
         switch geometry {
         case .rows:
-            try groups[0].observe(values, shape: shape)
+            try body(0, values, shape)
         case .convolution(let geometry, let groupCount, let perGroup):
             guard shape.count == geometry.kernel.count + 2, shape[1] == groupCount * perGroup else {
                 throw CalibrationError.badBatch(
@@ -91,9 +107,7 @@ struct LayerGram {
                             }
                         }
                     }
-                    try patches.withUnsafeBufferPointer {
-                        try groups[group].observe($0, shape: [chosen.count, width2])
-                    }
+                    try patches.withUnsafeBufferPointer { try body(group, $0, [chosen.count, width2]) }
                 }
             }
         }

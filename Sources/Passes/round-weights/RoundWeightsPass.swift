@@ -15,6 +15,12 @@ import Quantization
 /// weight, finds the same ones, every parameter slice (output channel, or the whole tensor) keeps its
 /// original smallest and largest element, and every other value is clamped between them: `insert-qdq` then
 /// writes the GPTQ codes back exactly, except at those two elements, which it rounds to nearest as before.
+///
+/// With `inputs=quantized`, each layer's float input is measured beside the same input through the
+/// QuantizeLinear/DequantizeLinear pair the trial copy gives it (`LayerInputPairs`), and the weight is rounded
+/// for the quantized input to reproduce the float layer's output (`RoundingJob.roundedForQuantizedInputs`): the
+/// weight then takes up part of its input's quantization error, and the bias keeps each output's mean. A layer
+/// whose input the trial leaves in float (or quantizes otherwise than per tensor to integers) gets plain GPTQ.
 public struct RoundWeightsPass: Pass {
     /// `round-weights`.
     public static let argument = "round-weights"
@@ -23,20 +29,38 @@ public struct RoundWeightsPass: Pass {
     /// One line for `list-passes`.
     public static let summary =
         "GPTQ rounding of the Conv/Gemm/MatMul weights insert-qdq will quantize, on its grid (run before insert-qdq, with its options; needs calibration data)."
-    /// Exactly `insert-qdq`'s options: they say how the weights will be quantized.
-    public static var options: [PassOption] { InsertQDQPass.options }
+    /// `insert-qdq`'s options (they say how the weights will be quantized) and which input to round for.
+    public static var options: [PassOption] {
+        InsertQDQPass.options + [
+            PassOption(
+                name: inputsOption, valueSyntax: "float|quantized", defaultValue: "float",
+                summary: "Round for the float layer input (GPTQ) or for the quantized one, matching the float "
+                    + "layer's output and correcting the bias (GPTAQ).")
+        ]
+    }
+    /// The option that chooses the input weights are rounded for; not passed on to the trial `insert-qdq`.
+    static let inputsOption = "inputs"
 
     /// Output positions of a Conv input used per sample to measure `XᵀX`.
     static let positionLimit = 1024
     /// GPTQ's damping: the fraction of the mean Hessian diagonal added to the diagonal.
     static let damp = 0.01
+    /// With `inputs=quantized`, the ridge of the least-squares weight also adds this times `width / rows` of the
+    /// mean diagonal.
+    static let ridgeScale = 1.0
 
     private let trialOptions: [String: String]
+    /// Whether weights are rounded for the quantized layer input (`inputs=quantized`).
+    private let forQuantizedInputs: Bool
 
     /// Creates the pass; the options are checked as `insert-qdq` checks them.
     public init(options: [String: String]) throws {
-        _ = try InsertQDQPass(options: options)
-        trialOptions = options
+        let reader = try PassOptionReader(options, for: Self.self)
+        forQuantizedInputs = try reader.choice(Self.inputsOption, in: ["float", "quantized"]) == "quantized"
+        var trialOptions = options
+        trialOptions[Self.inputsOption] = nil
+        _ = try InsertQDQPass(options: trialOptions)
+        self.trialOptions = trialOptions
     }
 
     /// Rounds every weight of the main graph that the trial quantization quantized per tensor or per channel.
@@ -47,6 +71,10 @@ public struct RoundWeightsPass: Pass {
             )
         }
         var statistics = ["gptq-weights": 0, "float-layers": 0, "skipped-layers": 0, "unobserved-layers": 0]
+        if forQuantizedInputs {
+            statistics["moved-weights"] = 0
+            statistics["corrected-biases"] = 0
+        }
         let trial = try TrialQuantization.copy(
             of: model, insertOptions: trialOptions, source: source, context: context, pass: Self.argument)
         let originals = model.graph.nodes.filter(LinearLayer.isLayer)
@@ -66,7 +94,13 @@ public struct RoundWeightsPass: Pass {
                 continue
             }
             switch RoundingJob.make(node, dequantize: dequantize, positionLimit: Self.positionLimit) {
-            case .success(let job): jobs.append(job)
+            case .success(var job):
+                if forQuantizedInputs, let producer = copy.inputs[0]?.producer,
+                    let pair = LayerInputPairs.InputPair(dequantize: producer)
+                {
+                    job.pairs = LayerInputPairs(reader: job.gram, pair: pair)
+                }
+                jobs.append(job)
             case .failure(let refusal):
                 statistics["skipped-layers", default: 0] += 1
                 context.remark("round-weights: '\(node.displayName)' keeps round-to-nearest: \(refusal)")
@@ -75,7 +109,10 @@ public struct RoundWeightsPass: Pass {
         try measure(&jobs, on: model, source: source, context: context)
         var changed = false
         for job in jobs {
-            guard job.gram.groups.allSatisfy({ $0.rowsSeen > 0 }) else {
+            let seen =
+                job.pairs.map { $0.groups.allSatisfy { $0.contains { $0.rows > 0 } } }
+                ?? job.gram.groups.allSatisfy { $0.rowsSeen > 0 }
+            guard seen else {
                 statistics["unobserved-layers", default: 0] += 1
                 context.remark(
                     "round-weights: '\(job.layer.node.displayName)' never ran on a float32 input; keeps round-to-nearest"
@@ -83,7 +120,26 @@ public struct RoundWeightsPass: Pass {
                 continue
             }
             var layer = job.layer
-            layer.weights = try job.rounded(damp: Self.damp).map(Double.init)
+            if job.pairs != nil {
+                var bias: LayerBias?
+                switch LayerBias.read(layer, followingAdd: LayerBias.followingAdd(of: layer.node)) {
+                case .success(let read): bias = read.isWritable ? read : nil
+                case .failure(let refusal):
+                    context.remark(
+                        "round-weights: '\(layer.node.displayName)' keeps its bias (\(refusal)); its weight is still "
+                            + "rounded for the quantized input")
+                }
+                let rounded = try job.roundedForQuantizedInputs(
+                    damp: Self.damp, ridgeScale: Self.ridgeScale, bias: bias)
+                layer.weights = rounded.weights.map(Double.init)
+                if rounded.movedGroups > 0 { statistics["moved-weights", default: 0] += 1 }
+                if let corrected = rounded.bias {
+                    try corrected.write(suffix: "_gptaq", in: model.graph)
+                    statistics["corrected-biases", default: 0] += 1
+                }
+            } else {
+                layer.weights = try job.rounded(damp: Self.damp).map(Double.init)
+            }
             try layer.writeWeights(suffix: "_gptq", in: model.graph)
             statistics["gptq-weights", default: 0] += 1
             changed = true
@@ -100,7 +156,11 @@ public struct RoundWeightsPass: Pass {
         var observed = jobs
         try feed.run(model: model, source: source, task: Self.argument, context: context) {
             index, _, values, shape, _ in
-            try observed[index].gram.observe(values, shape: shape)
+            if observed[index].pairs != nil {
+                try observed[index].pairs?.observe(values, shape: shape)
+            } else {
+                try observed[index].gram.observe(values, shape: shape)
+            }
         }
         jobs = observed
     }

@@ -1,4 +1,5 @@
 import OnnxIR
+import OnnxInterpreter
 import Quantization
 
 /// One weight `round-weights` rounds: the layer, the parameters the trial quantization gave its weight, and
@@ -16,6 +17,8 @@ struct RoundingJob {
     let steps: [LowBitGrid.Step]
     /// Whether the parameters are per output channel (else one for the whole tensor).
     let perChannel: Bool
+    /// With `inputs=quantized`: the float input beside the same through its pair (then `gram` stays empty).
+    var pairs: LayerInputPairs?
 
     /// The job for `node`, whose quantized copy reads its weight through `dequantize`; or why it cannot be rounded.
     static func make(_ node: Node, dequantize: Node, positionLimit: Int) -> Result<RoundingJob, FoldRefusal> {
@@ -71,7 +74,75 @@ struct RoundingJob {
     /// The weight (row-major in its dims) after GPTQ rounding on the job's grid, dequantized, with every
     /// parameter slice's extremes kept and the rest clamped between them (see `RoundWeightsPass`).
     func rounded(damp: Double) throws -> [Float] {
-        let weights = layer.weights.map(Float.init)
+        try round(layer.weights.map(Float.init), damp: damp) { gram.groups[$0].gram }
+    }
+
+    /// With paired inputs: the weight rounded so that the layer reading its quantized input comes close to the
+    /// float layer reading its float input, and the bias that then keeps each output channel's mean.
+    ///
+    /// Per group, the float weight `W` is first moved by the correction `QuantizedInputFit` chooses (a fraction
+    /// of the least-squares step for the quantized input, with or without the bias taking the mean shift); the
+    /// result is rounded by GPTQ on `X_qᵀX_q`; and where the bias takes the shift, it becomes
+    /// `b + α·(μ_fᵀW − μ_qᵀŴ)` per output channel, `Ŵ` the rounded weight. `bias` is nil where the op has no
+    /// place for one (a MatMul without an Add). Also returns how many groups moved their weight and how many
+    /// corrected their bias.
+    func roundedForQuantizedInputs(damp: Double, ridgeScale: Double, bias: LayerBias?) throws -> (
+        weights: [Float], bias: LayerBias?, movedGroups: Int, biasGroups: Int
+    ) {
+        guard let pairs else { return (try rounded(damp: damp), nil, 0, 0) }
+        let groupCount = pairs.groups.count
+        let outputsPerGroup = layer.outputChannels / groupCount
+        var target = layer.weights
+        var fits: [QuantizedInputFit] = []
+        let merged = pairs.groups.map { $0.reduce(LayerInputPairs.Sums(), +) }
+        for (group, folds) in pairs.groups.enumerated() {
+            let indices = weightIndices(ofGroup: group, groupCount: groupCount)
+            let matrix = indices.map { layer.weights[$0] }
+            let fit = try QuantizedInputFit.choose(
+                weights: matrix, folds: folds, all: merged[group], columns: outputsPerGroup, damp: damp,
+                ridgeScale: ridgeScale,
+                biasAllowed: bias != nil)
+            for position in matrix.indices { target[indices[position]] = matrix[position] + fit.step[position] }
+            fits.append(fit)
+        }
+        let weights = try round(target.map(Float.init), damp: damp) { merged[$0].quantizedGram }
+        let movedGroups = fits.filter { $0.stepFraction > 0 }.count
+        let biasGroups = fits.filter(\.correctsBias).count
+        guard var corrected = bias, biasGroups > 0 else { return (weights, nil, movedGroups, 0) }
+        let alpha = layer.node.opType == "Gemm" ? Double(layer.node.attribute("alpha")?.float ?? 1) : 1
+        for output in 0..<layer.outputChannels where fits[output / outputsPerGroup].correctsBias {
+            let sums = merged[output / outputsPerGroup]
+            let rows = Double(sums.rows)
+            var shift = 0.0
+            var row = 0
+            layer.forEachWeight(ofOutput: output) { index, _, _ in
+                shift += (sums.floatSum[row] * layer.weights[index] - sums.quantizedSum[row] * Double(weights[index]))
+                row += 1
+            }
+            corrected.values[output] += alpha * shift / rows
+        }
+        return (weights, corrected, movedGroups, biasGroups)
+    }
+
+    /// Where each element of group `group`'s weights as GPTQ's `[rows = inputs × taps, columns = outputs]` matrix
+    /// (row-major) sits in the layer's weight.
+    private func weightIndices(ofGroup group: Int, groupCount: Int) -> [Int] {
+        let outputsPerGroup = layer.outputChannels / groupCount
+        let rowsPerGroup = layer.inputChannels / groupCount * layer.taps
+        var indices = [Int](repeating: 0, count: rowsPerGroup * outputsPerGroup)
+        for column in 0..<outputsPerGroup {
+            var row = 0
+            layer.forEachWeight(ofOutput: group * outputsPerGroup + column) { index, _, _ in
+                indices[row * outputsPerGroup + column] = index
+                row += 1
+            }
+        }
+        return indices
+    }
+
+    /// `weights` (row-major in the layer's dims) rounded by GPTQ per group with the group's Hessian, on the job's
+    /// grid and steps, dequantized, extremes kept (see `RoundWeightsPass`).
+    private func round(_ weights: [Float], damp: Double, hessian: (Int) -> [Double]) throws -> [Float] {
         var result = weights
         let groupCount = gram.groups.count
         let outputsPerGroup = layer.outputChannels / groupCount
@@ -79,20 +150,11 @@ struct RoundingJob {
         let name = layer.node.inputs[1]?.name ?? ""
         for group in 0..<groupCount {
             let outputs = (group * outputsPerGroup)..<((group + 1) * outputsPerGroup)
-            // The group's weights as GPTQ's [rows = inputs × taps, columns = outputs] matrix.
-            var matrix = [Float](repeating: 0, count: rowsPerGroup * outputsPerGroup)
-            var indices = [Int](repeating: 0, count: rowsPerGroup * outputsPerGroup)
-            for (column, output) in outputs.enumerated() {
-                var row = 0
-                layer.forEachWeight(ofOutput: output) { index, _, _ in
-                    matrix[row * outputsPerGroup + column] = weights[index]
-                    indices[row * outputsPerGroup + column] = index
-                    row += 1
-                }
-            }
+            let indices = weightIndices(ofGroup: group, groupCount: groupCount)
+            let matrix = indices.map { weights[$0] }
             let gptq = GPTQ(blockSize: rowsPerGroup, grid: grid, actOrder: true, damp: damp)
             let codes = try gptq.quantize(
-                matrix, rows: rowsPerGroup, columns: outputsPerGroup, hessian: gram.groups[group].gram, tensor: name,
+                matrix, rows: rowsPerGroup, columns: outputsPerGroup, hessian: hessian(group), tensor: name,
                 steps: Array(steps[outputs]))
             for row in 0..<rowsPerGroup {
                 for column in 0..<outputsPerGroup {
@@ -101,7 +163,7 @@ struct RoundingJob {
                 }
             }
         }
-        keepExtremes(original: weights, rounded: &result)
+        keepExtremes(original: layer.weights.map(Float.init), rounded: &result)
         return result
     }
 

@@ -69,7 +69,7 @@ import Testing
             model, calib: calib, eval: eval, output: scratch.path("gptq.onnx"), method: "gptq", extra: options)
         let gptaq = try convert(
             model, calib: calib, eval: eval, output: scratch.path("gptaq.onnx"), method: "gptaq", extra: options)
-        // Measured: 12.6 → 22.3 dB on the worst output (the LSTM state hn).
+        // Measured: 12.6 → 24.5 dB on the worst output (the LSTM state hn).
         #expect(gptaq.sqnr > gptq.sqnr + 4, "GPTAQ \(gptaq.sqnr) dB, GPTQ \(gptq.sqnr) dB")
         #expect((statistic("moved-weights", in: gptaq.standardError) ?? 0) > 0, "\(gptaq.standardError)")
     }

@@ -11,12 +11,12 @@ rounds for the float input, cannot. Writes OUT_DIR/model.onnx (opset 17), OUT_DI
 and OUT_DIR/eval/NNNN.npz (8 samples). Deterministic: a seeded generator.
 """
 
-import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+import sample_folders
 
 ROWS = 256
 INPUTS = 64
@@ -39,15 +39,13 @@ def main():
         [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(bias, "b")],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    onnx.checker.check_model(model, full_check=True)
-    os.makedirs(out, exist_ok=True)
-    onnx.save(model, os.path.join(out, "model.onnx"))
-    for folder, count in (("calib", 16), ("eval", 8)):
-        os.makedirs(os.path.join(out, folder), exist_ok=True)
-        for index in range(count):
-            x = np.abs(rng.normal(0, 0.1, size=(ROWS, INPUTS))).astype(np.float32)
-            x[rng.integers(ROWS), rng.integers(INPUTS)] = 40
-            np.savez(os.path.join(out, folder, f"{index:04d}.npz"), x=x)
+
+    def draw():
+        x = np.abs(rng.normal(0, 0.1, size=(ROWS, INPUTS))).astype(np.float32)
+        x[rng.integers(ROWS), rng.integers(INPUTS)] = 40
+        return x
+
+    sample_folders.save(out, model, draw)
 
 
 if __name__ == "__main__":

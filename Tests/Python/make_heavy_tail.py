@@ -11,12 +11,12 @@ smallest values round to 0 and the quantized Log gives -inf: the broken-output c
 samples) and OUT_DIR/eval/NNNN.npz (8 samples). Deterministic: a seeded generator.
 """
 
-import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+import sample_folders
 
 WIDTH = 64
 ROWS = 16
@@ -40,14 +40,7 @@ def main():
         [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(np.array(0.1, dtype=np.float32), "offset")],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    onnx.checker.check_model(model, full_check=True)
-    os.makedirs(out, exist_ok=True)
-    onnx.save(model, os.path.join(out, "model.onnx"))
-    for folder, count in (("calib", 16), ("eval", 8)):
-        os.makedirs(os.path.join(out, folder), exist_ok=True)
-        for index in range(count):
-            x = rng.normal(0, 2, size=(ROWS, WIDTH)).astype(np.float32)
-            np.savez(os.path.join(out, folder, f"{index:04d}.npz"), x=x)
+    sample_folders.save(out, model, lambda: rng.normal(0, 2, size=(ROWS, WIDTH)).astype(np.float32))
 
 
 if __name__ == "__main__":

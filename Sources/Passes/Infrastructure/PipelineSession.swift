@@ -22,6 +22,12 @@ public final class PipelineSession {
     /// The target `insert-qdq` placed pairs for, so that `cleanup-qdq{target=auto}` follows it.
     public var quantizationTarget: String?
 
+    /// The first check of a `method=auto` table against its minmax form in this run, and the table it checked:
+    /// later quantizations of the same table (the trial copies of `round-weights` and `correct-bias`, then
+    /// `insert-qdq` itself) use that choice, so weights rounded or biases corrected for one set of ranges are
+    /// never quantized with the other.
+    var autoRangeCheck: (table: CalibrationTable, outcome: AutoRangeCheck.Outcome)?
+
     /// Creates an empty session.
     public init() {}
 
@@ -34,6 +40,7 @@ public final class PipelineSession {
         copy.foreignQuantization = foreignQuantization
         copy.smoothing = smoothing
         copy.quantizationTarget = quantizationTarget
+        copy.autoRangeCheck = autoRangeCheck
         return copy
     }
 }

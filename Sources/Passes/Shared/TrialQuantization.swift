@@ -15,9 +15,13 @@ enum TrialQuantization {
             data: try ModelWriter.serialize(model), path: "\(pass) trial copy", baseDirectory: nil)
         let session = PipelineSession()
         session.calibrationTable = context.session.calibrationTable
+        // A method=auto table is checked once per run: the first trial's choice holds for every later one and for
+        // insert-qdq itself (`PipelineSession.autoRangeCheck`).
+        session.autoRangeCheck = context.session.autoRangeCheck
         var trialContext = PassContext(progress: context.progress, calibrationData: source, session: session)
         trialContext.sampleWorkers = context.sampleWorkers
         _ = try InsertQDQPass(options: insertOptions).run(on: copy, context: trialContext)
+        context.session.autoRangeCheck = session.autoRangeCheck
         return copy
     }
 }

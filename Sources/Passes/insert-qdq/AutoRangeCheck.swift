@@ -38,6 +38,17 @@ struct AutoRangeCheck {
         var keptAuto: Bool { worseOutput == nil }
     }
 
+    /// The outcome for `table`: the session's earlier check of the same table when there is one, else a new check
+    /// (kept in the session for the quantizations after it).
+    func chooseOnce(_ table: CalibrationTable, model: Model, source: CalibrationDataSource, context: PassContext)
+        throws -> Outcome
+    {
+        if let earlier = context.session.autoRangeCheck, earlier.table == table { return earlier.outcome }
+        let outcome = try choose(table, model: model, source: source, context: context)
+        context.session.autoRangeCheck = (table, outcome)
+        return outcome
+    }
+
     /// The table's minmax form: every range replaced by the observed one.
     static func minMaxForm(of table: CalibrationTable) -> CalibrationTable {
         var minMax = table

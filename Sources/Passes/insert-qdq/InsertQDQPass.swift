@@ -99,8 +99,8 @@ public struct InsertQDQPass: Pass {
         var autoStatistics: [String: Int] = [:]
         if let autoTable = table, autoTable.method == .auto {
             if let source = context.calibrationData {
-                let outcome = try AutoRangeCheck(insertOptions: options, sampleLimit: Self.autoCheckSamples).choose(
-                    autoTable, model: model, source: source, context: context)
+                let outcome = try AutoRangeCheck(insertOptions: options, sampleLimit: Self.autoCheckSamples)
+                    .chooseOnce(autoTable, model: model, source: source, context: context)
                 table = outcome.table
                 autoStatistics["auto-ranges-kept"] = outcome.keptAuto ? 1 : 0
                 let verdict = outcome.worseOutput.map { "using minmax ('\($0)' is worse with auto)" } ?? "keeping auto"

@@ -1,22 +1,18 @@
 import Calibration
-import OnnxIR
 import OnnxInterpreter
-import Quantization
 
-/// One layer's float input beside the same input after the layer's own input QuantizeLinear/DequantizeLinear pair,
-/// per Conv group and per fold (even and odd samples): `X_qᵀX_q`, `X_qᵀX_f`, `X_fᵀX_f` and both inputs' sums, over
-/// the rows the weight meets (`LayerGram`'s blocks). Two folds, so that `QuantizedInputFit` can judge a correction
+/// One layer's input in the float model beside the same input in the quantized model, on the same samples, per
+/// Conv group and per fold (even and odd samples): `X_qᵀX_q`, `X_qᵀX_f`, `X_fᵀX_f` and both inputs' sums, over the
+/// rows the weight meets (`LayerGram`'s blocks). Two folds, so that `QuantizedInputFit` can judge a correction
 /// fitted on one on rows it was not fitted on.
 ///
 /// What it is for: rounding a weight so that the quantized layer, reading its quantized input, comes close to
 /// the float layer reading its float input (`‖X_f·W − X_q·Ŵ‖`, the asymmetric objective of GPTAQ, Li et al.
 /// 2025), rather than to the float layer reading the quantized input (GPTQ's `‖X_q·W − X_q·Ŵ‖`): the weight then
-/// takes up part of the error its input's quantization makes.
+/// takes up part of the error the quantized model has accumulated by its input.
 ///
-/// `X_q` is the float input through the layer's own pair only, not the input the whole quantized model would
-/// give: every layer is rounded at once, and a layer that made up for its predecessors' errors too would make up
-/// for them twice once those predecessors make up for their own. Rounding and clamping commute with the im2col
-/// gathering (a padded 0 stays 0: the zero point is on the grid), so the pair is applied to the gathered rows.
+/// Each sample's float input is kept (`stageFloat`) until the quantized model's run of the same sample produces
+/// the matching one (`observeQuantized`), block by block in the same order; only the sampled rows are kept.
 struct LayerInputPairs {
     /// Sums over the rows of one group in one fold.
     struct Sums {
@@ -47,77 +43,64 @@ struct LayerInputPairs {
         }
     }
 
-    /// The layer input's integer QuantizeLinear/DequantizeLinear pair, per tensor.
-    struct InputPair {
-        /// The scale.
-        let scale: Float
-        /// The zero point.
-        let zeroPoint: Float
-        /// The codes' range.
-        let range: ClosedRange<Float>
-
-        /// The pair of the DequantizeLinear `dequantize`, when it dequantizes one integer element type per tensor
-        /// with constant parameters.
-        init?(dequantize: Node) {
-            guard dequantize.opType == "DequantizeLinear", dequantize.inputs.count >= 2,
-                let format = dequantize.inputs[0]?.elementType.flatMap(QuantFormat.init(dataType:)),
-                let range = format.integerRange(),
-                let scaleTensor = dequantize.inputs[1].flatMap(ConstantData.tensor(of:)),
-                let scales = ConstantData.floats(scaleTensor), scales.count == 1, scales[0] > 0, scales[0].isFinite
-            else { return nil }
-            var zeroPoint: Float = 0
-            if dequantize.inputs.count > 2, let value = dequantize.inputs[2] {
-                guard let tensor = ConstantData.tensor(of: value), let read = ConstantData.int64s(tensor),
-                    read.count == 1
-                else { return nil }
-                zeroPoint = Float(read[0])
-            }
-            scale = scales[0]
-            self.zeroPoint = zeroPoint
-            self.range = Float(range.lowerBound)...Float(range.upperBound)
-        }
-
-        /// `x` quantized and dequantized (ONNX rounding: half to even).
-        func roundTrip(_ x: Double) -> Double {
-            let code = min(
-                max((Float(x) / scale).rounded(.toNearestOrEven) + zeroPoint, range.lowerBound), range.upperBound)
-            return Double((code - zeroPoint) * scale)
-        }
-    }
-
     /// Reads the blocks the weight meets (its own statistics stay empty).
     let reader: LayerGram
-    /// The pair the layer's input goes through.
-    let pair: InputPair
     /// Per group, the two folds.
     private(set) var groups: [[Sums]]
-    /// Tensors observed so far: one per sample, so its parity is the sample's fold.
+    /// Samples paired so far: its parity is the next sample's fold.
     private var observations = 0
+    /// The current sample's float blocks, oldest first.
+    private var staged: [(group: Int, rows: Int, width: Int, values: [Double])] = []
 
-    /// Pairs for a layer whose input `reader` reads and `pair` quantizes.
-    init(reader: LayerGram, pair: InputPair) {
+    /// Pairs for a layer whose input `reader` reads.
+    init(reader: LayerGram) {
         self.reader = reader
-        self.pair = pair
         groups = Array(repeating: [Sums(), Sums()], count: reader.groups.count)
     }
 
-    /// Adds one sample's float input tensor of `shape`, and the same through the pair, to the sample's fold.
-    mutating func observe(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
-        // Moved out while the blocks are read, so the sums are updated in place, not copied.
-        var groups = self.groups
-        self.groups = []
-        defer { self.groups = groups }
-        let fold = observations % 2
-        observations += 1
-        let pair = self.pair
+    /// Keeps one sample's float input tensor of `shape` until `observeQuantized` pairs it.
+    mutating func stageFloat(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
+        var staged = self.staged
+        self.staged = []
+        defer { self.staged = staged }
         try reader.forEachBlock(of: values, shape: shape) { group, block, blockShape in
             let (rows, width) = try Self.rowsAndWidth(blockShape, count: block.count)
-            let float = block.map { $0.isFinite ? Double($0) : 0 }
-            let quantized = float.map(pair.roundTrip)
-            try Self.accumulate(
-                quantized: quantized, float: float, rows: rows, width: width, into: &groups[group][fold])
+            staged.append((group, rows, width, block.map { $0.isFinite ? Double($0) : 0 }))
         }
     }
+
+    /// Pairs the same sample's quantized input tensor of `shape` with the float one staged for it and adds both
+    /// to the sample's fold.
+    mutating func observeQuantized(_ values: UnsafeBufferPointer<Float>, shape: [Int]) throws {
+        // Moved out while the blocks are read, so the sums are updated in place, not copied.
+        var groups = self.groups
+        var staged = self.staged
+        self.groups = []
+        self.staged = []
+        defer {
+            self.groups = groups
+            self.staged = staged
+        }
+        let fold = observations % 2
+        observations += 1
+        try reader.forEachBlock(of: values, shape: shape) { group, block, blockShape in
+            let (rows, width) = try Self.rowsAndWidth(blockShape, count: block.count)
+            guard let float = staged.first, float.group == group, float.rows == rows, float.width == width else {
+                throw CalibrationError.badBatch(
+                    reason: "the quantized model's input \(blockShape) does not match the float model's")
+            }
+            staged.removeFirst()
+            let quantized = block.map { $0.isFinite ? Double($0) : 0 }
+            try Self.accumulate(
+                quantized: quantized, float: float.values, rows: rows, width: width, into: &groups[group][fold])
+        }
+        guard staged.isEmpty else {
+            throw CalibrationError.badBatch(reason: "the float model's input has more rows than the quantized model's")
+        }
+    }
+
+    /// Drops float input staged for a sample whose quantized run did not produce this input.
+    mutating func discardStaged() { staged = [] }
 
     private static func rowsAndWidth(_ shape: [Int], count: Int) throws -> (Int, Int) {
         guard let width = shape.last, width > 0, count % width == 0 else {

@@ -11,8 +11,9 @@ import OnnxInterpreter
 /// inputs is not guaranteed: a rare value (an outlier in a channel that few samples show) or few rows per
 /// unknown (a squeeze-and-excitation layer sees one row per sample) lets a fit explain noise. So each candidate
 /// (step fractions 0, ½ and 1, bias correction off and on) is fitted on the even samples and measured on the
-/// odd ones, then the other way round; the candidate with the smallest summed error wins, ties going to the
-/// smaller change, and is fitted again on every row. "No step, no bias" is among the candidates, so the chosen
+/// odd ones, then the other way round, clamped as it will be written (each parameter slice keeps its range); the
+/// candidate with the smallest summed error wins, ties going to the smaller change, and is fitted again on every
+/// row. "No step, no bias" is among the candidates, so the chosen
 /// correction never does worse than none on the held-out fold's layer output.
 struct QuantizedInputFit {
     /// The fraction of the step kept.
@@ -25,11 +26,12 @@ struct QuantizedInputFit {
     /// The step fractions tried.
     static let stepFractions = [0, 0.5, 1.0]
 
-    /// The choice for `weights` given both folds' sums and their total `all`; `biasAllowed` is false where the op
-    /// has no bias to write.
+    /// The choice for `weights` given both folds' sums and their total `all`; `bounds` holds each column's
+    /// smallest and largest allowed value (where the rounding clamps it), `biasAllowed` is false where the op has no
+    /// bias to write. Candidates are judged as they will be written: clamped to `bounds`.
     static func choose(
-        weights: [Double], folds: [LayerInputPairs.Sums], all: LayerInputPairs.Sums, columns: Int, damp: Double,
-        ridgeScale: Double, biasAllowed: Bool
+        weights: [Double], bounds: [ClosedRange<Double>], folds: [LayerInputPairs.Sums], all: LayerInputPairs.Sums,
+        columns: Int, damp: Double, ridgeScale: Double, biasAllowed: Bool
     ) throws -> QuantizedInputFit {
         let modes = biasAllowed ? [false, true] : [false]
         let candidates = modes.flatMap { mode in stepFractions.map { (fraction: $0, bias: mode) } }
@@ -41,10 +43,9 @@ struct QuantizedInputFit {
                 for mode in modes {
                     let step = try leastSquaresStep(
                         weights, sums: fit, centred: mode, columns: columns, damp: damp, ridgeScale: ridgeScale)
-                    let heldStep = try held.product(test.quantizedGram, step)
                     for (index, candidate) in candidates.enumerated() where candidate.bias == mode {
-                        errors[index] += held.error(
-                            step: step, heldStep: heldStep, fraction: candidate.fraction, fit: mode ? fit : nil)
+                        let moved = moved(weights, step, fraction: candidate.fraction, bounds: bounds)
+                        errors[index] += try held.error(moved: moved, fit: mode ? fit : nil)
                     }
                 }
             }
@@ -54,11 +55,23 @@ struct QuantizedInputFit {
         let (fraction, bias) = candidates[chosen]
         var step = [Double](repeating: 0, count: weights.count)
         if fraction > 0 {
-            step = try leastSquaresStep(
-                weights, sums: all, centred: bias, columns: columns, damp: damp, ridgeScale: ridgeScale
-            ).map { $0 * fraction }
+            let full = try leastSquaresStep(
+                weights, sums: all, centred: bias, columns: columns, damp: damp, ridgeScale: ridgeScale)
+            step = zip(moved(weights, full, fraction: fraction, bounds: bounds), weights).map { $0 - $1 }
         }
         return QuantizedInputFit(stepFraction: fraction, correctsBias: bias, step: step)
+    }
+
+    /// `W + fraction·step`, each column clamped to its bounds (`[width, columns]`, row-major).
+    private static func moved(_ weights: [Double], _ step: [Double], fraction: Double, bounds: [ClosedRange<Double>])
+        -> [Double]
+    {
+        guard fraction != 0 else { return weights }
+        let columns = bounds.count
+        return weights.indices.map { index in
+            let bound = bounds[index % columns]
+            return min(max(weights[index] + fraction * step[index], bound.lowerBound), bound.upperBound)
+        }
     }
 
     /// `(H + λI)⁻¹ (C − H) W` from `sums` (centred: `H`, `C` about the means), zeros when `H` is all zero; `λ` is
@@ -141,19 +154,18 @@ struct QuantizedInputFit {
                 test.floatGram, weights, rows: width, inner: width, columns: columns)
         }
 
-        /// `gram · step` (`[width, columns]`).
-        func product(_ gram: [Double], _ step: [Double]) throws -> [Double] {
-            try QuantizedInputFit.product(gram, step, rows: test.width, inner: test.width, columns: columns)
-        }
-
-        /// The error of `W + fraction·step` (`heldStep` = `X_qᵀX_q·step` on this fold); with `fit`, the bias takes
-        /// the mean shift measured on `fit`: `b' − b = μ_fᵀW − μ_qᵀW'` per column.
-        func error(step: [Double], heldStep: [Double], fraction: Double, fit: LayerInputPairs.Sums?) -> Double {
+        /// The error of the corrected weights `moved`; with `fit`, the bias takes the mean shift measured on `fit`:
+        /// `b' − b = μ_fᵀW − μ_qᵀW'` per column.
+        func error(moved: [Double], fit: LayerInputPairs.Sums?) throws -> Double {
             let width = test.width
             let rows = Double(test.rows)
+            let heldMoved =
+                moved == weights
+                ? quantizedTimesWeights
+                : try QuantizedInputFit.product(test.quantizedGram, moved, rows: width, inner: width, columns: columns)
             var total = 0.0
             for column in 0..<columns {
-                // w'ᵀHw' − 2·w'ᵀCw + wᵀFw, with w' = w + f·s: Hw' = Hw + f·Hs, and Cᵀw' = (Cw)ᵀ… by element.
+                // w'ᵀHw' − 2·w'ᵀCw + wᵀFw, then the bias terms.
                 var quadratic = 0.0
                 var floatSum = 0.0
                 var quantizedSum = 0.0
@@ -161,14 +173,14 @@ struct QuantizedInputFit {
                 for row in 0..<width {
                     let at = row * columns + column
                     let w = weights[at]
-                    let moved = w + fraction * step[at]
-                    let heldMoved = quantizedTimesWeights[at] + fraction * heldStep[at]
-                    quadratic += moved * heldMoved - 2 * moved * crossTimesWeights[at] + w * floatTimesWeights[at]
+                    let corrected = moved[at]
+                    quadratic +=
+                        corrected * heldMoved[at] - 2 * corrected * crossTimesWeights[at] + w * floatTimesWeights[at]
                     floatSum += test.floatSum[row] * w
-                    quantizedSum += test.quantizedSum[row] * moved
+                    quantizedSum += test.quantizedSum[row] * corrected
                     if let fit {
                         let fitRows = Double(fit.rows)
-                        shift += fit.floatSum[row] / fitRows * w - fit.quantizedSum[row] / fitRows * moved
+                        shift += fit.floatSum[row] / fitRows * w - fit.quantizedSum[row] / fitRows * corrected
                     }
                 }
                 total += quadratic - 2 * shift * (floatSum - quantizedSum) + rows * shift * shift

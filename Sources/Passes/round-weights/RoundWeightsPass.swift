@@ -16,11 +16,10 @@ import Quantization
 /// original smallest and largest element, and every other value is clamped between them: `insert-qdq` then
 /// writes the GPTQ codes back exactly, except at those two elements, which it rounds to nearest as before.
 ///
-/// With `inputs=quantized`, each layer's float input is measured beside the same input through the
-/// QuantizeLinear/DequantizeLinear pair the trial copy gives it (`LayerInputPairs`), and the weight is rounded
-/// for the quantized input to reproduce the float layer's output (`RoundingJob.roundedForQuantizedInputs`): the
-/// weight then takes up part of its input's quantization error, and the bias keeps each output's mean. A layer
-/// whose input the trial leaves in float (or quantizes otherwise than per tensor to integers) gets plain GPTQ.
+/// With `inputs=quantized`, the layers are rounded stage by stage for the input the quantized model gives them
+/// (`roundForQuantizedInputs`), to reproduce the float layer's output on the float input
+/// (`RoundingJob.roundedForQuantizedInputs`): the weight then takes up part of the error the quantized model has
+/// accumulated by its input, and the bias keeps each output's mean.
 public struct RoundWeightsPass: Pass {
     /// `round-weights`.
     public static let argument = "round-weights"
@@ -49,7 +48,8 @@ public struct RoundWeightsPass: Pass {
     /// mean diagonal.
     static let ridgeScale = 1.0
 
-    private let trialOptions: [String: String]
+    /// `insert-qdq`'s options, for the trial quantizations.
+    let trialOptions: [String: String]
     /// Whether weights are rounded for the quantized layer input (`inputs=quantized`).
     private let forQuantizedInputs: Bool
 
@@ -86,7 +86,8 @@ public struct RoundWeightsPass: Pass {
                     + "the model \(originals.count)")
         }
         var jobs: [RoundingJob] = []
-        for (node, copy) in zip(originals, quantized) {
+        var positions: [Int] = []
+        for (position, (node, copy)) in zip(originals, quantized).enumerated() {
             guard copy.inputs.count > 1, let weight = copy.inputs[1], let dequantize = weight.producer,
                 dequantize.opType == "DequantizeLinear"
             else {
@@ -94,25 +95,23 @@ public struct RoundWeightsPass: Pass {
                 continue
             }
             switch RoundingJob.make(node, dequantize: dequantize, positionLimit: Self.positionLimit) {
-            case .success(var job):
-                if forQuantizedInputs, let producer = copy.inputs[0]?.producer,
-                    let pair = LayerInputPairs.InputPair(dequantize: producer)
-                {
-                    job.pairs = LayerInputPairs(reader: job.gram, pair: pair)
-                }
+            case .success(let job):
                 jobs.append(job)
+                positions.append(position)
             case .failure(let refusal):
                 statistics["skipped-layers", default: 0] += 1
                 context.remark("round-weights: '\(node.displayName)' keeps round-to-nearest: \(refusal)")
             }
         }
+        if forQuantizedInputs {
+            let changed = try roundForQuantizedInputs(
+                jobs, positions: positions, model: model, source: source, context: context, statistics: &statistics)
+            return PassResult(changed: changed, statistics: statistics)
+        }
         try measure(&jobs, on: model, source: source, context: context)
         var changed = false
         for job in jobs {
-            let seen =
-                job.pairs.map { $0.groups.allSatisfy { $0.contains { $0.rows > 0 } } }
-                ?? job.gram.groups.allSatisfy { $0.rowsSeen > 0 }
-            guard seen else {
+            guard job.gram.groups.allSatisfy({ $0.rowsSeen > 0 }) else {
                 statistics["unobserved-layers", default: 0] += 1
                 context.remark(
                     "round-weights: '\(job.layer.node.displayName)' never ran on a float32 input; keeps round-to-nearest"
@@ -120,26 +119,7 @@ public struct RoundWeightsPass: Pass {
                 continue
             }
             var layer = job.layer
-            if job.pairs != nil {
-                var bias: LayerBias?
-                switch LayerBias.read(layer, followingAdd: LayerBias.followingAdd(of: layer.node)) {
-                case .success(let read): bias = read.isWritable ? read : nil
-                case .failure(let refusal):
-                    context.remark(
-                        "round-weights: '\(layer.node.displayName)' keeps its bias (\(refusal)); its weight is still "
-                            + "rounded for the quantized input")
-                }
-                let rounded = try job.roundedForQuantizedInputs(
-                    damp: Self.damp, ridgeScale: Self.ridgeScale, bias: bias)
-                layer.weights = rounded.weights.map(Double.init)
-                if rounded.movedGroups > 0 { statistics["moved-weights", default: 0] += 1 }
-                if let corrected = rounded.bias {
-                    try corrected.write(suffix: "_gptaq", in: model.graph)
-                    statistics["corrected-biases", default: 0] += 1
-                }
-            } else {
-                layer.weights = try job.rounded(damp: Self.damp).map(Double.init)
-            }
+            layer.weights = try job.rounded(damp: Self.damp).map(Double.init)
             try layer.writeWeights(suffix: "_gptq", in: model.graph)
             statistics["gptq-weights", default: 0] += 1
             changed = true
@@ -156,11 +136,7 @@ public struct RoundWeightsPass: Pass {
         var observed = jobs
         try feed.run(model: model, source: source, task: Self.argument, context: context) {
             index, _, values, shape, _ in
-            if observed[index].pairs != nil {
-                try observed[index].pairs?.observe(values, shape: shape)
-            } else {
-                try observed[index].gram.observe(values, shape: shape)
-            }
+            try observed[index].gram.observe(values, shape: shape)
         }
         jobs = observed
     }

@@ -1,5 +1,4 @@
 import OnnxIR
-import OnnxInterpreter
 import Quantization
 
 /// One weight `round-weights` rounds: the layer, the parameters the trial quantization gave its weight, and
@@ -95,17 +94,30 @@ struct RoundingJob {
         var target = layer.weights
         var fits: [QuantizedInputFit] = []
         let merged = pairs.groups.map { $0.reduce(LayerInputPairs.Sums(), +) }
+        // Each parameter slice's extremes, where `keepExtremes` will clamp it.
+        let slices = sliceIndices().map { slice in
+            let values = slice.map { layer.weights[$0] }
+            return (values.min() ?? 0)...(values.max() ?? 0)
+        }
         for (group, folds) in pairs.groups.enumerated() {
             let indices = weightIndices(ofGroup: group, groupCount: groupCount)
             let matrix = indices.map { layer.weights[$0] }
+            let bounds = (group * outputsPerGroup..<(group + 1) * outputsPerGroup).map { slices[perChannel ? $0 : 0] }
             let fit = try QuantizedInputFit.choose(
-                weights: matrix, folds: folds, all: merged[group], columns: outputsPerGroup, damp: damp,
-                ridgeScale: ridgeScale,
-                biasAllowed: bias != nil)
+                weights: matrix, bounds: bounds, folds: folds, all: merged[group], columns: outputsPerGroup,
+                damp: damp, ridgeScale: ridgeScale, biasAllowed: bias != nil)
             for position in matrix.indices { target[indices[position]] = matrix[position] + fit.step[position] }
             fits.append(fit)
         }
-        let weights = try round(target.map(Float.init), damp: damp) { merged[$0].quantizedGram }
+        // With fewer rows than inputs, X_qᵀX_q is singular and GPTQ's error pushing fits those few rows rather
+        // than the layer: such a group is rounded to nearest (GPTQ on the identity).
+        let weights = try round(target.map(Float.init), damp: damp) { group in
+            let sums = merged[group]
+            guard sums.rows < sums.width else { return sums.quantizedGram }
+            var identity = [Double](repeating: 0, count: sums.width * sums.width)
+            for i in 0..<sums.width { identity[i * sums.width + i] = 1 }
+            return identity
+        }
         let movedGroups = fits.filter { $0.stepFraction > 0 }.count
         let biasGroups = fits.filter(\.correctsBias).count
         guard var corrected = bias, biasGroups > 0 else { return (weights, nil, movedGroups, 0) }
@@ -167,19 +179,20 @@ struct RoundingJob {
         return result
     }
 
+    /// The weight indices of each parameter slice: one per output channel, or the whole tensor.
+    private func sliceIndices() -> [[Int]] {
+        guard perChannel else { return [Array(layer.weights.indices)] }
+        return (0..<layer.outputChannels).map { output in
+            var indices: [Int] = []
+            layer.forEachWeight(ofOutput: output) { index, _, _ in indices.append(index) }
+            return indices
+        }
+    }
+
     /// Puts each parameter slice's original smallest and largest element back and clamps the rest between them,
     /// so parameters computed again from the result are the ones the rounding used.
     private func keepExtremes(original: [Float], rounded: inout [Float]) {
-        let slices: [[Int]]
-        if perChannel {
-            slices = (0..<layer.outputChannels).map { output in
-                var indices: [Int] = []
-                layer.forEachWeight(ofOutput: output) { index, _, _ in indices.append(index) }
-                return indices
-            }
-        } else {
-            slices = [Array(original.indices)]
-        }
+        let slices = sliceIndices()
         for slice in slices where !slice.isEmpty {
             guard let low = slice.min(by: { original[$0] < original[$1] }),
                 let high = slice.max(by: { original[$0] < original[$1] })

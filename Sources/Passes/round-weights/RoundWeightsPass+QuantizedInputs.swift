@@ -30,6 +30,11 @@ extension RoundWeightsPass {
             let trial = try TrialQuantization.copy(
                 of: model, insertOptions: trialOptions, source: source, context: context, pass: Self.argument)
             let layers = trial.graph.nodes.filter(LinearLayer.isLayer)
+            guard let last = positions.max(), last < layers.count else {
+                throw RoundWeightsError(
+                    "round-weights: the trial quantization of stage \(number + 1) has \(layers.count) Conv/Gemm/MatMul "
+                        + "layers, fewer than the model")
+            }
             var stageJobs = stage.map { jobs[$0] }
             var floatReaders: [String: [Int]] = [:]
             var quantizedReaders: [String: [Int]] = [:]

@@ -13,8 +13,8 @@ import OnnxInterpreter
 /// (step fractions 0, ½ and 1, bias correction off and on) is fitted on the even samples and measured on the
 /// odd ones, then the other way round, clamped as it will be written (each parameter slice keeps its range); the
 /// candidate with the smallest summed error wins, ties going to the smaller change, and is fitted again on every
-/// row. "No step, no bias" is among the candidates, so the chosen
-/// correction never does worse than none on the held-out fold's layer output.
+/// row. "No step, no bias" is among the candidates, so the chosen correction never does worse than none on the
+/// held-out folds' layer output.
 struct QuantizedInputFit {
     /// The fraction of the step kept.
     let stepFraction: Double

@@ -136,7 +136,7 @@ public struct CalibrationRunner {
         visit: @escaping (ObservedTensor) throws -> Void
     ) throws {
         let sample = try samples.inputs(at: index)
-        do {
+        try Self.naming(sample) {
             let observer: TensorObserver = { observed in
                 if observed.depth == 0 {
                     guard watching(observed.name) else { return }
@@ -152,6 +152,14 @@ public struct CalibrationRunner {
             } else {
                 _ = try interpreter.run(sample.arrays, observer: observer, watching: watching)
             }
+        }
+    }
+
+    /// Runs `body` on `sample`; an interpreter or observer error it throws becomes
+    /// `CalibrationRunError.sampleFailed` naming the sample.
+    public static func naming(_ sample: CalibrationSample, _ body: () throws -> Void) throws {
+        do {
+            try body()
         } catch let error as CalibrationError {
             throw CalibrationRunError.sampleFailed(
                 sample: sample.name, source: sample.source, reason: error.description)

@@ -17,8 +17,8 @@ extension RoundWeightsPass {
     /// A `method=auto` table's check against minmax is the first trial's, made before any weight changed
     /// (`PipelineSession.autoRangeCheck`), and holds for every stage and for `insert-qdq`.
     func roundForQuantizedInputs(
-        _ jobs: [RoundingJob], positions: [Int], model: Model, source: CalibrationDataSource, context: PassContext,
-        statistics: inout [String: Int]
+        _ jobs: [RoundingJob], positions: [Int], firstTrial: Model, model: Model, source: CalibrationDataSource,
+        context: PassContext, statistics: inout [String: Int]
     ) throws -> Bool {
         guard !jobs.isEmpty else { return false }
         let reference = try ModelReader.read(
@@ -27,8 +27,12 @@ extension RoundWeightsPass {
         let stages = Self.stages(of: jobs.map(\.layer.node), in: model.graph)
         var changed = false
         for (number, stage) in stages.enumerated() {
-            let trial = try TrialQuantization.copy(
-                of: model, insertOptions: trialOptions, source: source, context: context, pass: Self.argument)
+            // The first stage sees the model unchanged: the trial the jobs were made from is its trial.
+            let trial =
+                number == 0
+                ? firstTrial
+                : try TrialQuantization.copy(
+                    of: model, insertOptions: trialOptions, source: source, context: context, pass: Self.argument)
             let layers = trial.graph.nodes.filter(LinearLayer.isLayer)
             guard let last = positions.max(), last < layers.count else {
                 throw RoundWeightsError(
@@ -91,7 +95,7 @@ extension RoundWeightsPass {
         let quantized = try Interpreter(model: trial, computing: Array(quantizedReaders.keys))
         var observed = jobs
         try runner.forEachSample { sample in
-            do {
+            try CalibrationRunner.naming(sample) {
                 for (interpreter, readers, isFloat) in [
                     (float, floatReaders, true), (quantized, quantizedReaders, false),
                 ] {
@@ -111,11 +115,6 @@ extension RoundWeightsPass {
                         }, watching: { readers[$0] != nil })
                 }
                 for index in observed.indices { observed[index].pairs?.discardStaged() }
-            } catch let error as CalibrationError {
-                throw CalibrationRunError.sampleFailed(
-                    sample: sample.name, source: sample.source, reason: error.description)
-            } catch let error as InterpreterError {
-                throw CalibrationRunError.sampleFailed(sample: sample.name, source: sample.source, reason: "\(error)")
             }
         }
         jobs = observed

@@ -105,7 +105,8 @@ public struct RoundWeightsPass: Pass {
         }
         if forQuantizedInputs {
             let changed = try roundForQuantizedInputs(
-                jobs, positions: positions, model: model, source: source, context: context, statistics: &statistics)
+                jobs, positions: positions, firstTrial: trial, model: model, source: source, context: context,
+                statistics: &statistics)
             return PassResult(changed: changed, statistics: statistics)
         }
         try measure(&jobs, on: model, source: source, context: context)
